@@ -1,0 +1,9 @@
+//! sqlshift: declarative schema diff and migrations.
+//!
+//! One pipeline: a source (SQL files or a live database) becomes a [`model::Schema`]; the
+//! target dialect normalizes both sides; [`diff`] lists semantic changes; [`plan`] orders
+//! them into steps with hazards; the dialect renders SQL; a sink prints, writes or runs it.
+
+pub mod model;
+pub mod parse;
+pub mod diff;

@@ -1,0 +1,265 @@
+//! The dialect-neutral schema model: plain data, sorted maps, no I/O.
+//!
+//! Everything sqlshift compares is a value of these types. Both sides of a diff are
+//! normalized by the target dialect before they meet, so equality here means "the same
+//! schema" for that dialect.
+
+mod expr;
+mod names;
+mod types;
+
+pub use expr::Expr;
+pub use names::{generated_name, QName};
+pub use types::DataType;
+
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A whole database schema (or the desired state of one).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Schema {
+    /// Namespaces other than the dialect's default one.
+    pub schemas: BTreeSet<String>,
+    pub extensions: BTreeSet<String>,
+    pub enums: BTreeMap<QName, EnumType>,
+    pub sequences: BTreeMap<QName, Sequence>,
+    pub tables: BTreeMap<QName, Table>,
+    pub views: BTreeMap<QName, View>,
+    /// Objects found in a database that sqlshift does not manage; reported, never dropped.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unmanaged: Vec<Unmanaged>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Unmanaged {
+    pub kind: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnumType {
+    pub name: QName,
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Sequence {
+    pub name: QName,
+    pub data_type: DataType,
+    pub start: i64,
+    pub increment: i64,
+    pub min_value: Option<i64>,
+    pub max_value: Option<i64>,
+    pub cache: i64,
+    pub cycle: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Table {
+    pub name: QName,
+    pub columns: Vec<Column>,
+    pub primary_key: Option<PrimaryKey>,
+    pub uniques: Vec<Unique>,
+    pub checks: Vec<Check>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub indexes: Vec<Index>,
+    pub comment: Option<String>,
+    /// `-- sqlshift:renamed-from old` on the table; only ever set on the desired side.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+}
+
+impl Table {
+    pub fn new(name: QName) -> Self {
+        Table {
+            name,
+            columns: Vec::new(),
+            primary_key: None,
+            uniques: Vec::new(),
+            checks: Vec::new(),
+            foreign_keys: Vec::new(),
+            indexes: Vec::new(),
+            comment: None,
+            renamed_from: None,
+        }
+    }
+
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    pub fn column_mut(&mut self, name: &str) -> Option<&mut Column> {
+        self.columns.iter_mut().find(|c| c.name == name)
+    }
+
+    /// Keeps constraint and index lists sorted by name so output is deterministic.
+    pub fn sort_members(&mut self) {
+        self.uniques.sort_by(|a, b| a.name.cmp(&b.name));
+        self.checks.sort_by(|a, b| a.name.cmp(&b.name));
+        self.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+        self.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Identity {
+    Always,
+    ByDefault,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Generated {
+    pub expr: Expr,
+    pub stored: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Column {
+    pub name: String,
+    pub data_type: DataType,
+    pub nullable: bool,
+    pub default: Option<Expr>,
+    /// `SERIAL`/`BIGSERIAL`: an owned sequence feeding the default.
+    pub serial: bool,
+    pub identity: Option<Identity>,
+    /// SQLite `AUTOINCREMENT` on an `INTEGER PRIMARY KEY`.
+    pub autoincrement: bool,
+    pub generated: Option<Generated>,
+    pub comment: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+}
+
+impl Column {
+    pub fn new(name: &str, data_type: DataType) -> Self {
+        Column {
+            name: name.to_string(),
+            data_type,
+            nullable: true,
+            default: None,
+            serial: false,
+            identity: None,
+            autoincrement: false,
+            generated: None,
+            comment: None,
+            renamed_from: None,
+        }
+    }
+
+    /// True when two columns have the same definition (ignoring name and rename hint).
+    pub fn same_definition(&self, other: &Column) -> bool {
+        self.data_type == other.data_type
+            && self.nullable == other.nullable
+            && self.default == other.default
+            && self.serial == other.serial
+            && self.identity == other.identity
+            && self.autoincrement == other.autoincrement
+            && self.generated == other.generated
+            && self.comment == other.comment
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PrimaryKey {
+    pub name: String,
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unique {
+    pub name: String,
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub expr: Expr,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FkAction {
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl FkAction {
+    pub fn sql(self) -> &'static str {
+        match self {
+            FkAction::NoAction => "NO ACTION",
+            FkAction::Restrict => "RESTRICT",
+            FkAction::Cascade => "CASCADE",
+            FkAction::SetNull => "SET NULL",
+            FkAction::SetDefault => "SET DEFAULT",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ForeignKey {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub ref_table: QName,
+    pub ref_columns: Vec<String>,
+    pub on_delete: FkAction,
+    pub on_update: FkAction,
+    pub deferrable: bool,
+    pub initially_deferred: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum IndexKey {
+    Column(String),
+    Expr(Expr),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndexPart {
+    pub key: IndexKey,
+    pub desc: bool,
+    /// `Some(true)` for an explicit NULLS FIRST that differs from the default.
+    pub nulls_first: Option<bool>,
+    pub opclass: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Index {
+    pub name: String,
+    pub unique: bool,
+    pub parts: Vec<IndexPart>,
+    pub predicate: Option<Expr>,
+    /// Access method (`btree`, `gin`, …); `None` means the dialect default.
+    pub method: Option<String>,
+}
+
+impl Index {
+    /// Plain column names the index covers (expressions are left out).
+    pub fn columns(&self) -> impl Iterator<Item = &str> {
+        self.parts.iter().filter_map(|p| match &p.key {
+            IndexKey::Column(c) => Some(c.as_str()),
+            IndexKey::Expr(_) => None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct View {
+    pub name: QName,
+    pub materialized: bool,
+    pub query: Expr,
+    /// Tables and views the query reads; used to order drops and re-creates.
+    pub depends_on: BTreeSet<QName>,
+    pub comment: Option<String>,
+}
+
+impl Schema {
+    /// All object names, for duplicate detection and messages.
+    pub fn relation_exists(&self, name: &QName) -> bool {
+        self.tables.contains_key(name) || self.views.contains_key(name)
+    }
+}

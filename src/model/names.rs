@@ -1,0 +1,74 @@
+//! Qualified names and the rules for names a database generates on its own.
+
+use serde::Serialize;
+use std::fmt;
+
+/// A schema-qualified object name. `schema` is empty on dialects without namespaces.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct QName {
+    pub schema: String,
+    pub name: String,
+}
+
+impl QName {
+    pub fn new(schema: impl Into<String>, name: impl Into<String>) -> Self {
+        QName {
+            schema: schema.into(),
+            name: name.into(),
+        }
+    }
+}
+
+impl fmt::Display for QName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.schema.is_empty() {
+            f.write_str(&self.name)
+        } else {
+            write!(f, "{}.{}", self.schema, self.name)
+        }
+    }
+}
+
+/// The name PostgreSQL gives an unnamed constraint or index: `table_cols_label`,
+/// shortened the way `makeObjectName` does so it fits in `max_len` bytes.
+pub fn generated_name(table: &str, columns: &[&str], label: &str, max_len: usize) -> String {
+    let middle = columns.join("_");
+    let mut t: Vec<char> = table.chars().collect();
+    let mut m: Vec<char> = middle.chars().collect();
+    let overhead = label.len() + 1 + usize::from(!m.is_empty());
+    let avail = max_len.saturating_sub(overhead);
+    while t.len() + m.len() > avail {
+        if t.len() > m.len() {
+            t.pop();
+        } else {
+            m.pop();
+        }
+    }
+    let t: String = t.into_iter().collect();
+    let m: String = m.into_iter().collect();
+    if m.is_empty() {
+        format!("{t}_{label}")
+    } else {
+        format!("{t}_{m}_{label}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_names_are_joined() {
+        assert_eq!(generated_name("users", &["email"], "key", 63), "users_email_key");
+        assert_eq!(generated_name("users", &[], "pkey", 63), "users_pkey");
+    }
+
+    #[test]
+    fn long_names_are_shortened_like_postgres() {
+        let t = "a".repeat(40);
+        let c = "b".repeat(40);
+        let n = generated_name(&t, &[&c], "fkey", 63);
+        assert_eq!(n.len(), 63);
+        assert!(n.ends_with("_fkey"));
+    }
+}

@@ -1,0 +1,788 @@
+//! Statement-by-statement conversion of sqlparser's AST into the model.
+
+use super::expr::{canonical_expr, canonical_query};
+use super::types::map_type;
+use super::{Loc, ParseError};
+use crate::model::{
+    generated_name, Check, Column, DataType, EnumType, Expr, FkAction, ForeignKey, Generated,
+    Identity, Index, IndexKey, IndexPart, PrimaryKey, QName, Schema, Sequence, Table, Unique,
+    View,
+};
+use sqlparser::ast::{
+    self, ColumnOption, CommentObject, CreateIndex, CreateTable, GeneratedAs,
+    GeneratedExpressionMode, ObjectName, ObjectNamePart, Query, ReferentialAction,
+    SchemaName, SequenceOptions, Statement, TableConstraint, UserDefinedTypeRepresentation,
+    Visit, Visitor,
+};
+use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::ControlFlow;
+
+/// The most bytes a generated name may have (PostgreSQL's NAMEDATALEN - 1).
+pub const MAX_NAME: usize = 63;
+
+/// `-- sqlshift:renamed-from NAME` comments, by line.
+pub struct Annotations {
+    by_line: BTreeMap<u64, (String, bool, Cell<bool>)>,
+}
+
+const RENAMED_FROM: &str = "sqlshift:renamed-from";
+
+impl Annotations {
+    pub fn scan(text: &str) -> Self {
+        let mut by_line = BTreeMap::new();
+        for (i, line) in text.lines().enumerate() {
+            let Some(pos) = line.find("--") else { continue };
+            let comment = line[pos + 2..].trim();
+            if let Some(rest) = comment.strip_prefix(RENAMED_FROM) {
+                let name = rest.split_whitespace().next().unwrap_or("");
+                let alone = line[..pos].trim().is_empty();
+                by_line.insert(
+                    i as u64 + 1,
+                    (unquote(name), alone, Cell::new(false)),
+                );
+            }
+        }
+        Annotations { by_line }
+    }
+
+    /// The annotation on `line`, or alone on the line just above it.
+    fn lookup(&self, line: u64) -> Option<String> {
+        let hit = self.by_line.get(&line).or_else(|| {
+            self.by_line
+                .get(&line.saturating_sub(1))
+                .filter(|(_, alone, _)| *alone)
+        })?;
+        hit.2.set(true);
+        Some(hit.0.clone())
+    }
+
+    pub fn check_all_used(&self, file: &str) -> Result<(), ParseError> {
+        for (line, (name, _, used)) in &self.by_line {
+            if !used.get() {
+                return Err(ParseError::at(
+                    file,
+                    *line,
+                    1,
+                    format!(
+                        "`-- {RENAMED_FROM} {name}` is not on (or directly above) a CREATE TABLE name or a column definition"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn unquote(s: &str) -> String {
+    match s.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        Some(q) => q.to_string(),
+        None => s.to_lowercase(),
+    }
+}
+
+fn ident(i: &ast::Ident) -> String {
+    if i.quote_style.is_some() {
+        i.value.clone()
+    } else {
+        i.value.to_lowercase()
+    }
+}
+
+fn qname(n: &ObjectName) -> QName {
+    let parts: Vec<String> = n
+        .0
+        .iter()
+        .map(|p| match p {
+            ObjectNamePart::Identifier(i) => ident(i),
+            ObjectNamePart::Function(f) => ident(&f.name),
+        })
+        .collect();
+    match parts.as_slice() {
+        [s, t] => QName::new(s.clone(), t.clone()),
+        [.., d, s, t] if d.is_empty() => QName::new(s.clone(), t.clone()),
+        _ => QName::new("", parts.last().cloned().unwrap_or_default()),
+    }
+}
+
+fn expr(e: &ast::Expr) -> Expr {
+    Expr::new(e.to_string(), canonical_expr(e.clone()))
+}
+
+fn err(loc: &Loc, message: impl Into<String>) -> ParseError {
+    ParseError::At {
+        loc: loc.clone(),
+        message: message.into(),
+    }
+}
+
+fn action(a: &Option<ReferentialAction>) -> FkAction {
+    match a {
+        None | Some(ReferentialAction::NoAction) => FkAction::NoAction,
+        Some(ReferentialAction::Restrict) => FkAction::Restrict,
+        Some(ReferentialAction::Cascade) => FkAction::Cascade,
+        Some(ReferentialAction::SetNull) => FkAction::SetNull,
+        Some(ReferentialAction::SetDefault) => FkAction::SetDefault,
+    }
+}
+
+fn deferral(c: &Option<ast::ConstraintCharacteristics>) -> (bool, bool) {
+    match c {
+        Some(c) => (
+            c.deferrable.unwrap_or(false),
+            matches!(c.initially, Some(ast::DeferrableInitial::Deferred)),
+        ),
+        None => (false, false),
+    }
+}
+
+/// Collects statements into a schema, remembering where each object was declared.
+#[derive(Default)]
+pub struct Builder {
+    schema: Schema,
+    locs: BTreeMap<QName, Loc>,
+    /// Foreign keys and indexes are checked once every table is known.
+    pending_checks: Vec<(QName, Loc)>,
+}
+
+impl Builder {
+    pub fn add(&mut self, stmt: Statement, loc: &Loc, ann: &Annotations) -> Result<(), ParseError> {
+        match stmt {
+            Statement::CreateTable(ct) => self.create_table(&ct, loc, ann),
+            Statement::CreateIndex(ci) => {
+                let (table, index) = index_from(&ci, loc)?;
+                let t = self.table_mut(&table, loc)?;
+                let index = name_index(t, index);
+                if t.indexes.iter().any(|i| i.name == index.name) {
+                    return Err(err(loc, format!("index `{}` is defined twice", index.name)));
+                }
+                t.indexes.push(index);
+                Ok(())
+            }
+            Statement::CreateView {
+                materialized,
+                name,
+                columns,
+                query,
+                ..
+            } => {
+                if !columns.is_empty() {
+                    return Err(err(loc, "view column lists are not supported; alias the columns in the SELECT instead"));
+                }
+                let name = qname(&name);
+                if self.schema.relation_exists(&name) {
+                    return Err(err(loc, format!("`{name}` is defined twice")));
+                }
+                let (query, depends_on) = view_expr(*query);
+                self.locs.insert(name.clone(), loc.clone());
+                self.schema.views.insert(
+                    name.clone(),
+                    View {
+                        name,
+                        materialized,
+                        query,
+                        depends_on,
+                        comment: None,
+                    },
+                );
+                Ok(())
+            }
+            Statement::CreateType {
+                name,
+                representation: UserDefinedTypeRepresentation::Enum { labels },
+            } => {
+                let name = qname(&name);
+                let values = labels.iter().map(|l| l.value.clone()).collect();
+                if self.schema.enums.contains_key(&name) {
+                    return Err(err(loc, format!("type `{name}` is defined twice")));
+                }
+                self.schema
+                    .enums
+                    .insert(name.clone(), EnumType { name, values });
+                Ok(())
+            }
+            Statement::CreateSequence {
+                name,
+                data_type,
+                sequence_options,
+                owned_by: None,
+                temporary: false,
+                ..
+            } => {
+                let name = qname(&name);
+                let seq = sequence(name.clone(), data_type.as_ref(), &sequence_options, loc)?;
+                self.schema.sequences.insert(name, seq);
+                Ok(())
+            }
+            Statement::CreateSchema {
+                schema_name: SchemaName::Simple(n),
+                ..
+            } => {
+                self.schema.schemas.insert(qname(&n).name);
+                Ok(())
+            }
+            Statement::CreateExtension { name, .. } => {
+                self.schema.extensions.insert(ident(&name));
+                Ok(())
+            }
+            Statement::Comment {
+                object_type,
+                object_name,
+                comment,
+                ..
+            } => self.comment(object_type, &object_name, comment, loc),
+            Statement::AlterTable {
+                name, operations, ..
+            } => {
+                let table = qname(&name);
+                for op in operations {
+                    match op {
+                        ast::AlterTableOperation::AddConstraint { constraint, .. } => {
+                            let t = self.table_mut(&table, loc)?;
+                            add_constraint(t, &constraint, loc)?;
+                        }
+                        other => {
+                            return Err(err(loc, format!(
+                                "unsupported statement: `ALTER TABLE … {}`; the schema files describe the desired state, so write it into the CREATE TABLE (only ALTER TABLE … ADD CONSTRAINT is accepted)",
+                                first_words(&other.to_string())
+                            )))
+                        }
+                    }
+                }
+                Ok(())
+            }
+            other => Err(err(
+                loc,
+                format!(
+                    "unsupported statement: `{}`; sqlshift manages tables, views, indexes, enum types, sequences, schemas, extensions and comments",
+                    first_words(&other.to_string())
+                ),
+            )),
+        }
+    }
+
+    fn table_mut(&mut self, name: &QName, loc: &Loc) -> Result<&mut Table, ParseError> {
+        self.schema
+            .tables
+            .get_mut(name)
+            .ok_or_else(|| err(loc, format!("table `{name}` is not defined (define it before this statement)")))
+    }
+
+    fn comment(
+        &mut self,
+        kind: CommentObject,
+        name: &ObjectName,
+        text: Option<String>,
+        loc: &Loc,
+    ) -> Result<(), ParseError> {
+        match kind {
+            CommentObject::Table => {
+                let q = qname(name);
+                if let Some(v) = self.schema.views.get_mut(&q) {
+                    v.comment = text;
+                } else {
+                    self.table_mut(&q, loc)?.comment = text;
+                }
+                Ok(())
+            }
+            CommentObject::Column => {
+                let mut parts = name.0.clone();
+                let col = parts
+                    .pop()
+                    .map(|p| match p {
+                        ObjectNamePart::Identifier(i) => ident(&i),
+                        ObjectNamePart::Function(f) => ident(&f.name),
+                    })
+                    .unwrap_or_default();
+                let t = self.table_mut(&qname(&ObjectName(parts)), loc)?;
+                let tname = t.name.clone();
+                let c = t
+                    .column_mut(&col)
+                    .ok_or_else(|| err(loc, format!("column `{col}` is not defined in `{tname}`")))?;
+                c.comment = text;
+                Ok(())
+            }
+            other => Err(err(loc, format!("unsupported statement: `COMMENT ON {other}`"))),
+        }
+    }
+
+    fn create_table(&mut self, ct: &CreateTable, loc: &Loc, ann: &Annotations) -> Result<(), ParseError> {
+        let name = qname(&ct.name);
+        if ct.query.is_some() || ct.like.is_some() || ct.clone.is_some() {
+            return Err(err(loc, "CREATE TABLE … AS / LIKE / CLONE is not supported; list the columns"));
+        }
+        if ct.without_rowid {
+            return Err(err(loc, "WITHOUT ROWID tables are not supported yet"));
+        }
+        if ct.temporary {
+            return Err(err(loc, "temporary tables are not part of a schema"));
+        }
+        if self.schema.relation_exists(&name) {
+            let first = self.locs.get(&name).map(|l| format!(" (first defined at {l})")).unwrap_or_default();
+            return Err(err(loc, format!("`{name}` is defined twice{first}")));
+        }
+        let mut t = Table::new(name.clone());
+        let name_line = match ct.name.0.last() {
+            Some(ObjectNamePart::Identifier(i)) => i.span.start.line,
+            _ => loc.line,
+        };
+        t.renamed_from = ann.lookup(name_line);
+        for cd in &ct.columns {
+            let cloc = Loc {
+                file: loc.file.clone(),
+                line: cd.name.span.start.line,
+                col: cd.name.span.start.column,
+            };
+            let cname = ident(&cd.name);
+            if t.column(&cname).is_some() {
+                return Err(err(&cloc, format!("column `{cname}` is defined twice in `{name}`")));
+            }
+            let (ty, serial) = map_type(&cd.data_type.to_string()).map_err(|m| err(&cloc, m))?;
+            let mut col = Column::new(&cname, ty);
+            col.serial = serial;
+            col.renamed_from = ann.lookup(cd.name.span.start.line);
+            for opt in &cd.options {
+                let cons_name = opt.name.as_ref().map(ident);
+                match &opt.option {
+                    ColumnOption::Null => col.nullable = true,
+                    ColumnOption::NotNull => col.nullable = false,
+                    ColumnOption::Default(e) => col.default = Some(expr(e)),
+                    ColumnOption::Unique { is_primary: true, .. } => {
+                        if t.primary_key.is_some() {
+                            return Err(err(&cloc, format!("table `{name}` has more than one primary key")));
+                        }
+                        t.primary_key = Some(PrimaryKey {
+                            name: cons_name.unwrap_or_default(),
+                            columns: vec![cname.clone()],
+                        });
+                    }
+                    ColumnOption::Unique { is_primary: false, .. } => t.uniques.push(Unique {
+                        name: cons_name.unwrap_or_default(),
+                        columns: vec![cname.clone()],
+                    }),
+                    ColumnOption::ForeignKey {
+                        foreign_table,
+                        referred_columns,
+                        on_delete,
+                        on_update,
+                        characteristics,
+                    } => {
+                        let (deferrable, initially_deferred) = deferral(characteristics);
+                        t.foreign_keys.push(ForeignKey {
+                            name: cons_name.unwrap_or_default(),
+                            columns: vec![cname.clone()],
+                            ref_table: qname(foreign_table),
+                            ref_columns: referred_columns.iter().map(ident).collect(),
+                            on_delete: action(on_delete),
+                            on_update: action(on_update),
+                            deferrable,
+                            initially_deferred,
+                        })
+                    }
+                    ColumnOption::Check(e) => t.checks.push(Check {
+                        name: cons_name.unwrap_or_else(|| {
+                            format!("\u{0}{cname}")
+                        }),
+                        expr: expr(e),
+                    }),
+                    ColumnOption::Generated {
+                        generated_as,
+                        generation_expr: Some(e),
+                        generation_expr_mode,
+                        ..
+                    } => {
+                        col.generated = Some(Generated {
+                            expr: expr(e),
+                            stored: matches!(generation_expr_mode, Some(GeneratedExpressionMode::Stored))
+                                || matches!(generated_as, GeneratedAs::ExpStored),
+                        })
+                    }
+                    ColumnOption::Generated {
+                        generated_as,
+                        generation_expr: None,
+                        ..
+                    } => {
+                        col.identity = Some(match generated_as {
+                            GeneratedAs::ByDefault => Identity::ByDefault,
+                            _ => Identity::Always,
+                        })
+                    }
+                    ColumnOption::Comment(c) => col.comment = Some(c.clone()),
+                    ColumnOption::DialectSpecific(tokens)
+                        if tokens.len() == 1
+                            && tokens[0].to_string().eq_ignore_ascii_case("AUTOINCREMENT") =>
+                    {
+                        col.autoincrement = true
+                    }
+                    other => {
+                        return Err(err(&cloc, format!("unsupported column option `{other}` on `{name}.{cname}`")))
+                    }
+                }
+            }
+            t.columns.push(col);
+        }
+        for c in &ct.constraints {
+            add_constraint(&mut t, c, loc)?;
+        }
+        self.locs.insert(name.clone(), loc.clone());
+        self.pending_checks.push((name.clone(), loc.clone()));
+        self.schema.tables.insert(name, t);
+        Ok(())
+    }
+
+    /// Names what the user left unnamed and checks references, then hands over the schema.
+    pub fn finish(mut self) -> Result<Schema, ParseError> {
+        for t in self.schema.tables.values_mut() {
+            name_constraints(t);
+        }
+        for (name, loc) in &self.pending_checks {
+            let Some(t) = self.schema.tables.get(name) else { continue };
+            validate_table(&self.schema, t, loc)?;
+        }
+        for (name, v) in &self.schema.views {
+            for dep in &v.depends_on {
+                let found = self.schema.tables.keys().chain(self.schema.views.keys()).any(|k| same_relation(k, dep));
+                if !found {
+                    let loc = self.locs.get(name).cloned().unwrap_or(Loc { file: "schema".into(), line: 1, col: 1 });
+                    return Err(err(&loc, format!("view `{name}` reads `{dep}`, which is not defined in the schema")));
+                }
+            }
+        }
+        Ok(self.schema)
+    }
+}
+
+/// Unqualified names resolve to the default namespace, whatever a dialect calls it.
+fn same_relation(a: &QName, b: &QName) -> bool {
+    a.name == b.name && (a.schema == b.schema || a.schema.is_empty() || b.schema.is_empty())
+}
+
+fn validate_table(schema: &Schema, t: &Table, loc: &Loc) -> Result<(), ParseError> {
+    let name = &t.name;
+    let has_col = |c: &str| t.column(c).is_some();
+    let check_cols = |cols: &[String], what: &str| -> Result<(), ParseError> {
+        for c in cols {
+            if !has_col(c) {
+                return Err(err(loc, format!("{what} on `{name}` names column `{c}`, which `{name}` does not have")));
+            }
+        }
+        Ok(())
+    };
+    if let Some(pk) = &t.primary_key {
+        check_cols(&pk.columns, "the primary key")?;
+    }
+    for u in &t.uniques {
+        check_cols(&u.columns, &format!("unique constraint `{}`", u.name))?;
+    }
+    for i in &t.indexes {
+        let cols: Vec<String> = i.columns().map(str::to_string).collect();
+        check_cols(&cols, &format!("index `{}`", i.name))?;
+    }
+    for fk in &t.foreign_keys {
+        check_cols(&fk.columns, &format!("foreign key `{}`", fk.name))?;
+        let target = schema
+            .tables
+            .iter()
+            .find(|(k, _)| same_relation(k, &fk.ref_table))
+            .map(|(_, v)| v)
+            .ok_or_else(|| err(loc, format!("foreign key `{}` on `{name}` references table `{}`, which is not defined in the schema", fk.name, fk.ref_table)))?;
+        let ref_cols = if fk.ref_columns.is_empty() {
+            target.primary_key.as_ref().map(|p| p.columns.clone()).unwrap_or_default()
+        } else {
+            fk.ref_columns.clone()
+        };
+        for c in &ref_cols {
+            if target.column(c).is_none() {
+                return Err(err(loc, format!("foreign key `{}` on `{name}` references `{}.{c}`, which does not exist", fk.name, fk.ref_table)));
+            }
+        }
+        if ref_cols.len() != fk.columns.len() {
+            return Err(err(loc, format!("foreign key `{}` on `{name}` has {} columns but references {}", fk.name, fk.columns.len(), ref_cols.len())));
+        }
+    }
+    for c in &t.columns {
+        check_type(schema, &c.data_type).map_err(|m| err(loc, format!("column `{name}.{}`: {m}", c.name)))?;
+    }
+    Ok(())
+}
+
+fn check_type(schema: &Schema, ty: &DataType) -> Result<(), String> {
+    match ty {
+        DataType::Array(inner) => check_type(schema, inner),
+        DataType::Named(q) => {
+            if schema.enums.keys().any(|k| same_relation(k, q)) || !schema.extensions.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("unknown type `{q}` (not a built-in type, and no CREATE TYPE defines it)"))
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
+fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), ParseError> {
+    let cols = |cs: &[ast::IndexColumn]| -> Result<Vec<String>, ParseError> {
+        cs.iter()
+            .map(|ic| match &ic.column.expr {
+                ast::Expr::Identifier(i) => Ok(ident(i)),
+                other => Err(err(loc, format!("constraint columns must be plain columns, found `{other}`"))),
+            })
+            .collect()
+    };
+    match c {
+        TableConstraint::PrimaryKey { name, columns, .. } => {
+            if t.primary_key.is_some() {
+                return Err(err(loc, format!("table `{}` has more than one primary key", t.name)));
+            }
+            t.primary_key = Some(PrimaryKey {
+                name: name.as_ref().map(ident).unwrap_or_default(),
+                columns: cols(columns)?,
+            });
+        }
+        TableConstraint::Unique { name, columns, .. } => t.uniques.push(Unique {
+            name: name.as_ref().map(ident).unwrap_or_default(),
+            columns: cols(columns)?,
+        }),
+        TableConstraint::ForeignKey {
+            name,
+            columns,
+            foreign_table,
+            referred_columns,
+            on_delete,
+            on_update,
+            characteristics,
+            ..
+        } => {
+            let (deferrable, initially_deferred) = deferral(characteristics);
+            t.foreign_keys.push(ForeignKey {
+                name: name.as_ref().map(ident).unwrap_or_default(),
+                columns: columns.iter().map(ident).collect(),
+                ref_table: qname(foreign_table),
+                ref_columns: referred_columns.iter().map(ident).collect(),
+                on_delete: action(on_delete),
+                on_update: action(on_update),
+                deferrable,
+                initially_deferred,
+            })
+        }
+        TableConstraint::Check { name, expr: e, .. } => t.checks.push(Check {
+            name: name.as_ref().map(ident).unwrap_or_default(),
+            expr: expr(e),
+        }),
+        other => return Err(err(loc, format!("unsupported table constraint `{other}`; use CREATE INDEX"))),
+    }
+    Ok(())
+}
+
+/// Gives unnamed constraints the names PostgreSQL would give them.
+fn name_constraints(t: &mut Table) {
+    let table = t.name.name.clone();
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    let pick = |cols: &[&str], label: &str, used: &mut BTreeSet<String>| {
+        let mut n = 0;
+        loop {
+            let l = if n == 0 { label.to_string() } else { format!("{label}{n}") };
+            let candidate = generated_name(&table, cols, &l, MAX_NAME);
+            if used.insert(candidate.clone()) {
+                return candidate;
+            }
+            n += 1;
+        }
+    };
+    // Explicit names first, so generated ones avoid them.
+    if let Some(pk) = &t.primary_key {
+        if !pk.name.is_empty() {
+            used.insert(pk.name.clone());
+        }
+    }
+    for n in t.uniques.iter().map(|u| &u.name).chain(t.foreign_keys.iter().map(|f| &f.name)).chain(t.checks.iter().map(|c| &c.name)) {
+        if !n.is_empty() && !n.starts_with('\u{0}') {
+            used.insert(n.clone());
+        }
+    }
+    if let Some(pk) = &mut t.primary_key {
+        if pk.name.is_empty() {
+            pk.name = pick(&[], "pkey", &mut used);
+        }
+    }
+    for u in &mut t.uniques {
+        if u.name.is_empty() {
+            let cols: Vec<&str> = u.columns.iter().map(String::as_str).collect();
+            u.name = pick(&cols, "key", &mut used);
+        }
+    }
+    for f in &mut t.foreign_keys {
+        if f.name.is_empty() {
+            let cols: Vec<&str> = f.columns.iter().map(String::as_str).collect();
+            f.name = pick(&cols, "fkey", &mut used);
+        }
+    }
+    for c in &mut t.checks {
+        if let Some(col) = c.name.strip_prefix('\u{0}') {
+            let col = col.to_string();
+            c.name = pick(&[&col], "check", &mut used);
+        } else if c.name.is_empty() {
+            let first = first_column(&c.expr.canon);
+            let cols: Vec<&str> = first.iter().map(String::as_str).collect();
+            c.name = pick(&cols, "check", &mut used);
+        }
+    }
+    if let Some(pk) = &t.primary_key {
+        for col in &pk.columns {
+            if let Some(c) = t.columns.iter_mut().find(|c| &c.name == col) {
+                c.nullable = false;
+            }
+        }
+    }
+    t.sort_members();
+}
+
+/// The first column an expression mentions (what PostgreSQL names a check after).
+fn first_column(canon: &str) -> Option<String> {
+    let dialect = sqlparser::dialect::GenericDialect {};
+    let e = sqlparser::parser::Parser::new(&dialect)
+        .try_with_sql(canon)
+        .and_then(|mut p| p.parse_expr())
+        .ok()?;
+    struct First(Option<String>);
+    impl Visitor for First {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &ast::Expr) -> ControlFlow<()> {
+            if let ast::Expr::Identifier(i) = e {
+                self.0 = Some(ident(i));
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut f = First(None);
+    let _ = e.visit(&mut f);
+    f.0
+}
+
+fn name_index(t: &Table, mut index: Index) -> Index {
+    if index.name.is_empty() {
+        let cols: Vec<String> = index
+            .parts
+            .iter()
+            .map(|p| match &p.key {
+                IndexKey::Column(c) => c.clone(),
+                IndexKey::Expr(_) => "expr".to_string(),
+            })
+            .collect();
+        let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
+        index.name = generated_name(&t.name.name, &cols, "idx", MAX_NAME);
+    }
+    index
+}
+
+pub fn index_from(ci: &CreateIndex, loc: &Loc) -> Result<(QName, Index), ParseError> {
+    if !ci.include.is_empty() || !ci.with.is_empty() {
+        return Err(err(loc, "INCLUDE and WITH on indexes are not supported yet"));
+    }
+    let mut parts = Vec::new();
+    for ic in &ci.columns {
+        let key = match &ic.column.expr {
+            ast::Expr::Identifier(i) => IndexKey::Column(ident(i)),
+            ast::Expr::Nested(inner) if !matches!(**inner, ast::Expr::Identifier(_)) => IndexKey::Expr(expr(inner)),
+            ast::Expr::Nested(inner) => match &**inner {
+                ast::Expr::Identifier(i) => IndexKey::Column(ident(i)),
+                other => IndexKey::Expr(expr(other)),
+            },
+            other => IndexKey::Expr(expr(other)),
+        };
+        let desc = ic.column.options.asc == Some(false);
+        // NULLS LAST is the default for ASC and NULLS FIRST for DESC: keep only deviations.
+        let nulls_first = match ic.column.options.nulls_first {
+            Some(nf) if nf != desc => Some(nf),
+            _ => None,
+        };
+        parts.push(IndexPart {
+            key,
+            desc,
+            nulls_first,
+            opclass: ic.operator_class.as_ref().map(ident),
+        });
+    }
+    let method = ci.using.as_ref().map(|u| u.to_string().to_lowercase()).filter(|m| m != "btree");
+    let name = ci
+        .name
+        .as_ref()
+        .map(|n| qname(n).name)
+        .unwrap_or_default();
+    Ok((
+        qname(&ci.table_name),
+        Index {
+            name,
+            unique: ci.unique,
+            parts,
+            predicate: ci.predicate.as_ref().map(expr),
+            method,
+        },
+    ))
+}
+
+/// A view query as a model expression plus the relations it reads.
+pub fn view_expr(q: Query) -> (Expr, BTreeSet<QName>) {
+    let mut deps = BTreeSet::new();
+    let mut ctes = BTreeSet::new();
+    if let Some(with) = &q.with {
+        for cte in &with.cte_tables {
+            ctes.insert(ident(&cte.alias.name));
+        }
+    }
+    let _ = sqlparser::ast::visit_relations(&q, |r| {
+        let n = qname(r);
+        if !(n.schema.is_empty() && ctes.contains(&n.name)) {
+            deps.insert(n);
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    let sql = q.to_string();
+    (Expr::new(sql, canonical_query(q)), deps)
+}
+
+fn sequence(
+    name: QName,
+    ty: Option<&ast::DataType>,
+    opts: &[SequenceOptions],
+    loc: &Loc,
+) -> Result<Sequence, ParseError> {
+    let data_type = match ty {
+        Some(t) => map_type(&t.to_string()).map_err(|m| err(loc, m))?.0,
+        None => DataType::BigInt,
+    };
+    let num = |e: &ast::Expr| -> Result<i64, ParseError> {
+        e.to_string()
+            .replace(' ', "")
+            .parse::<i64>()
+            .map_err(|_| err(loc, format!("sequence option must be an integer, found `{e}`")))
+    };
+    let mut s = Sequence {
+        name,
+        data_type,
+        start: 1,
+        increment: 1,
+        min_value: None,
+        max_value: None,
+        cache: 1,
+        cycle: false,
+    };
+    let mut start = None;
+    for o in opts {
+        match o {
+            SequenceOptions::IncrementBy(e, _) => s.increment = num(e)?,
+            SequenceOptions::MinValue(v) => s.min_value = v.as_ref().map(num).transpose()?,
+            SequenceOptions::MaxValue(v) => s.max_value = v.as_ref().map(num).transpose()?,
+            SequenceOptions::StartWith(e, _) => start = Some(num(e)?),
+            SequenceOptions::Cache(e) => s.cache = num(e)?,
+            SequenceOptions::Cycle(c) => s.cycle = *c,
+        }
+    }
+    s.start = start.unwrap_or(if s.increment > 0 { s.min_value.unwrap_or(1) } else { s.max_value.unwrap_or(-1) });
+    Ok(s)
+}
+
+fn first_words(s: &str) -> String {
+    s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,403 @@
+//! Expression normalization: the canonical form two spellings of one expression share.
+//!
+//! PostgreSQL hands back `(price > (0)::numeric)` for what a user wrote as `price > 0`,
+//! `= ANY (ARRAY[...])` for `IN (...)`, and qualifies every column in a view. Both the
+//! parsed file and the catalog text go through [`canonical`], so equal meaning gives equal
+//! strings. [`portable`] only drops PostgreSQL-only casts, for dialects that lack `::`.
+
+use super::types::map_type;
+use sqlparser::ast::{
+    self, BinaryOperator, CastKind, Expr, Ident, ObjectName, ObjectNamePart, Query, Select,
+    SelectItem, SetExpr, TableFactor, UnaryOperator, Value, VisitMut, VisitorMut,
+};
+use std::ops::ControlFlow;
+
+/// Canonical text of an expression.
+pub fn canonical_expr(mut e: Expr) -> String {
+    let _ = e.visit(&mut Canon);
+    e.to_string()
+}
+
+/// Canonical text of a view query.
+pub fn canonical_query(mut q: Query) -> String {
+    let _ = q.visit(&mut Canon);
+    q.to_string()
+}
+
+/// The expression with literal casts removed and `::` turned into `CAST`, keeping spelling.
+pub fn portable(mut e: Expr) -> String {
+    let _ = e.visit(&mut Portable);
+    e.to_string()
+}
+
+pub fn portable_query(mut q: Query) -> String {
+    let _ = q.visit(&mut Portable);
+    q.to_string()
+}
+
+struct Canon;
+struct Portable;
+
+fn is_numeric_type(t: &str) -> bool {
+    matches!(
+        t,
+        "smallint" | "integer" | "bigint" | "real" | "double precision"
+    ) || t.starts_with("numeric")
+}
+
+fn is_texty(t: &str) -> bool {
+    t == "text" || t.starts_with("varchar") || t.starts_with("char")
+}
+
+fn literal_of(e: &Expr) -> Option<Value> {
+    match e {
+        Expr::Value(v) => Some(v.value.clone()),
+        Expr::Nested(inner) => literal_of(inner),
+        Expr::UnaryOp {
+            op: UnaryOperator::Minus,
+            expr,
+        } => match literal_of(expr)? {
+            Value::Number(n, l) => Some(Value::Number(format!("-{n}"), l)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Replaces a cast whose value does not depend on the cast (a literal, or a column cast to
+/// text) by its operand.
+fn strip_cast(e: &mut Expr) -> bool {
+    let Expr::Cast {
+        expr, data_type, ..
+    } = e
+    else {
+        return false;
+    };
+    let ty = map_type(&data_type.to_string())
+        .map(|(t, _)| t.to_string())
+        .unwrap_or_else(|_| data_type.to_string().to_lowercase());
+    if let Some(mut v) = literal_of(expr) {
+        if is_numeric_type(&ty) {
+            if let Value::SingleQuotedString(s) = &v {
+                if s.parse::<f64>().is_ok() {
+                    v = Value::Number(s.clone(), false);
+                }
+            }
+        }
+        *e = Expr::Value(v.into());
+        return true;
+    }
+    if is_texty(&ty)
+        && matches!(
+            **expr,
+            Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Nested(_)
+        )
+    {
+        let mut inner = (**expr).clone();
+        while let Expr::Nested(x) = inner {
+            inner = *x;
+        }
+        if matches!(inner, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
+            *e = inner;
+            return true;
+        }
+    }
+    false
+}
+
+fn is_atomic(e: &Expr) -> bool {
+    matches!(
+        e,
+        Expr::Identifier(_)
+            | Expr::CompoundIdentifier(_)
+            | Expr::Value(_)
+            | Expr::Function(_)
+            | Expr::Nested(_)
+            | Expr::Cast { .. }
+            | Expr::Array(_)
+    )
+}
+
+fn wrap(e: &mut Expr) {
+    if !is_atomic(e) {
+        let inner = std::mem::replace(e, Expr::Value(Value::Null.into()));
+        *e = Expr::Nested(Box::new(inner));
+    }
+}
+
+fn fold_ident(i: &mut Ident) {
+    if i.quote_style.is_none() {
+        i.value = i.value.to_lowercase();
+    }
+    i.quote_style = None;
+}
+
+fn fold_object_name(n: &mut ObjectName) {
+    for part in &mut n.0 {
+        if let ObjectNamePart::Identifier(i) = part {
+            fold_ident(i);
+        }
+    }
+    // The default namespace is implied; drop it so `public.users` equals `users`.
+    if n.0.len() == 2 {
+        if let ObjectNamePart::Identifier(first) = &n.0[0] {
+            if first.value == "public" || first.value == "main" {
+                n.0.remove(0);
+            }
+        }
+    }
+}
+
+impl VisitorMut for Canon {
+    type Break = ();
+
+    fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+        loop {
+            match e {
+                Expr::Nested(inner) => {
+                    let inner = std::mem::replace(&mut **inner, Expr::Value(Value::Null.into()));
+                    *e = inner;
+                }
+                Expr::Cast { .. } => {
+                    if !strip_cast(e) {
+                        if let Expr::Cast {
+                            kind, data_type, ..
+                        } = e
+                        {
+                            *kind = CastKind::DoubleColon;
+                            let name = map_type(&data_type.to_string())
+                                .map(|(t, _)| t.to_string())
+                                .unwrap_or_else(|_| data_type.to_string().to_lowercase());
+                            *data_type = ast::DataType::Custom(
+                                ObjectName::from(vec![Ident::new(name)]),
+                                vec![],
+                            );
+                        }
+                        break;
+                    }
+                }
+                _ => break,
+            }
+        }
+        match e {
+            Expr::Identifier(i) => fold_ident(i),
+            Expr::CompoundIdentifier(parts) => parts.iter_mut().for_each(fold_ident),
+            Expr::Function(f) => fold_object_name(&mut f.name),
+            Expr::UnaryOp {
+                op: UnaryOperator::Minus,
+                expr,
+            } => {
+                if let Expr::Value(v) = &**expr {
+                    if let Value::Number(n, l) = &v.value {
+                        *e = Expr::Value(Value::Number(format!("-{n}"), *l).into());
+                    }
+                }
+            }
+            Expr::AnyOp {
+                left,
+                compare_op: BinaryOperator::Eq,
+                right,
+                ..
+            } => {
+                if let Expr::Array(arr) = &**right {
+                    *e = Expr::InList {
+                        expr: left.clone(),
+                        list: arr.elem.clone(),
+                        negated: false,
+                    };
+                }
+            }
+            Expr::AllOp {
+                left,
+                compare_op: BinaryOperator::NotEq,
+                right,
+            } => {
+                if let Expr::Array(arr) = &**right {
+                    *e = Expr::InList {
+                        expr: left.clone(),
+                        list: arr.elem.clone(),
+                        negated: true,
+                    };
+                }
+            }
+            Expr::Between {
+                expr,
+                negated: false,
+                low,
+                high,
+            } => {
+                let mut ge = Expr::BinaryOp {
+                    left: expr.clone(),
+                    op: BinaryOperator::GtEq,
+                    right: low.clone(),
+                };
+                let mut le = Expr::BinaryOp {
+                    left: expr.clone(),
+                    op: BinaryOperator::LtEq,
+                    right: high.clone(),
+                };
+                wrap_operands(&mut ge);
+                wrap_operands(&mut le);
+                *e = Expr::BinaryOp {
+                    left: Box::new(Expr::Nested(Box::new(ge))),
+                    op: BinaryOperator::And,
+                    right: Box::new(Expr::Nested(Box::new(le))),
+                };
+            }
+            Expr::BinaryOp { left, op, right } => {
+                let like = match op {
+                    BinaryOperator::PGLikeMatch => Some((false, false)),
+                    BinaryOperator::PGNotLikeMatch => Some((true, false)),
+                    BinaryOperator::PGILikeMatch => Some((false, true)),
+                    BinaryOperator::PGNotILikeMatch => Some((true, true)),
+                    _ => None,
+                };
+                if let Some((negated, insensitive)) = like {
+                    let (expr, pattern) = (left.clone(), right.clone());
+                    *e = if insensitive {
+                        Expr::ILike {
+                            negated,
+                            any: false,
+                            expr,
+                            pattern,
+                            escape_char: None,
+                        }
+                    } else {
+                        Expr::Like {
+                            negated,
+                            any: false,
+                            expr,
+                            pattern,
+                            escape_char: None,
+                        }
+                    };
+                } else {
+                    wrap_operands(e);
+                }
+            }
+            Expr::UnaryOp { expr, .. } => wrap(expr),
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, q: &mut Query) -> ControlFlow<()> {
+        if let SetExpr::Select(select) = q.body.as_mut() {
+            canon_select(select);
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_relation(&mut self, n: &mut ObjectName) -> ControlFlow<()> {
+        fold_object_name(n);
+        ControlFlow::Continue(())
+    }
+}
+
+fn wrap_operands(e: &mut Expr) {
+    if let Expr::BinaryOp { left, right, .. } = e {
+        wrap(left);
+        wrap(right);
+    }
+}
+
+/// View-level rules: unnest parenthesized joins, drop qualifiers that name the only
+/// relation, drop aliases that repeat the name the column would get anyway.
+fn canon_select(select: &mut Select) {
+    for twj in &mut select.from {
+        while let TableFactor::NestedJoin {
+            table_with_joins,
+            alias: None,
+        } = &twj.relation
+        {
+            let inner = (**table_with_joins).clone();
+            let mut joins = inner.joins;
+            joins.append(&mut twj.joins);
+            twj.relation = inner.relation;
+            twj.joins = joins;
+        }
+        for j in &mut twj.joins {
+            use ast::JoinOperator as J;
+            j.join_operator = match j.join_operator.clone() {
+                J::Join(c) | J::Inner(c) => J::Inner(c),
+                J::LeftOuter(c) | J::Left(c) => J::Left(c),
+                J::RightOuter(c) | J::Right(c) => J::Right(c),
+                other => other,
+            };
+        }
+        if let TableFactor::Table { alias: Some(a), .. } = &mut twj.relation {
+            fold_ident(&mut a.name);
+        }
+    }
+    let only = match select.from.as_slice() {
+        [one] if one.joins.is_empty() => match &one.relation {
+            TableFactor::Table { name, alias, .. } => Some(match alias {
+                Some(a) => a.name.value.clone(),
+                None => name
+                    .0
+                    .last()
+                    .map(|p| match p {
+                        ObjectNamePart::Identifier(i) => i.value.clone(),
+                        ObjectNamePart::Function(f) => f.name.value.clone(),
+                    })
+                    .unwrap_or_default(),
+            }),
+            _ => None,
+        },
+        _ => None,
+    };
+    if let Some(rel) = only {
+        let mut strip = StripQualifier(rel);
+        let _ = select.projection.visit(&mut strip);
+        let _ = select.selection.visit(&mut strip);
+        let _ = select.group_by.visit(&mut strip);
+        let _ = select.having.visit(&mut strip);
+    }
+    for item in &mut select.projection {
+        if let SelectItem::ExprWithAlias { expr, alias } = item {
+            let natural = match expr {
+                Expr::Identifier(i) => Some(i.value.clone()),
+                Expr::CompoundIdentifier(p) => p.last().map(|i| i.value.clone()),
+                Expr::Function(f) => f.name.0.last().map(|p| p.to_string()),
+                _ => None,
+            };
+            fold_ident(alias);
+            if natural.as_deref() == Some(alias.value.as_str()) {
+                *item = SelectItem::UnnamedExpr(expr.clone());
+            }
+        }
+    }
+}
+
+struct StripQualifier(String);
+
+impl VisitorMut for StripQualifier {
+    type Break = ();
+    fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+        if let Expr::CompoundIdentifier(parts) = e {
+            if parts.len() == 2 && parts[0].value == self.0 {
+                *e = Expr::Identifier(parts[1].clone());
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+impl VisitorMut for Portable {
+    type Break = ();
+    fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+        if let Expr::Cast { .. } = e {
+            if literal_of(match e {
+                Expr::Cast { expr, .. } => expr,
+                _ => return ControlFlow::Continue(()),
+            })
+            .is_some()
+            {
+                strip_cast(e);
+            } else if let Expr::Cast { kind, .. } = e {
+                *kind = CastKind::Cast;
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}

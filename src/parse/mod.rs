@@ -1,0 +1,222 @@
+//! `schema/*.sql` → [`Schema`], with sqlparser. Errors carry file, line and column.
+//!
+//! The same code reads SQL that databases hand back (SQLite's stored `CREATE` statements,
+//! PostgreSQL's `pg_get_indexdef`), so a parsed file and an introspected database meet in
+//! one representation.
+
+mod ddl;
+mod expr;
+mod types;
+
+pub use expr::{canonical_expr, canonical_query, portable, portable_query};
+pub use types::map_type;
+
+use crate::model::{self, Schema};
+use sqlparser::ast::Statement;
+use sqlparser::dialect::GenericDialect;
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::Token;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Where a problem is: file, line and column (1-based).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loc {
+    pub file: String,
+    pub line: u64,
+    pub col: u64,
+}
+
+impl fmt::Display for Loc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.col)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    #[error("{loc}: {message}")]
+    At { loc: Loc, message: String },
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("no .sql files found in {0}")]
+    Empty(String),
+}
+
+impl ParseError {
+    fn at(file: &str, line: u64, col: u64, message: impl Into<String>) -> Self {
+        ParseError::At {
+            loc: Loc {
+                file: file.to_string(),
+                line,
+                col,
+            },
+            message: message.into(),
+        }
+    }
+}
+
+/// One SQL source: a name for messages and its text.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub name: String,
+    pub text: String,
+}
+
+/// Reads a `.sql` file, or every `*.sql` under a folder sorted by path.
+pub fn read_sources(paths: &[PathBuf]) -> Result<Vec<SourceFile>, ParseError> {
+    let mut files = Vec::new();
+    for p in paths {
+        let mut found = Vec::new();
+        collect(p, &mut found)?;
+        if found.is_empty() {
+            return Err(ParseError::Empty(p.display().to_string()));
+        }
+        found.sort();
+        for f in found {
+            let text = std::fs::read_to_string(&f).map_err(|source| ParseError::Io {
+                path: f.display().to_string(),
+                source,
+            })?;
+            files.push(SourceFile {
+                name: f.display().to_string(),
+                text,
+            });
+        }
+    }
+    Ok(files)
+}
+
+fn collect(p: &Path, out: &mut Vec<PathBuf>) -> Result<(), ParseError> {
+    let io = |source| ParseError::Io {
+        path: p.display().to_string(),
+        source,
+    };
+    let meta = std::fs::metadata(p).map_err(io)?;
+    if meta.is_file() {
+        out.push(p.to_path_buf());
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(p).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        if path.is_dir() {
+            collect(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "sql") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Parses sources into one schema and checks it is self-consistent.
+pub fn parse_schema(sources: &[SourceFile]) -> Result<Schema, ParseError> {
+    let mut b = ddl::Builder::default();
+    for src in sources {
+        let annotations = ddl::Annotations::scan(&src.text);
+        for (stmt, loc) in statements(&src.name, &src.text)? {
+            b.add(stmt, &loc, &annotations)?;
+        }
+        annotations.check_all_used(&src.name)?;
+    }
+    b.finish()
+}
+
+/// Parses SQL text (one name for messages) into a schema.
+pub fn parse_sql(name: &str, text: &str) -> Result<Schema, ParseError> {
+    parse_schema(&[SourceFile {
+        name: name.to_string(),
+        text: text.to_string(),
+    }])
+}
+
+fn statements(file: &str, text: &str) -> Result<Vec<(Statement, Loc)>, ParseError> {
+    let dialect = GenericDialect {};
+    let syntax = |e: ParserError| {
+        let msg = e.to_string();
+        let (line, col) = location_of(&msg);
+        let msg = msg
+            .trim_start_matches("sql parser error: ")
+            .split(" at Line: ")
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        ParseError::at(file, line, col, format!("syntax error: {msg}"))
+    };
+    let mut parser = Parser::new(&dialect).try_with_sql(text).map_err(syntax)?;
+    let mut out = Vec::new();
+    loop {
+        while parser.consume_token(&Token::SemiColon) {}
+        let next = parser.peek_token();
+        if next.token == Token::EOF {
+            break;
+        }
+        let loc = Loc {
+            file: file.to_string(),
+            line: next.span.start.line,
+            col: next.span.start.column,
+        };
+        let stmt = parser.parse_statement().map_err(syntax)?;
+        let after = parser.peek_token();
+        if after.token != Token::SemiColon && after.token != Token::EOF {
+            return Err(ParseError::at(
+                file,
+                after.span.start.line,
+                after.span.start.column,
+                format!("syntax error: expected `;` but found `{}`", after.token),
+            ));
+        }
+        out.push((stmt, loc));
+    }
+    Ok(out)
+}
+
+fn location_of(msg: &str) -> (u64, u64) {
+    let num_after = |key: &str| {
+        msg.split(key)
+            .nth(1)
+            .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|n| n.parse().ok())
+    };
+    (
+        num_after("Line: ").unwrap_or(1),
+        num_after("Column: ").unwrap_or(1),
+    )
+}
+
+/// Parses one expression (a catalog's default or check text).
+pub fn expr(text: &str) -> Result<model::Expr, String> {
+    let dialect = GenericDialect {};
+    let e = Parser::new(&dialect)
+        .try_with_sql(text)
+        .and_then(|mut p| p.parse_expr())
+        .map_err(|e| format!("cannot read expression `{text}`: {e}"))?;
+    Ok(model::Expr::new(text.trim(), canonical_expr(e)))
+}
+
+/// Parses one `CREATE INDEX` statement (as `pg_get_indexdef` prints it).
+pub fn index_definition(text: &str) -> Result<(model::QName, model::Index), String> {
+    let stmts = statements("catalog", text).map_err(|e| e.to_string())?;
+    match stmts.into_iter().next() {
+        Some((Statement::CreateIndex(ci), loc)) => ddl::index_from(&ci, &loc).map_err(|e| e.to_string()),
+        _ => Err(format!("not an index definition: {text}")),
+    }
+}
+
+/// Parses a view body (`SELECT …`) into the model's query expression and its dependencies.
+pub fn view_query(text: &str) -> Result<(model::Expr, std::collections::BTreeSet<model::QName>), String> {
+    let dialect = GenericDialect {};
+    let text = text.trim().trim_end_matches(';');
+    let q = Parser::new(&dialect)
+        .try_with_sql(text)
+        .and_then(|mut p| p.parse_query())
+        .map_err(|e| format!("cannot read view query: {e}"))?;
+    Ok(ddl::view_expr(*q))
+}
+
+/// Maps a catalog type spelling.
+pub fn data_type(text: &str) -> Result<model::DataType, String> {
+    map_type(text).map(|(t, _)| t)
+}

@@ -1,0 +1,175 @@
+//! Type spellings → canonical [`DataType`]. Works on the printed type so that catalog
+//! strings (`character varying(20)`) and parsed types go through one path.
+
+use crate::model::{DataType, QName};
+
+/// Built-in PostgreSQL types sqlshift passes through by name.
+const PASSTHROUGH: &[&str] = &[
+    "inet", "cidr", "macaddr", "macaddr8", "money", "xml", "tsvector", "tsquery", "point",
+    "line", "box", "circle", "polygon", "path", "bit", "varbit", "oid", "int4range",
+    "int8range", "numrange", "tsrange", "tstzrange", "daterange", "citext", "hstore",
+];
+
+/// Maps a type spelling to the canonical type; the flag is true for `serial` types.
+pub fn map_type(spelling: &str) -> Result<(DataType, bool), String> {
+    let s = spelling.trim();
+    if let Some(inner) = s.strip_suffix("[]") {
+        let (t, _) = map_type(inner)?;
+        return Ok((DataType::Array(Box::new(t)), false));
+    }
+    let lower = s.to_lowercase();
+    let (base, args, rest) = split_args(&lower);
+    let base = base.trim();
+    let with_tz = rest.contains("with time zone") && !rest.contains("without");
+    let n = |i: usize| args.get(i).and_then(|a| a.trim().parse::<u32>().ok());
+    let t = match base {
+        "smallint" | "int2" => DataType::SmallInt,
+        "smallserial" | "serial2" => return Ok((DataType::SmallInt, true)),
+        "int" | "integer" | "int4" | "mediumint" => DataType::Integer,
+        "serial" | "serial4" => return Ok((DataType::Integer, true)),
+        "bigint" | "int8" => DataType::BigInt,
+        "bigserial" | "serial8" => return Ok((DataType::BigInt, true)),
+        "tinyint" => DataType::SmallInt,
+        "real" | "float4" => DataType::Real,
+        "double precision" | "double" | "float8" => DataType::Double,
+        "float" => match n(0) {
+            Some(p) if p <= 24 => DataType::Real,
+            _ => DataType::Double,
+        },
+        "numeric" | "decimal" | "dec" => match n(0) {
+            Some(p) => DataType::Numeric(Some((p, n(1)))),
+            None => DataType::Numeric(None),
+        },
+        "boolean" | "bool" => DataType::Boolean,
+        "text" | "clob" | "string" => DataType::Text,
+        "varchar" | "character varying" | "nvarchar" | "varying character" => {
+            DataType::Varchar(n(0))
+        }
+        "char" | "character" | "nchar" | "bpchar" => DataType::Char(n(0).or(Some(1))),
+        "bytea" | "blob" => DataType::Bytes,
+        "date" => DataType::Date,
+        "time" => DataType::Time { tz: with_tz },
+        "timetz" => DataType::Time { tz: true },
+        "timestamp" | "datetime" => DataType::Timestamp {
+            tz: with_tz,
+            precision: n(0),
+        },
+        "timestamptz" => DataType::Timestamp {
+            tz: true,
+            precision: n(0),
+        },
+        "interval" => DataType::Interval,
+        "uuid" => DataType::Uuid,
+        "json" => DataType::Json,
+        "jsonb" => DataType::Jsonb,
+        "\"char\"" => DataType::Other("\"char\"".into()),
+        b if PASSTHROUGH.contains(&b) => {
+            if args.is_empty() {
+                DataType::Other(b.to_string())
+            } else {
+                DataType::Other(format!("{b}({})", args.join(",")))
+            }
+        }
+        "" => return Err(format!("missing type in `{spelling}`")),
+        _ => {
+            if !args.is_empty() {
+                return Err(format!("unknown type `{spelling}`"));
+            }
+            DataType::Named(named(s))
+        }
+    };
+    Ok((t, false))
+}
+
+/// A possibly qualified, possibly quoted user type name.
+fn named(s: &str) -> QName {
+    let parts: Vec<String> = split_qualified(s)
+        .into_iter()
+        .map(|p| match p.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
+            Some(q) => q.replace("\"\"", "\""),
+            None => p.to_lowercase(),
+        })
+        .collect();
+    match parts.as_slice() {
+        [schema, name] => QName::new(schema.clone(), name.clone()),
+        _ => QName::new("", parts.last().cloned().unwrap_or_default()),
+    }
+}
+
+fn split_qualified(s: &str) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    let mut quoted = false;
+    for ch in s.chars() {
+        match ch {
+            '"' => {
+                quoted = !quoted;
+                parts.last_mut().map(|p| p.push(ch));
+            }
+            '.' if !quoted => parts.push(String::new()),
+            _ => {
+                parts.last_mut().map(|p| p.push(ch));
+            }
+        }
+    }
+    parts
+}
+
+/// `numeric(12, 2) with x` → (`numeric`, [`12`, `2`], ` with x`).
+fn split_args(s: &str) -> (String, Vec<String>, String) {
+    match (s.find('('), s.find(')')) {
+        (Some(open), Some(close)) if close > open => {
+            let base = format!("{}{}", &s[..open], "");
+            let args = s[open + 1..close]
+                .split(',')
+                .map(|a| a.trim().to_string())
+                .collect();
+            let rest = s[close + 1..].to_string();
+            // `timestamp(3) with time zone` and `character varying(20)` keep words after
+            let base = base.trim().to_string();
+            (base, args, rest)
+        }
+        _ => {
+            for suffix in [" with time zone", " without time zone"] {
+                if let Some(b) = s.strip_suffix(suffix) {
+                    return (b.to_string(), vec![], suffix.to_string());
+                }
+            }
+            (s.to_string(), vec![], String::new())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases_map_to_one_type() {
+        for s in ["int", "INTEGER", "int4"] {
+            assert_eq!(map_type(s).ok(), Some((DataType::Integer, false)));
+        }
+        assert_eq!(
+            map_type("character varying(20)").ok(),
+            Some((DataType::Varchar(Some(20)), false))
+        );
+        assert_eq!(
+            map_type("timestamp(3) with time zone").ok(),
+            Some((
+                DataType::Timestamp {
+                    tz: true,
+                    precision: Some(3)
+                },
+                false
+            ))
+        );
+        assert_eq!(map_type("bigserial").ok(), Some((DataType::BigInt, true)));
+        assert_eq!(
+            map_type("text[]").ok(),
+            Some((DataType::Array(Box::new(DataType::Text)), false))
+        );
+        assert_eq!(
+            map_type("app.\"Status\"").ok(),
+            Some((DataType::Named(QName::new("app", "Status")), false))
+        );
+    }
+}
