@@ -7,3 +7,8 @@
 pub mod model;
 pub mod parse;
 pub mod diff;
+pub mod dialect;
+pub mod plan;
+pub mod config;
+pub mod source;
+pub mod cli;

@@ -8,7 +8,7 @@ mod table;
 
 pub use change::{Change, CommentTarget};
 
-use crate::model::{Schema, Table};
+use crate::model::{QName, Schema, Table};
 use std::collections::BTreeSet;
 
 /// Lists the changes from `from` to `to`. Both must be normalized for the same dialect.
@@ -141,32 +141,10 @@ fn enum_usages(from: &Schema, to: &Schema, name: &crate::model::QName) -> Vec<(c
 }
 
 fn views(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
-    // Tables whose columns change: views reading them are dropped first and re-created.
-    let mut touched: BTreeSet<crate::model::QName> = BTreeSet::new();
-    for c in out.iter() {
-        if let Some(t) = c.reshapes_table() {
-            touched.insert(t.clone());
-        }
-    }
-    let mut recreate: BTreeSet<crate::model::QName> = BTreeSet::new();
-    loop {
-        let before = recreate.len();
-        for (name, v) in &to.views {
-            let Some(old) = from.views.get(name) else { continue };
-            let changed = old.query != v.query || old.materialized != v.materialized;
-            let dep_changed = old.depends_on.iter().any(|d| touched.contains(d) || recreate.contains(d));
-            if changed || dep_changed {
-                recreate.insert(name.clone());
-            }
-        }
-        if recreate.len() == before {
-            break;
-        }
-    }
     for (name, v) in &to.views {
         match from.views.get(name) {
             None => out.push(Change::CreateView(v.clone())),
-            Some(old) if recreate.contains(name) => {
+            Some(old) if old.query != v.query || old.materialized != v.materialized => {
                 out.push(Change::DropView(old.clone()));
                 out.push(Change::CreateView(v.clone()));
             }
@@ -184,6 +162,40 @@ fn views(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
     for (name, v) in &from.views {
         if !to.views.contains_key(name) {
             out.push(Change::DropView(v.clone()));
+        }
+    }
+    add_view_recreations(out, from, to);
+}
+
+/// Views that read a table whose columns change (or a view being re-created) must be
+/// dropped before the change and created again after it, even if their query is the same.
+pub fn add_view_recreations(out: &mut Vec<Change>, from: &Schema, to: &Schema) {
+    let mut recreated: BTreeSet<QName> = out
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropView(v) => Some(v.name.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut touched: BTreeSet<QName> = out.iter().filter_map(|c| c.reshapes_table().cloned()).collect();
+    touched.extend(recreated.iter().cloned());
+    loop {
+        let mut added = false;
+        for (name, v) in &to.views {
+            if recreated.contains(name) {
+                continue;
+            }
+            let Some(old) = from.views.get(name) else { continue };
+            if old.depends_on.iter().any(|d| touched.contains(d)) {
+                out.push(Change::DropView(old.clone()));
+                out.push(Change::CreateView(v.clone()));
+                recreated.insert(name.clone());
+                touched.insert(name.clone());
+                added = true;
+            }
+        }
+        if !added {
+            break;
         }
     }
 }

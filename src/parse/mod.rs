@@ -113,7 +113,14 @@ fn collect(p: &Path, out: &mut Vec<PathBuf>) -> Result<(), ParseError> {
 
 /// Parses sources into one schema and checks it is self-consistent.
 pub fn parse_schema(sources: &[SourceFile]) -> Result<Schema, ParseError> {
+    parse_schema_with(sources, true)
+}
+
+/// Like [`parse_schema`]; `validate: false` accepts dangling references, as a live
+/// database (SQLite) may hold them.
+pub fn parse_schema_with(sources: &[SourceFile], validate: bool) -> Result<Schema, ParseError> {
     let mut b = ddl::Builder::default();
+    b.validate = validate;
     for src in sources {
         let annotations = ddl::Annotations::scan(&src.text);
         for (stmt, loc) in statements(&src.name, &src.text)? {
@@ -219,4 +226,24 @@ pub fn view_query(text: &str) -> Result<(model::Expr, std::collections::BTreeSet
 /// Maps a catalog type spelling.
 pub fn data_type(text: &str) -> Result<model::DataType, String> {
     map_type(text).map(|(t, _)| t)
+}
+
+/// Rewrites an expression or query with PostgreSQL-only casts removed, keeping spelling.
+pub fn to_portable(sql: &str) -> String {
+    let dialect = GenericDialect {};
+    let whole_expr = Parser::new(&dialect).try_with_sql(sql).and_then(|mut p| {
+        let e = p.parse_expr()?;
+        if p.peek_token().token == Token::EOF {
+            Ok(Some(e))
+        } else {
+            Ok(None)
+        }
+    });
+    if let Ok(Some(e)) = whole_expr {
+        return portable(e);
+    }
+    match Parser::new(&dialect).try_with_sql(sql).and_then(|mut p| p.parse_query()) {
+        Ok(q) => portable_query(*q),
+        Err(_) => sql.to_string(),
+    }
 }

@@ -1,0 +1,24 @@
+//! `sqlshift diff`: compare any two sources without touching either.
+
+use super::settings::Settings;
+use super::{printer, DiffArgs, Failure, Status};
+use crate::source::{self, Source};
+
+pub async fn run(_settings: &Settings, args: DiffArgs) -> Result<Status, Failure> {
+    let from = Source::from_arg(&args.from);
+    let to = Source::from_arg(&args.to);
+    let dialect = match (from.dialect(), to.dialect(), &args.dialect) {
+        (_, _, Some(name)) => crate::dialect::dialect_by_name(name)
+            .ok_or_else(|| Failure::refused(format!("unknown dialect `{name}`: use postgres or sqlite")))?,
+        (Some(d), _, None) | (None, Some(d), None) => d?,
+        (None, None, None) => &crate::dialect::postgres::Postgres,
+    };
+    let a = source::load(&from, dialect).await?;
+    let b = source::load(&to, dialect).await?;
+    let mut plan = crate::plan::plan(&a.schema, &b.schema, dialect, &Default::default());
+    plan.warnings.extend(a.notes);
+    plan.warnings.extend(b.notes);
+    printer::warn_all(&plan.warnings);
+    printer::print_plan(&plan, &format!("{} -> {}", args.from, crate::dialect::redact_url(&args.to)), args.format);
+    Ok(Status::Success)
+}

@@ -1,0 +1,199 @@
+//! The command line: clap arguments, settings resolution, one file per command, and the
+//! mapping of errors to exit codes. Only this module knows about clap and the terminal.
+
+mod apply;
+mod diff;
+mod inspect;
+mod plan;
+mod printer;
+mod settings;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit status: 0 success, 1 the input or the database refused, 2 internal or connection error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Success = 0,
+    Refused = 1,
+    Error = 2,
+}
+
+/// An error with the exit status it maps to.
+#[derive(Debug)]
+pub struct Failure {
+    pub status: Status,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn refused(message: impl Into<String>) -> Self {
+        Failure { status: Status::Refused, message: message.into() }
+    }
+    pub fn error(message: impl Into<String>) -> Self {
+        Failure { status: Status::Error, message: message.into() }
+    }
+}
+
+impl From<crate::parse::ParseError> for Failure {
+    fn from(e: crate::parse::ParseError) -> Self {
+        match e {
+            crate::parse::ParseError::At { .. } | crate::parse::ParseError::Empty(_) => Failure::refused(e.to_string()),
+            crate::parse::ParseError::Io { .. } => Failure::refused(e.to_string()),
+        }
+    }
+}
+
+impl From<crate::dialect::DbError> for Failure {
+    fn from(e: crate::dialect::DbError) -> Self {
+        if e.is_refusal() || matches!(e, crate::dialect::DbError::Scheme(_)) {
+            Failure::refused(e.to_string())
+        } else {
+            Failure::error(e.to_string())
+        }
+    }
+}
+
+impl From<crate::source::SourceError> for Failure {
+    fn from(e: crate::source::SourceError) -> Self {
+        match e {
+            crate::source::SourceError::Parse(p) => p.into(),
+            crate::source::SourceError::Db(d) => d.into(),
+        }
+    }
+}
+
+impl From<crate::config::ConfigError> for Failure {
+    fn from(e: crate::config::ConfigError) -> Self {
+        Failure::refused(e.to_string())
+    }
+}
+
+#[derive(Debug, Parser)]
+#[command(name = "sqlshift", version, about = "Declarative schema diff and migrations for PostgreSQL and SQLite")]
+pub struct Cli {
+    /// Configuration file (default: ./sqlshift.yaml if present).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the SQL that would bring the database to the schema files.
+    Plan(PlanArgs),
+    /// Plan, confirm, and run the SQL against the database.
+    Apply(ApplyArgs),
+    /// Print the live database schema as SQL (or JSON).
+    Inspect(InspectArgs),
+    /// Compare two sources (URLs, .sql files or folders) without changing either.
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum PlanFormat {
+    Text,
+    Sql,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum InspectFormat {
+    Sql,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct Target {
+    /// Environment from sqlshift.yaml.
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Database URL (overrides the environment's): sqlite://PATH, sqlite::memory:, postgres://…
+    #[arg(long)]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// A .sql file or folder of them; repeatable (default: config, else schema/).
+    #[arg(long)]
+    pub schema: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+    /// Allow steps that lose data.
+    #[arg(long)]
+    pub allow_destructive: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub target: Target,
+    #[arg(long)]
+    pub schema: Vec<PathBuf>,
+    /// Allow steps that lose data.
+    #[arg(long)]
+    pub allow_destructive: bool,
+    /// Print the plan and stop.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    #[command(flatten)]
+    pub target: Target,
+    #[arg(long, value_enum, default_value_t = InspectFormat::Sql)]
+    pub format: InspectFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The current state: a URL, .sql file or folder.
+    #[arg(long)]
+    pub from: String,
+    /// The desired state: a URL, .sql file or folder.
+    #[arg(long)]
+    pub to: String,
+    /// Dialect when neither side is a URL: postgres or sqlite (default postgres).
+    #[arg(long)]
+    pub dialect: Option<String>,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+}
+
+/// Parses arguments, runs the command, and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(Status::Error as u8);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(status) => ExitCode::from(status as u8),
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            ExitCode::from(f.status as u8)
+        }
+    }
+}
+
+pub async fn run(cli: Cli) -> Result<Status, Failure> {
+    let settings = settings::Settings::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Plan(a) => plan::run(&settings, a).await,
+        Command::Apply(a) => apply::run(&settings, a).await,
+        Command::Inspect(a) => inspect::run(&settings, a).await,
+        Command::Diff(a) => diff::run(&settings, a).await,
+    }
+}

@@ -1,0 +1,186 @@
+//! `sqlshift.yaml`: schema path, environments, timeouts, safety switches. Values may use
+//! `${VAR}` (or `${VAR:-default}`) so secrets stay in the environment, not the file.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const FILE_NAME: &str = "sqlshift.yaml";
+pub const DEFAULT_URL: &str = "sqlite://dev.db";
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Schema files or folders; default `schema/`.
+    #[serde(default)]
+    pub schema: Vec<PathBuf>,
+    #[serde(default)]
+    pub migrations: Option<PathBuf>,
+    #[serde(default)]
+    pub tracking_table: Option<String>,
+    #[serde(default)]
+    pub environments: BTreeMap<String, Environment>,
+    /// Environment used when neither `--env` nor `--url` is given.
+    #[serde(default)]
+    pub default_env: Option<String>,
+    #[serde(default)]
+    pub lock_timeout: Option<String>,
+    #[serde(default)]
+    pub statement_timeout: Option<String>,
+    #[serde(default)]
+    pub allow_destructive: bool,
+    /// PostgreSQL: build and drop indexes with CONCURRENTLY, outside the transaction.
+    #[serde(default)]
+    pub concurrent_indexes: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Environment {
+    pub url: String,
+    #[serde(default)]
+    pub lock_timeout: Option<String>,
+    #[serde(default)]
+    pub statement_timeout: Option<String>,
+    #[serde(default)]
+    pub allow_destructive: Option<bool>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: {reason}")]
+    Read { path: String, reason: String },
+    #[error("{path}: {message}")]
+    Invalid { path: String, message: String },
+    #[error("{path}: `{key}` uses ${{{var}}}, but {var} is not set in the environment")]
+    MissingVar { path: String, key: String, var: String },
+    #[error("unknown environment `{name}`; {path} defines: {known}")]
+    UnknownEnv { name: String, path: String, known: String },
+}
+
+impl Config {
+    /// Reads `path` if it exists; a missing default file means the defaults.
+    pub fn load(path: Option<&Path>) -> Result<(Config, String), ConfigError> {
+        let (path, required) = match path {
+            Some(p) => (p.to_path_buf(), true),
+            None => (PathBuf::from(FILE_NAME), false),
+        };
+        let shown = path.display().to_string();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok((Config::default(), shown))
+            }
+            Err(e) => {
+                return Err(ConfigError::Read {
+                    path: shown,
+                    reason: e.to_string(),
+                })
+            }
+        };
+        let mut cfg = Self::parse(&text, &shown)?;
+        cfg.interpolate(&shown, &|v| std::env::var(v).ok())?;
+        Ok((cfg, shown))
+    }
+
+    pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
+        if text.trim().is_empty() {
+            return Ok(Config::default());
+        }
+        serde_yaml::from_str(text).map_err(|e| ConfigError::Invalid {
+            path: path.to_string(),
+            message: e.to_string(),
+        })
+    }
+
+    fn interpolate(&mut self, path: &str, get: &dyn Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        let fix = |key: String, value: &mut String| -> Result<(), ConfigError> {
+            *value = expand(value, get).map_err(|var| ConfigError::MissingVar {
+                path: path.to_string(),
+                key,
+                var,
+            })?;
+            Ok(())
+        };
+        for (name, env) in &mut self.environments {
+            fix(format!("environments.{name}.url"), &mut env.url)?;
+            if let Some(v) = &mut env.lock_timeout {
+                fix(format!("environments.{name}.lock_timeout"), v)?;
+            }
+            if let Some(v) = &mut env.statement_timeout {
+                fix(format!("environments.{name}.statement_timeout"), v)?;
+            }
+        }
+        if let Some(v) = &mut self.lock_timeout {
+            fix("lock_timeout".into(), v)?;
+        }
+        if let Some(v) = &mut self.statement_timeout {
+            fix("statement_timeout".into(), v)?;
+        }
+        Ok(())
+    }
+
+    pub fn environment(&self, name: &str, path: &str) -> Result<&Environment, ConfigError> {
+        self.environments.get(name).ok_or_else(|| ConfigError::UnknownEnv {
+            name: name.to_string(),
+            path: path.to_string(),
+            known: if self.environments.is_empty() {
+                "no environments".to_string()
+            } else {
+                self.environments.keys().cloned().collect::<Vec<_>>().join(", ")
+            },
+        })
+    }
+}
+
+/// Expands `${VAR}` and `${VAR:-default}`; the error is the missing variable's name.
+pub fn expand(s: &str, get: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            out.push_str(&rest[start..]);
+            return Ok(out);
+        };
+        let inner = &after[..end];
+        let (var, default) = match inner.split_once(":-") {
+            Some((v, d)) => (v, Some(d)),
+            None => (inner, None),
+        };
+        match get(var).or_else(|| default.map(str::to_string)) {
+            Some(v) => out.push_str(&v),
+            None => return Err(var.to_string()),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expands_variables_and_defaults() {
+        let get = |v: &str| (v == "PW").then(|| "s3cret".to_string());
+        assert_eq!(expand("postgres://u:${PW}@h/db", &get).ok(), Some("postgres://u:s3cret@h/db".into()));
+        assert_eq!(expand("${HOST:-localhost}", &get).ok(), Some("localhost".into()));
+        assert_eq!(expand("${NOPE}", &get), Err("NOPE".into()));
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let e = Config::parse("schemas: [x]\n", "sqlshift.yaml").err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("unknown field `schemas`"), "{e}");
+    }
+
+    #[test]
+    fn missing_variable_names_key() {
+        let mut c = Config::parse("environments:\n  prod:\n    url: postgres://${DB_URL_FOR_TEST_X}\n", "f").unwrap_or_default();
+        let e = c.interpolate("f", &|_| None).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("environments.prod.url") && e.contains("DB_URL_FOR_TEST_X"), "{e}");
+    }
+}

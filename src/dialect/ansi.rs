@@ -1,0 +1,105 @@
+//! SQL spellings PostgreSQL and SQLite share (standard constraint and index syntax), so
+//! each renderer only writes what differs.
+
+use super::writer::{quote_ident, quote_literal};
+use crate::model::{Check, FkAction, ForeignKey, Index, IndexKey, QName, Unique};
+
+pub fn qname(q: &QName) -> String {
+    if q.schema.is_empty() {
+        quote_ident(&q.name)
+    } else {
+        format!("{}.{}", quote_ident(&q.schema), quote_ident(&q.name))
+    }
+}
+
+/// An index or constraint name in the table's namespace.
+pub fn sibling(table: &QName, name: &str) -> String {
+    qname(&QName::new(table.schema.clone(), name))
+}
+
+pub fn columns(cols: &[String]) -> String {
+    cols.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", ")
+}
+
+pub fn named(name: &str) -> String {
+    format!("CONSTRAINT {} ", quote_ident(name))
+}
+
+pub fn unique(u: &Unique) -> String {
+    format!("{}UNIQUE ({})", named(&u.name), columns(&u.columns))
+}
+
+pub fn check(c: &Check) -> String {
+    format!("{}CHECK ({})", named(&c.name), c.expr.sql)
+}
+
+pub fn foreign_key(fk: &ForeignKey) -> String {
+    let mut s = format!(
+        "{}FOREIGN KEY ({}) REFERENCES {} ({})",
+        named(&fk.name),
+        columns(&fk.columns),
+        qname(&fk.ref_table),
+        columns(&fk.ref_columns)
+    );
+    if fk.on_delete != FkAction::NoAction {
+        s.push_str(&format!(" ON DELETE {}", fk.on_delete.sql()));
+    }
+    if fk.on_update != FkAction::NoAction {
+        s.push_str(&format!(" ON UPDATE {}", fk.on_update.sql()));
+    }
+    if fk.deferrable {
+        s.push_str(" DEFERRABLE");
+        if fk.initially_deferred {
+            s.push_str(" INITIALLY DEFERRED");
+        }
+    }
+    s
+}
+
+pub fn create_index(table: &QName, i: &Index, concurrently: bool) -> String {
+    let parts: Vec<String> = i
+        .parts
+        .iter()
+        .map(|p| {
+            let mut s = match &p.key {
+                IndexKey::Column(c) => quote_ident(c),
+                IndexKey::Expr(e) => format!("({})", e.sql),
+            };
+            if let Some(op) = &p.opclass {
+                s.push(' ');
+                s.push_str(op);
+            }
+            if p.desc {
+                s.push_str(" DESC");
+            }
+            match p.nulls_first {
+                Some(true) => s.push_str(" NULLS FIRST"),
+                Some(false) => s.push_str(" NULLS LAST"),
+                None => {}
+            }
+            s
+        })
+        .collect();
+    let mut s = format!(
+        "CREATE {}INDEX {}{} ON {}",
+        if i.unique { "UNIQUE " } else { "" },
+        if concurrently { "CONCURRENTLY " } else { "" },
+        quote_ident(&i.name),
+        qname(table)
+    );
+    if let Some(m) = &i.method {
+        s.push_str(&format!(" USING {m}"));
+    }
+    s.push_str(&format!(" ({})", parts.join(", ")));
+    if let Some(p) = &i.predicate {
+        s.push_str(&format!(" WHERE {}", p.sql));
+    }
+    s
+}
+
+pub fn comment_literal(c: &Option<String>) -> String {
+    match c {
+        Some(t) => quote_literal(t),
+        None => "NULL".into(),
+    }
+}

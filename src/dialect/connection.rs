@@ -1,0 +1,135 @@
+//! Live connections: connect (with the URL redacted in every message), introspect, execute.
+
+use super::{postgres, sqlite, Dialect};
+use crate::model::Schema;
+use crate::plan::Plan;
+use sqlx::{Connection as _, PgConnection, SqliteConnection};
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("unsupported database URL `{0}`: use sqlite://PATH, sqlite::memory:, postgres:// or postgresql://")]
+    Scheme(String),
+    #[error("cannot connect to {url}: {reason}")]
+    Connect { url: String, reason: String },
+    #[error("cannot read the schema of {url}: {reason}")]
+    Introspect { url: String, reason: String },
+    /// A statement failed; for transactional plans nothing was applied.
+    #[error("{0}")]
+    Apply(String),
+}
+
+impl DbError {
+    /// Failures the database reported about the user's request, as opposed to reaching it.
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, DbError::Apply(_))
+    }
+}
+
+/// Replaces the password in a URL with `****`.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("****"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Settings for running a plan.
+#[derive(Debug, Clone, Default)]
+pub struct ExecOptions {
+    /// PostgreSQL `lock_timeout`, e.g. `5s`.
+    pub lock_timeout: Option<String>,
+    /// PostgreSQL `statement_timeout`, e.g. `5min`.
+    pub statement_timeout: Option<String>,
+}
+
+pub enum Connection {
+    Sqlite(SqliteConnection, String),
+    Postgres(PgConnection, String),
+}
+
+/// Connects to the database a URL names, within 10 seconds.
+pub async fn connect(url: &str) -> Result<Connection, DbError> {
+    let dialect = super::dialect_for_url(url)?;
+    let redacted = redact_url(url);
+    let err = |reason: String| DbError::Connect {
+        url: redacted.clone(),
+        reason,
+    };
+    let timeout = Duration::from_secs(10);
+    match dialect.name() {
+        "sqlite" => {
+            let conn = tokio::time::timeout(timeout, sqlite::open(url))
+                .await
+                .map_err(|_| err("timed out after 10s".into()))?
+                .map_err(|e| err(e.to_string()))?;
+            Ok(Connection::Sqlite(conn, redacted))
+        }
+        _ => {
+            let conn = tokio::time::timeout(timeout, PgConnection::connect(url))
+                .await
+                .map_err(|_| err("timed out after 10s".into()))?
+                .map_err(|e| err(describe(&e)))?;
+            Ok(Connection::Postgres(conn, redacted))
+        }
+    }
+}
+
+/// A readable reason for a driver error, with the server's message where there is one.
+pub fn describe(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(db) => db.message().to_string(),
+        sqlx::Error::Io(io) => io.to_string(),
+        other => other.to_string(),
+    }
+}
+
+impl Connection {
+    pub fn dialect(&self) -> &'static dyn Dialect {
+        match self {
+            Connection::Sqlite(..) => &sqlite::Sqlite,
+            Connection::Postgres(..) => &postgres::Postgres,
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        match self {
+            Connection::Sqlite(_, u) | Connection::Postgres(_, u) => u,
+        }
+    }
+
+    /// Reads the live schema, normalized for this dialect, in a fixed number of queries.
+    pub async fn introspect(&mut self) -> Result<Schema, DbError> {
+        let url = self.url().to_string();
+        let res = match self {
+            Connection::Sqlite(c, _) => sqlite::introspect(c).await,
+            Connection::Postgres(c, _) => postgres::introspect(c).await,
+        };
+        let mut schema = res.map_err(|reason| DbError::Introspect { url, reason })?;
+        let d = self.dialect();
+        super::resolve_names(&mut schema, d.default_schema());
+        let mut notes = Vec::new();
+        d.normalize(&mut schema, &mut notes);
+        Ok(schema)
+    }
+
+    /// Runs a plan: transactional steps in one transaction, the rest after it commits.
+    pub async fn execute(&mut self, plan: &Plan, opts: &ExecOptions) -> Result<(), DbError> {
+        match self {
+            Connection::Sqlite(c, _) => sqlite::execute(c, plan).await,
+            Connection::Postgres(c, _) => postgres::execute(c, plan, opts).await,
+        }
+    }
+
+    /// Runs raw SQL statements one by one (tests, fixtures).
+    pub async fn run_script(&mut self, sql: &str) -> Result<(), DbError> {
+        let r = match self {
+            Connection::Sqlite(c, _) => sqlx::raw_sql(sql).execute(c).await.map(|_| ()),
+            Connection::Postgres(c, _) => sqlx::raw_sql(sql).execute(c).await.map(|_| ()),
+        };
+        r.map_err(|e| DbError::Apply(describe(&e)))
+    }
+}

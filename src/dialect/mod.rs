@@ -1,0 +1,82 @@
+//! The dialect boundary: capabilities, normalization, rendering, and live connections.
+//!
+//! Nothing outside a dialect's folder knows its catalog queries or SQL spelling. The sync
+//! half is the [`Dialect`] trait; the async half (connect, introspect, execute) is the
+//! [`Connection`] enum, which dispatches to each dialect's folder.
+
+mod ansi;
+mod connection;
+mod normalize;
+pub mod postgres;
+pub mod sqlite;
+mod writer;
+
+pub use connection::{connect, redact_url, Connection, DbError, ExecOptions};
+pub use normalize::resolve_names;
+pub use writer::{quote_ident as writer_quote, quote_ident, quote_literal, SqlWriter};
+
+use crate::diff::Change;
+use crate::model::Schema;
+use crate::plan::Hazard;
+
+/// What a dialect can do natively.
+#[derive(Debug, Clone, Copy)]
+pub struct Capabilities {
+    /// DDL can run inside a transaction and roll back.
+    pub transactional_ddl: bool,
+    /// `CREATE TABLE` with a foreign key needs the referenced table to exist already.
+    pub fk_needs_target: bool,
+}
+
+/// Settings that change the SQL a plan renders.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    /// PostgreSQL: build indexes with `CONCURRENTLY` (outside the transaction).
+    pub concurrent_indexes: bool,
+}
+
+pub trait Dialect: Sync {
+    fn name(&self) -> &'static str;
+    fn caps(&self) -> Capabilities;
+    /// The namespace unqualified names live in (`public`), or "" where there are none.
+    fn default_schema(&self) -> &'static str;
+    /// Brings a schema (parsed or introspected) to this dialect's canonical form; notes
+    /// what had to be mapped or left out.
+    fn normalize(&self, schema: &mut Schema, notes: &mut Vec<String>);
+    /// Rewrites changes the dialect cannot do in place (SQLite: table rebuilds).
+    fn lower(&self, changes: Vec<Change>, _from: &Schema, _to: &Schema) -> Vec<Change> {
+        changes
+    }
+    fn render(&self, change: &Change, opts: &RenderOptions) -> Vec<String>;
+    fn hazards(&self, change: &Change, opts: &RenderOptions) -> Vec<Hazard>;
+    fn transactional(&self, _change: &Change, _opts: &RenderOptions) -> bool {
+        self.caps().transactional_ddl
+    }
+}
+
+/// The dialect a URL names, from its scheme.
+pub fn dialect_for_url(url: &str) -> Result<&'static dyn Dialect, DbError> {
+    if url.starts_with("sqlite:") {
+        Ok(&sqlite::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(&postgres::Postgres)
+    } else {
+        Err(DbError::Scheme(redact_url(url)))
+    }
+}
+
+/// The dialect named on the command line (`--dialect`).
+pub fn dialect_by_name(name: &str) -> Option<&'static dyn Dialect> {
+    match name.to_ascii_lowercase().as_str() {
+        "sqlite" => Some(&sqlite::Sqlite),
+        "postgres" | "postgresql" | "pg" => Some(&postgres::Postgres),
+        _ => None,
+    }
+}
+
+/// Parses, then normalizes for `dialect`: the desired side of every command.
+pub fn prepare(mut schema: Schema, dialect: &dyn Dialect, notes: &mut Vec<String>) -> Schema {
+    resolve_names(&mut schema, dialect.default_schema());
+    dialect.normalize(&mut schema, notes);
+    schema
+}

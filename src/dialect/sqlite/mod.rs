@@ -1,0 +1,52 @@
+//! SQLite: the embedded default. No namespaces, enums, sequences or comments; most table
+//! changes go through the documented twelve-step rebuild.
+
+mod execute;
+mod introspect;
+mod normalize;
+mod queries;
+mod render;
+mod rebuild;
+
+pub use execute::execute;
+pub use introspect::{introspect, open};
+
+use super::{Capabilities, Dialect, RenderOptions};
+use crate::diff::Change;
+use crate::model::Schema;
+use crate::plan::Hazard;
+
+pub struct Sqlite;
+
+impl Dialect for Sqlite {
+    fn name(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn caps(&self) -> Capabilities {
+        Capabilities {
+            transactional_ddl: true,
+            fk_needs_target: false,
+        }
+    }
+
+    fn default_schema(&self) -> &'static str {
+        ""
+    }
+
+    fn normalize(&self, schema: &mut Schema, notes: &mut Vec<String>) {
+        normalize::normalize(schema, notes)
+    }
+
+    fn lower(&self, changes: Vec<Change>, from: &Schema, to: &Schema) -> Vec<Change> {
+        rebuild::lower(changes, from, to)
+    }
+
+    fn render(&self, change: &Change, _opts: &RenderOptions) -> Vec<String> {
+        render::render(change)
+    }
+
+    fn hazards(&self, _change: &Change, _opts: &RenderOptions) -> Vec<Hazard> {
+        Vec::new()
+    }
+}

@@ -1,0 +1,151 @@
+//! SQLite normalization: type affinities, and mappings for what SQLite lacks.
+
+use crate::model::{generated_name, Check, DataType, Schema};
+use crate::parse::to_portable;
+use std::collections::BTreeSet;
+
+/// SQLite keeps a column's declared type but only its affinity matters; compare that.
+pub fn affinity(t: &DataType) -> DataType {
+    use DataType::*;
+    match t {
+        SmallInt | Integer | BigInt | Boolean => Integer,
+        Real | Double => Double,
+        Numeric(_) => Numeric(None),
+        Bytes => Bytes,
+        _ => Text,
+    }
+}
+
+/// Types whose meaning SQLite cannot keep (it stores them as TEXT or INTEGER).
+fn lossy(t: &DataType) -> Option<&'static str> {
+    use DataType::*;
+    match t {
+        Boolean => Some("BOOLEAN is stored as INTEGER 0/1"),
+        Uuid => Some("UUID is stored as TEXT"),
+        Json | Jsonb => Some("JSON/JSONB are stored as TEXT (use SQLite's json functions)"),
+        Timestamp { .. } | Date | Time { .. } | Interval => {
+            Some("date/time types are stored as TEXT")
+        }
+        Array(_) => Some("arrays are stored as TEXT"),
+        Named(_) => Some("enum types are stored as TEXT with a CHECK constraint"),
+        Numeric(Some(_)) => Some("NUMERIC(p,s) keeps no precision or scale"),
+        _ => None,
+    }
+}
+
+pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
+    let mut seen: BTreeSet<&'static str> = BTreeSet::new();
+    let mut note = |n: String| {
+        if !notes.contains(&n) {
+            notes.push(n);
+        }
+    };
+    for name in std::mem::take(&mut s.schemas) {
+        note(format!("sqlite: schema `{name}` has no SQLite equivalent; its objects live in the main database"));
+    }
+    for name in std::mem::take(&mut s.extensions) {
+        note(format!("sqlite: extension `{name}` is ignored"));
+    }
+    for (name, _) in std::mem::take(&mut s.sequences) {
+        note(format!("sqlite: sequence `{name}` is ignored (use INTEGER PRIMARY KEY)"));
+    }
+    let enums = std::mem::take(&mut s.enums);
+    let tables = std::mem::take(&mut s.tables);
+    for (_, mut t) in tables {
+        t.name.schema.clear();
+        let tname = t.name.name.clone();
+        let single_pk = t.primary_key.as_ref().filter(|p| p.columns.len() == 1).map(|p| p.columns[0].clone());
+        let mut enum_checks = Vec::new();
+        for c in &mut t.columns {
+            if let Some(msg) = lossy(&c.data_type) {
+                if seen.insert(msg) {
+                    note(format!("sqlite: {msg}"));
+                }
+            }
+            if let DataType::Named(q) = &c.data_type {
+                if let Some(e) = enums.get(q).or_else(|| enums.iter().find(|(k, _)| k.name == q.name).map(|(_, v)| v)) {
+                    let list = e.values.iter().map(|v| crate::dialect::quote_literal(v)).collect::<Vec<_>>().join(", ");
+                    let text = format!("{} IN ({list})", crate::dialect::writer_quote(&c.name));
+                    if let Ok(expr) = crate::parse::expr(&text) {
+                        enum_checks.push((c.name.clone(), expr));
+                    }
+                }
+            }
+            c.data_type = affinity(&c.data_type);
+            if c.serial || c.identity.is_some() {
+                if single_pk.as_deref() != Some(c.name.as_str()) {
+                    note(format!("sqlite: {tname}.{} auto-numbering works only on an INTEGER PRIMARY KEY; it is a plain INTEGER here", c.name));
+                }
+                c.serial = false;
+                c.identity = None;
+                c.data_type = DataType::Integer;
+            }
+            if c.comment.take().is_some() && seen.insert("comments") {
+                note("sqlite: comments are not stored".into());
+            }
+            if let Some(d) = &mut c.default {
+                d.sql = to_portable(&d.sql);
+            }
+            if let Some(g) = &mut c.generated {
+                g.expr.sql = to_portable(&g.expr.sql);
+            }
+        }
+        for (col, expr) in enum_checks {
+            let mut name = generated_name(&tname, &[&col], "check", 63);
+            let mut n = 1;
+            while t.checks.iter().any(|c| c.name == name) {
+                name = generated_name(&tname, &[&col], &format!("check{n}"), 63);
+                n += 1;
+            }
+            t.checks.push(Check { name, expr });
+        }
+        if t.comment.take().is_some() && seen.insert("comments") {
+            note("sqlite: comments are not stored".into());
+        }
+        if let Some(pk) = &mut t.primary_key {
+            // SQLite does not keep a primary key's name; make both sides agree.
+            pk.name = generated_name(&tname, &[], "pkey", 63);
+        }
+        for c in &mut t.checks {
+            c.expr.sql = to_portable(&c.expr.sql);
+        }
+        for f in &mut t.foreign_keys {
+            f.ref_table.schema.clear();
+        }
+        for i in &mut t.indexes {
+            if i.method.take().is_some() && seen.insert("index methods") {
+                note("sqlite: index methods (USING …) are ignored".into());
+            }
+            for p in &mut i.parts {
+                p.opclass = None;
+                if let crate::model::IndexKey::Expr(e) = &mut p.key {
+                    e.sql = to_portable(&e.sql);
+                }
+            }
+            if let Some(p) = &mut i.predicate {
+                p.sql = to_portable(&p.sql);
+            }
+        }
+        t.sort_members();
+        s.tables.insert(t.name.clone(), t);
+    }
+    let views = std::mem::take(&mut s.views);
+    for (_, mut v) in views {
+        v.name.schema.clear();
+        if v.materialized {
+            note(format!("sqlite: materialized view `{}` becomes a plain view", v.name.name));
+            v.materialized = false;
+        }
+        v.comment = None;
+        v.query.sql = to_portable(&v.query.sql);
+        v.depends_on = v
+            .depends_on
+            .into_iter()
+            .map(|mut d| {
+                d.schema.clear();
+                d
+            })
+            .collect();
+        s.views.insert(v.name.clone(), v);
+    }
+}

@@ -1,0 +1,8 @@
+//! Catalog queries for SQLite: the schema table holds every object's `CREATE` statement.
+
+/// Every user object with its SQL, tables first so that indexes and views parse after them.
+pub const OBJECTS: &str = r"SELECT type, name, sql FROM sqlite_master
+WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\_%' ESCAPE '\'
+ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, name";
+
+pub const FOREIGN_KEY_CHECK: &str = "PRAGMA foreign_key_check";

@@ -1,0 +1,125 @@
+//! The twelve-step table rebuild (sqlite.org/lang_altertable.html#otheralter): create the
+//! new shape under a temporary name, copy the rows, drop the old table, rename, and
+//! re-create indexes. Foreign-key enforcement is switched off around the transaction by
+//! the executor and checked with `PRAGMA foreign_key_check` before commit.
+
+use super::super::ansi;
+use super::super::writer::quote_ident;
+use super::render::create_table;
+use crate::diff::Change;
+use crate::model::{QName, Schema, Table};
+use std::collections::BTreeMap;
+
+/// Changes SQLite performs in place.
+fn native(c: &Change) -> bool {
+    match c {
+        Change::AddColumn { column, .. } => {
+            // ALTER TABLE ADD COLUMN refuses these (sqlite.org/lang_altertable.html).
+            let default_ok = column.default.as_ref().is_none_or(|d| {
+                let s = d.sql.trim();
+                !s.starts_with('(') && !s.to_ascii_uppercase().starts_with("CURRENT_") && !s.contains('(')
+            });
+            (column.nullable || column.default.is_some())
+                && default_ok
+                && column.generated.as_ref().is_none_or(|g| !g.stored)
+        }
+        Change::CreateTable(_)
+        | Change::DropTable(_)
+        | Change::RenameTable { .. }
+        | Change::RenameColumn { .. }
+        | Change::CreateIndex { .. }
+        | Change::DropIndex { .. }
+        | Change::CreateView(_)
+        | Change::DropView(_) => true,
+        _ => false,
+    }
+}
+
+/// Replaces every change to a table SQLite cannot alter in place by one rebuild.
+pub fn lower(changes: Vec<Change>, from: &Schema, to: &Schema) -> Vec<Change> {
+    let mut renamed: BTreeMap<QName, QName> = BTreeMap::new();
+    for c in &changes {
+        if let Change::RenameTable { from, to } = c {
+            renamed.insert(to.clone(), from.clone());
+        }
+    }
+    let mut rebuild: Vec<QName> = Vec::new();
+    for c in &changes {
+        if let Some(t) = c.table() {
+            if !native(c) && !rebuild.contains(t) && to.tables.contains_key(t) {
+                rebuild.push(t.clone());
+            }
+        }
+    }
+    let mut out: Vec<Change> = Vec::new();
+    for c in changes {
+        match c {
+            Change::RenameTable { .. } | Change::CreateTable(_) | Change::DropTable(_) => out.push(c),
+            // SQLite has no ALTER INDEX … RENAME: the index is dropped and re-created.
+            Change::RenameIndex { table, from: old, to: new } if !rebuild.contains(&table) => {
+                let old_table = renamed.get(&table).unwrap_or(&table);
+                let old_index = from.tables.get(old_table).and_then(|t| t.indexes.iter().find(|i| i.name == old));
+                let new_index = to.tables.get(&table).and_then(|t| t.indexes.iter().find(|i| i.name == new));
+                if let (Some(a), Some(b)) = (old_index, new_index) {
+                    out.push(Change::DropIndex { table: table.clone(), index: a.clone() });
+                    out.push(Change::CreateIndex { table, index: b.clone() });
+                }
+            }
+            other => {
+                if other.table().is_none_or(|t| !rebuild.contains(t)) {
+                    out.push(other);
+                }
+            }
+        }
+    }
+    for t in &rebuild {
+        let old_name = renamed.get(t).unwrap_or(t);
+        let (Some(old), Some(new)) = (from.tables.get(old_name), to.tables.get(t)) else {
+            continue;
+        };
+        let mut old = old.clone();
+        old.name = t.clone();
+        out.push(Change::RebuildTable {
+            from: old,
+            to: new.clone(),
+        });
+    }
+    crate::diff::add_view_recreations(&mut out, from, to);
+    out
+}
+
+pub fn render(from: &Table, to: &Table) -> Vec<String> {
+    let tmp = format!("_sqlshift_new_{}", to.name.name);
+    let tmp_q = quote_ident(&tmp);
+    let mut out = Vec::new();
+    let mut table = to.clone();
+    table.indexes.clear();
+    out.extend(create_table(&table, &tmp_q));
+    let mut targets = Vec::new();
+    let mut sources = Vec::new();
+    for c in to.columns.iter().filter(|c| c.generated.is_none()) {
+        let src = if from.column(&c.name).is_some_and(|f| f.generated.is_none()) {
+            Some(c.name.clone())
+        } else {
+            c.renamed_from
+                .clone()
+                .filter(|old| from.column(old).is_some_and(|f| f.generated.is_none()))
+        };
+        if let Some(src) = src {
+            targets.push(quote_ident(&c.name));
+            sources.push(quote_ident(&src));
+        }
+    }
+    if !targets.is_empty() {
+        out.push(format!(
+            "INSERT INTO {tmp_q} ({}) SELECT {} FROM {}",
+            targets.join(", "),
+            sources.join(", "),
+            ansi::qname(&to.name)
+        ));
+    }
+    out.push(format!("DROP TABLE {}", ansi::qname(&to.name)));
+    out.push(format!("ALTER TABLE {tmp_q} RENAME TO {}", quote_ident(&to.name.name)));
+    out.extend(to.indexes.iter().map(|i| ansi::create_index(&to.name, i, false)));
+    out
+}

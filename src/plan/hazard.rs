@@ -1,0 +1,145 @@
+//! Hazards: what a step can do to data, locks and availability, with stable codes.
+
+use crate::diff::Change;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum HazardCode {
+    /// Rows or values are lost (drop table/column, narrowing type change).
+    #[serde(rename = "data-loss")]
+    DataLoss,
+    /// The table is rewritten or copied; time grows with its size.
+    #[serde(rename = "table-rewrite")]
+    TableRewrite,
+    /// Takes a lock that blocks reads and writes on the table while it runs.
+    #[serde(rename = "access-exclusive-lock")]
+    AccessExclusiveLock,
+    /// Blocks writes to the table while an index builds.
+    #[serde(rename = "blocks-writes")]
+    BlocksWrites,
+    /// Runs outside the plan's transaction; a failure after it cannot roll it back.
+    #[serde(rename = "not-transactional")]
+    NotTransactional,
+    /// Fails if existing rows violate the new rule.
+    #[serde(rename = "may-fail")]
+    MayFail,
+}
+
+impl HazardCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HazardCode::DataLoss => "data-loss",
+            HazardCode::TableRewrite => "table-rewrite",
+            HazardCode::AccessExclusiveLock => "access-exclusive-lock",
+            HazardCode::BlocksWrites => "blocks-writes",
+            HazardCode::NotTransactional => "not-transactional",
+            HazardCode::MayFail => "may-fail",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Hazard {
+    pub code: HazardCode,
+    pub message: String,
+}
+
+impl Hazard {
+    pub fn new(code: HazardCode, message: impl Into<String>) -> Self {
+        Hazard {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// Hazards every dialect shares.
+pub fn generic(change: &Change) -> Vec<Hazard> {
+    use Change::*;
+    use HazardCode::*;
+    let mut h = Vec::new();
+    match change {
+        DropTable(t) => h.push(Hazard::new(DataLoss, format!("drops table {} and all its rows", t.name))),
+        DropColumn { table, column } => h.push(Hazard::new(
+            DataLoss,
+            format!("drops column {table}.{} and its values", column.name),
+        )),
+        AlterColumn { table, from, to } => {
+            if from.data_type != to.data_type && from.data_type.is_narrowing_to(&to.data_type) {
+                h.push(Hazard::new(
+                    DataLoss,
+                    format!(
+                        "changes {table}.{} from {} to {}, which may not hold every existing value",
+                        to.name, from.data_type, to.data_type
+                    ),
+                ));
+            }
+            if from.nullable && !to.nullable {
+                h.push(Hazard::new(
+                    MayFail,
+                    format!("sets {table}.{} NOT NULL; fails if any row holds NULL", to.name),
+                ));
+            }
+        }
+        AddColumn { table, column } if !column.nullable && column.default.is_none() && column.generated.is_none() && !column.serial && column.identity.is_none() => {
+            h.push(Hazard::new(
+                MayFail,
+                format!("adds NOT NULL column {table}.{} without a default; fails if the table has rows", column.name),
+            ))
+        }
+        AddUnique { table, unique } => h.push(Hazard::new(
+            MayFail,
+            format!("adds unique constraint {} on {table}; fails if existing rows repeat a value", unique.name),
+        )),
+        AddPrimaryKey { table, .. } => h.push(Hazard::new(
+            MayFail,
+            format!("adds a primary key to {table}; fails on duplicate or NULL values"),
+        )),
+        AddCheck { table, check } => h.push(Hazard::new(
+            MayFail,
+            format!("adds check {} on {table}; fails if existing rows violate it", check.name),
+        )),
+        AddForeignKey { table, fk } => h.push(Hazard::new(
+            MayFail,
+            format!("adds foreign key {} on {table}; fails if existing rows have no match", fk.name),
+        )),
+        CreateIndex { table, index } if index.unique => h.push(Hazard::new(
+            MayFail,
+            format!("creates unique index {} on {table}; fails if existing rows repeat a value", index.name),
+        )),
+        RebuildEnum { from, to, .. } => {
+            let removed: Vec<&String> = from.values.iter().filter(|v| !to.values.contains(v)).collect();
+            if !removed.is_empty() {
+                h.push(Hazard::new(
+                    DataLoss,
+                    format!(
+                        "removes value(s) {} from {}; rows holding them make the conversion fail",
+                        removed.iter().map(|v| format!("'{v}'")).collect::<Vec<_>>().join(", "),
+                        to.name
+                    ),
+                ));
+            }
+        }
+        RebuildTable { from, to } => {
+            let lost: Vec<&str> = from
+                .columns
+                .iter()
+                .filter(|c| !to.columns.iter().any(|n| n.name == c.name || n.renamed_from.as_deref() == Some(&c.name)))
+                .map(|c| c.name.as_str())
+                .collect();
+            if !lost.is_empty() {
+                h.push(Hazard::new(
+                    DataLoss,
+                    format!("drops column(s) {} of {} and their values", lost.join(", "), to.name),
+                ));
+            }
+            h.push(Hazard::new(TableRewrite, format!("re-creates {} and copies every row", to.name)));
+        }
+        DropView(v) if v.materialized => h.push(Hazard::new(
+            AccessExclusiveLock,
+            format!("drops materialized view {}; it is rebuilt from its query when re-created", v.name),
+        )),
+        _ => {}
+    }
+    h
+}

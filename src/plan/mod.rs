@@ -1,0 +1,102 @@
+//! Ordering changes into steps and attaching hazards.
+//!
+//! Every change declares which objects it creates, drops, and needs (before or after the
+//! change). Those become edges of a petgraph `DiGraph`; a topological sort with a stable
+//! tie-break (phase, then object name) gives the order, so equal input gives equal output.
+//! Foreign-key cycles are broken by moving the keys out of `CREATE TABLE` (or ahead of
+//! `DROP TABLE`) into their own steps.
+
+mod hazard;
+mod order;
+
+pub use hazard::{Hazard, HazardCode};
+
+use crate::diff::Change;
+use crate::dialect::{Dialect, RenderOptions};
+use crate::model::Schema;
+use serde::Serialize;
+
+/// One step of a plan: a change, the SQL that performs it, and what can go wrong.
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    pub kind: &'static str,
+    pub objects: Vec<String>,
+    pub sql: Vec<String>,
+    pub hazards: Vec<Hazard>,
+    /// False when the step must run outside a transaction (e.g. `CREATE INDEX CONCURRENTLY`).
+    pub transactional: bool,
+    #[serde(skip)]
+    pub change: Change,
+}
+
+impl Step {
+    pub fn is_destructive(&self) -> bool {
+        self.hazards.iter().any(|h| h.code == HazardCode::DataLoss)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub dialect: &'static str,
+    pub steps: Vec<Step>,
+    /// Things the user should know that are not steps (type mappings, unmanaged objects).
+    pub warnings: Vec<String>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    pub fn destructive_steps(&self) -> impl Iterator<Item = &Step> {
+        self.steps.iter().filter(|s| s.is_destructive())
+    }
+
+    /// All SQL of the plan as one script.
+    pub fn sql(&self) -> String {
+        let mut out = String::new();
+        for s in &self.steps {
+            for stmt in &s.sql {
+                out.push_str(stmt);
+                out.push_str(";\n");
+            }
+        }
+        out
+    }
+}
+
+/// Diff two normalized schemas and plan the result for `dialect`.
+pub fn plan(from: &Schema, to: &Schema, dialect: &dyn Dialect, opts: &RenderOptions) -> Plan {
+    let changes = crate::diff::diff(from, to);
+    let changes = dialect.lower(changes, from, to);
+    plan_changes(changes, dialect, opts)
+}
+
+/// Order given changes and render them.
+pub fn plan_changes(changes: Vec<Change>, dialect: &dyn Dialect, opts: &RenderOptions) -> Plan {
+    let ordered = order::order(changes, dialect.caps().fk_needs_target);
+    let steps = ordered
+        .into_iter()
+        .map(|change| {
+            let mut hazards = hazard::generic(&change);
+            for h in dialect.hazards(&change, opts) {
+                if !hazards.iter().any(|x| x.code == h.code) {
+                    hazards.push(h);
+                }
+            }
+            Step {
+                kind: change.kind(),
+                objects: change.objects(),
+                sql: dialect.render(&change, opts),
+                hazards,
+                transactional: dialect.transactional(&change, opts),
+                change,
+            }
+        })
+        .collect();
+    Plan {
+        dialect: dialect.name(),
+        steps,
+        warnings: Vec::new(),
+    }
+}

@@ -1,0 +1,428 @@
+//! Dependency ordering of changes with petgraph, and foreign-key cycle breaking.
+
+use crate::diff::Change;
+use crate::model::{DataType, QName, Table};
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+
+/// An object a change creates, drops or needs.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Key {
+    Schema(String),
+    Type(QName),
+    Seq(QName),
+    /// A table or view (they share a namespace).
+    Rel(QName),
+    /// The set of columns of a relation, as views and expressions see it.
+    Shape(QName),
+    Column(QName, String),
+    Constraint(QName, String),
+    Index(QName, String),
+    /// A unique key over these columns, which foreign keys can reference.
+    KeyCols(QName, Vec<String>),
+}
+
+#[derive(Default)]
+struct Deps {
+    creates: Vec<Key>,
+    drops: Vec<Key>,
+    needs_new: Vec<Key>,
+    needs_old: Vec<Key>,
+}
+
+fn types_of(t: &DataType, out: &mut Vec<Key>) {
+    match t {
+        DataType::Named(q) => out.push(Key::Type(q.clone())),
+        DataType::Array(inner) => types_of(inner, out),
+        _ => {}
+    }
+}
+
+fn deps(c: &Change, fk_needs_target: bool) -> Deps {
+    use Change::*;
+    use Key::*;
+    let mut d = Deps::default();
+    let cols = |t: &QName, cs: &[String]| cs.iter().map(|c| Column(t.clone(), c.clone())).collect::<Vec<_>>();
+    match c {
+        CreateSchema(s) => d.creates.push(Schema(s.clone())),
+        DropSchema(s) => d.drops.push(Schema(s.clone())),
+        CreateExtension(_) | DropExtension(_) => {}
+        CreateEnum(e) => {
+            d.creates.push(Type(e.name.clone()));
+            d.needs_new.push(Schema(e.name.schema.clone()));
+        }
+        DropEnum(e) => d.drops.push(Type(e.name.clone())),
+        AddEnumValue { name, .. } => d.creates.push(Type(name.clone())),
+        RebuildEnum { to, usages, .. } => {
+            d.drops.push(Type(to.name.clone()));
+            d.creates.push(Type(to.name.clone()));
+            for (t, col) in usages {
+                d.drops.push(Shape(t.clone()));
+                d.creates.push(Shape(t.clone()));
+                d.needs_new.push(Column(t.clone(), col.name.clone()));
+            }
+        }
+        CreateSequence(s) => {
+            d.creates.push(Seq(s.name.clone()));
+            d.needs_new.push(Schema(s.name.schema.clone()));
+        }
+        DropSequence(s) => d.drops.push(Seq(s.name.clone())),
+        AlterSequence { .. } => {}
+        CreateTable(t) => {
+            let n = &t.name;
+            d.creates.extend([Rel(n.clone()), Shape(n.clone())]);
+            d.creates.extend(t.columns.iter().map(|c| Column(n.clone(), c.name.clone())));
+            d.needs_new.push(Schema(n.schema.clone()));
+            for c in &t.columns {
+                types_of(&c.data_type, &mut d.needs_new);
+            }
+            table_members(t, &mut d.creates);
+            if fk_needs_target {
+                for fk in &t.foreign_keys {
+                    if fk.ref_table != *n {
+                        d.needs_new.push(Rel(fk.ref_table.clone()));
+                        d.needs_new.push(KeyCols(fk.ref_table.clone(), fk.ref_columns.clone()));
+                    }
+                }
+            }
+        }
+        DropTable(t) => {
+            let n = &t.name;
+            d.drops.extend([Rel(n.clone()), Shape(n.clone())]);
+            d.drops.extend(t.columns.iter().map(|c| Column(n.clone(), c.name.clone())));
+            table_members(t, &mut d.drops);
+            for c in &t.columns {
+                types_of(&c.data_type, &mut d.needs_old);
+            }
+            for fk in &t.foreign_keys {
+                if fk.ref_table != *n {
+                    d.needs_old.push(Rel(fk.ref_table.clone()));
+                    d.needs_old.push(KeyCols(fk.ref_table.clone(), fk.ref_columns.clone()));
+                }
+            }
+        }
+        RenameTable { from, to } => {
+            d.drops.extend([Rel(from.clone()), Shape(from.clone())]);
+            d.creates.extend([Rel(to.clone()), Shape(to.clone())]);
+        }
+        RebuildTable { from, to } => {
+            d.drops.push(Shape(from.name.clone()));
+            d.creates.push(Shape(to.name.clone()));
+            d.needs_new.push(Rel(to.name.clone()));
+            d.creates.extend(to.columns.iter().map(|c| Column(to.name.clone(), c.name.clone())));
+            d.drops.extend(
+                from.columns
+                    .iter()
+                    .filter(|c| to.column(&c.name).is_none())
+                    .map(|c| Column(from.name.clone(), c.name.clone())),
+            );
+            for c in &to.columns {
+                types_of(&c.data_type, &mut d.needs_new);
+            }
+        }
+        AddColumn { table, column } => {
+            d.creates.push(Column(table.clone(), column.name.clone()));
+            d.creates.push(Shape(table.clone()));
+            d.needs_new.push(Rel(table.clone()));
+            types_of(&column.data_type, &mut d.needs_new);
+        }
+        DropColumn { table, column } => {
+            d.drops.push(Column(table.clone(), column.name.clone()));
+            d.drops.push(Shape(table.clone()));
+            types_of(&column.data_type, &mut d.needs_old);
+        }
+        RenameColumn { table, from, to } => {
+            d.drops.extend([Column(table.clone(), from.clone()), Shape(table.clone())]);
+            d.creates.extend([Column(table.clone(), to.clone()), Shape(table.clone())]);
+            d.needs_new.push(Rel(table.clone()));
+        }
+        AlterColumn { table, from, to } => {
+            d.drops.push(Shape(table.clone()));
+            d.creates.push(Shape(table.clone()));
+            d.needs_new.push(Rel(table.clone()));
+            d.needs_new.push(Column(table.clone(), to.name.clone()));
+            types_of(&to.data_type, &mut d.needs_new);
+            types_of(&from.data_type, &mut d.needs_old);
+        }
+        AddPrimaryKey { table, pk } => {
+            d.creates.push(Constraint(table.clone(), pk.name.clone()));
+            d.creates.push(KeyCols(table.clone(), pk.columns.clone()));
+            d.needs_new.extend(cols(table, &pk.columns));
+        }
+        DropPrimaryKey { table, pk } => {
+            d.drops.push(Constraint(table.clone(), pk.name.clone()));
+            d.drops.push(KeyCols(table.clone(), pk.columns.clone()));
+            d.needs_old.extend(cols(table, &pk.columns));
+        }
+        AddUnique { table, unique } => {
+            d.creates.push(Constraint(table.clone(), unique.name.clone()));
+            d.creates.push(KeyCols(table.clone(), unique.columns.clone()));
+            d.needs_new.extend(cols(table, &unique.columns));
+        }
+        DropUnique { table, unique } => {
+            d.drops.push(Constraint(table.clone(), unique.name.clone()));
+            d.drops.push(KeyCols(table.clone(), unique.columns.clone()));
+            d.needs_old.extend(cols(table, &unique.columns));
+        }
+        AddCheck { table, check } => {
+            d.creates.push(Constraint(table.clone(), check.name.clone()));
+            d.needs_new.push(Shape(table.clone()));
+        }
+        DropCheck { table, check } => {
+            d.drops.push(Constraint(table.clone(), check.name.clone()));
+            d.needs_old.push(Shape(table.clone()));
+        }
+        AddForeignKey { table, fk } => {
+            d.creates.push(Constraint(table.clone(), fk.name.clone()));
+            d.needs_new.extend(cols(table, &fk.columns));
+            d.needs_new.push(Rel(fk.ref_table.clone()));
+            d.needs_new.push(KeyCols(fk.ref_table.clone(), fk.ref_columns.clone()));
+            d.needs_new.extend(cols(&fk.ref_table, &fk.ref_columns));
+        }
+        DropForeignKey { table, fk } => {
+            d.drops.push(Constraint(table.clone(), fk.name.clone()));
+            d.needs_old.extend(cols(table, &fk.columns));
+            d.needs_old.push(Rel(table.clone()));
+            d.needs_old.push(Rel(fk.ref_table.clone()));
+            d.needs_old.push(KeyCols(fk.ref_table.clone(), fk.ref_columns.clone()));
+        }
+        RenameConstraint { table, from, to } => {
+            d.drops.push(Constraint(table.clone(), from.clone()));
+            d.creates.push(Constraint(table.clone(), to.clone()));
+        }
+        CreateIndex { table, index } => {
+            d.creates.push(Index(table.clone(), index.name.clone()));
+            if index.unique && index.predicate.is_none() {
+                d.creates.push(KeyCols(table.clone(), index.columns().map(str::to_string).collect()));
+            }
+            d.needs_new.push(Rel(table.clone()));
+            d.needs_new.push(Shape(table.clone()));
+            d.needs_new.extend(index.columns().map(|c| Column(table.clone(), c.to_string())));
+        }
+        DropIndex { table, index } => {
+            d.drops.push(Index(table.clone(), index.name.clone()));
+            if index.unique && index.predicate.is_none() {
+                d.drops.push(KeyCols(table.clone(), index.columns().map(str::to_string).collect()));
+            }
+            d.needs_old.push(Shape(table.clone()));
+            d.needs_old.extend(index.columns().map(|c| Column(table.clone(), c.to_string())));
+        }
+        RenameIndex { table, from, to } => {
+            d.drops.push(Index(table.clone(), from.clone()));
+            d.creates.push(Index(table.clone(), to.clone()));
+        }
+        CreateView(v) => {
+            d.creates.push(Rel(v.name.clone()));
+            d.creates.push(Shape(v.name.clone()));
+            d.needs_new.push(Schema(v.name.schema.clone()));
+            for dep in &v.depends_on {
+                d.needs_new.push(Rel(dep.clone()));
+                d.needs_new.push(Shape(dep.clone()));
+            }
+        }
+        DropView(v) => {
+            d.drops.push(Rel(v.name.clone()));
+            d.drops.push(Shape(v.name.clone()));
+            for dep in &v.depends_on {
+                d.needs_old.push(Rel(dep.clone()));
+                d.needs_old.push(Shape(dep.clone()));
+            }
+        }
+        SetComment { target, .. } => match target {
+            crate::diff::CommentTarget::Table(t) | crate::diff::CommentTarget::View(t) => {
+                d.needs_new.push(Rel(t.clone()))
+            }
+            crate::diff::CommentTarget::Column(t, c) => {
+                d.needs_new.push(Column(t.clone(), c.clone()))
+            }
+        },
+    }
+    d
+}
+
+fn table_members(t: &Table, out: &mut Vec<Key>) {
+    let n = &t.name;
+    if let Some(pk) = &t.primary_key {
+        out.push(Key::Constraint(n.clone(), pk.name.clone()));
+        out.push(Key::KeyCols(n.clone(), pk.columns.clone()));
+    }
+    for u in &t.uniques {
+        out.push(Key::Constraint(n.clone(), u.name.clone()));
+        out.push(Key::KeyCols(n.clone(), u.columns.clone()));
+    }
+    for c in &t.checks {
+        out.push(Key::Constraint(n.clone(), c.name.clone()));
+    }
+    for f in &t.foreign_keys {
+        out.push(Key::Constraint(n.clone(), f.name.clone()));
+    }
+    for i in &t.indexes {
+        out.push(Key::Index(n.clone(), i.name.clone()));
+        if i.unique && i.predicate.is_none() {
+            out.push(Key::KeyCols(n.clone(), i.columns().map(str::to_string).collect()));
+        }
+    }
+}
+
+/// Phase of a change kind: the first tie-breaker, which also reads naturally.
+fn phase(c: &Change) -> u8 {
+    use Change::*;
+    match c {
+        DropView(_) => 0,
+        DropForeignKey { .. } => 1,
+        DropIndex { .. } | DropCheck { .. } | DropUnique { .. } | DropPrimaryKey { .. } => 2,
+        DropTable(_) => 3,
+        DropColumn { .. } => 4,
+        DropSequence(_) | DropEnum(_) => 5,
+        DropExtension(_) | DropSchema(_) => 6,
+        CreateSchema(_) => 10,
+        CreateExtension(_) => 11,
+        CreateEnum(_) | AddEnumValue { .. } | RebuildEnum { .. } => 12,
+        CreateSequence(_) | AlterSequence { .. } => 13,
+        RenameTable { .. } => 20,
+        RenameColumn { .. } => 21,
+        RebuildTable { .. } => 22,
+        CreateTable(_) => 23,
+        AddColumn { .. } => 24,
+        AlterColumn { .. } => 25,
+        RenameConstraint { .. } | RenameIndex { .. } => 30,
+        AddPrimaryKey { .. } | AddUnique { .. } | AddCheck { .. } => 31,
+        CreateIndex { .. } => 32,
+        AddForeignKey { .. } => 33,
+        CreateView(_) => 40,
+        SetComment { .. } => 50,
+    }
+}
+
+fn sort_key(c: &Change) -> (u8, String) {
+    (phase(c), c.objects().join(","))
+}
+
+fn build_graph(changes: &[Change], fk_needs_target: bool) -> DiGraph<usize, ()> {
+    let mut g = DiGraph::new();
+    let nodes: Vec<NodeIndex> = (0..changes.len()).map(|i| g.add_node(i)).collect();
+    let all: Vec<Deps> = changes.iter().map(|c| deps(c, fk_needs_target)).collect();
+    let mut creators: BTreeMap<&Key, Vec<usize>> = BTreeMap::new();
+    let mut droppers: BTreeMap<&Key, Vec<usize>> = BTreeMap::new();
+    for (i, d) in all.iter().enumerate() {
+        for k in &d.creates {
+            creators.entry(k).or_default().push(i);
+        }
+        for k in &d.drops {
+            droppers.entry(k).or_default().push(i);
+        }
+    }
+    let mut edges = BTreeSet::new();
+    for (k, ds) in &droppers {
+        for &dr in ds {
+            for &cr in creators.get(k).map(Vec::as_slice).unwrap_or(&[]) {
+                if dr != cr {
+                    edges.insert((dr, cr));
+                }
+            }
+        }
+    }
+    for (i, d) in all.iter().enumerate() {
+        for k in &d.needs_new {
+            for &cr in creators.get(k).map(Vec::as_slice).unwrap_or(&[]) {
+                if cr != i {
+                    edges.insert((cr, i));
+                }
+            }
+        }
+        for k in &d.needs_old {
+            for &dr in droppers.get(k).map(Vec::as_slice).unwrap_or(&[]) {
+                if dr != i {
+                    edges.insert((i, dr));
+                }
+            }
+        }
+    }
+    for (a, b) in edges {
+        g.add_edge(nodes[a], nodes[b], ());
+    }
+    g
+}
+
+/// Orders changes so each runs after what it needs, breaking foreign-key cycles.
+pub fn order(mut changes: Vec<Change>, fk_needs_target: bool) -> Vec<Change> {
+    for _ in 0..4 {
+        let g = build_graph(&changes, fk_needs_target);
+        let cyclic: Vec<usize> = tarjan_scc(&g)
+            .into_iter()
+            .filter(|scc| scc.len() > 1)
+            .flatten()
+            .map(|n| g[n])
+            .collect();
+        if cyclic.is_empty() {
+            return toposort(changes, &g);
+        }
+        changes = split_foreign_keys(changes, &cyclic);
+    }
+    let g = build_graph(&changes, fk_needs_target);
+    toposort(changes, &g)
+}
+
+/// Moves the foreign keys of tables in a cycle into separate steps.
+fn split_foreign_keys(changes: Vec<Change>, cyclic: &[usize]) -> Vec<Change> {
+    let mut out = Vec::new();
+    for (i, c) in changes.into_iter().enumerate() {
+        if !cyclic.contains(&i) {
+            out.push(c);
+            continue;
+        }
+        match c {
+            Change::CreateTable(mut t) => {
+                let (own, other): (Vec<_>, Vec<_>) =
+                    t.foreign_keys.drain(..).partition(|f| f.ref_table == t.name);
+                t.foreign_keys = own;
+                let name = t.name.clone();
+                out.push(Change::CreateTable(t));
+                out.extend(other.into_iter().map(|fk| Change::AddForeignKey { table: name.clone(), fk }));
+            }
+            Change::DropTable(mut t) => {
+                let (own, other): (Vec<_>, Vec<_>) =
+                    t.foreign_keys.drain(..).partition(|f| f.ref_table == t.name);
+                t.foreign_keys = own;
+                let name = t.name.clone();
+                out.extend(other.into_iter().map(|fk| Change::DropForeignKey { table: name.clone(), fk }));
+                out.push(Change::DropTable(t));
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Kahn's algorithm; among ready changes the smallest (phase, name) goes first. Anything
+/// left in a cycle that could not be broken follows in stable order.
+fn toposort(changes: Vec<Change>, g: &DiGraph<usize, ()>) -> Vec<Change> {
+    let keys: Vec<(u8, String)> = changes.iter().map(sort_key).collect();
+    let mut indeg: Vec<usize> = g.node_indices().map(|n| g.neighbors_directed(n, petgraph::Direction::Incoming).count()).collect();
+    let mut ready: BinaryHeap<Reverse<(u8, String, usize)>> = BinaryHeap::new();
+    for (i, d) in indeg.iter().enumerate() {
+        if *d == 0 {
+            ready.push(Reverse((keys[i].0, keys[i].1.clone(), i)));
+        }
+    }
+    let mut order = Vec::with_capacity(changes.len());
+    let mut done = vec![false; changes.len()];
+    while let Some(Reverse((_, _, i))) = ready.pop() {
+        order.push(i);
+        done[i] = true;
+        for n in g.neighbors_directed(NodeIndex::new(i), petgraph::Direction::Outgoing) {
+            let j = g[n];
+            indeg[j] -= 1;
+            if indeg[j] == 0 {
+                ready.push(Reverse((keys[j].0, keys[j].1.clone(), j)));
+            }
+        }
+    }
+    let mut rest: Vec<usize> = (0..changes.len()).filter(|i| !done[*i]).collect();
+    rest.sort_by(|a, b| keys[*a].cmp(&keys[*b]));
+    order.extend(rest);
+    let mut slots: Vec<Option<Change>> = changes.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
+}
