@@ -1,7 +1,7 @@
 //! SQL spellings PostgreSQL and SQLite share (standard constraint and index syntax), so
 //! each renderer only writes what differs.
 
-use super::writer::{quote_ident, quote_literal};
+use super::writer::quote_ident;
 use crate::model::{Check, FkAction, ForeignKey, Index, IndexKey, QName, Unique};
 
 pub fn qname(q: &QName) -> String {
@@ -95,11 +95,4 @@ pub fn create_index(table: &QName, i: &Index, concurrently: bool) -> String {
         s.push_str(&format!(" WHERE {}", p.sql));
     }
     s
-}
-
-pub fn comment_literal(c: &Option<String>) -> String {
-    match c {
-        Some(t) => quote_literal(t),
-        None => "NULL".into(),
-    }
 }

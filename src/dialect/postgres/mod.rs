@@ -1,16 +1,108 @@
-//! PostgreSQL.
+//! PostgreSQL: schemas, enums, sequences, extensions, comments, transactional DDL.
+
+mod execute;
+mod introspect;
+mod normalize;
+pub mod queries;
+mod render;
+mod types;
+
+pub use execute::execute;
+pub use introspect::introspect;
+
 use super::{Capabilities, Dialect, RenderOptions};
 use crate::diff::Change;
 use crate::model::Schema;
-use crate::plan::Hazard;
+use crate::plan::{Hazard, HazardCode};
+
 pub struct Postgres;
-pub async fn introspect(_c: &mut sqlx::PgConnection) -> Result<Schema, String> { Err("todo".into()) }
-pub async fn execute(_c: &mut sqlx::PgConnection, _p: &crate::plan::Plan, _o: &super::ExecOptions) -> Result<(), super::DbError> { Err(super::DbError::Apply("todo".into())) }
+
 impl Dialect for Postgres {
-    fn name(&self) -> &'static str { "postgres" }
-    fn caps(&self) -> Capabilities { Capabilities { transactional_ddl: true, fk_needs_target: true } }
-    fn default_schema(&self) -> &'static str { "public" }
-    fn normalize(&self, _s: &mut Schema, _n: &mut Vec<String>) {}
-    fn render(&self, _c: &Change, _o: &RenderOptions) -> Vec<String> { vec![] }
-    fn hazards(&self, _c: &Change, _o: &RenderOptions) -> Vec<Hazard> { vec![] }
+    fn name(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn caps(&self) -> Capabilities {
+        Capabilities {
+            transactional_ddl: true,
+            fk_needs_target: true,
+        }
+    }
+
+    fn default_schema(&self) -> &'static str {
+        "public"
+    }
+
+    fn normalize(&self, schema: &mut Schema, notes: &mut Vec<String>) {
+        normalize::normalize(schema, notes)
+    }
+
+    fn render(&self, change: &Change, opts: &RenderOptions) -> Vec<String> {
+        render::render(change, opts)
+    }
+
+    fn hazards(&self, change: &Change, opts: &RenderOptions) -> Vec<Hazard> {
+        use Change::*;
+        use HazardCode::*;
+        let mut h = Vec::new();
+        match change {
+            AlterColumn { table, from, to } => {
+                if from.data_type != to.data_type && !types::binary_coercible(&from.data_type, &to.data_type) {
+                    h.push(Hazard::new(TableRewrite, format!("changing the type of {table}.{} rewrites the table", to.name)));
+                    h.push(Hazard::new(AccessExclusiveLock, format!("{table} is locked against reads and writes during the rewrite")));
+                }
+                if from.nullable && !to.nullable {
+                    h.push(Hazard::new(AccessExclusiveLock, format!("SET NOT NULL scans all of {table} under an ACCESS EXCLUSIVE lock")));
+                }
+                if from.generated != to.generated && to.generated.is_some() {
+                    h.push(Hazard::new(TableRewrite, format!("{table}.{} is re-created as a generated column", to.name)));
+                    if from.generated.is_none() {
+                        h.push(Hazard::new(DataLoss, format!("the stored values of {table}.{} are replaced by the generation expression", to.name)));
+                    }
+                }
+            }
+            AddColumn { table, column } => {
+                let volatile = column.serial
+                    || column.identity.is_some()
+                    || column.generated.is_some()
+                    || column.default.as_ref().is_some_and(|d| {
+                        let s = d.canon.to_ascii_lowercase();
+                        ["random(", "uuid", "clock_timestamp", "nextval", "timeofday"].iter().any(|f| s.contains(f))
+                    });
+                if volatile {
+                    h.push(Hazard::new(TableRewrite, format!("adding {table}.{} computes a value for every row (table rewrite)", column.name)));
+                }
+            }
+            CreateIndex { table, .. } => {
+                if opts.concurrent_indexes {
+                    h.push(Hazard::new(NotTransactional, "CREATE INDEX CONCURRENTLY runs outside the transaction; if it fails it leaves an INVALID index to drop"));
+                } else {
+                    h.push(Hazard::new(BlocksWrites, format!("writes to {table} wait while the index builds")));
+                }
+            }
+            DropIndex { .. } if opts.concurrent_indexes => {
+                h.push(Hazard::new(NotTransactional, "DROP INDEX CONCURRENTLY runs outside the transaction"))
+            }
+            AddForeignKey { table, .. } | AddCheck { table, .. } => {
+                h.push(Hazard::new(BlocksWrites, format!("writes to {table} wait while existing rows are validated")))
+            }
+            AddPrimaryKey { table, .. } | AddUnique { table, .. } => {
+                h.push(Hazard::new(AccessExclusiveLock, format!("{table} is locked while the unique index builds")))
+            }
+            RebuildEnum { usages, .. } => {
+                for (t, c) in usages {
+                    h.push(Hazard::new(TableRewrite, format!("{t}.{} is converted to the new type (table rewrite)", c.name)));
+                }
+            }
+            CreateView(v) if v.materialized => {
+                h.push(Hazard::new(BlocksWrites, format!("materialized view {} runs its query to fill itself", v.name)))
+            }
+            _ => {}
+        }
+        h
+    }
+
+    fn transactional(&self, change: &Change, opts: &RenderOptions) -> bool {
+        !(opts.concurrent_indexes && matches!(change, Change::CreateIndex { .. } | Change::DropIndex { .. }))
+    }
 }

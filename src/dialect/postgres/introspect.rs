@@ -1,0 +1,171 @@
+//! Reading a PostgreSQL database: the fixed set of catalog queries in `queries`, joined in
+//! memory. Index, view and expression texts are parsed by the same parser as schema files.
+
+use super::queries as q;
+use crate::dialect::connection::describe;
+use crate::model::{
+    Check, Column, DataType, EnumType, FkAction, ForeignKey, Generated, Identity, PrimaryKey,
+    QName, Schema, Sequence, Table, Unique, Unmanaged, View,
+};
+use crate::parse;
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row};
+
+async fn fetch(conn: &mut PgConnection, sql: &str) -> Result<Vec<PgRow>, String> {
+    sqlx::query(sql).fetch_all(&mut *conn).await.map_err(|e| describe(&e))
+}
+
+fn get<'r, T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>>(row: &'r PgRow, col: &str) -> Result<T, String> {
+    row.try_get(col).map_err(|e| format!("catalog column {col}: {e}"))
+}
+
+fn action(code: &str) -> FkAction {
+    match code {
+        "r" => FkAction::Restrict,
+        "c" => FkAction::Cascade,
+        "n" => FkAction::SetNull,
+        "d" => FkAction::SetDefault,
+        _ => FkAction::NoAction,
+    }
+}
+
+pub async fn introspect(conn: &mut PgConnection) -> Result<Schema, String> {
+    let mut s = Schema::default();
+    for r in fetch(conn, q::SCHEMAS).await? {
+        s.schemas.insert(get(&r, "name")?);
+    }
+    for r in fetch(conn, q::EXTENSIONS).await? {
+        s.extensions.insert(get(&r, "name")?);
+    }
+    for r in fetch(conn, q::ENUMS).await? {
+        let name = QName::new(get::<String>(&r, "schema")?, get::<String>(&r, "name")?);
+        s.enums.insert(name.clone(), EnumType { name, values: get(&r, "labels")? });
+    }
+    for r in fetch(conn, q::SEQUENCES).await? {
+        let name = QName::new(get::<String>(&r, "schema")?, get::<String>(&r, "name")?);
+        let ty: String = get(&r, "data_type")?;
+        s.sequences.insert(
+            name.clone(),
+            Sequence {
+                name,
+                data_type: parse::data_type(&ty)?,
+                start: get(&r, "seqstart")?,
+                increment: get(&r, "seqincrement")?,
+                min_value: Some(get(&r, "seqmin")?),
+                max_value: Some(get(&r, "seqmax")?),
+                cache: get(&r, "seqcache")?,
+                cycle: get(&r, "seqcycle")?,
+            },
+        );
+    }
+    for r in fetch(conn, q::TABLES).await? {
+        let name = QName::new(get::<String>(&r, "schema")?, get::<String>(&r, "name")?);
+        let mut t = Table::new(name.clone());
+        t.comment = get(&r, "comment")?;
+        s.tables.insert(name, t);
+    }
+    for r in fetch(conn, q::COLUMNS).await? {
+        let table = QName::new(get::<String>(&r, "schema")?, get::<String>(&r, "table_name")?);
+        let col = column(&r)?;
+        if let Some(t) = s.tables.get_mut(&table) {
+            t.columns.push(col);
+        }
+    }
+    for r in fetch(conn, q::CONSTRAINTS).await? {
+        let table = QName::new(get::<String>(&r, "schema")?, get::<String>(&r, "table_name")?);
+        let Some(t) = s.tables.get_mut(&table) else { continue };
+        let name: String = get(&r, "name")?;
+        let columns: Vec<String> = get(&r, "columns")?;
+        match get::<String>(&r, "kind")?.as_str() {
+            "p" => t.primary_key = Some(PrimaryKey { name, columns }),
+            "u" => t.uniques.push(Unique { name, columns }),
+            "f" => t.foreign_keys.push(ForeignKey {
+                name,
+                columns,
+                ref_table: QName::new(
+                    get::<Option<String>>(&r, "ref_schema")?.unwrap_or_default(),
+                    get::<Option<String>>(&r, "ref_table")?.unwrap_or_default(),
+                ),
+                ref_columns: get(&r, "ref_columns")?,
+                on_delete: action(&get::<String>(&r, "on_delete")?),
+                on_update: action(&get::<String>(&r, "on_update")?),
+                deferrable: get(&r, "deferrable")?,
+                initially_deferred: get(&r, "deferred")?,
+            }),
+            _ => {
+                let def: String = get::<Option<String>>(&r, "definition")?.unwrap_or_default();
+                let body = def
+                    .trim()
+                    .strip_prefix("CHECK ")
+                    .unwrap_or(&def)
+                    .trim_end_matches(" NOT VALID")
+                    .trim_end_matches(" NO INHERIT");
+                t.checks.push(Check { name, expr: parse::expr(body)? });
+            }
+        }
+    }
+    for r in fetch(conn, q::INDEXES).await? {
+        let table = QName::new(get::<String>(&r, "schema")?, get::<String>(&r, "table_name")?);
+        let def: String = get(&r, "definition")?;
+        let Some(t) = s.tables.get_mut(&table) else { continue };
+        let (_, index) = parse::index_definition(&def)?;
+        t.indexes.push(index);
+    }
+    for r in fetch(conn, q::VIEWS).await? {
+        let name = QName::new(get::<String>(&r, "schema")?, get::<String>(&r, "name")?);
+        let def: String = get(&r, "definition")?;
+        let (query, depends_on) = parse::view_query(&def)?;
+        let materialized = get::<String>(&r, "kind")? == "m";
+        s.views.insert(name.clone(), View { name, materialized, query, depends_on, comment: None });
+    }
+    for r in fetch(conn, q::UNMANAGED).await? {
+        s.unmanaged.push(Unmanaged { kind: get(&r, "kind")?, name: get(&r, "name")? });
+    }
+    for t in s.tables.values_mut() {
+        t.sort_members();
+    }
+    Ok(s)
+}
+
+fn column(r: &PgRow) -> Result<Column, String> {
+    let name: String = get(r, "name")?;
+    let typtype: String = get(r, "typtype")?;
+    let elem_typtype: Option<String> = get(r, "elem_typtype")?;
+    let data_type = if typtype == "e" {
+        DataType::Named(QName::new(get::<String>(r, "type_schema")?, get::<String>(r, "type_name")?))
+    } else if elem_typtype.as_deref() == Some("e") {
+        DataType::Array(Box::new(DataType::Named(QName::new(
+            get::<Option<String>>(r, "elem_schema")?.unwrap_or_default(),
+            get::<Option<String>>(r, "elem_name")?.unwrap_or_default(),
+        ))))
+    } else {
+        let spelled: String = get(r, "data_type")?;
+        parse::data_type(&spelled)?
+    };
+    let mut c = Column::new(&name, data_type);
+    c.nullable = !get::<bool>(r, "not_null")?;
+    c.comment = get(r, "comment")?;
+    let default: Option<String> = get(r, "default_expr")?;
+    let identity: String = get(r, "identity")?;
+    let generated: String = get(r, "generated")?;
+    let owned: Option<String> = get(r, "owned_sequence")?;
+    c.identity = match identity.as_str() {
+        "a" => Some(Identity::Always),
+        "d" => Some(Identity::ByDefault),
+        _ => None,
+    };
+    if generated == "s" {
+        if let Some(d) = &default {
+            c.generated = Some(Generated { expr: parse::expr(d)?, stored: true });
+        }
+    } else if let Some(d) = default {
+        let is_serial = c.identity.is_none()
+            && owned.as_ref().is_some_and(|seq| d.starts_with("nextval(") && d.contains(seq.as_str()));
+        if is_serial {
+            c.serial = true;
+        } else {
+            c.default = Some(parse::expr(&d)?);
+        }
+    }
+    Ok(c)
+}

@@ -1,0 +1,57 @@
+//! PostgreSQL normalization: what the server implies, made explicit on both sides.
+
+use crate::model::{DataType, Schema};
+
+/// The default bounds PostgreSQL gives a sequence of this type and direction.
+fn default_bounds(t: &DataType, increment: i64) -> (i64, i64) {
+    let max = match t {
+        DataType::SmallInt => i16::MAX as i64,
+        DataType::Integer => i32::MAX as i64,
+        _ => i64::MAX,
+    };
+    if increment > 0 {
+        (1, max)
+    } else {
+        (-max - 1, -1)
+    }
+}
+
+pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
+    for t in s.tables.values_mut() {
+        let tname = t.name.clone();
+        for c in &mut t.columns {
+            if c.serial || c.identity.is_some() {
+                c.default = None;
+                c.nullable = false;
+            }
+            if let Some(g) = &mut c.generated {
+                if !g.stored {
+                    notes.push(format!(
+                        "postgres: generated column {tname}.{} is VIRTUAL in the schema; PostgreSQL stores it (STORED)",
+                        c.name
+                    ));
+                    g.stored = true;
+                }
+                c.default = None;
+            }
+            if c.autoincrement {
+                c.autoincrement = false;
+            }
+        }
+        t.sort_members();
+    }
+    for v in s.views.values_mut() {
+        if v.comment.take().is_some() {
+            notes.push(format!("postgres: the comment on view {} is not managed", v.name));
+        }
+    }
+    for seq in s.sequences.values_mut() {
+        let (min, max) = default_bounds(&seq.data_type, seq.increment);
+        if seq.min_value == Some(min) {
+            seq.min_value = None;
+        }
+        if seq.max_value == Some(max) {
+            seq.max_value = None;
+        }
+    }
+}

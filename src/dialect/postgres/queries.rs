@@ -1,0 +1,160 @@
+//! Catalog queries for PostgreSQL: one per object kind, whatever the number of tables.
+
+/// Namespaces sqlshift never reads.
+macro_rules! user_ns {
+    ($alias:literal) => {
+        concat!(
+            $alias,
+            ".nspname NOT IN ('pg_catalog', 'information_schema') AND ",
+            $alias,
+            r".nspname NOT LIKE 'pg\_%'"
+        )
+    };
+}
+
+/// Objects created by an extension belong to the extension, not to the schema.
+macro_rules! not_extension_member {
+    ($oid:literal) => {
+        concat!(
+            "NOT EXISTS (SELECT 1 FROM pg_depend dx WHERE dx.objid = ",
+            $oid,
+            " AND dx.deptype = 'e')"
+        )
+    };
+}
+
+pub const SCHEMAS: &str = concat!(
+    "SELECT n.nspname::text AS name FROM pg_namespace n WHERE ",
+    user_ns!("n"),
+    " AND n.nspname <> 'public' AND ",
+    not_extension_member!("n.oid"),
+    " ORDER BY 1"
+);
+
+pub const EXTENSIONS: &str =
+    "SELECT extname::text AS name FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1";
+
+pub const ENUMS: &str = concat!(
+    "SELECT n.nspname::text AS schema, t.typname::text AS name, ",
+    "array_agg(e.enumlabel::text ORDER BY e.enumsortorder) AS labels ",
+    "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_enum e ON e.enumtypid = t.oid WHERE ",
+    user_ns!("n"),
+    " AND ",
+    not_extension_member!("t.oid"),
+    " GROUP BY 1, 2 ORDER BY 1, 2"
+);
+
+/// Sequences that are objects of their own (not owned by a serial or identity column).
+pub const SEQUENCES: &str = concat!(
+    "SELECT n.nspname::text AS schema, c.relname::text AS name, format_type(s.seqtypid, NULL) AS data_type, ",
+    "s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle ",
+    "FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ",
+    user_ns!("n"),
+    " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i', 'e'))",
+    " ORDER BY 1, 2"
+);
+
+pub const TABLES: &str = concat!(
+    "SELECT n.nspname::text AS schema, c.relname::text AS name, obj_description(c.oid, 'pg_class') AS comment ",
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace ",
+    "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND ",
+    user_ns!("n"),
+    " AND ",
+    not_extension_member!("c.oid"),
+    " ORDER BY 1, 2"
+);
+
+pub const COLUMNS: &str = concat!(
+    "SELECT n.nspname::text AS schema, c.relname::text AS table_name, a.attname::text AS name, ",
+    "format_type(a.atttypid, a.atttypmod) AS data_type, a.attnotnull AS not_null, ",
+    "pg_get_expr(ad.adbin, ad.adrelid) AS default_expr, a.attidentity::text AS identity, ",
+    "a.attgenerated::text AS generated, col_description(c.oid, a.attnum) AS comment, ",
+    "t.typtype::text AS typtype, tn.nspname::text AS type_schema, t.typname::text AS type_name, ",
+    "et.typtype::text AS elem_typtype, etn.nspname::text AS elem_schema, et.typname::text AS elem_name, ",
+    "(SELECT seq.relname::text FROM pg_depend dep JOIN pg_class seq ON seq.oid = dep.objid AND seq.relkind = 'S' ",
+    "WHERE dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND dep.classid = 'pg_class'::regclass ",
+    "AND dep.deptype IN ('a', 'i') LIMIT 1) AS owned_sequence ",
+    "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace ",
+    "LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum ",
+    "JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace ",
+    "LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A' ",
+    "LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace ",
+    "WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND ",
+    user_ns!("n"),
+    " AND ",
+    not_extension_member!("c.oid"),
+    " ORDER BY 1, 2, a.attnum"
+);
+
+pub const CONSTRAINTS: &str = concat!(
+    "SELECT n.nspname::text AS schema, c.relname::text AS table_name, con.conname::text AS name, con.contype::text AS kind, ",
+    "ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(num, ord) ",
+    "JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num ORDER BY k.ord) AS columns, ",
+    "fn.nspname::text AS ref_schema, fc.relname::text AS ref_table, ",
+    "ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, ord) ",
+    "JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.ord) AS ref_columns, ",
+    "con.confupdtype::text AS on_update, con.confdeltype::text AS on_delete, con.condeferrable AS deferrable, ",
+    "con.condeferred AS deferred, CASE WHEN con.contype = 'c' THEN pg_get_constraintdef(con.oid) END AS definition ",
+    "FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace ",
+    "LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace ",
+    "WHERE con.contype IN ('p', 'u', 'f', 'c') AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND ",
+    user_ns!("n"),
+    " AND ",
+    not_extension_member!("c.oid"),
+    " ORDER BY 1, 2, 3"
+);
+
+/// Indexes that do not back a primary key, unique or exclusion constraint.
+pub const INDEXES: &str = concat!(
+    "SELECT n.nspname::text AS schema, c.relname::text AS table_name, i.relname::text AS name, ",
+    "pg_get_indexdef(ix.indexrelid) AS definition ",
+    "FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class c ON c.oid = ix.indrelid ",
+    "JOIN pg_namespace n ON n.oid = c.relnamespace ",
+    "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND ",
+    user_ns!("n"),
+    " AND ",
+    not_extension_member!("c.oid"),
+    " AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid ",
+    "AND con.conrelid = ix.indrelid AND con.contype IN ('p', 'u', 'x')) ORDER BY 1, 2, 3"
+);
+
+pub const VIEWS: &str = concat!(
+    "SELECT n.nspname::text AS schema, c.relname::text AS name, c.relkind::text AS kind, ",
+    "pg_get_viewdef(c.oid, true) AS definition FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace ",
+    "WHERE c.relkind IN ('v', 'm') AND ",
+    user_ns!("n"),
+    " AND ",
+    not_extension_member!("c.oid"),
+    " ORDER BY 1, 2"
+);
+
+/// Everything sqlshift leaves alone, so it can say so.
+pub const UNMANAGED: &str = concat!(
+    "SELECT 'function' AS kind, n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name ",
+    "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE ",
+    user_ns!("n"),
+    " AND ",
+    not_extension_member!("p.oid"),
+    " UNION ALL SELECT 'trigger', n.nspname || '.' || c.relname || '.' || t.tgname FROM pg_trigger t ",
+    "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal AND ",
+    user_ns!("n"),
+    " UNION ALL SELECT 'policy', n.nspname || '.' || c.relname || '.' || p.polname FROM pg_policy p ",
+    "JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace",
+    " UNION ALL SELECT CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range type' ELSE 'composite type' END, ",
+    "n.nspname || '.' || t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace ",
+    "WHERE (t.typtype IN ('d', 'r') OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class r WHERE r.oid = t.typrelid AND r.relkind = 'c'))) AND ",
+    user_ns!("n"),
+    " AND ",
+    not_extension_member!("t.oid"),
+    " UNION ALL SELECT CASE c.relkind WHEN 'f' THEN 'foreign table' ELSE 'partition' END, n.nspname || '.' || c.relname ",
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE (c.relkind = 'f' OR c.relispartition) AND ",
+    user_ns!("n"),
+    " UNION ALL SELECT 'index on materialized view', n.nspname || '.' || i.relname FROM pg_index ix ",
+    "JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class c ON c.oid = ix.indrelid ",
+    "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND ",
+    user_ns!("n"),
+    " ORDER BY 1, 2"
+);
+
+/// How many catalog queries one introspection runs (a constant, whatever the schema size).
+pub const QUERY_COUNT: usize = 10;
