@@ -26,7 +26,11 @@ pub fn named(name: &str) -> String {
 }
 
 pub fn unique(u: &Unique) -> String {
-    format!("{}UNIQUE ({})", named(&u.name), columns(&u.columns))
+    format!("{}{}", named(&u.name), unique_body(u))
+}
+
+pub fn unique_body(u: &Unique) -> String {
+    format!("UNIQUE ({})", columns(&u.columns))
 }
 
 pub fn check(c: &Check) -> String {
@@ -34,9 +38,12 @@ pub fn check(c: &Check) -> String {
 }
 
 pub fn foreign_key(fk: &ForeignKey) -> String {
+    format!("{}{}", named(&fk.name), foreign_key_body(fk))
+}
+
+pub fn foreign_key_body(fk: &ForeignKey) -> String {
     let mut s = format!(
-        "{}FOREIGN KEY ({}) REFERENCES {} ({})",
-        named(&fk.name),
+        "FOREIGN KEY ({}) REFERENCES {} ({})",
         columns(&fk.columns),
         qname(&fk.ref_table),
         columns(&fk.ref_columns)

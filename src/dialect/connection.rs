@@ -124,6 +124,21 @@ impl Connection {
         }
     }
 
+    /// Counts the rows of a table (`schema.table` or `table`), for data-preservation checks.
+    pub async fn count_rows(&mut self, table: &str) -> Result<i64, DbError> {
+        let quoted = table
+            .split('.')
+            .map(super::quote_ident)
+            .collect::<Vec<_>>()
+            .join(".");
+        let sql = format!("SELECT count(*) FROM {quoted}");
+        let r = match self {
+            Connection::Sqlite(c, _) => sqlx::query_scalar::<_, i64>(&sql).fetch_one(c).await,
+            Connection::Postgres(c, _) => sqlx::query_scalar::<_, i64>(&sql).fetch_one(c).await,
+        };
+        r.map_err(|e| DbError::Apply(describe(&e)))
+    }
+
     /// Runs raw SQL statements one by one (tests, fixtures).
     pub async fn run_script(&mut self, sql: &str) -> Result<(), DbError> {
         let r = match self {

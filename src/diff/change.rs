@@ -141,16 +141,17 @@ impl Change {
         }
     }
 
-    /// The table whose columns this change alters (views reading it must be re-created).
-    pub fn reshapes_table(&self) -> Option<&QName> {
+    /// Tables whose columns this change alters (views reading them must be re-created).
+    pub fn reshaped_tables(&self) -> Vec<&QName> {
         use Change::*;
         match self {
-            RenameTable { from, .. } => Some(from),
-            RebuildTable { from, .. } => Some(&from.name),
+            RenameTable { from, .. } => vec![from],
+            RebuildTable { from, .. } => vec![&from.name],
             DropColumn { table, .. } | RenameColumn { table, .. } | AlterColumn { table, .. } => {
-                Some(table)
+                vec![table]
             }
-            _ => None,
+            RebuildEnum { usages, .. } => usages.iter().map(|(t, _)| t).collect(),
+            _ => Vec::new(),
         }
     }
 

@@ -177,7 +177,7 @@ pub fn add_view_recreations(out: &mut Vec<Change>, from: &Schema, to: &Schema) {
             _ => None,
         })
         .collect();
-    let mut touched: BTreeSet<QName> = out.iter().filter_map(|c| c.reshapes_table().cloned()).collect();
+    let mut touched: BTreeSet<QName> = out.iter().flat_map(|c| c.reshaped_tables()).cloned().collect();
     touched.extend(recreated.iter().cloned());
     loop {
         let mut added = false;

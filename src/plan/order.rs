@@ -239,6 +239,12 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
             }
         },
     }
+    // Everything addressed by a table's (new) name runs after the rename that creates it.
+    if !matches!(c, CreateTable(_) | DropTable(_) | RenameTable { .. }) {
+        if let Some(t) = c.table() {
+            d.needs_new.push(Rel(t.clone()));
+        }
+    }
     d
 }
 

@@ -124,8 +124,16 @@ fn alter_column(table: &QName, from: &Column, to: &Column) -> Vec<String> {
     let type_changes = from.data_type != to.data_type;
     let mut default_done = false;
     if type_changes {
-        if from.default.is_some() || from.serial {
+        if from.default.is_some() {
             actions.push(format!("ALTER COLUMN {col} DROP DEFAULT"));
+        }
+        if from.serial && to.serial {
+            // The owned sequence keeps feeding the column; widen it along with the column.
+            post.push(format!(
+                "ALTER SEQUENCE IF EXISTS {} AS {}",
+                qname(&owned_sequence(table, &to.name)),
+                type_sql(&to.data_type)
+            ));
         }
         let ty = type_sql(&to.data_type);
         actions.push(format!("ALTER COLUMN {col} TYPE {ty} USING {col}::{ty}"));
@@ -167,22 +175,23 @@ fn alter_column(table: &QName, from: &Column, to: &Column) -> Vec<String> {
             }
         }
     }
-    let from_nn = !from.nullable;
-    let to_nn = !to.nullable;
-    if from_nn != to_nn {
-        actions.push(format!("ALTER COLUMN {col} {} NOT NULL", if to_nn { "SET" } else { "DROP" }));
-    }
+    // Identity must go before NOT NULL can be dropped, and NOT NULL must exist before it is added.
     match (from.identity, to.identity) {
-        (None, Some(i)) => actions.push(format!(
-            "ALTER COLUMN {col} ADD GENERATED {} AS IDENTITY",
-            if i == Identity::Always { "ALWAYS" } else { "BY DEFAULT" }
-        )),
         (Some(_), None) => actions.push(format!("ALTER COLUMN {col} DROP IDENTITY")),
         (Some(a), Some(b)) if a != b => actions.push(format!(
             "ALTER COLUMN {col} SET GENERATED {}",
             if b == Identity::Always { "ALWAYS" } else { "BY DEFAULT" }
         )),
         _ => {}
+    }
+    if from.nullable != to.nullable {
+        actions.push(format!("ALTER COLUMN {col} {} NOT NULL", if to.nullable { "DROP" } else { "SET" }));
+    }
+    if let (None, Some(i)) = (from.identity, to.identity) {
+        actions.push(format!(
+            "ALTER COLUMN {col} ADD GENERATED {} AS IDENTITY",
+            if i == Identity::Always { "ALWAYS" } else { "BY DEFAULT" }
+        ));
     }
     let mut out = pre;
     if !actions.is_empty() {

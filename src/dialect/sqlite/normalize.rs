@@ -102,9 +102,30 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
         if t.comment.take().is_some() && seen.insert("comments") {
             note("sqlite: comments are not stored".into());
         }
+        // SQLite cannot address a primary key, unique or foreign key by name, so their
+        // names carry no meaning there: both sides use the generated ones. That also keeps
+        // a table rename from forcing a rebuild just to rename constraints.
         if let Some(pk) = &mut t.primary_key {
-            // SQLite does not keep a primary key's name; make both sides agree.
             pk.name = generated_name(&tname, &[], "pkey", 63);
+        }
+        let mut used: BTreeSet<String> = BTreeSet::new();
+        let mut pick = |cols: &[String], label: &str| {
+            let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
+            let mut n = 0;
+            loop {
+                let l = if n == 0 { label.to_string() } else { format!("{label}{n}") };
+                let name = generated_name(&tname, &cols, &l, 63);
+                if used.insert(name.clone()) {
+                    return name;
+                }
+                n += 1;
+            }
+        };
+        for u in &mut t.uniques {
+            u.name = pick(&u.columns, "key");
+        }
+        for f in &mut t.foreign_keys {
+            f.name = pick(&f.columns, "fkey");
         }
         for c in &mut t.checks {
             c.expr.sql = to_portable(&c.expr.sql);

@@ -43,6 +43,18 @@ pub fn lower(changes: Vec<Change>, from: &Schema, to: &Schema) -> Vec<Change> {
             renamed.insert(to.clone(), from.clone());
         }
     }
+    // Key and foreign-key names are regenerated from the stored SQL (see normalize), so
+    // renaming one needs no SQL at all; check names are stored and still need a rebuild.
+    let changes: Vec<Change> = changes
+        .into_iter()
+        .filter(|c| match c {
+            Change::RenameConstraint { table, to: new, .. } => to
+                .tables
+                .get(table)
+                .is_some_and(|t| t.checks.iter().any(|k| &k.name == new)),
+            _ => true,
+        })
+        .collect();
     let mut rebuild: Vec<QName> = Vec::new();
     for c in &changes {
         if let Some(t) = c.table() {

@@ -72,9 +72,10 @@ pub fn create_table(t: &Table, name: &str) -> Vec<String> {
             lines.push(format!("PRIMARY KEY ({})", ansi::columns(&pk.columns)));
         }
     }
-    lines.extend(t.uniques.iter().map(ansi::unique));
+    // Unique and foreign-key names are always the generated ones on SQLite (see normalize).
+    lines.extend(t.uniques.iter().map(ansi::unique_body));
     lines.extend(t.checks.iter().map(ansi::check));
-    lines.extend(t.foreign_keys.iter().map(ansi::foreign_key));
+    lines.extend(t.foreign_keys.iter().map(ansi::foreign_key_body));
     let mut out = vec![format!("CREATE TABLE {} (\n  {}\n)", name, lines.join(",\n  "))];
     out.extend(t.indexes.iter().map(|i| ansi::create_index(&t.name, i, false)));
     out

@@ -1,0 +1,12 @@
+//! All integration tests in one binary, a module per area.
+//!
+//! Server-backed tests use PostgreSQL at `SQLSHIFT_TEST_PG` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`). When it cannot be reached they are
+//! skipped with a notice, unless `SQLSHIFT_REQUIRE_SERVERS=1` (CI), where they fail.
+
+mod bad_input;
+mod cli;
+mod fixtures;
+mod property;
+mod safety;
+mod support;

@@ -1,0 +1,140 @@
+//! Test databases (a throwaway PostgreSQL database or SQLite file per test) and helpers.
+
+use sqlshift::dialect::{self, Connection, Dialect, ExecOptions, RenderOptions};
+use sqlshift::model::Schema;
+use sqlshift::plan::Plan;
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+pub fn pg_admin_url() -> String {
+    std::env::var("SQLSHIFT_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn required() -> bool {
+    std::env::var("SQLSHIFT_REQUIRE_SERVERS").is_ok_and(|v| v == "1")
+}
+
+/// Written straight to the terminal so the notice survives cargo's output capture.
+fn notice(msg: &str) {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        let _ = writeln!(std::io::stderr(), "\nSKIPPED: {msg}\n");
+    });
+}
+
+pub fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// A database that exists for one test.
+pub struct TestDb {
+    pub url: String,
+    pg_name: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub fn dialect(&self) -> &'static dyn Dialect {
+        dialect::dialect_for_url(&self.url).expect("known scheme")
+    }
+
+    pub async fn connect(&self) -> Connection {
+        dialect::connect(&self.url).await.expect("connect to test database")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(name) = self.pg_name.take() {
+            // Drop runs inside the test's runtime; use a thread with its own.
+            let admin = pg_admin_url();
+            let _ = std::thread::spawn(move || {
+                rt().block_on(async move {
+                    if let Ok(mut c) = dialect::connect(&admin).await {
+                        let _ = c.run_script(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                    }
+                })
+            })
+            .join();
+        }
+    }
+}
+
+pub fn sqlite_db() -> TestDb {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    TestDb { url, pg_name: None, _dir: Some(dir) }
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A fresh PostgreSQL database, or `None` (with a notice) when the server is unreachable
+/// and servers are not required.
+pub async fn pg_db() -> Option<TestDb> {
+    let admin = pg_admin_url();
+    let mut conn = match dialect::connect(&admin).await {
+        Ok(c) => c,
+        Err(e) => {
+            if required() {
+                panic!("PostgreSQL is required (SQLSHIFT_REQUIRE_SERVERS=1) but unreachable: {e}");
+            }
+            notice(&format!("PostgreSQL tests: {e} (set SQLSHIFT_REQUIRE_SERVERS=1 to fail instead)"));
+            return None;
+        }
+    };
+    let name = format!(
+        "sqlshift_t_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0)
+    );
+    conn.run_script(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+    let url = match admin.rfind('/') {
+        Some(i) => format!("{}/{name}", &admin[..i]),
+        None => panic!("SQLSHIFT_TEST_PG must end in /DATABASE"),
+    };
+    Some(TestDb { url, pg_name: Some(name), _dir: None })
+}
+
+/// Both dialects: SQLite always, PostgreSQL when reachable.
+pub async fn all_dbs() -> Vec<TestDb> {
+    let mut v = vec![sqlite_db()];
+    if let Some(pg) = pg_db().await {
+        v.push(pg);
+    }
+    v
+}
+
+/// Parses SQL text and normalizes it for `dialect`.
+pub fn desired(sql: &str, dialect: &dyn Dialect) -> Schema {
+    let parsed = sqlshift::parse::parse_sql("test.sql", sql).unwrap_or_else(|e| panic!("parse: {e}"));
+    let mut notes = Vec::new();
+    dialect::prepare(parsed, dialect, &mut notes)
+}
+
+pub async fn plan_against(conn: &mut Connection, want: &Schema) -> Plan {
+    let live = conn.introspect().await.expect("introspect");
+    sqlshift::plan::plan(&live, want, conn.dialect(), &RenderOptions::default())
+}
+
+/// Plans from the live state to `want` and runs it; returns the plan that ran.
+pub async fn apply(conn: &mut Connection, want: &Schema) -> Plan {
+    let plan = plan_against(conn, want).await;
+    if let Err(e) = conn.execute(&plan, &ExecOptions::default()).await {
+        panic!("apply failed: {e}\nplan:\n{}", plan.sql());
+    }
+    plan
+}
+
+/// True when two schemas have no differences for the dialect (column order aside).
+pub fn same(a: &Schema, b: &Schema) -> bool {
+    sqlshift::diff::diff(a, b).is_empty()
+}
+
+pub fn describe_diff(a: &Schema, b: &Schema) -> String {
+    format!("{:#?}", sqlshift::diff::diff(a, b))
+}
