@@ -17,7 +17,7 @@ pub async fn run(settings: &Settings, args: ApplyArgs) -> Result<Status, Failure
         .iter()
         .enumerate()
         .filter(|(_, s)| s.is_destructive())
-        .map(|(i, s)| format!("  step {}: {} {}", i + 1, s.kind.replace('_', " "), s.objects.join(", ")))
+        .map(|(i, s)| format!("  step {}: {} ({})", i + 1, s.objects.join(", "), s.kind.replace('_', " ")))
         .collect();
     if !destructive.is_empty() && !resolved.allow_destructive {
         return Err(Failure::refused(format!(

@@ -12,7 +12,11 @@ pub async fn run(settings: &Settings, args: InspectArgs) -> Result<Status, Failu
     printer::warn_all(&printer::unmanaged_warnings(&live));
     match args.format {
         InspectFormat::Sql => print!("{}", to_sql(&live, conn.dialect())),
-        InspectFormat::Json => println!("{}", serde_json::to_string_pretty(&live).unwrap_or_default()),
+        InspectFormat::Json => {
+            let json = serde_json::to_string_pretty(&live)
+                .map_err(|e| Failure::error(format!("cannot write the schema as JSON: {e}")))?;
+            println!("{json}");
+        }
     }
     Ok(Status::Success)
 }

@@ -70,10 +70,8 @@ pub fn print_plan(plan: &Plan, target: &str, format: PlanFormat) {
     match format {
         PlanFormat::Text => print!("{}", plan_text(plan, target)),
         PlanFormat::Sql => print!("{}", plan.sql()),
-        PlanFormat::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&plan_json(plan, target)).unwrap_or_default()
-        ),
+        // A `Value` built from strings and numbers always serializes.
+        PlanFormat::Json => println!("{:#}", plan_json(plan, target)),
     }
 }
 

@@ -1,10 +1,10 @@
 //! Qualified names and the rules for names a database generates on its own.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use std::fmt;
 
 /// A schema-qualified object name. `schema` is empty on dialects without namespaces.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct QName {
     pub schema: String,
     pub name: String,
@@ -16,6 +16,13 @@ impl QName {
             schema: schema.into(),
             name: name.into(),
         }
+    }
+}
+
+/// Written as `schema.name` so it can key a JSON object.
+impl Serialize for QName {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 

@@ -1,1 +1,128 @@
-//! placeholder
+//! Bad input gives a clear message and a documented exit code, never a panic.
+
+use assert_cmd::Command;
+use std::path::Path;
+
+fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("sqlshift")
+        .expect("binary")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run sqlshift");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn with_schema(sql: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("schema")).expect("mkdir");
+    std::fs::write(dir.path().join("schema/app.sql"), sql).expect("write");
+    dir
+}
+
+fn plan_err(sql: &str) -> (i32, String) {
+    let dir = with_schema(sql);
+    let (code, _, err) = run_in(dir.path(), &["plan", "--url", "sqlite::memory:"]);
+    (code, err)
+}
+
+#[test]
+fn syntax_error_names_file_line_and_column() {
+    let (code, err) = plan_err("CREATE TABLE a (id INTEGER);\n\nCREATE TABLE b (\n  id INTEGER,,\n  x TEXT\n);\n");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("schema/app.sql:4:14"), "{err}");
+    assert!(err.contains("syntax error"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn unknown_type_is_an_error() {
+    let (code, err) = plan_err("CREATE TABLE a (id INTEGER, v frobnicate);\n");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("unknown type `frobnicate`"), "{err}");
+    assert!(err.contains("schema/app.sql:1:1"), "{err}");
+}
+
+#[test]
+fn foreign_key_to_missing_table_is_an_error() {
+    let (code, err) = plan_err("CREATE TABLE a (id INTEGER PRIMARY KEY, b_id INTEGER REFERENCES b (id));\n");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("references table `b`, which is not defined"), "{err}");
+}
+
+#[test]
+fn duplicate_table_is_an_error() {
+    let (code, err) = plan_err("CREATE TABLE a (id INTEGER);\nCREATE TABLE a (id INTEGER);\n");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("schema/app.sql:2:1") && err.contains("defined twice"), "{err}");
+}
+
+#[test]
+fn unsupported_statement_is_named_not_skipped() {
+    let (code, err) = plan_err("CREATE TABLE a (id INTEGER);\nCREATE FUNCTION f() RETURNS integer AS $$ SELECT 1 $$ LANGUAGE sql;\n");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("schema/app.sql:2:1") && err.contains("unsupported statement: `CREATE FUNCTION f()"), "{err}");
+}
+
+#[test]
+fn dangling_rename_annotation_is_an_error() {
+    let (code, err) = plan_err("CREATE TABLE a (id INTEGER);\n-- sqlshift:renamed-from old\n\nCREATE INDEX a_id_idx ON a (id);\n");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("schema/app.sql:2:1") && err.contains("renamed-from old"), "{err}");
+}
+
+#[test]
+fn unreachable_server_is_exit_2_with_redacted_url() {
+    let dir = with_schema("CREATE TABLE a (id INTEGER);\n");
+    let (code, _, err) = run_in(dir.path(), &["plan", "--url", "postgres://someone:hunter2@127.0.0.1:1/nothing"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cannot connect to postgres://someone:****@127.0.0.1:1/nothing"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+}
+
+#[test]
+fn rejected_login_is_exit_2_and_never_shows_the_password() {
+    let dir = with_schema("CREATE TABLE a (id INTEGER);\n");
+    let admin = crate::support::pg_admin_url();
+    let Some(rest) = admin.strip_prefix("postgres://").and_then(|r| r.split_once('@').map(|(_, h)| h.to_string())) else {
+        return;
+    };
+    let url = format!("postgres://no_such_role_sqlshift:wrong-pass@{rest}");
+    let (code, _, err) = run_in(dir.path(), &["plan", "--url", &url]);
+    if err.contains("Connection refused") && std::env::var("SQLSHIFT_REQUIRE_SERVERS").as_deref() != Ok("1") {
+        return;
+    }
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no_such_role_sqlshift:****@"), "{err}");
+    assert!(!err.contains("wrong-pass"), "{err}");
+}
+
+#[test]
+fn unknown_url_scheme_is_refused() {
+    let dir = with_schema("CREATE TABLE a (id INTEGER);\n");
+    let (code, _, err) = run_in(dir.path(), &["plan", "--url", "oracle://x"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("unsupported database URL"), "{err}");
+}
+
+#[test]
+fn bad_config_names_the_key() {
+    let dir = with_schema("CREATE TABLE a (id INTEGER);\n");
+    std::fs::write(dir.path().join("sqlshift.yaml"), "environments:\n  dev:\n    uri: sqlite://x.db\n").expect("write");
+    let (code, _, err) = run_in(dir.path(), &["plan", "--env", "dev"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("unknown field `uri`"), "{err}");
+    assert!(err.contains("sqlshift.yaml"), "{err}");
+}
+
+#[test]
+fn missing_schema_folder_is_an_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (code, _, err) = run_in(dir.path(), &["plan", "--url", "sqlite::memory:"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("schema"), "{err}");
+}

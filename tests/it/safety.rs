@@ -1,1 +1,72 @@
-//! placeholder
+//! Nothing half-done and no silent loss, on live databases.
+
+use crate::support;
+use sqlshift::dialect::ExecOptions;
+
+const BEFORE: &str = "CREATE TABLE accounts (id INTEGER PRIMARY KEY, email TEXT NOT NULL);";
+/// The second step (a unique constraint over duplicate data) fails after the first ran.
+const AFTER: &str = "CREATE TABLE accounts (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, nick TEXT);
+CREATE TABLE audit (id INTEGER PRIMARY KEY);";
+
+#[test]
+fn a_failing_statement_leaves_the_database_unchanged() {
+    let rt = support::rt();
+    rt.block_on(async {
+        for db in support::all_dbs().await {
+            let d = db.dialect();
+            let mut conn = db.connect().await;
+            support::apply(&mut conn, &support::desired(BEFORE, d)).await;
+            conn.run_script("INSERT INTO accounts (id, email) VALUES (1, 'a@x'), (2, 'a@x')")
+                .await
+                .expect("seed");
+            let before = conn.introspect().await.expect("introspect");
+            let plan = support::plan_against(&mut conn, &support::desired(AFTER, d)).await;
+            assert!(plan.steps.len() >= 2, "{}", plan.sql());
+            let err = conn
+                .execute(&plan, &ExecOptions::default())
+                .await
+                .expect_err("the unique constraint must fail on duplicate rows");
+            let msg = err.to_string();
+            assert!(msg.contains("nothing was applied"), "{msg}");
+            assert!(msg.contains("statement:"), "{msg}");
+            let after = conn.introspect().await.expect("introspect");
+            assert!(support::same(&before, &after), "{} changed the schema: {}", d.name(), support::describe_diff(&before, &after));
+            assert_eq!(conn.count_rows("accounts").await.expect("count"), 2);
+        }
+    });
+}
+
+#[test]
+fn destructive_steps_carry_a_data_loss_hazard() {
+    let rt = support::rt();
+    rt.block_on(async {
+        for db in support::all_dbs().await {
+            let d = db.dialect();
+            let mut conn = db.connect().await;
+            support::apply(&mut conn, &support::desired(AFTER, d)).await;
+            let plan = support::plan_against(&mut conn, &support::desired(BEFORE, d)).await;
+            let destructive: Vec<String> = plan
+                .destructive_steps()
+                .flat_map(|s| s.hazards.iter().map(|h| h.message.clone()))
+                .collect();
+            assert!(destructive.iter().any(|o| o.contains("audit")), "{}: {destructive:?}", d.name());
+            assert!(destructive.iter().any(|o| o.contains("nick")), "{}: {destructive:?}", d.name());
+        }
+    });
+}
+
+#[test]
+fn postgres_lock_timeout_is_applied_inside_the_transaction() {
+    let rt = support::rt();
+    rt.block_on(async {
+        let Some(db) = support::pg_db().await else { return };
+        let mut conn = db.connect().await;
+        let d = db.dialect();
+        let plan = support::plan_against(&mut conn, &support::desired(BEFORE, d)).await;
+        let opts = ExecOptions { lock_timeout: Some("not-a-duration".into()), statement_timeout: None };
+        let err = conn.execute(&plan, &opts).await.expect_err("an invalid lock_timeout is rejected by the server");
+        assert!(err.to_string().contains("lock_timeout"), "{err}");
+        let live = conn.introspect().await.expect("introspect");
+        assert!(live.tables.is_empty());
+    });
+}
