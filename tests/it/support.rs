@@ -47,6 +47,13 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// Another handle on the same database that does not drop it.
+    pub fn reuse(other: &TestDb) -> TestDb {
+        TestDb { url: other.url.clone(), pg_name: None, _dir: None }
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some(name) = self.pg_name.take() {

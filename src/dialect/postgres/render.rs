@@ -136,7 +136,8 @@ fn alter_column(table: &QName, from: &Column, to: &Column) -> Vec<String> {
             ));
         }
         let ty = type_sql(&to.data_type);
-        actions.push(format!("ALTER COLUMN {col} TYPE {ty} USING {col}::{ty}"));
+        let using = super::types::conversion(&col, &from.data_type, &to.data_type);
+        actions.push(format!("ALTER COLUMN {col} TYPE {ty} USING {using}"));
         if let Some(d) = &to.default {
             actions.push(format!("ALTER COLUMN {col} SET DEFAULT {}", d.sql));
         }

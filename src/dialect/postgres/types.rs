@@ -40,3 +40,24 @@ pub fn binary_coercible(from: &DataType, to: &DataType) -> bool {
         _ => false,
     }
 }
+
+/// The `USING` expression converting `col` to `to`: a direct cast where PostgreSQL has
+/// one, otherwise through text (every type has text input/output), so the statement is
+/// always valid and only values that cannot convert make it fail.
+pub fn conversion(col: &str, from: &DataType, to: &DataType) -> String {
+    use DataType::*;
+    let numeric = |t: &DataType| matches!(t, SmallInt | Integer | BigInt | Real | Double | Numeric(_));
+    let texty = |t: &DataType| matches!(t, Text | Varchar(_) | Char(_));
+    let temporal = |t: &DataType| matches!(t, Date | Timestamp { .. });
+    let direct = (numeric(from) && numeric(to))
+        || texty(from)
+        || texty(to)
+        || (temporal(from) && temporal(to))
+        || matches!((from, to), (Json | Jsonb, Json | Jsonb) | (Integer, Boolean) | (Boolean, Integer));
+    let ty = type_sql(to);
+    if direct {
+        format!("{col}::{ty}")
+    } else {
+        format!("{col}::text::{ty}")
+    }
+}
