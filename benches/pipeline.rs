@@ -56,11 +56,19 @@ fn main() -> Result<()> {
     if sizes.is_empty() {
         bail!("SQLSHIFT_BENCH_MAX_N={max_n} excludes every size ({SIZES:?})");
     }
-    let admin_url = std::env::var("SQLSHIFT_TEST_PG").unwrap_or_else(|_| DEFAULT_ADMIN_URL.to_string());
+    let admin_url =
+        std::env::var("SQLSHIFT_TEST_PG").unwrap_or_else(|_| DEFAULT_ADMIN_URL.to_string());
 
-    println!("sqlshift pipeline bench: sizes {sizes:?}, PostgreSQL admin {}", sqlshift::dialect::redact_url(&admin_url));
+    println!(
+        "sqlshift pipeline bench: sizes {sizes:?}, PostgreSQL admin {}",
+        sqlshift::dialect::redact_url(&admin_url)
+    );
     let mut pg = match rt.block_on(connect(&admin_url)) {
-        Ok(conn @ Connection::Postgres(..)) => Some(Pg { admin: conn, admin_url: admin_url.clone(), dbs: Vec::new() }),
+        Ok(conn @ Connection::Postgres(..)) => Some(Pg {
+            admin: conn,
+            admin_url: admin_url.clone(),
+            dbs: Vec::new(),
+        }),
         Ok(_) => {
             println!("skipping PostgreSQL benches: {admin_url} is not a PostgreSQL URL");
             None
@@ -75,7 +83,10 @@ fn main() -> Result<()> {
     for &n in &sizes {
         let runs = if n >= 10_000 { 2 } else { 5 };
         let text = schema_sql(n);
-        println!("\nN = {n}: {} KiB of schema SQL, {runs} runs per phase", text.len() / 1024);
+        println!(
+            "\nN = {n}: {} KiB of schema SQL, {runs} runs per phase",
+            text.len() / 1024
+        );
 
         let (desired, t) = measure(runs, || parse_prepare(&text, &Postgres))?;
         report.add("parse+prepare", n, runs, t);
@@ -83,7 +94,12 @@ fn main() -> Result<()> {
             bail!("parsed {} tables, expected {n}", desired.tables.len());
         }
         let (create, t) = measure(runs, || {
-            Ok(sqlshift::plan::plan(&Schema::default(), &desired, &Postgres, &Default::default()))
+            Ok(sqlshift::plan::plan(
+                &Schema::default(),
+                &desired,
+                &Postgres,
+                &Default::default(),
+            ))
         })?;
         report.add("plan from empty", n, runs, t);
 
@@ -103,9 +119,14 @@ fn main() -> Result<()> {
             Some(l) => {
                 let drift = sqlshift::diff::diff(&l, &desired);
                 if drift.is_empty() {
-                    println!("  convergence: introspected schema equals the parsed one (0 changes)");
+                    println!(
+                        "  convergence: introspected schema equals the parsed one (0 changes)"
+                    );
                 } else {
-                    println!("  convergence: {} changes between introspected and parsed schema, e.g.:", drift.len());
+                    println!(
+                        "  convergence: {} changes between introspected and parsed schema, e.g.:",
+                        drift.len()
+                    );
                     for c in drift.iter().take(5) {
                         println!("    {} {}", c.kind(), c.objects().join(", "));
                     }
@@ -119,7 +140,12 @@ fn main() -> Result<()> {
         let (changes, t) = measure(runs, || Ok(sqlshift::diff::diff(&live, &desired)))?;
         report.add("diff", n, runs, t);
         let (plan, t) = measure(runs, || {
-            Ok(sqlshift::plan::plan(&live, &desired, &Postgres, &Default::default()))
+            Ok(sqlshift::plan::plan(
+                &live,
+                &desired,
+                &Postgres,
+                &Default::default(),
+            ))
         })?;
         report.add("plan+render", n, runs, t);
         println!(
@@ -158,7 +184,10 @@ fn schema_sql(n: usize) -> String {
             "BIGINT".to_string()
         } else {
             let action = ["CASCADE", "SET NULL", "RESTRICT"][i % 3];
-            format!("BIGINT REFERENCES {} (id) ON DELETE {action}", table_name((i - 1) / 2))
+            format!(
+                "BIGINT REFERENCES {} (id) ON DELETE {action}",
+                table_name((i - 1) / 2)
+            )
         };
         let _ = write!(
             s,
@@ -211,7 +240,8 @@ fn edit_tenth(mut live: Schema) -> Schema {
 }
 
 fn parse_prepare(text: &str, dialect: &dyn Dialect) -> Result<Schema> {
-    let schema = sqlshift::parse::parse_sql("bench.sql", text).map_err(|e| anyhow!("parsing the generated schema: {e}"))?;
+    let schema = sqlshift::parse::parse_sql("bench.sql", text)
+        .map_err(|e| anyhow!("parsing the generated schema: {e}"))?;
     let mut notes = Vec::new();
     Ok(prepare(schema, dialect, &mut notes))
 }
@@ -229,18 +259,34 @@ struct Pg {
 impl Pg {
     /// Loads the schema into `sqlshift_bench_<n>`, times introspection (and at N = 1 000
     /// the whole plan pipeline), and returns the introspected schema.
-    async fn bench(&mut self, n: usize, runs: usize, text: &str, create: &sqlshift::plan::Plan, report: &mut Report) -> Result<Schema> {
+    async fn bench(
+        &mut self,
+        n: usize,
+        runs: usize,
+        text: &str,
+        create: &sqlshift::plan::Plan,
+        report: &mut Report,
+    ) -> Result<Schema> {
         let db = format!("sqlshift_bench_{n}");
-        self.admin.run_script(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).await?;
-        self.admin.run_script(&format!("CREATE DATABASE {db}")).await?;
+        self.admin
+            .run_script(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+            .await?;
+        self.admin
+            .run_script(&format!("CREATE DATABASE {db}"))
+            .await?;
         self.dbs.push(db.clone());
         let url = db_url(&self.admin_url, &db)?;
 
         let started = Instant::now();
         let mut conn = connect(&url).await?;
-        load(&mut conn, create).await.context("loading the schema")?;
+        load(&mut conn, create)
+            .await
+            .context("loading the schema")?;
         drop(conn);
-        println!("  loaded {n} tables into {db} in {}", fmt_dur(started.elapsed()));
+        println!(
+            "  loaded {n} tables into {db} in {}",
+            fmt_dur(started.elapsed())
+        );
 
         let mut times = Vec::with_capacity(runs);
         let mut live = Schema::default();
@@ -252,7 +298,10 @@ impl Pg {
         }
         report.add("pg introspect", n, runs, times);
         if live.tables.len() != n {
-            bail!("introspection found {} tables, expected {n}", live.tables.len());
+            bail!(
+                "introspection found {} tables, expected {n}",
+                live.tables.len()
+            );
         }
 
         match self.count_queries(&url, &db).await {
@@ -275,7 +324,10 @@ impl Pg {
                 let plan = sqlshift::plan::plan(&live, &desired, &Postgres, &Default::default());
                 times.push(t.elapsed());
                 if !plan.is_empty() {
-                    println!("  note: the total-pipeline plan is not empty ({} steps)", plan.steps.len());
+                    println!(
+                        "  note: the total-pipeline plan is not empty ({} steps)",
+                        plan.steps.len()
+                    );
                 }
             }
             report.add("total plan vs live PG", n, runs, times);
@@ -307,16 +359,21 @@ impl Pg {
         let Connection::Postgres(c, _) = &mut self.admin else {
             bail!("admin connection is not PostgreSQL");
         };
-        let v: i64 = sqlx::query_scalar("SELECT xact_commit FROM pg_stat_database WHERE datname = $1")
-            .bind(db)
-            .fetch_one(&mut *c)
-            .await?;
+        let v: i64 =
+            sqlx::query_scalar("SELECT xact_commit FROM pg_stat_database WHERE datname = $1")
+                .bind(db)
+                .fetch_one(&mut *c)
+                .await?;
         Ok(v)
     }
 
     async fn drop_all(&mut self) {
         for db in std::mem::take(&mut self.dbs) {
-            match self.admin.run_script(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).await {
+            match self
+                .admin
+                .run_script(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+                .await
+            {
                 Ok(()) => println!("dropped database {db}"),
                 Err(e) => println!("could not drop database {db}: {e}"),
             }
@@ -326,7 +383,8 @@ impl Pg {
 
 /// The admin URL with its database replaced by `db`.
 fn db_url(admin: &str, db: &str) -> Result<String> {
-    let mut u = url::Url::parse(admin).with_context(|| format!("parsing {}", sqlshift::dialect::redact_url(admin)))?;
+    let mut u = url::Url::parse(admin)
+        .with_context(|| format!("parsing {}", sqlshift::dialect::redact_url(admin)))?;
     u.set_path(&format!("/{db}"));
     Ok(u.to_string())
 }
@@ -361,8 +419,13 @@ async fn sqlite_bench(n: usize, runs: usize, report: &mut Report) -> Result<()> 
     let create = sqlshift::plan::plan(&Schema::default(), &desired, &Sqlite, &Default::default());
     let mut conn = connect(&url).await?;
     let started = Instant::now();
-    conn.run_script(&format!("BEGIN;\n{}COMMIT;", create.sql())).await.context("loading the SQLite schema")?;
-    println!("\nSQLite: loaded {n} tables into {url} in {}", fmt_dur(started.elapsed()));
+    conn.run_script(&format!("BEGIN;\n{}COMMIT;", create.sql()))
+        .await
+        .context("loading the SQLite schema")?;
+    println!(
+        "\nSQLite: loaded {n} tables into {url} in {}",
+        fmt_dur(started.elapsed())
+    );
     drop(conn);
 
     let mut times = Vec::with_capacity(runs);
@@ -375,7 +438,10 @@ async fn sqlite_bench(n: usize, runs: usize, report: &mut Report) -> Result<()> 
     }
     report.add("sqlite introspect", n, runs, times);
     let drift = sqlshift::diff::diff(&live, &desired);
-    println!("  SQLite convergence: {} changes between introspected and parsed schema", drift.len());
+    println!(
+        "  SQLite convergence: {} changes between introspected and parsed schema",
+        drift.len()
+    );
     for c in drift.iter().take(5) {
         println!("    {} {}", c.kind(), c.objects().join(", "));
     }
@@ -435,12 +501,18 @@ impl Report {
     }
 
     fn get(&self, phase: &str, n: usize) -> Option<Duration> {
-        self.rows.iter().find(|r| r.0 == phase && r.1 == n).map(|r| r.3)
+        self.rows
+            .iter()
+            .find(|r| r.0 == phase && r.1 == n)
+            .map(|r| r.3)
     }
 
     fn print(&self) {
         println!("\n=== medians ===");
-        println!("{:<24} {:>7} {:>5} {:>12} {:>14}", "phase", "N", "runs", "median", "per table");
+        println!(
+            "{:<24} {:>7} {:>5} {:>12} {:>14}",
+            "phase", "N", "runs", "median", "per table"
+        );
         let mut phases: Vec<&str> = Vec::new();
         for r in &self.rows {
             if !phases.contains(&r.0) {
@@ -450,7 +522,14 @@ impl Report {
         for p in &phases {
             for r in self.rows.iter().filter(|r| r.0 == *p) {
                 let per = r.3 / u32::try_from(r.1).unwrap_or(u32::MAX);
-                println!("{:<24} {:>7} {:>5} {:>12} {:>14}", r.0, r.1, r.2, fmt_dur(r.3), fmt_dur(per));
+                println!(
+                    "{:<24} {:>7} {:>5} {:>12} {:>14}",
+                    r.0,
+                    r.1,
+                    r.2,
+                    fmt_dur(r.3),
+                    fmt_dur(per)
+                );
             }
         }
 
@@ -459,7 +538,11 @@ impl Report {
         for p in &phases {
             if let (Some(a), Some(b)) = (self.get(p, 1_000), self.get(p, 10_000)) {
                 any = true;
-                println!("{:<24} {:>6.1}", p, b.as_secs_f64() / a.as_secs_f64().max(f64::MIN_POSITIVE));
+                println!(
+                    "{:<24} {:>6.1}",
+                    p,
+                    b.as_secs_f64() / a.as_secs_f64().max(f64::MIN_POSITIVE)
+                );
             }
         }
         if !any {
@@ -475,12 +558,21 @@ impl Report {
             ),
             None => println!("total plan against live PostgreSQL, N = 1000: not measured"),
         }
-        print!("catalog queries per PostgreSQL introspection: {QUERY_COUNT} (queries::QUERY_COUNT)");
+        print!(
+            "catalog queries per PostgreSQL introspection: {QUERY_COUNT} (queries::QUERY_COUNT)"
+        );
         if self.queries.is_empty() {
             println!();
         } else {
-            let seen: Vec<String> = self.queries.iter().map(|(n, _, w)| format!("N={n}: {w}")).collect();
-            println!("; measured xact_commit delta on a warm connection: {}", seen.join(", "));
+            let seen: Vec<String> = self
+                .queries
+                .iter()
+                .map(|(n, _, w)| format!("N={n}: {w}"))
+                .collect();
+            println!(
+                "; measured xact_commit delta on a warm connection: {}",
+                seen.join(", ")
+            );
         }
     }
 }

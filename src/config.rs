@@ -11,8 +11,8 @@ pub const DEFAULT_URL: &str = "sqlite://dev.db";
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// Schema files or folders; default `schema/`.
-    #[serde(default)]
+    /// Schema files or folders; default `schema/`. One path or a list.
+    #[serde(default, deserialize_with = "one_or_many")]
     pub schema: Vec<PathBuf>,
     #[serde(default)]
     pub migrations: Option<PathBuf>,
@@ -34,6 +34,19 @@ pub struct Config {
     pub concurrent_indexes: bool,
 }
 
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<PathBuf>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(PathBuf),
+        Many(Vec<PathBuf>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(p) => vec![p],
+        OneOrMany::Many(v) => v,
+    })
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Environment {
@@ -53,9 +66,17 @@ pub enum ConfigError {
     #[error("{path}: {message}")]
     Invalid { path: String, message: String },
     #[error("{path}: `{key}` uses ${{{var}}}, but {var} is not set in the environment")]
-    MissingVar { path: String, key: String, var: String },
+    MissingVar {
+        path: String,
+        key: String,
+        var: String,
+    },
     #[error("unknown environment `{name}`; {path} defines: {known}")]
-    UnknownEnv { name: String, path: String, known: String },
+    UnknownEnv {
+        name: String,
+        path: String,
+        known: String,
+    },
 }
 
 impl Config {
@@ -93,7 +114,11 @@ impl Config {
         })
     }
 
-    fn interpolate(&mut self, path: &str, get: &dyn Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+    fn interpolate(
+        &mut self,
+        path: &str,
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), ConfigError> {
         let fix = |key: String, value: &mut String| -> Result<(), ConfigError> {
             *value = expand(value, get).map_err(|var| ConfigError::MissingVar {
                 path: path.to_string(),
@@ -121,15 +146,21 @@ impl Config {
     }
 
     pub fn environment(&self, name: &str, path: &str) -> Result<&Environment, ConfigError> {
-        self.environments.get(name).ok_or_else(|| ConfigError::UnknownEnv {
-            name: name.to_string(),
-            path: path.to_string(),
-            known: if self.environments.is_empty() {
-                "no environments".to_string()
-            } else {
-                self.environments.keys().cloned().collect::<Vec<_>>().join(", ")
-            },
-        })
+        self.environments
+            .get(name)
+            .ok_or_else(|| ConfigError::UnknownEnv {
+                name: name.to_string(),
+                path: path.to_string(),
+                known: if self.environments.is_empty() {
+                    "no environments".to_string()
+                } else {
+                    self.environments
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+            })
     }
 }
 
@@ -166,21 +197,53 @@ mod tests {
     #[test]
     fn expands_variables_and_defaults() {
         let get = |v: &str| (v == "PW").then(|| "s3cret".to_string());
-        assert_eq!(expand("postgres://u:${PW}@h/db", &get).ok(), Some("postgres://u:s3cret@h/db".into()));
-        assert_eq!(expand("${HOST:-localhost}", &get).ok(), Some("localhost".into()));
+        assert_eq!(
+            expand("postgres://u:${PW}@h/db", &get).ok(),
+            Some("postgres://u:s3cret@h/db".into())
+        );
+        assert_eq!(
+            expand("${HOST:-localhost}", &get).ok(),
+            Some("localhost".into())
+        );
         assert_eq!(expand("${NOPE}", &get), Err("NOPE".into()));
     }
 
     #[test]
     fn unknown_keys_are_named() {
-        let e = Config::parse("schemas: [x]\n", "sqlshift.yaml").err().map(|e| e.to_string()).unwrap_or_default();
+        let e = Config::parse("schemas: [x]\n", "sqlshift.yaml")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(e.contains("unknown field `schemas`"), "{e}");
     }
 
     #[test]
+    fn schema_is_one_path_or_a_list() {
+        let one = Config::parse("schema: db/schema\n", "f")
+            .map(|c| c.schema)
+            .unwrap_or_default();
+        assert_eq!(one, vec![PathBuf::from("db/schema")]);
+        let many = Config::parse("schema: [a.sql, b]\n", "f")
+            .map(|c| c.schema)
+            .unwrap_or_default();
+        assert_eq!(many.len(), 2);
+    }
+
+    #[test]
     fn missing_variable_names_key() {
-        let mut c = Config::parse("environments:\n  prod:\n    url: postgres://${DB_URL_FOR_TEST_X}\n", "f").unwrap_or_default();
-        let e = c.interpolate("f", &|_| None).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(e.contains("environments.prod.url") && e.contains("DB_URL_FOR_TEST_X"), "{e}");
+        let mut c = Config::parse(
+            "environments:\n  prod:\n    url: postgres://${DB_URL_FOR_TEST_X}\n",
+            "f",
+        )
+        .unwrap_or_default();
+        let e = c
+            .interpolate("f", &|_| None)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            e.contains("environments.prod.url") && e.contains("DB_URL_FOR_TEST_X"),
+            "{e}"
+        );
     }
 }

@@ -4,11 +4,11 @@
 //! target dialect normalizes both sides; [`diff`] lists semantic changes; [`plan`] orders
 //! them into steps with hazards; the dialect renders SQL; a sink prints, writes or runs it.
 
+pub mod cli;
+pub mod config;
+pub mod dialect;
+pub mod diff;
 pub mod model;
 pub mod parse;
-pub mod diff;
-pub mod dialect;
 pub mod plan;
-pub mod config;
 pub mod source;
-pub mod cli;

@@ -17,7 +17,14 @@ pub async fn run(settings: &Settings, args: ApplyArgs) -> Result<Status, Failure
         .iter()
         .enumerate()
         .filter(|(_, s)| s.is_destructive())
-        .map(|(i, s)| format!("  step {}: {} ({})", i + 1, s.objects.join(", "), s.kind.replace('_', " ")))
+        .map(|(i, s)| {
+            format!(
+                "  step {}: {} ({})",
+                i + 1,
+                s.objects.join(", "),
+                s.kind.replace('_', " ")
+            )
+        })
         .collect();
     if !destructive.is_empty() && !resolved.allow_destructive {
         return Err(Failure::refused(format!(
@@ -36,7 +43,11 @@ pub async fn run(settings: &Settings, args: ApplyArgs) -> Result<Status, Failure
                 "refusing to apply without confirmation: standard input is not a terminal; pass --yes to apply",
             ));
         }
-        print!("\nApply {} step(s) to {}? [y/N] ", plan.steps.len(), conn.url());
+        print!(
+            "\nApply {} step(s) to {}? [y/N] ",
+            plan.steps.len(),
+            conn.url()
+        );
         let _ = std::io::stdout().flush();
         let mut answer = String::new();
         let _ = std::io::stdin().lock().read_line(&mut answer);

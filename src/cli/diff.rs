@@ -8,8 +8,9 @@ pub async fn run(_settings: &Settings, args: DiffArgs) -> Result<Status, Failure
     let from = Source::from_arg(&args.from);
     let to = Source::from_arg(&args.to);
     let dialect = match (from.dialect(), to.dialect(), &args.dialect) {
-        (_, _, Some(name)) => crate::dialect::dialect_by_name(name)
-            .ok_or_else(|| Failure::refused(format!("unknown dialect `{name}`: use postgres or sqlite")))?,
+        (_, _, Some(name)) => crate::dialect::dialect_by_name(name).ok_or_else(|| {
+            Failure::refused(format!("unknown dialect `{name}`: use postgres or sqlite"))
+        })?,
         (Some(d), _, None) | (None, Some(d), None) => d?,
         (None, None, None) => &crate::dialect::postgres::Postgres,
     };
@@ -19,6 +20,10 @@ pub async fn run(_settings: &Settings, args: DiffArgs) -> Result<Status, Failure
     plan.warnings.extend(a.notes);
     plan.warnings.extend(b.notes);
     printer::warn_all(&plan.warnings);
-    printer::print_plan(&plan, &format!("{} -> {}", args.from, crate::dialect::redact_url(&args.to)), args.format);
+    printer::print_plan(
+        &plan,
+        &format!("{} -> {}", args.from, crate::dialect::redact_url(&args.to)),
+        args.format,
+    );
     Ok(Status::Success)
 }

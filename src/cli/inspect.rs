@@ -23,7 +23,12 @@ pub async fn run(settings: &Settings, args: InspectArgs) -> Result<Status, Failu
 
 /// The schema as the SQL that creates it from nothing, one object per block.
 pub fn to_sql(schema: &Schema, dialect: &dyn crate::dialect::Dialect) -> String {
-    let plan = crate::plan::plan(&Schema::default(), schema, dialect, &RenderOptions::default());
+    let plan = crate::plan::plan(
+        &Schema::default(),
+        schema,
+        dialect,
+        &RenderOptions::default(),
+    );
     let mut out = String::new();
     for s in &plan.steps {
         for stmt in &s.sql {

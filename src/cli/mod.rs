@@ -29,17 +29,25 @@ pub struct Failure {
 
 impl Failure {
     pub fn refused(message: impl Into<String>) -> Self {
-        Failure { status: Status::Refused, message: message.into() }
+        Failure {
+            status: Status::Refused,
+            message: message.into(),
+        }
     }
     pub fn error(message: impl Into<String>) -> Self {
-        Failure { status: Status::Error, message: message.into() }
+        Failure {
+            status: Status::Error,
+            message: message.into(),
+        }
     }
 }
 
 impl From<crate::parse::ParseError> for Failure {
     fn from(e: crate::parse::ParseError) -> Self {
         match e {
-            crate::parse::ParseError::At { .. } | crate::parse::ParseError::Empty(_) => Failure::refused(e.to_string()),
+            crate::parse::ParseError::At { .. } | crate::parse::ParseError::Empty(_) => {
+                Failure::refused(e.to_string())
+            }
             crate::parse::ParseError::Io { .. } => Failure::refused(e.to_string()),
         }
     }
@@ -71,7 +79,11 @@ impl From<crate::config::ConfigError> for Failure {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "sqlshift", version, about = "Declarative schema diff and migrations for PostgreSQL and SQLite")]
+#[command(
+    name = "sqlshift",
+    version,
+    about = "Declarative schema diff and migrations for PostgreSQL and SQLite"
+)]
 pub struct Cli {
     /// Configuration file (default: ./sqlshift.yaml if present).
     #[arg(long, global = true)]
@@ -172,7 +184,10 @@ pub struct DiffArgs {
 /// Parses arguments, runs the command, and returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

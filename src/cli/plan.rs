@@ -27,7 +27,8 @@ pub async fn prepare(
 }
 
 pub async fn run(settings: &Settings, args: PlanArgs) -> Result<Status, Failure> {
-    let (plan, resolved, conn) = prepare(settings, &args.target, &args.schema, args.allow_destructive).await?;
+    let (plan, resolved, conn) =
+        prepare(settings, &args.target, &args.schema, args.allow_destructive).await?;
     printer::warn_all(&plan.warnings);
     printer::print_plan(&plan, conn.url(), args.format);
     let _ = resolved;

@@ -46,7 +46,12 @@ pub fn plan_text(plan: &Plan, target: &str) -> String {
         plan.destructive_steps().count()
     );
     for (i, s) in plan.steps.iter().enumerate() {
-        out.push_str(&format!("\n{:>3}. {} ({})\n", i + 1, s.objects.join(", "), s.kind.replace('_', " ")));
+        out.push_str(&format!(
+            "\n{:>3}. {} ({})\n",
+            i + 1,
+            s.objects.join(", "),
+            s.kind.replace('_', " ")
+        ));
         for h in &s.hazards {
             out.push_str(&format!("     ! {}: {}\n", h.code.as_str(), h.message));
         }

@@ -21,7 +21,10 @@ pub struct Resolved {
 impl Settings {
     pub fn load(path: Option<&Path>) -> Result<Settings, Failure> {
         let (config, config_path) = Config::load(path)?;
-        Ok(Settings { config, config_path })
+        Ok(Settings {
+            config,
+            config_path,
+        })
     }
 
     pub fn schema_paths(&self, flags: &[PathBuf]) -> Vec<PathBuf> {
@@ -49,7 +52,9 @@ impl Settings {
         Ok(Resolved {
             url,
             exec: ExecOptions {
-                lock_timeout: env.and_then(|e| e.lock_timeout.clone()).or_else(|| c.lock_timeout.clone()),
+                lock_timeout: env
+                    .and_then(|e| e.lock_timeout.clone())
+                    .or_else(|| c.lock_timeout.clone()),
                 statement_timeout: env
                     .and_then(|e| e.statement_timeout.clone())
                     .or_else(|| c.statement_timeout.clone()),
@@ -58,7 +63,9 @@ impl Settings {
                 concurrent_indexes: c.concurrent_indexes,
             },
             allow_destructive: allow_flag
-                || env.and_then(|e| e.allow_destructive).unwrap_or(c.allow_destructive),
+                || env
+                    .and_then(|e| e.allow_destructive)
+                    .unwrap_or(c.allow_destructive),
         })
     }
 }

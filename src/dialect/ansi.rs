@@ -18,7 +18,10 @@ pub fn sibling(table: &QName, name: &str) -> String {
 }
 
 pub fn columns(cols: &[String]) -> String {
-    cols.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", ")
+    cols.iter()
+        .map(|c| quote_ident(c))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub fn named(name: &str) -> String {

@@ -34,7 +34,11 @@ pub fn resolve_names(s: &mut Schema, default: &str) {
     let pks: BTreeMap<QName, Vec<String>> = s
         .tables
         .iter()
-        .filter_map(|(k, t)| t.primary_key.as_ref().map(|p| (k.clone(), p.columns.clone())))
+        .filter_map(|(k, t)| {
+            t.primary_key
+                .as_ref()
+                .map(|p| (k.clone(), p.columns.clone()))
+        })
         .collect();
     for t in s.tables.values_mut() {
         for f in &mut t.foreign_keys {

@@ -37,28 +37,89 @@ pub enum Change {
     },
     CreateSequence(Sequence),
     DropSequence(Sequence),
-    AlterSequence { from: Sequence, to: Sequence },
+    AlterSequence {
+        from: Sequence,
+        to: Sequence,
+    },
     CreateTable(Table),
     DropTable(Table),
-    RenameTable { from: QName, to: QName },
+    RenameTable {
+        from: QName,
+        to: QName,
+    },
     /// A table re-created with its rows copied, for dialects that cannot ALTER in place.
-    RebuildTable { from: Table, to: Table },
-    AddColumn { table: QName, column: Column },
-    DropColumn { table: QName, column: Column },
-    RenameColumn { table: QName, from: String, to: String },
-    AlterColumn { table: QName, from: Column, to: Column },
-    AddPrimaryKey { table: QName, pk: PrimaryKey },
-    DropPrimaryKey { table: QName, pk: PrimaryKey },
-    AddUnique { table: QName, unique: Unique },
-    DropUnique { table: QName, unique: Unique },
-    AddCheck { table: QName, check: Check },
-    DropCheck { table: QName, check: Check },
-    AddForeignKey { table: QName, fk: ForeignKey },
-    DropForeignKey { table: QName, fk: ForeignKey },
-    RenameConstraint { table: QName, from: String, to: String },
-    CreateIndex { table: QName, index: Index },
-    DropIndex { table: QName, index: Index },
-    RenameIndex { table: QName, from: String, to: String },
+    RebuildTable {
+        from: Table,
+        to: Table,
+    },
+    AddColumn {
+        table: QName,
+        column: Column,
+    },
+    DropColumn {
+        table: QName,
+        column: Column,
+    },
+    RenameColumn {
+        table: QName,
+        from: String,
+        to: String,
+    },
+    AlterColumn {
+        table: QName,
+        from: Column,
+        to: Column,
+    },
+    AddPrimaryKey {
+        table: QName,
+        pk: PrimaryKey,
+    },
+    DropPrimaryKey {
+        table: QName,
+        pk: PrimaryKey,
+    },
+    AddUnique {
+        table: QName,
+        unique: Unique,
+    },
+    DropUnique {
+        table: QName,
+        unique: Unique,
+    },
+    AddCheck {
+        table: QName,
+        check: Check,
+    },
+    DropCheck {
+        table: QName,
+        check: Check,
+    },
+    AddForeignKey {
+        table: QName,
+        fk: ForeignKey,
+    },
+    DropForeignKey {
+        table: QName,
+        fk: ForeignKey,
+    },
+    RenameConstraint {
+        table: QName,
+        from: String,
+        to: String,
+    },
+    CreateIndex {
+        table: QName,
+        index: Index,
+    },
+    DropIndex {
+        table: QName,
+        index: Index,
+    },
+    RenameIndex {
+        table: QName,
+        from: String,
+        to: String,
+    },
     CreateView(View),
     DropView(View),
     SetComment {
@@ -199,11 +260,18 @@ impl Change {
                 vec![format!("index {table}.{}", index.name)]
             }
             RenameIndex { table, from, to } => {
-                vec![format!("index {table}.{from}"), format!("index {table}.{to}")]
+                vec![
+                    format!("index {table}.{from}"),
+                    format!("index {table}.{to}"),
+                ]
             }
             CreateView(v) | DropView(v) => vec![format!(
                 "{} {}",
-                if v.materialized { "materialized view" } else { "view" },
+                if v.materialized {
+                    "materialized view"
+                } else {
+                    "view"
+                },
                 v.name
             )],
             SetComment { target, .. } => vec![match target {

@@ -94,8 +94,15 @@ fn enums(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
                 if old.values.contains(v) {
                     continue;
                 }
-                let after = e.values[..i].iter().rev().find(|p| old.values.contains(p)).cloned();
-                let before = e.values[i + 1..].iter().find(|p| old.values.contains(p)).cloned();
+                let after = e.values[..i]
+                    .iter()
+                    .rev()
+                    .find(|p| old.values.contains(p))
+                    .cloned();
+                let before = e.values[i + 1..]
+                    .iter()
+                    .find(|p| old.values.contains(p))
+                    .cloned();
                 out.push(Change::AddEnumValue {
                     name: name.clone(),
                     value: v.clone(),
@@ -120,17 +127,25 @@ fn enums(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
 }
 
 /// Columns that hold the enum before and after, which a rebuild must convert.
-fn enum_usages(from: &Schema, to: &Schema, name: &crate::model::QName) -> Vec<(crate::model::QName, crate::model::Column)> {
+fn enum_usages(
+    from: &Schema,
+    to: &Schema,
+    name: &crate::model::QName,
+) -> Vec<(crate::model::QName, crate::model::Column)> {
     let uses = |t: &Table, c: &str| {
         t.column(c).is_some_and(|col| match &col.data_type {
             crate::model::DataType::Named(q) => q == name,
-            crate::model::DataType::Array(inner) => matches!(&**inner, crate::model::DataType::Named(q) if q == name),
+            crate::model::DataType::Array(inner) => {
+                matches!(&**inner, crate::model::DataType::Named(q) if q == name)
+            }
             _ => false,
         })
     };
     let mut out = Vec::new();
     for (tname, t) in &from.tables {
-        let Some(new_t) = to.tables.get(tname) else { continue };
+        let Some(new_t) = to.tables.get(tname) else {
+            continue;
+        };
         for c in &t.columns {
             if uses(t, &c.name) && uses(new_t, &c.name) {
                 out.push((tname.clone(), c.clone()));
@@ -177,7 +192,11 @@ pub fn add_view_recreations(out: &mut Vec<Change>, from: &Schema, to: &Schema) {
             _ => None,
         })
         .collect();
-    let mut touched: BTreeSet<QName> = out.iter().flat_map(|c| c.reshaped_tables()).cloned().collect();
+    let mut touched: BTreeSet<QName> = out
+        .iter()
+        .flat_map(|c| c.reshaped_tables())
+        .cloned()
+        .collect();
     touched.extend(recreated.iter().cloned());
     loop {
         let mut added = false;
@@ -185,7 +204,9 @@ pub fn add_view_recreations(out: &mut Vec<Change>, from: &Schema, to: &Schema) {
             if recreated.contains(name) {
                 continue;
             }
-            let Some(old) = from.views.get(name) else { continue };
+            let Some(old) = from.views.get(name) else {
+                continue;
+            };
             if old.depends_on.iter().any(|d| touched.contains(d)) {
                 out.push(Change::DropView(old.clone()));
                 out.push(Change::CreateView(v.clone()));

@@ -84,9 +84,19 @@ pub fn diff_table(from: &Table, to: &Table, out: &mut Vec<Change>) {
         &to.uniques,
         |u| &u.name,
         |a, b| a.columns == b.columns,
-        |u| Change::DropUnique { table: name.clone(), unique: u.clone() },
-        |u| Change::AddUnique { table: name.clone(), unique: u.clone() },
-        |f, t| Change::RenameConstraint { table: name.clone(), from: f, to: t },
+        |u| Change::DropUnique {
+            table: name.clone(),
+            unique: u.clone(),
+        },
+        |u| Change::AddUnique {
+            table: name.clone(),
+            unique: u.clone(),
+        },
+        |f, t| Change::RenameConstraint {
+            table: name.clone(),
+            from: f,
+            to: t,
+        },
         out,
     );
     members(
@@ -94,9 +104,19 @@ pub fn diff_table(from: &Table, to: &Table, out: &mut Vec<Change>) {
         &to.checks,
         |c| &c.name,
         |a, b| a.expr == b.expr,
-        |c| Change::DropCheck { table: name.clone(), check: c.clone() },
-        |c| Change::AddCheck { table: name.clone(), check: c.clone() },
-        |f, t| Change::RenameConstraint { table: name.clone(), from: f, to: t },
+        |c| Change::DropCheck {
+            table: name.clone(),
+            check: c.clone(),
+        },
+        |c| Change::AddCheck {
+            table: name.clone(),
+            check: c.clone(),
+        },
+        |f, t| Change::RenameConstraint {
+            table: name.clone(),
+            from: f,
+            to: t,
+        },
         out,
     );
     members(
@@ -108,9 +128,19 @@ pub fn diff_table(from: &Table, to: &Table, out: &mut Vec<Change>) {
             a.name = b.name.clone();
             &a == b
         },
-        |c| Change::DropForeignKey { table: name.clone(), fk: c.clone() },
-        |c| Change::AddForeignKey { table: name.clone(), fk: c.clone() },
-        |f, t| Change::RenameConstraint { table: name.clone(), from: f, to: t },
+        |c| Change::DropForeignKey {
+            table: name.clone(),
+            fk: c.clone(),
+        },
+        |c| Change::AddForeignKey {
+            table: name.clone(),
+            fk: c.clone(),
+        },
+        |f, t| Change::RenameConstraint {
+            table: name.clone(),
+            from: f,
+            to: t,
+        },
         out,
     );
     members(
@@ -118,9 +148,19 @@ pub fn diff_table(from: &Table, to: &Table, out: &mut Vec<Change>) {
         &to.indexes,
         |i| &i.name,
         same_index,
-        |i| Change::DropIndex { table: name.clone(), index: i.clone() },
-        |i| Change::CreateIndex { table: name.clone(), index: i.clone() },
-        |f, t| Change::RenameIndex { table: name.clone(), from: f, to: t },
+        |i| Change::DropIndex {
+            table: name.clone(),
+            index: i.clone(),
+        },
+        |i| Change::CreateIndex {
+            table: name.clone(),
+            index: i.clone(),
+        },
+        |f, t| Change::RenameIndex {
+            table: name.clone(),
+            from: f,
+            to: t,
+        },
         out,
     );
     if from.comment != to.comment {

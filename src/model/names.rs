@@ -66,7 +66,10 @@ mod tests {
 
     #[test]
     fn short_names_are_joined() {
-        assert_eq!(generated_name("users", &["email"], "key", 63), "users_email_key");
+        assert_eq!(
+            generated_name("users", &["email"], "key", 63),
+            "users_email_key"
+        );
         assert_eq!(generated_name("users", &[], "pkey", 63), "users_pkey");
     }
 

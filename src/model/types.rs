@@ -19,8 +19,13 @@ pub enum DataType {
     Char(Option<u32>),
     Bytes,
     Date,
-    Time { tz: bool },
-    Timestamp { tz: bool, precision: Option<u32> },
+    Time {
+        tz: bool,
+    },
+    Timestamp {
+        tz: bool,
+        precision: Option<u32>,
+    },
     Interval,
     Uuid,
     Json,

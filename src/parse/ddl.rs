@@ -5,14 +5,12 @@ use super::types::map_type;
 use super::{Loc, ParseError};
 use crate::model::{
     generated_name, Check, Column, DataType, EnumType, Expr, FkAction, ForeignKey, Generated,
-    Identity, Index, IndexKey, IndexPart, PrimaryKey, QName, Schema, Sequence, Table, Unique,
-    View,
+    Identity, Index, IndexKey, IndexPart, PrimaryKey, QName, Schema, Sequence, Table, Unique, View,
 };
 use sqlparser::ast::{
     self, ColumnOption, CommentObject, CreateIndex, CreateTable, GeneratedAs,
-    GeneratedExpressionMode, ObjectName, ObjectNamePart, Query, ReferentialAction,
-    SchemaName, SequenceOptions, Statement, TableConstraint, UserDefinedTypeRepresentation,
-    Visit, Visitor,
+    GeneratedExpressionMode, ObjectName, ObjectNamePart, Query, ReferentialAction, SchemaName,
+    SequenceOptions, Statement, TableConstraint, UserDefinedTypeRepresentation, Visit, Visitor,
 };
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -37,10 +35,7 @@ impl Annotations {
             if let Some(rest) = comment.strip_prefix(RENAMED_FROM) {
                 let name = rest.split_whitespace().next().unwrap_or("");
                 let alone = line[..pos].trim().is_empty();
-                by_line.insert(
-                    i as u64 + 1,
-                    (unquote(name), alone, Cell::new(false)),
-                );
+                by_line.insert(i as u64 + 1, (unquote(name), alone, Cell::new(false)));
             }
         }
         Annotations { by_line }
@@ -90,14 +85,13 @@ fn ident(i: &ast::Ident) -> String {
 }
 
 fn qname(n: &ObjectName) -> QName {
-    let parts: Vec<String> = n
-        .0
-        .iter()
-        .map(|p| match p {
-            ObjectNamePart::Identifier(i) => ident(i),
-            ObjectNamePart::Function(f) => ident(&f.name),
-        })
-        .collect();
+    let parts: Vec<String> =
+        n.0.iter()
+            .map(|p| match p {
+                ObjectNamePart::Identifier(i) => ident(i),
+                ObjectNamePart::Function(f) => ident(&f.name),
+            })
+            .collect();
     match parts.as_slice() {
         [s, t] => QName::new(s.clone(), t.clone()),
         [.., d, s, t] if d.is_empty() => QName::new(s.clone(), t.clone()),
@@ -173,6 +167,11 @@ impl Builder {
                 let name = qname(&name);
                 if self.schema.relation_exists(&name) {
                     return Err(err(loc, format!("`{name}` is defined twice")));
+                }
+                if self.validate && selects_star(&query) {
+                    return Err(err(loc, format!(
+                        "view `{name}` uses `*`; list the columns instead (the database expands `*` when the view is created, so the stored view would never match the file)"
+                    )));
                 }
                 let (query, depends_on) = view_expr(*query);
                 self.locs.insert(name.clone(), loc.clone());
@@ -263,10 +262,12 @@ impl Builder {
     }
 
     fn table_mut(&mut self, name: &QName, loc: &Loc) -> Result<&mut Table, ParseError> {
-        self.schema
-            .tables
-            .get_mut(name)
-            .ok_or_else(|| err(loc, format!("table `{name}` is not defined (define it before this statement)")))
+        self.schema.tables.get_mut(name).ok_or_else(|| {
+            err(
+                loc,
+                format!("table `{name}` is not defined (define it before this statement)"),
+            )
+        })
     }
 
     fn comment(
@@ -297,20 +298,31 @@ impl Builder {
                     .unwrap_or_default();
                 let t = self.table_mut(&qname(&ObjectName(parts)), loc)?;
                 let tname = t.name.clone();
-                let c = t
-                    .column_mut(&col)
-                    .ok_or_else(|| err(loc, format!("column `{col}` is not defined in `{tname}`")))?;
+                let c = t.column_mut(&col).ok_or_else(|| {
+                    err(loc, format!("column `{col}` is not defined in `{tname}`"))
+                })?;
                 c.comment = text;
                 Ok(())
             }
-            other => Err(err(loc, format!("unsupported statement: `COMMENT ON {other}`"))),
+            other => Err(err(
+                loc,
+                format!("unsupported statement: `COMMENT ON {other}`"),
+            )),
         }
     }
 
-    fn create_table(&mut self, ct: &CreateTable, loc: &Loc, ann: &Annotations) -> Result<(), ParseError> {
+    fn create_table(
+        &mut self,
+        ct: &CreateTable,
+        loc: &Loc,
+        ann: &Annotations,
+    ) -> Result<(), ParseError> {
         let name = qname(&ct.name);
         if ct.query.is_some() || ct.like.is_some() || ct.clone.is_some() {
-            return Err(err(loc, "CREATE TABLE … AS / LIKE / CLONE is not supported; list the columns"));
+            return Err(err(
+                loc,
+                "CREATE TABLE … AS / LIKE / CLONE is not supported; list the columns",
+            ));
         }
         if ct.without_rowid {
             return Err(err(loc, "WITHOUT ROWID tables are not supported yet"));
@@ -319,7 +331,11 @@ impl Builder {
             return Err(err(loc, "temporary tables are not part of a schema"));
         }
         if self.schema.relation_exists(&name) {
-            let first = self.locs.get(&name).map(|l| format!(" (first defined at {l})")).unwrap_or_default();
+            let first = self
+                .locs
+                .get(&name)
+                .map(|l| format!(" (first defined at {l})"))
+                .unwrap_or_default();
             return Err(err(loc, format!("`{name}` is defined twice{first}")));
         }
         let mut t = Table::new(name.clone());
@@ -336,7 +352,10 @@ impl Builder {
             };
             let cname = ident(&cd.name);
             if t.column(&cname).is_some() {
-                return Err(err(&cloc, format!("column `{cname}` is defined twice in `{name}`")));
+                return Err(err(
+                    &cloc,
+                    format!("column `{cname}` is defined twice in `{name}`"),
+                ));
             }
             let (ty, serial) = map_type(&cd.data_type.to_string()).map_err(|m| err(&cloc, m))?;
             let mut col = Column::new(&cname, ty);
@@ -348,16 +367,23 @@ impl Builder {
                     ColumnOption::Null => col.nullable = true,
                     ColumnOption::NotNull => col.nullable = false,
                     ColumnOption::Default(e) => col.default = Some(expr(e)),
-                    ColumnOption::Unique { is_primary: true, .. } => {
+                    ColumnOption::Unique {
+                        is_primary: true, ..
+                    } => {
                         if t.primary_key.is_some() {
-                            return Err(err(&cloc, format!("table `{name}` has more than one primary key")));
+                            return Err(err(
+                                &cloc,
+                                format!("table `{name}` has more than one primary key"),
+                            ));
                         }
                         t.primary_key = Some(PrimaryKey {
                             name: cons_name.unwrap_or_default(),
                             columns: vec![cname.clone()],
                         });
                     }
-                    ColumnOption::Unique { is_primary: false, .. } => t.uniques.push(Unique {
+                    ColumnOption::Unique {
+                        is_primary: false, ..
+                    } => t.uniques.push(Unique {
                         name: cons_name.unwrap_or_default(),
                         columns: vec![cname.clone()],
                     }),
@@ -381,9 +407,7 @@ impl Builder {
                         })
                     }
                     ColumnOption::Check(e) => t.checks.push(Check {
-                        name: cons_name.unwrap_or_else(|| {
-                            format!("\u{0}{cname}")
-                        }),
+                        name: cons_name.unwrap_or_else(|| format!("\u{0}{cname}")),
                         expr: expr(e),
                     }),
                     ColumnOption::Generated {
@@ -394,8 +418,10 @@ impl Builder {
                     } => {
                         col.generated = Some(Generated {
                             expr: expr(e),
-                            stored: matches!(generation_expr_mode, Some(GeneratedExpressionMode::Stored))
-                                || matches!(generated_as, GeneratedAs::ExpStored),
+                            stored: matches!(
+                                generation_expr_mode,
+                                Some(GeneratedExpressionMode::Stored)
+                            ) || matches!(generated_as, GeneratedAs::ExpStored),
                         })
                     }
                     ColumnOption::Generated {
@@ -416,7 +442,10 @@ impl Builder {
                         col.autoincrement = true
                     }
                     other => {
-                        return Err(err(&cloc, format!("unsupported column option `{other}` on `{name}.{cname}`")))
+                        return Err(err(
+                            &cloc,
+                            format!("unsupported column option `{other}` on `{name}.{cname}`"),
+                        ))
                     }
                 }
             }
@@ -440,15 +469,29 @@ impl Builder {
             return Ok(self.schema);
         }
         for (name, loc) in &self.pending_checks {
-            let Some(t) = self.schema.tables.get(name) else { continue };
+            let Some(t) = self.schema.tables.get(name) else {
+                continue;
+            };
             validate_table(&self.schema, t, loc)?;
         }
         for (name, v) in &self.schema.views {
             for dep in &v.depends_on {
-                let found = self.schema.tables.keys().chain(self.schema.views.keys()).any(|k| same_relation(k, dep));
+                let found = self
+                    .schema
+                    .tables
+                    .keys()
+                    .chain(self.schema.views.keys())
+                    .any(|k| same_relation(k, dep));
                 if !found {
-                    let loc = self.locs.get(name).cloned().unwrap_or(Loc { file: "schema".into(), line: 1, col: 1 });
-                    return Err(err(&loc, format!("view `{name}` reads `{dep}`, which is not defined in the schema")));
+                    let loc = self.locs.get(name).cloned().unwrap_or(Loc {
+                        file: "schema".into(),
+                        line: 1,
+                        col: 1,
+                    });
+                    return Err(err(
+                        &loc,
+                        format!("view `{name}` reads `{dep}`, which is not defined in the schema"),
+                    ));
                 }
             }
         }
@@ -467,7 +510,10 @@ fn validate_table(schema: &Schema, t: &Table, loc: &Loc) -> Result<(), ParseErro
     let check_cols = |cols: &[String], what: &str| -> Result<(), ParseError> {
         for c in cols {
             if !has_col(c) {
-                return Err(err(loc, format!("{what} on `{name}` names column `{c}`, which `{name}` does not have")));
+                return Err(err(
+                    loc,
+                    format!("{what} on `{name}` names column `{c}`, which `{name}` does not have"),
+                ));
             }
         }
         Ok(())
@@ -491,21 +537,40 @@ fn validate_table(schema: &Schema, t: &Table, loc: &Loc) -> Result<(), ParseErro
             .map(|(_, v)| v)
             .ok_or_else(|| err(loc, format!("foreign key `{}` on `{name}` references table `{}`, which is not defined in the schema", fk.name, fk.ref_table)))?;
         let ref_cols = if fk.ref_columns.is_empty() {
-            target.primary_key.as_ref().map(|p| p.columns.clone()).unwrap_or_default()
+            target
+                .primary_key
+                .as_ref()
+                .map(|p| p.columns.clone())
+                .unwrap_or_default()
         } else {
             fk.ref_columns.clone()
         };
         for c in &ref_cols {
             if target.column(c).is_none() {
-                return Err(err(loc, format!("foreign key `{}` on `{name}` references `{}.{c}`, which does not exist", fk.name, fk.ref_table)));
+                return Err(err(
+                    loc,
+                    format!(
+                        "foreign key `{}` on `{name}` references `{}.{c}`, which does not exist",
+                        fk.name, fk.ref_table
+                    ),
+                ));
             }
         }
         if ref_cols.len() != fk.columns.len() {
-            return Err(err(loc, format!("foreign key `{}` on `{name}` has {} columns but references {}", fk.name, fk.columns.len(), ref_cols.len())));
+            return Err(err(
+                loc,
+                format!(
+                    "foreign key `{}` on `{name}` has {} columns but references {}",
+                    fk.name,
+                    fk.columns.len(),
+                    ref_cols.len()
+                ),
+            ));
         }
     }
     for c in &t.columns {
-        check_type(schema, &c.data_type).map_err(|m| err(loc, format!("column `{name}.{}`: {m}", c.name)))?;
+        check_type(schema, &c.data_type)
+            .map_err(|m| err(loc, format!("column `{name}.{}`: {m}", c.name)))?;
     }
     Ok(())
 }
@@ -517,7 +582,9 @@ fn check_type(schema: &Schema, ty: &DataType) -> Result<(), String> {
             if schema.enums.keys().any(|k| same_relation(k, q)) || !schema.extensions.is_empty() {
                 Ok(())
             } else {
-                Err(format!("unknown type `{q}` (not a built-in type, and no CREATE TYPE defines it)"))
+                Err(format!(
+                    "unknown type `{q}` (not a built-in type, and no CREATE TYPE defines it)"
+                ))
             }
         }
         _ => Ok(()),
@@ -529,14 +596,20 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
         cs.iter()
             .map(|ic| match &ic.column.expr {
                 ast::Expr::Identifier(i) => Ok(ident(i)),
-                other => Err(err(loc, format!("constraint columns must be plain columns, found `{other}`"))),
+                other => Err(err(
+                    loc,
+                    format!("constraint columns must be plain columns, found `{other}`"),
+                )),
             })
             .collect()
     };
     match c {
         TableConstraint::PrimaryKey { name, columns, .. } => {
             if t.primary_key.is_some() {
-                return Err(err(loc, format!("table `{}` has more than one primary key", t.name)));
+                return Err(err(
+                    loc,
+                    format!("table `{}` has more than one primary key", t.name),
+                ));
             }
             t.primary_key = Some(PrimaryKey {
                 name: name.as_ref().map(ident).unwrap_or_default(),
@@ -573,7 +646,12 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
             name: name.as_ref().map(ident).unwrap_or_default(),
             expr: expr(e),
         }),
-        other => return Err(err(loc, format!("unsupported table constraint `{other}`; use CREATE INDEX"))),
+        other => {
+            return Err(err(
+                loc,
+                format!("unsupported table constraint `{other}`; use CREATE INDEX"),
+            ))
+        }
     }
     Ok(())
 }
@@ -585,7 +663,11 @@ fn name_constraints(t: &mut Table) {
     let pick = |cols: &[&str], label: &str, used: &mut BTreeSet<String>| {
         let mut n = 0;
         loop {
-            let l = if n == 0 { label.to_string() } else { format!("{label}{n}") };
+            let l = if n == 0 {
+                label.to_string()
+            } else {
+                format!("{label}{n}")
+            };
             let candidate = generated_name(&table, cols, &l, MAX_NAME);
             if used.insert(candidate.clone()) {
                 return candidate;
@@ -599,7 +681,13 @@ fn name_constraints(t: &mut Table) {
             used.insert(pk.name.clone());
         }
     }
-    for n in t.uniques.iter().map(|u| &u.name).chain(t.foreign_keys.iter().map(|f| &f.name)).chain(t.checks.iter().map(|c| &c.name)) {
+    for n in t
+        .uniques
+        .iter()
+        .map(|u| &u.name)
+        .chain(t.foreign_keys.iter().map(|f| &f.name))
+        .chain(t.checks.iter().map(|c| &c.name))
+    {
         if !n.is_empty() && !n.starts_with('\u{0}') {
             used.insert(n.clone());
         }
@@ -682,13 +770,18 @@ fn name_index(t: &Table, mut index: Index) -> Index {
 
 pub fn index_from(ci: &CreateIndex, loc: &Loc) -> Result<(QName, Index), ParseError> {
     if !ci.include.is_empty() || !ci.with.is_empty() {
-        return Err(err(loc, "INCLUDE and WITH on indexes are not supported yet"));
+        return Err(err(
+            loc,
+            "INCLUDE and WITH on indexes are not supported yet",
+        ));
     }
     let mut parts = Vec::new();
     for ic in &ci.columns {
         let key = match &ic.column.expr {
             ast::Expr::Identifier(i) => IndexKey::Column(ident(i)),
-            ast::Expr::Nested(inner) if !matches!(**inner, ast::Expr::Identifier(_)) => IndexKey::Expr(expr(inner)),
+            ast::Expr::Nested(inner) if !matches!(**inner, ast::Expr::Identifier(_)) => {
+                IndexKey::Expr(expr(inner))
+            }
             ast::Expr::Nested(inner) => match &**inner {
                 ast::Expr::Identifier(i) => IndexKey::Column(ident(i)),
                 other => IndexKey::Expr(expr(other)),
@@ -708,12 +801,12 @@ pub fn index_from(ci: &CreateIndex, loc: &Loc) -> Result<(QName, Index), ParseEr
             opclass: ic.operator_class.as_ref().map(ident),
         });
     }
-    let method = ci.using.as_ref().map(|u| u.to_string().to_lowercase()).filter(|m| m != "btree");
-    let name = ci
-        .name
+    let method = ci
+        .using
         .as_ref()
-        .map(|n| qname(n).name)
-        .unwrap_or_default();
+        .map(|u| u.to_string().to_lowercase())
+        .filter(|m| m != "btree");
+    let name = ci.name.as_ref().map(|n| qname(n).name).unwrap_or_default();
     Ok((
         qname(&ci.table_name),
         Index {
@@ -746,6 +839,18 @@ pub fn view_expr(q: Query) -> (Expr, BTreeSet<QName>) {
     (Expr::new(sql, canonical_query(q)), deps)
 }
 
+fn selects_star(q: &Query) -> bool {
+    match q.body.as_ref() {
+        ast::SetExpr::Select(s) => s.projection.iter().any(|p| {
+            matches!(
+                p,
+                ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..)
+            )
+        }),
+        _ => false,
+    }
+}
+
 fn sequence(
     name: QName,
     ty: Option<&ast::DataType>,
@@ -757,10 +862,12 @@ fn sequence(
         None => DataType::BigInt,
     };
     let num = |e: &ast::Expr| -> Result<i64, ParseError> {
-        e.to_string()
-            .replace(' ', "")
-            .parse::<i64>()
-            .map_err(|_| err(loc, format!("sequence option must be an integer, found `{e}`")))
+        e.to_string().replace(' ', "").parse::<i64>().map_err(|_| {
+            err(
+                loc,
+                format!("sequence option must be an integer, found `{e}`"),
+            )
+        })
     };
     let mut s = Sequence {
         name,
@@ -783,7 +890,11 @@ fn sequence(
             SequenceOptions::Cycle(c) => s.cycle = *c,
         }
     }
-    s.start = start.unwrap_or(if s.increment > 0 { s.min_value.unwrap_or(1) } else { s.max_value.unwrap_or(-1) });
+    s.start = start.unwrap_or(if s.increment > 0 {
+        s.min_value.unwrap_or(1)
+    } else {
+        s.max_value.unwrap_or(-1)
+    });
     Ok(s)
 }
 

@@ -207,13 +207,17 @@ pub fn expr(text: &str) -> Result<model::Expr, String> {
 pub fn index_definition(text: &str) -> Result<(model::QName, model::Index), String> {
     let stmts = statements("catalog", text).map_err(|e| e.to_string())?;
     match stmts.into_iter().next() {
-        Some((Statement::CreateIndex(ci), loc)) => ddl::index_from(&ci, &loc).map_err(|e| e.to_string()),
+        Some((Statement::CreateIndex(ci), loc)) => {
+            ddl::index_from(&ci, &loc).map_err(|e| e.to_string())
+        }
         _ => Err(format!("not an index definition: {text}")),
     }
 }
 
 /// Parses a view body (`SELECT …`) into the model's query expression and its dependencies.
-pub fn view_query(text: &str) -> Result<(model::Expr, std::collections::BTreeSet<model::QName>), String> {
+pub fn view_query(
+    text: &str,
+) -> Result<(model::Expr, std::collections::BTreeSet<model::QName>), String> {
     let dialect = GenericDialect {};
     let text = text.trim().trim_end_matches(';');
     let q = Parser::new(&dialect)
@@ -242,7 +246,10 @@ pub fn to_portable(sql: &str) -> String {
     if let Ok(Some(e)) = whole_expr {
         return portable(e);
     }
-    match Parser::new(&dialect).try_with_sql(sql).and_then(|mut p| p.parse_query()) {
+    match Parser::new(&dialect)
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_query())
+    {
         Ok(q) => portable_query(*q),
         Err(_) => sql.to_string(),
     }

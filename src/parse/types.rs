@@ -5,9 +5,31 @@ use crate::model::{DataType, QName};
 
 /// Built-in PostgreSQL types sqlshift passes through by name.
 const PASSTHROUGH: &[&str] = &[
-    "inet", "cidr", "macaddr", "macaddr8", "money", "xml", "tsvector", "tsquery", "point",
-    "line", "box", "circle", "polygon", "path", "bit", "varbit", "oid", "int4range",
-    "int8range", "numrange", "tsrange", "tstzrange", "daterange", "citext", "hstore",
+    "inet",
+    "cidr",
+    "macaddr",
+    "macaddr8",
+    "money",
+    "xml",
+    "tsvector",
+    "tsquery",
+    "point",
+    "line",
+    "box",
+    "circle",
+    "polygon",
+    "path",
+    "bit",
+    "varbit",
+    "oid",
+    "int4range",
+    "int8range",
+    "numrange",
+    "tsrange",
+    "tstzrange",
+    "daterange",
+    "citext",
+    "hstore",
 ];
 
 /// Maps a type spelling to the canonical type; the flag is true for `serial` types.
@@ -85,10 +107,12 @@ pub fn map_type(spelling: &str) -> Result<(DataType, bool), String> {
 fn named(s: &str) -> QName {
     let parts: Vec<String> = split_qualified(s)
         .into_iter()
-        .map(|p| match p.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
-            Some(q) => q.replace("\"\"", "\""),
-            None => p.to_lowercase(),
-        })
+        .map(
+            |p| match p.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
+                Some(q) => q.replace("\"\"", "\""),
+                None => p.to_lowercase(),
+            },
+        )
         .collect();
     match parts.as_slice() {
         [schema, name] => QName::new(schema.clone(), name.clone()),
@@ -101,13 +125,14 @@ fn split_qualified(s: &str) -> Vec<String> {
     let mut quoted = false;
     for ch in s.chars() {
         match ch {
-            '"' => {
-                quoted = !quoted;
-                parts.last_mut().map(|p| p.push(ch));
-            }
             '.' if !quoted => parts.push(String::new()),
             _ => {
-                parts.last_mut().map(|p| p.push(ch));
+                if ch == '"' {
+                    quoted = !quoted;
+                }
+                if let Some(p) = parts.last_mut() {
+                    p.push(ch);
+                }
             }
         }
     }

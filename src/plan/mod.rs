@@ -11,8 +11,8 @@ mod order;
 
 pub use hazard::{Hazard, HazardCode};
 
-use crate::diff::Change;
 use crate::dialect::{Dialect, RenderOptions};
+use crate::diff::Change;
 use crate::model::Schema;
 use serde::Serialize;
 

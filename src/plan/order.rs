@@ -21,7 +21,7 @@ enum Key {
     Constraint(QName, String),
     Index(QName, String),
     /// A unique key over these columns, which foreign keys can reference.
-    KeyCols(QName, Vec<String>),
+    UniqueCols(QName, Vec<String>),
 }
 
 #[derive(Default)]
@@ -44,7 +44,11 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
     use Change::*;
     use Key::*;
     let mut d = Deps::default();
-    let cols = |t: &QName, cs: &[String]| cs.iter().map(|c| Column(t.clone(), c.clone())).collect::<Vec<_>>();
+    let cols = |t: &QName, cs: &[String]| {
+        cs.iter()
+            .map(|c| Column(t.clone(), c.clone()))
+            .collect::<Vec<_>>()
+    };
     match c {
         CreateSchema(s) => d.creates.push(Schema(s.clone())),
         DropSchema(s) => d.drops.push(Schema(s.clone())),
@@ -73,7 +77,8 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
         CreateTable(t) => {
             let n = &t.name;
             d.creates.extend([Rel(n.clone()), Shape(n.clone())]);
-            d.creates.extend(t.columns.iter().map(|c| Column(n.clone(), c.name.clone())));
+            d.creates
+                .extend(t.columns.iter().map(|c| Column(n.clone(), c.name.clone())));
             d.needs_new.push(Schema(n.schema.clone()));
             for c in &t.columns {
                 types_of(&c.data_type, &mut d.needs_new);
@@ -83,7 +88,8 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
                 for fk in &t.foreign_keys {
                     if fk.ref_table != *n {
                         d.needs_new.push(Rel(fk.ref_table.clone()));
-                        d.needs_new.push(KeyCols(fk.ref_table.clone(), fk.ref_columns.clone()));
+                        d.needs_new
+                            .push(UniqueCols(fk.ref_table.clone(), fk.ref_columns.clone()));
                     }
                 }
             }
@@ -91,7 +97,8 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
         DropTable(t) => {
             let n = &t.name;
             d.drops.extend([Rel(n.clone()), Shape(n.clone())]);
-            d.drops.extend(t.columns.iter().map(|c| Column(n.clone(), c.name.clone())));
+            d.drops
+                .extend(t.columns.iter().map(|c| Column(n.clone(), c.name.clone())));
             table_members(t, &mut d.drops);
             for c in &t.columns {
                 types_of(&c.data_type, &mut d.needs_old);
@@ -99,7 +106,8 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
             for fk in &t.foreign_keys {
                 if fk.ref_table != *n {
                     d.needs_old.push(Rel(fk.ref_table.clone()));
-                    d.needs_old.push(KeyCols(fk.ref_table.clone(), fk.ref_columns.clone()));
+                    d.needs_old
+                        .push(UniqueCols(fk.ref_table.clone(), fk.ref_columns.clone()));
                 }
             }
         }
@@ -111,7 +119,11 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
             d.drops.push(Shape(from.name.clone()));
             d.creates.push(Shape(to.name.clone()));
             d.needs_new.push(Rel(to.name.clone()));
-            d.creates.extend(to.columns.iter().map(|c| Column(to.name.clone(), c.name.clone())));
+            d.creates.extend(
+                to.columns
+                    .iter()
+                    .map(|c| Column(to.name.clone(), c.name.clone())),
+            );
             d.drops.extend(
                 from.columns
                     .iter()
@@ -134,8 +146,10 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
             types_of(&column.data_type, &mut d.needs_old);
         }
         RenameColumn { table, from, to } => {
-            d.drops.extend([Column(table.clone(), from.clone()), Shape(table.clone())]);
-            d.creates.extend([Column(table.clone(), to.clone()), Shape(table.clone())]);
+            d.drops
+                .extend([Column(table.clone(), from.clone()), Shape(table.clone())]);
+            d.creates
+                .extend([Column(table.clone(), to.clone()), Shape(table.clone())]);
             d.needs_new.push(Rel(table.clone()));
         }
         AlterColumn { table, from, to } => {
@@ -148,26 +162,31 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
         }
         AddPrimaryKey { table, pk } => {
             d.creates.push(Constraint(table.clone(), pk.name.clone()));
-            d.creates.push(KeyCols(table.clone(), pk.columns.clone()));
+            d.creates
+                .push(UniqueCols(table.clone(), pk.columns.clone()));
             d.needs_new.extend(cols(table, &pk.columns));
         }
         DropPrimaryKey { table, pk } => {
             d.drops.push(Constraint(table.clone(), pk.name.clone()));
-            d.drops.push(KeyCols(table.clone(), pk.columns.clone()));
+            d.drops.push(UniqueCols(table.clone(), pk.columns.clone()));
             d.needs_old.extend(cols(table, &pk.columns));
         }
         AddUnique { table, unique } => {
-            d.creates.push(Constraint(table.clone(), unique.name.clone()));
-            d.creates.push(KeyCols(table.clone(), unique.columns.clone()));
+            d.creates
+                .push(Constraint(table.clone(), unique.name.clone()));
+            d.creates
+                .push(UniqueCols(table.clone(), unique.columns.clone()));
             d.needs_new.extend(cols(table, &unique.columns));
         }
         DropUnique { table, unique } => {
             d.drops.push(Constraint(table.clone(), unique.name.clone()));
-            d.drops.push(KeyCols(table.clone(), unique.columns.clone()));
+            d.drops
+                .push(UniqueCols(table.clone(), unique.columns.clone()));
             d.needs_old.extend(cols(table, &unique.columns));
         }
         AddCheck { table, check } => {
-            d.creates.push(Constraint(table.clone(), check.name.clone()));
+            d.creates
+                .push(Constraint(table.clone(), check.name.clone()));
             d.needs_new.push(Shape(table.clone()));
         }
         DropCheck { table, check } => {
@@ -178,7 +197,8 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
             d.creates.push(Constraint(table.clone(), fk.name.clone()));
             d.needs_new.extend(cols(table, &fk.columns));
             d.needs_new.push(Rel(fk.ref_table.clone()));
-            d.needs_new.push(KeyCols(fk.ref_table.clone(), fk.ref_columns.clone()));
+            d.needs_new
+                .push(UniqueCols(fk.ref_table.clone(), fk.ref_columns.clone()));
             d.needs_new.extend(cols(&fk.ref_table, &fk.ref_columns));
         }
         DropForeignKey { table, fk } => {
@@ -186,7 +206,8 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
             d.needs_old.extend(cols(table, &fk.columns));
             d.needs_old.push(Rel(table.clone()));
             d.needs_old.push(Rel(fk.ref_table.clone()));
-            d.needs_old.push(KeyCols(fk.ref_table.clone(), fk.ref_columns.clone()));
+            d.needs_old
+                .push(UniqueCols(fk.ref_table.clone(), fk.ref_columns.clone()));
         }
         RenameConstraint { table, from, to } => {
             d.drops.push(Constraint(table.clone(), from.clone()));
@@ -195,19 +216,33 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
         CreateIndex { table, index } => {
             d.creates.push(Index(table.clone(), index.name.clone()));
             if index.unique && index.predicate.is_none() {
-                d.creates.push(KeyCols(table.clone(), index.columns().map(str::to_string).collect()));
+                d.creates.push(UniqueCols(
+                    table.clone(),
+                    index.columns().map(str::to_string).collect(),
+                ));
             }
             d.needs_new.push(Rel(table.clone()));
             d.needs_new.push(Shape(table.clone()));
-            d.needs_new.extend(index.columns().map(|c| Column(table.clone(), c.to_string())));
+            d.needs_new.extend(
+                index
+                    .columns()
+                    .map(|c| Column(table.clone(), c.to_string())),
+            );
         }
         DropIndex { table, index } => {
             d.drops.push(Index(table.clone(), index.name.clone()));
             if index.unique && index.predicate.is_none() {
-                d.drops.push(KeyCols(table.clone(), index.columns().map(str::to_string).collect()));
+                d.drops.push(UniqueCols(
+                    table.clone(),
+                    index.columns().map(str::to_string).collect(),
+                ));
             }
             d.needs_old.push(Shape(table.clone()));
-            d.needs_old.extend(index.columns().map(|c| Column(table.clone(), c.to_string())));
+            d.needs_old.extend(
+                index
+                    .columns()
+                    .map(|c| Column(table.clone(), c.to_string())),
+            );
         }
         RenameIndex { table, from, to } => {
             d.drops.push(Index(table.clone(), from.clone()));
@@ -252,11 +287,11 @@ fn table_members(t: &Table, out: &mut Vec<Key>) {
     let n = &t.name;
     if let Some(pk) = &t.primary_key {
         out.push(Key::Constraint(n.clone(), pk.name.clone()));
-        out.push(Key::KeyCols(n.clone(), pk.columns.clone()));
+        out.push(Key::UniqueCols(n.clone(), pk.columns.clone()));
     }
     for u in &t.uniques {
         out.push(Key::Constraint(n.clone(), u.name.clone()));
-        out.push(Key::KeyCols(n.clone(), u.columns.clone()));
+        out.push(Key::UniqueCols(n.clone(), u.columns.clone()));
     }
     for c in &t.checks {
         out.push(Key::Constraint(n.clone(), c.name.clone()));
@@ -267,7 +302,10 @@ fn table_members(t: &Table, out: &mut Vec<Key>) {
     for i in &t.indexes {
         out.push(Key::Index(n.clone(), i.name.clone()));
         if i.unique && i.predicate.is_none() {
-            out.push(Key::KeyCols(n.clone(), i.columns().map(str::to_string).collect()));
+            out.push(Key::UniqueCols(
+                n.clone(),
+                i.columns().map(str::to_string).collect(),
+            ));
         }
     }
 }
@@ -381,19 +419,29 @@ fn split_foreign_keys(changes: Vec<Change>, cyclic: &[usize]) -> Vec<Change> {
         }
         match c {
             Change::CreateTable(mut t) => {
-                let (own, other): (Vec<_>, Vec<_>) =
-                    t.foreign_keys.drain(..).partition(|f| f.ref_table == t.name);
+                let (own, other): (Vec<_>, Vec<_>) = t
+                    .foreign_keys
+                    .drain(..)
+                    .partition(|f| f.ref_table == t.name);
                 t.foreign_keys = own;
                 let name = t.name.clone();
                 out.push(Change::CreateTable(t));
-                out.extend(other.into_iter().map(|fk| Change::AddForeignKey { table: name.clone(), fk }));
+                out.extend(other.into_iter().map(|fk| Change::AddForeignKey {
+                    table: name.clone(),
+                    fk,
+                }));
             }
             Change::DropTable(mut t) => {
-                let (own, other): (Vec<_>, Vec<_>) =
-                    t.foreign_keys.drain(..).partition(|f| f.ref_table == t.name);
+                let (own, other): (Vec<_>, Vec<_>) = t
+                    .foreign_keys
+                    .drain(..)
+                    .partition(|f| f.ref_table == t.name);
                 t.foreign_keys = own;
                 let name = t.name.clone();
-                out.extend(other.into_iter().map(|fk| Change::DropForeignKey { table: name.clone(), fk }));
+                out.extend(other.into_iter().map(|fk| Change::DropForeignKey {
+                    table: name.clone(),
+                    fk,
+                }));
                 out.push(Change::DropTable(t));
             }
             other => out.push(other),
@@ -406,7 +454,13 @@ fn split_foreign_keys(changes: Vec<Change>, cyclic: &[usize]) -> Vec<Change> {
 /// left in a cycle that could not be broken follows in stable order.
 fn toposort(changes: Vec<Change>, g: &DiGraph<usize, ()>) -> Vec<Change> {
     let keys: Vec<(u8, String)> = changes.iter().map(sort_key).collect();
-    let mut indeg: Vec<usize> = g.node_indices().map(|n| g.neighbors_directed(n, petgraph::Direction::Incoming).count()).collect();
+    let mut indeg: Vec<usize> = g
+        .node_indices()
+        .map(|n| {
+            g.neighbors_directed(n, petgraph::Direction::Incoming)
+                .count()
+        })
+        .collect();
     let mut ready: BinaryHeap<Reverse<(u8, String, usize)>> = BinaryHeap::new();
     for (i, d) in indeg.iter().enumerate() {
         if *d == 0 {

@@ -32,7 +32,9 @@ fn plan_err(sql: &str) -> (i32, String) {
 
 #[test]
 fn syntax_error_names_file_line_and_column() {
-    let (code, err) = plan_err("CREATE TABLE a (id INTEGER);\n\nCREATE TABLE b (\n  id INTEGER,,\n  x TEXT\n);\n");
+    let (code, err) = plan_err(
+        "CREATE TABLE a (id INTEGER);\n\nCREATE TABLE b (\n  id INTEGER,,\n  x TEXT\n);\n",
+    );
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("schema/app.sql:4:14"), "{err}");
     assert!(err.contains("syntax error"), "{err}");
@@ -49,38 +51,62 @@ fn unknown_type_is_an_error() {
 
 #[test]
 fn foreign_key_to_missing_table_is_an_error() {
-    let (code, err) = plan_err("CREATE TABLE a (id INTEGER PRIMARY KEY, b_id INTEGER REFERENCES b (id));\n");
+    let (code, err) =
+        plan_err("CREATE TABLE a (id INTEGER PRIMARY KEY, b_id INTEGER REFERENCES b (id));\n");
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("references table `b`, which is not defined"), "{err}");
+    assert!(
+        err.contains("references table `b`, which is not defined"),
+        "{err}"
+    );
 }
 
 #[test]
 fn duplicate_table_is_an_error() {
     let (code, err) = plan_err("CREATE TABLE a (id INTEGER);\nCREATE TABLE a (id INTEGER);\n");
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("schema/app.sql:2:1") && err.contains("defined twice"), "{err}");
+    assert!(
+        err.contains("schema/app.sql:2:1") && err.contains("defined twice"),
+        "{err}"
+    );
 }
 
 #[test]
 fn unsupported_statement_is_named_not_skipped() {
     let (code, err) = plan_err("CREATE TABLE a (id INTEGER);\nCREATE FUNCTION f() RETURNS integer AS $$ SELECT 1 $$ LANGUAGE sql;\n");
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("schema/app.sql:2:1") && err.contains("unsupported statement: `CREATE FUNCTION f()"), "{err}");
+    assert!(
+        err.contains("schema/app.sql:2:1")
+            && err.contains("unsupported statement: `CREATE FUNCTION f()"),
+        "{err}"
+    );
 }
 
 #[test]
 fn dangling_rename_annotation_is_an_error() {
     let (code, err) = plan_err("CREATE TABLE a (id INTEGER);\n-- sqlshift:renamed-from old\n\nCREATE INDEX a_id_idx ON a (id);\n");
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("schema/app.sql:2:1") && err.contains("renamed-from old"), "{err}");
+    assert!(
+        err.contains("schema/app.sql:2:1") && err.contains("renamed-from old"),
+        "{err}"
+    );
 }
 
 #[test]
 fn unreachable_server_is_exit_2_with_redacted_url() {
     let dir = with_schema("CREATE TABLE a (id INTEGER);\n");
-    let (code, _, err) = run_in(dir.path(), &["plan", "--url", "postgres://someone:hunter2@127.0.0.1:1/nothing"]);
+    let (code, _, err) = run_in(
+        dir.path(),
+        &[
+            "plan",
+            "--url",
+            "postgres://someone:hunter2@127.0.0.1:1/nothing",
+        ],
+    );
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("cannot connect to postgres://someone:****@127.0.0.1:1/nothing"), "{err}");
+    assert!(
+        err.contains("cannot connect to postgres://someone:****@127.0.0.1:1/nothing"),
+        "{err}"
+    );
     assert!(!err.contains("hunter2"), "{err}");
 }
 
@@ -88,12 +114,17 @@ fn unreachable_server_is_exit_2_with_redacted_url() {
 fn rejected_login_is_exit_2_and_never_shows_the_password() {
     let dir = with_schema("CREATE TABLE a (id INTEGER);\n");
     let admin = crate::support::pg_admin_url();
-    let Some(rest) = admin.strip_prefix("postgres://").and_then(|r| r.split_once('@').map(|(_, h)| h.to_string())) else {
+    let Some(rest) = admin
+        .strip_prefix("postgres://")
+        .and_then(|r| r.split_once('@').map(|(_, h)| h.to_string()))
+    else {
         return;
     };
     let url = format!("postgres://no_such_role_sqlshift:wrong-pass@{rest}");
     let (code, _, err) = run_in(dir.path(), &["plan", "--url", &url]);
-    if err.contains("Connection refused") && std::env::var("SQLSHIFT_REQUIRE_SERVERS").as_deref() != Ok("1") {
+    if err.contains("Connection refused")
+        && std::env::var("SQLSHIFT_REQUIRE_SERVERS").as_deref() != Ok("1")
+    {
         return;
     }
     assert_eq!(code, 2, "{err}");
@@ -112,7 +143,11 @@ fn unknown_url_scheme_is_refused() {
 #[test]
 fn bad_config_names_the_key() {
     let dir = with_schema("CREATE TABLE a (id INTEGER);\n");
-    std::fs::write(dir.path().join("sqlshift.yaml"), "environments:\n  dev:\n    uri: sqlite://x.db\n").expect("write");
+    std::fs::write(
+        dir.path().join("sqlshift.yaml"),
+        "environments:\n  dev:\n    uri: sqlite://x.db\n",
+    )
+    .expect("write");
     let (code, _, err) = run_in(dir.path(), &["plan", "--env", "dev"]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("unknown field `uri`"), "{err}");
@@ -125,4 +160,14 @@ fn missing_schema_folder_is_an_error() {
     let (code, _, err) = run_in(dir.path(), &["plan", "--url", "sqlite::memory:"]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("schema"), "{err}");
+}
+
+#[test]
+fn star_in_a_view_is_refused_with_the_reason() {
+    let (code, err) = plan_err("CREATE TABLE a (id INTEGER);\nCREATE VIEW v AS SELECT * FROM a;\n");
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("schema/app.sql:2:1") && err.contains("list the columns"),
+        "{err}"
+    );
 }

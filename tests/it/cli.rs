@@ -55,7 +55,10 @@ fn apply_without_terminal_or_yes_refuses() {
     assert_eq!(code, 1, "{out}\n{err}");
     assert!(err.contains("pass --yes"), "{err}");
     let (_, out, _) = sqlshift(dir.path(), &["plan"]);
-    assert!(out.starts_with("Plan for sqlite://dev.db"), "nothing may have been applied: {out}");
+    assert!(
+        out.starts_with("Plan for sqlite://dev.db"),
+        "nothing may have been applied: {out}"
+    );
 }
 
 #[test]
@@ -88,7 +91,11 @@ fn allow_destructive_from_config() {
     let dir = example_project();
     assert_eq!(sqlshift(dir.path(), &["apply", "--yes"]).0, 0);
     std::fs::remove_file(dir.path().join("schema/03_orders.sql")).expect("rm");
-    std::fs::write(dir.path().join("sqlshift.yaml"), "allow_destructive: true\n").expect("write");
+    std::fs::write(
+        dir.path().join("sqlshift.yaml"),
+        "allow_destructive: true\n",
+    )
+    .expect("write");
     let (code, out, err) = sqlshift(dir.path(), &["apply", "--yes"]);
     assert_eq!(code, 0, "{out}\n{err}");
 }
@@ -117,10 +124,19 @@ fn json_plan_has_the_documented_shape() {
     let steps = v["steps"].as_array().expect("steps");
     assert_eq!(v["summary"]["steps"].as_u64(), Some(steps.len() as u64));
     let first = &steps[0];
-    for key in ["index", "kind", "objects", "sql", "hazards", "transactional"] {
+    for key in [
+        "index",
+        "kind",
+        "objects",
+        "sql",
+        "hazards",
+        "transactional",
+    ] {
         assert!(first.get(key).is_some(), "missing {key} in {first}");
     }
-    assert!(v["warnings"].as_array().is_some_and(|w| w.iter().any(|x| x.as_str().is_some_and(|s| s.contains("BOOLEAN")))));
+    assert!(v["warnings"].as_array().is_some_and(|w| w
+        .iter()
+        .any(|x| x.as_str().is_some_and(|s| s.contains("BOOLEAN")))));
 }
 
 #[test]
@@ -130,24 +146,56 @@ fn inspect_output_reads_back_as_the_same_schema() {
     let (code, sql, err) = sqlshift(dir.path(), &["inspect"]);
     assert_eq!(code, 0, "{err}");
     std::fs::write(dir.path().join("inspected.sql"), &sql).expect("write");
-    let (code, out, err) = sqlshift(dir.path(), &["diff", "--from", "sqlite://dev.db", "--to", "inspected.sql"]);
+    let (code, out, err) = sqlshift(
+        dir.path(),
+        &["diff", "--from", "sqlite://dev.db", "--to", "inspected.sql"],
+    );
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, "No changes.\n", "{sql}");
     let (code, json, _) = sqlshift(dir.path(), &["inspect", "--format", "json"]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&json).expect("json");
-    assert!(v["tables"].as_object().is_some_and(|t| t.len() == 5), "{json}");
+    assert!(
+        v["tables"].as_object().is_some_and(|t| t.len() == 5),
+        "{json}"
+    );
 }
 
 #[test]
 fn diff_between_two_files_needs_no_database() {
     let dir = example_project();
-    std::fs::write(dir.path().join("a.sql"), "CREATE TABLE t (id INTEGER PRIMARY KEY);").expect("write");
-    std::fs::write(dir.path().join("b.sql"), "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);").expect("write");
-    let (code, out, err) = sqlshift(dir.path(), &["diff", "--from", "a.sql", "--to", "b.sql", "--format", "sql"]);
+    std::fs::write(
+        dir.path().join("a.sql"),
+        "CREATE TABLE t (id INTEGER PRIMARY KEY);",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("b.sql"),
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);",
+    )
+    .expect("write");
+    let (code, out, err) = sqlshift(
+        dir.path(),
+        &[
+            "diff", "--from", "a.sql", "--to", "b.sql", "--format", "sql",
+        ],
+    );
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, "ALTER TABLE public.t ADD COLUMN name text;\n");
-    let (_, out, _) = sqlshift(dir.path(), &["diff", "--from", "a.sql", "--to", "b.sql", "--dialect", "sqlite", "--format", "sql"]);
+    let (_, out, _) = sqlshift(
+        dir.path(),
+        &[
+            "diff",
+            "--from",
+            "a.sql",
+            "--to",
+            "b.sql",
+            "--dialect",
+            "sqlite",
+            "--format",
+            "sql",
+        ],
+    );
     assert_eq!(out, "ALTER TABLE t ADD COLUMN name TEXT;\n");
     assert!(!dir.path().join("dev.db").exists());
 }
@@ -167,11 +215,19 @@ fn environments_come_from_config_with_variables() {
         .args(["apply", "--env", "local", "--yes"])
         .output()
         .expect("run");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(dir.path().join("local.db").exists());
     let (code, _, err) = sqlshift(dir.path(), &["plan", "--env", "local"]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("SQLSHIFT_DB_NAME_FOR_TEST is not set"), "{err}");
+    assert!(
+        err.contains("SQLSHIFT_DB_NAME_FOR_TEST is not set"),
+        "{err}"
+    );
     let (code, _, err) = sqlshift(dir.path(), &["plan", "--env", "prod"]);
     assert_eq!(code, 1, "{err}");
 }
@@ -179,7 +235,9 @@ fn environments_come_from_config_with_variables() {
 #[test]
 fn postgres_demo_converges_and_lists_unmanaged_objects() {
     let rt = crate::support::rt();
-    let Some(db) = rt.block_on(crate::support::pg_db()) else { return };
+    let Some(db) = rt.block_on(crate::support::pg_db()) else {
+        return;
+    };
     let dir = example_project();
     let (code, out, err) = sqlshift(dir.path(), &["apply", "--yes", "--url", &db.url]);
     assert_eq!(code, 0, "{out}\n{err}");
@@ -192,7 +250,10 @@ fn postgres_demo_converges_and_lists_unmanaged_objects() {
     let (code, out, err) = sqlshift(dir.path(), &["plan", "--url", &db.url]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, "No changes.\n", "{err}");
-    assert!(err.contains("not managed: function public.touch()"), "{err}");
+    assert!(
+        err.contains("not managed: function public.touch()"),
+        "{err}"
+    );
     let (code, sql, _) = sqlshift(dir.path(), &["inspect", "--url", &db.url]);
     assert_eq!(code, 0);
     std::fs::write(dir.path().join("pg.sql"), &sql).expect("write");

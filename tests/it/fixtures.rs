@@ -40,7 +40,12 @@ pub fn snapshot_text(plan: &Plan) -> String {
     let mut out = String::new();
     for (i, s) in plan.steps.iter().enumerate() {
         let codes: Vec<&str> = s.hazards.iter().map(|h| h.code.as_str()).collect();
-        out.push_str(&format!("-- {}. {} {}", i + 1, s.kind, s.objects.join(", ")));
+        out.push_str(&format!(
+            "-- {}. {} {}",
+            i + 1,
+            s.kind,
+            s.objects.join(", ")
+        ));
         if !codes.is_empty() {
             out.push_str(&format!(" [{}]", codes.join(", ")));
         }
@@ -53,7 +58,10 @@ pub fn snapshot_text(plan: &Plan) -> String {
     out
 }
 
-async fn table_counts(conn: &mut sqlshift::dialect::Connection, tables: &[String]) -> Vec<(String, i64)> {
+async fn table_counts(
+    conn: &mut sqlshift::dialect::Connection,
+    tables: &[String],
+) -> Vec<(String, i64)> {
     let mut out = Vec::new();
     for t in tables {
         let n = conn.count_rows(t).await.unwrap_or(-1);
@@ -72,11 +80,16 @@ async fn run_case(case: &Path, db: &TestDb) -> Result<String, String> {
     support::apply(&mut conn, &from).await;
     let again = support::plan_against(&mut conn, &from).await;
     if !again.is_empty() {
-        return Err(format!("{name}: not converged after applying from.sql:\n{}", again.sql()));
+        return Err(format!(
+            "{name}: not converged after applying from.sql:\n{}",
+            again.sql()
+        ));
     }
     let snapshot_a = conn.introspect().await.map_err(|e| e.to_string())?;
     let seeded: Vec<String> = if case.join("seed.sql").exists() {
-        conn.run_script(&read(&case.join("seed.sql"))).await.map_err(|e| format!("{name}: seed: {e}"))?;
+        conn.run_script(&read(&case.join("seed.sql")))
+            .await
+            .map_err(|e| format!("{name}: seed: {e}"))?;
         snapshot_a.tables.keys().map(|k| k.to_string()).collect()
     } else {
         Vec::new()
@@ -86,21 +99,31 @@ async fn run_case(case: &Path, db: &TestDb) -> Result<String, String> {
     let forward = support::plan_against(&mut conn, &to).await;
     let forward_again = support::plan_against(&mut conn, &to).await;
     if forward.sql() != forward_again.sql() {
-        return Err(format!("{name}: two plans differ:\n{}\n---\n{}", forward.sql(), forward_again.sql()));
+        return Err(format!(
+            "{name}: two plans differ:\n{}\n---\n{}",
+            forward.sql(),
+            forward_again.sql()
+        ));
     }
     conn.execute(&forward, &Default::default())
         .await
         .map_err(|e| format!("{name}: forward apply failed: {e}\n{}", forward.sql()))?;
     let after_b = support::plan_against(&mut conn, &to).await;
     if !after_b.is_empty() {
-        return Err(format!("{name}: not converged after forward plan:\n{}\nremaining:\n{}", forward.sql(), after_b.sql()));
+        return Err(format!(
+            "{name}: not converged after forward plan:\n{}\nremaining:\n{}",
+            forward.sql(),
+            after_b.sql()
+        ));
     }
     if forward.destructive_steps().count() == 0 {
         let after = table_counts(&mut conn, &seeded).await;
         for (t, n) in &before {
             if let Some((_, m)) = after.iter().find(|(u, _)| u == t) {
                 if *m >= 0 && m != n {
-                    return Err(format!("{name}: {t} had {n} rows before a non-destructive plan and {m} after"));
+                    return Err(format!(
+                        "{name}: {t} had {n} rows before a non-destructive plan and {m} after"
+                    ));
                 }
             }
         }
@@ -133,19 +156,30 @@ fn run_all(dialect_name: &str, make: impl Fn() -> Option<TestDb>) {
             continue;
         }
         let Some(db) = make() else { return };
-        let name = case.file_name().and_then(|n| n.to_str()).unwrap_or("case").to_string();
+        let name = case
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("case")
+            .to_string();
         match rt.block_on(run_case(&case, &db)) {
             Ok(text) => {
                 ran += 1;
                 let mut settings = insta::Settings::clone_current();
-                settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/snapshots"));
+                settings.set_snapshot_path(
+                    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/snapshots"),
+                );
                 settings.set_prepend_module_to_snapshot(false);
                 settings.bind(|| insta::assert_snapshot!(format!("{name}__{dialect_name}"), text));
             }
             Err(e) => failures.push(e),
         }
     }
-    assert!(failures.is_empty(), "{} case(s) failed:\n\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
     assert!(ran > 0, "no fixture case ran for {dialect_name}");
 }
 

@@ -4,6 +4,8 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`). When it cannot be reached they are
 //! skipped with a notice, unless `SQLSHIFT_REQUIRE_SERVERS=1` (CI), where they fail.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod bad_input;
 mod cli;
 mod fixtures;

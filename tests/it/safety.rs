@@ -5,7 +5,8 @@ use sqlshift::dialect::ExecOptions;
 
 const BEFORE: &str = "CREATE TABLE accounts (id INTEGER PRIMARY KEY, email TEXT NOT NULL);";
 /// The second step (a unique constraint over duplicate data) fails after the first ran.
-const AFTER: &str = "CREATE TABLE accounts (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, nick TEXT);
+const AFTER: &str =
+    "CREATE TABLE accounts (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, nick TEXT);
 CREATE TABLE audit (id INTEGER PRIMARY KEY);";
 
 #[test]
@@ -30,7 +31,12 @@ fn a_failing_statement_leaves_the_database_unchanged() {
             assert!(msg.contains("nothing was applied"), "{msg}");
             assert!(msg.contains("statement:"), "{msg}");
             let after = conn.introspect().await.expect("introspect");
-            assert!(support::same(&before, &after), "{} changed the schema: {}", d.name(), support::describe_diff(&before, &after));
+            assert!(
+                support::same(&before, &after),
+                "{} changed the schema: {}",
+                d.name(),
+                support::describe_diff(&before, &after)
+            );
             assert_eq!(conn.count_rows("accounts").await.expect("count"), 2);
         }
     });
@@ -49,8 +55,16 @@ fn destructive_steps_carry_a_data_loss_hazard() {
                 .destructive_steps()
                 .flat_map(|s| s.hazards.iter().map(|h| h.message.clone()))
                 .collect();
-            assert!(destructive.iter().any(|o| o.contains("audit")), "{}: {destructive:?}", d.name());
-            assert!(destructive.iter().any(|o| o.contains("nick")), "{}: {destructive:?}", d.name());
+            assert!(
+                destructive.iter().any(|o| o.contains("audit")),
+                "{}: {destructive:?}",
+                d.name()
+            );
+            assert!(
+                destructive.iter().any(|o| o.contains("nick")),
+                "{}: {destructive:?}",
+                d.name()
+            );
         }
     });
 }
@@ -59,12 +73,20 @@ fn destructive_steps_carry_a_data_loss_hazard() {
 fn postgres_lock_timeout_is_applied_inside_the_transaction() {
     let rt = support::rt();
     rt.block_on(async {
-        let Some(db) = support::pg_db().await else { return };
+        let Some(db) = support::pg_db().await else {
+            return;
+        };
         let mut conn = db.connect().await;
         let d = db.dialect();
         let plan = support::plan_against(&mut conn, &support::desired(BEFORE, d)).await;
-        let opts = ExecOptions { lock_timeout: Some("not-a-duration".into()), statement_timeout: None };
-        let err = conn.execute(&plan, &opts).await.expect_err("an invalid lock_timeout is rejected by the server");
+        let opts = ExecOptions {
+            lock_timeout: Some("not-a-duration".into()),
+            statement_timeout: None,
+        };
+        let err = conn
+            .execute(&plan, &opts)
+            .await
+            .expect_err("an invalid lock_timeout is rejected by the server");
         assert!(err.to_string().contains("lock_timeout"), "{err}");
         let live = conn.introspect().await.expect("introspect");
         assert!(live.tables.is_empty());

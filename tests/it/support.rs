@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 pub fn pg_admin_url() -> String {
-    std::env::var("SQLSHIFT_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("SQLSHIFT_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 fn required() -> bool {
@@ -43,14 +44,20 @@ impl TestDb {
     }
 
     pub async fn connect(&self) -> Connection {
-        dialect::connect(&self.url).await.expect("connect to test database")
+        dialect::connect(&self.url)
+            .await
+            .expect("connect to test database")
     }
 }
 
 impl TestDb {
     /// Another handle on the same database that does not drop it.
     pub fn reuse(other: &TestDb) -> TestDb {
-        TestDb { url: other.url.clone(), pg_name: None, _dir: None }
+        TestDb {
+            url: other.url.clone(),
+            pg_name: None,
+            _dir: None,
+        }
     }
 }
 
@@ -62,7 +69,9 @@ impl Drop for TestDb {
             let _ = std::thread::spawn(move || {
                 rt().block_on(async move {
                     if let Ok(mut c) = dialect::connect(&admin).await {
-                        let _ = c.run_script(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                        let _ = c
+                            .run_script(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                            .await;
                     }
                 })
             })
@@ -74,7 +83,11 @@ impl Drop for TestDb {
 pub fn sqlite_db() -> TestDb {
     let dir = tempfile::tempdir().expect("tempdir");
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
-    TestDb { url, pg_name: None, _dir: Some(dir) }
+    TestDb {
+        url,
+        pg_name: None,
+        _dir: Some(dir),
+    }
 }
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -89,7 +102,9 @@ pub async fn pg_db() -> Option<TestDb> {
             if required() {
                 panic!("PostgreSQL is required (SQLSHIFT_REQUIRE_SERVERS=1) but unreachable: {e}");
             }
-            notice(&format!("PostgreSQL tests: {e} (set SQLSHIFT_REQUIRE_SERVERS=1 to fail instead)"));
+            notice(&format!(
+                "PostgreSQL tests: {e} (set SQLSHIFT_REQUIRE_SERVERS=1 to fail instead)"
+            ));
             return None;
         }
     };
@@ -97,14 +112,23 @@ pub async fn pg_db() -> Option<TestDb> {
         "sqlshift_t_{}_{}_{}",
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::SeqCst),
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0)
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0)
     );
-    conn.run_script(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+    conn.run_script(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create test database");
     let url = match admin.rfind('/') {
         Some(i) => format!("{}/{name}", &admin[..i]),
         None => panic!("SQLSHIFT_TEST_PG must end in /DATABASE"),
     };
-    Some(TestDb { url, pg_name: Some(name), _dir: None })
+    Some(TestDb {
+        url,
+        pg_name: Some(name),
+        _dir: None,
+    })
 }
 
 /// Both dialects: SQLite always, PostgreSQL when reachable.
@@ -118,7 +142,8 @@ pub async fn all_dbs() -> Vec<TestDb> {
 
 /// Parses SQL text and normalizes it for `dialect`.
 pub fn desired(sql: &str, dialect: &dyn Dialect) -> Schema {
-    let parsed = sqlshift::parse::parse_sql("test.sql", sql).unwrap_or_else(|e| panic!("parse: {e}"));
+    let parsed =
+        sqlshift::parse::parse_sql("test.sql", sql).unwrap_or_else(|e| panic!("parse: {e}"));
     let mut notes = Vec::new();
     dialect::prepare(parsed, dialect, &mut notes)
 }

@@ -8,7 +8,11 @@ use crate::dialect::{DbError, ExecOptions};
 use crate::plan::{Plan, Step};
 use sqlx::PgConnection;
 
-pub async fn execute(conn: &mut PgConnection, plan: &Plan, opts: &ExecOptions) -> Result<(), DbError> {
+pub async fn execute(
+    conn: &mut PgConnection,
+    plan: &Plan,
+    opts: &ExecOptions,
+) -> Result<(), DbError> {
     let total = plan.steps.len();
     let mut committed = 0usize;
     let mut i = 0;
@@ -48,15 +52,26 @@ pub async fn execute(conn: &mut PgConnection, plan: &Plan, opts: &ExecOptions) -
 
 type StepFailure = (usize, String, String);
 
-async fn run_transaction(conn: &mut PgConnection, steps: &[Step], offset: usize, opts: &ExecOptions) -> Result<(), StepFailure> {
+async fn run_transaction(
+    conn: &mut PgConnection,
+    steps: &[Step],
+    offset: usize,
+    opts: &ExecOptions,
+) -> Result<(), StepFailure> {
     let fail = |k: usize, stmt: &str, e: sqlx::Error| (offset + k, stmt.to_string(), describe(&e));
-    sqlx::raw_sql("BEGIN").execute(&mut *conn).await.map_err(|e| fail(0, "BEGIN", e))?;
+    sqlx::raw_sql("BEGIN")
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| fail(0, "BEGIN", e))?;
     let mut settings = Vec::new();
     if let Some(t) = &opts.lock_timeout {
         settings.push(format!("SET LOCAL lock_timeout = {}", quote_literal(t)));
     }
     if let Some(t) = &opts.statement_timeout {
-        settings.push(format!("SET LOCAL statement_timeout = {}", quote_literal(t)));
+        settings.push(format!(
+            "SET LOCAL statement_timeout = {}",
+            quote_literal(t)
+        ));
     }
     for s in &settings {
         if let Err(e) = sqlx::raw_sql(s).execute(&mut *conn).await {
@@ -72,11 +87,18 @@ async fn run_transaction(conn: &mut PgConnection, steps: &[Step], offset: usize,
             }
         }
     }
-    sqlx::raw_sql("COMMIT").execute(&mut *conn).await.map_err(|e| fail(steps.len().saturating_sub(1), "COMMIT", e))?;
+    sqlx::raw_sql("COMMIT")
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| fail(steps.len().saturating_sub(1), "COMMIT", e))?;
     Ok(())
 }
 
-async fn run_autocommit(conn: &mut PgConnection, step: &Step, index: usize) -> Result<(), StepFailure> {
+async fn run_autocommit(
+    conn: &mut PgConnection,
+    step: &Step,
+    index: usize,
+) -> Result<(), StepFailure> {
     for stmt in &step.sql {
         sqlx::raw_sql(stmt)
             .execute(&mut *conn)

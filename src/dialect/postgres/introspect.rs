@@ -12,11 +12,18 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 
 async fn fetch(conn: &mut PgConnection, sql: &str) -> Result<Vec<PgRow>, String> {
-    sqlx::query(sql).fetch_all(&mut *conn).await.map_err(|e| describe(&e))
+    sqlx::query(sql)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| describe(&e))
 }
 
-fn get<'r, T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>>(row: &'r PgRow, col: &str) -> Result<T, String> {
-    row.try_get(col).map_err(|e| format!("catalog column {col}: {e}"))
+fn get<'r, T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>>(
+    row: &'r PgRow,
+    col: &str,
+) -> Result<T, String> {
+    row.try_get(col)
+        .map_err(|e| format!("catalog column {col}: {e}"))
 }
 
 fn action(code: &str) -> FkAction {
@@ -39,7 +46,13 @@ pub async fn introspect(conn: &mut PgConnection) -> Result<Schema, String> {
     }
     for r in fetch(conn, q::ENUMS).await? {
         let name = QName::new(get::<String>(&r, "schema")?, get::<String>(&r, "name")?);
-        s.enums.insert(name.clone(), EnumType { name, values: get(&r, "labels")? });
+        s.enums.insert(
+            name.clone(),
+            EnumType {
+                name,
+                values: get(&r, "labels")?,
+            },
+        );
     }
     for r in fetch(conn, q::SEQUENCES).await? {
         let name = QName::new(get::<String>(&r, "schema")?, get::<String>(&r, "name")?);
@@ -65,15 +78,23 @@ pub async fn introspect(conn: &mut PgConnection) -> Result<Schema, String> {
         s.tables.insert(name, t);
     }
     for r in fetch(conn, q::COLUMNS).await? {
-        let table = QName::new(get::<String>(&r, "schema")?, get::<String>(&r, "table_name")?);
+        let table = QName::new(
+            get::<String>(&r, "schema")?,
+            get::<String>(&r, "table_name")?,
+        );
         let col = column(&r)?;
         if let Some(t) = s.tables.get_mut(&table) {
             t.columns.push(col);
         }
     }
     for r in fetch(conn, q::CONSTRAINTS).await? {
-        let table = QName::new(get::<String>(&r, "schema")?, get::<String>(&r, "table_name")?);
-        let Some(t) = s.tables.get_mut(&table) else { continue };
+        let table = QName::new(
+            get::<String>(&r, "schema")?,
+            get::<String>(&r, "table_name")?,
+        );
+        let Some(t) = s.tables.get_mut(&table) else {
+            continue;
+        };
         let name: String = get(&r, "name")?;
         let columns: Vec<String> = get(&r, "columns")?;
         match get::<String>(&r, "kind")?.as_str() {
@@ -100,14 +121,22 @@ pub async fn introspect(conn: &mut PgConnection) -> Result<Schema, String> {
                     .unwrap_or(&def)
                     .trim_end_matches(" NOT VALID")
                     .trim_end_matches(" NO INHERIT");
-                t.checks.push(Check { name, expr: parse::expr(body)? });
+                t.checks.push(Check {
+                    name,
+                    expr: parse::expr(body)?,
+                });
             }
         }
     }
     for r in fetch(conn, q::INDEXES).await? {
-        let table = QName::new(get::<String>(&r, "schema")?, get::<String>(&r, "table_name")?);
+        let table = QName::new(
+            get::<String>(&r, "schema")?,
+            get::<String>(&r, "table_name")?,
+        );
         let def: String = get(&r, "definition")?;
-        let Some(t) = s.tables.get_mut(&table) else { continue };
+        let Some(t) = s.tables.get_mut(&table) else {
+            continue;
+        };
         let (_, index) = parse::index_definition(&def)?;
         t.indexes.push(index);
     }
@@ -116,10 +145,22 @@ pub async fn introspect(conn: &mut PgConnection) -> Result<Schema, String> {
         let def: String = get(&r, "definition")?;
         let (query, depends_on) = parse::view_query(&def)?;
         let materialized = get::<String>(&r, "kind")? == "m";
-        s.views.insert(name.clone(), View { name, materialized, query, depends_on, comment: None });
+        s.views.insert(
+            name.clone(),
+            View {
+                name,
+                materialized,
+                query,
+                depends_on,
+                comment: None,
+            },
+        );
     }
     for r in fetch(conn, q::UNMANAGED).await? {
-        s.unmanaged.push(Unmanaged { kind: get(&r, "kind")?, name: get(&r, "name")? });
+        s.unmanaged.push(Unmanaged {
+            kind: get(&r, "kind")?,
+            name: get(&r, "name")?,
+        });
     }
     for t in s.tables.values_mut() {
         t.sort_members();
@@ -132,7 +173,10 @@ fn column(r: &PgRow) -> Result<Column, String> {
     let typtype: String = get(r, "typtype")?;
     let elem_typtype: Option<String> = get(r, "elem_typtype")?;
     let data_type = if typtype == "e" {
-        DataType::Named(QName::new(get::<String>(r, "type_schema")?, get::<String>(r, "type_name")?))
+        DataType::Named(QName::new(
+            get::<String>(r, "type_schema")?,
+            get::<String>(r, "type_name")?,
+        ))
     } else if elem_typtype.as_deref() == Some("e") {
         DataType::Array(Box::new(DataType::Named(QName::new(
             get::<Option<String>>(r, "elem_schema")?.unwrap_or_default(),
@@ -156,11 +200,16 @@ fn column(r: &PgRow) -> Result<Column, String> {
     };
     if generated == "s" {
         if let Some(d) = &default {
-            c.generated = Some(Generated { expr: parse::expr(d)?, stored: true });
+            c.generated = Some(Generated {
+                expr: parse::expr(d)?,
+                stored: true,
+            });
         }
     } else if let Some(d) = default {
         let is_serial = c.identity.is_none()
-            && owned.as_ref().is_some_and(|seq| d.starts_with("nextval(") && d.contains(seq.as_str()));
+            && owned
+                .as_ref()
+                .is_some_and(|seq| d.starts_with("nextval(") && d.contains(seq.as_str()));
         if is_serial {
             c.serial = true;
         } else {

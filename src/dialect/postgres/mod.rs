@@ -47,15 +47,32 @@ impl Dialect for Postgres {
         let mut h = Vec::new();
         match change {
             AlterColumn { table, from, to } => {
-                if from.data_type != to.data_type && !types::binary_coercible(&from.data_type, &to.data_type) {
-                    h.push(Hazard::new(TableRewrite, format!("changing the type of {table}.{} rewrites the table", to.name)));
-                    h.push(Hazard::new(AccessExclusiveLock, format!("{table} is locked against reads and writes during the rewrite")));
+                if from.data_type != to.data_type
+                    && !types::binary_coercible(&from.data_type, &to.data_type)
+                {
+                    h.push(Hazard::new(
+                        TableRewrite,
+                        format!(
+                            "changing the type of {table}.{} rewrites the table",
+                            to.name
+                        ),
+                    ));
+                    h.push(Hazard::new(
+                        AccessExclusiveLock,
+                        format!("{table} is locked against reads and writes during the rewrite"),
+                    ));
                 }
                 if from.nullable && !to.nullable {
-                    h.push(Hazard::new(AccessExclusiveLock, format!("SET NOT NULL scans all of {table} under an ACCESS EXCLUSIVE lock")));
+                    h.push(Hazard::new(
+                        AccessExclusiveLock,
+                        format!("SET NOT NULL scans all of {table} under an ACCESS EXCLUSIVE lock"),
+                    ));
                 }
                 if from.generated != to.generated && to.generated.is_some() {
-                    h.push(Hazard::new(TableRewrite, format!("{table}.{} is re-created as a generated column", to.name)));
+                    h.push(Hazard::new(
+                        TableRewrite,
+                        format!("{table}.{} is re-created as a generated column", to.name),
+                    ));
                     if from.generated.is_none() {
                         h.push(Hazard::new(DataLoss, format!("the stored values of {table}.{} are replaced by the generation expression", to.name)));
                     }
@@ -67,42 +84,67 @@ impl Dialect for Postgres {
                     || column.generated.is_some()
                     || column.default.as_ref().is_some_and(|d| {
                         let s = d.canon.to_ascii_lowercase();
-                        ["random(", "uuid", "clock_timestamp", "nextval", "timeofday"].iter().any(|f| s.contains(f))
+                        ["random(", "uuid", "clock_timestamp", "nextval", "timeofday"]
+                            .iter()
+                            .any(|f| s.contains(f))
                     });
                 if volatile {
-                    h.push(Hazard::new(TableRewrite, format!("adding {table}.{} computes a value for every row (table rewrite)", column.name)));
+                    h.push(Hazard::new(
+                        TableRewrite,
+                        format!(
+                            "adding {table}.{} computes a value for every row (table rewrite)",
+                            column.name
+                        ),
+                    ));
                 }
             }
             CreateIndex { table, .. } => {
                 if opts.concurrent_indexes {
                     h.push(Hazard::new(NotTransactional, "CREATE INDEX CONCURRENTLY runs outside the transaction; if it fails it leaves an INVALID index to drop"));
                 } else {
-                    h.push(Hazard::new(BlocksWrites, format!("writes to {table} wait while the index builds")));
+                    h.push(Hazard::new(
+                        BlocksWrites,
+                        format!("writes to {table} wait while the index builds"),
+                    ));
                 }
             }
-            DropIndex { .. } if opts.concurrent_indexes => {
-                h.push(Hazard::new(NotTransactional, "DROP INDEX CONCURRENTLY runs outside the transaction"))
-            }
-            AddForeignKey { table, .. } | AddCheck { table, .. } => {
-                h.push(Hazard::new(BlocksWrites, format!("writes to {table} wait while existing rows are validated")))
-            }
-            AddPrimaryKey { table, .. } | AddUnique { table, .. } => {
-                h.push(Hazard::new(AccessExclusiveLock, format!("{table} is locked while the unique index builds")))
-            }
+            DropIndex { .. } if opts.concurrent_indexes => h.push(Hazard::new(
+                NotTransactional,
+                "DROP INDEX CONCURRENTLY runs outside the transaction",
+            )),
+            AddForeignKey { table, .. } | AddCheck { table, .. } => h.push(Hazard::new(
+                BlocksWrites,
+                format!("writes to {table} wait while existing rows are validated"),
+            )),
+            AddPrimaryKey { table, .. } | AddUnique { table, .. } => h.push(Hazard::new(
+                AccessExclusiveLock,
+                format!("{table} is locked while the unique index builds"),
+            )),
             RebuildEnum { usages, .. } => {
                 for (t, c) in usages {
-                    h.push(Hazard::new(TableRewrite, format!("{t}.{} is converted to the new type (table rewrite)", c.name)));
+                    h.push(Hazard::new(
+                        TableRewrite,
+                        format!(
+                            "{t}.{} is converted to the new type (table rewrite)",
+                            c.name
+                        ),
+                    ));
                 }
             }
-            CreateView(v) if v.materialized => {
-                h.push(Hazard::new(BlocksWrites, format!("materialized view {} runs its query to fill itself", v.name)))
-            }
+            CreateView(v) if v.materialized => h.push(Hazard::new(
+                BlocksWrites,
+                format!("materialized view {} runs its query to fill itself", v.name),
+            )),
             _ => {}
         }
         h
     }
 
     fn transactional(&self, change: &Change, opts: &RenderOptions) -> bool {
-        !(opts.concurrent_indexes && matches!(change, Change::CreateIndex { .. } | Change::DropIndex { .. }))
+        !(opts.concurrent_indexes
+            && matches!(
+                change,
+                Change::CreateIndex { .. } | Change::DropIndex { .. }
+            ))
     }
 }

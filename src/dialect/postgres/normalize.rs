@@ -42,7 +42,10 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
     }
     for v in s.views.values_mut() {
         if v.comment.take().is_some() {
-            notes.push(format!("postgres: the comment on view {} is not managed", v.name));
+            notes.push(format!(
+                "postgres: the comment on view {} is not managed",
+                v.name
+            ));
         }
     }
     for seq in s.sequences.values_mut() {

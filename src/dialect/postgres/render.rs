@@ -39,27 +39,39 @@ fn unnamed_if_default(clause: String, name: &str, default: &str) -> String {
 fn pk_clause(t: &Table) -> Option<String> {
     let pk = t.primary_key.as_ref()?;
     let body = format!("PRIMARY KEY ({})", ansi::columns(&pk.columns));
-    Some(if pk.name == generated_name(&t.name.name, &[], "pkey", 63) {
-        body
-    } else {
-        format!("{}{body}", ansi::named(&pk.name))
-    })
+    Some(
+        if pk.name == generated_name(&t.name.name, &[], "pkey", 63) {
+            body
+        } else {
+            format!("{}{body}", ansi::named(&pk.name))
+        },
+    )
 }
 
 fn unique_clause(t: &Table, u: &crate::model::Unique) -> String {
     let cols: Vec<&str> = u.columns.iter().map(String::as_str).collect();
-    unnamed_if_default(ansi::unique(u), &u.name, &generated_name(&t.name.name, &cols, "key", 63))
+    unnamed_if_default(
+        ansi::unique(u),
+        &u.name,
+        &generated_name(&t.name.name, &cols, "key", 63),
+    )
 }
 
 fn fk_clause(t: &QName, fk: &crate::model::ForeignKey) -> String {
     let cols: Vec<&str> = fk.columns.iter().map(String::as_str).collect();
-    unnamed_if_default(ansi::foreign_key(fk), &fk.name, &generated_name(&t.name, &cols, "fkey", 63))
+    unnamed_if_default(
+        ansi::foreign_key(fk),
+        &fk.name,
+        &generated_name(&t.name, &cols, "fkey", 63),
+    )
 }
 
 fn comment_sql(target: &str, c: &Option<String>) -> String {
     format!(
         "COMMENT ON {target} IS {}",
-        c.as_deref().map(quote_literal).unwrap_or_else(|| "NULL".into())
+        c.as_deref()
+            .map(quote_literal)
+            .unwrap_or_else(|| "NULL".into())
     )
 }
 
@@ -69,14 +81,28 @@ fn create_table(t: &Table) -> Vec<String> {
     lines.extend(t.uniques.iter().map(|u| unique_clause(t, u)));
     lines.extend(t.checks.iter().map(ansi::check));
     lines.extend(t.foreign_keys.iter().map(|f| fk_clause(&t.name, f)));
-    let mut out = vec![format!("CREATE TABLE {} (\n  {}\n)", qname(&t.name), lines.join(",\n  "))];
-    out.extend(t.indexes.iter().map(|i| ansi::create_index(&t.name, i, false)));
+    let mut out = vec![format!(
+        "CREATE TABLE {} (\n  {}\n)",
+        qname(&t.name),
+        lines.join(",\n  ")
+    )];
+    out.extend(
+        t.indexes
+            .iter()
+            .map(|i| ansi::create_index(&t.name, i, false)),
+    );
     if t.comment.is_some() {
-        out.push(comment_sql(&format!("TABLE {}", qname(&t.name)), &t.comment));
+        out.push(comment_sql(
+            &format!("TABLE {}", qname(&t.name)),
+            &t.comment,
+        ));
     }
     for c in &t.columns {
         if c.comment.is_some() {
-            out.push(comment_sql(&format!("COLUMN {}.{}", qname(&t.name), quote_ident(&c.name)), &c.comment));
+            out.push(comment_sql(
+                &format!("COLUMN {}.{}", qname(&t.name), quote_ident(&c.name)),
+                &c.comment,
+            ));
         }
     }
     out
@@ -101,7 +127,10 @@ fn sequence_options(s: &Sequence, alter: bool) -> String {
 }
 
 fn owned_sequence(table: &QName, column: &str) -> QName {
-    QName::new(table.schema.clone(), generated_name(&table.name, &[column], "seq", 63))
+    QName::new(
+        table.schema.clone(),
+        generated_name(&table.name, &[column], "seq", 63),
+    )
 }
 
 fn alter_column(table: &QName, from: &Column, to: &Column) -> Vec<String> {
@@ -170,7 +199,7 @@ fn alter_column(table: &QName, from: &Column, to: &Column) -> Vec<String> {
         match &to.default {
             Some(d) => actions.push(format!("ALTER COLUMN {col} SET DEFAULT {}", d.sql)),
             None => {
-                if !(from.serial && !to.serial) {
+                if !from.serial || to.serial {
                     actions.push(format!("ALTER COLUMN {col} DROP DEFAULT"))
                 }
             }
@@ -181,17 +210,28 @@ fn alter_column(table: &QName, from: &Column, to: &Column) -> Vec<String> {
         (Some(_), None) => actions.push(format!("ALTER COLUMN {col} DROP IDENTITY")),
         (Some(a), Some(b)) if a != b => actions.push(format!(
             "ALTER COLUMN {col} SET GENERATED {}",
-            if b == Identity::Always { "ALWAYS" } else { "BY DEFAULT" }
+            if b == Identity::Always {
+                "ALWAYS"
+            } else {
+                "BY DEFAULT"
+            }
         )),
         _ => {}
     }
     if from.nullable != to.nullable {
-        actions.push(format!("ALTER COLUMN {col} {} NOT NULL", if to.nullable { "DROP" } else { "SET" }));
+        actions.push(format!(
+            "ALTER COLUMN {col} {} NOT NULL",
+            if to.nullable { "DROP" } else { "SET" }
+        ));
     }
     if let (None, Some(i)) = (from.identity, to.identity) {
         actions.push(format!(
             "ALTER COLUMN {col} ADD GENERATED {} AS IDENTITY",
-            if i == Identity::Always { "ALWAYS" } else { "BY DEFAULT" }
+            if i == Identity::Always {
+                "ALWAYS"
+            } else {
+                "BY DEFAULT"
+            }
         ));
     }
     let mut out = pre;
@@ -212,11 +252,24 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
         CreateEnum(e) => vec![format!(
             "CREATE TYPE {} AS ENUM ({})",
             qname(&e.name),
-            e.values.iter().map(|v| quote_literal(v)).collect::<Vec<_>>().join(", ")
+            e.values
+                .iter()
+                .map(|v| quote_literal(v))
+                .collect::<Vec<_>>()
+                .join(", ")
         )],
         DropEnum(e) => vec![format!("DROP TYPE {}", qname(&e.name))],
-        AddEnumValue { name, value, before, after } => {
-            let mut s = format!("ALTER TYPE {} ADD VALUE {}", qname(name), quote_literal(value));
+        AddEnumValue {
+            name,
+            value,
+            before,
+            after,
+        } => {
+            let mut s = format!(
+                "ALTER TYPE {} ADD VALUE {}",
+                qname(name),
+                quote_literal(value)
+            );
             if let Some(a) = after {
                 s.push_str(&format!(" AFTER {}", quote_literal(a)));
             } else if let Some(b) = before {
@@ -224,20 +277,39 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
             }
             vec![s]
         }
-        RebuildEnum { from: _, to, usages } => {
-            let old = QName::new(to.name.schema.clone(), format!("{}_sqlshift_old", to.name.name));
+        RebuildEnum {
+            from: _,
+            to,
+            usages,
+        } => {
+            let old = QName::new(
+                to.name.schema.clone(),
+                format!("{}_sqlshift_old", to.name.name),
+            );
             let mut out = vec![
-                format!("ALTER TYPE {} RENAME TO {}", qname(&to.name), quote_ident(&old.name)),
+                format!(
+                    "ALTER TYPE {} RENAME TO {}",
+                    qname(&to.name),
+                    quote_ident(&old.name)
+                ),
                 format!(
                     "CREATE TYPE {} AS ENUM ({})",
                     qname(&to.name),
-                    to.values.iter().map(|v| quote_literal(v)).collect::<Vec<_>>().join(", ")
+                    to.values
+                        .iter()
+                        .map(|v| quote_literal(v))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ];
             for (table, col) in usages {
                 let c = quote_ident(&col.name);
                 let ty = type_sql(&col.data_type);
-                let via = if matches!(col.data_type, crate::model::DataType::Array(_)) { "text[]" } else { "text" };
+                let via = if matches!(col.data_type, crate::model::DataType::Array(_)) {
+                    "text[]"
+                } else {
+                    "text"
+                };
                 let mut actions = Vec::new();
                 if col.default.is_some() {
                     actions.push(format!("ALTER COLUMN {c} DROP DEFAULT"));
@@ -246,17 +318,33 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
                 if let Some(d) = &col.default {
                     actions.push(format!("ALTER COLUMN {c} SET DEFAULT {}", d.sql));
                 }
-                out.push(format!("ALTER TABLE {} {}", qname(table), actions.join(", ")));
+                out.push(format!(
+                    "ALTER TABLE {} {}",
+                    qname(table),
+                    actions.join(", ")
+                ));
             }
             out.push(format!("DROP TYPE {}", qname(&old)));
             out
         }
-        CreateSequence(s) => vec![format!("CREATE SEQUENCE {}{}", qname(&s.name), sequence_options(s, false))],
+        CreateSequence(s) => vec![format!(
+            "CREATE SEQUENCE {}{}",
+            qname(&s.name),
+            sequence_options(s, false)
+        )],
         DropSequence(s) => vec![format!("DROP SEQUENCE {}", qname(&s.name))],
-        AlterSequence { to, .. } => vec![format!("ALTER SEQUENCE {}{}", qname(&to.name), sequence_options(to, true))],
+        AlterSequence { to, .. } => vec![format!(
+            "ALTER SEQUENCE {}{}",
+            qname(&to.name),
+            sequence_options(to, true)
+        )],
         CreateTable(t) => create_table(t),
         DropTable(t) => vec![format!("DROP TABLE {}", qname(&t.name))],
-        RenameTable { from, to } => vec![format!("ALTER TABLE {} RENAME TO {}", qname(from), quote_ident(&to.name))],
+        RenameTable { from, to } => vec![format!(
+            "ALTER TABLE {} RENAME TO {}",
+            qname(from),
+            quote_ident(&to.name)
+        )],
         // Produced only for dialects without ALTER TABLE; PostgreSQL alters in place.
         RebuildTable { from, to } => {
             let mut out = vec![format!("DROP TABLE {}", qname(&from.name))];
@@ -264,13 +352,24 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
             out
         }
         AddColumn { table, column } => {
-            let mut out = vec![format!("ALTER TABLE {} ADD COLUMN {}", qname(table), column_def(column))];
+            let mut out = vec![format!(
+                "ALTER TABLE {} ADD COLUMN {}",
+                qname(table),
+                column_def(column)
+            )];
             if column.comment.is_some() {
-                out.push(comment_sql(&format!("COLUMN {}.{}", qname(table), quote_ident(&column.name)), &column.comment));
+                out.push(comment_sql(
+                    &format!("COLUMN {}.{}", qname(table), quote_ident(&column.name)),
+                    &column.comment,
+                ));
             }
             out
         }
-        DropColumn { table, column } => vec![format!("ALTER TABLE {} DROP COLUMN {}", qname(table), quote_ident(&column.name))],
+        DropColumn { table, column } => vec![format!(
+            "ALTER TABLE {} DROP COLUMN {}",
+            qname(table),
+            quote_ident(&column.name)
+        )],
         RenameColumn { table, from, to } => vec![format!(
             "ALTER TABLE {} RENAME COLUMN {} TO {}",
             qname(table),
@@ -284,9 +383,21 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
             ansi::named(&pk.name),
             ansi::columns(&pk.columns)
         )],
-        AddUnique { table, unique } => vec![format!("ALTER TABLE {} ADD {}", qname(table), ansi::unique(unique))],
-        AddCheck { table, check } => vec![format!("ALTER TABLE {} ADD {}", qname(table), ansi::check(check))],
-        AddForeignKey { table, fk } => vec![format!("ALTER TABLE {} ADD {}", qname(table), ansi::foreign_key(fk))],
+        AddUnique { table, unique } => vec![format!(
+            "ALTER TABLE {} ADD {}",
+            qname(table),
+            ansi::unique(unique)
+        )],
+        AddCheck { table, check } => vec![format!(
+            "ALTER TABLE {} ADD {}",
+            qname(table),
+            ansi::check(check)
+        )],
+        AddForeignKey { table, fk } => vec![format!(
+            "ALTER TABLE {} ADD {}",
+            qname(table),
+            ansi::foreign_key(fk)
+        )],
         DropPrimaryKey { table, pk } => drop_constraint(table, &pk.name),
         DropUnique { table, unique } => drop_constraint(table, &unique.name),
         DropCheck { table, check } => drop_constraint(table, &check.name),
@@ -297,10 +408,16 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
             quote_ident(from),
             quote_ident(to)
         )],
-        CreateIndex { table, index } => vec![ansi::create_index(table, index, opts.concurrent_indexes)],
+        CreateIndex { table, index } => {
+            vec![ansi::create_index(table, index, opts.concurrent_indexes)]
+        }
         DropIndex { table, index } => vec![format!(
             "DROP INDEX {}{}",
-            if opts.concurrent_indexes { "CONCURRENTLY " } else { "" },
+            if opts.concurrent_indexes {
+                "CONCURRENTLY "
+            } else {
+                ""
+            },
             ansi::sibling(table, &index.name)
         )],
         RenameIndex { table, from, to } => vec![format!(
@@ -321,12 +438,18 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
         )],
         SetComment { target, to, .. } => vec![match target {
             CommentTarget::Table(t) => comment_sql(&format!("TABLE {}", qname(t)), to),
-            CommentTarget::Column(t, c) => comment_sql(&format!("COLUMN {}.{}", qname(t), quote_ident(c)), to),
+            CommentTarget::Column(t, c) => {
+                comment_sql(&format!("COLUMN {}.{}", qname(t), quote_ident(c)), to)
+            }
             CommentTarget::View(v) => comment_sql(&format!("VIEW {}", qname(v)), to),
         }],
     }
 }
 
 fn drop_constraint(table: &QName, name: &str) -> Vec<String> {
-    vec![format!("ALTER TABLE {} DROP CONSTRAINT {}", qname(table), quote_ident(name))]
+    vec![format!(
+        "ALTER TABLE {} DROP CONSTRAINT {}",
+        qname(table),
+        quote_ident(name)
+    )]
 }

@@ -9,9 +9,23 @@ pub fn type_sql(t: &DataType) -> String {
         DataType::Array(inner) => format!("{}[]", type_sql(inner)),
         DataType::Timestamp { tz, precision } => {
             let p = precision.map(|p| format!("({p})")).unwrap_or_default();
-            format!("timestamp{p} {}", if *tz { "with time zone" } else { "without time zone" })
+            format!(
+                "timestamp{p} {}",
+                if *tz {
+                    "with time zone"
+                } else {
+                    "without time zone"
+                }
+            )
         }
-        DataType::Time { tz } => format!("time {}", if *tz { "with time zone" } else { "without time zone" }),
+        DataType::Time { tz } => format!(
+            "time {}",
+            if *tz {
+                "with time zone"
+            } else {
+                "without time zone"
+            }
+        ),
         other => other.to_string(),
     }
 }
@@ -46,14 +60,18 @@ pub fn binary_coercible(from: &DataType, to: &DataType) -> bool {
 /// always valid and only values that cannot convert make it fail.
 pub fn conversion(col: &str, from: &DataType, to: &DataType) -> String {
     use DataType::*;
-    let numeric = |t: &DataType| matches!(t, SmallInt | Integer | BigInt | Real | Double | Numeric(_));
+    let numeric =
+        |t: &DataType| matches!(t, SmallInt | Integer | BigInt | Real | Double | Numeric(_));
     let texty = |t: &DataType| matches!(t, Text | Varchar(_) | Char(_));
     let temporal = |t: &DataType| matches!(t, Date | Timestamp { .. });
     let direct = (numeric(from) && numeric(to))
         || texty(from)
         || texty(to)
         || (temporal(from) && temporal(to))
-        || matches!((from, to), (Json | Jsonb, Json | Jsonb) | (Integer, Boolean) | (Boolean, Integer));
+        || matches!(
+            (from, to),
+            (Json | Jsonb, Json | Jsonb) | (Integer, Boolean) | (Boolean, Integer)
+        );
     let ty = type_sql(to);
     if direct {
         format!("{col}::{ty}")

@@ -2,9 +2,9 @@
 //! runner out), foreign keys switched off around table rebuilds and checked before commit.
 
 use super::queries;
-use crate::diff::Change;
 use crate::dialect::connection::describe;
 use crate::dialect::DbError;
+use crate::diff::Change;
 use crate::plan::Plan;
 use sqlx::{Row, SqliteConnection};
 
@@ -16,18 +16,31 @@ pub async fn execute(conn: &mut SqliteConnection, plan: &Plan) -> Result<(), DbE
     let run = |e: sqlx::Error| DbError::Apply(describe(&e));
     if rebuild {
         // Must be set outside a transaction; SQLite ignores it inside one.
-        sqlx::raw_sql("PRAGMA foreign_keys = OFF").execute(&mut *conn).await.map_err(run)?;
+        sqlx::raw_sql("PRAGMA foreign_keys = OFF")
+            .execute(&mut *conn)
+            .await
+            .map_err(run)?;
     }
     let result = run_in_transaction(conn, plan, rebuild).await;
     if rebuild {
-        sqlx::raw_sql("PRAGMA foreign_keys = ON").execute(&mut *conn).await.map_err(run)?;
+        sqlx::raw_sql("PRAGMA foreign_keys = ON")
+            .execute(&mut *conn)
+            .await
+            .map_err(run)?;
     }
     result
 }
 
-async fn run_in_transaction(conn: &mut SqliteConnection, plan: &Plan, check_fks: bool) -> Result<(), DbError> {
+async fn run_in_transaction(
+    conn: &mut SqliteConnection,
+    plan: &Plan,
+    check_fks: bool,
+) -> Result<(), DbError> {
     let run = |e: sqlx::Error| DbError::Apply(describe(&e));
-    sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut *conn).await.map_err(run)?;
+    sqlx::raw_sql("BEGIN IMMEDIATE")
+        .execute(&mut *conn)
+        .await
+        .map_err(run)?;
     let total = plan.steps.len();
     for (i, step) in plan.steps.iter().enumerate() {
         for stmt in &step.sql {
@@ -60,6 +73,9 @@ async fn run_in_transaction(conn: &mut SqliteConnection, plan: &Plan, check_fks:
             )));
         }
     }
-    sqlx::raw_sql("COMMIT").execute(&mut *conn).await.map_err(run)?;
+    sqlx::raw_sql("COMMIT")
+        .execute(&mut *conn)
+        .await
+        .map_err(run)?;
     Ok(())
 }

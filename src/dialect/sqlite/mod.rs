@@ -5,8 +5,8 @@ mod execute;
 mod introspect;
 mod normalize;
 mod queries;
-mod render;
 mod rebuild;
+mod render;
 
 pub use execute::execute;
 pub use introspect::{introspect, open};

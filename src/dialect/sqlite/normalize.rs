@@ -47,14 +47,20 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
         note(format!("sqlite: extension `{name}` is ignored"));
     }
     for (name, _) in std::mem::take(&mut s.sequences) {
-        note(format!("sqlite: sequence `{name}` is ignored (use INTEGER PRIMARY KEY)"));
+        note(format!(
+            "sqlite: sequence `{name}` is ignored (use INTEGER PRIMARY KEY)"
+        ));
     }
     let enums = std::mem::take(&mut s.enums);
     let tables = std::mem::take(&mut s.tables);
     for (_, mut t) in tables {
         t.name.schema.clear();
         let tname = t.name.name.clone();
-        let single_pk = t.primary_key.as_ref().filter(|p| p.columns.len() == 1).map(|p| p.columns[0].clone());
+        let single_pk = t
+            .primary_key
+            .as_ref()
+            .filter(|p| p.columns.len() == 1)
+            .map(|p| p.columns[0].clone());
         let mut enum_checks = Vec::new();
         for c in &mut t.columns {
             if let Some(msg) = lossy(&c.data_type) {
@@ -63,8 +69,16 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
                 }
             }
             if let DataType::Named(q) = &c.data_type {
-                if let Some(e) = enums.get(q).or_else(|| enums.iter().find(|(k, _)| k.name == q.name).map(|(_, v)| v)) {
-                    let list = e.values.iter().map(|v| crate::dialect::quote_literal(v)).collect::<Vec<_>>().join(", ");
+                if let Some(e) = enums
+                    .get(q)
+                    .or_else(|| enums.iter().find(|(k, _)| k.name == q.name).map(|(_, v)| v))
+                {
+                    let list = e
+                        .values
+                        .iter()
+                        .map(|v| crate::dialect::quote_literal(v))
+                        .collect::<Vec<_>>()
+                        .join(", ");
                     let text = format!("{} IN ({list})", crate::dialect::writer_quote(&c.name));
                     if let Ok(expr) = crate::parse::expr(&text) {
                         enum_checks.push((c.name.clone(), expr));
@@ -113,7 +127,11 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
             let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
             let mut n = 0;
             loop {
-                let l = if n == 0 { label.to_string() } else { format!("{label}{n}") };
+                let l = if n == 0 {
+                    label.to_string()
+                } else {
+                    format!("{label}{n}")
+                };
                 let name = generated_name(&tname, &cols, &l, 63);
                 if used.insert(name.clone()) {
                     return name;
@@ -154,7 +172,10 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
     for (_, mut v) in views {
         v.name.schema.clear();
         if v.materialized {
-            note(format!("sqlite: materialized view `{}` becomes a plain view", v.name.name));
+            note(format!(
+                "sqlite: materialized view `{}` becomes a plain view",
+                v.name.name
+            ));
             v.materialized = false;
         }
         v.comment = None;

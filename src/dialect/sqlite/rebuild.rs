@@ -17,7 +17,9 @@ fn native(c: &Change) -> bool {
             // ALTER TABLE ADD COLUMN refuses these (sqlite.org/lang_altertable.html).
             let default_ok = column.default.as_ref().is_none_or(|d| {
                 let s = d.sql.trim();
-                !s.starts_with('(') && !s.to_ascii_uppercase().starts_with("CURRENT_") && !s.contains('(')
+                !s.starts_with('(')
+                    && !s.to_ascii_uppercase().starts_with("CURRENT_")
+                    && !s.contains('(')
             });
             (column.nullable || column.default.is_some())
                 && default_ok
@@ -66,15 +68,33 @@ pub fn lower(changes: Vec<Change>, from: &Schema, to: &Schema) -> Vec<Change> {
     let mut out: Vec<Change> = Vec::new();
     for c in changes {
         match c {
-            Change::RenameTable { .. } | Change::CreateTable(_) | Change::DropTable(_) => out.push(c),
+            Change::RenameTable { .. } | Change::CreateTable(_) | Change::DropTable(_) => {
+                out.push(c)
+            }
             // SQLite has no ALTER INDEX … RENAME: the index is dropped and re-created.
-            Change::RenameIndex { table, from: old, to: new } if !rebuild.contains(&table) => {
+            Change::RenameIndex {
+                table,
+                from: old,
+                to: new,
+            } if !rebuild.contains(&table) => {
                 let old_table = renamed.get(&table).unwrap_or(&table);
-                let old_index = from.tables.get(old_table).and_then(|t| t.indexes.iter().find(|i| i.name == old));
-                let new_index = to.tables.get(&table).and_then(|t| t.indexes.iter().find(|i| i.name == new));
+                let old_index = from
+                    .tables
+                    .get(old_table)
+                    .and_then(|t| t.indexes.iter().find(|i| i.name == old));
+                let new_index = to
+                    .tables
+                    .get(&table)
+                    .and_then(|t| t.indexes.iter().find(|i| i.name == new));
                 if let (Some(a), Some(b)) = (old_index, new_index) {
-                    out.push(Change::DropIndex { table: table.clone(), index: a.clone() });
-                    out.push(Change::CreateIndex { table, index: b.clone() });
+                    out.push(Change::DropIndex {
+                        table: table.clone(),
+                        index: a.clone(),
+                    });
+                    out.push(Change::CreateIndex {
+                        table,
+                        index: b.clone(),
+                    });
                 }
             }
             other => {
@@ -131,7 +151,14 @@ pub fn render(from: &Table, to: &Table) -> Vec<String> {
         ));
     }
     out.push(format!("DROP TABLE {}", ansi::qname(&to.name)));
-    out.push(format!("ALTER TABLE {tmp_q} RENAME TO {}", quote_ident(&to.name.name)));
-    out.extend(to.indexes.iter().map(|i| ansi::create_index(&to.name, i, false)));
+    out.push(format!(
+        "ALTER TABLE {tmp_q} RENAME TO {}",
+        quote_ident(&to.name.name)
+    ));
+    out.extend(
+        to.indexes
+            .iter()
+            .map(|i| ansi::create_index(&to.name, i, false)),
+    );
     out
 }

@@ -60,7 +60,12 @@ pub fn column_def(t: &Table, c: &Column) -> String {
 fn inline_pk(t: &Table) -> Option<&str> {
     let pk = t.primary_key.as_ref()?;
     match pk.columns.as_slice() {
-        [one] if t.column(one).is_some_and(|c| c.data_type == DataType::Integer) => Some(one),
+        [one]
+            if t.column(one)
+                .is_some_and(|c| c.data_type == DataType::Integer) =>
+        {
+            Some(one)
+        }
         _ => None,
     }
 }
@@ -76,8 +81,16 @@ pub fn create_table(t: &Table, name: &str) -> Vec<String> {
     lines.extend(t.uniques.iter().map(ansi::unique_body));
     lines.extend(t.checks.iter().map(ansi::check));
     lines.extend(t.foreign_keys.iter().map(ansi::foreign_key_body));
-    let mut out = vec![format!("CREATE TABLE {} (\n  {}\n)", name, lines.join(",\n  "))];
-    out.extend(t.indexes.iter().map(|i| ansi::create_index(&t.name, i, false)));
+    let mut out = vec![format!(
+        "CREATE TABLE {} (\n  {}\n)",
+        name,
+        lines.join(",\n  ")
+    )];
+    out.extend(
+        t.indexes
+            .iter()
+            .map(|i| ansi::create_index(&t.name, i, false)),
+    );
     out
 }
 
@@ -108,7 +121,11 @@ pub fn render(change: &Change) -> Vec<String> {
         )],
         CreateIndex { table, index } => vec![ansi::create_index(table, index, false)],
         DropIndex { index, .. } => vec![format!("DROP INDEX {}", quote_ident(&index.name))],
-        CreateView(v) => vec![format!("CREATE VIEW {} AS {}", ansi::qname(&v.name), v.query.sql)],
+        CreateView(v) => vec![format!(
+            "CREATE VIEW {} AS {}",
+            ansi::qname(&v.name),
+            v.query.sql
+        )],
         DropView(v) => vec![format!("DROP VIEW {}", ansi::qname(&v.name))],
         // Lowered into rebuilds, or removed by normalization: SQLite has no such objects.
         DropColumn { .. }
@@ -134,9 +151,6 @@ pub fn render(change: &Change) -> Vec<String> {
         | CreateSequence(_)
         | DropSequence(_)
         | AlterSequence { .. }
-        | SetComment { .. } => vec![format!(
-            "-- sqlshift: {} has no SQLite form",
-            change.kind()
-        )],
+        | SetComment { .. } => vec![format!("-- sqlshift: {} has no SQLite form", change.kind())],
     }
 }
