@@ -390,10 +390,21 @@ fn build_graph(changes: &[Change], fk_needs_target: bool) -> DiGraph<usize, ()> 
     g
 }
 
-/// Orders changes so each runs after what it needs, breaking foreign-key cycles.
-pub fn order(mut changes: Vec<Change>, fk_needs_target: bool) -> Vec<Change> {
+/// Orders changes so each runs after what it needs. Where the dialect requires a foreign
+/// key's target to exist (`fk_required`), cycles are broken by splitting the keys out;
+/// otherwise referenced tables still come first when they can, and a cycle simply drops
+/// that preference.
+pub fn order(mut changes: Vec<Change>, fk_required: bool) -> Vec<Change> {
+    if !fk_required {
+        let g = build_graph(&changes, true);
+        if !has_cycle(&g) {
+            return toposort(changes, &g);
+        }
+        let g = build_graph(&changes, false);
+        return toposort(changes, &g);
+    }
     for _ in 0..4 {
-        let g = build_graph(&changes, fk_needs_target);
+        let g = build_graph(&changes, true);
         let cyclic: Vec<usize> = tarjan_scc(&g)
             .into_iter()
             .filter(|scc| scc.len() > 1)
@@ -405,8 +416,12 @@ pub fn order(mut changes: Vec<Change>, fk_needs_target: bool) -> Vec<Change> {
         }
         changes = split_foreign_keys(changes, &cyclic);
     }
-    let g = build_graph(&changes, fk_needs_target);
+    let g = build_graph(&changes, true);
     toposort(changes, &g)
+}
+
+fn has_cycle(g: &DiGraph<usize, ()>) -> bool {
+    tarjan_scc(g).iter().any(|scc| scc.len() > 1)
 }
 
 /// Moves the foreign keys of tables in a cycle into separate steps.

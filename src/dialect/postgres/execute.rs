@@ -50,6 +50,9 @@ pub async fn execute(
     Ok(())
 }
 
+/// Advisory lock key shared by every sqlshift apply ("sqlshift" in ASCII, truncated).
+const APPLY_LOCK_KEY: i64 = 0x7371_6c73_6869_6674;
+
 type StepFailure = (usize, String, String);
 
 async fn run_transaction(

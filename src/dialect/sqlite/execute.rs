@@ -9,10 +9,12 @@ use crate::plan::Plan;
 use sqlx::{Row, SqliteConnection};
 
 pub async fn execute(conn: &mut SqliteConnection, plan: &Plan) -> Result<(), DbError> {
+    // Rebuilds and drops of tables other tables reference would trip enforcement halfway;
+    // it is switched off for the transaction and checked in full before commit.
     let rebuild = plan
         .steps
         .iter()
-        .any(|s| matches!(s.change, Change::RebuildTable { .. }));
+        .any(|s| matches!(s.change, Change::RebuildTable { .. } | Change::DropTable(_)));
     let run = |e: sqlx::Error| DbError::Apply(describe(&e));
     if rebuild {
         // Must be set outside a transaction; SQLite ignores it inside one.
