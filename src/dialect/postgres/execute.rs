@@ -66,7 +66,8 @@ async fn run_transaction(
         .execute(&mut *conn)
         .await
         .map_err(|e| fail(0, "BEGIN", e))?;
-    let mut settings = Vec::new();
+    // A second `apply` against the same database waits here instead of interleaving.
+    let mut settings = vec![format!("SELECT pg_advisory_xact_lock({APPLY_LOCK_KEY})")];
     if let Some(t) = &opts.lock_timeout {
         settings.push(format!("SET LOCAL lock_timeout = {}", quote_literal(t)));
     }
