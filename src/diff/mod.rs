@@ -148,7 +148,10 @@ fn enum_usages(
         };
         for c in &t.columns {
             if uses(t, &c.name) && uses(new_t, &c.name) {
-                out.push((tname.clone(), c.clone()));
+                // The desired column: its default must be valid for the new type.
+                if let Some(target) = new_t.column(&c.name) {
+                    out.push((tname.clone(), target.clone()));
+                }
             }
         }
     }

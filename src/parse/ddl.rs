@@ -887,7 +887,7 @@ fn sequence(
             SequenceOptions::MaxValue(v) => s.max_value = v.as_ref().map(num).transpose()?,
             SequenceOptions::StartWith(e, _) => start = Some(num(e)?),
             SequenceOptions::Cache(e) => s.cache = num(e)?,
-            SequenceOptions::Cycle(c) => s.cycle = *c,
+            SequenceOptions::Cycle(no) => s.cycle = !*no,
         }
     }
     s.start = start.unwrap_or(if s.increment > 0 {

@@ -261,3 +261,29 @@ fn postgres_demo_converges_and_lists_unmanaged_objects() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, "No changes.\n", "{sql}");
 }
+
+#[test]
+fn sqlite_objects_sqlshift_cannot_manage_are_listed_not_dropped() {
+    let dir = example_project();
+    assert_eq!(sqlshift(dir.path(), &["apply", "--yes"]).0, 0);
+    let rt = crate::support::rt();
+    rt.block_on(async {
+        let url = format!("sqlite://{}", dir.path().join("dev.db").display());
+        let mut c = sqlshift::dialect::connect(&url).await.expect("connect");
+        c.run_script(
+            "CREATE VIRTUAL TABLE docs USING fts5(body);
+             CREATE TRIGGER users_touch AFTER UPDATE ON users BEGIN SELECT 1; END;",
+        )
+        .await
+        .expect("setup");
+    });
+    let (code, out, err) = sqlshift(dir.path(), &["plan"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "No changes.\n", "{err}");
+    assert!(err.contains("not managed: virtual table docs"), "{err}");
+    assert!(
+        err.contains("not managed: shadow table of docs docs_data"),
+        "{err}"
+    );
+    assert!(err.contains("not managed: trigger users_touch"), "{err}");
+}

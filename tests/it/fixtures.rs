@@ -116,6 +116,18 @@ async fn run_case(case: &Path, db: &TestDb) -> Result<String, String> {
             after_b.sql()
         ));
     }
+    // `inspect` output reads back as the same schema.
+    let live_b = conn.introspect().await.map_err(|e| e.to_string())?;
+    let inspected = sqlshift::plan::schema_sql(&live_b, dialect);
+    let reread = sqlshift::parse::parse_sql("inspect.sql", &inspected)
+        .map_err(|e| format!("{name}: inspect output does not parse: {e}\n{inspected}"))?;
+    let reread = sqlshift::dialect::prepare(reread, dialect, &mut Vec::new());
+    if !support::same(&live_b, &reread) {
+        return Err(format!(
+            "{name}: inspect output reads back differently:\n{inspected}\n{}",
+            support::describe_diff(&live_b, &reread)
+        ));
+    }
     if forward.destructive_steps().count() == 0 {
         let after = table_counts(&mut conn, &seeded).await;
         for (t, n) in &before {

@@ -108,6 +108,12 @@ impl Dialect for Postgres {
                     ));
                 }
             }
+            AddEnumValue { name, .. } => h.push(Hazard::new(
+                NotTransactional,
+                format!(
+                    "the new value of {name} is committed on its own so later steps can use it"
+                ),
+            )),
             DropIndex { .. } if opts.concurrent_indexes => h.push(Hazard::new(
                 NotTransactional,
                 "DROP INDEX CONCURRENTLY runs outside the transaction",
@@ -141,10 +147,12 @@ impl Dialect for Postgres {
     }
 
     fn transactional(&self, change: &Change, opts: &RenderOptions) -> bool {
-        !(opts.concurrent_indexes
-            && matches!(
-                change,
-                Change::CreateIndex { .. } | Change::DropIndex { .. }
-            ))
+        match change {
+            // A value added inside a transaction cannot be used until it commits, and the
+            // same plan may well set it as a default.
+            Change::AddEnumValue { .. } => false,
+            Change::CreateIndex { .. } | Change::DropIndex { .. } => !opts.concurrent_indexes,
+            _ => true,
+        }
     }
 }

@@ -22,20 +22,77 @@ pub async fn introspect(conn: &mut SqliteConnection) -> Result<Schema, String> {
         .fetch_all(&mut *conn)
         .await
         .map_err(|e| super::super::connection::describe(&e))?;
-    let mut sql = String::new();
-    let mut unmanaged = Vec::new();
+    let mut objects = Vec::new();
     for r in rows {
         let kind: String = r.try_get("type").map_err(|e| e.to_string())?;
         let name: String = r.try_get("name").map_err(|e| e.to_string())?;
+        let table: String = r.try_get("tbl_name").map_err(|e| e.to_string())?;
         let text: String = r.try_get("sql").map_err(|e| e.to_string())?;
+        objects.push((kind, name, table, text));
+    }
+    let mut unmanaged = Vec::new();
+    // Virtual tables (FTS, R*Tree …) keep their data in shadow tables named after them.
+    let virtuals: Vec<String> = objects
+        .iter()
+        .filter(|(k, _, _, sql)| {
+            k == "table"
+                && sql
+                    .trim_start()
+                    .to_ascii_uppercase()
+                    .starts_with("CREATE VIRTUAL")
+        })
+        .map(|(_, n, _, _)| n.clone())
+        .collect();
+    let mut skipped_tables: Vec<String> = Vec::new();
+    let mut sql = String::new();
+    for (kind, name, table, text) in &objects {
+        let readable = || {
+            parse_schema_with(
+                &[SourceFile {
+                    name: name.clone(),
+                    text: text.clone(),
+                }],
+                false,
+            )
+            .is_ok()
+        };
+        let shadow = virtuals.iter().find(|v| name.starts_with(&format!("{v}_")));
         match kind.as_str() {
+            "table" if virtuals.contains(name) => {
+                unmanaged.push(Unmanaged {
+                    kind: "virtual table".into(),
+                    name: name.clone(),
+                });
+                skipped_tables.push(name.clone());
+            }
+            "table" if shadow.is_some() => {
+                let v = shadow.cloned().unwrap_or_default();
+                unmanaged.push(Unmanaged {
+                    kind: format!("shadow table of {v}"),
+                    name: name.clone(),
+                });
+                skipped_tables.push(name.clone());
+            }
+            "table" | "view" if !readable() => {
+                unmanaged.push(Unmanaged {
+                    kind: format!("{kind} (SQL sqlshift cannot read)"),
+                    name: name.clone(),
+                });
+                skipped_tables.push(name.clone());
+            }
+            "index" if skipped_tables.contains(table) => {
+                unmanaged.push(Unmanaged {
+                    kind: "index".into(),
+                    name: name.clone(),
+                });
+            }
             "table" | "index" | "view" => {
-                sql.push_str(&text);
+                sql.push_str(text);
                 sql.push_str(";\n");
             }
             other => unmanaged.push(Unmanaged {
                 kind: other.to_string(),
-                name,
+                name: name.clone(),
             }),
         }
     }

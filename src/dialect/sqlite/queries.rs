@@ -1,7 +1,7 @@
 //! Catalog queries for SQLite: the schema table holds every object's `CREATE` statement.
 
 /// Every user object with its SQL, tables first so that indexes and views parse after them.
-pub const OBJECTS: &str = r"SELECT type, name, sql FROM sqlite_master
+pub const OBJECTS: &str = r"SELECT type, name, tbl_name, sql FROM sqlite_master
 WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\_%' ESCAPE '\'
 ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, name";
 
