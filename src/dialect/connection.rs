@@ -1,9 +1,9 @@
 //! Live connections: connect (with the URL redacted in every message), introspect, execute.
 
-use super::{postgres, sqlite, Dialect};
+use super::{mysql, postgres, sqlite, Dialect};
 use crate::model::Schema;
 use crate::plan::Plan;
-use sqlx::{Connection as _, PgConnection, SqliteConnection};
+use sqlx::{Connection as _, MySqlConnection, PgConnection, SqliteConnection};
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +49,7 @@ pub struct ExecOptions {
 pub enum Connection {
     Sqlite(SqliteConnection, String),
     Postgres(PgConnection, String),
+    Mysql(MySqlConnection, String),
 }
 
 /// Connects to the database a URL names, within 10 seconds.
@@ -67,6 +68,18 @@ pub async fn connect(url: &str) -> Result<Connection, DbError> {
                 .map_err(|_| err("timed out after 10s".into()))?
                 .map_err(|e| err(e.to_string()))?;
             Ok(Connection::Sqlite(conn, redacted))
+        }
+        "mysql" => {
+            // sqlx speaks the MySQL protocol to both servers; it knows only `mysql://`.
+            let url = match url.strip_prefix("mariadb://") {
+                Some(rest) => format!("mysql://{rest}"),
+                None => url.to_string(),
+            };
+            let conn = tokio::time::timeout(timeout, MySqlConnection::connect(&url))
+                .await
+                .map_err(|_| err("timed out after 10s".into()))?
+                .map_err(|e| err(describe(&e)))?;
+            Ok(Connection::Mysql(conn, redacted))
         }
         _ => {
             let conn = tokio::time::timeout(timeout, PgConnection::connect(url))
@@ -92,12 +105,13 @@ impl Connection {
         match self {
             Connection::Sqlite(..) => &sqlite::Sqlite,
             Connection::Postgres(..) => &postgres::Postgres,
+            Connection::Mysql(..) => &mysql::Mysql,
         }
     }
 
     pub fn url(&self) -> &str {
         match self {
-            Connection::Sqlite(_, u) | Connection::Postgres(_, u) => u,
+            Connection::Sqlite(_, u) | Connection::Postgres(_, u) | Connection::Mysql(_, u) => u,
         }
     }
 
@@ -107,6 +121,7 @@ impl Connection {
         let res = match self {
             Connection::Sqlite(c, _) => sqlite::introspect(c).await,
             Connection::Postgres(c, _) => postgres::introspect(c).await,
+            Connection::Mysql(c, _) => mysql::introspect(c).await,
         };
         let mut schema = res.map_err(|reason| DbError::Introspect { url, reason })?;
         let d = self.dialect();
@@ -121,20 +136,22 @@ impl Connection {
         match self {
             Connection::Sqlite(c, _) => sqlite::execute(c, plan).await,
             Connection::Postgres(c, _) => postgres::execute(c, plan, opts).await,
+            Connection::Mysql(c, _) => mysql::execute(c, plan, opts).await,
         }
     }
 
     /// Counts the rows of a table (`schema.table` or `table`), for data-preservation checks.
     pub async fn count_rows(&mut self, table: &str) -> Result<i64, DbError> {
-        let quoted = table
-            .split('.')
-            .map(super::quote_ident)
-            .collect::<Vec<_>>()
-            .join(".");
+        let quote = |p: &str| match self {
+            Connection::Mysql(..) => format!("`{}`", p.replace('`', "``")),
+            _ => super::quote_ident(p),
+        };
+        let quoted = table.split('.').map(quote).collect::<Vec<_>>().join(".");
         let sql = format!("SELECT count(*) FROM {quoted}");
         let r = match self {
             Connection::Sqlite(c, _) => sqlx::query_scalar::<_, i64>(&sql).fetch_one(c).await,
             Connection::Postgres(c, _) => sqlx::query_scalar::<_, i64>(&sql).fetch_one(c).await,
+            Connection::Mysql(c, _) => sqlx::query_scalar::<_, i64>(&sql).fetch_one(c).await,
         };
         r.map_err(|e| DbError::Apply(describe(&e)))
     }
@@ -144,6 +161,7 @@ impl Connection {
         let r = match self {
             Connection::Sqlite(c, _) => sqlx::raw_sql(sql).execute(c).await.map(|_| ()),
             Connection::Postgres(c, _) => sqlx::raw_sql(sql).execute(c).await.map(|_| ()),
+            Connection::Mysql(c, _) => sqlx::raw_sql(sql).execute(c).await.map(|_| ()),
         };
         r.map_err(|e| DbError::Apply(describe(&e)))
     }

@@ -6,13 +6,14 @@
 
 mod ansi;
 mod connection;
+pub mod mysql;
 mod normalize;
 pub mod postgres;
 pub mod sqlite;
 mod writer;
 
 pub use connection::{connect, redact_url, Connection, DbError, ExecOptions};
-pub use normalize::resolve_names;
+pub use normalize::{drop_mysql_attributes, enum_check, portable_type, resolve_names};
 pub use writer::{quote_ident as writer_quote, quote_ident, quote_literal, SqlWriter};
 
 use crate::diff::Change;
@@ -26,6 +27,8 @@ pub struct Capabilities {
     pub transactional_ddl: bool,
     /// `CREATE TABLE` with a foreign key needs the referenced table to exist already.
     pub fk_needs_target: bool,
+    /// Order changes table by table (so they can be combined into one ALTER TABLE).
+    pub group_by_table: bool,
 }
 
 /// Settings that change the SQL a plan renders.
@@ -47,7 +50,14 @@ pub trait Dialect: Sync {
     fn lower(&self, changes: Vec<Change>, _from: &Schema, _to: &Schema) -> Vec<Change> {
         changes
     }
+    /// Adjusts the desired schema with facts only the live database knows (MySQL's
+    /// default character set), before diffing.
+    fn reconcile(&self, _live: &Schema, _desired: &mut Schema, _notes: &mut Vec<String>) {}
     fn render(&self, change: &Change, opts: &RenderOptions) -> Vec<String>;
+    /// Merges adjacent steps the dialect can run as one statement.
+    fn combine(&self, steps: Vec<crate::plan::Step>) -> Vec<crate::plan::Step> {
+        steps
+    }
     fn hazards(&self, change: &Change, opts: &RenderOptions) -> Vec<Hazard>;
     fn transactional(&self, _change: &Change, _opts: &RenderOptions) -> bool {
         self.caps().transactional_ddl
@@ -60,6 +70,8 @@ pub fn dialect_for_url(url: &str) -> Result<&'static dyn Dialect, DbError> {
         Ok(&sqlite::Sqlite)
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(&postgres::Postgres)
+    } else if url.starts_with("mysql://") || url.starts_with("mariadb://") {
+        Ok(&mysql::Mysql)
     } else {
         Err(DbError::Scheme(redact_url(url)))
     }
@@ -70,6 +82,7 @@ pub fn dialect_by_name(name: &str) -> Option<&'static dyn Dialect> {
     match name.to_ascii_lowercase().as_str() {
         "sqlite" => Some(&sqlite::Sqlite),
         "postgres" | "postgresql" | "pg" => Some(&postgres::Postgres),
+        "mysql" | "mariadb" => Some(&mysql::Mysql),
         _ => None,
     }
 }

@@ -76,3 +76,96 @@ pub fn resolve_names(s: &mut Schema, default: &str) {
         s.schemas.remove(default);
     }
 }
+
+/// A `CHECK (col IN (…))` standing in for an enum on dialects without enum types, named
+/// like PostgreSQL names a column check (and kept clear of names the table already uses).
+pub fn enum_check(
+    t: &crate::model::Table,
+    column: &str,
+    values: &[String],
+) -> Option<crate::model::Check> {
+    let list = values
+        .iter()
+        .map(|v| super::quote_literal(v))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let text = format!("{} IN ({list})", super::quote_ident(column));
+    let expr = crate::parse::expr(&text).ok()?;
+    let table = &t.name.name;
+    let mut name = crate::model::generated_name(table, &[column], "check", 63);
+    let mut n = 1;
+    while t.checks.iter().any(|c| c.name == name) {
+        name = crate::model::generated_name(table, &[column], &format!("check{n}"), 63);
+        n += 1;
+    }
+    Some(crate::model::Check { name, expr })
+}
+
+/// Clears MySQL-only attributes on dialects that lack them, noting each kind once.
+pub fn drop_mysql_attributes(s: &mut Schema, dialect: &str, notes: &mut Vec<String>) {
+    let mut note = |n: String| {
+        if !notes.contains(&n) {
+            notes.push(n);
+        }
+    };
+    for t in s.tables.values_mut() {
+        if t.engine.take().is_some() || t.charset.take().is_some() || t.collation.take().is_some() {
+            note(format!(
+                "{dialect}: table options ENGINE / CHARSET / COLLATE are MySQL-only and ignored"
+            ));
+        }
+        for c in &mut t.columns {
+            if c.charset.take().is_some() || c.collation.take().is_some() {
+                note(format!(
+                    "{dialect}: column CHARACTER SET / COLLATE are MySQL-only and ignored"
+                ));
+            }
+            if c.on_update.take().is_some() {
+                note(format!(
+                    "{dialect}: ON UPDATE on {}.{} is ignored (use a trigger)",
+                    t.name, c.name
+                ));
+            }
+        }
+        let before = t.indexes.len();
+        t.indexes
+            .retain(|i| !matches!(i.method.as_deref(), Some("fulltext" | "spatial")));
+        if t.indexes.len() != before {
+            note(format!(
+                "{dialect}: FULLTEXT/SPATIAL indexes on {} are left out (MySQL-only)",
+                t.name
+            ));
+        }
+        for i in &mut t.indexes {
+            for p in &mut i.parts {
+                if p.length.take().is_some() {
+                    note(format!(
+                        "{dialect}: index prefix lengths are MySQL-only; {} covers whole values",
+                        i.name
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// The nearest type without MySQL's extras (unsigned, sized text/blob, inline enum/set).
+pub fn portable_type(t: &DataType) -> DataType {
+    use DataType::*;
+    match t {
+        TinyInt => SmallInt,
+        MediumInt => Integer,
+        Unsigned(inner) => match &**inner {
+            TinyInt => SmallInt,
+            SmallInt | MediumInt => Integer,
+            Integer => BigInt,
+            BigInt => Numeric(Some((20, Some(0)))),
+            other => portable_type(other),
+        },
+        Year => SmallInt,
+        Binary(_) | VarBinary(_) | SizedBlob(_) => Bytes,
+        SizedText(_) | Set(_) | InlineEnum(_) => Text,
+        Array(inner) => Array(Box::new(portable_type(inner))),
+        other => other.clone(),
+    }
+}

@@ -14,6 +14,14 @@ pub enum CommentTarget {
     View(QName),
 }
 
+/// Where a column goes, for dialects where column order is part of the table (MySQL).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Position {
+    First,
+    After(String),
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
@@ -55,6 +63,22 @@ pub enum Change {
     AddColumn {
         table: QName,
         column: Column,
+        /// `None` appends; dialects without column order ignore it.
+        position: Option<Position>,
+    },
+    /// Moves a column (and applies any change to its definition at the same time).
+    MoveColumn {
+        table: QName,
+        from: Column,
+        to: Column,
+        position: Position,
+    },
+    /// MySQL table options; each `Some` is a value to set.
+    SetTableOptions {
+        table: QName,
+        engine: Option<String>,
+        charset: Option<String>,
+        collation: Option<String>,
     },
     DropColumn {
         table: QName,
@@ -150,6 +174,8 @@ impl Change {
             RenameTable { .. } => "rename_table",
             RebuildTable { .. } => "rebuild_table",
             AddColumn { .. } => "add_column",
+            MoveColumn { .. } => "move_column",
+            SetTableOptions { .. } => "set_table_options",
             DropColumn { .. } => "drop_column",
             RenameColumn { .. } => "rename_column",
             AlterColumn { .. } => "alter_column",
@@ -179,6 +205,8 @@ impl Change {
             RenameTable { to, .. } => Some(to),
             RebuildTable { to, .. } => Some(&to.name),
             AddColumn { table, .. }
+            | MoveColumn { table, .. }
+            | SetTableOptions { table, .. }
             | DropColumn { table, .. }
             | RenameColumn { table, .. }
             | AlterColumn { table, .. }
@@ -208,9 +236,11 @@ impl Change {
         match self {
             RenameTable { from, .. } => vec![from],
             RebuildTable { from, .. } => vec![&from.name],
-            DropColumn { table, .. } | RenameColumn { table, .. } | AlterColumn { table, .. } => {
-                vec![table]
-            }
+            DropColumn { table, .. }
+            | RenameColumn { table, .. }
+            | AlterColumn { table, .. }
+            | MoveColumn { table, .. }
+            | SetTableOptions { table, .. } => vec![table],
             RebuildEnum { usages, .. } => usages.iter().map(|(t, _)| t).collect(),
             _ => Vec::new(),
         }
@@ -232,9 +262,11 @@ impl Change {
             CreateTable(t) | DropTable(t) => vec![format!("table {}", t.name)],
             RenameTable { from, to } => vec![format!("table {from}"), format!("table {to}")],
             RebuildTable { to, .. } => vec![format!("table {}", to.name)],
-            AddColumn { table, column } | DropColumn { table, column } => {
+            AddColumn { table, column, .. } | DropColumn { table, column } => {
                 vec![format!("column {table}.{}", column.name)]
             }
+            MoveColumn { table, to, .. } => vec![format!("column {table}.{}", to.name)],
+            SetTableOptions { table, .. } => vec![format!("table {table}")],
             AlterColumn { table, to, .. } => vec![format!("column {table}.{}", to.name)],
             RenameColumn { table, from, to } => vec![
                 format!("column {table}.{from}"),

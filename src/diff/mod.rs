@@ -6,7 +6,7 @@
 mod change;
 mod table;
 
-pub use change::{Change, CommentTarget};
+pub use change::{Change, CommentTarget, Position};
 
 use crate::model::{QName, Schema, Table};
 use std::collections::BTreeSet;

@@ -23,6 +23,7 @@ pub fn diff_table(from: &Table, to: &Table, out: &mut Vec<Change>) {
             None => out.push(Change::AddColumn {
                 table: name.clone(),
                 column: c.clone(),
+                position: None,
             }),
             Some(old) => {
                 let mut a = old.clone();
@@ -163,6 +164,16 @@ pub fn diff_table(from: &Table, to: &Table, out: &mut Vec<Change>) {
         },
         out,
     );
+    if (&from.engine, &from.charset, &from.collation) != (&to.engine, &to.charset, &to.collation) {
+        let changed =
+            |a: &Option<String>, b: &Option<String>| if a != b { b.clone() } else { None };
+        out.push(Change::SetTableOptions {
+            table: name.clone(),
+            engine: changed(&from.engine, &to.engine),
+            charset: changed(&from.charset, &to.charset),
+            collation: changed(&from.collation, &to.collation),
+        });
+    }
     if from.comment != to.comment {
         out.push(Change::SetComment {
             target: CommentTarget::Table(name.clone()),

@@ -10,7 +10,7 @@ mod types;
 
 pub use expr::Expr;
 pub use names::{generated_name, QName};
-pub use types::DataType;
+pub use types::{DataType, Size};
 
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,6 +28,10 @@ pub struct Schema {
     /// Objects found in a database that sqlshift does not manage; reported, never dropped.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unmanaged: Vec<Unmanaged>,
+    /// Database-level facts a dialect read from the live database (MySQL's default
+    /// character set, server flavour); not part of the schema itself.
+    #[serde(skip)]
+    pub defaults: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -64,6 +68,13 @@ pub struct Table {
     pub foreign_keys: Vec<ForeignKey>,
     pub indexes: Vec<Index>,
     pub comment: Option<String>,
+    /// MySQL table options; `None` means the database's default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub charset: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
     /// `-- sqlshift:renamed-from old` on the table; only ever set on the desired side.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
@@ -80,6 +91,9 @@ impl Table {
             foreign_keys: Vec::new(),
             indexes: Vec::new(),
             comment: None,
+            engine: None,
+            charset: None,
+            collation: None,
             renamed_from: None,
         }
     }
@@ -127,6 +141,14 @@ pub struct Column {
     pub autoincrement: bool,
     pub generated: Option<Generated>,
     pub comment: Option<String>,
+    /// MySQL: character set and collation where they differ from the table's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub charset: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+    /// MySQL: `ON UPDATE CURRENT_TIMESTAMP`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_update: Option<Expr>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
 }
@@ -143,6 +165,9 @@ impl Column {
             autoincrement: false,
             generated: None,
             comment: None,
+            charset: None,
+            collation: None,
+            on_update: None,
             renamed_from: None,
         }
     }
@@ -157,6 +182,9 @@ impl Column {
             && self.autoincrement == other.autoincrement
             && self.generated == other.generated
             && self.comment == other.comment
+            && self.charset == other.charset
+            && self.collation == other.collation
+            && self.on_update == other.on_update
     }
 }
 
@@ -225,6 +253,9 @@ pub struct IndexPart {
     /// `Some(true)` for an explicit NULLS FIRST that differs from the default.
     pub nulls_first: Option<bool>,
     pub opclass: Option<String>,
+    /// MySQL prefix length: `name(10)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub length: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -233,7 +264,8 @@ pub struct Index {
     pub unique: bool,
     pub parts: Vec<IndexPart>,
     pub predicate: Option<Expr>,
-    /// Access method (`btree`, `gin`, …); `None` means the dialect default.
+    /// Access method (`btree`, `gin`, MySQL `fulltext`/`spatial`, …); `None` means the
+    /// dialect default.
     pub method: Option<String>,
 }
 

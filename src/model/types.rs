@@ -35,6 +35,41 @@ pub enum DataType {
     /// A built-in type sqlshift passes through by name (`inet`, `money`, …).
     Other(String),
     Array(Box<DataType>),
+    /// MySQL integer sizes and modifiers.
+    TinyInt,
+    MediumInt,
+    Unsigned(Box<DataType>),
+    /// MySQL's inline `ENUM('a', …)` and `SET('a', …)` column types.
+    InlineEnum(Vec<String>),
+    Set(Vec<String>),
+    Year,
+    Binary(Option<u32>),
+    VarBinary(Option<u32>),
+    Bit(Option<u32>),
+    /// `TINYTEXT`/`MEDIUMTEXT`/`LONGTEXT` (plain `TEXT` is [`DataType::Text`]).
+    SizedText(Size),
+    /// `TINYBLOB`/`BLOB`/`MEDIUMBLOB`/`LONGBLOB`.
+    SizedBlob(Size),
+}
+
+/// The size classes of MySQL's text and blob types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Size {
+    Tiny,
+    Regular,
+    Medium,
+    Long,
+}
+
+impl Size {
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Size::Tiny => "tiny",
+            Size::Regular => "",
+            Size::Medium => "medium",
+            Size::Long => "long",
+        }
+    }
 }
 
 impl DataType {
@@ -42,9 +77,11 @@ impl DataType {
     pub fn is_narrowing_to(&self, to: &DataType) -> bool {
         use DataType::*;
         let rank = |t: &DataType| match t {
+            TinyInt => Some(0),
             SmallInt => Some(1),
-            Integer => Some(2),
-            BigInt => Some(3),
+            MediumInt => Some(2),
+            Integer => Some(3),
+            BigInt => Some(4),
             _ => None,
         };
         match (self, to) {
@@ -59,6 +96,15 @@ impl DataType {
             (Numeric(Some(_)), Numeric(None)) => false,
             (Timestamp { .. }, Timestamp { .. }) => false,
             (Json, Jsonb) | (Jsonb, Json) => false,
+            (InlineEnum(a), InlineEnum(b)) | (Set(a), Set(b)) => a.iter().any(|v| !b.contains(v)),
+            (SizedText(a), SizedText(b)) | (SizedBlob(a), SizedBlob(b)) => (*b as u8) < (*a as u8),
+            (SizedText(_), Text) => false,
+            (Text | Varchar(_) | Char(_), SizedText(Size::Long)) => false,
+            (VarBinary(Some(a)), VarBinary(Some(b))) => b < a,
+            (Unsigned(a), Unsigned(b)) => a.is_narrowing_to(b),
+            // Negative values do not fit an unsigned type.
+            (a, Unsigned(_)) if rank(a).is_some() => true,
+            (Unsigned(a), b) if rank(b).is_some() => rank(b) <= rank(a),
             _ => true,
         }
     }
@@ -101,6 +147,37 @@ impl fmt::Display for DataType {
             Named(q) => write!(f, "{q}"),
             Other(s) => f.write_str(s),
             Array(inner) => write!(f, "{inner}[]"),
+            TinyInt => f.write_str("tinyint"),
+            MediumInt => f.write_str("mediumint"),
+            Unsigned(inner) => write!(f, "{inner} unsigned"),
+            InlineEnum(v) | Set(v) => {
+                f.write_str(if matches!(self, InlineEnum(_)) {
+                    "enum("
+                } else {
+                    "set("
+                })?;
+                for (i, x) in v.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(",")?;
+                    }
+                    write!(f, "'{}'", x.replace('\'', "''"))?;
+                }
+                f.write_str(")")
+            }
+            Year => f.write_str("year"),
+            Binary(n) | VarBinary(n) | Bit(n) => {
+                f.write_str(match self {
+                    Binary(_) => "binary",
+                    VarBinary(_) => "varbinary",
+                    _ => "bit",
+                })?;
+                match n {
+                    Some(n) => write!(f, "({n})"),
+                    None => Ok(()),
+                }
+            }
+            SizedText(s) => write!(f, "{}text", s.prefix()),
+            SizedBlob(s) => write!(f, "{}blob", s.prefix()),
         }
     }
 }

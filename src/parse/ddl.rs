@@ -435,9 +435,19 @@ impl Builder {
                         })
                     }
                     ColumnOption::Comment(c) => col.comment = Some(c.clone()),
+                    ColumnOption::CharacterSet(n) => {
+                        col.charset = Some(n.to_string().to_lowercase())
+                    }
+                    ColumnOption::Collation(n) => {
+                        col.collation = Some(n.to_string().to_lowercase())
+                    }
+                    ColumnOption::OnUpdate(e) => col.on_update = Some(expr(e)),
                     ColumnOption::DialectSpecific(tokens)
                         if tokens.len() == 1
-                            && tokens[0].to_string().eq_ignore_ascii_case("AUTOINCREMENT") =>
+                            && (tokens[0].to_string().eq_ignore_ascii_case("AUTOINCREMENT")
+                                || tokens[0]
+                                    .to_string()
+                                    .eq_ignore_ascii_case("AUTO_INCREMENT")) =>
                     {
                         col.autoincrement = true
                     }
@@ -454,6 +464,7 @@ impl Builder {
         for c in &ct.constraints {
             add_constraint(&mut t, c, loc)?;
         }
+        table_options(&mut t, ct, loc)?;
         self.locs.insert(name.clone(), loc.clone());
         self.pending_checks.push((name.clone(), loc.clone()));
         self.schema.tables.insert(name, t);
@@ -591,6 +602,70 @@ fn check_type(schema: &Schema, ty: &DataType) -> Result<(), String> {
     }
 }
 
+/// MySQL table options: `ENGINE`, `DEFAULT CHARSET`, `COLLATE`, `COMMENT`.
+fn table_options(t: &mut Table, ct: &CreateTable, loc: &Loc) -> Result<(), ParseError> {
+    let opts = match &ct.table_options {
+        ast::CreateTableOptions::None => return Ok(()),
+        ast::CreateTableOptions::Plain(o) | ast::CreateTableOptions::TableProperties(o) => o,
+        other => return Err(err(loc, format!("unsupported table options `{other}`"))),
+    };
+    let text = |e: &ast::Expr| match e {
+        ast::Expr::Identifier(i) => i.value.to_lowercase(),
+        ast::Expr::Value(v) => match &v.value {
+            ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => {
+                s.to_lowercase()
+            }
+            other => other.to_string().to_lowercase(),
+        },
+        other => other.to_string().to_lowercase(),
+    };
+    for o in opts {
+        match o {
+            ast::SqlOption::NamedParenthesizedList(l)
+                if l.key.value.eq_ignore_ascii_case("ENGINE") =>
+            {
+                t.engine = l.name.as_ref().map(|n| n.value.to_lowercase());
+            }
+            ast::SqlOption::KeyValue { key, value } => {
+                match key.value.to_ascii_uppercase().replace('_', " ").as_str() {
+                    "ENGINE" => t.engine = Some(text(value)),
+                    "DEFAULT CHARSET" | "CHARSET" | "DEFAULT CHARACTER SET" | "CHARACTER SET" => {
+                        t.charset = Some(text(value))
+                    }
+                    "COLLATE" | "DEFAULT COLLATE" => t.collation = Some(text(value)),
+                    "COMMENT" => {
+                        t.comment = Some(match value {
+                            ast::Expr::Value(v) => match &v.value {
+                                ast::Value::SingleQuotedString(s) => s.clone(),
+                                other => other.to_string(),
+                            },
+                            other => other.to_string(),
+                        })
+                    }
+                    other => {
+                        return Err(err(
+                            loc,
+                            format!("unsupported table option `{other}` on `{}`", t.name),
+                        ))
+                    }
+                }
+            }
+            ast::SqlOption::Comment(c) => {
+                t.comment = Some(match c {
+                    ast::CommentDef::WithEq(s) | ast::CommentDef::WithoutEq(s) => s.clone(),
+                })
+            }
+            other => {
+                return Err(err(
+                    loc,
+                    format!("unsupported table option `{other}` on `{}`", t.name),
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
 fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), ParseError> {
     let cols = |cs: &[ast::IndexColumn]| -> Result<Vec<String>, ParseError> {
         cs.iter()
@@ -616,10 +691,64 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
                 columns: cols(columns)?,
             });
         }
-        TableConstraint::Unique { name, columns, .. } => t.uniques.push(Unique {
-            name: name.as_ref().map(ident).unwrap_or_default(),
-            columns: cols(columns)?,
-        }),
+        TableConstraint::Unique {
+            name,
+            index_name,
+            columns,
+            ..
+        } => {
+            let name = name
+                .as_ref()
+                .or(index_name.as_ref())
+                .map(ident)
+                .unwrap_or_default();
+            let plain = columns.iter().all(|c| {
+                matches!(c.column.expr, ast::Expr::Identifier(_))
+                    && c.column.options.asc != Some(false)
+            });
+            if plain {
+                t.uniques.push(Unique {
+                    name,
+                    columns: cols(columns)?,
+                })
+            } else {
+                // Prefix lengths or DESC: a unique index rather than a plain constraint.
+                push_key(t, name, true, columns, None);
+            }
+        }
+        TableConstraint::Index {
+            name,
+            index_type,
+            columns,
+            ..
+        } => {
+            let method = index_type
+                .as_ref()
+                .map(|m| m.to_string().to_lowercase())
+                .filter(|m| m != "btree");
+            push_key(
+                t,
+                name.as_ref().map(ident).unwrap_or_default(),
+                false,
+                columns,
+                method,
+            );
+        }
+        TableConstraint::FulltextOrSpatial {
+            fulltext,
+            opt_index_name,
+            columns,
+            ..
+        } => {
+            let method = Some(if *fulltext { "fulltext" } else { "spatial" }.to_string());
+            push_key(
+                t,
+                opt_index_name.as_ref().map(ident).unwrap_or_default(),
+                false,
+                columns,
+                method,
+            );
+        }
         TableConstraint::ForeignKey {
             name,
             columns,
@@ -646,14 +775,42 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
             name: name.as_ref().map(ident).unwrap_or_default(),
             expr: expr(e),
         }),
-        other => {
-            return Err(err(
-                loc,
-                format!("unsupported table constraint `{other}`; use CREATE INDEX"),
-            ))
-        }
     }
     Ok(())
+}
+
+/// A MySQL `KEY` inside `CREATE TABLE`; unnamed ones get MySQL's name for them: the first
+/// column, suffixed `_2`, `_3` … if taken.
+fn push_key(
+    t: &mut Table,
+    name: String,
+    unique: bool,
+    columns: &[ast::IndexColumn],
+    method: Option<String>,
+) {
+    let mut index = Index {
+        name,
+        unique,
+        parts: columns.iter().map(index_part).collect(),
+        predicate: None,
+        method,
+    };
+    if index.name.is_empty() {
+        let base = match index.parts.first().map(|p| &p.key) {
+            Some(IndexKey::Column(c)) => c.clone(),
+            _ => "functional_index".to_string(),
+        };
+        let taken = |n: &str| t.indexes.iter().any(|i| i.name == n);
+        index.name = if taken(&base) {
+            (2..)
+                .map(|k| format!("{base}_{k}"))
+                .find(|n| !taken(n))
+                .unwrap_or(base)
+        } else {
+            base
+        };
+    }
+    t.indexes.push(index);
 }
 
 /// Gives unnamed constraints the names PostgreSQL would give them.
@@ -768,6 +925,64 @@ fn name_index(t: &Table, mut index: Index) -> Index {
     index
 }
 
+/// One key part: a column (with an optional MySQL prefix length) or an expression.
+fn index_part(ic: &ast::IndexColumn) -> IndexPart {
+    let mut length = None;
+    let key = match &ic.column.expr {
+        ast::Expr::Identifier(i) => IndexKey::Column(ident(i)),
+        ast::Expr::Nested(inner) => match &**inner {
+            ast::Expr::Identifier(i) => IndexKey::Column(ident(i)),
+            other => IndexKey::Expr(expr(other)),
+        },
+        // `name(10)`: MySQL's prefix length, which parses like a call.
+        ast::Expr::Function(f) if prefix_length(f).is_some() => {
+            length = prefix_length(f);
+            IndexKey::Column(
+                f.name
+                    .0
+                    .last()
+                    .map(|p| match p {
+                        ObjectNamePart::Identifier(i) => ident(i),
+                        ObjectNamePart::Function(f) => ident(&f.name),
+                    })
+                    .unwrap_or_default(),
+            )
+        }
+        other => IndexKey::Expr(expr(other)),
+    };
+    let desc = ic.column.options.asc == Some(false);
+    // NULLS LAST is the default for ASC and NULLS FIRST for DESC: keep only deviations.
+    let nulls_first = match ic.column.options.nulls_first {
+        Some(nf) if nf != desc => Some(nf),
+        _ => None,
+    };
+    IndexPart {
+        key,
+        desc,
+        nulls_first,
+        opclass: ic.operator_class.as_ref().map(ident),
+        length,
+    }
+}
+
+fn prefix_length(f: &ast::Function) -> Option<u32> {
+    if f.name.0.len() != 1 {
+        return None;
+    }
+    let ast::FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
+    match list.args.as_slice() {
+        [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(ast::Expr::Value(v)))] => {
+            match &v.value {
+                ast::Value::Number(n, _) => n.parse().ok(),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 pub fn index_from(ci: &CreateIndex, loc: &Loc) -> Result<(QName, Index), ParseError> {
     if !ci.include.is_empty() || !ci.with.is_empty() {
         return Err(err(
@@ -775,32 +990,7 @@ pub fn index_from(ci: &CreateIndex, loc: &Loc) -> Result<(QName, Index), ParseEr
             "INCLUDE and WITH on indexes are not supported yet",
         ));
     }
-    let mut parts = Vec::new();
-    for ic in &ci.columns {
-        let key = match &ic.column.expr {
-            ast::Expr::Identifier(i) => IndexKey::Column(ident(i)),
-            ast::Expr::Nested(inner) if !matches!(**inner, ast::Expr::Identifier(_)) => {
-                IndexKey::Expr(expr(inner))
-            }
-            ast::Expr::Nested(inner) => match &**inner {
-                ast::Expr::Identifier(i) => IndexKey::Column(ident(i)),
-                other => IndexKey::Expr(expr(other)),
-            },
-            other => IndexKey::Expr(expr(other)),
-        };
-        let desc = ic.column.options.asc == Some(false);
-        // NULLS LAST is the default for ASC and NULLS FIRST for DESC: keep only deviations.
-        let nulls_first = match ic.column.options.nulls_first {
-            Some(nf) if nf != desc => Some(nf),
-            _ => None,
-        };
-        parts.push(IndexPart {
-            key,
-            desc,
-            nulls_first,
-            opclass: ic.operator_class.as_ref().map(ident),
-        });
-    }
+    let parts = ci.columns.iter().map(index_part).collect();
     let method = ci
         .using
         .as_ref()

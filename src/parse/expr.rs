@@ -180,9 +180,27 @@ impl VisitorMut for Canon {
             }
         }
         match e {
+            Expr::Value(v) => {
+                if let Value::Number(n, l) = &v.value {
+                    v.value = Value::Number(canonical_number(n), *l);
+                }
+            }
             Expr::Identifier(i) => fold_ident(i),
             Expr::CompoundIdentifier(parts) => parts.iter_mut().for_each(fold_ident),
-            Expr::Function(f) => fold_object_name(&mut f.name),
+            Expr::Function(f) => {
+                fold_object_name(&mut f.name);
+                // `now()`, `current_timestamp()` and `CURRENT_TIMESTAMP` are one value.
+                let name = f.name.to_string();
+                let no_args = match &f.args {
+                    ast::FunctionArguments::None => true,
+                    ast::FunctionArguments::List(l) => l.args.is_empty(),
+                    ast::FunctionArguments::Subquery(_) => false,
+                };
+                if no_args && (name == "now" || name == "current_timestamp") {
+                    f.name = ObjectName::from(vec![Ident::new("current_timestamp")]);
+                    f.args = ast::FunctionArguments::None;
+                }
+            }
             Expr::UnaryOp {
                 op: UnaryOperator::Minus,
                 expr,
@@ -271,6 +289,8 @@ impl VisitorMut for Canon {
                             escape_char: None,
                         }
                     };
+                } else if matches!(op, BinaryOperator::And | BinaryOperator::Or) {
+                    flatten_chain(e);
                 } else {
                     wrap_operands(e);
                 }
@@ -292,6 +312,93 @@ impl VisitorMut for Canon {
         fold_object_name(n);
         ControlFlow::Continue(())
     }
+
+    fn post_visit_table_factor(&mut self, tf: &mut TableFactor) -> ControlFlow<()> {
+        if let TableFactor::Table { alias: Some(a), .. } = tf {
+            fold_ident(&mut a.name);
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// `1.50` and `1.5`, `0.00` and `0` are the same number.
+fn canonical_number(n: &str) -> String {
+    let n = n.trim_start_matches('+');
+    if n.contains('.') && !n.contains(['e', 'E']) {
+        let t = n.trim_end_matches('0').trim_end_matches('.');
+        if t.is_empty() || t == "-" {
+            "0".to_string()
+        } else {
+            t.to_string()
+        }
+    } else {
+        n.to_string()
+    }
+}
+
+/// In a condition, `x <> 0` is how MySQL stores a bare truth test `x`.
+fn strip_ne_zero(e: &mut Expr) {
+    match e {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And | BinaryOperator::Or,
+            right,
+        } => {
+            strip_ne_zero(left);
+            strip_ne_zero(right);
+        }
+        Expr::Nested(inner) => strip_ne_zero(inner),
+        Expr::UnaryOp {
+            op: UnaryOperator::Not,
+            expr,
+        } => strip_ne_zero(expr),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::NotEq,
+            right,
+        } if matches!(&**right, Expr::Value(v) if matches!(&v.value, Value::Number(n, _) if n == "0"))
+            && matches!(&**left, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) =>
+        {
+            let inner = std::mem::replace(&mut **left, Expr::Value(Value::Null.into()));
+            *e = inner;
+        }
+        _ => {}
+    }
+}
+
+/// `a AND (b AND c)` and `(a AND b) AND c` are one condition: rebuild AND/OR chains
+/// left-deep so both print alike.
+fn flatten_chain(e: &mut Expr) {
+    let Expr::BinaryOp { op, .. } = e else { return };
+    let op = op.clone();
+    fn collect(e: Expr, op: &BinaryOperator, out: &mut Vec<Expr>) {
+        match e {
+            Expr::BinaryOp { left, op: o, right } if &o == op => {
+                collect(*left, op, out);
+                collect(*right, op, out);
+            }
+            Expr::Nested(inner) if matches!(&*inner, Expr::BinaryOp { op: o, .. } if o == op) => {
+                collect(*inner, op, out)
+            }
+            other => out.push(other),
+        }
+    }
+    let whole = std::mem::replace(e, Expr::Value(Value::Null.into()));
+    let mut parts = Vec::new();
+    collect(whole, &op, &mut parts);
+    let mut iter = parts.into_iter().map(|mut p| {
+        wrap(&mut p);
+        p
+    });
+    let Some(mut acc) = iter.next() else { return };
+    for next in iter {
+        acc = Expr::BinaryOp {
+            left: Box::new(acc),
+            op: op.clone(),
+            right: Box::new(next),
+        };
+    }
+    *e = acc;
 }
 
 fn wrap_operands(e: &mut Expr) {
@@ -304,6 +411,12 @@ fn wrap_operands(e: &mut Expr) {
 /// View-level rules: unnest parenthesized joins, drop qualifiers that name the only
 /// relation, drop aliases that repeat the name the column would get anyway.
 fn canon_select(select: &mut Select) {
+    if let Some(w) = &mut select.selection {
+        strip_ne_zero(w);
+    }
+    if let Some(h) = &mut select.having {
+        strip_ne_zero(h);
+    }
     for twj in &mut select.from {
         while let TableFactor::NestedJoin {
             table_with_joins,
@@ -318,6 +431,16 @@ fn canon_select(select: &mut Select) {
         }
         for j in &mut twj.joins {
             use ast::JoinOperator as J;
+            match &mut j.join_operator {
+                J::Join(ast::JoinConstraint::On(c))
+                | J::Inner(ast::JoinConstraint::On(c))
+                | J::Left(ast::JoinConstraint::On(c))
+                | J::LeftOuter(ast::JoinConstraint::On(c))
+                | J::Right(ast::JoinConstraint::On(c))
+                | J::RightOuter(ast::JoinConstraint::On(c))
+                | J::FullOuter(ast::JoinConstraint::On(c)) => strip_ne_zero(c),
+                _ => {}
+            }
             j.join_operator = match j.join_operator.clone() {
                 J::Join(c) | J::Inner(c) => J::Inner(c),
                 J::LeftOuter(c) | J::Left(c) => J::Left(c),
@@ -399,5 +522,28 @@ impl VisitorMut for Portable {
             }
         }
         ControlFlow::Continue(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::parse::view_query;
+
+    fn canon(sql: &str) -> String {
+        view_query(sql).map(|(e, _)| e.canon).unwrap_or_else(|e| e)
+    }
+
+    #[test]
+    fn mysql_stored_view_matches_the_written_one() {
+        let written = "SELECT u.id AS user_id, u.email, count(o.id) AS order_count, coalesce(sum(o.total_amount), 0) AS total_spent FROM users u LEFT JOIN orders o ON o.user_id = u.id AND o.status = 'paid' WHERE u.is_active GROUP BY u.id, u.email";
+        let stored = "select `u`.`id` AS `user_id`,`u`.`email` AS `email`,count(`o`.`id`) AS `order_count`,coalesce(sum(`o`.`total_amount`),0) AS `total_spent` from (`users` `u` left join `orders` `o` on(`o`.`user_id` = `u`.`id` and `o`.`status` = 'paid')) where `u`.`is_active` <> 0 group by `u`.`id`,`u`.`email`";
+        assert_eq!(canon(written), canon(stored));
+    }
+
+    #[test]
+    fn postgres_stored_view_matches_the_written_one() {
+        let written = "SELECT id, name FROM accounts WHERE active AND balance BETWEEN 1 AND 10";
+        let stored = " SELECT accounts.id,\n    accounts.name\n   FROM accounts\n  WHERE accounts.active AND accounts.balance >= 1::numeric AND accounts.balance <= 10::numeric;";
+        assert_eq!(canon(written), canon(stored));
     }
 }

@@ -1,7 +1,7 @@
 //! Type spellings → canonical [`DataType`]. Works on the printed type so that catalog
 //! strings (`character varying(20)`) and parsed types go through one path.
 
-use crate::model::{DataType, QName};
+use crate::model::{DataType, QName, Size};
 
 /// Built-in PostgreSQL types sqlshift passes through by name.
 const PASSTHROUGH: &[&str] = &[
@@ -40,6 +40,32 @@ pub fn map_type(spelling: &str) -> Result<(DataType, bool), String> {
         return Ok((DataType::Array(Box::new(t)), false));
     }
     let lower = s.to_lowercase();
+    for suffix in [" zerofill", " unsigned"] {
+        if let Some(inner) = lower.strip_suffix(suffix) {
+            let (t, serial) = map_type(inner)?;
+            return Ok(match t {
+                DataType::Unsigned(_) => (t, serial),
+                other => (DataType::Unsigned(Box::new(other)), serial),
+            });
+        }
+    }
+    for (prefix, set) in [("enum(", false), ("set(", true)] {
+        if let Some(rest) = lower.strip_prefix(prefix) {
+            // Values keep their case: take them from the original spelling.
+            let body = &s[prefix.len()..s.len().saturating_sub(1)];
+            let _ = rest;
+            let values = quoted_list(body)
+                .ok_or_else(|| format!("cannot read the values of `{spelling}`"))?;
+            return Ok((
+                if set {
+                    DataType::Set(values)
+                } else {
+                    DataType::InlineEnum(values)
+                },
+                false,
+            ));
+        }
+    }
     let (base, args, rest) = split_args(&lower);
     let base = base.trim();
     let with_tz = rest.contains("with time zone") && !rest.contains("without");
@@ -47,11 +73,23 @@ pub fn map_type(spelling: &str) -> Result<(DataType, bool), String> {
     let t = match base {
         "smallint" | "int2" => DataType::SmallInt,
         "smallserial" | "serial2" => return Ok((DataType::SmallInt, true)),
-        "int" | "integer" | "int4" | "mediumint" => DataType::Integer,
+        "int" | "integer" | "int4" => DataType::Integer,
+        "mediumint" => DataType::MediumInt,
         "serial" | "serial4" => return Ok((DataType::Integer, true)),
         "bigint" | "int8" => DataType::BigInt,
         "bigserial" | "serial8" => return Ok((DataType::BigInt, true)),
-        "tinyint" => DataType::SmallInt,
+        "tinyint" if args.first().map(String::as_str) == Some("1") => DataType::Boolean,
+        "tinyint" => DataType::TinyInt,
+        "year" => DataType::Year,
+        "binary" => DataType::Binary(n(0).or(Some(1))),
+        "varbinary" => DataType::VarBinary(n(0)),
+        "bit" if n(0).is_some() || args.is_empty() => DataType::Bit(n(0).or(Some(1))),
+        "tinytext" => DataType::SizedText(Size::Tiny),
+        "mediumtext" => DataType::SizedText(Size::Medium),
+        "longtext" => DataType::SizedText(Size::Long),
+        "tinyblob" => DataType::SizedBlob(Size::Tiny),
+        "mediumblob" => DataType::SizedBlob(Size::Medium),
+        "longblob" => DataType::SizedBlob(Size::Long),
         "real" | "float4" => DataType::Real,
         "double precision" | "double" | "float8" => DataType::Double,
         "float" => match n(0) {
@@ -68,7 +106,8 @@ pub fn map_type(spelling: &str) -> Result<(DataType, bool), String> {
             DataType::Varchar(n(0))
         }
         "char" | "character" | "nchar" | "bpchar" => DataType::Char(n(0).or(Some(1))),
-        "bytea" | "blob" => DataType::Bytes,
+        "bytea" => DataType::Bytes,
+        "blob" => DataType::SizedBlob(Size::Regular),
         "date" => DataType::Date,
         "time" => DataType::Time { tz: with_tz },
         "timetz" => DataType::Time { tz: true },
@@ -101,6 +140,34 @@ pub fn map_type(spelling: &str) -> Result<(DataType, bool), String> {
         }
     };
     Ok((t, false))
+}
+
+/// `'a', 'b''c'` → [`a`, `b'c`].
+fn quoted_list(body: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut chars = body.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace() || *c == ',') {
+            chars.next();
+        }
+        match chars.next() {
+            None => return Some(out),
+            Some('\'') => {}
+            Some(_) => return None,
+        }
+        let mut v = String::new();
+        loop {
+            match chars.next()? {
+                '\'' if chars.peek() == Some(&'\'') => {
+                    chars.next();
+                    v.push('\'');
+                }
+                '\'' => break,
+                c => v.push(c),
+            }
+        }
+        out.push(v);
+    }
 }
 
 /// A possibly qualified, possibly quoted user type name.
@@ -191,6 +258,22 @@ mod tests {
         assert_eq!(
             map_type("text[]").ok(),
             Some((DataType::Array(Box::new(DataType::Text)), false))
+        );
+        assert_eq!(
+            map_type("int(11) unsigned").ok(),
+            Some((DataType::Unsigned(Box::new(DataType::Integer)), false))
+        );
+        assert_eq!(
+            map_type("tinyint(1)").ok(),
+            Some((DataType::Boolean, false))
+        );
+        assert_eq!(
+            map_type("ENUM('a', 'it''s')").ok(),
+            Some((DataType::InlineEnum(vec!["a".into(), "it's".into()]), false))
+        );
+        assert_eq!(
+            map_type("mediumtext").ok(),
+            Some((DataType::SizedText(Size::Medium), false))
         );
         assert_eq!(
             map_type("app.\"Status\"").ok(),

@@ -23,6 +23,12 @@ pub enum HazardCode {
     /// Fails if existing rows violate the new rule.
     #[serde(rename = "may-fail")]
     MayFail,
+    /// MySQL: waits for, then holds, the table's metadata lock; queries queue behind it.
+    #[serde(rename = "metadata-lock")]
+    MetadataLock,
+    /// MySQL: the table is rebuilt in place (ALGORITHM=INPLACE); reads and writes go on.
+    #[serde(rename = "inplace-rebuild")]
+    InplaceRebuild,
 }
 
 impl HazardCode {
@@ -34,6 +40,8 @@ impl HazardCode {
             HazardCode::BlocksWrites => "blocks-writes",
             HazardCode::NotTransactional => "not-transactional",
             HazardCode::MayFail => "may-fail",
+            HazardCode::MetadataLock => "metadata-lock",
+            HazardCode::InplaceRebuild => "inplace-rebuild",
         }
     }
 }
@@ -64,7 +72,7 @@ pub fn generic(change: &Change) -> Vec<Hazard> {
             DataLoss,
             format!("drops column {table}.{} and its values", column.name),
         )),
-        AlterColumn { table, from, to } => {
+                AlterColumn { table, from, to } | MoveColumn { table, from, to, .. } => {
             if from.data_type != to.data_type && from.data_type.is_narrowing_to(&to.data_type) {
                 h.push(Hazard::new(
                     DataLoss,
@@ -81,7 +89,7 @@ pub fn generic(change: &Change) -> Vec<Hazard> {
                 ));
             }
         }
-        AddColumn { table, column } if !column.nullable && column.default.is_none() && column.generated.is_none() && !column.serial && column.identity.is_none() => {
+        AddColumn { table, column, .. } if !column.nullable && column.default.is_none() && column.generated.is_none() && !column.serial && column.identity.is_none() => {
             h.push(Hazard::new(
                 MayFail,
                 format!("adds NOT NULL column {table}.{} without a default; fails if the table has rows", column.name),

@@ -25,8 +25,9 @@ pub struct Step {
     pub hazards: Vec<Hazard>,
     /// False when the step must run outside a transaction (e.g. `CREATE INDEX CONCURRENTLY`).
     pub transactional: bool,
+    /// The changes this step performs: one, or several a dialect combined into one statement.
     #[serde(skip)]
-    pub change: Change,
+    pub changes: Vec<Change>,
 }
 
 impl Step {
@@ -67,14 +68,20 @@ impl Plan {
 
 /// Diff two normalized schemas and plan the result for `dialect`.
 pub fn plan(from: &Schema, to: &Schema, dialect: &dyn Dialect, opts: &RenderOptions) -> Plan {
-    let changes = crate::diff::diff(from, to);
-    let changes = dialect.lower(changes, from, to);
-    plan_changes(changes, dialect, opts)
+    let mut to = to.clone();
+    let mut notes = Vec::new();
+    dialect.reconcile(from, &mut to, &mut notes);
+    let changes = crate::diff::diff(from, &to);
+    let changes = dialect.lower(changes, from, &to);
+    let mut plan = plan_changes(changes, dialect, opts);
+    plan.warnings = notes;
+    plan
 }
 
 /// Order given changes and render them.
 pub fn plan_changes(changes: Vec<Change>, dialect: &dyn Dialect, opts: &RenderOptions) -> Plan {
-    let ordered = order::order(changes, dialect.caps().fk_needs_target);
+    let caps = dialect.caps();
+    let ordered = order::order(changes, caps.fk_needs_target, caps.group_by_table);
     let steps = ordered
         .into_iter()
         .map(|change| {
@@ -90,10 +97,11 @@ pub fn plan_changes(changes: Vec<Change>, dialect: &dyn Dialect, opts: &RenderOp
                 sql: dialect.render(&change, opts),
                 hazards,
                 transactional: dialect.transactional(&change, opts),
-                change,
+                changes: vec![change],
             }
         })
         .collect();
+    let steps = dialect.combine(steps);
     Plan {
         dialect: dialect.name(),
         steps,

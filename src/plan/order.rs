@@ -134,7 +134,7 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
                 types_of(&c.data_type, &mut d.needs_new);
             }
         }
-        AddColumn { table, column } => {
+        AddColumn { table, column, .. } => {
             d.creates.push(Column(table.clone(), column.name.clone()));
             d.creates.push(Shape(table.clone()));
             d.needs_new.push(Rel(table.clone()));
@@ -151,6 +151,19 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
             d.creates
                 .extend([Column(table.clone(), to.clone()), Shape(table.clone())]);
             d.needs_new.push(Rel(table.clone()));
+        }
+        MoveColumn {
+            table, from, to, ..
+        } => {
+            d.drops.push(Shape(table.clone()));
+            d.creates.push(Shape(table.clone()));
+            d.needs_new.push(Column(table.clone(), to.name.clone()));
+            types_of(&to.data_type, &mut d.needs_new);
+            types_of(&from.data_type, &mut d.needs_old);
+        }
+        SetTableOptions { table, .. } => {
+            d.drops.push(Shape(table.clone()));
+            d.creates.push(Shape(table.clone()));
         }
         AlterColumn { table, from, to } => {
             d.drops.push(Shape(table.clone()));
@@ -330,6 +343,8 @@ fn phase(c: &Change) -> u8 {
         RebuildTable { .. } => 22,
         CreateTable(_) => 23,
         AddColumn { .. } => 24,
+        SetTableOptions { .. } => 24,
+        MoveColumn { .. } => 26,
         AlterColumn { .. } => 25,
         RenameConstraint { .. } | RenameIndex { .. } => 30,
         AddPrimaryKey { .. } | AddUnique { .. } | AddCheck { .. } => 31,
@@ -394,14 +409,14 @@ fn build_graph(changes: &[Change], fk_needs_target: bool) -> DiGraph<usize, ()> 
 /// key's target to exist (`fk_required`), cycles are broken by splitting the keys out;
 /// otherwise referenced tables still come first when they can, and a cycle simply drops
 /// that preference.
-pub fn order(mut changes: Vec<Change>, fk_required: bool) -> Vec<Change> {
+pub fn order(mut changes: Vec<Change>, fk_required: bool, by_table: bool) -> Vec<Change> {
     if !fk_required {
         let g = build_graph(&changes, true);
         if !has_cycle(&g) {
-            return toposort(changes, &g);
+            return toposort(changes, &g, by_table);
         }
         let g = build_graph(&changes, false);
-        return toposort(changes, &g);
+        return toposort(changes, &g, by_table);
     }
     for _ in 0..4 {
         let g = build_graph(&changes, true);
@@ -412,12 +427,12 @@ pub fn order(mut changes: Vec<Change>, fk_required: bool) -> Vec<Change> {
             .map(|n| g[n])
             .collect();
         if cyclic.is_empty() {
-            return toposort(changes, &g);
+            return toposort(changes, &g, by_table);
         }
         changes = split_foreign_keys(changes, &cyclic);
     }
     let g = build_graph(&changes, true);
-    toposort(changes, &g)
+    toposort(changes, &g, by_table)
 }
 
 fn has_cycle(g: &DiGraph<usize, ()>) -> bool {
@@ -467,8 +482,19 @@ fn split_foreign_keys(changes: Vec<Change>, cyclic: &[usize]) -> Vec<Change> {
 
 /// Kahn's algorithm; among ready changes the smallest (phase, name) goes first. Anything
 /// left in a cycle that could not be broken follows in stable order.
-fn toposort(changes: Vec<Change>, g: &DiGraph<usize, ()>) -> Vec<Change> {
-    let keys: Vec<(u8, String)> = changes.iter().map(sort_key).collect();
+fn toposort(changes: Vec<Change>, g: &DiGraph<usize, ()>, by_table: bool) -> Vec<Change> {
+    let keys: Vec<(String, u8, String)> = changes
+        .iter()
+        .map(|c| {
+            let (phase, name) = sort_key(c);
+            let table = if by_table {
+                c.table().map(|t| t.to_string()).unwrap_or_default()
+            } else {
+                String::new()
+            };
+            (table, phase, name)
+        })
+        .collect();
     let mut indeg: Vec<usize> = g
         .node_indices()
         .map(|n| {
@@ -476,22 +502,32 @@ fn toposort(changes: Vec<Change>, g: &DiGraph<usize, ()>) -> Vec<Change> {
                 .count()
         })
         .collect();
-    let mut ready: BinaryHeap<Reverse<(u8, String, usize)>> = BinaryHeap::new();
+    let mut ready: BinaryHeap<Reverse<(String, u8, String, usize)>> = BinaryHeap::new();
     for (i, d) in indeg.iter().enumerate() {
         if *d == 0 {
-            ready.push(Reverse((keys[i].0, keys[i].1.clone(), i)));
+            ready.push(Reverse((
+                keys[i].0.clone(),
+                keys[i].1,
+                keys[i].2.clone(),
+                i,
+            )));
         }
     }
     let mut order = Vec::with_capacity(changes.len());
     let mut done = vec![false; changes.len()];
-    while let Some(Reverse((_, _, i))) = ready.pop() {
+    while let Some(Reverse((_, _, _, i))) = ready.pop() {
         order.push(i);
         done[i] = true;
         for n in g.neighbors_directed(NodeIndex::new(i), petgraph::Direction::Outgoing) {
             let j = g[n];
             indeg[j] -= 1;
             if indeg[j] == 0 {
-                ready.push(Reverse((keys[j].0, keys[j].1.clone(), j)));
+                ready.push(Reverse((
+                    keys[j].0.clone(),
+                    keys[j].1,
+                    keys[j].2.clone(),
+                    j,
+                )));
             }
         }
     }

@@ -26,6 +26,7 @@ impl Dialect for Postgres {
         Capabilities {
             transactional_ddl: true,
             fk_needs_target: true,
+            group_by_table: false,
         }
     }
 
@@ -78,7 +79,7 @@ impl Dialect for Postgres {
                     }
                 }
             }
-            AddColumn { table, column } => {
+            AddColumn { table, column, .. } => {
                 let volatile = column.serial
                     || column.identity.is_some()
                     || column.generated.is_some()

@@ -17,9 +17,34 @@ fn default_bounds(t: &DataType, increment: i64) -> (i64, i64) {
 }
 
 pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
+    crate::dialect::drop_mysql_attributes(s, "postgres", notes);
     for t in s.tables.values_mut() {
         let tname = t.name.clone();
+        let mut checks = Vec::new();
         for c in &mut t.columns {
+            let mapped = crate::dialect::portable_type(&c.data_type);
+            if mapped != c.data_type {
+                let note = format!(
+                    "postgres: {tname}.{} is {} here ({} is MySQL-only)",
+                    c.name, mapped, c.data_type
+                );
+                if let DataType::InlineEnum(values) = &c.data_type {
+                    checks.push((c.name.clone(), values.clone()));
+                }
+                notes.push(note);
+                c.data_type = mapped;
+            }
+            if c.autoincrement {
+                // MySQL's AUTO_INCREMENT (or SQLite's AUTOINCREMENT) is a serial column here.
+                c.autoincrement = false;
+                if matches!(
+                    c.data_type,
+                    DataType::SmallInt | DataType::Integer | DataType::BigInt
+                ) && c.identity.is_none()
+                {
+                    c.serial = true;
+                }
+            }
             if c.serial || c.identity.is_some() {
                 c.default = None;
                 c.nullable = false;
@@ -34,8 +59,10 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
                 }
                 c.default = None;
             }
-            if c.autoincrement {
-                c.autoincrement = false;
+        }
+        for (col, values) in checks {
+            if let Some(check) = crate::dialect::enum_check(t, &col, &values) {
+                t.checks.push(check);
             }
         }
         t.sort_members();

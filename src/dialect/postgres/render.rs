@@ -351,7 +351,7 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
             out.extend(create_table(to));
             out
         }
-        AddColumn { table, column } => {
+        AddColumn { table, column, .. } => {
             let mut out = vec![format!(
                 "ALTER TABLE {} ADD COLUMN {}",
                 qname(table),
@@ -377,6 +377,12 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
             quote_ident(to)
         )],
         AlterColumn { table, from, to } => alter_column(table, from, to),
+        // PostgreSQL has no column order: a move is only its definition change.
+        MoveColumn {
+            table, from, to, ..
+        } => alter_column(table, from, to),
+        // Normalization clears MySQL table options, so these never differ here.
+        SetTableOptions { .. } => vec!["-- sqlshift: table options have no PostgreSQL form".into()],
         AddPrimaryKey { table, pk } => vec![format!(
             "ALTER TABLE {} ADD {}PRIMARY KEY ({})",
             qname(table),

@@ -14,7 +14,8 @@ pub async fn execute(conn: &mut SqliteConnection, plan: &Plan) -> Result<(), DbE
     let rebuild = plan
         .steps
         .iter()
-        .any(|s| matches!(s.change, Change::RebuildTable { .. } | Change::DropTable(_)));
+        .flat_map(|s| &s.changes)
+        .any(|c| matches!(c, Change::RebuildTable { .. } | Change::DropTable(_)));
     let run = |e: sqlx::Error| DbError::Apply(describe(&e));
     if rebuild {
         // Must be set outside a transaction; SQLite ignores it inside one.

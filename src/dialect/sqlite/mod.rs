@@ -27,6 +27,7 @@ impl Dialect for Sqlite {
         Capabilities {
             transactional_ddl: true,
             fk_needs_target: false,
+            group_by_table: false,
         }
     }
 

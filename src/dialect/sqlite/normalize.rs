@@ -8,10 +8,11 @@ use std::collections::BTreeSet;
 pub fn affinity(t: &DataType) -> DataType {
     use DataType::*;
     match t {
-        SmallInt | Integer | BigInt | Boolean => Integer,
+        SmallInt | Integer | BigInt | Boolean | TinyInt | MediumInt | Unsigned(_) | Year
+        | Bit(_) => Integer,
         Real | Double => Double,
         Numeric(_) => Numeric(None),
-        Bytes => Bytes,
+        Bytes | Binary(_) | VarBinary(_) | SizedBlob(_) => Bytes,
         _ => Text,
     }
 }
@@ -27,13 +28,16 @@ fn lossy(t: &DataType) -> Option<&'static str> {
             Some("date/time types are stored as TEXT")
         }
         Array(_) => Some("arrays are stored as TEXT"),
-        Named(_) => Some("enum types are stored as TEXT with a CHECK constraint"),
+        Named(_) | InlineEnum(_) => Some("enum types are stored as TEXT with a CHECK constraint"),
+        Set(_) => Some("SET is stored as TEXT"),
+        Unsigned(_) => Some("UNSIGNED is not enforced"),
         Numeric(Some(_)) => Some("NUMERIC(p,s) keeps no precision or scale"),
         _ => None,
     }
 }
 
 pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
+    crate::dialect::drop_mysql_attributes(s, "sqlite", notes);
     let mut seen: BTreeSet<&'static str> = BTreeSet::new();
     let mut note = |n: String| {
         if !notes.contains(&n) {
@@ -66,6 +70,17 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
             if let Some(msg) = lossy(&c.data_type) {
                 if seen.insert(msg) {
                     note(format!("sqlite: {msg}"));
+                }
+            }
+            if let DataType::InlineEnum(values) = &c.data_type {
+                let list = values
+                    .iter()
+                    .map(|v| crate::dialect::quote_literal(v))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let text = format!("{} IN ({list})", crate::dialect::writer_quote(&c.name));
+                if let Ok(expr) = crate::parse::expr(&text) {
+                    enum_checks.push((c.name.clone(), expr));
                 }
             }
             if let DataType::Named(q) = &c.data_type {

@@ -105,7 +105,7 @@ pub fn render(change: &Change) -> Vec<String> {
             quote_ident(&to.name)
         )],
         RebuildTable { from, to } => rebuild::render(from, to),
-        AddColumn { table, column } => {
+        AddColumn { table, column, .. } => {
             let t = Table::new(table.clone());
             vec![format!(
                 "ALTER TABLE {} ADD COLUMN {}",
@@ -151,6 +151,10 @@ pub fn render(change: &Change) -> Vec<String> {
         | CreateSequence(_)
         | DropSequence(_)
         | AlterSequence { .. }
-        | SetComment { .. } => vec![format!("-- sqlshift: {} has no SQLite form", change.kind())],
+        | SetComment { .. }
+        | MoveColumn { .. }
+        | SetTableOptions { .. } => {
+            vec![format!("-- sqlshift: {} has no SQLite form", change.kind())]
+        }
     }
 }

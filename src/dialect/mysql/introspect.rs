@@ -1,0 +1,318 @@
+//! Reading a MySQL or MariaDB database through `information_schema`, in the fixed set of
+//! queries in `queries`, with the two servers' differences handled here: MariaDB quotes
+//! defaults (`'abc'`, `NULL`, `current_timestamp()`), keeps JSON as LONGTEXT with a
+//! `json_valid` check, and names check constraints' tables itself.
+
+use super::queries as q;
+use crate::dialect::connection::describe;
+use crate::model::{
+    Check, Column, DataType, FkAction, ForeignKey, Generated, Index, IndexKey, IndexPart,
+    PrimaryKey, QName, Schema, Table, Unmanaged, View,
+};
+use crate::parse;
+use sqlx::mysql::MySqlRow;
+use sqlx::{MySqlConnection, Row};
+use std::collections::BTreeMap;
+
+async fn fetch(conn: &mut MySqlConnection, sql: &str) -> Result<Vec<MySqlRow>, String> {
+    sqlx::query(sql)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| describe(&e))
+}
+
+fn text(row: &MySqlRow, col: &str) -> Result<Option<String>, String> {
+    if let Ok(v) = row.try_get::<Option<String>, _>(col) {
+        return Ok(v);
+    }
+    // Some catalog columns come back as binary strings.
+    row.try_get::<Option<Vec<u8>>, _>(col)
+        .map(|v| v.map(|b| String::from_utf8_lossy(&b).into_owned()))
+        .map_err(|e| format!("catalog column {col}: {e}"))
+}
+
+fn req(row: &MySqlRow, col: &str) -> Result<String, String> {
+    Ok(text(row, col)?.unwrap_or_default())
+}
+
+fn action(rule: &str) -> FkAction {
+    match rule {
+        "CASCADE" => FkAction::Cascade,
+        "SET NULL" => FkAction::SetNull,
+        "SET DEFAULT" => FkAction::SetDefault,
+        "NO ACTION" => FkAction::NoAction,
+        _ => FkAction::Restrict,
+    }
+}
+
+/// Database-level facts later steps need, kept in `Schema::defaults`.
+pub const FLAVOR: &str = "flavor";
+pub const CHARSET: &str = "charset";
+pub const COLLATION: &str = "collation";
+pub const ENGINE: &str = "engine";
+/// Prefix of `default_collation:<charset>` entries.
+pub const DEFAULT_COLLATION: &str = "default_collation:";
+
+pub async fn introspect(conn: &mut MySqlConnection) -> Result<Schema, String> {
+    let mut s = Schema::default();
+    let db = fetch(conn, q::DATABASE).await?;
+    let db = db.first().ok_or(
+        "the connection has no current database; add one to the URL (mysql://host/DATABASE)",
+    )?;
+    let version = req(db, "version")?;
+    let mariadb = version.to_ascii_lowercase().contains("mariadb");
+    s.defaults.insert(
+        FLAVOR.into(),
+        if mariadb { "mariadb" } else { "mysql" }.into(),
+    );
+    s.defaults
+        .insert(CHARSET.into(), req(db, "charset")?.to_lowercase());
+    s.defaults
+        .insert(COLLATION.into(), req(db, "collation")?.to_lowercase());
+    s.defaults
+        .insert(ENGINE.into(), req(db, "engine")?.to_lowercase());
+    for r in fetch(conn, q::DEFAULT_COLLATIONS).await? {
+        s.defaults.insert(
+            format!("{DEFAULT_COLLATION}{}", req(&r, "charset")?.to_lowercase()),
+            req(&r, "collation")?.to_lowercase(),
+        );
+    }
+    for r in fetch(conn, q::TABLES).await? {
+        let name = QName::new("", req(&r, "name")?);
+        let mut t = Table::new(name.clone());
+        t.engine = text(&r, "engine")?.map(|e| e.to_lowercase());
+        t.collation = text(&r, "collation")?.map(|e| e.to_lowercase());
+        t.charset = text(&r, "charset")?.map(|e| e.to_lowercase());
+        t.comment = text(&r, "comment")?.filter(|c| !c.is_empty());
+        s.tables.insert(name, t);
+    }
+    for r in fetch(conn, q::COLUMNS).await? {
+        let table = QName::new("", req(&r, "table_name")?);
+        let Some(t) = s.tables.get_mut(&table) else {
+            continue;
+        };
+        let c = column(&r, mariadb)?;
+        t.columns.push(c);
+    }
+    indexes(conn, &mut s, mariadb).await?;
+    let mut fks: BTreeMap<(String, String), ForeignKey> = BTreeMap::new();
+    for r in fetch(conn, q::FOREIGN_KEYS).await? {
+        let table = req(&r, "table_name")?;
+        let name = req(&r, "name")?;
+        let fk = fks
+            .entry((table, name.clone()))
+            .or_insert_with(|| ForeignKey {
+                name,
+                columns: Vec::new(),
+                ref_table: QName::new("", ""),
+                ref_columns: Vec::new(),
+                on_delete: FkAction::NoAction,
+                on_update: FkAction::NoAction,
+                deferrable: false,
+                initially_deferred: false,
+            });
+        fk.columns.push(req(&r, "column_name")?);
+        fk.ref_columns.push(req(&r, "ref_column")?);
+        fk.ref_table = QName::new("", req(&r, "ref_table")?);
+        fk.on_delete = action(&req(&r, "on_delete")?);
+        fk.on_update = action(&req(&r, "on_update")?);
+    }
+    for ((table, _), fk) in fks {
+        if let Some(t) = s.tables.get_mut(&QName::new("", table)) {
+            t.foreign_keys.push(fk);
+        }
+    }
+    let checks = fetch(
+        conn,
+        if mariadb {
+            q::CHECKS_MARIADB
+        } else {
+            q::CHECKS_MYSQL
+        },
+    )
+    .await?;
+    for r in checks {
+        let table = QName::new("", req(&r, "table_name")?);
+        let Some(t) = s.tables.get_mut(&table) else {
+            continue;
+        };
+        let name = req(&r, "name")?;
+        let clause = req(&r, "clause")?;
+        // MariaDB keeps JSON as LONGTEXT guarded by `json_valid(col)`.
+        if let Some(col) = t.column_mut(&name) {
+            let expected = format!("json_valid(`{name}`)");
+            if clause.trim() == expected && matches!(col.data_type, DataType::SizedText(_)) {
+                col.data_type = DataType::Json;
+                col.charset = None;
+                col.collation = None;
+                continue;
+            }
+        }
+        t.checks.push(Check {
+            name,
+            expr: parse::expr(&clause)?,
+        });
+    }
+
+    let current: Option<String> = sqlx::query_scalar::<_, Option<String>>("SELECT DATABASE()")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| describe(&e))?;
+    let qualifier = current
+        .map(|d| format!("`{}`.", d.replace('`', "``")))
+        .unwrap_or_default();
+    for r in fetch(conn, q::VIEWS).await? {
+        let name = QName::new("", req(&r, "name")?);
+        let def = req(&r, "definition")?.replace(&qualifier, "");
+        let (query, depends_on) = parse::view_query(&def)?;
+        s.views.insert(
+            name.clone(),
+            View {
+                name,
+                materialized: false,
+                query,
+                depends_on,
+                comment: None,
+            },
+        );
+    }
+    for r in fetch(conn, q::UNMANAGED).await? {
+        s.unmanaged.push(Unmanaged {
+            kind: req(&r, "kind")?,
+            name: req(&r, "name")?,
+        });
+    }
+    for t in s.tables.values_mut() {
+        t.sort_members();
+    }
+    Ok(s)
+}
+
+fn column(r: &MySqlRow, mariadb: bool) -> Result<Column, String> {
+    let name = req(r, "name")?;
+    let data_type = req(r, "data_type")?.to_lowercase();
+    let column_type = req(r, "column_type")?;
+    let mut ty = parse::data_type(&column_type)?;
+    // In MySQL, TIMESTAMP is the zone-aware type and DATETIME the plain one.
+    if data_type == "timestamp" {
+        if let DataType::Timestamp { precision, .. } = ty {
+            ty = DataType::Timestamp {
+                tz: true,
+                precision,
+            };
+        }
+    }
+    let mut c = Column::new(&name, ty);
+    c.nullable = req(r, "nullable")? == "YES";
+    c.charset = text(r, "charset")?.map(|v| v.to_lowercase());
+    c.collation = text(r, "collation")?.map(|v| v.to_lowercase());
+    c.comment = text(r, "comment")?.filter(|v| !v.is_empty());
+    let extra = req(r, "extra")?.to_lowercase();
+    c.autoincrement = extra.contains("auto_increment");
+    if let Some(pos) = extra.find("on update ") {
+        let expr = extra[pos + "on update ".len()..]
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        c.on_update = Some(parse::expr(&expr)?);
+    }
+    let generation = text(r, "generation")?.filter(|g| !g.is_empty());
+    if extra.contains("generated")
+        || extra.contains("virtual")
+        || extra.contains("stored")
+        || extra.contains("persistent")
+    {
+        if let Some(g) = generation {
+            c.generated = Some(Generated {
+                expr: parse::expr(&g)?,
+                stored: extra.contains("stored") || extra.contains("persistent"),
+            });
+        }
+    } else if let Some(d) = text(r, "default_expr")? {
+        let d = d.trim().to_string();
+        let numeric = matches!(
+            c.data_type,
+            DataType::TinyInt
+                | DataType::SmallInt
+                | DataType::MediumInt
+                | DataType::Integer
+                | DataType::BigInt
+                | DataType::Numeric(_)
+                | DataType::Real
+                | DataType::Double
+                | DataType::Boolean
+                | DataType::Unsigned(_)
+                | DataType::Bit(_)
+        );
+        // MariaDB reports defaults as SQL; MySQL 8 reports literals unquoted.
+        let as_sql = mariadb || extra.contains("default_generated") || d.eq_ignore_ascii_case("NULL") || numeric;
+        let expr_text = if as_sql { d } else { crate::dialect::quote_literal(&d) };
+        if !expr_text.eq_ignore_ascii_case("NULL") {
+            c.default = Some(parse::expr(&expr_text)?);
+        }
+    }
+    Ok(c)
+}
+
+async fn indexes(conn: &mut MySqlConnection, s: &mut Schema, mariadb: bool) -> Result<(), String> {
+    let rows = fetch(
+        conn,
+        if mariadb {
+            q::INDEXES
+        } else {
+            q::INDEXES_MYSQL
+        },
+    )
+    .await?;
+    let mut found: BTreeMap<(String, String), Index> = BTreeMap::new();
+    for r in rows {
+        let table = req(&r, "table_name")?;
+        let name = req(&r, "name")?;
+        let non_unique: i64 = r.try_get("non_unique").map_err(|e| e.to_string())?;
+        let kind = req(&r, "index_type")?.to_lowercase();
+        let entry = found.entry((table, name.clone())).or_insert_with(|| Index {
+            name,
+            unique: non_unique == 0,
+            parts: Vec::new(),
+            predicate: None,
+            method: match kind.as_str() {
+                "fulltext" | "spatial" => Some(kind.clone()),
+                _ => None,
+            },
+        });
+        let length: Option<i64> = r.try_get("sub_part").map_err(|e| e.to_string())?;
+        let key = match text(&r, "column_name")? {
+            Some(col) => IndexKey::Column(col),
+            None => {
+                let e = if mariadb {
+                    None
+                } else {
+                    text(&r, "expression")?
+                };
+                IndexKey::Expr(parse::expr(&e.unwrap_or_default())?)
+            }
+        };
+        entry.parts.push(IndexPart {
+            key,
+            desc: text(&r, "collation")?.as_deref() == Some("D"),
+            nulls_first: None,
+            opclass: None,
+            length: length.and_then(|l| u32::try_from(l).ok()),
+        });
+    }
+    for ((table, name), index) in found {
+        let Some(t) = s.tables.get_mut(&QName::new("", table)) else {
+            continue;
+        };
+        if name == "PRIMARY" {
+            t.primary_key = Some(PrimaryKey {
+                name,
+                columns: index.columns().map(str::to_string).collect(),
+            });
+        } else {
+            t.indexes.push(index);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,282 @@
+//! MySQL-specific rewriting of a change list: column order (MySQL keeps it, so adds get a
+//! position and misplaced columns a move), column comments folded into `MODIFY COLUMN`,
+//! check and foreign-key renames re-created (MySQL cannot rename them), and table options
+//! resolved against the database's defaults.
+
+use super::introspect::{CHARSET, COLLATION, DEFAULT_COLLATION, ENGINE};
+use crate::diff::{Change, CommentTarget, Position};
+use crate::model::{QName, Schema, Table};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub fn lower(changes: Vec<Change>, from: &Schema, to: &Schema) -> Vec<Change> {
+    let mut renamed_tables: BTreeMap<QName, QName> = BTreeMap::new();
+    for c in &changes {
+        if let Change::RenameTable { from, to } = c {
+            renamed_tables.insert(to.clone(), from.clone());
+        }
+    }
+    let old_table = |t: &QName| from.tables.get(renamed_tables.get(t).unwrap_or(t));
+    let mut out = Vec::new();
+    let mut altered: BTreeSet<(QName, String)> = BTreeSet::new();
+    for c in changes {
+        match c {
+            // The full desired column, comment and all, is what MODIFY COLUMN writes.
+            Change::AlterColumn {
+                table,
+                from: f,
+                to: t,
+            } => {
+                let full = to
+                    .tables
+                    .get(&table)
+                    .and_then(|x| x.column(&t.name))
+                    .cloned()
+                    .unwrap_or(t);
+                altered.insert((table.clone(), full.name.clone()));
+                out.push(Change::AlterColumn {
+                    table,
+                    from: f,
+                    to: full,
+                });
+            }
+            Change::SetComment {
+                target: CommentTarget::Column(table, col),
+                ..
+            } => {
+                if altered.contains(&(table.clone(), col.clone())) {
+                    continue;
+                }
+                let (Some(new), Some(old)) = (
+                    to.tables.get(&table).and_then(|x| x.column(&col)).cloned(),
+                    old_table(&table).and_then(|x| x.column(&col)).cloned(),
+                ) else {
+                    continue;
+                };
+                altered.insert((table.clone(), col.clone()));
+                out.push(Change::AlterColumn {
+                    table,
+                    from: old,
+                    to: new,
+                });
+            }
+            Change::RenameConstraint {
+                table,
+                from: a,
+                to: b,
+            } => {
+                let (Some(old), Some(new)) = (old_table(&table), to.tables.get(&table)) else {
+                    continue;
+                };
+                if new.uniques.iter().any(|u| u.name == b) {
+                    out.push(Change::RenameConstraint {
+                        table,
+                        from: a,
+                        to: b,
+                    });
+                } else if let (Some(x), Some(y)) = (
+                    old.checks.iter().find(|k| k.name == a),
+                    new.checks.iter().find(|k| k.name == b),
+                ) {
+                    out.push(Change::DropCheck {
+                        table: table.clone(),
+                        check: x.clone(),
+                    });
+                    out.push(Change::AddCheck {
+                        table,
+                        check: y.clone(),
+                    });
+                } else if let (Some(x), Some(y)) = (
+                    old.foreign_keys.iter().find(|k| k.name == a),
+                    new.foreign_keys.iter().find(|k| k.name == b),
+                ) {
+                    out.push(Change::DropForeignKey {
+                        table: table.clone(),
+                        fk: x.clone(),
+                    });
+                    out.push(Change::AddForeignKey {
+                        table,
+                        fk: y.clone(),
+                    });
+                }
+                // Primary keys are always PRIMARY on MySQL: nothing to rename.
+            }
+            Change::SetTableOptions { table, .. } => {
+                if let (Some(old), Some(new)) = (old_table(&table), to.tables.get(&table)) {
+                    if let Some(c) = table_options(&table, old, new, to) {
+                        out.push(c);
+                    }
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    for (name, new) in &to.tables {
+        if let Some(old) = old_table(name) {
+            positions(name, old, new, &mut out);
+        }
+    }
+    out
+}
+
+/// Effective engine, charset and collation of a table, defaults filled in.
+fn effective(
+    t: &Table,
+    defaults: &BTreeMap<String, String>,
+) -> (Option<String>, Option<String>, Option<String>) {
+    let charset = t.charset.clone().or_else(|| defaults.get(CHARSET).cloned());
+    let collation = t.collation.clone().or_else(|| match &t.charset {
+        Some(cs) => defaults.get(&format!("{DEFAULT_COLLATION}{cs}")).cloned(),
+        None => defaults.get(COLLATION).cloned(),
+    });
+    (
+        t.engine.clone().or_else(|| defaults.get(ENGINE).cloned()),
+        charset,
+        collation,
+    )
+}
+
+fn table_options(table: &QName, old: &Table, new: &Table, to: &Schema) -> Option<Change> {
+    let (e1, c1, k1) = effective(old, &to.defaults);
+    let (e2, c2, k2) = effective(new, &to.defaults);
+    let engine = if e1 != e2 { e2 } else { None };
+    let (charset, collation) = if c1 != c2 || k1 != k2 {
+        (c2, k2)
+    } else {
+        (None, None)
+    };
+    if engine.is_none() && charset.is_none() && collation.is_none() {
+        return None;
+    }
+    Some(Change::SetTableOptions {
+        table: table.clone(),
+        engine,
+        charset,
+        collation,
+    })
+}
+
+/// Longest common subsequence of two name lists (the columns that can stay put).
+fn lcs(a: &[String], b: &[String]) -> BTreeSet<String> {
+    let (n, m) = (a.len(), b.len());
+    let mut dp = vec![vec![0usize; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            dp[i][j] = if a[i] == b[j] {
+                dp[i + 1][j + 1] + 1
+            } else {
+                dp[i + 1][j].max(dp[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut keep) = (0, 0, BTreeSet::new());
+    while i < n && j < m {
+        if a[i] == b[j] {
+            keep.insert(a[i].clone());
+            i += 1;
+            j += 1;
+        } else if dp[i + 1][j] >= dp[i][j + 1] {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    keep
+}
+
+/// Gives added columns their place and moves columns that are out of order.
+fn positions(table: &QName, old: &Table, new: &Table, out: &mut Vec<Change>) {
+    let mut renames: BTreeMap<String, String> = BTreeMap::new();
+    let mut dropped = BTreeSet::new();
+    for c in out.iter() {
+        match c {
+            Change::RenameColumn { table: t, from, to } if t == table => {
+                renames.insert(from.clone(), to.clone());
+            }
+            Change::DropColumn { table: t, column } if t == table => {
+                dropped.insert(column.name.clone());
+            }
+            _ => {}
+        }
+    }
+    let current: Vec<String> = old
+        .columns
+        .iter()
+        .filter(|c| !dropped.contains(&c.name))
+        .map(|c| {
+            renames
+                .get(&c.name)
+                .cloned()
+                .unwrap_or_else(|| c.name.clone())
+        })
+        .collect();
+    let desired: Vec<String> = new.columns.iter().map(|c| c.name.clone()).collect();
+    let existing: Vec<String> = desired
+        .iter()
+        .filter(|c| current.contains(c))
+        .cloned()
+        .collect();
+    let keep = lcs(&current, &existing);
+
+    for (i, col) in desired.iter().enumerate() {
+        let place = match i {
+            0 => Position::First,
+            _ => Position::After(desired[i - 1].clone()),
+        };
+        let is_new = !current.contains(col);
+        if !is_new && keep.contains(col) {
+            continue;
+        }
+        // Appending is right when nothing that exists already follows in the desired order
+        // (moves place every other column relative to its predecessor).
+        let at_end = i > 0 && desired[i..].iter().all(|c| !current.contains(c));
+        if is_new {
+            for c in out.iter_mut() {
+                if let Change::AddColumn {
+                    table: t,
+                    column,
+                    position,
+                } = c
+                {
+                    if t == table && &column.name == col {
+                        *position = if at_end { None } else { Some(place.clone()) };
+                    }
+                }
+            }
+        } else {
+            let Some(to_col) = new.column(col).cloned() else {
+                continue;
+            };
+            let old_name = renames
+                .iter()
+                .find(|(_, n)| *n == col)
+                .map(|(o, _)| o.clone())
+                .unwrap_or_else(|| col.clone());
+            let from_col = old
+                .column(&old_name)
+                .cloned()
+                .unwrap_or_else(|| to_col.clone());
+            // The move's MODIFY COLUMN carries the definition too: drop a separate alter.
+            out.retain(|c| !matches!(c, Change::AlterColumn { table: t, to, .. } if t == table && &to.name == col));
+            out.push(Change::MoveColumn {
+                table: table.clone(),
+                from: from_col,
+                to: to_col,
+                position: place,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lcs_keeps_the_longest_ordered_run() {
+        let a: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let b: Vec<String> = ["b", "c", "a"].iter().map(|s| s.to_string()).collect();
+        let keep = lcs(&a, &b);
+        assert_eq!(keep.len(), 2);
+        assert!(keep.contains("b") && keep.contains("c"));
+    }
+}

@@ -1,0 +1,187 @@
+//! MySQL and MariaDB: non-transactional DDL run statement by statement, column order,
+//! table options, inline ENUM/SET, and one ALTER TABLE per table where MySQL allows it.
+
+mod execute;
+mod introspect;
+mod lower;
+mod normalize;
+pub mod queries;
+mod render;
+mod types;
+
+pub use execute::execute;
+pub use introspect::introspect;
+
+use super::{Capabilities, Dialect, RenderOptions};
+use crate::diff::Change;
+use crate::model::{IndexKey, Schema};
+use crate::plan::{Hazard, HazardCode, Step};
+
+pub struct Mysql;
+
+impl Dialect for Mysql {
+    fn name(&self) -> &'static str {
+        "mysql"
+    }
+
+    fn caps(&self) -> Capabilities {
+        Capabilities {
+            transactional_ddl: false,
+            fk_needs_target: true,
+            group_by_table: true,
+        }
+    }
+
+    fn default_schema(&self) -> &'static str {
+        ""
+    }
+
+    fn normalize(&self, schema: &mut Schema, notes: &mut Vec<String>) {
+        normalize::normalize(schema, notes)
+    }
+
+    fn reconcile(&self, live: &Schema, desired: &mut Schema, notes: &mut Vec<String>) {
+        desired.defaults = live.defaults.clone();
+        normalize::strip_defaults(desired);
+        if normalize::is_mariadb(live) {
+            for t in desired.tables.values_mut() {
+                let before = t.indexes.len();
+                t.indexes
+                    .retain(|i| i.parts.iter().all(|p| matches!(p.key, IndexKey::Column(_))));
+                if t.indexes.len() != before {
+                    let n = format!("mariadb: expression indexes on {} are left out (MariaDB has no functional key parts)", t.name);
+                    if !notes.contains(&n) {
+                        notes.push(n);
+                    }
+                }
+            }
+        }
+    }
+
+    fn lower(&self, changes: Vec<Change>, from: &Schema, to: &Schema) -> Vec<Change> {
+        lower::lower(changes, from, to)
+    }
+
+    fn render(&self, change: &Change, _opts: &RenderOptions) -> Vec<String> {
+        render::render(change)
+    }
+
+    fn hazards(&self, change: &Change, _opts: &RenderOptions) -> Vec<Hazard> {
+        use Change::*;
+        use HazardCode::*;
+        let mut h = vec![Hazard::new(
+            NotTransactional,
+            "MySQL commits DDL at once: a later failure does not undo this step",
+        )];
+        let Some(table) = change.table() else {
+            return h;
+        };
+        if !matches!(change, CreateTable(_) | DropTable(_) | RenameTable { .. }) {
+            h.push(Hazard::new(
+                MetadataLock,
+                format!(
+                    "waits for the metadata lock on {table}; queries on it queue behind the ALTER"
+                ),
+            ));
+        }
+        let copy = |what: String| {
+            Hazard::new(
+                TableRewrite,
+                format!("ALGORITHM=COPY: {what}; writes to {table} wait"),
+            )
+        };
+        let inplace = |what: String| {
+            Hazard::new(
+                InplaceRebuild,
+                format!("ALGORITHM=INPLACE: {what} rebuilds {table}"),
+            )
+        };
+        match change {
+            AlterColumn { from, to, .. } | MoveColumn { from, to, .. } => {
+                if !types::in_place(&from.data_type, &to.data_type)
+                    || from.charset != to.charset
+                    || from.collation != to.collation
+                {
+                    h.push(copy(format!(
+                        "changing {}.{} copies the table",
+                        table, to.name
+                    )));
+                } else if from.nullable && !to.nullable {
+                    h.push(inplace(format!("NOT NULL on {}", to.name)));
+                }
+                if matches!(change, MoveColumn { .. }) {
+                    h.push(inplace(format!("moving {}", to.name)));
+                }
+            }
+            AddColumn {
+                column,
+                position: Some(_),
+                ..
+            } => h.push(inplace(format!("adding {} in the middle", column.name))),
+            DropColumn { column, .. } => h.push(inplace(format!("dropping {}", column.name))),
+            AddPrimaryKey { .. } | DropPrimaryKey { .. } => {
+                h.push(inplace("changing the primary key".into()))
+            }
+            AddForeignKey { fk, .. } => h.push(copy(format!(
+                "adding foreign key {} validates every row",
+                fk.name
+            ))),
+            AddCheck { check, .. } => h.push(copy(format!(
+                "adding check {} validates every row",
+                check.name
+            ))),
+            SetTableOptions { .. } => {
+                h.push(copy("changing table options converts every row".into()))
+            }
+            CreateIndex { index, .. } if index.method.as_deref() == Some("fulltext") => h.push(
+                inplace(format!("the first FULLTEXT index ({})", index.name)),
+            ),
+            _ => {}
+        }
+        h
+    }
+
+    fn transactional(&self, _change: &Change, _opts: &RenderOptions) -> bool {
+        false
+    }
+
+    /// Joins adjacent `ALTER TABLE t …` steps on one table into one statement, so the
+    /// table is rebuilt once. Column renames stay alone: later clauses could not see them.
+    fn combine(&self, steps: Vec<Step>) -> Vec<Step> {
+        let mut out: Vec<Step> = Vec::new();
+        for step in steps {
+            let prefix = |s: &Step| -> Option<String> {
+                if s.sql.len() != 1
+                    || s.changes
+                        .iter()
+                        .any(|c| matches!(c, Change::RenameColumn { .. }))
+                {
+                    return None;
+                }
+                let t = s.changes.first()?.table()?;
+                let p = format!("ALTER TABLE {} ", render::name(t));
+                s.sql[0].starts_with(&p).then_some(p)
+            };
+            let merge = match (out.last(), prefix(&step)) {
+                (Some(last), Some(p)) => prefix(last).as_deref() == Some(p.as_str()),
+                _ => false,
+            };
+            if let (true, Some(last)) = (merge, out.last_mut()) {
+                let p = prefix(&step).unwrap_or_default();
+                let clause = step.sql[0][p.len()..].to_string();
+                last.sql[0] = format!("{},\n  {clause}", last.sql[0]);
+                last.kind = "alter_table";
+                last.objects.extend(step.objects);
+                for hz in step.hazards {
+                    if !last.hazards.contains(&hz) {
+                        last.hazards.push(hz);
+                    }
+                }
+                last.changes.extend(step.changes);
+            } else {
+                out.push(step);
+            }
+        }
+        out
+    }
+}

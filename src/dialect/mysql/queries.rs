@@ -1,0 +1,62 @@
+//! Catalog queries for MySQL and MariaDB, all over `information_schema` for the connected
+//! database: a fixed handful, whatever the number of tables.
+
+/// Server flavour and the database's defaults.
+pub const DATABASE: &str = "SELECT VERSION() AS version, DEFAULT_CHARACTER_SET_NAME AS charset, \
+DEFAULT_COLLATION_NAME AS collation, @@default_storage_engine AS engine \
+FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()";
+
+/// The default collation of every character set.
+pub const DEFAULT_COLLATIONS: &str =
+    "SELECT CHARACTER_SET_NAME AS charset, COLLATION_NAME AS collation \
+FROM information_schema.COLLATIONS WHERE IS_DEFAULT = 'Yes'";
+
+pub const TABLES: &str = "SELECT t.TABLE_NAME AS name, t.ENGINE AS engine, t.TABLE_COLLATION AS collation, \
+t.TABLE_COMMENT AS comment, (SELECT c.CHARACTER_SET_NAME FROM information_schema.COLLATION_CHARACTER_SET_APPLICABILITY c \
+WHERE c.COLLATION_NAME = t.TABLE_COLLATION LIMIT 1) AS charset \
+FROM information_schema.TABLES t WHERE t.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE = 'BASE TABLE' ORDER BY t.TABLE_NAME";
+
+pub const COLUMNS: &str = "SELECT TABLE_NAME AS table_name, COLUMN_NAME AS name, COLUMN_DEFAULT AS default_expr, \
+IS_NULLABLE AS nullable, DATA_TYPE AS data_type, COLUMN_TYPE AS column_type, CHARACTER_SET_NAME AS charset, \
+COLLATION_NAME AS collation, EXTRA AS extra, COLUMN_COMMENT AS comment, GENERATION_EXPRESSION AS generation \
+FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION";
+
+pub const INDEXES: &str = "SELECT TABLE_NAME AS table_name, INDEX_NAME AS name, CAST(NON_UNIQUE AS SIGNED) AS non_unique, \
+COLUMN_NAME AS column_name, CAST(SUB_PART AS SIGNED) AS sub_part, INDEX_TYPE AS index_type, COLLATION AS collation \
+FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX";
+
+/// MySQL 8 also reports functional key parts.
+pub const INDEXES_MYSQL: &str = "SELECT TABLE_NAME AS table_name, INDEX_NAME AS name, CAST(NON_UNIQUE AS SIGNED) AS non_unique, \
+COLUMN_NAME AS column_name, CAST(SUB_PART AS SIGNED) AS sub_part, INDEX_TYPE AS index_type, COLLATION AS collation, EXPRESSION AS expression \
+FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX";
+
+pub const FOREIGN_KEYS: &str = "SELECT k.TABLE_NAME AS table_name, k.CONSTRAINT_NAME AS name, k.COLUMN_NAME AS column_name, \
+k.REFERENCED_TABLE_NAME AS ref_table, k.REFERENCED_COLUMN_NAME AS ref_column, r.UPDATE_RULE AS on_update, r.DELETE_RULE AS on_delete \
+FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.REFERENTIAL_CONSTRAINTS r \
+ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME \
+WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL \
+ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION";
+
+/// MariaDB names the table in CHECK_CONSTRAINTS.
+pub const CHECKS_MARIADB: &str = "SELECT TABLE_NAME AS table_name, CONSTRAINT_NAME AS name, CHECK_CLAUSE AS clause \
+FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() ORDER BY TABLE_NAME, CONSTRAINT_NAME";
+
+/// MySQL 8 does not: join TABLE_CONSTRAINTS for it.
+pub const CHECKS_MYSQL: &str = "SELECT tc.TABLE_NAME AS table_name, cc.CONSTRAINT_NAME AS name, cc.CHECK_CLAUSE AS clause \
+FROM information_schema.CHECK_CONSTRAINTS cc JOIN information_schema.TABLE_CONSTRAINTS tc \
+ON tc.CONSTRAINT_SCHEMA = cc.CONSTRAINT_SCHEMA AND tc.CONSTRAINT_NAME = cc.CONSTRAINT_NAME AND tc.CONSTRAINT_TYPE = 'CHECK' \
+WHERE cc.CONSTRAINT_SCHEMA = DATABASE() ORDER BY tc.TABLE_NAME, cc.CONSTRAINT_NAME";
+
+pub const VIEWS: &str =
+    "SELECT TABLE_NAME AS name, VIEW_DEFINITION AS definition FROM information_schema.VIEWS \
+WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME";
+
+/// Everything sqlshift leaves alone, so it can say so.
+pub const UNMANAGED: &str = "SELECT CONCAT(LOWER(ROUTINE_TYPE)) AS kind, ROUTINE_NAME AS name FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() \
+UNION ALL SELECT 'trigger', TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() \
+UNION ALL SELECT 'event', EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() \
+UNION ALL SELECT 'sequence', TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'SEQUENCE' \
+ORDER BY 1, 2";
+
+/// How many catalog queries one introspection runs (a constant, whatever the schema size).
+pub const QUERY_COUNT: usize = 9;
