@@ -61,6 +61,7 @@ impl Settings {
             },
             render: RenderOptions {
                 concurrent_indexes: c.concurrent_indexes,
+                inspect: false,
             },
             allow_destructive: allow_flag
                 || env

@@ -36,6 +36,9 @@ pub struct Capabilities {
 pub struct RenderOptions {
     /// PostgreSQL: build indexes with `CONCURRENTLY` (outside the transaction).
     pub concurrent_indexes: bool,
+    /// Writing `inspect` output: where a dialect's type name means something else in
+    /// sqlshift's schema language (MySQL's TIMESTAMP), use the schema language's name.
+    pub inspect: bool,
 }
 
 pub trait Dialect: Sync {

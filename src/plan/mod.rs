@@ -112,12 +112,11 @@ pub fn plan_changes(changes: Vec<Change>, dialect: &dyn Dialect, opts: &RenderOp
 /// A whole schema as the SQL that creates it from nothing, one object per block: what
 /// `inspect` prints, and what the parser reads back.
 pub fn schema_sql(schema: &Schema, dialect: &dyn Dialect) -> String {
-    let plan = plan(
-        &Schema::default(),
-        schema,
-        dialect,
-        &RenderOptions::default(),
-    );
+    let opts = RenderOptions {
+        inspect: true,
+        ..RenderOptions::default()
+    };
+    let plan = plan(&Schema::default(), schema, dialect, &opts);
     let mut out = String::new();
     for s in &plan.steps {
         for stmt in &s.sql {

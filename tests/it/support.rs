@@ -12,16 +12,25 @@ pub fn pg_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
+pub fn mysql_admin_url() -> String {
+    std::env::var("SQLSHIFT_TEST_MYSQL")
+        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into())
+}
+
 fn required() -> bool {
     std::env::var("SQLSHIFT_REQUIRE_SERVERS").is_ok_and(|v| v == "1")
 }
 
 /// Written straight to the terminal so the notice survives cargo's output capture.
-fn notice(msg: &str) {
-    static ONCE: OnceLock<()> = OnceLock::new();
-    ONCE.get_or_init(|| {
-        let _ = writeln!(std::io::stderr(), "\nSKIPPED: {msg}\n");
-    });
+fn notice(key: &'static str, msg: &str) {
+    static SEEN: OnceLock<std::sync::Mutex<Vec<&'static str>>> = OnceLock::new();
+    let seen = SEEN.get_or_init(|| std::sync::Mutex::new(Vec::new()));
+    if let Ok(mut s) = seen.lock() {
+        if !s.contains(&key) {
+            s.push(key);
+            let _ = writeln!(std::io::stderr(), "\nSKIPPED: {msg}\n");
+        }
+    }
 }
 
 pub fn rt() -> tokio::runtime::Runtime {
@@ -35,6 +44,7 @@ pub fn rt() -> tokio::runtime::Runtime {
 pub struct TestDb {
     pub url: String,
     pg_name: Option<String>,
+    mysql_name: Option<String>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -56,6 +66,7 @@ impl TestDb {
         TestDb {
             url: other.url.clone(),
             pg_name: None,
+            mysql_name: None,
             _dir: None,
         }
     }
@@ -77,7 +88,65 @@ impl Drop for TestDb {
             })
             .join();
         }
+        if let Some(name) = self.mysql_name.take() {
+            let admin = mysql_admin_url();
+            let _ = std::thread::spawn(move || {
+                rt().block_on(async move {
+                    if let Ok(mut c) = dialect::connect(&admin).await {
+                        let _ = c
+                            .run_script(&format!("DROP DATABASE IF EXISTS `{name}`"))
+                            .await;
+                    }
+                })
+            })
+            .join();
+        }
     }
+}
+
+/// A fresh MySQL/MariaDB database, or `None` (with a notice) when the server is
+/// unreachable and servers are not required.
+pub async fn mysql_db() -> Option<TestDb> {
+    let admin = mysql_admin_url();
+    let mut conn = match dialect::connect(&admin).await {
+        Ok(c) => c,
+        Err(e) => {
+            if required() {
+                panic!(
+                    "MySQL/MariaDB is required (SQLSHIFT_REQUIRE_SERVERS=1) but unreachable: {e}"
+                );
+            }
+            notice(
+                "mysql",
+                &format!(
+                    "MySQL/MariaDB tests: {e} (set SQLSHIFT_REQUIRE_SERVERS=1 to fail instead)"
+                ),
+            );
+            return None;
+        }
+    };
+    let name = format!(
+        "sqlshift_t_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0)
+    );
+    conn.run_script(&format!("CREATE DATABASE `{name}`"))
+        .await
+        .expect("create test database");
+    let url = match admin.rfind('/') {
+        Some(i) => format!("{}/{name}", &admin[..i]),
+        None => panic!("SQLSHIFT_TEST_MYSQL must end in /DATABASE"),
+    };
+    Some(TestDb {
+        url,
+        pg_name: None,
+        mysql_name: Some(name),
+        _dir: None,
+    })
 }
 
 pub fn sqlite_db() -> TestDb {
@@ -86,6 +155,7 @@ pub fn sqlite_db() -> TestDb {
     TestDb {
         url,
         pg_name: None,
+        mysql_name: None,
         _dir: Some(dir),
     }
 }
@@ -102,9 +172,10 @@ pub async fn pg_db() -> Option<TestDb> {
             if required() {
                 panic!("PostgreSQL is required (SQLSHIFT_REQUIRE_SERVERS=1) but unreachable: {e}");
             }
-            notice(&format!(
-                "PostgreSQL tests: {e} (set SQLSHIFT_REQUIRE_SERVERS=1 to fail instead)"
-            ));
+            notice(
+                "postgres",
+                &format!("PostgreSQL tests: {e} (set SQLSHIFT_REQUIRE_SERVERS=1 to fail instead)"),
+            );
             return None;
         }
     };
@@ -127,12 +198,25 @@ pub async fn pg_db() -> Option<TestDb> {
     Some(TestDb {
         url,
         pg_name: Some(name),
+        mysql_name: None,
         _dir: None,
     })
 }
 
 /// Both dialects: SQLite always, PostgreSQL when reachable.
 pub async fn all_dbs() -> Vec<TestDb> {
+    let mut v = vec![sqlite_db()];
+    if let Some(pg) = pg_db().await {
+        v.push(pg);
+    }
+    if let Some(my) = mysql_db().await {
+        v.push(my);
+    }
+    v
+}
+
+/// The dialects whose DDL runs in a transaction (a failure leaves nothing behind).
+pub async fn transactional_dbs() -> Vec<TestDb> {
     let mut v = vec![sqlite_db()];
     if let Some(pg) = pg_db().await {
         v.push(pg);

@@ -194,6 +194,9 @@ fn column(r: &MySqlRow, mariadb: bool) -> Result<Column, String> {
     let column_type = req(r, "column_type")?;
     let mut ty = parse::data_type(&column_type)?;
     // In MySQL, TIMESTAMP is the zone-aware type and DATETIME the plain one.
+    if data_type == "float" {
+        ty = DataType::Real;
+    }
     if data_type == "timestamp" {
         if let DataType::Timestamp { precision, .. } = ty {
             ty = DataType::Timestamp {
@@ -246,8 +249,15 @@ fn column(r: &MySqlRow, mariadb: bool) -> Result<Column, String> {
                 | DataType::Bit(_)
         );
         // MariaDB reports defaults as SQL; MySQL 8 reports literals unquoted.
-        let as_sql = mariadb || extra.contains("default_generated") || d.eq_ignore_ascii_case("NULL") || numeric;
-        let expr_text = if as_sql { d } else { crate::dialect::quote_literal(&d) };
+        let as_sql = mariadb
+            || extra.contains("default_generated")
+            || d.eq_ignore_ascii_case("NULL")
+            || numeric;
+        let expr_text = if as_sql {
+            d
+        } else {
+            crate::dialect::quote_literal(&d)
+        };
         if !expr_text.eq_ignore_ascii_case("NULL") {
             c.default = Some(parse::expr(&expr_text)?);
         }

@@ -19,6 +19,29 @@ use crate::plan::{Hazard, HazardCode, Step};
 
 pub struct Mysql;
 
+/// InnoDB refuses to drop and re-add a constraint or index of the same name in one
+/// statement (the primary key excepted); such an add starts a new statement.
+fn re_adds(batch: &[Change], next: &[Change]) -> bool {
+    use Change::*;
+    let dropped: Vec<&str> = batch
+        .iter()
+        .filter_map(|c| match c {
+            DropForeignKey { fk, .. } => Some(fk.name.as_str()),
+            DropCheck { check, .. } => Some(check.name.as_str()),
+            DropUnique { unique, .. } => Some(unique.name.as_str()),
+            DropIndex { index, .. } => Some(index.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    next.iter().any(|c| match c {
+        AddForeignKey { fk, .. } => dropped.contains(&fk.name.as_str()),
+        AddCheck { check, .. } => dropped.contains(&check.name.as_str()),
+        AddUnique { unique, .. } => dropped.contains(&unique.name.as_str()),
+        CreateIndex { index, .. } => dropped.contains(&index.name.as_str()),
+        _ => false,
+    })
+}
+
 impl Dialect for Mysql {
     fn name(&self) -> &'static str {
         "mysql"
@@ -62,8 +85,8 @@ impl Dialect for Mysql {
         lower::lower(changes, from, to)
     }
 
-    fn render(&self, change: &Change, _opts: &RenderOptions) -> Vec<String> {
-        render::render(change)
+    fn render(&self, change: &Change, opts: &RenderOptions) -> Vec<String> {
+        render::render(change, opts.inspect)
     }
 
     fn hazards(&self, change: &Change, _opts: &RenderOptions) -> Vec<Hazard> {
@@ -146,15 +169,19 @@ impl Dialect for Mysql {
     }
 
     /// Joins adjacent `ALTER TABLE t …` steps on one table into one statement, so the
-    /// table is rebuilt once. Column renames stay alone: later clauses could not see them.
+    /// table is rebuilt once. Column renames stay alone (later clauses could not see
+    /// them), and so do charset conversions (they would override a column set alongside).
     fn combine(&self, steps: Vec<Step>) -> Vec<Step> {
         let mut out: Vec<Step> = Vec::new();
         for step in steps {
             let prefix = |s: &Step| -> Option<String> {
                 if s.sql.len() != 1
-                    || s.changes
-                        .iter()
-                        .any(|c| matches!(c, Change::RenameColumn { .. }))
+                    || s.changes.iter().any(|c| {
+                        matches!(
+                            c,
+                            Change::RenameColumn { .. } | Change::SetTableOptions { .. }
+                        )
+                    })
                 {
                     return None;
                 }
@@ -163,7 +190,10 @@ impl Dialect for Mysql {
                 s.sql[0].starts_with(&p).then_some(p)
             };
             let merge = match (out.last(), prefix(&step)) {
-                (Some(last), Some(p)) => prefix(last).as_deref() == Some(p.as_str()),
+                (Some(last), Some(p)) => {
+                    prefix(last).as_deref() == Some(p.as_str())
+                        && !re_adds(&last.changes, &step.changes)
+                }
                 _ => false,
             };
             if let (true, Some(last)) = (merge, out.last_mut()) {

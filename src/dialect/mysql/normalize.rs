@@ -49,6 +49,11 @@ fn expr(text: &str) -> Option<Expr> {
     crate::parse::expr(text).ok()
 }
 
+/// MariaDB stores `length(x)` as `octet_length(x)`, which is what LENGTH means in MySQL.
+fn mysql_canon(e: &mut Expr) {
+    e.canon = e.canon.replace("octet_length(", "length(");
+}
+
 pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
     for name in std::mem::take(&mut s.schemas) {
         note(
@@ -108,6 +113,15 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
             }
             if c.generated.is_some() {
                 c.default = None;
+            }
+            for e in [
+                c.default.as_mut(),
+                c.generated.as_mut().map(|g| &mut g.expr),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                mysql_canon(e);
             }
             if !is_text(&c.data_type) {
                 c.charset = None;
@@ -169,6 +183,23 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
             for p in &mut i.parts {
                 p.opclass = None;
                 p.nulls_first = None;
+                // MariaDB indexes a whole TEXT/BLOB column by its longest prefix
+                // (3072 bytes); that prefix is what "no length" means there.
+                if let IndexKey::Column(c) = &p.key {
+                    let long = t.columns.iter().any(|x| {
+                        &x.name == c
+                            && matches!(
+                                x.data_type,
+                                DataType::Text
+                                    | DataType::SizedText(_)
+                                    | DataType::SizedBlob(_)
+                                    | DataType::Json
+                            )
+                    });
+                    if long && matches!(p.length, Some(768 | 1024 | 3072)) {
+                        p.length = None;
+                    }
+                }
             }
             let plain = i.method.is_none()
                 && i.parts
@@ -184,6 +215,9 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
             }
         }
         t.indexes = kept;
+        for c in &mut t.checks {
+            mysql_canon(&mut c.expr);
+        }
         implicit_fk_indexes(&mut t);
 
         t.sort_members();
@@ -204,6 +238,7 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
         }
         v.comment = None;
         v.query.sql = crate::parse::to_portable(&v.query.sql);
+        mysql_canon(&mut v.query);
         v.depends_on = v
             .depends_on
             .into_iter()

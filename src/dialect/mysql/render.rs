@@ -14,8 +14,21 @@ fn cols(c: &[String]) -> String {
     c.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ")
 }
 
-pub fn column_def(c: &Column) -> String {
-    let mut s = format!("{} {}", quote(&c.name), type_sql(&c.data_type));
+pub fn column_def(c: &Column, inspect: bool) -> String {
+    let ty = match &c.data_type {
+        // In sqlshift's schema language TIMESTAMP has no zone; MySQL's TIMESTAMP does.
+        crate::model::DataType::Timestamp {
+            tz: true,
+            precision,
+        } if inspect => {
+            format!(
+                "timestamptz{}",
+                precision.map(|p| format!("({p})")).unwrap_or_default()
+            )
+        }
+        other => type_sql(other),
+    };
+    let mut s = format!("{} {ty}", quote(&c.name));
     if let Some(cs) = &c.charset {
         s.push_str(&format!(" CHARACTER SET {cs}"));
     }
@@ -120,8 +133,8 @@ fn fk_clause(fk: &ForeignKey) -> String {
     s
 }
 
-pub fn create_table(t: &Table) -> String {
-    let mut lines: Vec<String> = t.columns.iter().map(column_def).collect();
+pub fn create_table(t: &Table, inspect: bool) -> String {
+    let mut lines: Vec<String> = t.columns.iter().map(|c| column_def(c, inspect)).collect();
     if let Some(pk) = &t.primary_key {
         lines.push(format!("PRIMARY KEY ({})", cols(&pk.columns)));
     }
@@ -161,10 +174,10 @@ fn position(p: &Option<Position>) -> String {
     }
 }
 
-pub fn render(change: &Change) -> Vec<String> {
+pub fn render(change: &Change, inspect: bool) -> Vec<String> {
     use Change::*;
     match change {
-        CreateTable(t) => vec![create_table(t)],
+        CreateTable(t) => vec![create_table(t, inspect)],
         DropTable(t) => vec![format!("DROP TABLE {}", name(&t.name))],
         RenameTable { from, to } => vec![format!("RENAME TABLE {} TO {}", name(from), name(to))],
         AddColumn {
@@ -173,7 +186,7 @@ pub fn render(change: &Change) -> Vec<String> {
             position: p,
         } => alter(
             table,
-            format!("ADD COLUMN {}{}", column_def(column), position(p)),
+            format!("ADD COLUMN {}{}", column_def(column, inspect), position(p)),
         ),
         MoveColumn {
             table,
@@ -184,7 +197,7 @@ pub fn render(change: &Change) -> Vec<String> {
             table,
             format!(
                 "MODIFY COLUMN {}{}",
-                column_def(to),
+                column_def(to, inspect),
                 position(&Some(p.clone()))
             ),
         ),
@@ -195,7 +208,9 @@ pub fn render(change: &Change) -> Vec<String> {
             table,
             format!("RENAME COLUMN {} TO {}", quote(from), quote(to)),
         ),
-        AlterColumn { table, to, .. } => alter(table, format!("MODIFY COLUMN {}", column_def(to))),
+        AlterColumn { table, to, .. } => {
+            alter(table, format!("MODIFY COLUMN {}", column_def(to, inspect)))
+        }
         SetTableOptions {
             table,
             engine,

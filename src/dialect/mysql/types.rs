@@ -11,7 +11,8 @@ pub fn type_sql(t: &DataType) -> String {
     use DataType::*;
     match t {
         Integer => "int".into(),
-        Real => "float".into(),
+        // FLOAT4 is MySQL's FLOAT; plain FLOAT would read back as DOUBLE PRECISION.
+        Real => "float4".into(),
         Double => "double".into(),
         Numeric(Some((p, s))) => format!("decimal({p},{})", s.unwrap_or(0)),
         Numeric(None) => "decimal(65,30)".into(),
