@@ -20,6 +20,8 @@ enum Key {
     Column(QName, String),
     Constraint(QName, String),
     Index(QName, String),
+    /// Where a column sits (MySQL): placing a column after another waits for that one.
+    Place(QName, String),
     /// A unique key over these columns, which foreign keys can reference.
     UniqueCols(QName, Vec<String>),
 }
@@ -134,7 +136,15 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
                 types_of(&c.data_type, &mut d.needs_new);
             }
         }
-        AddColumn { table, column, .. } => {
+        AddColumn {
+            table,
+            column,
+            position,
+        } => {
+            d.creates.push(Place(table.clone(), column.name.clone()));
+            if let Some(crate::diff::Position::After(p)) = position {
+                d.needs_new.push(Place(table.clone(), p.clone()));
+            }
             d.creates.push(Column(table.clone(), column.name.clone()));
             d.creates.push(Shape(table.clone()));
             d.needs_new.push(Rel(table.clone()));
@@ -153,8 +163,15 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
             d.needs_new.push(Rel(table.clone()));
         }
         MoveColumn {
-            table, from, to, ..
+            table,
+            from,
+            to,
+            position,
         } => {
+            d.creates.push(Place(table.clone(), to.name.clone()));
+            if let crate::diff::Position::After(p) = position {
+                d.needs_new.push(Place(table.clone(), p.clone()));
+            }
             d.drops.push(Shape(table.clone()));
             d.creates.push(Shape(table.clone()));
             d.needs_new.push(Column(table.clone(), to.name.clone()));

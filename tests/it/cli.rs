@@ -287,3 +287,34 @@ fn sqlite_objects_sqlshift_cannot_manage_are_listed_not_dropped() {
     );
     assert!(err.contains("not managed: trigger users_touch"), "{err}");
 }
+
+#[test]
+fn mysql_demo_converges_reads_back_and_lists_unmanaged_objects() {
+    let rt = crate::support::rt();
+    let Some(db) = rt.block_on(crate::support::mysql_db()) else {
+        return;
+    };
+    let dir = example_project();
+    let (code, out, err) = sqlshift(dir.path(), &["apply", "--yes", "--url", &db.url]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        err.contains("mysql: partial index orders_open_idx covers every row"),
+        "{err}"
+    );
+    rt.block_on(async {
+        let mut c = db.connect().await;
+        c.run_script("CREATE PROCEDURE touch() SELECT 1")
+            .await
+            .expect("procedure");
+    });
+    let (code, out, err) = sqlshift(dir.path(), &["plan", "--url", &db.url]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "No changes.\n", "{err}");
+    assert!(err.contains("not managed: procedure touch"), "{err}");
+    let (code, sql, _) = sqlshift(dir.path(), &["inspect", "--url", &db.url]);
+    assert_eq!(code, 0);
+    std::fs::write(dir.path().join("my.sql"), &sql).expect("write");
+    let (code, out, err) = sqlshift(dir.path(), &["diff", "--from", &db.url, "--to", "my.sql"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "No changes.\n", "{sql}");
+}

@@ -141,10 +141,30 @@ async fn check(db: &support::TestDb, a_sql: &str, b_sql: &str) -> Result<(), Tes
     let d = db.dialect();
     let (a, b) = (support::desired(a_sql, d), support::desired(b_sql, d));
     let mut conn = db.connect().await;
-    if d.name() == "postgres" {
-        conn.run_script("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    match d.name() {
+        "postgres" => conn
+            .run_script("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
             .await
-            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            .map_err(|e| TestCaseError::fail(e.to_string()))?,
+        "mysql" => {
+            // Drop whatever the previous case left, children first.
+            let live = conn
+                .introspect()
+                .await
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let mut sql = String::from("SET FOREIGN_KEY_CHECKS = 0;");
+            for v in live.views.keys() {
+                sql.push_str(&format!("DROP VIEW `{}`;", v.name));
+            }
+            for t in live.tables.keys() {
+                sql.push_str(&format!("DROP TABLE `{}`;", t.name));
+            }
+            sql.push_str("SET FOREIGN_KEY_CHECKS = 1;");
+            conn.run_script(&sql)
+                .await
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        }
+        _ => {}
     }
     support::apply(&mut conn, &a).await;
     let left = support::plan_against(&mut conn, &a).await;
@@ -203,6 +223,12 @@ fn run(make: impl Fn() -> Option<support::TestDb>) {
 #[test]
 fn random_edits_converge_on_sqlite() {
     run(|| Some(support::sqlite_db()));
+}
+
+#[test]
+fn random_edits_converge_on_mysql() {
+    let rt = support::rt();
+    run(|| rt.block_on(support::mysql_db()));
 }
 
 #[test]

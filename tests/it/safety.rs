@@ -160,3 +160,92 @@ fn two_postgres_applies_do_not_interleave() {
         assert!(support::plan_against(&mut a, &want).await.is_empty());
     });
 }
+
+/// MySQL orders a plan table by table: `audit` is created before `users` fails.
+const MY_BEFORE: &str = "CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(100) NOT NULL);";
+const MY_AFTER: &str =
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(100) NOT NULL UNIQUE);
+CREATE TABLE audit (id INTEGER PRIMARY KEY);";
+
+#[test]
+fn mysql_failure_halfway_names_what_ran_and_a_second_apply_converges() {
+    let rt = support::rt();
+    rt.block_on(async {
+        let Some(db) = support::mysql_db().await else {
+            return;
+        };
+        let d = db.dialect();
+        let mut conn = db.connect().await;
+        support::apply(&mut conn, &support::desired(MY_BEFORE, d)).await;
+        conn.run_script("INSERT INTO users (id, email) VALUES (1, 'a@x'), (2, 'a@x')")
+            .await
+            .expect("seed");
+        let want = support::desired(MY_AFTER, d);
+        let plan = support::plan_against(&mut conn, &want).await;
+        let err = conn
+            .execute(&plan, &ExecOptions::default())
+            .await
+            .expect_err("duplicate emails");
+        let msg = err.to_string();
+        assert!(msg.contains("ran and stay applied"), "{msg}");
+        assert!(msg.contains("ok: CREATE TABLE `audit`"), "{msg}");
+        assert!(msg.contains("failed: ALTER TABLE `users`"), "{msg}");
+        assert!(msg.contains("run `sqlshift apply` again"), "{msg}");
+        // The audit table was created before the failure and stays.
+        let live = conn.introspect().await.expect("introspect");
+        assert!(live.tables.keys().any(|t| t.name == "audit"));
+        conn.run_script("UPDATE users SET email = 'b@x' WHERE id = 2")
+            .await
+            .expect("fix data");
+        let second = support::apply(&mut conn, &want).await;
+        assert!(
+            !second.is_empty()
+                && second
+                    .steps
+                    .iter()
+                    .all(|s| !s.sql.join(" ").contains("CREATE TABLE `audit`"))
+        );
+        assert!(support::plan_against(&mut conn, &want).await.is_empty());
+    });
+}
+
+#[test]
+fn mysql_apply_waits_for_the_lock_and_says_who_holds_it() {
+    let rt = support::rt();
+    rt.block_on(async {
+        let Some(db) = support::mysql_db().await else {
+            return;
+        };
+        let d = db.dialect();
+        let mut holder = db.connect().await;
+        holder
+            .run_script("DO GET_LOCK('sqlshift_apply', 0)")
+            .await
+            .expect("take lock");
+        let mut conn = db.connect().await;
+        let plan = support::plan_against(&mut conn, &support::desired(BEFORE, d)).await;
+        let opts = ExecOptions {
+            lock_timeout: Some("1s".into()),
+            statement_timeout: None,
+        };
+        let err = conn.execute(&plan, &opts).await.expect_err("lock is held");
+        assert!(
+            err.to_string()
+                .contains("another sqlshift apply holds the lock"),
+            "{err}"
+        );
+        assert!(conn
+            .introspect()
+            .await
+            .expect("introspect")
+            .tables
+            .is_empty());
+        holder
+            .run_script("DO RELEASE_LOCK('sqlshift_apply')")
+            .await
+            .expect("release");
+        conn.execute(&plan, &opts)
+            .await
+            .expect("applies once the lock is free");
+    });
+}

@@ -226,9 +226,9 @@ fn positions(table: &QName, old: &Table, new: &Table, out: &mut Vec<Change>) {
         if !is_new && keep.contains(col) {
             continue;
         }
-        // Appending is right when nothing that exists already follows in the desired order
-        // (moves place every other column relative to its predecessor).
-        let at_end = i > 0 && desired[i..].iter().all(|c| !current.contains(c));
+        // Appending is right for the last column (moves and the other adds place every
+        // column relative to its predecessor, in order).
+        let at_end = i > 0 && i == desired.len() - 1;
         if is_new {
             for c in out.iter_mut() {
                 if let Change::AddColumn {
