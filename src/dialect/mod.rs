@@ -6,6 +6,7 @@
 
 mod ansi;
 mod connection;
+pub mod migrate;
 mod normalize;
 pub mod postgres;
 pub mod sqlite;
