@@ -146,9 +146,15 @@ async fn for_dialect(
         .filter(|h| h.code == HazardCode::DataLoss)
         .map(|h| h.message.clone())
         .collect();
+    // What the up migration loses data in: its objects, and the tables they belong to.
     let lost_objects: BTreeSet<String> = up
         .destructive_steps()
-        .flat_map(|s| s.objects.iter().cloned())
+        .flat_map(|s| {
+            s.objects
+                .iter()
+                .cloned()
+                .chain(s.change.table().map(|t| format!("table {t}")))
+        })
         .collect();
     let up_name = files::file_name(version, req.name, Direction::Up);
     let down_name = files::file_name(version, req.name, Direction::Down);
@@ -336,7 +342,11 @@ fn render_file(
         {
             out.push_str(&format!("-- WARNING: data-loss: {}\n", hz.message));
         }
-        if direction == Direction::Down && s.objects.iter().any(|o| lost.contains(o)) {
+        let touches_lost = s.objects.iter().any(|o| lost.contains(o))
+            || s.change
+                .table()
+                .is_some_and(|t| lost.contains(&format!("table {t}")));
+        if direction == Direction::Down && touches_lost && !s.is_destructive() {
             out.push_str(
                 "-- WARNING: re-creates what the up migration dropped, without the data it held\n",
             );
