@@ -384,6 +384,10 @@ fn hash(settings: &Settings) -> Result<Status, Failure> {
             continue;
         }
         let n = files::hash(&path)?;
+        if n == 0 {
+            println!("{}: no migrations yet", path.display());
+            continue;
+        }
         println!(
             "{}: recorded {n} file(s)",
             path.join(crate::migrate::sum::FILE_NAME).display()

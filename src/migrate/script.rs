@@ -24,9 +24,9 @@ pub fn no_transaction(text: &str) -> bool {
 pub fn split(text: &str) -> Vec<Statement> {
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
-    let mut start = 0usize;
     let mut line = 1usize;
-    let mut start_line: Option<usize> = None;
+    // Line and index of the current statement's first significant character.
+    let mut start_line: Option<(usize, usize)> = None;
     let mut words: Vec<String> = Vec::new();
     let mut depth = 0usize;
     let mut i = 0usize;
@@ -36,7 +36,7 @@ pub fn split(text: &str) -> Vec<Statement> {
     macro_rules! significant {
         () => {
             if start_line.is_none() {
-                start_line = Some(line);
+                start_line = Some((line, i));
             }
         };
     }
@@ -129,9 +129,8 @@ pub fn split(text: &str) -> Vec<Statement> {
                 }
             }
             ';' if depth == 0 => {
-                push(&chars[start..i], start_line, &mut out);
+                push(&chars, i, start_line, &mut out);
                 i += 1;
-                start = i;
                 start_line = None;
                 words.clear();
             }
@@ -160,7 +159,7 @@ pub fn split(text: &str) -> Vec<Statement> {
             }
         }
     }
-    push(&chars[start..], start_line, &mut out);
+    push(&chars, n, start_line, &mut out);
     out
 }
 
@@ -176,9 +175,9 @@ fn block_statement(words: &[String]) -> bool {
             .any(|w| w == "TRIGGER" || w == "FUNCTION" || w == "PROCEDURE")
 }
 
-fn push(piece: &[char], start_line: Option<usize>, out: &mut Vec<Statement>) {
-    let Some(line) = start_line else { return };
-    let text: String = piece.iter().collect();
+fn push(chars: &[char], end: usize, start: Option<(usize, usize)>, out: &mut Vec<Statement>) {
+    let Some((line, from)) = start else { return };
+    let text: String = chars[from..end].iter().collect();
     let sql = text.trim();
     if !sql.is_empty() {
         out.push(Statement {

@@ -760,6 +760,38 @@ fn migrate_down_runs_the_stored_down_sql_and_to_version_stops_there() {
     assert!(v["applied"][0]["execution_time_ms"].as_i64().is_some());
 }
 
+/// Pinned: a checkout with CRLF line ends and a BOM (`fixtures/sum/crlf_bom`, kept
+/// byte-exact by .gitattributes) hashes like the LF original (`fixtures/sum/lf`).
+#[test]
+fn sum_fixtures_pin_bom_and_crlf_handling() {
+    let root = repo().join("fixtures/sum");
+    for d in ["lf", "crlf_bom"] {
+        files::verify(&root.join(d)).unwrap_or_else(|e| panic!("{d}: {e}"));
+    }
+    let crlf = std::fs::read(root.join("crlf_bom/20240101000000_first.up.sql")).unwrap();
+    assert!(crlf.starts_with(b"\xEF\xBB\xBF") && crlf.windows(2).any(|w| w == b"\r\n"));
+    let read = |d: &str| std::fs::read_to_string(root.join(d).join("sqlshift.sum")).unwrap();
+    assert_eq!(read("lf"), read("crlf_bom"));
+    assert!(read("lf").starts_with(
+        "sqlshift-sum v1 total 899f51a354d39a197cab35a022371922ae9fcb7e2c395d7162ec9cc6f2a71796\n"
+    ));
+    let a = files::load(&root.join("lf")).unwrap();
+    let b = files::load(&root.join("crlf_bom")).unwrap();
+    let sums = |d: &files::Directory| -> Vec<String> {
+        d.migrations.iter().map(|m| m.checksum.clone()).collect()
+    };
+    assert_eq!(sums(&a), sums(&b));
+    assert_eq!(
+        a.migrations[0].checksum,
+        "4d783107e79dae22a3e6e71c6ff1b5b2a0c55632e74f46b1bf10de11f8d45a27"
+    );
+    // The statements read the same too.
+    assert_eq!(
+        a.migrations[0].up_statements(),
+        b.migrations[0].up_statements()
+    );
+}
+
 /// CI: the repository's own migrations verify against their sums and replay to `schema/`.
 #[test]
 fn the_repository_migrations_verify_and_replay_to_schema() {
