@@ -386,6 +386,11 @@ async fn verify(
         stage: stage.to_string(),
         detail,
     };
+    // The statement that failed, without the advice meant for `migrate up`.
+    let reason = |e: MigrateError| match e {
+        MigrateError::Failed { detail, .. } => detail,
+        other => other.to_string(),
+    };
     let mut with_new = dir.clone();
     with_new.migrations.push(migration);
     for round in [
@@ -395,7 +400,7 @@ async fn verify(
         scratch
             .up(&with_new, opts)
             .await
-            .map_err(|e| fail(round, e.to_string()))?;
+            .map_err(|e| fail(round, reason(e)))?;
         let live = scratch.schema(&opts.table).await?;
         let rest = plan::plan(&live, desired, d, &req.render);
         if !rest.is_empty() {
@@ -413,7 +418,7 @@ async fn verify(
         scratch
             .down(1, opts)
             .await
-            .map_err(|e| fail("applying the down migration", e.to_string()))?;
+            .map_err(|e| fail("applying the down migration", reason(e)))?;
         let back = scratch.schema(&opts.table).await?;
         let diff = crate::diff::diff(replayed, &back);
         if !diff.is_empty() {

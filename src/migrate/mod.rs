@@ -86,7 +86,7 @@ pub enum MigrateError {
     },
     #[error("replaying {dir} on an empty scratch database failed: {reason}\n  The existing migrations must apply cleanly in version order; fix them first")]
     Replay { dir: String, reason: String },
-    #[error("{dialect}: the generated migration failed verification while {stage}: {detail}\nNothing was written. This is a bug in sqlshift's plan for this change, or a schema it cannot express; please report it with the schema edit")]
+    #[error("{dialect}: the generated migration failed verification on the scratch database while {stage}: {detail}\nNothing was written. Either rows that the existing migrations insert do not fit the new schema (write a migration that fixes them first: `sqlshift migrate new NAME`), or sqlshift planned this change wrongly (please report it with the schema edit)")]
     Verify {
         dialect: &'static str,
         stage: String,

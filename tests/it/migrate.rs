@@ -640,6 +640,50 @@ fn generate_without_changes_writes_nothing() {
 }
 
 #[test]
+fn a_migration_failing_verification_is_not_written() {
+    let p = tempfile::tempdir().unwrap();
+    let schema = p.path().join("schema");
+    std::fs::create_dir(&schema).unwrap();
+    std::fs::write(
+        schema.join("s.sql"),
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);",
+    )
+    .unwrap();
+    assert_eq!(bin(p.path(), &["generate", "init"]).0, 0);
+    // A hand-written data migration leaves a row the next schema edit cannot hold.
+    hand_written(
+        p.path(),
+        "seed",
+        "INSERT INTO t (id, name) VALUES (1, NULL);\n",
+        "DELETE FROM t WHERE id = 1;\n",
+    );
+    std::fs::write(
+        schema.join("s.sql"),
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL);",
+    )
+    .unwrap();
+    let before = std::fs::read_dir(p.path().join("migrations"))
+        .unwrap()
+        .count();
+    let sum_before = std::fs::read(p.path().join("migrations/sqlshift.sum")).unwrap();
+    let (code, out, err) = bin(p.path(), &["generate", "name_required"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("failed verification"), "{err}");
+    assert!(err.contains("NOT NULL constraint failed"), "{err}");
+    assert!(err.contains("Nothing was written"), "{err}");
+    assert_eq!(
+        std::fs::read_dir(p.path().join("migrations"))
+            .unwrap()
+            .count(),
+        before
+    );
+    assert_eq!(
+        std::fs::read(p.path().join("migrations/sqlshift.sum")).unwrap(),
+        sum_before
+    );
+}
+
+#[test]
 fn generate_flags_what_the_down_migration_cannot_restore() {
     let p = project("sqlite");
     assert_eq!(bin(p.path(), &["generate", "init"]).0, 0);
