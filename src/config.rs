@@ -1,5 +1,6 @@
-//! `sqlshift.yaml`: schema path, environments, timeouts, safety switches. Values may use
-//! `${VAR}` (or `${VAR:-default}`) so secrets stay in the environment, not the file.
+//! `sqlshift.yaml`: schema path, environments, timeouts, safety switches, and the
+//! migration settings (folder, tracking table, target dialects, dev servers). Values may
+//! use `${VAR}` (or `${VAR:-default}`) so secrets stay in the environment, not the file.
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -14,10 +15,23 @@ pub struct Config {
     /// Schema files or folders; default `schema/`. One path or a list.
     #[serde(default, deserialize_with = "one_or_many")]
     pub schema: Vec<PathBuf>,
+    /// The migrations folder; default `migrations/`.
     #[serde(default)]
     pub migrations: Option<PathBuf>,
+    /// The tracking table (`table` or `schema.table`); default `schema_migrations`.
     #[serde(default)]
     pub tracking_table: Option<String>,
+    /// Dialects `generate` writes migrations for. With more than one, each gets its own
+    /// folder (`migrations/<dialect>/`). Default: the dialect of the default environment.
+    #[serde(default)]
+    pub dialects: Vec<String>,
+    /// Per server dialect, a URL where `generate` may create and drop scratch databases
+    /// (`dev_urls: { postgres: postgres://postgres@localhost/postgres }`).
+    #[serde(default)]
+    pub dev_urls: BTreeMap<String, String>,
+    /// How long `migrate up`/`down` wait for another runner's lock; default `1min`.
+    #[serde(default)]
+    pub migrate_lock_timeout: Option<String>,
     #[serde(default)]
     pub environments: BTreeMap<String, Environment>,
     /// Environment used when neither `--env` nor `--url` is given.
@@ -57,6 +71,8 @@ pub struct Environment {
     pub statement_timeout: Option<String>,
     #[serde(default)]
     pub allow_destructive: Option<bool>,
+    #[serde(default)]
+    pub migrate_lock_timeout: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -135,9 +151,18 @@ impl Config {
             if let Some(v) = &mut env.statement_timeout {
                 fix(format!("environments.{name}.statement_timeout"), v)?;
             }
+            if let Some(v) = &mut env.migrate_lock_timeout {
+                fix(format!("environments.{name}.migrate_lock_timeout"), v)?;
+            }
         }
         if let Some(v) = &mut self.lock_timeout {
             fix("lock_timeout".into(), v)?;
+        }
+        if let Some(v) = &mut self.migrate_lock_timeout {
+            fix("migrate_lock_timeout".into(), v)?;
+        }
+        for (name, url) in &mut self.dev_urls {
+            fix(format!("dev_urls.{name}"), url)?;
         }
         if let Some(v) = &mut self.statement_timeout {
             fix("statement_timeout".into(), v)?;
@@ -162,6 +187,22 @@ impl Config {
                 },
             })
     }
+}
+
+/// Reads a duration such as `500ms`, `5s`, `2min` or `1h`.
+pub fn parse_duration(s: &str) -> Option<std::time::Duration> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit() && c != '.')?;
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num.parse().ok()?;
+    let secs = match unit.trim() {
+        "ms" => n / 1000.0,
+        "s" | "sec" => n,
+        "min" | "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return None,
+    };
+    std::time::Duration::try_from_secs_f64(secs).ok()
 }
 
 /// Expands `${VAR}` and `${VAR:-default}`; the error is the missing variable's name.
@@ -215,6 +256,31 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(e.contains("unknown field `schemas`"), "{e}");
+    }
+
+    #[test]
+    fn migration_keys_parse() {
+        let c = Config::parse(
+            "migrations: db/migrations\ntracking_table: ops.migrations\ndialects: [sqlite, postgres]\ndev_urls:\n  postgres: postgres://localhost/postgres\nmigrate_lock_timeout: 30s\n",
+            "f",
+        )
+        .unwrap_or_default();
+        assert_eq!(c.dialects, vec!["sqlite", "postgres"]);
+        assert_eq!(c.dev_urls.len(), 1);
+        assert_eq!(c.migrate_lock_timeout.as_deref(), Some("30s"));
+        assert_eq!(
+            parse_duration("30s"),
+            Some(std::time::Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_duration("2min"),
+            Some(std::time::Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_duration("250ms"),
+            Some(std::time::Duration::from_millis(250))
+        );
+        assert_eq!(parse_duration("30"), None);
     }
 
     #[test]

@@ -3,11 +3,14 @@
 //! One pipeline: a source (SQL files or a live database) becomes a [`model::Schema`]; the
 //! target dialect normalizes both sides; [`diff`] lists semantic changes; [`plan`] orders
 //! them into steps with hazards; the dialect renders SQL; a sink prints, writes or runs it.
+//! [`migrate`] turns the same plans into versioned migration files and applies them with a
+//! tracking table.
 
 pub mod cli;
 pub mod config;
 pub mod dialect;
 pub mod diff;
+pub mod migrate;
 pub mod model;
 pub mod parse;
 pub mod plan;

@@ -4,7 +4,7 @@ use super::settings::Settings;
 use super::{printer, DiffArgs, Failure, Status};
 use crate::source::{self, Source};
 
-pub async fn run(_settings: &Settings, args: DiffArgs) -> Result<Status, Failure> {
+pub async fn run(settings: &Settings, args: DiffArgs) -> Result<Status, Failure> {
     let from = Source::from_arg(&args.from);
     let to = Source::from_arg(&args.to);
     let dialect = match (from.dialect(), to.dialect(), &args.dialect) {
@@ -14,8 +14,14 @@ pub async fn run(_settings: &Settings, args: DiffArgs) -> Result<Status, Failure
         (Some(d), _, None) | (None, Some(d), None) => d?,
         (None, None, None) => &crate::dialect::postgres::Postgres,
     };
-    let a = source::load(&from, dialect).await?;
-    let b = source::load(&to, dialect).await?;
+    let mut a = source::load(&from, dialect).await?;
+    let mut b = source::load(&to, dialect).await?;
+    // The migration tracking table is sqlshift's bookkeeping, not schema.
+    for (src, loaded) in [(&from, &mut a), (&to, &mut b)] {
+        if matches!(src, Source::Url(_)) {
+            crate::migrate::tracking::hide(&mut loaded.schema, settings.tracking_table(), dialect);
+        }
+    }
     let mut plan = crate::plan::plan(&a.schema, &b.schema, dialect, &Default::default());
     plan.warnings.extend(a.notes);
     plan.warnings.extend(b.notes);

@@ -6,7 +6,8 @@ use super::{printer, Failure, InspectArgs, InspectFormat, Status};
 pub async fn run(settings: &Settings, args: InspectArgs) -> Result<Status, Failure> {
     let resolved = settings.resolve(&args.target, false)?;
     let mut conn = crate::source::connect(&resolved.url).await?;
-    let live = conn.introspect().await?;
+    let mut live = conn.introspect().await?;
+    crate::migrate::tracking::hide(&mut live, settings.tracking_table(), conn.dialect());
     printer::warn_all(&printer::unmanaged_warnings(&live));
     match args.format {
         InspectFormat::Sql => print!("{}", crate::plan::schema_sql(&live, conn.dialect())),

@@ -3,7 +3,9 @@
 
 mod apply;
 mod diff;
+mod generate;
 mod inspect;
+mod migrate;
 mod plan;
 mod printer;
 mod settings;
@@ -72,6 +74,16 @@ impl From<crate::source::SourceError> for Failure {
     }
 }
 
+impl From<crate::migrate::MigrateError> for Failure {
+    fn from(e: crate::migrate::MigrateError) -> Self {
+        if e.is_refusal() {
+            Failure::refused(e.to_string())
+        } else {
+            Failure::error(e.to_string())
+        }
+    }
+}
+
 impl From<crate::config::ConfigError> for Failure {
     fn from(e: crate::config::ConfigError) -> Self {
         Failure::refused(e.to_string())
@@ -102,6 +114,97 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Compare two sources (URLs, .sql files or folders) without changing either.
     Diff(DiffArgs),
+    /// Write versioned up/down migrations from the edit of the schema files, per dialect.
+    Generate(GenerateArgs),
+    /// Apply, revert, list and check versioned migrations.
+    #[command(subcommand)]
+    Migrate(MigrateCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// The migration's name: letters, digits, `_` and `-` (e.g. add_orders).
+    pub name: String,
+    /// Only these dialects (repeatable); default every dialect in `dialects:`.
+    #[arg(long = "dialect")]
+    pub dialects: Vec<String>,
+    /// A .sql file or folder of them; repeatable (default: config, else schema/).
+    #[arg(long)]
+    pub schema: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateCommand {
+    /// Apply pending migrations in version order.
+    Up(MigrateUpArgs),
+    /// Revert applied migrations with the down SQL stored when they were applied.
+    Down(MigrateDownArgs),
+    /// Show each migration as applied, pending, changed or missing.
+    Status(MigrateListArgs),
+    /// Show the tracking table: when each migration was applied, by whom, how long it took.
+    History(MigrateListArgs),
+    /// Check the migration files against sqlshift.sum (no database needed).
+    Verify,
+    /// Rewrite sqlshift.sum from the files as they are (after a deliberate edit).
+    Hash,
+    /// Write an empty, hand-written migration pair.
+    New(MigrateNewArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateUpArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// Apply only up to this version (inclusive).
+    #[arg(long)]
+    pub to: Option<i64>,
+    /// List what would be applied and stop.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateDownArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// Revert every migration newer than this version (it stays applied); 0 reverts all.
+    #[arg(long, conflicts_with = "steps")]
+    pub to: Option<i64>,
+    /// Revert the newest N applied migrations (default 1).
+    #[arg(long)]
+    pub steps: Option<usize>,
+    /// List what would be reverted and stop.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateListArgs {
+    #[command(flatten)]
+    pub target: Target,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateNewArgs {
+    /// The migration's name: letters, digits, `_` and `-`.
+    pub name: String,
+    /// Only these dialects (repeatable); default every dialect in `dialects:`.
+    #[arg(long = "dialect")]
+    pub dialects: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -210,5 +313,7 @@ pub async fn run(cli: Cli) -> Result<Status, Failure> {
         Command::Apply(a) => apply::run(&settings, a).await,
         Command::Inspect(a) => inspect::run(&settings, a).await,
         Command::Diff(a) => diff::run(&settings, a).await,
+        Command::Generate(a) => generate::run(&settings, a).await,
+        Command::Migrate(c) => migrate::run(&settings, c).await,
     }
 }

@@ -19,7 +19,9 @@ pub async fn prepare(
     let dialect = crate::dialect::dialect_for_url(&resolved.url)?;
     let desired = source::load_files(&settings.schema_paths(schema), dialect)?;
     let mut conn = source::connect(&resolved.url).await?;
-    let live = conn.introspect().await?;
+    let mut live = conn.introspect().await?;
+    // A database that `migrate up` manages keeps its tracking table; no plan may drop it.
+    crate::migrate::tracking::hide(&mut live, settings.tracking_table(), dialect);
     let mut plan = crate::plan::plan(&live, &desired.schema, dialect, &resolved.render);
     plan.warnings.extend(desired.notes);
     plan.warnings.extend(printer::unmanaged_warnings(&live));

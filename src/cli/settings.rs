@@ -1,9 +1,11 @@
 //! Resolves command-line flags and `sqlshift.yaml` into the settings a command runs with.
 
 use super::{Failure, Target};
-use crate::config::{Config, DEFAULT_URL};
+use crate::config::{parse_duration, Config, DEFAULT_URL};
 use crate::dialect::{ExecOptions, RenderOptions};
+use crate::migrate::tracking;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 pub struct Settings {
     pub config: Config,
@@ -16,6 +18,16 @@ pub struct Resolved {
     pub exec: ExecOptions,
     pub render: RenderOptions,
     pub allow_destructive: bool,
+    /// How long `migrate up`/`down` wait for another runner's lock.
+    pub migrate_lock_timeout: Duration,
+}
+
+/// The migration settings: folder, tracking table, target dialects.
+pub struct MigrateSettings {
+    pub root: PathBuf,
+    pub table: String,
+    /// Canonical dialect names, in config order.
+    pub targets: Vec<String>,
 }
 
 impl Settings {
@@ -67,6 +79,95 @@ impl Settings {
                 || env
                     .and_then(|e| e.allow_destructive)
                     .unwrap_or(c.allow_destructive),
+            migrate_lock_timeout: {
+                let (key, value) = match env.and_then(|e| e.migrate_lock_timeout.clone()) {
+                    Some(v) => (
+                        format!(
+                            "environments.{}.migrate_lock_timeout",
+                            env_name.clone().unwrap_or_default()
+                        ),
+                        Some(v),
+                    ),
+                    None => (
+                        "migrate_lock_timeout".to_string(),
+                        c.migrate_lock_timeout.clone(),
+                    ),
+                };
+                match value {
+                    None => Duration::from_secs(60),
+                    Some(v) => parse_duration(&v).ok_or_else(|| {
+                        Failure::refused(format!(
+                            "{}: `{key}: {v}` is not a duration; write e.g. 30s, 2min or 500ms",
+                            self.config_path
+                        ))
+                    })?,
+                }
+            },
         })
+    }
+
+    /// The tracking table's name (checked by [`Settings::migrations`]).
+    pub fn tracking_table(&self) -> &str {
+        self.config
+            .tracking_table
+            .as_deref()
+            .unwrap_or(tracking::DEFAULT_TABLE)
+    }
+
+    pub fn migrations(&self) -> Result<MigrateSettings, Failure> {
+        let c = &self.config;
+        let table = self.tracking_table().to_string();
+        tracking::check_table_name(&table)?;
+        let mut targets = Vec::new();
+        for name in &c.dialects {
+            let d = crate::dialect::dialect_by_name(name).ok_or_else(|| {
+                Failure::refused(format!(
+                    "{}: `dialects` lists `{name}`: use sqlite or postgres",
+                    self.config_path
+                ))
+            })?;
+            if !targets.iter().any(|t: &String| t == d.name()) {
+                targets.push(d.name().to_string());
+            }
+        }
+        if targets.is_empty() {
+            let url = self
+                .resolve(
+                    &Target {
+                        env: None,
+                        url: None,
+                    },
+                    false,
+                )?
+                .url;
+            targets.push(crate::dialect::dialect_for_url(&url)?.name().to_string());
+        }
+        for name in c.dev_urls.keys() {
+            if crate::dialect::dialect_by_name(name).is_none() {
+                return Err(Failure::refused(format!(
+                    "{}: `dev_urls` has `{name}`: use a dialect name (postgres)",
+                    self.config_path
+                )));
+            }
+        }
+        Ok(MigrateSettings {
+            root: c
+                .migrations
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("migrations")),
+            table,
+            targets,
+        })
+    }
+
+    /// Dev server URLs keyed by canonical dialect name.
+    pub fn dev_urls(&self) -> std::collections::BTreeMap<String, String> {
+        self.config
+            .dev_urls
+            .iter()
+            .filter_map(|(k, v)| {
+                crate::dialect::dialect_by_name(k).map(|d| (d.name().to_string(), v.clone()))
+            })
+            .collect()
     }
 }

@@ -6,6 +6,7 @@
 
 mod ansi;
 mod connection;
+pub mod migrate;
 pub mod mysql;
 mod normalize;
 pub mod postgres;

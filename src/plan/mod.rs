@@ -68,11 +68,27 @@ impl Plan {
 
 /// Diff two normalized schemas and plan the result for `dialect`.
 pub fn plan(from: &Schema, to: &Schema, dialect: &dyn Dialect, opts: &RenderOptions) -> Plan {
-    let mut to = to.clone();
+    // Whichever side came from a live database carries its defaults; the other side is
+    // reconciled with them (the desired side usually, the `from` side of a down plan).
     let mut notes = Vec::new();
-    dialect.reconcile(from, &mut to, &mut notes);
-    let changes = crate::diff::diff(from, &to);
-    let changes = dialect.lower(changes, from, &to);
+    let (from, to) = match (from.defaults.is_empty(), to.defaults.is_empty()) {
+        (false, true) => {
+            let mut t = to.clone();
+            dialect.reconcile(from, &mut t, &mut notes);
+            (std::borrow::Cow::Borrowed(from), std::borrow::Cow::Owned(t))
+        }
+        (true, false) => {
+            let mut f = from.clone();
+            dialect.reconcile(to, &mut f, &mut notes);
+            (std::borrow::Cow::Owned(f), std::borrow::Cow::Borrowed(to))
+        }
+        _ => (
+            std::borrow::Cow::Borrowed(from),
+            std::borrow::Cow::Borrowed(to),
+        ),
+    };
+    let changes = crate::diff::diff(&from, &to);
+    let changes = dialect.lower(changes, &from, &to);
     let mut plan = plan_changes(changes, dialect, opts);
     plan.warnings = notes;
     plan

@@ -392,12 +392,13 @@ fn build_graph(changes: &[Change], fk_needs_target: bool) -> DiGraph<usize, ()> 
     }
     let mut edges = BTreeSet::new();
     // A change that both drops and creates a key modifies it (an ALTER COLUMN reshapes its
-    // table); two modifiers of one key need no order between them.
+    // table). Drop-before-create is for replacing an object; a modification replaces
+    // nothing, so it takes its place only through what others need before and after.
     let modifies = |i: usize, k: &Key| all[i].creates.contains(k) && all[i].drops.contains(k);
     for (k, ds) in &droppers {
         for &dr in ds {
             for &cr in creators.get(k).map(Vec::as_slice).unwrap_or(&[]) {
-                if dr != cr && !(modifies(dr, k) && modifies(cr, k)) {
+                if dr != cr && !modifies(dr, k) && !modifies(cr, k) {
                     edges.insert((dr, cr));
                 }
             }

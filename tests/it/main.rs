@@ -9,6 +9,7 @@
 mod bad_input;
 mod cli;
 mod fixtures;
+mod migrate;
 mod property;
 mod safety;
 mod support;

@@ -4,6 +4,7 @@
 mod execute;
 mod introspect;
 mod lower;
+pub mod migrate;
 mod normalize;
 pub mod queries;
 mod render;

@@ -2,6 +2,7 @@
 
 mod execute;
 mod introspect;
+pub(crate) mod migrate;
 mod normalize;
 pub mod queries;
 mod render;

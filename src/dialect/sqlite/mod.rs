@@ -3,6 +3,7 @@
 
 mod execute;
 mod introspect;
+pub(crate) mod migrate;
 mod normalize;
 mod queries;
 mod rebuild;

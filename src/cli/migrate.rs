@@ -1,0 +1,447 @@
+//! `sqlshift migrate …`: apply, revert, list and check versioned migrations. Every
+//! command checks the migration files against `sqlshift.sum` before it connects.
+
+use super::generate::select_dialects;
+use super::settings::{MigrateSettings, Resolved, Settings};
+use super::{
+    Failure, ListFormat, MigrateCommand, MigrateDownArgs, MigrateListArgs, MigrateNewArgs,
+    MigrateUpArgs, Status, Target,
+};
+use crate::dialect::migrate::TrackingRow;
+use crate::dialect::Connection;
+use crate::migrate::files::{self, Direction, Directory};
+use crate::migrate::migrator::{self, DownTarget, Options, Progress};
+use crate::migrate::tracking::{self, State};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+use std::io::{BufRead, IsTerminal, Write};
+
+pub async fn run(settings: &Settings, cmd: MigrateCommand) -> Result<Status, Failure> {
+    match cmd {
+        MigrateCommand::Up(a) => up(settings, a).await,
+        MigrateCommand::Down(a) => down(settings, a).await,
+        MigrateCommand::Status(a) => status(settings, a).await,
+        MigrateCommand::History(a) => history(settings, a).await,
+        MigrateCommand::Verify => verify(settings),
+        MigrateCommand::Hash => hash(settings),
+        MigrateCommand::New(a) => new(settings, a),
+    }
+}
+
+/// The target database, its folder (checked against the sum) and a connection.
+struct Opened {
+    resolved: Resolved,
+    m: MigrateSettings,
+    dir: Directory,
+    conn: Connection,
+}
+
+impl Opened {
+    fn options(&self) -> Options {
+        let mut o = Options::new(&self.m.table);
+        o.lock_timeout = self.resolved.migrate_lock_timeout;
+        o.exec = self.resolved.exec.clone();
+        o
+    }
+}
+
+async fn open(settings: &Settings, target: &Target) -> Result<Opened, Failure> {
+    let resolved = settings.resolve(target, false)?;
+    let dialect = crate::dialect::dialect_for_url(&resolved.url)?;
+    let m = settings.migrations()?;
+    if !m.targets.iter().any(|t| t == dialect.name()) {
+        return Err(Failure::refused(format!(
+            "{} is a {} database, but the project targets {}: add {} to `dialects:` in sqlshift.yaml and generate its migrations",
+            crate::dialect::redact_url(&resolved.url),
+            dialect.name(),
+            m.targets.join(", "),
+            dialect.name()
+        )));
+    }
+    let path = files::dialect_dir(&m.root, dialect.name(), &m.targets);
+    // Before connecting: a tampered folder must not reach a database.
+    let dir = files::load(&path)?;
+    let conn = crate::source::connect(&resolved.url).await?;
+    Ok(Opened {
+        resolved,
+        m,
+        dir,
+        conn,
+    })
+}
+
+/// Asks on a terminal; without one, `--yes` is required.
+fn confirm(question: &str, yes: bool) -> Result<bool, Failure> {
+    if yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::refused(
+            "refusing to run without confirmation: standard input is not a terminal; pass --yes",
+        ));
+    }
+    print!("{question} [y/N] ");
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
+
+/// Prints each migration as it finishes, with a progress bar on a terminal when more
+/// than a few run.
+struct Bar {
+    bar: Option<ProgressBar>,
+    verb: &'static str,
+}
+
+impl Bar {
+    fn new(verb: &'static str) -> Bar {
+        Bar { bar: None, verb }
+    }
+
+    fn line(&self, text: &str) {
+        match &self.bar {
+            Some(b) => b.suspend(|| println!("{text}")),
+            None => println!("{text}"),
+        }
+    }
+}
+
+impl Progress for Bar {
+    fn begin(&mut self, count: usize) {
+        if count > 3 && std::io::stderr().is_terminal() {
+            let b = ProgressBar::new(count as u64);
+            if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}") {
+                b.set_style(style);
+            }
+            self.bar = Some(b);
+        }
+    }
+    fn start(&mut self, id: &str) {
+        if let Some(b) = &self.bar {
+            b.set_message(id.to_string());
+        }
+    }
+    fn done(&mut self, id: &str, ms: i64) {
+        self.line(&format!("{} {id} ({ms} ms)", self.verb));
+        if let Some(b) = &self.bar {
+            b.inc(1);
+        }
+    }
+    fn warn(&mut self, message: &str) {
+        match &self.bar {
+            Some(b) => b.suspend(|| eprintln!("warning: {message}")),
+            None => eprintln!("warning: {message}"),
+        }
+    }
+    fn finish(&mut self) {
+        if let Some(b) = self.bar.take() {
+            b.finish_and_clear();
+        }
+    }
+}
+
+async fn up(settings: &Settings, args: MigrateUpArgs) -> Result<Status, Failure> {
+    let mut o = open(settings, &args.target).await?;
+    let opts = o.options();
+    let rows = migrator::applied(&mut o.conn, &opts.table).await?;
+    let pending = migrator::select_up(&o.dir, &rows, args.to)?;
+    let url = o.conn.url().to_string();
+    if pending.is_empty() {
+        println!("No pending migrations: {url} is up to date.");
+        return Ok(Status::Success);
+    }
+    println!(
+        "{} pending migration(s) for {url} (from {}):",
+        pending.len(),
+        o.dir.path.display()
+    );
+    for m in &pending {
+        let note = if rows.iter().any(|r| r.version > m.version) {
+            "  (older than the newest applied migration)"
+        } else {
+            ""
+        };
+        println!("  {}{note}", m.id());
+    }
+    if args.dry_run {
+        println!("Dry run: nothing was applied.");
+        return Ok(Status::Success);
+    }
+    if !confirm(&format!("Apply them to {url}?"), args.yes)? {
+        println!("Cancelled: nothing was applied.");
+        return Ok(Status::Refused);
+    }
+    let mut bar = Bar::new("applied");
+    let (_, report) = migrator::up(o.conn, &o.dir, &opts, args.to, &mut bar).await?;
+    if report.ran.is_empty() {
+        println!("Nothing to apply: another runner applied them first.");
+    } else {
+        println!("Applied {} migration(s).", report.ran.len());
+    }
+    Ok(Status::Success)
+}
+
+async fn down(settings: &Settings, args: MigrateDownArgs) -> Result<Status, Failure> {
+    let mut o = open(settings, &args.target).await?;
+    let opts = o.options();
+    let target = match (args.to, args.steps) {
+        (Some(v), _) => DownTarget::To(v),
+        (None, n) => DownTarget::Steps(n.unwrap_or(1)),
+    };
+    let rows = migrator::applied(&mut o.conn, &opts.table).await?;
+    let chosen = migrator::select_down(&rows, target)?;
+    let url = o.conn.url().to_string();
+    if chosen.is_empty() {
+        println!("Nothing to revert on {url}.");
+        return Ok(Status::Success);
+    }
+    println!(
+        "{} migration(s) to revert on {url}, newest first, with the down SQL stored when each was applied:",
+        chosen.len()
+    );
+    for r in &chosen {
+        let lossy = r
+            .down_sql
+            .as_deref()
+            .is_some_and(|s| s.contains("-- WARNING:"));
+        println!(
+            "  {}_{}{}",
+            r.version,
+            r.name,
+            if lossy {
+                "  (loses data: see the `-- WARNING:` lines of its down SQL)"
+            } else {
+                ""
+            }
+        );
+    }
+    if args.dry_run {
+        println!("Dry run: nothing was reverted.");
+        return Ok(Status::Success);
+    }
+    if !confirm(&format!("Revert them on {url}?"), args.yes)? {
+        println!("Cancelled: nothing was reverted.");
+        return Ok(Status::Refused);
+    }
+    let mut bar = Bar::new("reverted");
+    let (_, report) = migrator::down(o.conn, &opts, target, &mut bar).await?;
+    println!("Reverted {} migration(s).", report.ran.len());
+    Ok(Status::Success)
+}
+
+async fn status(settings: &Settings, args: MigrateListArgs) -> Result<Status, Failure> {
+    let mut o = open(settings, &args.target).await?;
+    let rows = migrator::applied(&mut o.conn, &o.m.table).await?;
+    let entries = tracking::reconcile(&o.dir, &rows);
+    let count = |s: &[State]| entries.iter().filter(|e| s.contains(&e.state)).count();
+    let (applied, pending, changed, missing) = (
+        count(&[State::Applied]),
+        count(&[State::Pending, State::PendingOutOfOrder]),
+        count(&[State::Changed]),
+        count(&[State::Missing]),
+    );
+    match args.format {
+        ListFormat::Json => {
+            let list: Vec<serde_json::Value> = entries
+                .iter()
+                .map(|e| {
+                    json!({
+                        "version": e.version.to_string(),
+                        "name": e.name,
+                        "state": match e.state {
+                            State::PendingOutOfOrder => "pending",
+                            s => s.as_str(),
+                        },
+                        "out_of_order": e.state == State::PendingOutOfOrder,
+                        "file": e.file.map(|f| f.up_file.clone()),
+                        "applied_at": e.row.map(|r| r.applied_at.clone()),
+                        "checksum": e.file.map(|f| f.checksum.clone()),
+                        "applied_checksum": e.row.map(|r| r.checksum.clone()),
+                    })
+                })
+                .collect();
+            println!(
+                "{:#}",
+                json!({
+                    "version": 1,
+                    "target": o.conn.url(),
+                    "dialect": o.conn.dialect().name(),
+                    "directory": o.dir.path.display().to_string(),
+                    "tracking_table": o.m.table,
+                    "summary": {"applied": applied, "pending": pending, "changed": changed, "missing": missing},
+                    "migrations": list,
+                })
+            );
+        }
+        ListFormat::Text => {
+            println!(
+                "Migrations in {} for {} (tracking table {}):",
+                o.dir.path.display(),
+                o.conn.url(),
+                o.m.table
+            );
+            if entries.is_empty() {
+                println!("  (none)");
+            }
+            let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0);
+            for e in &entries {
+                let when = e
+                    .row
+                    .map(|r| format!("  {}", r.applied_at))
+                    .unwrap_or_default();
+                println!(
+                    "  {}  {:width$}  {}{when}",
+                    e.version,
+                    e.name,
+                    e.state.as_str()
+                );
+            }
+            println!("{applied} applied, {pending} pending, {changed} changed, {missing} missing");
+        }
+    }
+    Ok(if changed + missing > 0 {
+        Status::Refused
+    } else {
+        Status::Success
+    })
+}
+
+async fn history(settings: &Settings, args: MigrateListArgs) -> Result<Status, Failure> {
+    let mut o = open(settings, &args.target).await?;
+    let mut rows: Vec<TrackingRow> = migrator::applied(&mut o.conn, &o.m.table).await?;
+    rows.sort_by(|a, b| (&a.applied_at, a.version).cmp(&(&b.applied_at, b.version)));
+    match args.format {
+        ListFormat::Json => {
+            let list: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|r| {
+                    json!({
+                        "version": r.version.to_string(),
+                        "name": r.name,
+                        "applied_at": r.applied_at,
+                        "execution_time_ms": r.execution_time_ms,
+                        "applied_by": r.applied_by,
+                        "checksum": r.checksum,
+                    })
+                })
+                .collect();
+            println!(
+                "{:#}",
+                json!({"version": 1, "target": o.conn.url(), "tracking_table": o.m.table, "applied": list})
+            );
+        }
+        ListFormat::Text => {
+            if rows.is_empty() {
+                println!("No migrations applied to {}.", o.conn.url());
+                return Ok(Status::Success);
+            }
+            let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
+            println!(
+                "{:14}  {:width$}  {:20}  {:>8}  applied by",
+                "version", "name", "applied at (UTC)", "ms"
+            );
+            for r in &rows {
+                println!(
+                    "{:14}  {:width$}  {:20}  {:>8}  {}",
+                    r.version, r.name, r.applied_at, r.execution_time_ms, r.applied_by
+                );
+            }
+        }
+    }
+    Ok(Status::Success)
+}
+
+fn verify(settings: &Settings) -> Result<Status, Failure> {
+    let m = settings.migrations()?;
+    let mut failures = Vec::new();
+    for t in &m.targets {
+        let path = files::dialect_dir(&m.root, t, &m.targets);
+        match files::load(&path) {
+            Ok(d) => println!(
+                "{}: {} migration(s), sqlshift.sum ok",
+                path.display(),
+                d.migrations.len()
+            ),
+            Err(e) => failures.push(Failure::from(e)),
+        }
+    }
+    match failures.into_iter().next() {
+        Some(f) => Err(f),
+        None => Ok(Status::Success),
+    }
+}
+
+fn hash(settings: &Settings) -> Result<Status, Failure> {
+    let m = settings.migrations()?;
+    for t in &m.targets {
+        let path = files::dialect_dir(&m.root, t, &m.targets);
+        if !path.exists() {
+            println!("{}: no migrations yet", path.display());
+            continue;
+        }
+        let n = files::hash(&path)?;
+        if n == 0 {
+            println!("{}: no migrations yet", path.display());
+            continue;
+        }
+        println!(
+            "{}: recorded {n} file(s)",
+            path.join(crate::migrate::sum::FILE_NAME).display()
+        );
+    }
+    Ok(Status::Success)
+}
+
+fn new(settings: &Settings, args: MigrateNewArgs) -> Result<Status, Failure> {
+    let m = settings.migrations()?;
+    files::check_name(&args.name)?;
+    let dialects = select_dialects(&m.targets, &args.dialects)?;
+    let mut dirs = Vec::new();
+    for d in &dialects {
+        let path = files::dialect_dir(&m.root, d.name(), &m.targets);
+        dirs.push((d.name(), files::load(&path)?));
+    }
+    let newest = dirs.iter().filter_map(|(_, d)| d.newest()).max();
+    let version = files::next_version(std::time::SystemTime::now(), newest);
+    for (dialect, dir) in &dirs {
+        let up = files::file_name(version, &args.name, Direction::Up);
+        let down = files::file_name(version, &args.name, Direction::Down);
+        let header = |direction: &str, other: &str, what: &str| {
+            format!(
+                "-- sqlshift migration (hand-written)\n--   name:      {}\n--   version:   {version}\n--   dialect:   {dialect}\n--   direction: {direction} ({other})\n-- {what}\n-- Put `-- sqlshift:no-transaction` on the first line if a statement cannot run in a transaction.\n",
+                args.name
+            )
+        };
+        files::write_files(
+            &dir.path,
+            &[
+                (
+                    up.clone(),
+                    header(
+                        "up",
+                        &format!("reverted by {down}"),
+                        "Write the change here.",
+                    ),
+                ),
+                (
+                    down.clone(),
+                    header(
+                        "down",
+                        &format!("reverts {up}"),
+                        "Write the exact reverse of the up file here.",
+                    ),
+                ),
+            ],
+        )?;
+        println!(
+            "{dialect}: wrote {} and {}",
+            dir.path.join(&up).display(),
+            dir.path.join(&down).display()
+        );
+    }
+    Ok(Status::Success)
+}

@@ -1,0 +1,223 @@
+//! The migration contract each dialect fulfils: the tracking table, the migration lock, and
+//! running one migration script atomically together with its tracking-table row.
+//!
+//! The generic engine (`crate::migrate`) only calls the methods below; each dialect's
+//! `migrate.rs` holds the SQL. A new dialect adds its own `migrate.rs` and one arm per
+//! method here, nothing else.
+
+use super::connection::{Connection, DbError};
+use super::{mysql, postgres, sqlite, ExecOptions};
+use std::time::Duration;
+
+/// One row of the tracking table.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TrackingRow {
+    pub version: i64,
+    pub name: String,
+    /// SHA-256 of the up file as applied (BOM and CRLF normalized), hex.
+    pub checksum: String,
+    /// UTC, `YYYY-MM-DDTHH:MM:SSZ`.
+    pub applied_at: String,
+    pub execution_time_ms: i64,
+    /// The down SQL as it was when the migration was applied.
+    pub down_sql: Option<String>,
+    /// `user@host` of the runner.
+    pub applied_by: String,
+}
+
+/// One statement of a migration file, with the line it starts on (1-based).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    pub sql: String,
+    pub line: usize,
+}
+
+/// A migration script ready to run: where it came from (for messages) and its statements.
+#[derive(Debug, Clone)]
+pub struct Script<'a> {
+    /// The file, as shown in messages.
+    pub file: &'a str,
+    pub statements: &'a [Statement],
+    /// False for files that start with `-- sqlshift:no-transaction`.
+    pub transactional: bool,
+}
+
+/// What to write to the tracking table in the same transaction as the script.
+#[derive(Debug, Clone)]
+pub enum Record<'a> {
+    /// The script applied a migration: insert its row.
+    Applied {
+        version: i64,
+        name: &'a str,
+        checksum: &'a str,
+        down_sql: Option<&'a str>,
+        applied_by: &'a str,
+    },
+    /// The script reverted a migration: delete its row.
+    Reverted { version: i64 },
+}
+
+/// Why a script failed, and what state it left.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{file}:{line}: statement {index} of {total} failed: {reason}\n  statement: {sql}\n{state}"
+)]
+pub struct ScriptFailure {
+    pub file: String,
+    pub line: usize,
+    /// 1-based index of the failing statement.
+    pub index: usize,
+    pub total: usize,
+    pub sql: String,
+    pub reason: String,
+    /// What was left behind (rolled back, or which statements ran).
+    pub state: String,
+}
+
+impl ScriptFailure {
+    pub(crate) fn new(
+        script: &Script<'_>,
+        index: usize,
+        sql: &str,
+        reason: String,
+        state: String,
+    ) -> ScriptFailure {
+        let line = script.statements.get(index).map(|s| s.line).unwrap_or(1);
+        ScriptFailure {
+            file: script.file.to_string(),
+            line,
+            index: index + 1,
+            total: script.statements.len(),
+            sql: sql.to_string(),
+            reason,
+            state,
+        }
+    }
+}
+
+/// Errors of the migration methods: the database, or a failed script.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrationDbError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Script(#[from] ScriptFailure),
+}
+
+/// Splits `schema.table` into its parts; a bare name has no schema.
+pub(crate) fn split_table(table: &str) -> (Option<&str>, &str) {
+    match table.split_once('.') {
+        Some((s, t)) => (Some(s), t),
+        None => (None, table),
+    }
+}
+
+/// The table name quoted for SQL (`"schema"."table"` or `"table"`).
+pub(crate) fn quoted_table(table: &str) -> String {
+    match split_table(table) {
+        (Some(s), t) => format!("{}.{}", super::quote_ident(s), super::quote_ident(t)),
+        (None, t) => super::quote_ident(t),
+    }
+}
+
+impl Connection {
+    /// Takes the migration lock, waiting up to `timeout`; `Ok(false)` when it timed out.
+    ///
+    /// PostgreSQL: a session advisory lock (released when the session ends, so a dropped
+    /// connection cannot leak it). SQLite: `BEGIN IMMEDIATE`, held until
+    /// [`Connection::migration_unlock`]; migrations then run as savepoints inside it.
+    pub async fn migration_lock(
+        &mut self,
+        table: &str,
+        timeout: Duration,
+    ) -> Result<bool, DbError> {
+        match self {
+            Connection::Postgres(c, _) => postgres::migrate::lock(c, table, timeout).await,
+            Connection::Sqlite(c, _) => sqlite::migrate::lock(c, timeout).await,
+            Connection::Mysql(c, _) => mysql::migrate::lock(c, table, timeout).await,
+        }
+    }
+
+    /// Releases the migration lock (SQLite: commits the lock's transaction).
+    pub async fn migration_unlock(&mut self, table: &str) -> Result<(), DbError> {
+        match self {
+            Connection::Postgres(c, _) => postgres::migrate::unlock(c, table).await,
+            Connection::Sqlite(c, _) => sqlite::migrate::unlock(c).await,
+            Connection::Mysql(c, _) => mysql::migrate::unlock(c, table).await,
+        }
+    }
+
+    /// Creates the tracking table if it does not exist. Call with the lock held.
+    pub async fn tracking_ensure(&mut self, table: &str) -> Result<(), DbError> {
+        match self {
+            Connection::Postgres(c, _) => postgres::migrate::ensure(c, table).await,
+            Connection::Sqlite(c, _) => sqlite::migrate::ensure(c, table).await,
+            Connection::Mysql(c, _) => mysql::migrate::ensure(c, table).await,
+        }
+    }
+
+    /// The tracking table's rows in version order, or `None` when it does not exist.
+    pub async fn tracking_rows(
+        &mut self,
+        table: &str,
+    ) -> Result<Option<Vec<TrackingRow>>, DbError> {
+        match self {
+            Connection::Postgres(c, _) => postgres::migrate::rows(c, table).await,
+            Connection::Sqlite(c, _) => sqlite::migrate::rows(c, table).await,
+            Connection::Mysql(c, _) => mysql::migrate::rows(c, table).await,
+        }
+    }
+
+    /// Whether a script may run outside a transaction on this dialect.
+    pub fn supports_no_transaction(&self) -> bool {
+        match self {
+            Connection::Postgres(..) => true,
+            // Migrations run inside the lock's `BEGIN IMMEDIATE` transaction.
+            Connection::Sqlite(..) => false,
+            // Nothing runs in a transaction on MySQL; the directive changes nothing there.
+            Connection::Mysql(..) => true,
+        }
+    }
+
+    /// Runs a script and writes `record`, atomically where the dialect allows; returns the
+    /// time the statements took, in milliseconds. Call with the lock held.
+    pub async fn run_migration(
+        &mut self,
+        table: &str,
+        script: &Script<'_>,
+        record: &Record<'_>,
+        opts: &ExecOptions,
+    ) -> Result<i64, MigrationDbError> {
+        match self {
+            Connection::Postgres(c, _) => {
+                postgres::migrate::run(c, table, script, record, opts).await
+            }
+            Connection::Sqlite(c, _) => sqlite::migrate::run(c, table, script, record).await,
+            Connection::Mysql(c, _) => mysql::migrate::run(c, table, script, record).await,
+        }
+    }
+
+    /// Creates a database on this server (for scratch replays).
+    pub async fn create_database(&mut self, name: &str) -> Result<(), DbError> {
+        let sql = match self {
+            Connection::Mysql(..) => format!("CREATE DATABASE `{}`", name.replace('`', "``")),
+            _ => format!("CREATE DATABASE {}", super::quote_ident(name)),
+        };
+        self.run_script(&sql).await
+    }
+
+    /// Drops a database on this server if it exists, disconnecting its sessions.
+    pub async fn drop_database(&mut self, name: &str) -> Result<(), DbError> {
+        let sql = match self {
+            Connection::Mysql(..) => {
+                format!("DROP DATABASE IF EXISTS `{}`", name.replace('`', "``"))
+            }
+            Connection::Postgres(..) => format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                super::quote_ident(name)
+            ),
+            Connection::Sqlite(..) => return Ok(()),
+        };
+        self.run_script(&sql).await
+    }
+}

@@ -1,0 +1,279 @@
+//! Versioned migrations on PostgreSQL: the tracking table, a session advisory lock, and
+//! each migration in its own transaction (or in autocommit when the file opts out).
+
+use crate::dialect::connection::describe;
+use crate::dialect::migrate::{
+    quoted_table, MigrationDbError, Record, Script, ScriptFailure, TrackingRow,
+};
+use crate::dialect::writer::quote_literal;
+use crate::dialect::{DbError, ExecOptions};
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, Row};
+use std::time::{Duration, Instant};
+
+/// Creates the tracking table; `{table}` is replaced by the quoted name.
+const CREATE_TRACKING: &str = "CREATE TABLE IF NOT EXISTS {table} (
+    version BIGINT PRIMARY KEY,
+    name TEXT NOT NULL,
+    checksum TEXT NOT NULL,
+    applied_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    execution_time_ms BIGINT NOT NULL,
+    down_sql TEXT,
+    applied_by TEXT NOT NULL
+)";
+
+const TABLE_EXISTS: &str = "SELECT to_regclass($1) IS NOT NULL";
+
+const SELECT_ROWS: &str = "SELECT version, name, checksum,
+    to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS applied_at,
+    execution_time_ms, down_sql, applied_by
+FROM {table} ORDER BY version";
+
+const INSERT_ROW: &str = "INSERT INTO {table}
+    (version, name, checksum, execution_time_ms, down_sql, applied_by)
+VALUES ($1, $2, $3, $4, $5, $6)";
+
+const DELETE_ROW: &str = "DELETE FROM {table} WHERE version = $1";
+
+const TRY_LOCK: &str = "SELECT pg_try_advisory_lock($1)";
+const UNLOCK: &str = "SELECT pg_advisory_unlock($1)";
+
+/// How often a waiting runner asks for the lock again.
+const POLL: Duration = Duration::from_millis(200);
+
+fn sql(template: &str, table: &str) -> String {
+    template.replace("{table}", &quoted_table(table))
+}
+
+/// The advisory lock key: one per tracking table, so that projects sharing a server with
+/// different tracking tables do not wait for each other, and distinct from `apply`'s key.
+fn lock_key(table: &str) -> i64 {
+    let digest = Sha256::digest(format!("sqlshift migrate {table}").as_bytes());
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(bytes)
+}
+
+fn db_err(e: sqlx::Error) -> DbError {
+    DbError::Apply(describe(&e))
+}
+
+pub async fn lock(
+    conn: &mut PgConnection,
+    table: &str,
+    timeout: Duration,
+) -> Result<bool, DbError> {
+    let key = lock_key(table);
+    let start = Instant::now();
+    loop {
+        let got: bool = sqlx::query_scalar(TRY_LOCK)
+            .bind(key)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        if got {
+            return Ok(true);
+        }
+        if start.elapsed() >= timeout {
+            return Ok(false);
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+pub async fn unlock(conn: &mut PgConnection, table: &str) -> Result<(), DbError> {
+    sqlx::query_scalar::<_, bool>(UNLOCK)
+        .bind(lock_key(table))
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn ensure(conn: &mut PgConnection, table: &str) -> Result<(), DbError> {
+    sqlx::raw_sql(&sql(CREATE_TRACKING, table))
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn rows(
+    conn: &mut PgConnection,
+    table: &str,
+) -> Result<Option<Vec<TrackingRow>>, DbError> {
+    let exists: bool = sqlx::query_scalar(TABLE_EXISTS)
+        .bind(quoted_table(table))
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    if !exists {
+        return Ok(None);
+    }
+    let rows = sqlx::query(&sql(SELECT_ROWS, table))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let get = |e: sqlx::Error| {
+            DbError::Apply(format!(
+                "cannot read tracking table {table}: {}",
+                describe(&e)
+            ))
+        };
+        out.push(TrackingRow {
+            version: r.try_get("version").map_err(get)?,
+            name: r.try_get("name").map_err(get)?,
+            checksum: r.try_get("checksum").map_err(get)?,
+            applied_at: r.try_get("applied_at").map_err(get)?,
+            execution_time_ms: r.try_get("execution_time_ms").map_err(get)?,
+            down_sql: r.try_get("down_sql").map_err(get)?,
+            applied_by: r.try_get("applied_by").map_err(get)?,
+        });
+    }
+    Ok(Some(out))
+}
+
+async fn write_record(
+    conn: &mut PgConnection,
+    table: &str,
+    record: &Record<'_>,
+    ms: i64,
+) -> Result<(), sqlx::Error> {
+    match record {
+        Record::Applied {
+            version,
+            name,
+            checksum,
+            down_sql,
+            applied_by,
+        } => {
+            sqlx::query(&sql(INSERT_ROW, table))
+                .bind(version)
+                .bind(name)
+                .bind(checksum)
+                .bind(ms)
+                .bind(down_sql)
+                .bind(applied_by)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Record::Reverted { version } => {
+            sqlx::query(&sql(DELETE_ROW, table))
+                .bind(version)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn run(
+    conn: &mut PgConnection,
+    table: &str,
+    script: &Script<'_>,
+    record: &Record<'_>,
+    opts: &ExecOptions,
+) -> Result<i64, MigrationDbError> {
+    if script.transactional {
+        run_transaction(conn, table, script, record, opts).await
+    } else {
+        run_autocommit(conn, table, script, record).await
+    }
+}
+
+async fn run_transaction(
+    conn: &mut PgConnection,
+    table: &str,
+    script: &Script<'_>,
+    record: &Record<'_>,
+    opts: &ExecOptions,
+) -> Result<i64, MigrationDbError> {
+    const ROLLED_BACK: &str =
+        "nothing of this migration was applied: its transaction was rolled back";
+    sqlx::raw_sql("BEGIN")
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    let mut settings = Vec::new();
+    if let Some(t) = &opts.lock_timeout {
+        settings.push(format!("SET LOCAL lock_timeout = {}", quote_literal(t)));
+    }
+    if let Some(t) = &opts.statement_timeout {
+        settings.push(format!(
+            "SET LOCAL statement_timeout = {}",
+            quote_literal(t)
+        ));
+    }
+    for s in &settings {
+        if let Err(e) = sqlx::raw_sql(s).execute(&mut *conn).await {
+            let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
+            return Err(db_err(e).into());
+        }
+    }
+    let start = Instant::now();
+    for (i, stmt) in script.statements.iter().enumerate() {
+        if let Err(e) = sqlx::raw_sql(&stmt.sql).execute(&mut *conn).await {
+            let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
+            return Err(
+                ScriptFailure::new(script, i, &stmt.sql, describe(&e), ROLLED_BACK.into()).into(),
+            );
+        }
+    }
+    let ms = elapsed_ms(start);
+    if let Err(e) = write_record(conn, table, record, ms).await {
+        let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
+        return Err(DbError::Apply(format!(
+            "{}: cannot write tracking table {table}: {}; {ROLLED_BACK}",
+            script.file,
+            describe(&e)
+        ))
+        .into());
+    }
+    sqlx::raw_sql("COMMIT")
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| {
+            DbError::Apply(format!(
+                "{}: COMMIT failed: {}; {ROLLED_BACK}",
+                script.file,
+                describe(&e)
+            ))
+        })?;
+    Ok(ms)
+}
+
+async fn run_autocommit(
+    conn: &mut PgConnection,
+    table: &str,
+    script: &Script<'_>,
+    record: &Record<'_>,
+) -> Result<i64, MigrationDbError> {
+    let start = Instant::now();
+    for (i, stmt) in script.statements.iter().enumerate() {
+        if let Err(e) = sqlx::raw_sql(&stmt.sql).execute(&mut *conn).await {
+            let state = if i == 0 {
+                "nothing of this migration was applied; it is not recorded as applied".to_string()
+            } else {
+                format!(
+                    "the file opts out of transactions (-- sqlshift:no-transaction): statements 1-{i} ran and stay applied, and the migration is not recorded; finish or undo them by hand, then run the command again"
+                )
+            };
+            return Err(ScriptFailure::new(script, i, &stmt.sql, describe(&e), state).into());
+        }
+    }
+    let ms = elapsed_ms(start);
+    write_record(conn, table, record, ms).await.map_err(|e| {
+        DbError::Apply(format!(
+            "{}: every statement ran, but the tracking table {table} could not be updated: {}; record it by hand or undo the statements",
+            script.file,
+            describe(&e)
+        ))
+    })?;
+    Ok(ms)
+}
+
+fn elapsed_ms(start: Instant) -> i64 {
+    i64::try_from(start.elapsed().as_millis()).unwrap_or(i64::MAX)
+}

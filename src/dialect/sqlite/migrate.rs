@@ -1,0 +1,235 @@
+//! Versioned migrations on SQLite: the tracking table, and `BEGIN IMMEDIATE` as the lock.
+//!
+//! The lock is the write transaction itself, so every migration runs inside it as a
+//! savepoint: a failing migration rolls back to its savepoint, and releasing the lock
+//! commits the migrations that succeeded. Foreign-key enforcement is off while the lock is
+//! held (table rebuilds need that; SQLite ignores the switch inside a transaction), and
+//! `PRAGMA foreign_key_check` must pass before each migration's savepoint is released.
+
+use super::queries;
+use crate::dialect::connection::describe;
+use crate::dialect::migrate::{
+    quoted_table, split_table, MigrationDbError, Record, Script, ScriptFailure, TrackingRow,
+};
+use crate::dialect::DbError;
+use sqlx::{Row, SqliteConnection};
+use std::time::{Duration, Instant};
+
+const CREATE_TRACKING: &str = "CREATE TABLE IF NOT EXISTS {table} (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    checksum TEXT NOT NULL,
+    applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    execution_time_ms INTEGER NOT NULL,
+    down_sql TEXT,
+    applied_by TEXT NOT NULL
+)";
+
+const TABLE_EXISTS: &str = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?";
+
+const SELECT_ROWS: &str = "SELECT version, name, checksum, applied_at, execution_time_ms,
+    down_sql, applied_by FROM {table} ORDER BY version";
+
+const INSERT_ROW: &str = "INSERT INTO {table}
+    (version, name, checksum, execution_time_ms, down_sql, applied_by)
+VALUES (?, ?, ?, ?, ?, ?)";
+
+const DELETE_ROW: &str = "DELETE FROM {table} WHERE version = ?";
+
+const SAVEPOINT: &str = "SAVEPOINT sqlshift_migration";
+const RELEASE: &str = "RELEASE sqlshift_migration";
+const ROLLBACK_TO: &str = "ROLLBACK TO sqlshift_migration";
+
+const ROLLED_BACK: &str = "nothing of this migration was applied: it was rolled back to its savepoint (the migrations before it stay applied)";
+
+/// How long to pause between attempts when another connection holds the write lock (the
+/// driver's busy timeout already waits inside each attempt).
+const POLL: Duration = Duration::from_millis(100);
+
+fn sql(template: &str, table: &str) -> String {
+    template.replace("{table}", &quoted_table(table))
+}
+
+fn db_err(e: sqlx::Error) -> DbError {
+    DbError::Apply(describe(&e))
+}
+
+fn is_busy(e: &sqlx::Error) -> bool {
+    let m = describe(e).to_ascii_lowercase();
+    m.contains("locked") || m.contains("busy")
+}
+
+pub async fn lock(conn: &mut SqliteConnection, timeout: Duration) -> Result<bool, DbError> {
+    sqlx::raw_sql("PRAGMA foreign_keys = OFF")
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    let start = Instant::now();
+    loop {
+        match sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut *conn).await {
+            Ok(_) => return Ok(true),
+            Err(e) if is_busy(&e) => {
+                if start.elapsed() >= timeout {
+                    let _ = sqlx::raw_sql("PRAGMA foreign_keys = ON")
+                        .execute(&mut *conn)
+                        .await;
+                    return Ok(false);
+                }
+                tokio::time::sleep(POLL).await;
+            }
+            Err(e) => return Err(db_err(e)),
+        }
+    }
+}
+
+pub async fn unlock(conn: &mut SqliteConnection) -> Result<(), DbError> {
+    let committed = sqlx::raw_sql("COMMIT").execute(&mut *conn).await;
+    let restored = sqlx::raw_sql("PRAGMA foreign_keys = ON")
+        .execute(&mut *conn)
+        .await;
+    committed.map_err(|e| {
+        DbError::Apply(format!(
+            "committing the migrations failed: {}; none of this run's migrations were applied",
+            describe(&e)
+        ))
+    })?;
+    restored.map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn ensure(conn: &mut SqliteConnection, table: &str) -> Result<(), DbError> {
+    sqlx::raw_sql(&sql(CREATE_TRACKING, table))
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn rows(
+    conn: &mut SqliteConnection,
+    table: &str,
+) -> Result<Option<Vec<TrackingRow>>, DbError> {
+    let (_, bare) = split_table(table);
+    let n: i64 = sqlx::query_scalar(TABLE_EXISTS)
+        .bind(bare)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    let rows = sqlx::query(&sql(SELECT_ROWS, table))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let get = |e: sqlx::Error| {
+            DbError::Apply(format!(
+                "cannot read tracking table {table}: {}",
+                describe(&e)
+            ))
+        };
+        out.push(TrackingRow {
+            version: r.try_get("version").map_err(get)?,
+            name: r.try_get("name").map_err(get)?,
+            checksum: r.try_get("checksum").map_err(get)?,
+            applied_at: r.try_get("applied_at").map_err(get)?,
+            execution_time_ms: r.try_get("execution_time_ms").map_err(get)?,
+            down_sql: r.try_get("down_sql").map_err(get)?,
+            applied_by: r.try_get("applied_by").map_err(get)?,
+        });
+    }
+    Ok(Some(out))
+}
+
+async fn rollback(conn: &mut SqliteConnection) {
+    let _ = sqlx::raw_sql(ROLLBACK_TO).execute(&mut *conn).await;
+    let _ = sqlx::raw_sql(RELEASE).execute(&mut *conn).await;
+}
+
+pub async fn run(
+    conn: &mut SqliteConnection,
+    table: &str,
+    script: &Script<'_>,
+    record: &Record<'_>,
+) -> Result<i64, MigrationDbError> {
+    sqlx::raw_sql(SAVEPOINT)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    let start = Instant::now();
+    for (i, stmt) in script.statements.iter().enumerate() {
+        if let Err(e) = sqlx::raw_sql(&stmt.sql).execute(&mut *conn).await {
+            rollback(conn).await;
+            return Err(
+                ScriptFailure::new(script, i, &stmt.sql, describe(&e), ROLLED_BACK.into()).into(),
+            );
+        }
+    }
+    let violations = match sqlx::query(queries::FOREIGN_KEY_CHECK)
+        .fetch_all(&mut *conn)
+        .await
+    {
+        Ok(rows) => rows,
+        Err(e) => {
+            rollback(conn).await;
+            return Err(db_err(e).into());
+        }
+    };
+    if !violations.is_empty() {
+        let mut tables: Vec<String> = violations
+            .iter()
+            .filter_map(|r| r.try_get::<String, _>(0).ok())
+            .collect();
+        tables.dedup();
+        rollback(conn).await;
+        return Err(DbError::Apply(format!(
+            "{}: after the migration, {} row(s) violate foreign keys (in {}); {ROLLED_BACK}",
+            script.file,
+            violations.len(),
+            tables.join(", ")
+        ))
+        .into());
+    }
+    let ms = i64::try_from(start.elapsed().as_millis()).unwrap_or(i64::MAX);
+    let written = match record {
+        Record::Applied {
+            version,
+            name,
+            checksum,
+            down_sql,
+            applied_by,
+        } => {
+            sqlx::query(&sql(INSERT_ROW, table))
+                .bind(version)
+                .bind(name)
+                .bind(checksum)
+                .bind(ms)
+                .bind(down_sql)
+                .bind(applied_by)
+                .execute(&mut *conn)
+                .await
+        }
+        Record::Reverted { version } => {
+            sqlx::query(&sql(DELETE_ROW, table))
+                .bind(version)
+                .execute(&mut *conn)
+                .await
+        }
+    };
+    if let Err(e) = written {
+        rollback(conn).await;
+        return Err(DbError::Apply(format!(
+            "{}: cannot write tracking table {table}: {}; {ROLLED_BACK}",
+            script.file,
+            describe(&e)
+        ))
+        .into());
+    }
+    sqlx::raw_sql(RELEASE)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    Ok(ms)
+}

@@ -1,0 +1,908 @@
+//! Versioned migrations on live SQLite and PostgreSQL: generate → migrate up → down → up
+//! over every fixture case, concurrent runners, failures halfway, and what each kind of
+//! tampering with the migrations folder does. Also keeps the repository's own
+//! `migrations/` honest: verified against its sum and replaying to `schema/`.
+
+use crate::support::{self, TestDb};
+use assert_cmd::Command;
+use sqlshift::dialect::{self, Dialect, RenderOptions};
+use sqlshift::migrate::generate::{self, Outcome, Request};
+use sqlshift::migrate::{files, migrator, replay, tracking, DownTarget, Options, Quiet};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+const TABLE: &str = "schema_migrations";
+
+fn opts() -> Options {
+    let mut o = Options::new(TABLE);
+    o.applied_by = "test@host".into();
+    o
+}
+
+fn dev_urls() -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("postgres".to_string(), support::pg_admin_url()),
+        ("mysql".to_string(), support::mysql_admin_url()),
+    ])
+}
+
+/// Generates a migration named `name` for one dialect from `schema_sql`, in `root`.
+async fn generate_one(
+    root: &Path,
+    d: &'static dyn Dialect,
+    name: &str,
+    schema_sql: &str,
+) -> Result<Vec<Outcome>, String> {
+    let schema_dir = root.join("schema");
+    std::fs::create_dir_all(&schema_dir).unwrap();
+    std::fs::write(schema_dir.join("schema.sql"), schema_sql).unwrap();
+    let targets = vec![d.name().to_string()];
+    let urls = dev_urls();
+    let paths = vec![schema_dir];
+    let req = Request {
+        name,
+        schema_paths: &paths,
+        root: &root.join("migrations"),
+        targets: &targets,
+        dialects: vec![d],
+        dev_urls: &urls,
+        render: RenderOptions::default(),
+        migrator: opts(),
+        now: std::time::SystemTime::now(),
+    };
+    generate::generate(&req).await.map_err(|e| e.to_string())
+}
+
+fn cases() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(repo().join("fixtures/cases"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    v.sort();
+    v
+}
+
+fn applies_to(case: &Path, dialect: &str) -> bool {
+    match std::fs::read_to_string(case.join("dialects")) {
+        Ok(list) => list.lines().any(|l| l.trim() == dialect),
+        Err(_) => true,
+    }
+}
+
+/// The live schema without the tracking table.
+async fn live(db: &TestDb) -> sqlshift::model::Schema {
+    let mut c = db.connect().await;
+    let mut s = c.introspect().await.unwrap();
+    tracking::hide(&mut s, TABLE, db.dialect());
+    s
+}
+
+async fn converged(db: &TestDb, sql: &str) -> Result<(), String> {
+    let want = support::desired(sql, db.dialect());
+    let have = live(db).await;
+    let plan = sqlshift::plan::plan(&have, &want, db.dialect(), &RenderOptions::default());
+    if plan.is_empty() {
+        Ok(())
+    } else {
+        Err(plan.sql())
+    }
+}
+
+async fn run_case(case: &Path, db: &TestDb) -> Result<(), String> {
+    let d = db.dialect();
+    let name = case.file_name().unwrap().to_string_lossy().into_owned();
+    let from = std::fs::read_to_string(case.join("from.sql")).unwrap();
+    let to = std::fs::read_to_string(case.join("to.sql")).unwrap();
+    let project = tempfile::tempdir().unwrap();
+    let first = generate_one(project.path(), d, "from", &from)
+        .await
+        .map_err(|e| format!("{name}: generate from.sql: {e}"))?;
+    let written = |o: &[Outcome]| usize::from(matches!(o.first(), Some(Outcome::Written { .. })));
+    let second = generate_one(project.path(), d, "to", &to)
+        .await
+        .map_err(|e| format!("{name}: generate to.sql: {e}"))?;
+    let changed = written(&second) == 1;
+    let dir = files::load(&project.path().join("migrations")).map_err(|e| e.to_string())?;
+    assert_eq!(
+        dir.migrations.len(),
+        written(&first) + written(&second),
+        "{name}"
+    );
+
+    let conn = db.connect().await;
+    let (_, report) = migrator::up(conn, &dir, &opts(), None, &mut Quiet)
+        .await
+        .map_err(|e| format!("{name}: migrate up: {e}"))?;
+    assert_eq!(report.ran.len(), dir.migrations.len());
+    converged(db, &to).await.map_err(|rest| {
+        format!("{name}: after migrate up, plan against to.sql is not empty:\n{rest}")
+    })?;
+    if !changed {
+        return Ok(());
+    }
+    let conn = db.connect().await;
+    migrator::down(conn, &opts(), DownTarget::Steps(1), &mut Quiet)
+        .await
+        .map_err(|e| format!("{name}: migrate down: {e}"))?;
+    converged(db, &from).await.map_err(|rest| {
+        format!("{name}: after migrate down 1, plan against from.sql is not empty:\n{rest}")
+    })?;
+    let conn = db.connect().await;
+    let (_, report) = migrator::up(conn, &dir, &opts(), None, &mut Quiet)
+        .await
+        .map_err(|e| format!("{name}: migrate up again: {e}"))?;
+    assert_eq!(report.ran.len(), 1);
+    converged(db, &to)
+        .await
+        .map_err(|rest| format!("{name}: after up again, plan is not empty:\n{rest}"))?;
+    Ok(())
+}
+
+fn run_all(dialect_name: &str, make: impl Fn() -> Option<TestDb>) {
+    let rt = support::rt();
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for case in cases() {
+        if !applies_to(&case, dialect_name) {
+            continue;
+        }
+        let Some(db) = make() else { return };
+        match rt.block_on(run_case(&case, &db)) {
+            Ok(()) => ran += 1,
+            Err(e) => failures.push(e),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+    assert!(ran > 0);
+}
+
+#[test]
+fn every_fixture_generates_and_migrates_up_down_up_on_sqlite() {
+    run_all("sqlite", || Some(support::sqlite_db()));
+}
+
+#[test]
+fn every_fixture_generates_and_migrates_up_down_up_on_postgres() {
+    let rt = support::rt();
+    if rt.block_on(support::pg_db()).is_none() {
+        return;
+    }
+    run_all("postgres", || rt.block_on(support::pg_db()));
+}
+
+#[test]
+fn every_fixture_generates_and_migrates_up_down_up_on_mysql() {
+    let rt = support::rt();
+    if rt.block_on(support::mysql_db()).is_none() {
+        return;
+    }
+    run_all("mysql", || rt.block_on(support::mysql_db()));
+}
+
+/// The generated files for the renames case, version redacted: renames up, inverse
+/// renames down, no drop anywhere.
+#[test]
+fn renames_are_reverted_as_renames() {
+    let rt = support::rt();
+    rt.block_on(async {
+        let case = repo().join("fixtures/cases/renames");
+        let from = std::fs::read_to_string(case.join("from.sql")).unwrap();
+        let to = std::fs::read_to_string(case.join("to.sql")).unwrap();
+        for db in support::all_dbs().await {
+            let d = db.dialect();
+            let project = tempfile::tempdir().unwrap();
+            generate_one(project.path(), d, "from", &from)
+                .await
+                .unwrap();
+            let out = generate_one(project.path(), d, "rename", &to)
+                .await
+                .unwrap();
+            let Some(Outcome::Written { up, down, .. }) = out.first() else {
+                panic!("{}: nothing generated", d.name())
+            };
+            let up_text = std::fs::read_to_string(up).unwrap();
+            let down_text = std::fs::read_to_string(down).unwrap();
+            // MySQL spells it `RENAME TABLE a TO b` and quotes with backticks.
+            let (up_plain, down_plain) = (up_text.replace('`', ""), down_text.replace('`', ""));
+            assert!(
+                up_plain.contains("customers TO clients") || up_plain.contains("RENAME TO clients"),
+                "{up_text}"
+            );
+            assert!(
+                down_plain.contains("clients TO customers")
+                    || down_plain.contains("RENAME TO customers"),
+                "{down_text}"
+            );
+            assert!(
+                down_plain.contains("RENAME COLUMN email TO mail"),
+                "{down_text}"
+            );
+            assert!(!down_text.contains("DROP"), "{down_text}");
+            let redact = |s: &str| redact_versions(s);
+            insta::assert_snapshot!(format!("renames_up__{}", d.name()), redact(&up_text));
+            insta::assert_snapshot!(format!("renames_down__{}", d.name()), redact(&down_text));
+            // And it runs: up, down, up on the real database.
+            let dir = files::load(&project.path().join("migrations")).unwrap();
+            let (_, _) = migrator::up(db.connect().await, &dir, &opts(), None, &mut Quiet)
+                .await
+                .unwrap();
+            migrator::down(
+                db.connect().await,
+                &opts(),
+                DownTarget::Steps(1),
+                &mut Quiet,
+            )
+            .await
+            .unwrap();
+            converged(&db, &from).await.unwrap();
+        }
+    });
+}
+
+/// Replaces 14-digit versions with a placeholder.
+fn redact_versions(s: &str) -> String {
+    let re = regex::Regex::new(r"\d{14}").unwrap();
+    re.replace_all(s, "[VERSION]").into_owned()
+}
+
+/// Replaces times, durations and temp paths in command output.
+fn redact_output(s: &str, dir: &Path) -> String {
+    let s = s.replace(&dir.display().to_string(), "[DIR]");
+    let s = redact_versions(&s);
+    let s = regex::Regex::new(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+        .unwrap()
+        .replace_all(&s, "[TIME]")
+        .into_owned();
+    regex::Regex::new(r"\(\d+ ms\)")
+        .unwrap()
+        .replace_all(&s, "([MS] ms)")
+        .into_owned()
+}
+
+fn bin(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("sqlshift")
+        .unwrap()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A project with the example schema and a config targeting `dialect`.
+fn project(dialect: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("schema");
+    std::fs::create_dir(&dest).unwrap();
+    for e in std::fs::read_dir(repo().join("schema")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, dest.join(p.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("sqlshift.yaml"),
+        format!(
+            "dialects: [{dialect}]\ndev_urls:\n  postgres: {}\n  mysql: {}\nmigrate_lock_timeout: 2min\n",
+            support::pg_admin_url(),
+            support::mysql_admin_url()
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+/// Writes a hand-written migration through `migrate new`, then fills in its SQL.
+fn hand_written(dir: &Path, name: &str, up: &str, down: &str) -> (PathBuf, PathBuf) {
+    let (code, out, err) = bin(dir, &["migrate", "new", name]);
+    assert_eq!(code, 0, "{out}{err}");
+    let mig = dir.join("migrations");
+    let find = |suffix: &str| {
+        std::fs::read_dir(&mig)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .ends_with(&format!("_{name}.{suffix}.sql"))
+            })
+            .unwrap()
+    };
+    let (u, d) = (find("up"), find("down"));
+    std::fs::write(&u, up).unwrap();
+    std::fs::write(&d, down).unwrap();
+    let (code, out, err) = bin(dir, &["migrate", "hash"]);
+    assert_eq!(code, 0, "{out}{err}");
+    (u, d)
+}
+
+/// Spawns two `migrate up` processes at once against the same database.
+fn concurrent_up(url: &str, dialect: &str, busy: &str) {
+    let p = project(dialect);
+    let (code, _, err) = bin(p.path(), &["generate", "init"]);
+    assert_eq!(code, 0, "{err}");
+    for i in 0..4 {
+        hand_written(
+            p.path(),
+            &format!("step{i}"),
+            &format!("{busy}\nCREATE TABLE extra{i} (id INTEGER PRIMARY KEY);\n"),
+            &format!("DROP TABLE extra{i};\n"),
+        );
+    }
+    let spawn = || {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("sqlshift"))
+            .current_dir(p.path())
+            .args(["migrate", "up", "--yes", "--url", url])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    for o in [&a, &b] {
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let applied = |o: &std::process::Output| {
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter(|l| l.starts_with("applied "))
+            .count()
+    };
+    assert_eq!(
+        applied(&a) + applied(&b),
+        5,
+        "every migration applied exactly once"
+    );
+    let rt = support::rt();
+    let rows = rt.block_on(async {
+        let mut c = dialect::connect(url).await.unwrap();
+        migrator::applied(&mut c, TABLE).await.unwrap()
+    });
+    assert_eq!(rows.len(), 5);
+    let (code, out, _) = bin(p.path(), &["plan", "--url", url]);
+    assert_eq!(code, 0);
+    assert!(out.contains("extra3"), "{out}");
+    assert!(
+        !out.contains(TABLE),
+        "the tracking table is not part of the plan: {out}"
+    );
+}
+
+#[test]
+fn two_concurrent_runners_apply_each_migration_once_on_postgres() {
+    let rt = support::rt();
+    let Some(db) = rt.block_on(support::pg_db()) else {
+        return;
+    };
+    concurrent_up(&db.url, "postgres", "SELECT pg_sleep(0.3);");
+}
+
+#[test]
+fn two_concurrent_runners_apply_each_migration_once_on_mysql() {
+    let rt = support::rt();
+    let Some(db) = rt.block_on(support::mysql_db()) else {
+        return;
+    };
+    concurrent_up(&db.url, "mysql", "DO SLEEP(0.3);");
+}
+
+#[test]
+fn two_concurrent_runners_apply_each_migration_once_on_sqlite() {
+    let db = support::sqlite_db();
+    concurrent_up(
+        &db.url,
+        "sqlite",
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000) SELECT count(*) FROM c;",
+    );
+}
+
+#[test]
+fn a_migration_failing_halfway_on_postgres_leaves_no_trace() {
+    let rt = support::rt();
+    let Some(db) = rt.block_on(support::pg_db()) else {
+        return;
+    };
+    let p = project("postgres");
+    hand_written(
+        p.path(),
+        "good",
+        "CREATE TABLE good (id INTEGER PRIMARY KEY);\n",
+        "DROP TABLE good;\n",
+    );
+    let (bad_up, _) = hand_written(
+        p.path(),
+        "bad",
+        "-- creates a table, then fails\nCREATE TABLE half (id INTEGER PRIMARY KEY);\nINSERT INTO half VALUES (1);\nINSERT INTO missing_table VALUES (1);\n",
+        "DROP TABLE half;\n",
+    );
+    let (code, out, err) = bin(p.path(), &["migrate", "up", "--yes", "--url", &db.url]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    let file = bad_up.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        err.contains(&format!("{file}:4: statement 3 of 3 failed")),
+        "{err}"
+    );
+    assert!(err.contains("INSERT INTO missing_table"), "{err}");
+    assert!(err.contains("rolled back"), "{err}");
+    assert!(
+        err.contains("the 1 migration(s) before it were applied and recorded"),
+        "{err}"
+    );
+    let (schema, rows) = rt.block_on(async {
+        let mut c = db.connect().await;
+        (
+            c.introspect().await.unwrap(),
+            migrator::applied(&mut c, TABLE).await.unwrap(),
+        )
+    });
+    let names: Vec<String> = schema.tables.keys().map(|k| k.name.clone()).collect();
+    assert_eq!(names, vec!["good", TABLE], "no trace of `half`");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].name, "good");
+    assert_eq!(rows[0].applied_by, rows[0].applied_by.trim());
+    assert!(rows[0].applied_by.contains('@'));
+}
+
+/// Writes a migration pair with a chosen version (as another branch or a hand would).
+fn write_pair(dir: &Path, version: i64, name: &str, up: &str, down: &str) -> PathBuf {
+    let mig = dir.join("migrations");
+    std::fs::create_dir_all(&mig).unwrap();
+    let up_path = mig.join(format!("{version}_{name}.up.sql"));
+    std::fs::write(&up_path, up).unwrap();
+    std::fs::write(mig.join(format!("{version}_{name}.down.sql")), down).unwrap();
+    up_path
+}
+
+/// A project with two applied migrations (versions 20240101000000 and 20240103000000)
+/// on a SQLite file; returns the project, the database URL and the up files.
+fn applied_project() -> (tempfile::TempDir, String, PathBuf, PathBuf) {
+    let p = project("sqlite");
+    let url = format!("sqlite://{}", p.path().join("app.db").display());
+    let a = write_pair(
+        p.path(),
+        20240101000000,
+        "first",
+        "CREATE TABLE a (id INTEGER PRIMARY KEY);\n",
+        "DROP TABLE a;\n",
+    );
+    let b = write_pair(
+        p.path(),
+        20240103000000,
+        "second",
+        "CREATE TABLE b (id INTEGER PRIMARY KEY);\n",
+        "DROP TABLE b;\n",
+    );
+    assert_eq!(bin(p.path(), &["migrate", "hash"]).0, 0);
+    let (code, out, err) = bin(p.path(), &["migrate", "up", "--yes", "--url", &url]);
+    assert_eq!(code, 0, "{out}{err}");
+    (p, url, a, b)
+}
+
+#[test]
+fn a_tampered_migration_is_refused_before_connecting_then_by_checksum() {
+    let (p, url, first, _) = applied_project();
+    std::fs::write(&first, "CREATE TABLE a (id INTEGER PRIMARY KEY, x TEXT);\n").unwrap();
+    let (code, _, err) = bin(p.path(), &["migrate", "verify"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("_first.up.sql: changed since sqlshift.sum was written"),
+        "{err}"
+    );
+    assert!(err.contains("sqlshift migrate hash"), "{err}");
+    assert!(
+        !err.contains("_second.up.sql: changed"),
+        "only the edited file is named: {err}"
+    );
+    // Every migrate command checks the sum before it connects: a bad URL is never reached.
+    let (code, _, err) = bin(
+        p.path(),
+        &[
+            "migrate",
+            "up",
+            "--yes",
+            "--url",
+            "sqlite:///nonexistent/dir/x.db",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("changed since sqlshift.sum"), "{err}");
+    // After `migrate hash` the sum agrees, but the database knows what was applied.
+    assert_eq!(bin(p.path(), &["migrate", "hash"]).0, 0);
+    let (code, _, err) = bin(p.path(), &["migrate", "up", "--yes", "--url", &url]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("applied migration(s) no longer match their files"),
+        "{err}"
+    );
+    let (code, out, _) = bin(p.path(), &["migrate", "status", "--url", &url]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("status_after_tampering", redact_output(&out, p.path()));
+}
+
+#[test]
+fn a_missing_migration_file_is_refused() {
+    let (p, url, first, _) = applied_project();
+    std::fs::remove_file(&first).unwrap();
+    std::fs::remove_file(first.to_string_lossy().replace(".up.sql", ".down.sql")).unwrap();
+    let (code, _, err) = bin(p.path(), &["migrate", "status", "--url", &url]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("_first.up.sql: listed in sqlshift.sum but missing"),
+        "{err}"
+    );
+    assert_eq!(bin(p.path(), &["migrate", "hash"]).0, 0);
+    let (code, _, err) = bin(p.path(), &["migrate", "up", "--yes", "--url", &url]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("applied migration(s) with no file"), "{err}");
+    assert!(err.contains("_first"), "{err}");
+    let (code, out, _) = bin(p.path(), &["migrate", "status", "--url", &url]);
+    assert_eq!(code, 1);
+    assert!(out.contains("missing"), "{out}");
+}
+
+#[test]
+fn reordered_migration_files_are_refused() {
+    let (p, url, first, second) = applied_project();
+    assert!(first.exists() && second.exists());
+    // Swap the two versions: the files keep their names but change places.
+    let version = |f: &Path| f.file_name().unwrap().to_string_lossy()[..14].to_string();
+    let (va, vb) = (version(&first), version(&second));
+    let mig = p.path().join("migrations");
+    for e in std::fs::read_dir(&mig).unwrap() {
+        let path = e.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let renamed = if name.starts_with(&va) {
+            name.replacen(&va, &vb, 1).replace("_first", "_first_moved")
+        } else if name.starts_with(&vb) {
+            name.replacen(&vb, &va, 1)
+        } else {
+            continue;
+        };
+        std::fs::rename(&path, mig.join(renamed)).unwrap();
+    }
+    let (code, _, err) = bin(p.path(), &["migrate", "verify"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("listed in sqlshift.sum but missing"), "{err}");
+    assert!(err.contains("not listed in sqlshift.sum"), "{err}");
+    // Even with the sum rewritten, the database refuses: applied versions changed files.
+    assert_eq!(bin(p.path(), &["migrate", "hash"]).0, 0);
+    let (code, _, err) = bin(p.path(), &["migrate", "up", "--yes", "--url", &url]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("no longer match their files"), "{err}");
+}
+
+#[test]
+fn a_crlf_only_edit_is_not_a_change() {
+    let (p, url, first, _) = applied_project();
+    let text = std::fs::read_to_string(&first).unwrap();
+    std::fs::write(&first, format!("\u{feff}{}", text.replace('\n', "\r\n"))).unwrap();
+    let (code, out, err) = bin(p.path(), &["migrate", "verify"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = bin(p.path(), &["migrate", "up", "--yes", "--url", &url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("No pending migrations"), "{out}");
+    let (code, out, _) = bin(p.path(), &["migrate", "status", "--url", &url]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("2 applied, 0 pending, 0 changed, 0 missing"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_merged_out_of_order_migration_is_applied_with_a_warning() {
+    let (p, url, _, _) = applied_project();
+    // Another branch added a migration whose version sits between the two applied ones,
+    // and both branches rewrote sqlshift.sum: git leaves conflict markers in it.
+    let mig = p.path().join("migrations");
+    let ours = std::fs::read_to_string(mig.join("sqlshift.sum")).unwrap();
+    write_pair(
+        p.path(),
+        20240102000000,
+        "from_branch",
+        "CREATE TABLE branch (id INTEGER PRIMARY KEY);\n",
+        "DROP TABLE branch;\n",
+    );
+    assert_eq!(bin(p.path(), &["migrate", "hash"]).0, 0);
+    let theirs = std::fs::read_to_string(mig.join("sqlshift.sum")).unwrap();
+    std::fs::write(
+        mig.join("sqlshift.sum"),
+        format!("<<<<<<< HEAD\n{ours}=======\n{theirs}>>>>>>> branch\n"),
+    )
+    .unwrap();
+    let (code, _, err) = bin(p.path(), &["migrate", "up", "--yes", "--url", &url]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("git merge conflict markers"), "{err}");
+    assert!(err.contains("sqlshift generate"), "{err}");
+    insta::assert_snapshot!("sum_conflict_message", redact_output(&err, p.path()));
+    assert_eq!(bin(p.path(), &["migrate", "hash"]).0, 0);
+    let (code, out, _) = bin(p.path(), &["migrate", "status", "--url", &url]);
+    assert_eq!(code, 0);
+    assert!(out.contains("pending (out of order)"), "{out}");
+    let (code, out, err) = bin(p.path(), &["migrate", "up", "--yes", "--url", &url]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("20240102000000_from_branch is older than the newest applied migration 20240103000000_second"),
+        "{err}"
+    );
+    assert!(err.contains("applying it now, out of order"), "{err}");
+    assert!(out.contains("applied 20240102000000_from_branch"), "{out}");
+    let (_, out, _) = bin(p.path(), &["migrate", "status", "--url", &url]);
+    assert!(out.contains("3 applied, 0 pending"), "{out}");
+}
+
+#[test]
+fn generate_without_changes_writes_nothing() {
+    let p = project("sqlite");
+    let (code, out, err) = bin(p.path(), &["generate", "init"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("wrote"), "{out}");
+    let before: Vec<_> = std::fs::read_dir(p.path().join("migrations"))
+        .unwrap()
+        .collect();
+    let (code, out, err) = bin(p.path(), &["generate", "again"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("no changes"), "{out}");
+    assert!(out.ends_with("No changes.\n"), "{out}");
+    let after: Vec<_> = std::fs::read_dir(p.path().join("migrations"))
+        .unwrap()
+        .collect();
+    assert_eq!(before.len(), after.len());
+}
+
+#[test]
+fn a_migration_failing_verification_is_not_written() {
+    let p = tempfile::tempdir().unwrap();
+    let schema = p.path().join("schema");
+    std::fs::create_dir(&schema).unwrap();
+    std::fs::write(
+        schema.join("s.sql"),
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);",
+    )
+    .unwrap();
+    assert_eq!(bin(p.path(), &["generate", "init"]).0, 0);
+    // A hand-written data migration leaves a row the next schema edit cannot hold.
+    hand_written(
+        p.path(),
+        "seed",
+        "INSERT INTO t (id, name) VALUES (1, NULL);\n",
+        "DELETE FROM t WHERE id = 1;\n",
+    );
+    std::fs::write(
+        schema.join("s.sql"),
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL);",
+    )
+    .unwrap();
+    let before = std::fs::read_dir(p.path().join("migrations"))
+        .unwrap()
+        .count();
+    let sum_before = std::fs::read(p.path().join("migrations/sqlshift.sum")).unwrap();
+    let (code, out, err) = bin(p.path(), &["generate", "name_required"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("failed verification"), "{err}");
+    assert!(err.contains("NOT NULL constraint failed"), "{err}");
+    assert!(err.contains("Nothing was written"), "{err}");
+    assert_eq!(
+        std::fs::read_dir(p.path().join("migrations"))
+            .unwrap()
+            .count(),
+        before
+    );
+    assert_eq!(
+        std::fs::read(p.path().join("migrations/sqlshift.sum")).unwrap(),
+        sum_before
+    );
+}
+
+#[test]
+fn generate_flags_what_the_down_migration_cannot_restore() {
+    let p = project("sqlite");
+    assert_eq!(bin(p.path(), &["generate", "init"]).0, 0);
+    let accounts = p.path().join("schema/02_accounts.sql");
+    // Drop a column: roles.description.
+    let text = std::fs::read_to_string(&accounts).unwrap();
+    std::fs::write(
+        &accounts,
+        text.replace(
+            "    name        VARCHAR(64) NOT NULL UNIQUE,\n    description TEXT\n",
+            "    name        VARCHAR(64) NOT NULL UNIQUE\n",
+        ),
+    )
+    .unwrap();
+    let (code, out, err) = bin(p.path(), &["generate", "drop_description"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("1 destructive"), "{out}");
+    assert!(err.contains("not reversible"), "{err}");
+    let mig = p.path().join("migrations");
+    let read = |suffix: &str| {
+        std::fs::read_dir(&mig)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|f| f.to_string_lossy().ends_with(suffix))
+            .map(|f| std::fs::read_to_string(f).unwrap())
+            .unwrap()
+    };
+    let up = read("_drop_description.up.sql");
+    let down = read("_drop_description.down.sql");
+    assert!(up.contains("-- WARNING: not reversible"), "{up}");
+    assert!(
+        down.contains("-- WARNING: not a faithful reverse"),
+        "{down}"
+    );
+    assert!(down.contains("without the data it held"), "{down}");
+    let (code, _, err) = bin(p.path(), &["migrate", "up", "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = bin(p.path(), &["migrate", "down", "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("loses data"), "{out}");
+}
+
+#[test]
+fn sqlite_refuses_the_no_transaction_directive() {
+    let p = project("sqlite");
+    hand_written(
+        p.path(),
+        "vacuum",
+        "-- sqlshift:no-transaction\nVACUUM;\n",
+        "SELECT 1;\n",
+    );
+    let (code, _, err) = bin(p.path(), &["migrate", "up", "--yes"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("starts with `-- sqlshift:no-transaction`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn no_transaction_migrations_run_in_autocommit_on_postgres() {
+    let rt = support::rt();
+    let Some(db) = rt.block_on(support::pg_db()) else {
+        return;
+    };
+    let p = project("postgres");
+    hand_written(
+        p.path(),
+        "table",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER);\n",
+        "DROP TABLE t;\n",
+    );
+    hand_written(
+        p.path(),
+        "index",
+        "-- sqlshift:no-transaction\nCREATE INDEX CONCURRENTLY t_n_idx ON t (n);\n",
+        "-- sqlshift:no-transaction\nDROP INDEX CONCURRENTLY t_n_idx;\n",
+    );
+    let (code, out, err) = bin(p.path(), &["migrate", "up", "--yes", "--url", &db.url]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = bin(p.path(), &["migrate", "down", "--yes", "--url", &db.url]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, _) = bin(
+        p.path(),
+        &["migrate", "history", "--url", &db.url, "--format", "json"],
+    );
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["applied"].as_array().map(|a| a.len()), Some(1));
+}
+
+#[test]
+fn migrate_down_runs_the_stored_down_sql_and_to_version_stops_there() {
+    let (p, url, first, second) = applied_project();
+    // The file changing later does not matter to down: it runs what was stored.
+    let down_second = second.to_string_lossy().replace(".up.sql", ".down.sql");
+    std::fs::write(&down_second, "SELECT broken syntax here;\n").unwrap();
+    assert_eq!(bin(p.path(), &["migrate", "hash"]).0, 0);
+    let va = &first.file_name().unwrap().to_string_lossy()[..14];
+    let (code, out, err) = bin(
+        p.path(),
+        &["migrate", "down", "--yes", "--url", &url, "--to", va],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Reverted 1 migration(s)."), "{out}");
+    let (_, out, _) = bin(p.path(), &["migrate", "history", "--url", &url]);
+    assert!(out.contains("first") && !out.contains("second"), "{out}");
+    let (code, out, _) = bin(
+        p.path(),
+        &["migrate", "history", "--url", &url, "--format", "json"],
+    );
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["applied"][0]["applied_by"],
+        serde_json::json!(v["applied"][0]["applied_by"])
+    );
+    assert!(v["applied"][0]["execution_time_ms"].as_i64().is_some());
+}
+
+/// Pinned: a checkout with CRLF line ends and a BOM (`fixtures/sum/crlf_bom`, kept
+/// byte-exact by .gitattributes) hashes like the LF original (`fixtures/sum/lf`).
+#[test]
+fn sum_fixtures_pin_bom_and_crlf_handling() {
+    let root = repo().join("fixtures/sum");
+    for d in ["lf", "crlf_bom"] {
+        files::verify(&root.join(d)).unwrap_or_else(|e| panic!("{d}: {e}"));
+    }
+    let crlf = std::fs::read(root.join("crlf_bom/20240101000000_first.up.sql")).unwrap();
+    assert!(crlf.starts_with(b"\xEF\xBB\xBF") && crlf.windows(2).any(|w| w == b"\r\n"));
+    let read = |d: &str| std::fs::read_to_string(root.join(d).join("sqlshift.sum")).unwrap();
+    assert_eq!(read("lf"), read("crlf_bom"));
+    assert!(read("lf").starts_with(
+        "sqlshift-sum v1 total 899f51a354d39a197cab35a022371922ae9fcb7e2c395d7162ec9cc6f2a71796\n"
+    ));
+    let a = files::load(&root.join("lf")).unwrap();
+    let b = files::load(&root.join("crlf_bom")).unwrap();
+    let sums = |d: &files::Directory| -> Vec<String> {
+        d.migrations.iter().map(|m| m.checksum.clone()).collect()
+    };
+    assert_eq!(sums(&a), sums(&b));
+    assert_eq!(
+        a.migrations[0].checksum,
+        "4d783107e79dae22a3e6e71c6ff1b5b2a0c55632e74f46b1bf10de11f8d45a27"
+    );
+    // The statements read the same too.
+    assert_eq!(
+        a.migrations[0].up_statements(),
+        b.migrations[0].up_statements()
+    );
+}
+
+/// CI: the repository's own migrations verify against their sums and replay to `schema/`.
+#[test]
+fn the_repository_migrations_verify_and_replay_to_schema() {
+    let (code, out, err) = bin(&repo(), &["migrate", "verify"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("migrations/sqlite:"), "{out}");
+    assert!(out.contains("migrations/postgres:"), "{out}");
+    let rt = support::rt();
+    rt.block_on(async {
+        let mut checked = 0;
+        for d in [
+            &dialect::sqlite::Sqlite as &'static dyn Dialect,
+            &dialect::postgres::Postgres,
+        ] {
+            if d.name() == "postgres" && support::pg_db().await.is_none() {
+                continue;
+            }
+            let dir = files::load(&repo().join("migrations").join(d.name())).unwrap();
+            assert!(!dir.migrations.is_empty());
+            let admin = support::pg_admin_url();
+            let mut scratch = replay::Scratch::create(d, Some(&admin)).await.unwrap();
+            let result = replay::replay(&mut scratch, &dir, &opts()).await;
+            scratch.destroy().await;
+            let replayed = result.unwrap();
+            let desired = sqlshift::source::load_files(&[repo().join("schema")], d)
+                .unwrap()
+                .schema;
+            let plan = sqlshift::plan::plan(&replayed, &desired, d, &RenderOptions::default());
+            assert!(
+                plan.is_empty(),
+                "migrations/{} do not replay to schema/: run `sqlshift generate NAME`:\n{}",
+                d.name(),
+                plan.sql()
+            );
+            checked += 1;
+        }
+        assert!(checked >= 1);
+    });
+}
