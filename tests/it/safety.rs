@@ -218,8 +218,9 @@ fn mysql_apply_waits_for_the_lock_and_says_who_holds_it() {
         };
         let d = db.dialect();
         let mut holder = db.connect().await;
+        let lock = lock_name(&db.url).await;
         holder
-            .run_script("DO GET_LOCK('sqlshift_apply', 0)")
+            .run_script(&format!("DO GET_LOCK('{lock}', 0)"))
             .await
             .expect("take lock");
         let mut conn = db.connect().await;
@@ -241,11 +242,20 @@ fn mysql_apply_waits_for_the_lock_and_says_who_holds_it() {
             .tables
             .is_empty());
         holder
-            .run_script("DO RELEASE_LOCK('sqlshift_apply')")
+            .run_script(&format!("DO RELEASE_LOCK('{lock}')"))
             .await
             .expect("release");
         conn.execute(&plan, &opts)
             .await
             .expect("applies once the lock is free");
     });
+}
+
+/// The name sqlshift's MySQL apply lock has for the database at `url`.
+async fn lock_name(url: &str) -> String {
+    let db = url.rsplit('/').next().unwrap_or_default();
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("apply:{db}").as_bytes());
+    let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+    format!("sqlshift_apply_{hex}")
 }

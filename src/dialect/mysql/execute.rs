@@ -7,7 +7,17 @@ use crate::dialect::{DbError, ExecOptions};
 use crate::plan::Plan;
 use sqlx::MySqlConnection;
 
-const LOCK: &str = "sqlshift_apply";
+/// The apply lock's name: `GET_LOCK` names are server-wide, so it names the database.
+pub async fn lock_name(conn: &mut MySqlConnection, purpose: &str) -> Result<String, DbError> {
+    use sha2::{Digest, Sha256};
+    let db: Option<String> = sqlx::query_scalar("SELECT DATABASE()")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| DbError::Apply(describe(&e)))?;
+    let digest = Sha256::digest(format!("{purpose}:{}", db.unwrap_or_default()).as_bytes());
+    let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+    Ok(format!("sqlshift_{purpose}_{hex}"))
+}
 
 pub async fn execute(
     conn: &mut MySqlConnection,
@@ -19,17 +29,21 @@ pub async fn execute(
         .as_deref()
         .and_then(|t| t.trim_end_matches('s').parse::<u64>().ok())
         .unwrap_or(10);
-    let got: Option<i64> = sqlx::query_scalar(&format!("SELECT GET_LOCK('{LOCK}', {wait})"))
+    let lock = lock_name(conn, "apply").await?;
+    let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, ?)")
+        .bind(&lock)
+        .bind(wait)
         .fetch_one(&mut *conn)
         .await
         .map_err(|e| DbError::Apply(describe(&e)))?;
     if got != Some(1) {
         return Err(DbError::Apply(format!(
-            "another sqlshift apply holds the lock `{LOCK}` on this server; waited {wait}s"
+            "another sqlshift apply holds the lock `{lock}` on this database; waited {wait}s"
         )));
     }
     let result = run(conn, plan).await;
-    let _ = sqlx::query(&format!("SELECT RELEASE_LOCK('{LOCK}')"))
+    let _ = sqlx::query("SELECT RELEASE_LOCK(?)")
+        .bind(&lock)
         .execute(&mut *conn)
         .await;
     result

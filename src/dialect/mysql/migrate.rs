@@ -30,11 +30,14 @@ fn sql(template: &str, table: &str) -> String {
     template.replace("{table}", &quote(table))
 }
 
-/// One lock name per tracking table (MySQL caps lock names at 64 characters).
-fn lock_name(table: &str) -> String {
-    let mut n = format!("sqlshift_migrate_{table}");
-    n.truncate(64);
-    n
+/// One lock per database and tracking table (`GET_LOCK` names are server-wide).
+async fn lock_name(conn: &mut MySqlConnection, table: &str) -> Result<String, DbError> {
+    super::execute::lock_name(conn, &format!("migrate_{table}"))
+        .await
+        .map(|mut n| {
+            n.truncate(64);
+            n
+        })
 }
 
 fn db_err(e: sqlx::Error) -> DbError {
@@ -46,8 +49,9 @@ pub async fn lock(
     table: &str,
     timeout: Duration,
 ) -> Result<bool, DbError> {
+    let name = lock_name(conn, table).await?;
     let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, ?)")
-        .bind(lock_name(table))
+        .bind(name)
         .bind(timeout.as_secs_f64())
         .fetch_one(&mut *conn)
         .await
@@ -56,8 +60,9 @@ pub async fn lock(
 }
 
 pub async fn unlock(conn: &mut MySqlConnection, table: &str) -> Result<(), DbError> {
+    let name = lock_name(conn, table).await?;
     sqlx::query("SELECT RELEASE_LOCK(?)")
-        .bind(lock_name(table))
+        .bind(name)
         .execute(&mut *conn)
         .await
         .map_err(db_err)?;

@@ -1,7 +1,7 @@
 //! MySQL and MariaDB: non-transactional DDL run statement by statement, column order,
 //! table options, inline ENUM/SET, and one ALTER TABLE per table where MySQL allows it.
 
-mod execute;
+pub(crate) mod execute;
 mod introspect;
 mod lower;
 pub mod migrate;
