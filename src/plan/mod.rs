@@ -90,6 +90,7 @@ pub fn plan(from: &Schema, to: &Schema, dialect: &dyn Dialect, opts: &RenderOpti
     let changes = crate::diff::diff(&from, &to);
     let changes = dialect.lower(changes, &from, &to);
     let mut plan = plan_changes(changes, dialect, opts);
+    notes.append(&mut plan.warnings);
     plan.warnings = notes;
     plan
 }
@@ -118,10 +119,17 @@ pub fn plan_changes(changes: Vec<Change>, dialect: &dyn Dialect, opts: &RenderOp
         })
         .collect();
     let steps = dialect.combine(steps);
+    let mut warnings = Vec::new();
+    if !caps.transactional_ddl && !steps.is_empty() {
+        warnings.push(format!(
+            "{}: DDL is not transactional: each statement commits on its own, and a failure leaves the statements before it applied (the error lists them)",
+            dialect.name()
+        ));
+    }
     Plan {
         dialect: dialect.name(),
         steps,
-        warnings: Vec::new(),
+        warnings,
     }
 }
 

@@ -874,19 +874,28 @@ fn the_repository_migrations_verify_and_replay_to_schema() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("migrations/sqlite:"), "{out}");
     assert!(out.contains("migrations/postgres:"), "{out}");
+    assert!(out.contains("migrations/mysql:"), "{out}");
     let rt = support::rt();
     rt.block_on(async {
         let mut checked = 0;
         for d in [
             &dialect::sqlite::Sqlite as &'static dyn Dialect,
             &dialect::postgres::Postgres,
+            &dialect::mysql::Mysql,
         ] {
             if d.name() == "postgres" && support::pg_db().await.is_none() {
                 continue;
             }
+            if d.name() == "mysql" && support::mysql_db().await.is_none() {
+                continue;
+            }
             let dir = files::load(&repo().join("migrations").join(d.name())).unwrap();
             assert!(!dir.migrations.is_empty());
-            let admin = support::pg_admin_url();
+            let admin = if d.name() == "mysql" {
+                support::mysql_admin_url()
+            } else {
+                support::pg_admin_url()
+            };
             let mut scratch = replay::Scratch::create(d, Some(&admin)).await.unwrap();
             let result = replay::replay(&mut scratch, &dir, &opts()).await;
             scratch.destroy().await;

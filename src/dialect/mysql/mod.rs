@@ -93,10 +93,9 @@ impl Dialect for Mysql {
     fn hazards(&self, change: &Change, _opts: &RenderOptions) -> Vec<Hazard> {
         use Change::*;
         use HazardCode::*;
-        let mut h = vec![Hazard::new(
-            NotTransactional,
-            "MySQL commits DDL at once: a later failure does not undo this step",
-        )];
+        // That MySQL DDL is not transactional is said once per plan (see `plan_changes`),
+        // not on every step.
+        let mut h = Vec::new();
         let Some(table) = change.table() else {
             return h;
         };
