@@ -47,7 +47,7 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     let mut renamed_away = BTreeSet::new();
     for (name, t) in &to.tables {
         let old = match from.tables.get(name) {
-            Some(old) => Some(old.clone()),
+            Some(old) => Some(std::borrow::Cow::Borrowed(old)),
             None => t.renamed_from.as_ref().and_then(|old_name| {
                 let key = crate::model::QName::new(name.schema.clone(), old_name.clone());
                 let old = from.tables.get(&key)?;
@@ -61,7 +61,7 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
                 });
                 let mut moved = old.clone();
                 moved.name = name.clone();
-                Some(moved)
+                Some(std::borrow::Cow::Owned(moved))
             }),
         };
         match old {

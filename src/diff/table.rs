@@ -5,7 +5,7 @@ use crate::model::{Index, Table};
 
 pub fn diff_table(from: &Table, to: &Table, out: &mut Vec<Change>) {
     let name = &to.name;
-    let mut from = from.clone();
+    let mut from = std::borrow::Cow::Borrowed(from);
     // Hinted column renames first; the rest of the comparison sees the new names.
     for c in &to.columns {
         let Some(old) = &c.renamed_from else { continue };
@@ -15,7 +15,7 @@ pub fn diff_table(from: &Table, to: &Table, out: &mut Vec<Change>) {
                 from: old.clone(),
                 to: c.name.clone(),
             });
-            rename_column(&mut from, old, &c.name);
+            rename_column(from.to_mut(), old, &c.name);
         }
     }
     for c in &to.columns {

@@ -487,12 +487,13 @@ impl Builder {
         }
         for (name, v) in &self.schema.views {
             for dep in &v.depends_on {
-                let found = self
-                    .schema
-                    .tables
-                    .keys()
-                    .chain(self.schema.views.keys())
-                    .any(|k| same_relation(k, dep));
+                let found = self.schema.relation_exists(dep)
+                    || self
+                        .schema
+                        .tables
+                        .keys()
+                        .chain(self.schema.views.keys())
+                        .any(|k| same_relation(k, dep));
                 if !found {
                     let loc = self.locs.get(name).cloned().unwrap_or(Loc {
                         file: "schema".into(),
@@ -541,11 +542,17 @@ fn validate_table(schema: &Schema, t: &Table, loc: &Loc) -> Result<(), ParseErro
     }
     for fk in &t.foreign_keys {
         check_cols(&fk.columns, &format!("foreign key `{}`", fk.name))?;
+        // Exact key first (a map lookup); only an unqualified name needs the scan.
         let target = schema
             .tables
-            .iter()
-            .find(|(k, _)| same_relation(k, &fk.ref_table))
-            .map(|(_, v)| v)
+            .get(&fk.ref_table)
+            .or_else(|| {
+                schema
+                    .tables
+                    .iter()
+                    .find(|(k, _)| same_relation(k, &fk.ref_table))
+                    .map(|(_, v)| v)
+            })
             .ok_or_else(|| err(loc, format!("foreign key `{}` on `{name}` references table `{}`, which is not defined in the schema", fk.name, fk.ref_table)))?;
         let ref_cols = if fk.ref_columns.is_empty() {
             target
