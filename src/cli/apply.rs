@@ -42,7 +42,7 @@ async fn from_file(settings: &Settings, args: &ApplyArgs, path: &Path) -> Result
     let now = crate::plan::fingerprint(&live);
     if now != file.fingerprints.source {
         return Err(Failure::refused(format!(
-            "refusing to apply {shown}: {url} changed since the plan was made\n  planned from: {}\n  now:          {now}\nThe reviewed steps may no longer be right for it. Plan again (`sqlshift plan --out {shown}`), review, and apply the new plan",
+            "refusing to apply {shown}: {url} changed since the plan was made\n  planned from: {}\n  now:          {now}\nThe reviewed steps may no longer be right for it. Plan again (`sqlshift plan --out {shown}`), review, and apply the new plan (if this plan was applied already, `sqlshift plan` shows what is left)",
             file.fingerprints.source
         )));
     }

@@ -37,7 +37,10 @@ struct Outcome {
     expected: String,
     report: Report,
     migrations: Vec<MigrationIssue>,
+    /// Type mappings and other notes about reading the schemas.
     warnings: Vec<String>,
+    /// Objects in the database sqlshift does not manage (drift it cannot compare).
+    unmanaged: Vec<String>,
 }
 
 impl Outcome {
@@ -91,7 +94,7 @@ pub async fn run(settings: &Settings, args: DriftArgs) -> Result<Status, Failure
 
     let mut conn = crate::source::connect(&resolved.url).await?;
     let mut live = plan::live_schema(settings, &mut conn).await?;
-    warnings.extend(printer::unmanaged_warnings(&live));
+    let unmanaged = printer::unmanaged_warnings(&live);
 
     let mut issues = Vec::new();
     let mut expected = match (files_schema, &dir) {
@@ -118,19 +121,24 @@ pub async fn run(settings: &Settings, args: DriftArgs) -> Result<Status, Failure
         report,
         migrations: issues,
         warnings,
+        unmanaged,
     };
     match args.format {
         DriftFormat::Text => {
             printer::warn_all(&outcome.warnings);
+            printer::warn_all(&outcome.unmanaged);
             print!("{}", text(&outcome, Style::stdout()));
         }
         DriftFormat::Json => {
             printer::warn_all(&outcome.warnings);
+            printer::warn_all(&outcome.unmanaged);
             let v = serde_json::to_string_pretty(&json(&outcome))
                 .map_err(|e| Failure::error(format!("cannot write the report as JSON: {e}")))?;
             println!("{v}");
         }
         DriftFormat::Github => {
+            // Type-mapping notes are not the pull request's business: stderr only.
+            printer::warn_all(&outcome.warnings);
             print!("{}", github(&outcome));
             print!("{}", text(&outcome, Style::PLAIN));
             if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
@@ -343,7 +351,7 @@ struct JsonReport<'a> {
     drift: Vec<JsonObject<'a>>,
     migrations: &'a [MigrationIssue],
     repair: JsonRepair,
-    warnings: &'a [String],
+    warnings: Vec<&'a String>,
 }
 
 fn json(o: &Outcome) -> JsonReport<'_> {
@@ -397,7 +405,7 @@ fn json(o: &Outcome) -> JsonReport<'_> {
             },
             steps: crate::plan::file::steps(&o.report.repair),
         },
-        warnings: &o.warnings,
+        warnings: o.warnings.iter().chain(&o.unmanaged).collect(),
     }
 }
 
@@ -466,8 +474,8 @@ fn github(o: &Outcome) -> String {
             ))
         );
     }
-    for w in &o.warnings {
-        let _ = writeln!(out, "::warning::{}", gh_data(w));
+    for w in &o.unmanaged {
+        let _ = writeln!(out, "::warning title=Not compared::{}", gh_data(w));
     }
     out
 }
@@ -478,7 +486,8 @@ fn md_cell(s: &str) -> String {
 
 /// The markdown summary for `$GITHUB_STEP_SUMMARY`.
 fn markdown(o: &Outcome) -> String {
-    let mut out = String::new();
+    // A blank line first: the file may already hold other steps' text.
+    let mut out = String::from("\n");
     if !o.drifted() {
         let _ = writeln!(
             out,

@@ -159,14 +159,17 @@ pub fn plan_text(plan: &Plan, target: &str, style: Style) -> String {
     let hazards = if by_code.is_empty() {
         "no hazards".to_string()
     } else {
-        by_code
-            .iter()
-            .map(|(c, n)| format!("{c} {n}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        format!(
+            "hazards: {}",
+            by_code
+                .iter()
+                .map(|(c, n)| format!("{c} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
     };
     let summary = format!(
-        "\nSummary: {}, {destructive} destructive; hazards: {hazards}\n",
+        "\nSummary: {}, {destructive} destructive; {hazards}\n",
         plural(plan.steps.len(), "step"),
     );
     out.push_str(&if destructive > 0 {

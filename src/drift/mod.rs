@@ -248,17 +248,17 @@ fn first(c: &Change) -> String {
     c.objects().into_iter().next().unwrap_or_default()
 }
 
-fn show(e: &Option<Expr>) -> String {
+fn show(e: &Option<Expr>, absent: &str) -> String {
     match e {
         Some(e) => e.sql.clone(),
-        None => "none".to_string(),
+        None => absent.to_string(),
     }
 }
 
-fn opt(s: &Option<String>) -> String {
+fn opt(s: &Option<String>, absent: &str) -> String {
     match s {
         Some(s) => format!("'{s}'"),
-        None => "none".to_string(),
+        None => absent.to_string(),
     }
 }
 
@@ -283,7 +283,15 @@ fn column_detail(from: &Column, to: &Column) -> String {
         ));
     }
     if from.default != to.default {
-        parts.push(pair("default", show(&from.default), show(&to.default)));
+        let d = |e: &Option<Expr>| match e {
+            Some(e) => format!("default {}", e.sql),
+            None => "no default".to_string(),
+        };
+        parts.push(format!(
+            "{} in the database, {} expected",
+            d(&from.default),
+            d(&to.default)
+        ));
     }
     if from.identity != to.identity
         || from.serial != to.serial
@@ -294,25 +302,37 @@ fn column_detail(from: &Column, to: &Column) -> String {
     if from.generated != to.generated {
         parts.push(pair(
             "generated",
-            show(&from.generated.as_ref().map(|g| g.expr.clone())),
-            show(&to.generated.as_ref().map(|g| g.expr.clone())),
+            show(&from.generated.as_ref().map(|g| g.expr.clone()), "none"),
+            show(&to.generated.as_ref().map(|g| g.expr.clone()), "none"),
         ));
     }
     if from.comment != to.comment {
-        parts.push(pair("comment", opt(&from.comment), opt(&to.comment)));
+        parts.push(pair(
+            "comment",
+            opt(&from.comment, "none"),
+            opt(&to.comment, "none"),
+        ));
     }
     if from.charset != to.charset || from.collation != to.collation {
         parts.push(pair(
             "character set/collation",
-            format!("{}/{}", opt(&from.charset), opt(&from.collation)),
-            format!("{}/{}", opt(&to.charset), opt(&to.collation)),
+            format!(
+                "{}/{}",
+                opt(&from.charset, "default"),
+                opt(&from.collation, "default")
+            ),
+            format!(
+                "{}/{}",
+                opt(&to.charset, "default"),
+                opt(&to.collation, "default")
+            ),
         ));
     }
     if from.on_update != to.on_update {
         parts.push(pair(
             "on update",
-            show(&from.on_update),
-            show(&to.on_update),
+            show(&from.on_update, "none"),
+            show(&to.on_update, "none"),
         ));
     }
     if parts.is_empty() {
@@ -413,8 +433,8 @@ pub fn describe(c: &Change) -> Difference {
                 object,
                 format!(
                     "comment {} in the database, {} expected",
-                    opt(from),
-                    opt(to)
+                    opt(from, "none"),
+                    opt(to, "none")
                 ),
             )
         }
