@@ -46,6 +46,34 @@ pub struct Config {
     /// PostgreSQL: build and drop indexes with CONCURRENTLY, outside the transaction.
     #[serde(default)]
     pub concurrent_indexes: bool,
+    /// `sqlshift drift` settings.
+    #[serde(default)]
+    pub drift: DriftConfig,
+}
+
+/// `drift:` in sqlshift.yaml.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DriftConfig {
+    /// Objects `drift` does not compare.
+    #[serde(default)]
+    pub ignore: IgnoreConfig,
+}
+
+/// `drift.ignore`: object name patterns, schemas and object kinds left out of drift.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IgnoreConfig {
+    /// Glob patterns (`*`, `?`) matched against bare and qualified object names.
+    #[serde(default)]
+    pub names: Vec<String>,
+    /// Schemas (namespaces) whose objects are ignored.
+    #[serde(default)]
+    pub schemas: Vec<String>,
+    /// Object kinds: table, view, materialized_view, type, sequence, schema, extension,
+    /// index, unique, check, foreign_key, comment.
+    #[serde(default)]
+    pub kinds: Vec<String>,
 }
 
 fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<PathBuf>, D::Error> {
@@ -281,6 +309,23 @@ mod tests {
             Some(std::time::Duration::from_millis(250))
         );
         assert_eq!(parse_duration("30"), None);
+    }
+
+    #[test]
+    fn drift_ignore_rules_parse() {
+        let c = Config::parse(
+            "drift:\n  ignore:\n    names: [\"tmp_*\"]\n    schemas: [audit]\n    kinds: [comment]\n",
+            "f",
+        )
+        .unwrap_or_default();
+        assert_eq!(c.drift.ignore.names, vec!["tmp_*"]);
+        assert_eq!(c.drift.ignore.schemas, vec!["audit"]);
+        assert_eq!(c.drift.ignore.kinds, vec!["comment"]);
+        let e = Config::parse("drift:\n  ignored: {}\n", "f")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("unknown field `ignored`"), "{e}");
     }
 
     #[test]

@@ -4,12 +4,15 @@
 //! target dialect normalizes both sides; [`diff`] lists semantic changes; [`plan`] orders
 //! them into steps with hazards; the dialect renders SQL; a sink prints, writes or runs it.
 //! [`migrate`] turns the same plans into versioned migration files and applies them with a
-//! tracking table.
+//! tracking table. [`drift`] reports how a live database differs from what the repository
+//! expects; [`lint`] checks migration files for the same hazards plans flag.
 
 pub mod cli;
 pub mod config;
 pub mod dialect;
 pub mod diff;
+pub mod drift;
+pub mod lint;
 pub mod migrate;
 pub mod model;
 pub mod parse;

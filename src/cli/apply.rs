@@ -1,13 +1,66 @@
-//! `sqlshift apply`: plan, refuse destructive steps unless allowed, confirm, execute.
+//! `sqlshift apply`: plan, refuse destructive steps unless allowed, confirm, execute. With
+//! `--plan FILE`, run exactly the reviewed steps of a plan file instead, after checking
+//! that the database is still the one it was planned on, in the state it was planned from.
 
-use super::{plan, printer, Failure, Status};
-use super::{settings::Settings, ApplyArgs, PlanFormat};
+use super::settings::{Resolved, Settings};
+use super::{plan, printer, ApplyArgs, Failure, PlanFormat, Status};
+use crate::dialect::Connection;
+use crate::plan::file::PlanFile;
+use crate::plan::Plan;
 use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
 
 pub async fn run(settings: &Settings, args: ApplyArgs) -> Result<Status, Failure> {
-    let (plan, resolved, mut conn) =
-        plan::prepare(settings, &args.target, &args.schema, args.allow_destructive).await?;
-    printer::warn_all(&plan.warnings);
+    if let Some(path) = &args.plan {
+        return from_file(settings, &args, path).await;
+    }
+    let p = plan::prepare(settings, &args.target, &args.schema, args.allow_destructive).await?;
+    printer::warn_all(&p.plan.warnings);
+    execute(p.plan, &p.resolved, p.conn, &args).await
+}
+
+/// `apply --plan FILE`.
+async fn from_file(settings: &Settings, args: &ApplyArgs, path: &Path) -> Result<Status, Failure> {
+    let shown = path.display().to_string();
+    let file = PlanFile::read(path).map_err(|e| Failure::refused(e.to_string()))?;
+    let planned = file
+        .to_plan(&shown)
+        .map_err(|e| Failure::refused(e.to_string()))?;
+    let resolved = settings.resolve(&args.target, args.allow_destructive)?;
+    let dialect = crate::dialect::dialect_for_url(&resolved.url)?;
+    let url = crate::dialect::redact_url(&resolved.url);
+    if dialect.name() != planned.dialect || url != file.target {
+        return Err(Failure::refused(format!(
+            "{shown} was planned for {} ({}), not {url} ({}): plan again against this database with `sqlshift plan --out`",
+            file.target,
+            planned.dialect,
+            dialect.name()
+        )));
+    }
+    let mut conn = crate::source::connect(&resolved.url).await?;
+    let live = plan::live_schema(settings, &mut conn).await?;
+    let now = crate::plan::fingerprint(&live);
+    if now != file.fingerprints.source {
+        return Err(Failure::refused(format!(
+            "refusing to apply {shown}: {url} changed since the plan was made\n  planned from: {}\n  now:          {now}\nThe reviewed steps may no longer be right for it. Plan again (`sqlshift plan --out {shown}`), review, and apply the new plan (if this plan was applied already, `sqlshift plan` shows what is left)",
+            file.fingerprints.source
+        )));
+    }
+    printer::warn_all(&planned.warnings);
+    printer::note(&format!(
+        "{shown}: the database matches the plan's source fingerprint; running its {} step(s) as reviewed",
+        planned.steps.len()
+    ));
+    execute(planned, &resolved, conn, args).await
+}
+
+/// Prints the plan, refuses destructive steps without permission, confirms, runs it.
+async fn execute(
+    plan: Plan,
+    resolved: &Resolved,
+    mut conn: Connection,
+    args: &ApplyArgs,
+) -> Result<Status, Failure> {
     printer::print_plan(&plan, conn.url(), PlanFormat::Text);
     if plan.is_empty() {
         return Ok(Status::Success);

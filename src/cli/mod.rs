@@ -3,8 +3,11 @@
 
 mod apply;
 mod diff;
+mod drift;
 mod generate;
+mod graph;
 mod inspect;
+mod lint;
 mod migrate;
 mod plan;
 mod printer;
@@ -15,11 +18,19 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Exit status: 0 success, 1 the input or the database refused, 2 internal or connection error.
+///
+/// `drift` and `lint` are checks and use their own meaning of the same numbers: 0 clean,
+/// 1 something found ([`Status::FOUND`]), 2 any error, bad input included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     Success = 0,
     Refused = 1,
     Error = 2,
+}
+
+impl Status {
+    /// A check (`drift`, `lint`) found something: exit 1.
+    pub const FOUND: Status = Status::Refused;
 }
 
 /// An error with the exit status it maps to.
@@ -40,6 +51,13 @@ impl Failure {
         Failure {
             status: Status::Error,
             message: message.into(),
+        }
+    }
+    /// The same failure with exit status 2: checks (`drift`, `lint`) keep 1 for "found".
+    pub fn as_error(self) -> Self {
+        Failure {
+            status: Status::Error,
+            ..self
         }
     }
 }
@@ -119,6 +137,77 @@ pub enum Command {
     /// Apply, revert, list and check versioned migrations.
     #[command(subcommand)]
     Migrate(MigrateCommand),
+    /// Report how the live database differs from schema/ or the migrations (exit 1 on drift).
+    Drift(DriftArgs),
+    /// Check migration files for hazards (exit 1 on an error-level finding).
+    Lint(LintArgs),
+    /// Draw the schema's tables and foreign keys (Mermaid or Graphviz DOT).
+    Graph(GraphArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Against {
+    /// The schema files (schema/ or --schema).
+    Schema,
+    /// The state the migration files produce, replayed on a scratch database.
+    Migrations,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum DriftFormat {
+    Text,
+    Json,
+    /// GitHub Actions annotations, plus a markdown summary in $GITHUB_STEP_SUMMARY.
+    Github,
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// What the database is expected to match.
+    #[arg(long, value_enum, default_value_t = Against::Schema)]
+    pub against: Against,
+    /// A .sql file or folder of them; repeatable (default: config, else schema/).
+    #[arg(long)]
+    pub schema: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = DriftFormat::Text)]
+    pub format: DriftFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// A migration file or folder (default: the migrations folder from sqlshift.yaml).
+    pub path: Option<PathBuf>,
+    /// Dialect of files outside a folder named after one (default: the project's, when it has one).
+    #[arg(long)]
+    pub dialect: Option<String>,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum GraphFormat {
+    Mermaid,
+    Dot,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// Read the schema of this environment's database instead of the schema files.
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Read the schema of this database instead of the schema files.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// A .sql file or folder of them; repeatable (default: config, else schema/).
+    #[arg(long, conflicts_with_all = ["env", "url"])]
+    pub schema: Vec<PathBuf>,
+    /// Dialect the schema files are read for (default: the default environment's).
+    #[arg(long, conflicts_with_all = ["env", "url"])]
+    pub dialect: Option<String>,
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    pub format: GraphFormat,
 }
 
 #[derive(Debug, Args)]
@@ -242,6 +331,10 @@ pub struct PlanArgs {
     /// Allow steps that lose data.
     #[arg(long)]
     pub allow_destructive: bool,
+    /// Also write the plan, with fingerprints of both schemas, to this file for
+    /// `apply --plan`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -250,6 +343,10 @@ pub struct ApplyArgs {
     pub target: Target,
     #[arg(long)]
     pub schema: Vec<PathBuf>,
+    /// Run exactly the steps of this plan file (from `plan --out`); refused if the
+    /// database changed since it was planned.
+    #[arg(long, conflicts_with = "schema")]
+    pub plan: Option<PathBuf>,
     /// Allow steps that lose data.
     #[arg(long)]
     pub allow_destructive: bool,
@@ -307,7 +404,15 @@ pub fn main() -> ExitCode {
 }
 
 pub async fn run(cli: Cli) -> Result<Status, Failure> {
-    let settings = settings::Settings::load(cli.config.as_deref())?;
+    // Checks report exit 1 only for what they find; a bad config is an error (2) there.
+    let check = matches!(cli.command, Command::Drift(_) | Command::Lint(_));
+    let settings = settings::Settings::load(cli.config.as_deref()).map_err(|f| {
+        if check {
+            f.as_error()
+        } else {
+            f
+        }
+    })?;
     match cli.command {
         Command::Plan(a) => plan::run(&settings, a).await,
         Command::Apply(a) => apply::run(&settings, a).await,
@@ -315,5 +420,8 @@ pub async fn run(cli: Cli) -> Result<Status, Failure> {
         Command::Diff(a) => diff::run(&settings, a).await,
         Command::Generate(a) => generate::run(&settings, a).await,
         Command::Migrate(c) => migrate::run(&settings, c).await,
+        Command::Drift(a) => drift::run(&settings, a).await.map_err(Failure::as_error),
+        Command::Lint(a) => lint::run(&settings, a).map_err(Failure::as_error),
+        Command::Graph(a) => graph::run(&settings, a).await,
     }
 }

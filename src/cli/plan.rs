@@ -1,12 +1,33 @@
-//! `sqlshift plan`: what would run, in order, with hazards. Touches nothing.
+//! `sqlshift plan`: what would run, in order, with hazards. Touches nothing, except the
+//! plan file `--out` writes for `apply --plan`.
 
 use super::printer;
 use super::settings::{Resolved, Settings};
 use super::{Failure, PlanArgs, Status};
 use crate::dialect::Connection;
+use crate::plan::file::{Fingerprints, PlanFile};
 use crate::plan::Plan;
 use crate::source;
 use std::path::PathBuf;
+
+/// A plan with where it runs and the fingerprints of the schemas it was planned between.
+pub struct Prepared {
+    pub plan: Plan,
+    pub resolved: Resolved,
+    pub conn: Connection,
+    pub fingerprints: Fingerprints,
+}
+
+/// The live schema as plans see it: introspected, without the tracking table.
+pub async fn live_schema(
+    settings: &Settings,
+    conn: &mut Connection,
+) -> Result<crate::model::Schema, Failure> {
+    let mut live = conn.introspect().await?;
+    // A database that `migrate up` manages keeps its tracking table; no plan may drop it.
+    crate::migrate::tracking::hide(&mut live, settings.tracking_table(), conn.dialect());
+    Ok(live)
+}
 
 /// Connects, reads both sides and plans; shared with `apply`.
 pub async fn prepare(
@@ -14,25 +35,45 @@ pub async fn prepare(
     target: &super::Target,
     schema: &[PathBuf],
     allow_flag: bool,
-) -> Result<(Plan, Resolved, Connection), Failure> {
+) -> Result<Prepared, Failure> {
     let resolved = settings.resolve(target, allow_flag)?;
     let dialect = crate::dialect::dialect_for_url(&resolved.url)?;
     let desired = source::load_files(&settings.schema_paths(schema), dialect)?;
     let mut conn = source::connect(&resolved.url).await?;
-    let mut live = conn.introspect().await?;
-    // A database that `migrate up` manages keeps its tracking table; no plan may drop it.
-    crate::migrate::tracking::hide(&mut live, settings.tracking_table(), dialect);
+    let live = live_schema(settings, &mut conn).await?;
     let mut plan = crate::plan::plan(&live, &desired.schema, dialect, &resolved.render);
     plan.warnings.extend(desired.notes);
     plan.warnings.extend(printer::unmanaged_warnings(&live));
-    Ok((plan, resolved, conn))
+    let fingerprints = Fingerprints {
+        source: crate::plan::fingerprint(&live),
+        target: crate::plan::fingerprint(&desired.schema),
+    };
+    Ok(Prepared {
+        plan,
+        resolved,
+        conn,
+        fingerprints,
+    })
 }
 
 pub async fn run(settings: &Settings, args: PlanArgs) -> Result<Status, Failure> {
-    let (plan, resolved, conn) =
-        prepare(settings, &args.target, &args.schema, args.allow_destructive).await?;
-    printer::warn_all(&plan.warnings);
-    printer::print_plan(&plan, conn.url(), args.format);
-    let _ = resolved;
+    let p = prepare(settings, &args.target, &args.schema, args.allow_destructive).await?;
+    printer::warn_all(&p.plan.warnings);
+    printer::print_plan(&p.plan, p.conn.url(), args.format);
+    if let Some(out) = &args.out {
+        let file = PlanFile::new(&p.plan, p.conn.url(), p.fingerprints);
+        std::fs::write(out, file.to_json()).map_err(|e| {
+            Failure::refused(format!("cannot write the plan file {}: {e}", out.display()))
+        })?;
+        printer::note(&format!(
+            "wrote {} ({}); review it, then run `sqlshift apply --plan {}`",
+            out.display(),
+            match p.plan.steps.len() {
+                1 => "1 step".to_string(),
+                n => format!("{n} steps"),
+            },
+            out.display()
+        ));
+    }
     Ok(Status::Success)
 }

@@ -76,7 +76,7 @@ fn unquote(s: &str) -> String {
     }
 }
 
-fn ident(i: &ast::Ident) -> String {
+pub(super) fn ident(i: &ast::Ident) -> String {
     if i.quote_style.is_some() {
         i.value.clone()
     } else {
@@ -84,7 +84,7 @@ fn ident(i: &ast::Ident) -> String {
     }
 }
 
-fn qname(n: &ObjectName) -> QName {
+pub(super) fn qname(n: &ObjectName) -> QName {
     let parts: Vec<String> =
         n.0.iter()
             .map(|p| match p {

@@ -6,6 +6,7 @@
 
 mod ddl;
 mod expr;
+pub mod statement;
 mod types;
 
 pub use expr::{canonical_expr, canonical_query, portable, portable_query};

@@ -29,6 +29,15 @@ pub enum HazardCode {
     /// MySQL: the table is rebuilt in place (ALGORITHM=INPLACE); reads and writes go on.
     #[serde(rename = "inplace-rebuild")]
     InplaceRebuild,
+    /// Lint: a NOT NULL column without a default added to a table that already has rows.
+    #[serde(rename = "not-null-without-default")]
+    NotNullWithoutDefault,
+    /// Lint, PostgreSQL: `CREATE INDEX` without `CONCURRENTLY` on an existing table.
+    #[serde(rename = "index-not-concurrent")]
+    IndexNotConcurrent,
+    /// Lint: a table or column rename; application versions still running use the old name.
+    #[serde(rename = "rename-breaks-clients")]
+    RenameBreaksClients,
 }
 
 impl HazardCode {
@@ -42,6 +51,60 @@ impl HazardCode {
             HazardCode::MayFail => "may-fail",
             HazardCode::MetadataLock => "metadata-lock",
             HazardCode::InplaceRebuild => "inplace-rebuild",
+            HazardCode::NotNullWithoutDefault => "not-null-without-default",
+            HazardCode::IndexNotConcurrent => "index-not-concurrent",
+            HazardCode::RenameBreaksClients => "rename-breaks-clients",
+        }
+    }
+
+    /// Every code, in documentation order.
+    pub const ALL: [HazardCode; 11] = [
+        HazardCode::DataLoss,
+        HazardCode::TableRewrite,
+        HazardCode::AccessExclusiveLock,
+        HazardCode::BlocksWrites,
+        HazardCode::NotTransactional,
+        HazardCode::MayFail,
+        HazardCode::MetadataLock,
+        HazardCode::InplaceRebuild,
+        HazardCode::NotNullWithoutDefault,
+        HazardCode::IndexNotConcurrent,
+        HazardCode::RenameBreaksClients,
+    ];
+
+    /// The code a stable name stands for (plan files, `-- sqlshift:allow CODE`).
+    pub fn parse(s: &str) -> Option<HazardCode> {
+        HazardCode::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// One line saying what the code means, shown next to every hazard in plan output.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            HazardCode::DataLoss => "rows or values are lost; refused without --allow-destructive",
+            HazardCode::TableRewrite => {
+                "the table is rewritten or copied; time grows with its size"
+            }
+            HazardCode::AccessExclusiveLock => "reads and writes on the table wait while it runs",
+            HazardCode::BlocksWrites => "writes to the table wait while it runs",
+            HazardCode::NotTransactional => {
+                "runs outside the transaction; a later failure cannot undo it"
+            }
+            HazardCode::MayFail => "fails if existing rows break the new rule",
+            HazardCode::MetadataLock => {
+                "waits for the table's metadata lock; queries queue behind it"
+            }
+            HazardCode::InplaceRebuild => {
+                "the table is rebuilt in place; reads and writes continue"
+            }
+            HazardCode::NotNullWithoutDefault => {
+                "fails on a table with rows: they have no value for the column"
+            }
+            HazardCode::IndexNotConcurrent => {
+                "writes to the table wait while the index builds; use CONCURRENTLY"
+            }
+            HazardCode::RenameBreaksClients => {
+                "application versions still running use the old name and fail"
+            }
         }
     }
 }

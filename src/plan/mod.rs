@@ -6,10 +6,13 @@
 //! Foreign-key cycles are broken by moving the keys out of `CREATE TABLE` (or ahead of
 //! `DROP TABLE`) into their own steps.
 
+pub mod file;
 mod hazard;
 mod order;
+mod owner;
 
 pub use hazard::{Hazard, HazardCode};
+pub use owner::{owner, renamed_from, Owner};
 
 use crate::dialect::{Dialect, RenderOptions};
 use crate::diff::Change;
@@ -28,6 +31,10 @@ pub struct Step {
     /// The changes this step performs: one, or several a dialect combined into one statement.
     #[serde(skip)]
     pub changes: Vec<Change>,
+    /// The top-level object the step belongs to (`table public.users`): plans are shown
+    /// grouped by it.
+    #[serde(skip)]
+    pub owner: Owner,
 }
 
 impl Step {
@@ -109,6 +116,7 @@ pub fn plan_changes(changes: Vec<Change>, dialect: &dyn Dialect, opts: &RenderOp
                 }
             }
             Step {
+                owner: owner::owner(&change),
                 kind: change.kind(),
                 objects: change.objects(),
                 sql: dialect.render(&change, opts),
@@ -150,4 +158,45 @@ pub fn schema_sql(schema: &Schema, dialect: &dyn Dialect) -> String {
         out.push('\n');
     }
     out
+}
+
+/// A whole schema as canonical DDL, one block per top-level object (a table with its
+/// indexes, foreign keys and comments; a view; a type; …), keyed and so sorted by object.
+/// Deterministic: the same schema gives the same text. Drift reports diff these blocks.
+pub fn object_sql(
+    schema: &Schema,
+    dialect: &dyn Dialect,
+) -> std::collections::BTreeMap<Owner, String> {
+    let opts = RenderOptions {
+        inspect: true,
+        ..RenderOptions::default()
+    };
+    let plan = plan(&Schema::default(), schema, dialect, &opts);
+    let mut out: std::collections::BTreeMap<Owner, String> = Default::default();
+    for s in &plan.steps {
+        let block = out.entry(s.owner.clone()).or_default();
+        for stmt in &s.sql {
+            block.push_str(stmt);
+            block.push_str(";\n");
+        }
+    }
+    out
+}
+
+/// SHA-256 of a schema's canonical serialization (the model as JSON: sorted maps, sorted
+/// members), written `sha256:<hex>`. Objects sqlshift does not manage are left out, so
+/// only what plans compare can change it.
+pub fn fingerprint(schema: &Schema) -> String {
+    use sha2::{Digest, Sha256};
+    let mut s = schema.clone();
+    s.unmanaged.clear();
+    for t in s.tables.values_mut() {
+        t.sort_members();
+    }
+    // The model is plain data with string map keys (QName serializes as a string), which
+    // serde_json always writes.
+    let text = serde_json::to_string(&s).unwrap_or_default();
+    let digest = Sha256::digest(text.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
 }

@@ -8,8 +8,11 @@
 
 mod bad_input;
 mod cli;
+mod drift;
 mod fixtures;
+mod lint;
 mod migrate;
 mod property;
+mod review;
 mod safety;
 mod support;

@@ -11,11 +11,13 @@ use sqlx::{Row, SqliteConnection};
 pub async fn execute(conn: &mut SqliteConnection, plan: &Plan) -> Result<(), DbError> {
     // Rebuilds and drops of tables other tables reference would trip enforcement halfway;
     // it is switched off for the transaction and checked in full before commit.
-    let rebuild = plan
-        .steps
-        .iter()
-        .flat_map(|s| &s.changes)
-        .any(|c| matches!(c, Change::RebuildTable { .. } | Change::DropTable(_)));
+    // Steps read back from a plan file carry no changes, only their kind.
+    let rebuild = plan.steps.iter().any(|s| {
+        matches!(s.kind, "rebuild_table" | "drop_table")
+            || s.changes
+                .iter()
+                .any(|c| matches!(c, Change::RebuildTable { .. } | Change::DropTable(_)))
+    });
     let run = |e: sqlx::Error| DbError::Apply(describe(&e));
     if rebuild {
         // Must be set outside a transaction; SQLite ignores it inside one.
