@@ -112,6 +112,9 @@ pub fn plan_text(plan: &Plan, target: &str, style: Style) -> String {
         }
     }
     let mut by_code: std::collections::BTreeMap<&'static str, usize> = Default::default();
+    // Worth saying per step only when some steps do run in the transaction (on MySQL none
+    // do, and the plan's warning says so once).
+    let mixed = plan.steps.iter().any(|s| s.transactional);
     for (owner, idx) in &groups {
         out.push('\n');
         out.push_str(&style.bold(&owner.to_string()));
@@ -142,7 +145,7 @@ pub fn plan_text(plan: &Plan, target: &str, style: Style) -> String {
                 out.push_str(&style.dim(&format!("       ({})", h.code.explanation())));
                 out.push('\n');
             }
-            if !s.transactional {
+            if !s.transactional && mixed {
                 out.push_str("     (runs outside the transaction)\n");
             }
             for stmt in &s.sql {

@@ -204,6 +204,16 @@ pub fn generic(change: &Change) -> Vec<Hazard> {
                     format!("drops column(s) {} of {} and their values", lost.join(", "), to.name),
                 ));
             }
+            for c in &to.columns {
+                let copied = from.column(&c.name).is_some()
+                    || c.renamed_from.as_ref().is_some_and(|o| from.column(o).is_some());
+                if !copied && !c.nullable && c.default.is_none() && c.generated.is_none() {
+                    h.push(Hazard::new(
+                        MayFail,
+                        format!("adds NOT NULL column {}.{} without a default; fails if the table has rows", to.name, c.name),
+                    ));
+                }
+            }
             h.push(Hazard::new(TableRewrite, format!("re-creates {} and copies every row", to.name)));
         }
         DropView(v) if v.materialized => h.push(Hazard::new(
