@@ -415,9 +415,17 @@ impl Pg {
             while total.more() {
                 let r = total
                     .time_async(async {
-                        let mut conn = connect(&url).await?;
-                        let live = conn.introspect().await?;
-                        let desired = parse_prepare(text, &Postgres)?;
+                        // As `sqlshift plan` does it: the files parse on a blocking thread
+                        // while the database is read.
+                        let owned = text.to_string();
+                        let parsing =
+                            tokio::task::spawn_blocking(move || parse_prepare(&owned, &Postgres));
+                        let reading = async {
+                            let mut conn = connect(&url).await?;
+                            Ok::<_, anyhow::Error>(conn.introspect().await?)
+                        };
+                        let (parsed, live) = tokio::join!(parsing, reading);
+                        let (desired, live) = (parsed??, live?);
                         Ok::<_, anyhow::Error>(sqlshift::plan::plan(
                             &live,
                             &desired,
@@ -887,7 +895,7 @@ impl Report {
         println!("\n=== summary ===");
         match self.get("total plan vs live PG", 1_000) {
             Some(r) if r.failed.is_none() => println!(
-                "total plan against live PostgreSQL, N = 1000 (connect + introspect + parse/prepare + plan): {} (target < 0.3 s: {})",
+                "total plan against live PostgreSQL, N = 1000 (connect + introspect, overlapped with parse/prepare, + plan): {} (target < 0.3 s: {})",
                 fmt_dur(r.time),
                 if r.time.as_secs_f64() < 0.3 { "met" } else { "MISSED" }
             ),

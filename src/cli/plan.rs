@@ -10,12 +10,23 @@ use crate::plan::Plan;
 use crate::source;
 use std::path::PathBuf;
 
-/// A plan with where it runs and the fingerprints of the schemas it was planned between.
+/// A plan with where it runs and the schemas it was planned between.
 pub struct Prepared {
     pub plan: Plan,
     pub resolved: Resolved,
     pub conn: Connection,
-    pub fingerprints: Fingerprints,
+    pub live: crate::model::Schema,
+    pub desired: crate::model::Schema,
+}
+
+impl Prepared {
+    /// Fingerprints of both schemas, for a plan file (computed only when one is written).
+    pub fn fingerprints(&self) -> Fingerprints {
+        Fingerprints {
+            source: crate::plan::fingerprint(&self.live),
+            target: crate::plan::fingerprint(&self.desired),
+        }
+    }
 }
 
 /// The live schema as plans see it: introspected, without the tracking table.
@@ -38,21 +49,27 @@ pub async fn prepare(
 ) -> Result<Prepared, Failure> {
     let resolved = settings.resolve(target, allow_flag)?;
     let dialect = crate::dialect::dialect_for_url(&resolved.url)?;
-    let desired = source::load_files(&settings.schema_paths(schema), dialect)?;
-    let mut conn = source::connect(&resolved.url).await?;
-    let live = live_schema(settings, &mut conn).await?;
+    // Parse the files on a blocking thread while the database is read: the two overlap.
+    let paths = settings.schema_paths(schema);
+    let parsing = tokio::task::spawn_blocking(move || source::load_files(&paths, dialect));
+    let reading = async {
+        let mut conn = source::connect(&resolved.url).await?;
+        let live = live_schema(settings, &mut conn).await?;
+        Ok::<_, Failure>((conn, live))
+    };
+    let (parsed, read) = tokio::join!(parsing, reading);
+    let desired =
+        parsed.map_err(|e| Failure::error(format!("parsing the schema files stopped: {e}")))??;
+    let (conn, live) = read?;
     let mut plan = crate::plan::plan(&live, &desired.schema, dialect, &resolved.render);
     plan.warnings.extend(desired.notes);
     plan.warnings.extend(printer::unmanaged_warnings(&live));
-    let fingerprints = Fingerprints {
-        source: crate::plan::fingerprint(&live),
-        target: crate::plan::fingerprint(&desired.schema),
-    };
     Ok(Prepared {
         plan,
         resolved,
         conn,
-        fingerprints,
+        live,
+        desired: desired.schema,
     })
 }
 
@@ -61,7 +78,7 @@ pub async fn run(settings: &Settings, args: PlanArgs) -> Result<Status, Failure>
     printer::warn_all(&p.plan.warnings);
     printer::print_plan(&p.plan, p.conn.url(), args.format);
     if let Some(out) = &args.out {
-        let file = PlanFile::new(&p.plan, p.conn.url(), p.fingerprints);
+        let file = PlanFile::new(&p.plan, p.conn.url(), p.fingerprints());
         std::fs::write(out, file.to_json()).map_err(|e| {
             Failure::refused(format!("cannot write the plan file {}: {e}", out.display()))
         })?;

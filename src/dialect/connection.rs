@@ -48,9 +48,16 @@ pub struct ExecOptions {
 }
 
 pub enum Connection {
-    Sqlite(SqliteConnection, String),
-    Postgres(PgConnection, String),
-    Mysql(MySqlConnection, String),
+    Sqlite(SqliteConnection, Endpoint),
+    Postgres(PgConnection, Endpoint),
+    Mysql(MySqlConnection, Endpoint),
+}
+
+/// Where a connection goes: the URL as shown (password redacted) and as used.
+pub struct Endpoint {
+    shown: String,
+    /// Kept to open helper connections (parallel catalog queries); never printed.
+    secret: String,
 }
 
 /// Connects to the database a URL names, within 10 seconds.
@@ -68,7 +75,13 @@ pub async fn connect(url: &str) -> Result<Connection, DbError> {
                 .await
                 .map_err(|_| err("timed out after 10s".into()))?
                 .map_err(|e| err(e.to_string()))?;
-            Ok(Connection::Sqlite(conn, redacted))
+            Ok(Connection::Sqlite(
+                conn,
+                Endpoint {
+                    shown: redacted,
+                    secret: url.to_string(),
+                },
+            ))
         }
         "mysql" => {
             // sqlx speaks the MySQL protocol to both servers; it knows only `mysql://`.
@@ -80,22 +93,36 @@ pub async fn connect(url: &str) -> Result<Connection, DbError> {
                 .await
                 .map_err(|_| err("timed out after 10s".into()))?
                 .map_err(|e| err(describe(&e)))?;
-            Ok(Connection::Mysql(conn, redacted))
+            Ok(Connection::Mysql(
+                conn,
+                Endpoint {
+                    shown: redacted,
+                    secret: url.to_string(),
+                },
+            ))
         }
         _ => {
-            // Catalog queries over thousands of tables look expensive to the planner, which
-            // would JIT-compile them: slower than running them. Set at connect time, so it
-            // costs no statement.
-            let opts = sqlx::postgres::PgConnectOptions::from_str(url)
-                .map_err(|e| err(describe(&e)))?
-                .options([("jit", "off")]);
-            let conn = tokio::time::timeout(timeout, PgConnection::connect_with(&opts))
+            let conn = tokio::time::timeout(timeout, pg_connect(url))
                 .await
                 .map_err(|_| err("timed out after 10s".into()))?
                 .map_err(|e| err(describe(&e)))?;
-            Ok(Connection::Postgres(conn, redacted))
+            Ok(Connection::Postgres(
+                conn,
+                Endpoint {
+                    shown: redacted,
+                    secret: url.to_string(),
+                },
+            ))
         }
     }
+}
+
+/// Connects to PostgreSQL. Catalog queries over thousands of tables look expensive to the
+/// planner, which would JIT-compile them: slower than running them. Switched off at
+/// connect time, so it costs no statement.
+pub(crate) async fn pg_connect(url: &str) -> Result<PgConnection, sqlx::Error> {
+    let opts = sqlx::postgres::PgConnectOptions::from_str(url)?.options([("jit", "off")]);
+    PgConnection::connect_with(&opts).await
 }
 
 /// A readable reason for a driver error, with the server's message where there is one.
@@ -118,7 +145,9 @@ impl Connection {
 
     pub fn url(&self) -> &str {
         match self {
-            Connection::Sqlite(_, u) | Connection::Postgres(_, u) | Connection::Mysql(_, u) => u,
+            Connection::Sqlite(_, u) | Connection::Postgres(_, u) | Connection::Mysql(_, u) => {
+                &u.shown
+            }
         }
     }
 
@@ -127,7 +156,7 @@ impl Connection {
         let url = self.url().to_string();
         let res = match self {
             Connection::Sqlite(c, _) => sqlite::introspect(c).await,
-            Connection::Postgres(c, _) => postgres::introspect(c).await,
+            Connection::Postgres(c, e) => postgres::introspect(c, Some(&e.secret)).await,
             Connection::Mysql(c, _) => mysql::introspect(c).await,
         };
         let mut schema = res.map_err(|reason| DbError::Introspect { url, reason })?;

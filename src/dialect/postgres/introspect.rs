@@ -36,15 +36,91 @@ fn action(code: &str) -> FkAction {
     }
 }
 
-pub async fn introspect(conn: &mut PgConnection) -> Result<Schema, String> {
+/// The catalog rows, fetched before any is interpreted.
+struct Rows {
+    schemas: Vec<PgRow>,
+    extensions: Vec<PgRow>,
+    enums: Vec<PgRow>,
+    sequences: Vec<PgRow>,
+    tables: Vec<PgRow>,
+    columns: Vec<PgRow>,
+    constraints: Vec<PgRow>,
+    indexes: Vec<PgRow>,
+    views: Vec<PgRow>,
+    unmanaged: Vec<PgRow>,
+}
+
+async fn open(url: &str) -> Option<PgConnection> {
+    crate::dialect::connection::pg_connect(url).await.ok()
+}
+
+/// Runs the catalog queries: the three big ones on two extra connections when `url` allows
+/// opening them (the server works on them in parallel), everything on `conn` otherwise.
+async fn fetch_all(conn: &mut PgConnection, url: Option<&str>) -> Result<Rows, String> {
+    let (mut b, mut c) = match url {
+        Some(u) => tokio::join!(open(u), open(u)),
+        None => (None, None),
+    };
+    let main = async {
+        Ok::<_, String>((
+            fetch(conn, q::SCHEMAS).await?,
+            fetch(conn, q::EXTENSIONS).await?,
+            fetch(conn, q::ENUMS).await?,
+            fetch(conn, q::SEQUENCES).await?,
+            fetch(conn, q::TABLES).await?,
+            fetch(conn, q::VIEWS).await?,
+            fetch(conn, q::UNMANAGED).await?,
+        ))
+    };
+    let columns = async {
+        match b.as_mut() {
+            Some(b) => Some(fetch(b, q::COLUMNS).await),
+            None => None,
+        }
+    };
+    let keys = async {
+        match c.as_mut() {
+            Some(c) => Some((fetch(c, q::CONSTRAINTS).await, fetch(c, q::INDEXES).await)),
+            None => None,
+        }
+    };
+    let (main, columns, keys) = tokio::join!(main, columns, keys);
+    let (schemas, extensions, enums, sequences, tables, views, unmanaged) = main?;
+    let columns = match columns {
+        Some(r) => r?,
+        None => fetch(conn, q::COLUMNS).await?,
+    };
+    let (constraints, indexes) = match keys {
+        Some((a, b)) => (a?, b?),
+        None => (
+            fetch(conn, q::CONSTRAINTS).await?,
+            fetch(conn, q::INDEXES).await?,
+        ),
+    };
+    Ok(Rows {
+        schemas,
+        extensions,
+        enums,
+        sequences,
+        tables,
+        columns,
+        constraints,
+        indexes,
+        views,
+        unmanaged,
+    })
+}
+
+pub async fn introspect(conn: &mut PgConnection, url: Option<&str>) -> Result<Schema, String> {
+    let rows = fetch_all(conn, url).await?;
     let mut s = Schema::default();
-    for r in fetch(conn, q::SCHEMAS).await? {
+    for r in rows.schemas {
         s.schemas.insert(get(&r, "name")?);
     }
-    for r in fetch(conn, q::EXTENSIONS).await? {
+    for r in rows.extensions {
         s.extensions.insert(get(&r, "name")?);
     }
-    for r in fetch(conn, q::ENUMS).await? {
+    for r in rows.enums {
         let name = QName::new(get::<String>(&r, "schema")?, get::<String>(&r, "name")?);
         s.enums.insert(
             name.clone(),
@@ -54,7 +130,7 @@ pub async fn introspect(conn: &mut PgConnection) -> Result<Schema, String> {
             },
         );
     }
-    for r in fetch(conn, q::SEQUENCES).await? {
+    for r in rows.sequences {
         let name = QName::new(get::<String>(&r, "schema")?, get::<String>(&r, "name")?);
         let ty: String = get(&r, "data_type")?;
         s.sequences.insert(
@@ -71,13 +147,13 @@ pub async fn introspect(conn: &mut PgConnection) -> Result<Schema, String> {
             },
         );
     }
-    for r in fetch(conn, q::TABLES).await? {
+    for r in rows.tables {
         let name = QName::new(get::<String>(&r, "schema")?, get::<String>(&r, "name")?);
         let mut t = Table::new(name.clone());
         t.comment = get(&r, "comment")?;
         s.tables.insert(name, t);
     }
-    for r in fetch(conn, q::COLUMNS).await? {
+    for r in rows.columns {
         let table = QName::new(
             get::<String>(&r, "schema")?,
             get::<String>(&r, "table_name")?,
@@ -87,7 +163,7 @@ pub async fn introspect(conn: &mut PgConnection) -> Result<Schema, String> {
             t.columns.push(col);
         }
     }
-    for r in fetch(conn, q::CONSTRAINTS).await? {
+    for r in rows.constraints {
         let table = QName::new(
             get::<String>(&r, "schema")?,
             get::<String>(&r, "table_name")?,
@@ -128,7 +204,7 @@ pub async fn introspect(conn: &mut PgConnection) -> Result<Schema, String> {
             }
         }
     }
-    for r in fetch(conn, q::INDEXES).await? {
+    for r in rows.indexes {
         let table = QName::new(
             get::<String>(&r, "schema")?,
             get::<String>(&r, "table_name")?,
@@ -140,7 +216,7 @@ pub async fn introspect(conn: &mut PgConnection) -> Result<Schema, String> {
         let (_, index) = parse::index_definition(&def)?;
         t.indexes.push(index);
     }
-    for r in fetch(conn, q::VIEWS).await? {
+    for r in rows.views {
         let name = QName::new(get::<String>(&r, "schema")?, get::<String>(&r, "name")?);
         let def: String = get(&r, "definition")?;
         let (query, depends_on) = parse::view_query(&def)?;
@@ -156,7 +232,7 @@ pub async fn introspect(conn: &mut PgConnection) -> Result<Schema, String> {
             },
         );
     }
-    for r in fetch(conn, q::UNMANAGED).await? {
+    for r in rows.unmanaged {
         s.unmanaged.push(Unmanaged {
             kind: get(&r, "kind")?,
             name: get(&r, "name")?,
