@@ -3,8 +3,7 @@
 use super::{mysql, postgres, sqlite, Dialect};
 use crate::model::Schema;
 use crate::plan::Plan;
-use sqlx::{Connection as _, MySqlConnection, PgConnection, SqliteConnection};
-use std::str::FromStr;
+use sqlx::{MySqlConnection, PgConnection, SqliteConnection};
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -63,66 +62,32 @@ pub struct Endpoint {
 /// Connects to the database a URL names, within 10 seconds.
 pub async fn connect(url: &str) -> Result<Connection, DbError> {
     let dialect = super::dialect_for_url(url)?;
-    let redacted = redact_url(url);
-    let err = |reason: String| DbError::Connect {
-        url: redacted.clone(),
-        reason,
+    let shown = redact_url(url);
+    let endpoint = Endpoint {
+        shown: shown.clone(),
+        secret: url.to_string(),
     };
-    let timeout = Duration::from_secs(10);
-    match dialect.name() {
-        "sqlite" => {
-            let conn = tokio::time::timeout(timeout, sqlite::open(url))
-                .await
-                .map_err(|_| err("timed out after 10s".into()))?
-                .map_err(|e| err(e.to_string()))?;
-            Ok(Connection::Sqlite(
-                conn,
-                Endpoint {
-                    shown: redacted,
-                    secret: url.to_string(),
-                },
-            ))
-        }
-        "mysql" => {
-            // sqlx speaks the MySQL protocol to both servers; it knows only `mysql://`.
-            let url = match url.strip_prefix("mariadb://") {
-                Some(rest) => format!("mysql://{rest}"),
-                None => url.to_string(),
-            };
-            let conn = tokio::time::timeout(timeout, MySqlConnection::connect(&url))
-                .await
-                .map_err(|_| err("timed out after 10s".into()))?
-                .map_err(|e| err(describe(&e)))?;
-            Ok(Connection::Mysql(
-                conn,
-                Endpoint {
-                    shown: redacted,
-                    secret: url.to_string(),
-                },
-            ))
-        }
-        _ => {
-            let conn = tokio::time::timeout(timeout, pg_connect(url))
-                .await
-                .map_err(|_| err("timed out after 10s".into()))?
-                .map_err(|e| err(describe(&e)))?;
-            Ok(Connection::Postgres(
-                conn,
-                Endpoint {
-                    shown: redacted,
-                    secret: url.to_string(),
-                },
-            ))
-        }
-    }
+    Ok(match dialect.name() {
+        "sqlite" => Connection::Sqlite(within(&shown, sqlite::open(url)).await?, endpoint),
+        "mysql" => Connection::Mysql(within(&shown, mysql::open(url)).await?, endpoint),
+        _ => Connection::Postgres(within(&shown, postgres::open(url)).await?, endpoint),
+    })
 }
 
-/// Connects to PostgreSQL. Catalog queries over thousands of tables look expensive to the
-/// planner, which would JIT-compile them: slower than running them. Switched off at
-/// connect time, so it costs no statement.
-pub(crate) async fn pg_connect(url: &str) -> Result<PgConnection, sqlx::Error> {
-    let opts = sqlx::postgres::PgConnectOptions::from_str(url)?.options([("jit", "off")]);
-    PgConnection::connect_with(&opts).await
+/// Waits at most 10 seconds for a dialect's `open`, naming the (redacted) URL on failure.
+async fn within<C>(
+    shown: &str,
+    open: impl std::future::Future<Output = Result<C, sqlx::Error>>,
+) -> Result<C, DbError> {
+    let fail = |reason: String| DbError::Connect {
+        url: shown.to_string(),
+        reason,
+    };
+    match tokio::time::timeout(Duration::from_secs(10), open).await {
+        Err(_) => Err(fail("timed out after 10s".into())),
+        Ok(Err(e)) => Err(fail(describe(&e))),
+        Ok(Ok(c)) => Ok(c),
+    }
 }
 
 /// A readable reason for a driver error, with the server's message where there is one.
@@ -178,11 +143,12 @@ impl Connection {
 
     /// Counts the rows of a table (`schema.table` or `table`), for data-preservation checks.
     pub async fn count_rows(&mut self, table: &str) -> Result<i64, DbError> {
-        let quote = |p: &str| match self {
-            Connection::Mysql(..) => format!("`{}`", p.replace('`', "``")),
-            _ => super::quote_ident(p),
-        };
-        let quoted = table.split('.').map(quote).collect::<Vec<_>>().join(".");
+        let d = self.dialect();
+        let quoted = table
+            .split('.')
+            .map(|p| d.quote_ident(p))
+            .collect::<Vec<_>>()
+            .join(".");
         let sql = format!("SELECT count(*) FROM {quoted}");
         let r = match self {
             Connection::Sqlite(c, _) => sqlx::query_scalar::<_, i64>(&sql).fetch_one(c).await,

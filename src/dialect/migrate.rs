@@ -199,23 +199,15 @@ impl Connection {
 
     /// Creates a database on this server (for scratch replays).
     pub async fn create_database(&mut self, name: &str) -> Result<(), DbError> {
-        let sql = match self {
-            Connection::Mysql(..) => format!("CREATE DATABASE `{}`", name.replace('`', "``")),
-            _ => format!("CREATE DATABASE {}", super::quote_ident(name)),
-        };
+        let sql = format!("CREATE DATABASE {}", self.dialect().quote_ident(name));
         self.run_script(&sql).await
     }
 
     /// Drops a database on this server if it exists, disconnecting its sessions.
     pub async fn drop_database(&mut self, name: &str) -> Result<(), DbError> {
         let sql = match self {
-            Connection::Mysql(..) => {
-                format!("DROP DATABASE IF EXISTS `{}`", name.replace('`', "``"))
-            }
-            Connection::Postgres(..) => format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                super::quote_ident(name)
-            ),
+            Connection::Postgres(..) => postgres::migrate::drop_database_sql(name),
+            Connection::Mysql(..) => mysql::migrate::drop_database_sql(name),
             Connection::Sqlite(..) => return Ok(()),
         };
         self.run_script(&sql).await

@@ -15,7 +15,7 @@ mod writer;
 
 pub use connection::{connect, redact_url, Connection, DbError, ExecOptions};
 pub use normalize::{drop_mysql_attributes, enum_check, portable_type, resolve_names};
-pub use writer::{quote_ident as writer_quote, quote_ident, quote_literal, SqlWriter};
+pub use writer::{quote_ident, quote_literal};
 
 use crate::diff::Change;
 use crate::model::Schema;
@@ -47,6 +47,10 @@ pub trait Dialect: Sync {
     fn caps(&self) -> Capabilities;
     /// The namespace unqualified names live in (`public`), or "" where there are none.
     fn default_schema(&self) -> &'static str;
+    /// An identifier as this dialect quotes it (double quotes where needed, by default).
+    fn quote_ident(&self, name: &str) -> String {
+        writer::quote_ident(name)
+    }
     /// Brings a schema (parsed or introspected) to this dialect's canonical form; notes
     /// what had to be mapped or left out.
     fn normalize(&self, schema: &mut Schema, notes: &mut Vec<String>);

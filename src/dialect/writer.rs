@@ -1,43 +1,4 @@
-//! A small quote-aware SQL writer shared by the renderers.
-
-/// Builds one SQL statement; identifiers go through the dialect's quoting.
-pub struct SqlWriter {
-    buf: String,
-}
-
-impl SqlWriter {
-    pub fn new() -> Self {
-        SqlWriter { buf: String::new() }
-    }
-
-    pub fn push(&mut self, s: &str) -> &mut Self {
-        self.buf.push_str(s);
-        self
-    }
-
-    /// Appends `items` separated by `sep`.
-    pub fn list<I: IntoIterator<Item = String>>(&mut self, items: I, sep: &str) -> &mut Self {
-        let mut first = true;
-        for i in items {
-            if !first {
-                self.buf.push_str(sep);
-            }
-            first = false;
-            self.buf.push_str(&i);
-        }
-        self
-    }
-
-    pub fn finish(&mut self) -> String {
-        std::mem::take(&mut self.buf)
-    }
-}
-
-impl Default for SqlWriter {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+//! Identifier and literal quoting shared by the renderers.
 
 /// Quotes an identifier with double quotes when it is not a plain lower-case name or is
 /// a keyword; both PostgreSQL and SQLite accept this form.

@@ -1,21 +1,6 @@
 //! Bad input gives a clear message and a documented exit code, never a panic.
 
-use assert_cmd::Command;
-use std::path::Path;
-
-fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("sqlshift")
-        .expect("binary")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("run sqlshift");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::support::bin as run_in;
 
 fn with_schema(sql: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");

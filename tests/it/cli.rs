@@ -1,26 +1,10 @@
 //! Whole command-line runs: the README's demo, confirmation, refusals, formats, inspect.
 
 use assert_cmd::Command;
-use std::path::{Path, PathBuf};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::support::repo;
 
-fn sqlshift(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("sqlshift")
-        .expect("binary")
-        .current_dir(dir)
-        .env_remove("SQLSHIFT_DB_FOR_TEST")
-        .args(args)
-        .output()
-        .expect("run sqlshift");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::support::bin as sqlshift;
 
 /// A project folder holding a copy of the example schema.
 fn example_project() -> tempfile::TempDir {

@@ -4,35 +4,12 @@
 //! the repository), ignore rules, and snapshots of the text, JSON and GitHub reports.
 
 use crate::support::{self, TestDb};
-use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::support::repo;
 
-pub fn bin_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let mut c = Command::cargo_bin("sqlshift").unwrap();
-    c.current_dir(dir)
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .env_remove("CLICOLOR_FORCE")
-        .env_remove("NO_COLOR")
-        .args(args);
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    let out = c.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-pub fn bin(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    bin_env(dir, args, &[])
-}
+pub use crate::support::{bin, bin_env};
 
 /// A project folder with a copy of the example schema.
 pub fn example_project() -> tempfile::TempDir {

@@ -2,27 +2,12 @@
 //! positive, negative, allowed), exit codes, output formats, the repository's own
 //! migrations, and the README documenting every code.
 
-use assert_cmd::Command;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::support::repo;
 
 fn lint(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("sqlshift")
-        .unwrap()
-        .current_dir(dir)
-        .arg("lint")
-        .args(args)
-        .env_remove("CLICOLOR_FORCE")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    crate::support::bin(dir, &[&["lint"], args].concat())
 }
 
 /// The codes of the findings in a folder, linted as PostgreSQL, with the exit code.

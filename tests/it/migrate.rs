@@ -4,16 +4,13 @@
 //! `migrations/` honest: verified against its sum and replaying to `schema/`.
 
 use crate::support::{self, TestDb};
-use assert_cmd::Command;
 use sqlshift::dialect::{self, Dialect, RenderOptions};
 use sqlshift::migrate::generate::{self, Outcome, Request};
 use sqlshift::migrate::{files, migrator, replay, tracking, DownTarget, Options, Quiet};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::support::repo;
 
 const TABLE: &str = "schema_migrations";
 
@@ -269,19 +266,7 @@ fn redact_output(s: &str, dir: &Path) -> String {
         .into_owned()
 }
 
-fn bin(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("sqlshift")
-        .unwrap()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::support::bin;
 
 /// A project with the example schema and a config targeting `dialect`.
 fn project(dialect: &str) -> tempfile::TempDir {

@@ -43,8 +43,8 @@ pub fn rt() -> tokio::runtime::Runtime {
 /// A database that exists for one test.
 pub struct TestDb {
     pub url: String,
-    pg_name: Option<String>,
-    mysql_name: Option<String>,
+    /// For a server database: the admin URL it was created through, and its name.
+    server: Option<(String, String)>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -58,15 +58,12 @@ impl TestDb {
             .await
             .expect("connect to test database")
     }
-}
 
-impl TestDb {
     /// Another handle on the same database that does not drop it.
     pub fn reuse(other: &TestDb) -> TestDb {
         TestDb {
             url: other.url.clone(),
-            pg_name: None,
-            mysql_name: None,
+            server: None,
             _dir: None,
         }
     }
@@ -74,79 +71,18 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Some(name) = self.pg_name.take() {
+        if let Some((admin, name)) = self.server.take() {
             // Drop runs inside the test's runtime; use a thread with its own.
-            let admin = pg_admin_url();
             let _ = std::thread::spawn(move || {
                 rt().block_on(async move {
                     if let Ok(mut c) = dialect::connect(&admin).await {
-                        let _ = c
-                            .run_script(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                            .await;
-                    }
-                })
-            })
-            .join();
-        }
-        if let Some(name) = self.mysql_name.take() {
-            let admin = mysql_admin_url();
-            let _ = std::thread::spawn(move || {
-                rt().block_on(async move {
-                    if let Ok(mut c) = dialect::connect(&admin).await {
-                        let _ = c
-                            .run_script(&format!("DROP DATABASE IF EXISTS `{name}`"))
-                            .await;
+                        let _ = c.drop_database(&name).await;
                     }
                 })
             })
             .join();
         }
     }
-}
-
-/// A fresh MySQL/MariaDB database, or `None` (with a notice) when the server is
-/// unreachable and servers are not required.
-pub async fn mysql_db() -> Option<TestDb> {
-    let admin = mysql_admin_url();
-    let mut conn = match dialect::connect(&admin).await {
-        Ok(c) => c,
-        Err(e) => {
-            if required() {
-                panic!(
-                    "MySQL/MariaDB is required (SQLSHIFT_REQUIRE_SERVERS=1) but unreachable: {e}"
-                );
-            }
-            notice(
-                "mysql",
-                &format!(
-                    "MySQL/MariaDB tests: {e} (set SQLSHIFT_REQUIRE_SERVERS=1 to fail instead)"
-                ),
-            );
-            return None;
-        }
-    };
-    let name = format!(
-        "sqlshift_t_{}_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::SeqCst),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0)
-    );
-    conn.run_script(&format!("CREATE DATABASE `{name}`"))
-        .await
-        .expect("create test database");
-    let url = match admin.rfind('/') {
-        Some(i) => format!("{}/{name}", &admin[..i]),
-        None => panic!("SQLSHIFT_TEST_MYSQL must end in /DATABASE"),
-    };
-    Some(TestDb {
-        url,
-        pg_name: None,
-        mysql_name: Some(name),
-        _dir: None,
-    })
 }
 
 pub fn sqlite_db() -> TestDb {
@@ -154,27 +90,25 @@ pub fn sqlite_db() -> TestDb {
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
     TestDb {
         url,
-        pg_name: None,
-        mysql_name: None,
+        server: None,
         _dir: Some(dir),
     }
 }
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
-/// A fresh PostgreSQL database, or `None` (with a notice) when the server is unreachable
-/// and servers are not required.
-pub async fn pg_db() -> Option<TestDb> {
-    let admin = pg_admin_url();
+/// A fresh database on the server at `admin`, or `None` (with a notice) when the server is
+/// unreachable and servers are not required.
+async fn server_db(what: &'static str, admin: String, env: &str) -> Option<TestDb> {
     let mut conn = match dialect::connect(&admin).await {
         Ok(c) => c,
         Err(e) => {
             if required() {
-                panic!("PostgreSQL is required (SQLSHIFT_REQUIRE_SERVERS=1) but unreachable: {e}");
+                panic!("{what} is required (SQLSHIFT_REQUIRE_SERVERS=1) but unreachable: {e}");
             }
             notice(
-                "postgres",
-                &format!("PostgreSQL tests: {e} (set SQLSHIFT_REQUIRE_SERVERS=1 to fail instead)"),
+                what,
+                &format!("{what} tests: {e} (set SQLSHIFT_REQUIRE_SERVERS=1 to fail instead)"),
             );
             return None;
         }
@@ -188,19 +122,28 @@ pub async fn pg_db() -> Option<TestDb> {
             .map(|d| d.subsec_nanos())
             .unwrap_or(0)
     );
-    conn.run_script(&format!("CREATE DATABASE \"{name}\""))
+    conn.create_database(&name)
         .await
         .expect("create test database");
     let url = match admin.rfind('/') {
         Some(i) => format!("{}/{name}", &admin[..i]),
-        None => panic!("SQLSHIFT_TEST_PG must end in /DATABASE"),
+        None => panic!("{env} must end in /DATABASE"),
     };
     Some(TestDb {
         url,
-        pg_name: Some(name),
-        mysql_name: None,
+        server: Some((admin, name)),
         _dir: None,
     })
+}
+
+/// A fresh PostgreSQL database (see [`server_db`]).
+pub async fn pg_db() -> Option<TestDb> {
+    server_db("PostgreSQL", pg_admin_url(), "SQLSHIFT_TEST_PG").await
+}
+
+/// A fresh MySQL/MariaDB database (see [`server_db`]).
+pub async fn mysql_db() -> Option<TestDb> {
+    server_db("MySQL/MariaDB", mysql_admin_url(), "SQLSHIFT_TEST_MYSQL").await
 }
 
 /// Both dialects: SQLite always, PostgreSQL when reachable.
@@ -253,4 +196,37 @@ pub fn same(a: &Schema, b: &Schema) -> bool {
 
 pub fn describe_diff(a: &Schema, b: &Schema) -> String {
     format!("{:#?}", sqlshift::diff::diff(a, b))
+}
+
+pub fn repo() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the `sqlshift` binary in `dir` with extra environment; colour and GitHub summary
+/// variables of the caller's environment are removed so output is stable.
+pub fn bin_env(
+    dir: &std::path::Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (i32, String, String) {
+    let mut c = assert_cmd::Command::cargo_bin("sqlshift").expect("binary");
+    c.current_dir(dir)
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("NO_COLOR")
+        .args(args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().expect("run sqlshift");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Runs the `sqlshift` binary in `dir`: (exit code, stdout, stderr).
+pub fn bin(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    bin_env(dir, args, &[])
 }

@@ -27,8 +27,8 @@ pub async fn execute(
     let wait = opts
         .lock_timeout
         .as_deref()
-        .and_then(|t| t.trim_end_matches('s').parse::<u64>().ok())
-        .unwrap_or(10);
+        .and_then(crate::config::parse_duration)
+        .map_or(10, |d| d.as_secs().max(1));
     let lock = lock_name(conn, "apply").await?;
     let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, ?)")
         .bind(&lock)

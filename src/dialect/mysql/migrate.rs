@@ -186,3 +186,8 @@ pub async fn run(
     })?;
     Ok(ms)
 }
+
+/// Drops a scratch database.
+pub fn drop_database_sql(name: &str) -> String {
+    format!("DROP DATABASE IF EXISTS {}", quote(name))
+}

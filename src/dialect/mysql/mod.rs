@@ -13,6 +13,16 @@ mod types;
 pub use execute::execute;
 pub use introspect::introspect;
 
+/// Connects to MySQL or MariaDB. sqlx speaks the protocol to both but knows only `mysql://`.
+pub async fn open(url: &str) -> Result<sqlx::MySqlConnection, sqlx::Error> {
+    use sqlx::Connection as _;
+    let url = match url.strip_prefix("mariadb://") {
+        Some(rest) => format!("mysql://{rest}"),
+        None => url.to_string(),
+    };
+    sqlx::MySqlConnection::connect(&url).await
+}
+
 use super::{Capabilities, Dialect, RenderOptions};
 use crate::diff::Change;
 use crate::model::{IndexKey, Schema};
@@ -58,6 +68,10 @@ impl Dialect for Mysql {
 
     fn default_schema(&self) -> &'static str {
         ""
+    }
+
+    fn quote_ident(&self, name: &str) -> String {
+        types::quote(name)
     }
 
     fn normalize(&self, schema: &mut Schema, notes: &mut Vec<String>) {

@@ -51,7 +51,7 @@ struct Rows {
 }
 
 async fn open(url: &str) -> Option<PgConnection> {
-    crate::dialect::connection::pg_connect(url).await.ok()
+    super::open(url).await.ok()
 }
 
 /// Runs the catalog queries: the three big ones on two extra connections when `url` allows

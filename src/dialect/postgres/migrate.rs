@@ -277,3 +277,11 @@ async fn run_autocommit(
 fn elapsed_ms(start: Instant) -> i64 {
     i64::try_from(start.elapsed().as_millis()).unwrap_or(i64::MAX)
 }
+
+/// Drops a scratch database, ending sessions still connected to it.
+pub fn drop_database_sql(name: &str) -> String {
+    format!(
+        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+        crate::dialect::quote_ident(name)
+    )
+}

@@ -1,6 +1,6 @@
 //! SQLite normalization: type affinities, and mappings for what SQLite lacks.
 
-use crate::model::{generated_name, Check, DataType, Schema};
+use crate::model::{generated_name, DataType, Schema};
 use crate::parse::to_portable;
 use std::collections::BTreeSet;
 
@@ -72,33 +72,17 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
                     note(format!("sqlite: {msg}"));
                 }
             }
-            if let DataType::InlineEnum(values) = &c.data_type {
-                let list = values
-                    .iter()
-                    .map(|v| crate::dialect::quote_literal(v))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let text = format!("{} IN ({list})", crate::dialect::writer_quote(&c.name));
-                if let Ok(expr) = crate::parse::expr(&text) {
-                    enum_checks.push((c.name.clone(), expr));
-                }
-            }
-            if let DataType::Named(q) = &c.data_type {
-                if let Some(e) = enums
+            // Enums become TEXT guarded by a CHECK, as on every dialect without enum types.
+            let values = match &c.data_type {
+                DataType::InlineEnum(v) => Some(v.clone()),
+                DataType::Named(q) => enums
                     .get(q)
                     .or_else(|| enums.iter().find(|(k, _)| k.name == q.name).map(|(_, v)| v))
-                {
-                    let list = e
-                        .values
-                        .iter()
-                        .map(|v| crate::dialect::quote_literal(v))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    let text = format!("{} IN ({list})", crate::dialect::writer_quote(&c.name));
-                    if let Ok(expr) = crate::parse::expr(&text) {
-                        enum_checks.push((c.name.clone(), expr));
-                    }
-                }
+                    .map(|e| e.values.clone()),
+                _ => None,
+            };
+            if let Some(v) = values {
+                enum_checks.push((c.name.clone(), v));
             }
             c.data_type = affinity(&c.data_type);
             if c.serial || c.identity.is_some() {
@@ -119,14 +103,10 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
                 g.expr.sql = to_portable(&g.expr.sql);
             }
         }
-        for (col, expr) in enum_checks {
-            let mut name = generated_name(&tname, &[&col], "check", 63);
-            let mut n = 1;
-            while t.checks.iter().any(|c| c.name == name) {
-                name = generated_name(&tname, &[&col], &format!("check{n}"), 63);
-                n += 1;
+        for (col, values) in enum_checks {
+            if let Some(check) = crate::dialect::enum_check(&t, &col, &values) {
+                t.checks.push(check);
             }
-            t.checks.push(Check { name, expr });
         }
         if t.comment.take().is_some() && seen.insert("comments") {
             note("sqlite: comments are not stored".into());
