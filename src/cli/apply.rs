@@ -1,10 +1,14 @@
 //! `sqlshift apply`: plan, refuse destructive steps unless allowed, confirm, execute. With
 //! `--plan FILE`, run exactly the reviewed steps of a plan file instead, after checking
 //! that the database is still the one it was planned on, in the state it was planned from.
+//!
+//! Either way the plan's source state is checked again once the apply lock is held: a run
+//! that waited for another one never runs a stale plan. A planned run plans again (at most
+//! [`REPLANS`] times); a plan file is refused.
 
 use super::settings::{Resolved, Settings};
 use super::{plan, printer, ApplyArgs, Failure, PlanFormat, Status};
-use crate::dialect::Connection;
+use crate::dialect::{Connection, DbError, Expected};
 use crate::plan::file::PlanFile;
 use crate::plan::Plan;
 use std::io::{BufRead, IsTerminal, Write};
@@ -16,7 +20,37 @@ pub async fn run(settings: &Settings, args: ApplyArgs) -> Result<Status, Failure
     }
     let p = plan::prepare(settings, &args.target, &args.schema, args.allow_destructive).await?;
     printer::warn_all(&p.plan.warnings);
-    execute(p.plan, &p.resolved, p.conn, &args).await
+    let (mut conn, resolved, desired) = (p.conn, p.resolved, p.desired);
+    let (mut plan, mut live) = (p.plan, p.live);
+    let dialect = conn.dialect();
+    for attempt in 0..=REPLANS {
+        let expect = Expected {
+            fingerprint: crate::plan::fingerprint(&live),
+            hidden_table: Some(settings.tracking_table().to_string()),
+        };
+        match execute(plan, &resolved, &mut conn, &args, expect).await? {
+            Ran::Done(status) => return Ok(status),
+            Ran::Changed(e) if attempt == REPLANS => return Err(e.into()),
+            Ran::Changed(e) => printer::note(&format!("{e}; planning again")),
+        }
+        live = plan::live_schema(settings, &mut conn).await?;
+        plan = crate::plan::plan(&live, &desired, dialect, &resolved.render);
+        if plan.is_empty() {
+            println!("No changes: the database already matches the schema files (another run applied them).");
+            return Ok(Status::Success);
+        }
+    }
+    Err(Failure::error("apply: re-planning did not settle"))
+}
+
+/// How many times a run plans again when the database changed while it waited.
+const REPLANS: usize = 3;
+
+/// How a run of [`execute`] ended.
+enum Ran {
+    Done(Status),
+    /// The database was not in the plan's source state once the lock was held.
+    Changed(DbError),
 }
 
 /// `apply --plan FILE`.
@@ -39,31 +73,44 @@ async fn from_file(settings: &Settings, args: &ApplyArgs, path: &Path) -> Result
     }
     let mut conn = crate::source::connect(&resolved.url).await?;
     let live = plan::live_schema(settings, &mut conn).await?;
-    let now = crate::plan::fingerprint(&live);
-    if now != file.fingerprints.source {
-        return Err(Failure::refused(format!(
+    let refuse_changed = |now: &str| {
+        Failure::refused(format!(
             "refusing to apply {shown}: {url} changed since the plan was made\n  planned from: {}\n  now:          {now}\nThe reviewed steps may no longer be right for it. Plan again (`sqlshift plan --out {shown}`), review, and apply the new plan (if this plan was applied already, `sqlshift plan` shows what is left)",
             file.fingerprints.source
-        )));
+        ))
+    };
+    let now = crate::plan::fingerprint(&live);
+    if now != file.fingerprints.source {
+        return Err(refuse_changed(&now));
     }
     printer::warn_all(&planned.warnings);
     printer::note(&format!(
         "{shown}: the database matches the plan's source fingerprint; running its {} step(s) as reviewed",
         planned.steps.len()
     ));
-    execute(planned, &resolved, conn, args).await
+    let expect = Expected {
+        fingerprint: file.fingerprints.source.clone(),
+        hidden_table: Some(settings.tracking_table().to_string()),
+    };
+    match execute(planned, &resolved, &mut conn, args, expect).await? {
+        Ran::Done(status) => Ok(status),
+        Ran::Changed(DbError::Changed { now, .. }) => Err(refuse_changed(&now)),
+        Ran::Changed(e) => Err(e.into()),
+    }
 }
 
-/// Prints the plan, refuses destructive steps without permission, confirms, runs it.
+/// Prints the plan, refuses destructive steps without permission, confirms, runs it
+/// under the apply lock if the database is still in the `expect`ed state.
 async fn execute(
     plan: Plan,
     resolved: &Resolved,
-    mut conn: Connection,
+    conn: &mut Connection,
     args: &ApplyArgs,
-) -> Result<Status, Failure> {
+    expect: Expected,
+) -> Result<Ran, Failure> {
     printer::print_plan(&plan, conn.url(), PlanFormat::Text);
     if plan.is_empty() {
-        return Ok(Status::Success);
+        return Ok(Ran::Done(Status::Success));
     }
     let destructive: Vec<String> = plan
         .steps
@@ -88,7 +135,7 @@ async fn execute(
     }
     if args.dry_run {
         println!("\nDry run: nothing was applied.");
-        return Ok(Status::Success);
+        return Ok(Ran::Done(Status::Success));
     }
     if !args.yes {
         if !std::io::stdin().is_terminal() {
@@ -106,10 +153,15 @@ async fn execute(
         let _ = std::io::stdin().lock().read_line(&mut answer);
         if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
             println!("Cancelled: nothing was applied.");
-            return Ok(Status::Refused);
+            return Ok(Ran::Done(Status::Refused));
         }
     }
-    conn.execute(&plan, &resolved.exec).await?;
+    let mut exec = resolved.exec.clone();
+    exec.expect = Some(expect);
+    match conn.execute(&plan, &exec).await {
+        Err(e @ DbError::Changed { .. }) => return Ok(Ran::Changed(e)),
+        other => other?,
+    }
     println!("\nApplied {} step(s).", plan.steps.len());
-    Ok(Status::Success)
+    Ok(Ran::Done(Status::Success))
 }

@@ -61,15 +61,34 @@ impl Settings {
             .clone()
             .or_else(|| env.map(|e| e.url.clone()))
             .unwrap_or_else(|| DEFAULT_URL.to_string());
+        let migrate_lock_timeout = self
+            .duration(
+                env_name.as_deref(),
+                "migrate_lock_timeout",
+                env.and_then(|e| e.migrate_lock_timeout.clone()),
+                c.migrate_lock_timeout.clone(),
+            )?
+            .unwrap_or(Duration::from_secs(60));
+        // Sent to the server as milliseconds, so a spelling PostgreSQL reads differently
+        // (`1m` is not a minute there) or not at all never reaches it.
+        let as_ms = |d: Option<Duration>| d.map(|d| format!("{}ms", d.as_millis()));
         Ok(Resolved {
             url,
             exec: ExecOptions {
-                lock_timeout: env
-                    .and_then(|e| e.lock_timeout.clone())
-                    .or_else(|| c.lock_timeout.clone()),
-                statement_timeout: env
-                    .and_then(|e| e.statement_timeout.clone())
-                    .or_else(|| c.statement_timeout.clone()),
+                lock_timeout: as_ms(self.duration(
+                    env_name.as_deref(),
+                    "lock_timeout",
+                    env.and_then(|e| e.lock_timeout.clone()),
+                    c.lock_timeout.clone(),
+                )?),
+                statement_timeout: as_ms(self.duration(
+                    env_name.as_deref(),
+                    "statement_timeout",
+                    env.and_then(|e| e.statement_timeout.clone()),
+                    c.statement_timeout.clone(),
+                )?),
+                lock_wait: migrate_lock_timeout,
+                expect: None,
             },
             render: RenderOptions {
                 concurrent_indexes: c.concurrent_indexes,
@@ -79,30 +98,31 @@ impl Settings {
                 || env
                     .and_then(|e| e.allow_destructive)
                     .unwrap_or(c.allow_destructive),
-            migrate_lock_timeout: {
-                let (key, value) = match env.and_then(|e| e.migrate_lock_timeout.clone()) {
-                    Some(v) => (
-                        format!(
-                            "environments.{}.migrate_lock_timeout",
-                            env_name.clone().unwrap_or_default()
-                        ),
-                        Some(v),
-                    ),
-                    None => (
-                        "migrate_lock_timeout".to_string(),
-                        c.migrate_lock_timeout.clone(),
-                    ),
-                };
-                match value {
-                    None => Duration::from_secs(60),
-                    Some(v) => parse_duration(&v).ok_or_else(|| {
-                        Failure::refused(format!(
-                            "{}: `{key}: {v}` is not a duration; write e.g. 30s, 2min or 500ms",
-                            self.config_path
-                        ))
-                    })?,
-                }
+            migrate_lock_timeout,
+        })
+    }
+
+    /// A duration setting: the environment's value, else the top-level one; a value that
+    /// is not a duration is an error naming its key.
+    fn duration(
+        &self,
+        env_name: Option<&str>,
+        key: &str,
+        in_env: Option<String>,
+        top: Option<String>,
+    ) -> Result<Option<Duration>, Failure> {
+        let (key, value) = match (in_env, env_name) {
+            (Some(v), Some(env)) => (format!("environments.{env}.{key}"), v),
+            _ => match top {
+                Some(v) => (key.to_string(), v),
+                None => return Ok(None),
             },
+        };
+        parse_duration(&value).map(Some).ok_or_else(|| {
+            Failure::refused(format!(
+                "{}: `{key}: {value}` is not a duration; write e.g. 30s, 2min or 500ms",
+                self.config_path
+            ))
         })
     }
 
@@ -122,7 +142,7 @@ impl Settings {
         for name in &c.dialects {
             let d = crate::dialect::dialect_by_name(name).ok_or_else(|| {
                 Failure::refused(format!(
-                    "{}: `dialects` lists `{name}`: use sqlite or postgres",
+                    "{}: `dialects` lists `{name}`: use sqlite, postgres or mysql",
                     self.config_path
                 ))
             })?;
@@ -145,7 +165,7 @@ impl Settings {
         for name in c.dev_urls.keys() {
             if crate::dialect::dialect_by_name(name).is_none() {
                 return Err(Failure::refused(format!(
-                    "{}: `dev_urls` has `{name}`: use a dialect name (postgres)",
+                    "{}: `dev_urls` has `{name}`: use a server dialect name (postgres or mysql)",
                     self.config_path
                 )));
             }

@@ -17,12 +17,26 @@ pub enum DbError {
     /// A statement failed; for transactional plans nothing was applied.
     #[error("{0}")]
     Apply(String),
+    /// The database is no longer in the state the plan was made from: another run (or
+    /// anything else) changed it between planning and taking the apply lock.
+    #[error("{url} changed after this plan was made (another run applied changes while this one waited for the lock): nothing was applied\n  planned from: {planned}\n  now:          {now}")]
+    Changed {
+        url: String,
+        planned: String,
+        now: String,
+    },
+    /// Another runner held the apply lock for longer than this run would wait.
+    #[error("timed out after {waited:?} waiting for the apply lock on {url}: another `sqlshift apply` is running there; nothing was applied. Try again when it has finished (or raise migrate_lock_timeout)")]
+    LockTimeout { url: String, waited: Duration },
 }
 
 impl DbError {
     /// Failures the database reported about the user's request, as opposed to reaching it.
     pub fn is_refusal(&self) -> bool {
-        matches!(self, DbError::Apply(_))
+        matches!(
+            self,
+            DbError::Apply(_) | DbError::Changed { .. } | DbError::LockTimeout { .. }
+        )
     }
 }
 
@@ -38,12 +52,73 @@ pub fn redact_url(url: &str) -> String {
 }
 
 /// Settings for running a plan.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ExecOptions {
     /// PostgreSQL `lock_timeout`, e.g. `5s`.
     pub lock_timeout: Option<String>,
     /// PostgreSQL `statement_timeout`, e.g. `5min`.
     pub statement_timeout: Option<String>,
+    /// How long to wait for another run's apply lock.
+    pub lock_wait: Duration,
+    /// The state the plan was made from. Checked after the apply lock is taken, so a plan
+    /// never runs on a database that changed while this run waited.
+    pub expect: Option<Expected>,
+}
+
+impl Default for ExecOptions {
+    fn default() -> Self {
+        ExecOptions {
+            lock_timeout: None,
+            statement_timeout: None,
+            lock_wait: Duration::from_secs(60),
+            expect: None,
+        }
+    }
+}
+
+/// The live state a plan was made from, as [`crate::plan::fingerprint`] of the schema the
+/// planner saw (introspected, with the tracking table hidden).
+#[derive(Debug, Clone)]
+pub struct Expected {
+    pub fingerprint: String,
+    /// The tracking table the planner left out of the live schema.
+    pub hidden_table: Option<String>,
+}
+
+impl Expected {
+    /// Compares a schema read under the apply lock with the one the plan was made from.
+    pub(crate) fn verify(
+        &self,
+        read: Result<Schema, String>,
+        dialect: &dyn Dialect,
+        url: &str,
+    ) -> Result<(), DbError> {
+        let mut schema = read.map_err(|reason| DbError::Introspect {
+            url: url.to_string(),
+            reason,
+        })?;
+        settle(&mut schema, dialect);
+        if let Some(t) = &self.hidden_table {
+            crate::migrate::tracking::hide(&mut schema, t, dialect);
+        }
+        let now = crate::plan::fingerprint(&schema);
+        if now == self.fingerprint {
+            Ok(())
+        } else {
+            Err(DbError::Changed {
+                url: url.to_string(),
+                planned: self.fingerprint.clone(),
+                now,
+            })
+        }
+    }
+}
+
+/// What every introspected schema goes through before anything compares it.
+fn settle(schema: &mut Schema, dialect: &dyn Dialect) {
+    super::resolve_names(schema, dialect.default_schema());
+    let mut notes = Vec::new();
+    dialect.normalize(schema, &mut notes);
 }
 
 pub enum Connection {
@@ -54,9 +129,9 @@ pub enum Connection {
 
 /// Where a connection goes: the URL as shown (password redacted) and as used.
 pub struct Endpoint {
-    shown: String,
+    pub(crate) shown: String,
     /// Kept to open helper connections (parallel catalog queries); never printed.
-    secret: String,
+    pub(crate) secret: String,
 }
 
 /// Connects to the database a URL names, within 10 seconds.
@@ -125,19 +200,18 @@ impl Connection {
             Connection::Mysql(c, _) => mysql::introspect(c).await,
         };
         let mut schema = res.map_err(|reason| DbError::Introspect { url, reason })?;
-        let d = self.dialect();
-        super::resolve_names(&mut schema, d.default_schema());
-        let mut notes = Vec::new();
-        d.normalize(&mut schema, &mut notes);
+        settle(&mut schema, self.dialect());
         Ok(schema)
     }
 
-    /// Runs a plan: transactional steps in one transaction, the rest after it commits.
+    /// Runs a plan under the apply lock: transactional steps in one transaction, the rest
+    /// after it commits. With `opts.expect`, the live schema is read again once the lock is
+    /// held and the plan runs only if it is still the state the plan was made from.
     pub async fn execute(&mut self, plan: &Plan, opts: &ExecOptions) -> Result<(), DbError> {
         match self {
-            Connection::Sqlite(c, _) => sqlite::execute(c, plan).await,
-            Connection::Postgres(c, _) => postgres::execute(c, plan, opts).await,
-            Connection::Mysql(c, _) => mysql::execute(c, plan, opts).await,
+            Connection::Sqlite(c, e) => sqlite::execute(c, plan, opts, &e.shown).await,
+            Connection::Postgres(c, e) => postgres::execute(c, plan, opts, e).await,
+            Connection::Mysql(c, e) => mysql::execute(c, plan, opts, &e.shown).await,
         }
     }
 
@@ -149,11 +223,16 @@ impl Connection {
             .map(|p| d.quote_ident(p))
             .collect::<Vec<_>>()
             .join(".");
-        let sql = format!("SELECT count(*) FROM {quoted}");
+        self.scalar_i64(&format!("SELECT count(*) FROM {quoted}"))
+            .await
+    }
+
+    /// Runs a query that returns one integer (data checks in tests and fixtures).
+    pub async fn scalar_i64(&mut self, sql: &str) -> Result<i64, DbError> {
         let r = match self {
-            Connection::Sqlite(c, _) => sqlx::query_scalar::<_, i64>(&sql).fetch_one(c).await,
-            Connection::Postgres(c, _) => sqlx::query_scalar::<_, i64>(&sql).fetch_one(c).await,
-            Connection::Mysql(c, _) => sqlx::query_scalar::<_, i64>(&sql).fetch_one(c).await,
+            Connection::Sqlite(c, _) => sqlx::query_scalar::<_, i64>(sql).fetch_one(c).await,
+            Connection::Postgres(c, _) => sqlx::query_scalar::<_, i64>(sql).fetch_one(c).await,
+            Connection::Mysql(c, _) => sqlx::query_scalar::<_, i64>(sql).fetch_one(c).await,
         };
         r.map_err(|e| DbError::Apply(describe(&e)))
     }

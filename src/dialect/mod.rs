@@ -13,7 +13,7 @@ pub mod postgres;
 pub mod sqlite;
 mod writer;
 
-pub use connection::{connect, redact_url, Connection, DbError, ExecOptions};
+pub use connection::{connect, redact_url, Connection, DbError, ExecOptions, Expected};
 pub use normalize::{drop_mysql_attributes, enum_check, portable_type, resolve_names};
 pub use writer::{quote_ident, quote_literal};
 

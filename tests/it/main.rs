@@ -8,6 +8,7 @@
 
 mod bad_input;
 mod cli;
+mod concurrency;
 mod drift;
 mod fixtures;
 mod lint;

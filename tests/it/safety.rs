@@ -81,7 +81,7 @@ fn postgres_lock_timeout_is_applied_inside_the_transaction() {
         let plan = support::plan_against(&mut conn, &support::desired(BEFORE, d)).await;
         let opts = ExecOptions {
             lock_timeout: Some("not-a-duration".into()),
-            statement_timeout: None,
+            ..ExecOptions::default()
         };
         let err = conn
             .execute(&plan, &opts)
@@ -226,13 +226,15 @@ fn mysql_apply_waits_for_the_lock_and_says_who_holds_it() {
         let mut conn = db.connect().await;
         let plan = support::plan_against(&mut conn, &support::desired(BEFORE, d)).await;
         let opts = ExecOptions {
-            lock_timeout: Some("1s".into()),
-            statement_timeout: None,
+            lock_wait: std::time::Duration::from_secs(1),
+            ..ExecOptions::default()
         };
         let err = conn.execute(&plan, &opts).await.expect_err("lock is held");
         assert!(
-            err.to_string()
-                .contains("another sqlshift apply holds the lock"),
+            err.to_string().contains("waiting for the apply lock")
+                && err
+                    .to_string()
+                    .contains("another `sqlshift apply` is running"),
             "{err}"
         );
         assert!(conn

@@ -23,12 +23,9 @@ pub async fn execute(
     conn: &mut MySqlConnection,
     plan: &Plan,
     opts: &ExecOptions,
+    url: &str,
 ) -> Result<(), DbError> {
-    let wait = opts
-        .lock_timeout
-        .as_deref()
-        .and_then(crate::config::parse_duration)
-        .map_or(10, |d| d.as_secs().max(1));
+    let wait = opts.lock_wait.as_secs().max(1);
     let lock = lock_name(conn, "apply").await?;
     let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, ?)")
         .bind(&lock)
@@ -37,11 +34,21 @@ pub async fn execute(
         .await
         .map_err(|e| DbError::Apply(describe(&e)))?;
     if got != Some(1) {
-        return Err(DbError::Apply(format!(
-            "another sqlshift apply holds the lock `{lock}` on this database; waited {wait}s"
-        )));
+        return Err(DbError::LockTimeout {
+            url: url.to_string(),
+            waited: std::time::Duration::from_secs(wait),
+        });
     }
-    let result = run(conn, plan).await;
+    let result = match &opts.expect {
+        Some(expected) => {
+            let read = super::introspect(conn).await;
+            match expected.verify(read, &super::Mysql, url) {
+                Ok(()) => run(conn, plan).await,
+                Err(e) => Err(e),
+            }
+        }
+        None => run(conn, plan).await,
+    };
     let _ = sqlx::query("SELECT RELEASE_LOCK(?)")
         .bind(&lock)
         .execute(&mut *conn)

@@ -1,8 +1,10 @@
-//! Running a plan on PostgreSQL: consecutive transactional steps share one transaction
-//! with `lock_timeout` / `statement_timeout` set locally; steps that cannot run in a
-//! transaction (`CREATE INDEX CONCURRENTLY`) run on their own, in plan order.
+//! Running a plan on PostgreSQL: under a session advisory lock (taken first, so the plan's
+//! source state is checked again while no other apply can change it), consecutive
+//! transactional steps share one transaction with `lock_timeout` / `statement_timeout` set
+//! locally; steps that cannot run in a transaction (`CREATE INDEX CONCURRENTLY`) run on
+//! their own, in plan order.
 
-use crate::dialect::connection::describe;
+use crate::dialect::connection::{describe, Endpoint};
 use crate::dialect::writer::quote_literal;
 use crate::dialect::{DbError, ExecOptions};
 use crate::plan::{Plan, Step};
@@ -12,7 +14,56 @@ pub async fn execute(
     conn: &mut PgConnection,
     plan: &Plan,
     opts: &ExecOptions,
+    endpoint: &Endpoint,
 ) -> Result<(), DbError> {
+    lock(conn, opts, &endpoint.shown).await?;
+    let result = match &opts.expect {
+        Some(expected) => {
+            let read = super::introspect(conn, Some(&endpoint.secret)).await;
+            match expected.verify(read, &super::Postgres, &endpoint.shown) {
+                Ok(()) => run(conn, plan, opts).await,
+                Err(e) => Err(e),
+            }
+        }
+        None => run(conn, plan, opts).await,
+    };
+    // Closing the connection would release it too; a failed unlock changes nothing.
+    let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(APPLY_LOCK_KEY)
+        .execute(&mut *conn)
+        .await;
+    result
+}
+
+/// Takes the apply lock, waiting at most `opts.lock_wait`.
+async fn lock(conn: &mut PgConnection, opts: &ExecOptions, url: &str) -> Result<(), DbError> {
+    let fail = |e: sqlx::Error| DbError::Apply(describe(&e));
+    let ms = opts.lock_wait.as_millis().max(1);
+    sqlx::raw_sql(&format!("SET lock_timeout = {ms}"))
+        .execute(&mut *conn)
+        .await
+        .map_err(fail)?;
+    let got = sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(APPLY_LOCK_KEY)
+        .execute(&mut *conn)
+        .await;
+    let reset = sqlx::raw_sql("RESET lock_timeout")
+        .execute(&mut *conn)
+        .await;
+    match got {
+        // 55P03: lock_not_available, which is what lock_timeout raises.
+        Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("55P03") => {
+            Err(DbError::LockTimeout {
+                url: url.to_string(),
+                waited: opts.lock_wait,
+            })
+        }
+        Err(e) => Err(fail(e)),
+        Ok(_) => reset.map(|_| ()).map_err(fail),
+    }
+}
+
+async fn run(conn: &mut PgConnection, plan: &Plan, opts: &ExecOptions) -> Result<(), DbError> {
     let total = plan.steps.len();
     let mut committed = 0usize;
     let mut i = 0;
@@ -66,8 +117,7 @@ async fn run_transaction(
         .execute(&mut *conn)
         .await
         .map_err(|e| fail(0, "BEGIN", e))?;
-    // A second `apply` against the same database waits here instead of interleaving.
-    let mut settings = vec![format!("SELECT pg_advisory_xact_lock({APPLY_LOCK_KEY})")];
+    let mut settings = Vec::new();
     if let Some(t) = &opts.lock_timeout {
         settings.push(format!("SET LOCAL lock_timeout = {}", quote_literal(t)));
     }

@@ -1,14 +1,20 @@
 //! Running a plan on SQLite: one `BEGIN IMMEDIATE` transaction (which also keeps a second
-//! runner out), foreign keys switched off around table rebuilds and checked before commit.
+//! runner out, and is where the plan's source state is checked again), foreign keys
+//! switched off around table rebuilds and checked before commit.
 
 use super::queries;
 use crate::dialect::connection::describe;
-use crate::dialect::DbError;
+use crate::dialect::{DbError, ExecOptions};
 use crate::diff::Change;
 use crate::plan::Plan;
 use sqlx::{Row, SqliteConnection};
 
-pub async fn execute(conn: &mut SqliteConnection, plan: &Plan) -> Result<(), DbError> {
+pub async fn execute(
+    conn: &mut SqliteConnection,
+    plan: &Plan,
+    opts: &ExecOptions,
+    url: &str,
+) -> Result<(), DbError> {
     // Rebuilds and drops of tables other tables reference would trip enforcement halfway;
     // it is switched off for the transaction and checked in full before commit.
     // Steps read back from a plan file carry no changes, only their kind.
@@ -26,7 +32,7 @@ pub async fn execute(conn: &mut SqliteConnection, plan: &Plan) -> Result<(), DbE
             .await
             .map_err(run)?;
     }
-    let result = run_in_transaction(conn, plan, rebuild).await;
+    let result = run_in_transaction(conn, plan, rebuild, opts, url).await;
     if rebuild {
         sqlx::raw_sql("PRAGMA foreign_keys = ON")
             .execute(&mut *conn)
@@ -40,12 +46,33 @@ async fn run_in_transaction(
     conn: &mut SqliteConnection,
     plan: &Plan,
     check_fks: bool,
+    opts: &ExecOptions,
+    url: &str,
 ) -> Result<(), DbError> {
     let run = |e: sqlx::Error| DbError::Apply(describe(&e));
-    sqlx::raw_sql("BEGIN IMMEDIATE")
+    // BEGIN IMMEDIATE takes the write lock; a second runner waits for it as long as the
+    // busy timeout allows.
+    let wait_ms = opts.lock_wait.as_millis().min(i64::MAX as u128);
+    sqlx::raw_sql(&format!("PRAGMA busy_timeout = {wait_ms}"))
         .execute(&mut *conn)
         .await
         .map_err(run)?;
+    if let Err(e) = sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut *conn).await {
+        return Err(match &e {
+            sqlx::Error::Database(db) if db.message().contains("locked") => DbError::LockTimeout {
+                url: url.to_string(),
+                waited: opts.lock_wait,
+            },
+            _ => run(e),
+        });
+    }
+    if let Some(expected) = &opts.expect {
+        let read = super::introspect(conn).await;
+        if let Err(e) = expected.verify(read, &super::Sqlite, url) {
+            let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
+            return Err(e);
+        }
+    }
     let total = plan.steps.len();
     for (i, step) in plan.steps.iter().enumerate() {
         for stmt in &step.sql {
