@@ -28,7 +28,11 @@ pub async fn run(settings: &Settings, args: DiffArgs) -> Result<Status, Failure>
     printer::warn_all(&plan.warnings);
     printer::print_plan(
         &plan,
-        &format!("{} -> {}", args.from, crate::dialect::redact_url(&args.to)),
+        &format!(
+            "{} -> {}",
+            crate::dialect::redact_url(&args.from),
+            crate::dialect::redact_url(&args.to)
+        ),
         args.format,
     );
     Ok(Status::Success)

@@ -1,5 +1,6 @@
 //! Live connections: connect (with the URL redacted in every message), introspect, execute.
 
+use super::url::redact_url;
 use super::{mysql, postgres, sqlite, Dialect};
 use crate::model::Schema;
 use crate::plan::Plan;
@@ -37,17 +38,6 @@ impl DbError {
             self,
             DbError::Apply(_) | DbError::Changed { .. } | DbError::LockTimeout { .. }
         )
-    }
-}
-
-/// Replaces the password in a URL with `****`.
-pub fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("****"));
-            u.to_string()
-        }
-        _ => url.to_string(),
     }
 }
 
@@ -138,6 +128,7 @@ pub struct Endpoint {
 pub async fn connect(url: &str) -> Result<Connection, DbError> {
     let dialect = super::dialect_for_url(url)?;
     let shown = redact_url(url);
+    let url = &super::url::encode_userinfo(url);
     let endpoint = Endpoint {
         shown: shown.clone(),
         secret: url.to_string(),

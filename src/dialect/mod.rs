@@ -11,10 +11,12 @@ pub mod mysql;
 mod normalize;
 pub mod postgres;
 pub mod sqlite;
+mod url;
 mod writer;
 
-pub use connection::{connect, redact_url, Connection, DbError, ExecOptions, Expected};
+pub use connection::{connect, Connection, DbError, ExecOptions, Expected};
 pub use normalize::{drop_mysql_attributes, enum_check, portable_type, resolve_names};
+pub use url::{encode_userinfo, redact_url};
 pub use writer::{quote_ident, quote_literal};
 
 use crate::diff::Change;
