@@ -93,6 +93,10 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<PathBuf>, D
 #[serde(deny_unknown_fields)]
 pub struct Environment {
     pub url: String,
+    /// Why `url` could not be expanded (an unset variable). Reported only when a command
+    /// uses this URL, so `--url` still overrides an environment whose variable is unset.
+    #[serde(skip)]
+    pub url_error: Option<String>,
     #[serde(default)]
     pub lock_timeout: Option<String>,
     #[serde(default)]
@@ -109,6 +113,8 @@ pub enum ConfigError {
     Read { path: String, reason: String },
     #[error("{path}: {message}")]
     Invalid { path: String, message: String },
+    #[error("{path}: `{key}` uses `${{}}`, which names no variable; write `${{VAR}}` (or `${{VAR:-default}}`)")]
+    EmptyVar { path: String, key: String },
     #[error("{path}: `{key}` uses ${{{var}}}, but {var} is not set in the environment")]
     MissingVar {
         path: String,
@@ -149,6 +155,8 @@ impl Config {
     }
 
     pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
+        // A UTF-8 byte order mark (Windows editors) is not YAML content.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         if text.trim().is_empty() {
             return Ok(Config::default());
         }
@@ -164,15 +172,27 @@ impl Config {
         get: &dyn Fn(&str) -> Option<String>,
     ) -> Result<(), ConfigError> {
         let fix = |key: String, value: &mut String| -> Result<(), ConfigError> {
-            *value = expand(value, get).map_err(|var| ConfigError::MissingVar {
-                path: path.to_string(),
-                key,
-                var,
+            *value = expand(value, get).map_err(|var| {
+                if var.trim().is_empty() {
+                    ConfigError::EmptyVar {
+                        path: path.to_string(),
+                        key,
+                    }
+                } else {
+                    ConfigError::MissingVar {
+                        path: path.to_string(),
+                        key,
+                        var,
+                    }
+                }
             })?;
             Ok(())
         };
         for (name, env) in &mut self.environments {
-            fix(format!("environments.{name}.url"), &mut env.url)?;
+            match fix(format!("environments.{name}.url"), &mut env.url) {
+                Err(e @ ConfigError::MissingVar { .. }) => env.url_error = Some(e.to_string()),
+                other => other?,
+            }
             if let Some(v) = &mut env.lock_timeout {
                 fix(format!("environments.{name}.lock_timeout"), v)?;
             }
@@ -347,14 +367,26 @@ mod tests {
             "f",
         )
         .unwrap_or_default();
+        // An environment's URL fails only when used (so `--url` can override it).
+        assert!(c.interpolate("f", &|_| None).is_ok());
+        let e = c.environments["prod"].url_error.clone().unwrap_or_default();
+        assert!(
+            e.contains("environments.prod.url") && e.contains("DB_URL_FOR_TEST_X"),
+            "{e}"
+        );
+        let mut c = Config::parse("lock_timeout: ${}\n", "f").unwrap_or_default();
         let e = c
             .interpolate("f", &|_| None)
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
-        assert!(
-            e.contains("environments.prod.url") && e.contains("DB_URL_FOR_TEST_X"),
-            "{e}"
-        );
+        assert!(e.contains("`lock_timeout` uses `${}`"), "{e}");
+        let mut c = Config::parse("lock_timeout: ${LT_UNSET_X}\n", "f").unwrap_or_default();
+        let e = c
+            .interpolate("f", &|_| None)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("LT_UNSET_X is not set"), "{e}");
     }
 }

@@ -59,6 +59,7 @@ async fn open(settings: &Settings, target: &Target) -> Result<Opened, Failure> {
         )));
     }
     let path = files::dialect_dir(&m.root, dialect.name(), &m.targets);
+    files::require_dir(&path)?;
     // Before connecting: a tampered folder must not reach a database.
     let dir = files::load(&path)?;
     let conn = crate::source::connect(&resolved.url).await?;
@@ -360,7 +361,7 @@ fn verify(settings: &Settings) -> Result<Status, Failure> {
     let mut failures = Vec::new();
     for t in &m.targets {
         let path = files::dialect_dir(&m.root, t, &m.targets);
-        match files::load(&path) {
+        match files::require_dir(&path).and_then(|()| files::load(&path)) {
             Ok(d) => println!(
                 "{}: {} migration(s), sqlshift.sum ok",
                 path.display(),

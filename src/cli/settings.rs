@@ -56,11 +56,14 @@ impl Settings {
             Some(n) => Some(c.environment(n, &self.config_path)?),
             None => None,
         };
-        let url = target
-            .url
-            .clone()
-            .or_else(|| env.map(|e| e.url.clone()))
-            .unwrap_or_else(|| DEFAULT_URL.to_string());
+        let url = match (&target.url, env) {
+            (Some(u), _) => u.clone(),
+            (None, Some(e)) => match &e.url_error {
+                Some(why) => return Err(Failure::refused(why.clone())),
+                None => e.url.clone(),
+            },
+            (None, None) => DEFAULT_URL.to_string(),
+        };
         let migrate_lock_timeout = self
             .duration(
                 env_name.as_deref(),

@@ -28,24 +28,39 @@ pub struct Migration {
 
 impl Migration {
     /// Builds a migration from texts (files on disk, or generated ones being verified).
+    /// A file that is not UTF-8 is refused: running it with replacement characters would
+    /// store other text than the file holds.
     pub fn from_texts(
         version: i64,
         name: &str,
         up_file: String,
         up: &[u8],
         down: Option<&[u8]>,
-    ) -> Migration {
-        let text = |b: &[u8]| String::from_utf8_lossy(&sum::normalize(b)).into_owned();
-        let up_sql = text(up);
-        Migration {
+    ) -> Result<Migration, MigrateError> {
+        let text = |b: &[u8], file: String| {
+            String::from_utf8(sum::normalize(b)).map_err(|e| {
+                let at = e.utf8_error().valid_up_to();
+                let valid = &e.as_bytes()[..at];
+                let line = valid.iter().filter(|&&c| c == b'\n').count() + 1;
+                let col = valid.iter().rev().take_while(|&&c| c != b'\n').count() + 1;
+                MigrateError::NotUtf8 { file, line, col }
+            })
+        };
+        let up_sql = text(up, up_file.clone())?;
+        let down_file = up_file.replace(".up.sql", ".down.sql");
+        let down_sql = match down {
+            Some(b) => Some(text(b, down_file)?),
+            None => None,
+        };
+        Ok(Migration {
             version,
             name: name.to_string(),
             up_file,
             no_transaction: script::no_transaction(&up_sql),
             checksum: sum::file_hash(up),
             up_sql,
-            down_sql: down.map(text),
-        }
+            down_sql,
+        })
     }
 
     /// `<version>_<name>`.
@@ -203,6 +218,18 @@ pub fn hash(dir: &Path) -> Result<usize, MigrateError> {
     Ok(s.entries.len())
 }
 
+/// Refuses a migrations folder that does not exist: a wrong working directory or
+/// `migrations:` setting must not read as "nothing to apply".
+pub fn require_dir(dir: &Path) -> Result<(), MigrateError> {
+    if dir.is_dir() {
+        Ok(())
+    } else {
+        Err(MigrateError::MissingDir {
+            dir: dir.display().to_string(),
+        })
+    }
+}
+
 /// Loads a folder after checking its sum.
 pub fn load(dir: &Path) -> Result<Directory, MigrateError> {
     verify(dir)?;
@@ -243,7 +270,7 @@ pub fn load_unchecked(dir: &Path) -> Result<Directory, MigrateError> {
             shown.clone(),
             bytes,
             down,
-        ));
+        )?);
     }
     for (version, name, shown, _) in &downs {
         if !ups.iter().any(|(v, n, _, _)| v == version && n == name) {

@@ -176,7 +176,7 @@ async fn for_dialect(
         dir.path.join(&up_name).display().to_string(),
         up_text.as_bytes(),
         Some(down_text.as_bytes()),
-    );
+    )?;
     verify(scratch, dir, migration, &replayed, &desired, req).await?;
     Ok(Some(Rendered {
         dir: dir.path.clone(),

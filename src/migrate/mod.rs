@@ -39,6 +39,14 @@ pub enum MigrateError {
         first: String,
         second: String,
     },
+    #[error("{file}:{line}:{col}: not UTF-8 text; save the migration as UTF-8 (sqlshift never runs a file whose characters it would have to guess)")]
+    NotUtf8 {
+        file: String,
+        line: usize,
+        col: usize,
+    },
+    #[error("the migrations folder `{dir}` does not exist: run sqlshift from the project folder, set `migrations:` in sqlshift.yaml, or create the first migration with `sqlshift generate NAME` (or `sqlshift migrate new NAME`)")]
+    MissingDir { dir: String },
     #[error("{file}: a down migration without its up file {up}")]
     OrphanDown { file: String, up: String },
     #[error("{file} already exists; nothing was written")]

@@ -82,6 +82,11 @@ pub fn read_sources(paths: &[PathBuf]) -> Result<Vec<SourceFile>, ParseError> {
                 path: f.display().to_string(),
                 source,
             })?;
+            // Editors on Windows start UTF-8 files with a byte order mark; it is not SQL.
+            let text = match text.strip_prefix('\u{feff}') {
+                Some(rest) => rest.to_string(),
+                None => text,
+            };
             files.push(SourceFile {
                 name: f.display().to_string(),
                 text,

@@ -12,6 +12,7 @@ mod concurrency;
 mod drift;
 mod fixtures;
 mod lint;
+mod messages;
 mod migrate;
 mod property;
 mod review;
