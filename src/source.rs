@@ -49,6 +49,7 @@ pub fn load_files(paths: &[PathBuf], dialect: &dyn Dialect) -> Result<Loaded, Pa
     let parsed = parse::parse_schema(&sources)?;
     let mut notes = Vec::new();
     let schema = dialect::prepare(parsed, dialect, &mut notes);
+    dialect::check_name_lengths(&schema, dialect, &sources)?;
     Ok(Loaded { schema, notes })
 }
 

@@ -64,12 +64,8 @@ impl Failure {
 
 impl From<crate::parse::ParseError> for Failure {
     fn from(e: crate::parse::ParseError) -> Self {
-        match e {
-            crate::parse::ParseError::At { .. } | crate::parse::ParseError::Empty(_) => {
-                Failure::refused(e.to_string())
-            }
-            crate::parse::ParseError::Io { .. } => Failure::refused(e.to_string()),
-        }
+        // Every kind is the input's fault: exit 1.
+        Failure::refused(e.to_string())
     }
 }
 

@@ -8,6 +8,7 @@ mod ansi;
 mod connection;
 pub mod migrate;
 pub mod mysql;
+mod names;
 mod normalize;
 pub mod postgres;
 pub mod sqlite;
@@ -15,6 +16,7 @@ mod url;
 mod writer;
 
 pub use connection::{connect, Connection, DbError, ExecOptions, Expected};
+pub use names::NameLimit;
 pub use normalize::{drop_mysql_attributes, enum_check, portable_type, resolve_names};
 pub use url::{encode_userinfo, redact_url};
 pub use writer::{quote_ident, quote_literal};
@@ -52,6 +54,10 @@ pub trait Dialect: Sync {
     /// An identifier as this dialect quotes it (double quotes where needed, by default).
     fn quote_ident(&self, name: &str) -> String {
         writer::quote_ident(name)
+    }
+    /// The longest identifier the server keeps as written; `None` for no practical limit.
+    fn name_limit(&self) -> Option<NameLimit> {
+        None
     }
     /// Brings a schema (parsed or introspected) to this dialect's canonical form; notes
     /// what had to be mapped or left out.
@@ -94,6 +100,23 @@ pub fn dialect_by_name(name: &str) -> Option<&'static dyn Dialect> {
         "postgres" | "postgresql" | "pg" => Some(&postgres::Postgres),
         "mysql" | "mariadb" => Some(&mysql::Mysql),
         _ => None,
+    }
+}
+
+/// Refuses names longer than `dialect` keeps, all of them in one error.
+pub fn check_name_lengths(
+    schema: &Schema,
+    dialect: &dyn Dialect,
+    sources: &[crate::parse::SourceFile],
+) -> Result<(), crate::parse::ParseError> {
+    let Some(limit) = dialect.name_limit() else {
+        return Ok(());
+    };
+    let lines = names::too_long(schema, limit, dialect.name(), sources);
+    if lines.is_empty() {
+        Ok(())
+    } else {
+        Err(crate::parse::ParseError::Many(lines))
     }
 }
 

@@ -80,6 +80,9 @@ pub async fn generate(req: &Request<'_>) -> Result<Vec<Outcome>, MigrateError> {
     let version = files::next_version(req.now, newest);
     let sources = crate::parse::read_sources(req.schema_paths)?;
     let raw = crate::parse::parse_schema(&sources)?;
+    for d in &req.dialects {
+        crate::dialect::check_name_lengths(&raw, *d, &sources)?;
+    }
 
     let mut rendered: Vec<(&'static str, PathBuf, Option<Rendered>)> = Vec::new();
     for (d, dir) in req.dialects.iter().zip(&dirs) {

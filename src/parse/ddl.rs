@@ -33,9 +33,11 @@ impl Annotations {
             let Some(pos) = line.find("--") else { continue };
             let comment = line[pos + 2..].trim();
             if let Some(rest) = comment.strip_prefix(RENAMED_FROM) {
-                let name = rest.split_whitespace().next().unwrap_or("");
                 let alone = line[..pos].trim().is_empty();
-                by_line.insert(i as u64 + 1, (unquote(name), alone, Cell::new(false)));
+                by_line.insert(
+                    i as u64 + 1,
+                    (annotated_name(rest), alone, Cell::new(false)),
+                );
             }
         }
         Annotations { by_line }
@@ -69,11 +71,30 @@ impl Annotations {
     }
 }
 
-fn unquote(s: &str) -> String {
-    match s.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
-        Some(q) => q.to_string(),
-        None => s.to_lowercase(),
+/// The name after `renamed-from`: a quoted identifier (`"a b"`, `"dq""inside"`,
+/// `` `x` ``, `[x]`) as written, with doubled quotes collapsed; a bare word folded to lower
+/// case like any unquoted identifier.
+fn annotated_name(rest: &str) -> String {
+    let rest = rest.trim_start();
+    let close = match rest.chars().next() {
+        Some('"') => '"',
+        Some('`') => '`',
+        Some('[') => ']',
+        _ => return rest.split_whitespace().next().unwrap_or("").to_lowercase(),
+    };
+    let mut name = String::new();
+    let mut chars = rest[1..].chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == close {
+            if close != ']' && chars.peek() == Some(&close) {
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        name.push(c);
     }
+    name
 }
 
 pub(super) fn ident(i: &ast::Ident) -> String {

@@ -45,6 +45,9 @@ pub enum ParseError {
     },
     #[error("no .sql files found in {0}")]
     Empty(String),
+    /// Several problems, each a line that starts with its location.
+    #[error("{}", .0.join("\n"))]
+    Many(Vec<String>),
 }
 
 impl ParseError {

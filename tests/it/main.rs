@@ -14,6 +14,7 @@ mod fixtures;
 mod lint;
 mod messages;
 mod migrate;
+mod names;
 mod property;
 mod review;
 mod safety;

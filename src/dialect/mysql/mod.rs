@@ -58,6 +58,10 @@ impl Dialect for Mysql {
         "mysql"
     }
 
+    fn name_limit(&self) -> Option<super::NameLimit> {
+        Some(super::NameLimit::Chars(64))
+    }
+
     fn caps(&self) -> Capabilities {
         Capabilities {
             transactional_ddl: false,

@@ -36,6 +36,10 @@ impl Dialect for Postgres {
         "postgres"
     }
 
+    fn name_limit(&self) -> Option<super::NameLimit> {
+        Some(super::NameLimit::Bytes(63))
+    }
+
     fn caps(&self) -> Capabilities {
         Capabilities {
             transactional_ddl: true,
