@@ -131,7 +131,7 @@ fn four_concurrent_applies(db: &TestDb) {
     std::thread::sleep(std::time::Duration::from_millis(200));
     stop.store(true, Ordering::SeqCst);
     let (inserted, notes) = writer.join().expect("client thread");
-    let mut applied = 0;
+    let (mut applied, mut waited) = (0, 0);
     for o in &outputs {
         let (out, err) = (
             String::from_utf8_lossy(&o.stdout),
@@ -140,12 +140,24 @@ fn four_concurrent_applies(db: &TestDb) {
         assert_eq!(o.status.code(), Some(0), "{}: {out}\n{err}", d.name());
         if out.contains("Applied ") {
             applied += 1;
+        } else {
+            // The others waited for the lock; they say why they had nothing left to do.
+            // A runner that planned after the winner finished just has no changes.
+            assert!(out.contains("No changes"), "{}: {out}\n{err}", d.name());
+            if err.contains("changed after this plan was made") {
+                assert!(out.contains("another run applied them"), "{out}");
+                waited += 1;
+            }
         }
     }
     assert_eq!(
         applied,
         1,
         "{}: exactly one runner applies the plan",
+        d.name()
+    );
+    eprintln!(
+        "{}: 4 concurrent applies: 1 applied, {waited} re-planned after waiting for the lock",
         d.name()
     );
     assert!(!notes.is_empty(), "{}: the client updated rows", d.name());

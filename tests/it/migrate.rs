@@ -314,7 +314,8 @@ fn hand_written(dir: &Path, name: &str, up: &str, down: &str) -> (PathBuf, PathB
     (u, d)
 }
 
-/// Spawns two `migrate up` processes at once against the same database.
+/// Spawns eight `migrate up` processes at once against the same database: each migration
+/// is applied exactly once, by one of them.
 fn concurrent_up(url: &str, dialect: &str, busy: &str) {
     let p = project(dialect);
     let (code, _, err) = bin(p.path(), &["generate", "init"]);
@@ -336,9 +337,12 @@ fn concurrent_up(url: &str, dialect: &str, busy: &str) {
             .spawn()
             .unwrap()
     };
-    let (a, b) = (spawn(), spawn());
-    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
-    for o in [&a, &b] {
+    let runners: Vec<_> = (0..8).map(|_| spawn()).collect();
+    let outputs: Vec<_> = runners
+        .into_iter()
+        .map(|r| r.wait_with_output().unwrap())
+        .collect();
+    for o in &outputs {
         assert_eq!(
             o.status.code(),
             Some(0),
@@ -354,7 +358,7 @@ fn concurrent_up(url: &str, dialect: &str, busy: &str) {
             .count()
     };
     assert_eq!(
-        applied(&a) + applied(&b),
+        outputs.iter().map(applied).sum::<usize>(),
         5,
         "every migration applied exactly once"
     );
@@ -374,7 +378,7 @@ fn concurrent_up(url: &str, dialect: &str, busy: &str) {
 }
 
 #[test]
-fn two_concurrent_runners_apply_each_migration_once_on_postgres() {
+fn eight_concurrent_runners_apply_each_migration_once_on_postgres() {
     let rt = support::rt();
     let Some(db) = rt.block_on(support::pg_db()) else {
         return;
@@ -383,7 +387,7 @@ fn two_concurrent_runners_apply_each_migration_once_on_postgres() {
 }
 
 #[test]
-fn two_concurrent_runners_apply_each_migration_once_on_mysql() {
+fn eight_concurrent_runners_apply_each_migration_once_on_mysql() {
     let rt = support::rt();
     let Some(db) = rt.block_on(support::mysql_db()) else {
         return;
@@ -392,7 +396,7 @@ fn two_concurrent_runners_apply_each_migration_once_on_mysql() {
 }
 
 #[test]
-fn two_concurrent_runners_apply_each_migration_once_on_sqlite() {
+fn eight_concurrent_runners_apply_each_migration_once_on_sqlite() {
     let db = support::sqlite_db();
     concurrent_up(
         &db.url,

@@ -11,11 +11,42 @@ use crate::parse;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 
+/// How long one catalog query may run (or wait for a lock) before the read fails.
+const CATALOG_TIMEOUT_MS: u32 = 60_000;
+
 async fn fetch(conn: &mut PgConnection, sql: &str) -> Result<Vec<PgRow>, String> {
     sqlx::query(sql)
         .fetch_all(&mut *conn)
         .await
-        .map_err(|e| describe(&e))
+        .map_err(|e| match &e {
+            // 57014: query_canceled, which is what statement_timeout raises.
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("57014") => format!(
+                "reading the {} catalog timed out after {}s (another session may hold a lock on an object it reads): {}",
+                q::what(sql),
+                CATALOG_TIMEOUT_MS / 1000,
+                describe(&e)
+            ),
+            _ => format!("reading the {} catalog: {}", q::what(sql), describe(&e)),
+        })
+}
+
+/// Bounds every catalog read of a session: a lock held elsewhere fails the read after
+/// [`CATALOG_TIMEOUT_MS`] instead of waiting forever.
+async fn bound(conn: &mut PgConnection) -> Result<(), String> {
+    sqlx::raw_sql(&format!(
+        "SET statement_timeout = {CATALOG_TIMEOUT_MS}; SET lock_timeout = {CATALOG_TIMEOUT_MS}"
+    ))
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
+    .map_err(|e| describe(&e))
+}
+
+/// Puts the session's timeouts back: the same connection runs the plan, with its own.
+async fn unbound(conn: &mut PgConnection) {
+    let _ = sqlx::raw_sql("RESET statement_timeout; RESET lock_timeout")
+        .execute(&mut *conn)
+        .await;
 }
 
 fn get<'r, T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>>(
@@ -51,7 +82,9 @@ struct Rows {
 }
 
 async fn open(url: &str) -> Option<PgConnection> {
-    super::open(url).await.ok()
+    let mut c = super::open(url).await.ok()?;
+    bound(&mut c).await.ok()?;
+    Some(c)
 }
 
 /// Runs the catalog queries: the three big ones on two extra connections when `url` allows
@@ -112,7 +145,10 @@ async fn fetch_all(conn: &mut PgConnection, url: Option<&str>) -> Result<Rows, S
 }
 
 pub async fn introspect(conn: &mut PgConnection, url: Option<&str>) -> Result<Schema, String> {
-    let rows = fetch_all(conn, url).await?;
+    bound(conn).await?;
+    let rows = fetch_all(conn, url).await;
+    unbound(conn).await;
+    let rows = rows?;
     let mut s = Schema::default();
     for r in rows.schemas {
         s.schemas.insert(get(&r, "name")?);

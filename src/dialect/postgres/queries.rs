@@ -169,3 +169,22 @@ pub const UNMANAGED: &str = concat!(
 
 /// How many catalog queries one introspection runs (a constant, whatever the schema size).
 pub const QUERY_COUNT: usize = 10;
+
+/// What a catalog query reads, for messages.
+pub fn what(sql: &str) -> &'static str {
+    [
+        (SCHEMAS, "schemas"),
+        (EXTENSIONS, "extensions"),
+        (ENUMS, "enum types"),
+        (SEQUENCES, "sequences"),
+        (TABLES, "tables"),
+        (COLUMNS, "columns"),
+        (CONSTRAINTS, "constraints"),
+        (INDEXES, "indexes"),
+        (VIEWS, "views"),
+        (UNMANAGED, "unmanaged objects"),
+    ]
+    .iter()
+    .find(|(q, _)| *q == sql)
+    .map_or("schema", |(_, w)| *w)
+}
