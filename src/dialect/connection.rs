@@ -34,10 +34,7 @@ pub enum DbError {
 impl DbError {
     /// Failures the database reported about the user's request, as opposed to reaching it.
     pub fn is_refusal(&self) -> bool {
-        matches!(
-            self,
-            DbError::Apply(_) | DbError::Changed { .. } | DbError::LockTimeout { .. }
-        )
+        matches!(self, DbError::Apply(_) | DbError::Changed { .. })
     }
 }
 

@@ -205,3 +205,56 @@ fn four_concurrent_applies_lose_no_rows_on_mysql() {
         four_concurrent_applies(&db);
     }
 }
+
+#[test]
+fn apply_waits_for_the_lock_only_as_long_as_configured() {
+    let rt = support::rt();
+    rt.block_on(async {
+        for db in support::all_dbs().await {
+            let d = db.dialect();
+            let dir = tempfile::tempdir().expect("tempdir");
+            std::fs::create_dir(dir.path().join("schema")).expect("schema dir");
+            std::fs::write(dir.path().join("schema/items.sql"), BEFORE).expect("schema");
+            std::fs::write(
+                dir.path().join("sqlshift.yaml"),
+                "migrate_lock_timeout: 1s\n",
+            )
+            .expect("config");
+            let mut holder = db.connect().await;
+            let take = match d.name() {
+                "sqlite" => "BEGIN IMMEDIATE".to_string(),
+                "postgres" => "SELECT pg_advisory_lock(8318549229658793588)".to_string(),
+                _ => {
+                    let name = mysql_apply_lock(&db.url);
+                    format!("DO GET_LOCK('{name}', 0)")
+                }
+            };
+            holder.run_script(&take).await.expect("hold the lock");
+            let started = std::time::Instant::now();
+            let (code, out, err) = support::bin(dir.path(), &["apply", "--yes", "--url", &db.url]);
+            let waited = started.elapsed();
+            assert_eq!(code, 2, "{}: {out}{err}", d.name());
+            assert!(
+                err.contains("waiting for the apply lock") && err.contains("nothing was applied"),
+                "{}: {err}",
+                d.name()
+            );
+            assert!(
+                waited >= std::time::Duration::from_millis(900)
+                    && waited < std::time::Duration::from_secs(5),
+                "{}: waited {waited:?} for a 1s lock timeout",
+                d.name()
+            );
+            drop(holder);
+        }
+    });
+}
+
+/// The name sqlshift's MySQL apply lock has for the database at `url`.
+fn mysql_apply_lock(url: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let db = url.rsplit('/').next().unwrap_or_default();
+    let digest = Sha256::digest(format!("apply:{db}").as_bytes());
+    let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+    format!("sqlshift_apply_{hex}")
+}
