@@ -41,16 +41,66 @@ pub enum SourceError {
 pub struct Loaded {
     pub schema: Schema,
     pub notes: Vec<String>,
+    /// Statements of the files that sqlshift recognised and left alone.
+    pub skipped: Vec<parse::Skipped>,
+}
+
+/// One line for the statements left alone, grouped by kind: "2 functions, 1 trigger".
+pub fn skipped_note(skipped: &[parse::Skipped]) -> Option<String> {
+    if skipped.is_empty() {
+        return None;
+    }
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for s in skipped {
+        *counts.entry(s.kind).or_default() += 1;
+    }
+    let mut groups: Vec<(&str, usize)> = counts.into_iter().collect();
+    groups.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let list: Vec<String> = groups
+        .iter()
+        .map(|(k, n)| match n {
+            1 => format!("1 {k}"),
+            n => format!("{n} {}", plural(k)),
+        })
+        .collect();
+    Some(format!(
+        "not managed in the schema files, left as they are: {} (run with --verbose to list them)",
+        list.join(", ")
+    ))
+}
+
+/// Each statement left alone, for `--verbose`.
+pub fn skipped_list(skipped: &[parse::Skipped]) -> Vec<String> {
+    skipped
+        .iter()
+        .map(|s| format!("not managed: {}: {}: {}", s.loc, s.kind, s.summary))
+        .collect()
+}
+
+fn plural(kind: &str) -> String {
+    match kind {
+        "query" => "queries".into(),
+        "transaction control" => "transaction control statements".into(),
+        "table lock" => "table locks".into(),
+        k if k.ends_with("ss") || k.ends_with('x') => format!("{k}es"),
+        k if k.ends_with('y') && !k.ends_with("ey") => format!("{}ies", &k[..k.len() - 1]),
+        k => format!("{k}s"),
+    }
 }
 
 /// Parses files and normalizes them for `dialect`.
 pub fn load_files(paths: &[PathBuf], dialect: &dyn Dialect) -> Result<Loaded, ParseError> {
     let sources = parse::read_sources(paths)?;
-    let parsed = parse::parse_schema(&sources)?;
+    let (parsed, skipped) = parse::parse_schema_report(&sources, true)?;
     let mut notes = Vec::new();
     let schema = dialect::prepare(parsed, dialect, &mut notes);
     dialect::check_name_lengths(&schema, dialect, &sources)?;
-    Ok(Loaded { schema, notes })
+    notes.extend(skipped_note(&skipped));
+    Ok(Loaded {
+        schema,
+        notes,
+        skipped,
+    })
 }
 
 pub async fn load(source: &Source, dialect: &dyn Dialect) -> Result<Loaded, SourceError> {
@@ -62,6 +112,7 @@ pub async fn load(source: &Source, dialect: &dyn Dialect) -> Result<Loaded, Sour
             Ok(Loaded {
                 schema,
                 notes: Vec::new(),
+                skipped: Vec::new(),
             })
         }
     }

@@ -114,6 +114,9 @@ pub struct Cli {
     /// Configuration file (default: ./sqlshift.yaml if present).
     #[arg(long, global = true)]
     pub config: Option<PathBuf>,
+    /// List every statement of the schema files left unmanaged, not only their count.
+    #[arg(long, short = 'v', global = true)]
+    pub verbose: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -402,13 +405,14 @@ pub fn main() -> ExitCode {
 pub async fn run(cli: Cli) -> Result<Status, Failure> {
     // Checks report exit 1 only for what they find; a bad config is an error (2) there.
     let check = matches!(cli.command, Command::Drift(_) | Command::Lint(_));
-    let settings = settings::Settings::load(cli.config.as_deref()).map_err(|f| {
+    let mut settings = settings::Settings::load(cli.config.as_deref()).map_err(|f| {
         if check {
             f.as_error()
         } else {
             f
         }
     })?;
+    settings.verbose = cli.verbose;
     match cli.command {
         Command::Plan(a) => plan::run(&settings, a).await,
         Command::Apply(a) => apply::run(&settings, a).await,

@@ -63,6 +63,9 @@ pub async fn prepare(
     let (conn, live) = read?;
     let mut plan = crate::plan::plan(&live, &desired.schema, dialect, &resolved.render);
     plan.warnings.extend(desired.notes);
+    if settings.verbose {
+        plan.warnings.extend(source::skipped_list(&desired.skipped));
+    }
     plan.warnings.extend(printer::unmanaged_warnings(&live));
     Ok(Prepared {
         plan,

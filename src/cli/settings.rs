@@ -10,6 +10,8 @@ use std::time::Duration;
 pub struct Settings {
     pub config: Config,
     pub config_path: String,
+    /// `--verbose`: list what is summarised otherwise.
+    pub verbose: bool,
 }
 
 /// Where a command connects and how it behaves there.
@@ -36,6 +38,7 @@ impl Settings {
         Ok(Settings {
             config,
             config_path,
+            verbose: false,
         })
     }
 

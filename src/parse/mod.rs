@@ -6,6 +6,8 @@
 
 mod ddl;
 mod expr;
+pub mod kind;
+pub mod split;
 pub mod statement;
 mod types;
 
@@ -120,24 +122,172 @@ fn collect(p: &Path, out: &mut Vec<PathBuf>) -> Result<(), ParseError> {
     Ok(())
 }
 
+/// A statement of a schema file that sqlshift recognised and left alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// What kind of statement it is ("function", "SET statement").
+    pub kind: &'static str,
+    pub loc: Loc,
+    /// The statement's first line, for `--verbose` listings.
+    pub summary: String,
+}
+
 /// Parses sources into one schema and checks it is self-consistent.
 pub fn parse_schema(sources: &[SourceFile]) -> Result<Schema, ParseError> {
-    parse_schema_with(sources, true)
+    parse_schema_report(sources, true).map(|(s, _)| s)
 }
 
 /// Like [`parse_schema`]; `validate: false` accepts dangling references, as a live
 /// database (SQLite) may hold them.
 pub fn parse_schema_with(sources: &[SourceFile], validate: bool) -> Result<Schema, ParseError> {
+    parse_schema_report(sources, validate).map(|(s, _)| s)
+}
+
+/// Parses sources into one schema, with the statements it recognised but does not manage.
+/// Every statement is read: a run reports all problems at once, not only the first.
+pub fn parse_schema_report(
+    sources: &[SourceFile],
+    validate: bool,
+) -> Result<(Schema, Vec<Skipped>), ParseError> {
     let mut b = ddl::Builder::default();
     b.validate = validate;
+    let mut skipped = Vec::new();
+    let mut errors: Vec<ParseError> = Vec::new();
     for src in sources {
         let annotations = ddl::Annotations::scan(&src.text);
-        for (stmt, loc) in statements(&src.name, &src.text)? {
-            b.add(stmt, &loc, &annotations)?;
+        let pieces = match split::split(&src.text) {
+            Ok(p) => p,
+            Err(e) => {
+                errors.push(ParseError::at(&src.name, e.line, e.col, e.message));
+                continue;
+            }
+        };
+        for piece in pieces {
+            let loc = Loc {
+                file: src.name.clone(),
+                line: piece.line,
+                col: piece.col,
+            };
+            match kind::classify(&piece.text) {
+                kind::Kind::Managed => match statement_at(&piece, &src.name) {
+                    Ok(stmt) => {
+                        if let Err(e) = b.add(stmt, &loc, &annotations) {
+                            errors.push(e);
+                        }
+                    }
+                    Err(e) => errors.push(e),
+                },
+                kind::Kind::Unmanaged(kind) => skipped.push(Skipped {
+                    kind,
+                    loc,
+                    summary: summary(&piece.text),
+                }),
+                kind::Kind::Unknown(word) => errors.push(ParseError::At {
+                    loc,
+                    message: format!(
+                        "`{}` does not start a SQL statement sqlshift recognises (is the file SQL, and is the previous statement ended with `;`?)",
+                        if word.is_empty() { summary(&piece.text) } else { word }
+                    ),
+                }),
+            }
         }
-        annotations.check_all_used(&src.name)?;
+        if let Err(e) = annotations.check_all_used(&src.name) {
+            errors.push(e);
+        }
     }
-    b.finish()
+    match b.finish() {
+        Ok(schema) if errors.is_empty() => Ok((schema, skipped)),
+        Ok(_) => Err(gather(errors)),
+        Err(e) => {
+            errors.push(e);
+            Err(gather(errors))
+        }
+    }
+}
+
+/// One error as it is; several as one error listing each.
+fn gather(mut errors: Vec<ParseError>) -> ParseError {
+    if errors.len() == 1 {
+        if let Some(e) = errors.pop() {
+            return e;
+        }
+    }
+    let n = errors.len();
+    let mut lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    lines.push(format!("{n} errors; nothing was changed"));
+    ParseError::Many(lines)
+}
+
+/// A statement's first line, shortened.
+fn summary(text: &str) -> String {
+    let first = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
+    if first.chars().count() > 80 {
+        let cut: String = first.chars().take(77).collect();
+        format!("{cut}...")
+    } else {
+        first.to_string()
+    }
+}
+
+/// Parses one statement of a file, with token positions as in the whole file, so
+/// errors and annotations point at the right line and column.
+fn statement_at(piece: &split::Piece, file: &str) -> Result<Statement, ParseError> {
+    use sqlparser::tokenizer::{Location, Tokenizer};
+    let dialect = GenericDialect {};
+    let shift = |l: Location| {
+        if l.line == 0 {
+            l
+        } else if l.line == 1 {
+            Location::new(piece.line, piece.col + l.column - 1)
+        } else {
+            Location::new(piece.line + l.line - 1, l.column)
+        }
+    };
+    // Tokenizer errors count from the statement's start; parser errors carry the
+    // (already shifted) token positions.
+    let syntax = |msg: String, relative: bool| {
+        let (line, col) = location_of(&msg);
+        let at = if relative {
+            shift(Location::new(line, col))
+        } else {
+            Location::new(line, col)
+        };
+        let msg = msg
+            .trim_start_matches("sql parser error: ")
+            .split(" at Line: ")
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        ParseError::at(file, at.line, at.column, format!("syntax error: {msg}"))
+    };
+    let mut tokens = Tokenizer::new(&dialect, &piece.text)
+        .tokenize_with_location()
+        .map_err(|e| syntax(e.to_string(), true))?;
+    for t in &mut tokens {
+        t.span.start = shift(t.span.start);
+        t.span.end = shift(t.span.end);
+    }
+    let mut parser = Parser::new(&dialect).with_tokens_with_locations(tokens);
+    let stmt = parser
+        .parse_statement()
+        .map_err(|e| syntax(e.to_string(), false))?;
+    let after = parser.peek_token();
+    if after.token != Token::EOF && after.token != Token::SemiColon {
+        return Err(ParseError::at(
+            file,
+            after.span.start.line,
+            after.span.start.column,
+            format!(
+                "syntax error: unexpected `{}` after the statement",
+                after.token
+            ),
+        ));
+    }
+    Ok(stmt)
 }
 
 /// Parses SQL text (one name for messages) into a schema.

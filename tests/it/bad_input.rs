@@ -56,14 +56,59 @@ fn duplicate_table_is_an_error() {
 }
 
 #[test]
-fn unsupported_statement_is_named_not_skipped() {
-    let (code, err) = plan_err("CREATE TABLE a (id INTEGER);\nCREATE FUNCTION f() RETURNS integer AS $$ SELECT 1 $$ LANGUAGE sql;\n");
-    assert_eq!(code, 1, "{err}");
+fn unmanaged_statements_are_reported_once_grouped_never_an_error() {
+    let sql = "SET client_encoding = 'UTF8';\nCREATE TABLE a (id INTEGER);\nCREATE FUNCTION f() RETURNS integer AS $$ SELECT 1; $$ LANGUAGE sql;\nCREATE FUNCTION g() RETURNS integer AS $$ SELECT 2 $$ LANGUAGE sql;\nGRANT SELECT ON a TO PUBLIC;\n";
+    let dir = with_schema(sql);
+    let (code, out, err) = run_in(dir.path(), &["plan", "--url", "sqlite::memory:"]);
+    assert_eq!(code, 0, "{out}{err}");
     assert!(
-        err.contains("schema/app.sql:2:1")
-            && err.contains("unsupported statement: `CREATE FUNCTION f()"),
+        err.contains("not managed in the schema files, left as they are: 2 functions, 1 SET statement, 1 privilege"),
         "{err}"
     );
+    assert!(out.contains("create table"), "{out}");
+    let (code, _, err) = run_in(
+        dir.path(),
+        &["plan", "--verbose", "--url", "sqlite::memory:"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("not managed: schema/app.sql:3:1: function: CREATE FUNCTION f()"),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_unreadable_statement_is_reported_at_once() {
+    let (code, err) = plan_err(
+        "CREATE TABLE a (id INTEGER,,);\nCREATE TABLE b (id frobnicate);\nCRATE TABLE c (id INTEGER);\nCREATE TABLE d (id INTEGER);\n",
+    );
+    assert_eq!(code, 1, "{err}");
+    for want in [
+        "schema/app.sql:1:28: syntax error",
+        "unknown type `frobnicate`",
+        "schema/app.sql:3:1: `CRATE` does not start a SQL statement",
+        "3 errors",
+    ] {
+        assert!(err.contains(want), "{want}: {err}");
+    }
+}
+
+#[test]
+fn unterminated_quotes_are_named_with_their_line() {
+    for (sql, want) in [
+        (
+            "CREATE TABLE a (id INTEGER DEFAULT 'x);\n",
+            "app.sql:1:36: unterminated string",
+        ),
+        (
+            "CREATE FUNCTION f() AS $body$ SELECT 1;\n",
+            "app.sql:1:24: unterminated dollar-quoted string",
+        ),
+    ] {
+        let (code, err) = plan_err(sql);
+        assert_eq!(code, 1, "{err}");
+        assert!(err.contains(want), "{want}: {err}");
+    }
 }
 
 #[test]

@@ -1,0 +1,275 @@
+//! What kind of statement a piece of a schema file is, from its leading words alone, so a
+//! statement sqlshift does not manage is recognised (and left alone) even where the SQL
+//! parser could not read it.
+
+/// How a schema file's statement is treated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    /// Describes an object sqlshift manages: parsed into the model.
+    Managed,
+    /// Recognised and left alone; the label names the kind in reports ("function").
+    Unmanaged(&'static str),
+    /// Not a statement of any SQL dialect sqlshift knows.
+    Unknown(String),
+}
+
+/// The leading words of a statement, upper-cased, with comments skipped and MySQL's
+/// conditional comments (`/*!50003 CREATE*/`) read as the text they hold.
+pub fn leading_words(text: &str, max: usize) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    let push = |word: &mut String, words: &mut Vec<String>| {
+        if !word.is_empty() {
+            words.push(word.to_ascii_uppercase());
+            word.clear();
+        }
+    };
+    while i < chars.len() && words.len() < max {
+        let c = chars[i];
+        if c == '/' && chars.get(i + 1) == Some(&'*') {
+            push(&mut word, &mut words);
+            if chars.get(i + 2) == Some(&'!') {
+                // Conditional comment: skip the marker and version, keep the text.
+                i += 3;
+                while i < chars.len() && chars[i].is_ascii_digit() {
+                    i += 1;
+                }
+                continue;
+            }
+            while i + 1 < chars.len() && !(chars[i] == '*' && chars[i + 1] == '/') {
+                i += 1;
+            }
+            i += 2;
+            continue;
+        }
+        if c == '*' && chars.get(i + 1) == Some(&'/') {
+            push(&mut word, &mut words);
+            i += 2;
+            continue;
+        }
+        if c == '-' && chars.get(i + 1) == Some(&'-') {
+            push(&mut word, &mut words);
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+            continue;
+        }
+        if c.is_alphanumeric() || c == '_' {
+            word.push(c);
+        } else if matches!(c, '\'' | '"' | '`') {
+            // A quoted name or value ends the run of keywords worth reading.
+            push(&mut word, &mut words);
+            words.push(c.to_string());
+            let q = c;
+            i += 1;
+            while i < chars.len() && chars[i] != q {
+                i += 1;
+            }
+        } else {
+            push(&mut word, &mut words);
+            if c == '\\' || c == '=' || c == '(' {
+                words.push(c.to_string());
+            }
+        }
+        i += 1;
+    }
+    push(&mut word, &mut words);
+    words.truncate(max);
+    words
+}
+
+/// The kind of a statement, from its leading words.
+pub fn classify(text: &str) -> Kind {
+    let w = leading_words(text, 12);
+    let word = |k: usize| w.get(k).map(String::as_str).unwrap_or("");
+    match word(0) {
+        "CREATE" => create_kind(&w[1..]),
+        "ALTER" => alter_kind(text, &w),
+        "COMMENT" if word(1) == "ON" => match word(2) {
+            "TABLE" | "COLUMN" | "VIEW" => Kind::Managed,
+            "MATERIALIZED" => Kind::Managed,
+            _ => Kind::Unmanaged("comment"),
+        },
+        "SET" | "RESET" => Kind::Unmanaged("SET statement"),
+        "SELECT" | "WITH" | "VALUES" | "CALL" | "DO" => Kind::Unmanaged("query"),
+        "GRANT" | "REVOKE" => Kind::Unmanaged("privilege"),
+        "LOCK" | "UNLOCK" => Kind::Unmanaged("table lock"),
+        "BEGIN" | "START" | "COMMIT" | "ROLLBACK" | "END" | "SAVEPOINT" | "RELEASE" => {
+            Kind::Unmanaged("transaction control")
+        }
+        "PRAGMA" => Kind::Unmanaged("PRAGMA"),
+        "DROP" => Kind::Unmanaged("DROP statement"),
+        "INSERT" | "UPDATE" | "DELETE" | "COPY" | "REPLACE" | "TRUNCATE" | "MERGE" => {
+            Kind::Unmanaged("data statement")
+        }
+        "USE" | "\\" => Kind::Unmanaged("client command"),
+        "ANALYZE" | "ANALYSE" | "VACUUM" | "CLUSTER" | "REINDEX" | "CHECKPOINT" | "OPTIMIZE"
+        | "FLUSH" | "REFRESH" | "DISCARD" | "NOTIFY" | "LISTEN" | "SECURITY" | "IMPORT"
+        | "DECLARE" | "PREPARE" | "EXECUTE" | "DEALLOCATE" | "LOAD" | "CHECK" | "REPAIR"
+        | "SHOW" | "EXPLAIN" | "DESCRIBE" | "DELIMITER" => Kind::Unmanaged("maintenance statement"),
+        other => Kind::Unknown(other.to_string()),
+    }
+}
+
+fn create_kind(w: &[String]) -> Kind {
+    let mut k = 0;
+    let at = |k: usize| w.get(k).map(String::as_str).unwrap_or("");
+    // Modifiers before the object word.
+    loop {
+        match at(k) {
+            "OR" if matches!(at(k + 1), "REPLACE" | "ALTER") => k += 2,
+            "TEMP" | "TEMPORARY" | "UNLOGGED" | "GLOBAL" | "LOCAL" | "UNIQUE" | "TRUSTED"
+            | "PROCEDURAL" | "CONSTRAINT" | "DEFAULT" | "RECURSIVE" | "FULLTEXT" | "SPATIAL"
+            | "ONLINE" | "OFFLINE" => k += 1,
+            "DEFINER" | "ALGORITHM" => {
+                // DEFINER = `u`@`h` / ALGORITHM = MERGE: skip to the next plain keyword.
+                k += 1;
+                while matches!(at(k), "=" | "`" | "'" | "\"" | "CURRENT_USER")
+                    || (k < w.len() && at(k).chars().all(|c| c.is_ascii_digit()))
+                {
+                    k += 1;
+                }
+                if !is_object_word(at(k)) && !at(k).is_empty() && at(k) != "SQL" {
+                    k += 1;
+                }
+            }
+            "SQL" if at(k + 1) == "SECURITY" => k += 3,
+            _ => break,
+        }
+    }
+    match at(k) {
+        "TABLE" => Kind::Managed,
+        "INDEX" => Kind::Managed,
+        "VIEW" => Kind::Managed,
+        "MATERIALIZED" => Kind::Managed,
+        "SEQUENCE" => Kind::Managed,
+        "SCHEMA" => Kind::Managed,
+        "EXTENSION" => Kind::Managed,
+        "TYPE" => {
+            // Enum types are managed; composite, range and base types are not.
+            if w.iter().any(|x| x == "ENUM") {
+                Kind::Managed
+            } else {
+                Kind::Unmanaged("type")
+            }
+        }
+        "VIRTUAL" => Kind::Unmanaged("virtual table"),
+        "DOMAIN" => Kind::Unmanaged("domain"),
+        "FUNCTION" => Kind::Unmanaged("function"),
+        "PROCEDURE" => Kind::Unmanaged("procedure"),
+        "TRIGGER" => Kind::Unmanaged("trigger"),
+        "EVENT" => {
+            if at(k + 1) == "TRIGGER" {
+                Kind::Unmanaged("event trigger")
+            } else {
+                Kind::Unmanaged("event")
+            }
+        }
+        "AGGREGATE" => Kind::Unmanaged("aggregate"),
+        "OPERATOR" => Kind::Unmanaged("operator"),
+        "LANGUAGE" => Kind::Unmanaged("language"),
+        "RULE" => Kind::Unmanaged("rule"),
+        "POLICY" => Kind::Unmanaged("policy"),
+        "ROLE" | "USER" | "GROUP" => Kind::Unmanaged("role"),
+        "DATABASE" => Kind::Unmanaged("database"),
+        "CAST" => Kind::Unmanaged("cast"),
+        "COLLATION" => Kind::Unmanaged("collation"),
+        "CONVERSION" => Kind::Unmanaged("conversion"),
+        "TEXT" => Kind::Unmanaged("text search object"),
+        "FOREIGN" | "SERVER" => Kind::Unmanaged("foreign data object"),
+        "STATISTICS" => Kind::Unmanaged("statistics object"),
+        "TABLESPACE" => Kind::Unmanaged("tablespace"),
+        "ACCESS" => Kind::Unmanaged("access method"),
+        "TRANSFORM" => Kind::Unmanaged("transform"),
+        "PUBLICATION" | "SUBSCRIPTION" => Kind::Unmanaged("replication object"),
+        "SYNONYM" | "PACKAGE" | "LOGFILE" => Kind::Unmanaged("other object"),
+        other => Kind::Unknown(format!("CREATE {other}")),
+    }
+}
+
+fn is_object_word(w: &str) -> bool {
+    matches!(
+        w,
+        "TABLE" | "VIEW" | "TRIGGER" | "PROCEDURE" | "FUNCTION" | "EVENT" | "INDEX"
+    )
+}
+
+/// `ALTER TABLE … ADD CONSTRAINT …` (and the column edits the builder folds in) are
+/// managed; ownership, statistics, triggers, replication and storage settings are not.
+fn alter_kind(text: &str, w: &[String]) -> Kind {
+    let at = |k: usize| w.get(k).map(String::as_str).unwrap_or("");
+    match at(1) {
+        "TABLE" => {
+            let upper = text.to_ascii_uppercase();
+            let has = |s: &str| upper.contains(s);
+            if has(" OWNER TO ") {
+                Kind::Unmanaged("owner change")
+            } else if has("ENABLE ") || has("DISABLE ") || has("REPLICA IDENTITY") {
+                Kind::Unmanaged("table setting")
+            } else if has(" SET STATISTICS ")
+                || has(" CLUSTER ON ")
+                || has(" SET STORAGE ")
+                || has(" SET COMPRESSION ")
+                || has(" OF ")
+                || has("ROW LEVEL SECURITY")
+            {
+                Kind::Unmanaged("table setting")
+            } else {
+                Kind::Managed
+            }
+        }
+        "SEQUENCE" | "FUNCTION" | "PROCEDURE" | "SCHEMA" | "TYPE" | "DOMAIN" | "INDEX" | "VIEW"
+        | "MATERIALIZED" | "AGGREGATE" | "LANGUAGE" | "PROCEDURAL" | "OPERATOR" | "TRIGGER"
+        | "EVENT" | "DATABASE" | "ROLE" | "USER" | "DEFAULT" | "EXTENSION" | "PUBLICATION"
+        | "SUBSCRIPTION" | "POLICY" | "RULE" | "SERVER" | "TEXT" | "FOREIGN" | "COLLATION"
+        | "CONVERSION" | "STATISTICS" | "TABLESPACE" | "LARGE" | "SYSTEM" => {
+            Kind::Unmanaged("ALTER statement")
+        }
+        _ => Kind::Unknown(format!("ALTER {}", at(1))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dump_statements_are_recognised() {
+        for (sql, kind) in [
+            ("SET statement_timeout = 0", "SET statement"),
+            ("SELECT pg_catalog.set_config('search_path', '', false)", "query"),
+            ("ALTER TABLE public.film OWNER TO postgres", "owner change"),
+            ("GRANT ALL ON SCHEMA public TO PUBLIC", "privilege"),
+            ("CREATE OR REPLACE PROCEDURAL LANGUAGE plpgsql", "language"),
+            ("CREATE FUNCTION f() RETURNS int AS $$ select 1 $$ LANGUAGE sql", "function"),
+            ("CREATE DOMAIN year AS integer", "domain"),
+            ("CREATE TYPE mpaa AS ENUM ('G')", "?managed"),
+            ("CREATE TYPE pair AS (a int, b int)", "type"),
+            ("COMMENT ON FUNCTION f() IS 'x'", "comment"),
+            ("/*!40101 SET NAMES utf8 */", "SET statement"),
+            ("/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`localhost`*/ /*!50003 TRIGGER t", "trigger"),
+            ("CREATE DEFINER=`root`@`localhost` PROCEDURE p() BEGIN END", "procedure"),
+            ("CREATE ALGORITHM=UNDEFINED DEFINER=`root`@`%` SQL SECURITY DEFINER VIEW v AS SELECT 1", "?managed"),
+            ("LOCK TABLES `a` WRITE", "table lock"),
+            ("PRAGMA foreign_keys = ON", "PRAGMA"),
+            ("DROP TABLE IF EXISTS a", "DROP statement"),
+            ("CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END", "trigger"),
+            ("CREATE UNIQUE INDEX i ON t (a)", "?managed"),
+            ("CREATE TEMP TABLE x (a int)", "?managed"),
+            ("ALTER TABLE ONLY t ADD CONSTRAINT p PRIMARY KEY (id)", "?managed"),
+            ("CREATE VIRTUAL TABLE f USING fts5(a)", "virtual table"),
+        ] {
+            match classify(sql) {
+                Kind::Managed => assert_eq!(kind, "?managed", "{sql}"),
+                Kind::Unmanaged(label) => assert_eq!(label, kind, "{sql}"),
+                Kind::Unknown(w) => panic!("{sql}: unknown {w}"),
+            }
+        }
+        assert!(matches!(
+            classify("CRATE TABLE a (id int)"),
+            Kind::Unknown(_)
+        ));
+    }
+}

@@ -1,0 +1,466 @@
+//! Splits a SQL file into statements without parsing them, so every statement can be
+//! recognised by its kind even where the SQL parser cannot read it.
+//!
+//! It knows what real dumps hold: `'…'`, `"…"` and `` `…` `` quoting, `$tag$ … $tag$` dollar
+//! quotes, `--`, `#` (at the start of a line) and nested `/* … */` comments, MySQL's
+//! `/*!40101 … */` conditional comments (whose text MySQL runs), `DELIMITER` lines, and
+//! `BEGIN … END` bodies of triggers, procedures, functions and events (whose inner `;` do not
+//! end the statement).
+
+/// One statement: its text (without the delimiter) and where it starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    pub text: String,
+    /// 1-based line and column of the statement's first character.
+    pub line: u64,
+    pub col: u64,
+}
+
+/// A problem that leaves the rest of the file unreadable (an unterminated quote).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SplitError {
+    pub line: u64,
+    pub col: u64,
+    pub message: String,
+}
+
+struct Cursor<'a> {
+    chars: Vec<char>,
+    pos: usize,
+    line: u64,
+    col: u64,
+    _text: &'a str,
+}
+
+impl<'a> Cursor<'a> {
+    fn new(text: &'a str) -> Self {
+        Cursor {
+            chars: text.chars().collect(),
+            pos: 0,
+            line: 1,
+            col: 1,
+            _text: text,
+        }
+    }
+
+    fn peek(&self, k: usize) -> Option<char> {
+        self.chars.get(self.pos + k).copied()
+    }
+
+    fn starts_with(&self, s: &str) -> bool {
+        s.chars().enumerate().all(|(k, c)| self.peek(k) == Some(c))
+    }
+
+    fn starts_with_ci(&self, s: &str) -> bool {
+        s.chars()
+            .enumerate()
+            .all(|(k, c)| self.peek(k).is_some_and(|p| p.eq_ignore_ascii_case(&c)))
+    }
+
+    fn bump(&mut self) -> Option<char> {
+        let c = self.peek(0)?;
+        self.pos += 1;
+        if c == '\n' {
+            self.line += 1;
+            self.col = 1;
+        } else {
+            self.col += 1;
+        }
+        Some(c)
+    }
+
+    /// True when only blanks precede the cursor on its line.
+    fn at_line_start(&self) -> bool {
+        self.chars[..self.pos]
+            .iter()
+            .rev()
+            .take_while(|&&c| c != '\n')
+            .all(|c| c.is_whitespace())
+    }
+}
+
+/// What the statement being read opens with, for `BEGIN … END` bodies.
+#[derive(Default)]
+struct Words {
+    /// The first few words of the statement, upper-cased.
+    head: Vec<String>,
+    /// Open `BEGIN`/`CASE` blocks in a routine or trigger body.
+    depth: usize,
+    /// The previous word, upper-cased (`END IF` must not close a block).
+    last: String,
+}
+
+impl Words {
+    /// `CREATE [OR REPLACE] [DEFINER …] TRIGGER|PROCEDURE|FUNCTION|EVENT`: a routine whose
+    /// body may hold `;`. A table, index or view named `event` is not one.
+    fn has_body(&self) -> bool {
+        if self.head.first().map(String::as_str) != Some("CREATE") {
+            return false;
+        }
+        for w in self.head.iter().skip(1).take(6) {
+            match w.as_str() {
+                "TRIGGER" | "PROCEDURE" | "FUNCTION" | "EVENT" => return true,
+                "TABLE" | "INDEX" | "VIEW" | "SEQUENCE" | "TYPE" | "SCHEMA" | "DOMAIN" => {
+                    return false
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+
+    fn word(&mut self, w: &str) {
+        let up = w.to_ascii_uppercase();
+        if self.head.len() < 8 {
+            self.head.push(up.clone());
+        }
+        if self.has_body() {
+            // An `END` closes its block once the next word shows it is not `END IF`,
+            // `END LOOP`, `END WHILE` or `END REPEAT` (MySQL compound statements).
+            match up.as_str() {
+                "BEGIN" | "CASE" if self.last != "END" => self.depth += 1,
+                "IF" | "LOOP" | "WHILE" | "REPEAT" if self.last == "END" => {}
+                _ if self.last == "END" => self.depth = self.depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        self.last = up;
+    }
+
+    /// At a delimiter: a pending `END` closes its block.
+    fn at_delimiter(&mut self) {
+        if self.has_body() && self.last == "END" {
+            self.depth = self.depth.saturating_sub(1);
+            self.last.clear();
+        }
+    }
+}
+
+/// Splits `text` into statements. Text that holds only comments and blanks is no statement.
+pub fn split(text: &str) -> Result<Vec<Piece>, SplitError> {
+    let mut cur = Cursor::new(text);
+    let mut out = Vec::new();
+    let mut delimiter = ";".to_string();
+    let mut buf = String::new();
+    let mut start: Option<(u64, u64)> = None;
+    let mut words = Words::default();
+    let mut word = String::new();
+
+    let flush_word = |word: &mut String, words: &mut Words| {
+        if !word.is_empty() {
+            words.word(word);
+            word.clear();
+        }
+    };
+
+    while let Some(c) = cur.peek(0) {
+        // `DELIMITER x` lines (mysql client): change the delimiter, never a statement.
+        if start.is_none() && cur.at_line_start() && cur.starts_with_ci("delimiter") {
+            let after = cur.peek(9);
+            if after.is_some_and(|a| a == ' ' || a == '\t') {
+                let mut line = String::new();
+                while let Some(ch) = cur.peek(0) {
+                    if ch == '\n' {
+                        break;
+                    }
+                    line.push(ch);
+                    cur.bump();
+                }
+                let new = line[9..].trim().to_string();
+                if new.is_empty() {
+                    return Err(SplitError {
+                        line: cur.line,
+                        col: 1,
+                        message: "DELIMITER without a delimiter".into(),
+                    });
+                }
+                delimiter = new;
+                continue;
+            }
+        }
+        // The delimiter ends the statement, unless inside a routine body.
+        if cur.starts_with(&delimiter) {
+            flush_word(&mut word, &mut words);
+            words.at_delimiter();
+            if delimiter != ";" || words.depth == 0 {
+                for _ in 0..delimiter.chars().count() {
+                    cur.bump();
+                }
+                if let Some((line, col)) = start.take() {
+                    out.push(Piece {
+                        text: std::mem::take(&mut buf).trim_end().to_string(),
+                        line,
+                        col,
+                    });
+                }
+                buf.clear();
+                words = Words::default();
+                continue;
+            }
+        }
+        let (line, col) = (cur.line, cur.col);
+        // Comments: kept in the statement text (the parser skips them), never start one.
+        if cur.starts_with("--") || (c == '#' && cur.at_line_start()) {
+            flush_word(&mut word, &mut words);
+            while let Some(ch) = cur.peek(0) {
+                if ch == '\n' {
+                    break;
+                }
+                if start.is_some() {
+                    buf.push(ch);
+                }
+                cur.bump();
+            }
+            continue;
+        }
+        if cur.starts_with("/*") {
+            flush_word(&mut word, &mut words);
+            // MySQL runs the text of `/*!NNNNN … */`: it is a statement of its own.
+            let conditional = cur.peek(2) == Some('!');
+            if conditional && start.is_none() {
+                start = Some((line, col));
+            }
+            let keep = start.is_some();
+            let mut depth = 0usize;
+            loop {
+                if cur.starts_with("/*") {
+                    depth += 1;
+                    for _ in 0..2 {
+                        if let Some(ch) = cur.bump() {
+                            if keep {
+                                buf.push(ch);
+                            }
+                        }
+                    }
+                } else if cur.starts_with("*/") {
+                    depth -= 1;
+                    for _ in 0..2 {
+                        if let Some(ch) = cur.bump() {
+                            if keep {
+                                buf.push(ch);
+                            }
+                        }
+                    }
+                    if depth == 0 {
+                        break;
+                    }
+                } else if let Some(ch) = cur.bump() {
+                    if keep {
+                        buf.push(ch);
+                    }
+                } else {
+                    return Err(SplitError {
+                        line,
+                        col,
+                        message: "unterminated comment `/*`".into(),
+                    });
+                }
+            }
+            continue;
+        }
+        if c.is_whitespace() {
+            flush_word(&mut word, &mut words);
+            if start.is_some() {
+                buf.push(c);
+            }
+            cur.bump();
+            continue;
+        }
+        if start.is_none() {
+            start = Some((line, col));
+        }
+        match c {
+            '\'' | '"' | '`' => {
+                flush_word(&mut word, &mut words);
+                quoted(&mut cur, &mut buf, c)?;
+            }
+            '$' if !word_char_before(&cur) => {
+                if let Some(tag) = dollar_tag(&cur) {
+                    flush_word(&mut word, &mut words);
+                    dollar_quoted(&mut cur, &mut buf, &tag)?;
+                } else {
+                    buf.push(c);
+                    cur.bump();
+                }
+            }
+            _ if c.is_alphanumeric() || c == '_' => {
+                word.push(c);
+                buf.push(c);
+                cur.bump();
+            }
+            _ => {
+                flush_word(&mut word, &mut words);
+                buf.push(c);
+                cur.bump();
+            }
+        }
+    }
+    flush_word(&mut word, &mut words);
+    if let Some((line, col)) = start {
+        let text = buf.trim_end().to_string();
+        if !text.is_empty() {
+            out.push(Piece { text, line, col });
+        }
+    }
+    Ok(out)
+}
+
+fn word_char_before(cur: &Cursor) -> bool {
+    cur.pos > 0
+        && cur
+            .chars
+            .get(cur.pos - 1)
+            .is_some_and(|c| c.is_alphanumeric() || *c == '_')
+}
+
+/// `$tag$` at the cursor (`$$` included), not a `$1` parameter.
+fn dollar_tag(cur: &Cursor) -> Option<String> {
+    let mut tag = String::from("$");
+    let mut k = 1;
+    loop {
+        let c = cur.peek(k)?;
+        if c == '$' {
+            tag.push('$');
+            return Some(tag);
+        }
+        let ok = if k == 1 {
+            c.is_alphabetic() || c == '_'
+        } else {
+            c.is_alphanumeric() || c == '_'
+        };
+        if !ok {
+            return None;
+        }
+        tag.push(c);
+        k += 1;
+    }
+}
+
+fn dollar_quoted(cur: &mut Cursor, buf: &mut String, tag: &str) -> Result<(), SplitError> {
+    let (line, col) = (cur.line, cur.col);
+    for _ in 0..tag.chars().count() {
+        if let Some(c) = cur.bump() {
+            buf.push(c);
+        }
+    }
+    loop {
+        if cur.starts_with(tag) {
+            for _ in 0..tag.chars().count() {
+                if let Some(c) = cur.bump() {
+                    buf.push(c);
+                }
+            }
+            return Ok(());
+        }
+        match cur.bump() {
+            Some(c) => buf.push(c),
+            None => {
+                return Err(SplitError {
+                    line,
+                    col,
+                    message: format!("unterminated dollar-quoted string `{tag}`"),
+                })
+            }
+        }
+    }
+}
+
+/// A quoted string or identifier; the quote doubled stands for itself. A backslash
+/// escapes the next character inside single quotes only where the text itself shows it
+/// cannot be standard SQL (`\'` followed by more string), which is how MySQL dumps write
+/// quotes.
+fn quoted(cur: &mut Cursor, buf: &mut String, q: char) -> Result<(), SplitError> {
+    let (line, col) = (cur.line, cur.col);
+    if let Some(c) = cur.bump() {
+        buf.push(c);
+    }
+    loop {
+        match cur.bump() {
+            Some(c) if c == q => {
+                buf.push(c);
+                if cur.peek(0) == Some(q) {
+                    if let Some(c) = cur.bump() {
+                        buf.push(c);
+                    }
+                    continue;
+                }
+                return Ok(());
+            }
+            Some(c) => buf.push(c),
+            None => {
+                let what = match q {
+                    '\'' => "string",
+                    _ => "quoted identifier",
+                };
+                return Err(SplitError {
+                    line,
+                    col,
+                    message: format!("unterminated {what} starting with `{q}`"),
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(sql: &str) -> Vec<String> {
+        split(sql)
+            .map(|v| v.into_iter().map(|p| p.text).collect())
+            .unwrap_or_else(|e| vec![format!("error: {}", e.message)])
+    }
+
+    #[test]
+    fn splits_on_semicolons_outside_quotes_and_comments() {
+        assert_eq!(
+            texts("CREATE TABLE a (x TEXT DEFAULT ';');\n-- c; d\nSELECT 'it''s; fine' /* ; */;"),
+            vec![
+                "CREATE TABLE a (x TEXT DEFAULT ';')",
+                "SELECT 'it''s; fine' /* ; */"
+            ]
+        );
+    }
+
+    #[test]
+    fn dollar_quotes_and_parameters() {
+        let sql = "CREATE FUNCTION f() RETURNS int AS $body$ BEGIN; RETURN 1; END $body$ LANGUAGE plpgsql;\nSELECT $1;";
+        assert_eq!(texts(sql).len(), 2);
+        assert!(texts(sql)[0].ends_with("LANGUAGE plpgsql"));
+        assert_eq!(texts("SELECT $$a;b$$;").len(), 1);
+    }
+
+    #[test]
+    fn trigger_bodies_keep_their_semicolons() {
+        let sql = "CREATE TRIGGER t AFTER INSERT ON a BEGIN\n UPDATE a SET x = CASE WHEN 1 THEN 2 END;\n DELETE FROM b;\nEND;\nCREATE TABLE z (id INT);";
+        let t = texts(sql);
+        assert_eq!(t.len(), 2, "{t:?}");
+        assert!(t[0].ends_with("END"), "{t:?}");
+        let mysql = "CREATE PROCEDURE p() BEGIN IF 1 THEN SELECT 1; END IF; WHILE 0 DO SELECT 2; END WHILE; END;\nSELECT 3;";
+        assert_eq!(texts(mysql).len(), 2, "{:?}", texts(mysql));
+    }
+
+    #[test]
+    fn delimiter_blocks_and_conditional_comments() {
+        let sql = "/*!40101 SET NAMES utf8 */;\nDELIMITER ;;\nCREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW BEGIN\n SET NEW.x = 1;\nEND;;\nDELIMITER ;\n# a comment\nLOCK TABLES a WRITE;";
+        let t = texts(sql);
+        assert_eq!(t.len(), 3, "{t:?}");
+        assert_eq!(t[0], "/*!40101 SET NAMES utf8 */");
+        assert!(t[1].starts_with("CREATE TRIGGER") && t[1].ends_with("END"));
+        assert_eq!(t[2], "LOCK TABLES a WRITE");
+    }
+
+    #[test]
+    fn positions_and_unterminated_input() {
+        let p = split("\n\n  SELECT 1;\nSELECT 2").unwrap_or_default();
+        assert_eq!((p[0].line, p[0].col), (3, 3));
+        assert_eq!((p[1].line, p[1].col), (4, 1));
+        assert!(texts("SELECT 'abc")
+            .first()
+            .is_some_and(|e| e.contains("unterminated string")));
+        assert!(texts("SELECT $x$ abc")
+            .first()
+            .is_some_and(|e| e.contains("dollar")));
+    }
+}
