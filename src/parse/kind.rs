@@ -206,9 +206,10 @@ fn alter_kind(text: &str, w: &[String]) -> Kind {
             let has = |s: &str| upper.contains(s);
             if has(" OWNER TO ") {
                 Kind::Unmanaged("owner change")
-            } else if has("ENABLE ") || has("DISABLE ") || has("REPLICA IDENTITY") {
-                Kind::Unmanaged("table setting")
-            } else if has(" SET STATISTICS ")
+            } else if has("ENABLE ")
+                || has("DISABLE ")
+                || has("REPLICA IDENTITY")
+                || has(" SET STATISTICS ")
                 || has(" CLUSTER ON ")
                 || has(" SET STORAGE ")
                 || has(" SET COMPRESSION ")
