@@ -32,6 +32,10 @@ pub struct Schema {
     /// character set, server flavour); not part of the schema itself.
     #[serde(skip)]
     pub defaults: BTreeMap<String, String>,
+    /// Tables and views of a live database whose catalog entry could not be read, with
+    /// why. They are left alone: never created, altered or dropped by a plan.
+    #[serde(skip)]
+    pub unreadable: BTreeMap<QName, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]

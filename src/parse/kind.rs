@@ -200,13 +200,14 @@ fn is_object_word(w: &str) -> bool {
 /// managed; ownership, statistics, triggers, replication and storage settings are not.
 fn alter_kind(text: &str, w: &[String]) -> Kind {
     let at = |k: usize| w.get(k).map(String::as_str).unwrap_or("");
+    if text.to_ascii_uppercase().contains(" OWNER TO ") {
+        return Kind::Unmanaged("owner change");
+    }
     match at(1) {
         "TABLE" => {
             let upper = text.to_ascii_uppercase();
             let has = |s: &str| upper.contains(s);
-            if has(" OWNER TO ") {
-                Kind::Unmanaged("owner change")
-            } else if has("ENABLE ")
+            if has("ENABLE ")
                 || has("DISABLE ")
                 || has("REPLICA IDENTITY")
                 || has(" SET STATISTICS ")

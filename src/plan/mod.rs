@@ -16,7 +16,7 @@ pub use owner::{owner, renamed_from, Owner};
 
 use crate::dialect::{Dialect, RenderOptions};
 use crate::diff::Change;
-use crate::model::Schema;
+use crate::model::{QName, Schema};
 use serde::Serialize;
 
 /// One step of a plan: a change, the SQL that performs it, and what can go wrong.
@@ -74,6 +74,38 @@ impl Plan {
 }
 
 /// Diff two normalized schemas and plan the result for `dialect`.
+/// Takes the objects a live side could not read out of both sides: a plan must neither
+/// create them again nor change what it cannot see.
+fn leave_unreadable<'a>(
+    from: std::borrow::Cow<'a, Schema>,
+    to: std::borrow::Cow<'a, Schema>,
+    notes: &mut Vec<String>,
+) -> (std::borrow::Cow<'a, Schema>, std::borrow::Cow<'a, Schema>) {
+    if from.unreadable.is_empty() && to.unreadable.is_empty() {
+        return (from, to);
+    }
+    let names: Vec<(QName, String)> = from
+        .unreadable
+        .iter()
+        .chain(to.unreadable.iter())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let (mut from, mut to) = (from.into_owned(), to.into_owned());
+    for (name, why) in names {
+        let mut found = false;
+        for side in [&mut from, &mut to] {
+            found |= side.tables.remove(&name).is_some();
+            found |= side.views.remove(&name).is_some();
+        }
+        if found {
+            notes.push(format!(
+                "{name} is left as it is: its definition in the database cannot be read ({why})"
+            ));
+        }
+    }
+    (std::borrow::Cow::Owned(from), std::borrow::Cow::Owned(to))
+}
+
 pub fn plan(from: &Schema, to: &Schema, dialect: &dyn Dialect, opts: &RenderOptions) -> Plan {
     // Whichever side came from a live database carries its defaults; the other side is
     // reconciled with them (the desired side usually, the `from` side of a down plan).
@@ -94,6 +126,7 @@ pub fn plan(from: &Schema, to: &Schema, dialect: &dyn Dialect, opts: &RenderOpti
             std::borrow::Cow::Borrowed(to),
         ),
     };
+    let (from, to) = leave_unreadable(from, to, &mut notes);
     let changes = crate::diff::diff(&from, &to);
     let changes = dialect.lower(changes, &from, &to);
     let mut plan = plan_changes(changes, dialect, opts);

@@ -10,6 +10,7 @@ use crate::model::{
 use crate::parse;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
+use std::collections::BTreeMap;
 
 /// How long one catalog query may run (or wait for a lock) before the read fails.
 const CATALOG_TIMEOUT_MS: u32 = 60_000;
@@ -166,14 +167,26 @@ pub async fn introspect(conn: &mut PgConnection, url: Option<&str>) -> Result<Sc
             },
         );
     }
+    // One object sqlshift cannot interpret is left alone, by name; the rest is read.
+    let mut bad: BTreeMap<QName, String> = BTreeMap::new();
     for r in rows.sequences {
         let name = QName::new(get::<String>(&r, "schema")?, get::<String>(&r, "name")?);
         let ty: String = get(&r, "data_type")?;
+        let data_type = match parse::data_type(&ty) {
+            Ok(t) => t,
+            Err(e) => {
+                s.unmanaged.push(Unmanaged {
+                    kind: "sequence".into(),
+                    name: format!("{name} (cannot read: {e})"),
+                });
+                continue;
+            }
+        };
         s.sequences.insert(
             name.clone(),
             Sequence {
                 name,
-                data_type: parse::data_type(&ty)?,
+                data_type,
                 start: get(&r, "seqstart")?,
                 increment: get(&r, "seqincrement")?,
                 min_value: Some(get(&r, "seqmin")?),
@@ -194,9 +207,16 @@ pub async fn introspect(conn: &mut PgConnection, url: Option<&str>) -> Result<Sc
             get::<String>(&r, "schema")?,
             get::<String>(&r, "table_name")?,
         );
-        let col = column(&r)?;
-        if let Some(t) = s.tables.get_mut(&table) {
-            t.columns.push(col);
+        match column(&r) {
+            Ok(col) => {
+                if let Some(t) = s.tables.get_mut(&table) {
+                    t.columns.push(col);
+                }
+            }
+            Err(e) => {
+                let col: String = get(&r, "name")?;
+                bad.entry(table).or_insert(format!("column {col}: {e}"));
+            }
         }
     }
     for r in rows.constraints {
@@ -233,10 +253,12 @@ pub async fn introspect(conn: &mut PgConnection, url: Option<&str>) -> Result<Sc
                     .unwrap_or(&def)
                     .trim_end_matches(" NOT VALID")
                     .trim_end_matches(" NO INHERIT");
-                t.checks.push(Check {
-                    name,
-                    expr: parse::expr(body)?,
-                });
+                match parse::expr(body) {
+                    Ok(expr) => t.checks.push(Check { name, expr }),
+                    Err(e) => {
+                        bad.entry(table).or_insert(format!("check {name}: {e}"));
+                    }
+                }
             }
         }
     }
@@ -249,13 +271,23 @@ pub async fn introspect(conn: &mut PgConnection, url: Option<&str>) -> Result<Sc
         let Some(t) = s.tables.get_mut(&table) else {
             continue;
         };
-        let (_, index) = parse::index_definition(&def)?;
-        t.indexes.push(index);
+        match parse::index_definition(&def) {
+            Ok((_, index)) => t.indexes.push(index),
+            Err(e) => {
+                bad.entry(table).or_insert(format!("index: {e}"));
+            }
+        }
     }
     for r in rows.views {
         let name = QName::new(get::<String>(&r, "schema")?, get::<String>(&r, "name")?);
         let def: String = get(&r, "definition")?;
-        let (query, depends_on) = parse::view_query(&def)?;
+        let (query, depends_on) = match parse::view_query(&def) {
+            Ok(q) => q,
+            Err(e) => {
+                bad.insert(name, e);
+                continue;
+            }
+        };
         let materialized = get::<String>(&r, "kind")? == "m";
         s.views.insert(
             name.clone(),
@@ -273,6 +305,18 @@ pub async fn introspect(conn: &mut PgConnection, url: Option<&str>) -> Result<Sc
             kind: get(&r, "kind")?,
             name: get(&r, "name")?,
         });
+    }
+    for (name, why) in bad {
+        let kind = if s.tables.remove(&name).is_some() {
+            "table"
+        } else {
+            "view"
+        };
+        s.unmanaged.push(Unmanaged {
+            kind: kind.into(),
+            name: format!("{name} (its definition cannot be read: {why})"),
+        });
+        s.unreadable.insert(name, why);
     }
     for t in s.tables.values_mut() {
         t.sort_members();

@@ -1,0 +1,109 @@
+//! Adopting real databases and files (issue 9): what sqlshift does not manage never stops a
+//! run, and one unreadable catalog object never fails the whole database.
+
+use crate::support::{self, bin};
+
+#[test]
+fn an_unreadable_postgres_object_is_left_alone_and_everything_else_is_read() {
+    let rt = support::rt();
+    let Some(db) = rt.block_on(support::pg_db()) else {
+        return;
+    };
+    rt.block_on(async {
+        let mut conn = db.connect().await;
+        conn.run_script(
+            "CREATE TABLE ok (id int PRIMARY KEY);
+             CREATE TABLE cov (id int PRIMARY KEY, a int, b int);
+             CREATE INDEX cov_a ON cov (a) INCLUDE (b);
+             INSERT INTO cov VALUES (1, 2, 3);",
+        )
+        .await
+        .expect("native schema");
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("schema")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("schema/app.sql"),
+        "CREATE TABLE ok (id int PRIMARY KEY, note text);\nCREATE TABLE cov (id int PRIMARY KEY, a int);\n",
+    )
+    .expect("schema");
+    let (code, out, err) = bin(dir.path(), &["inspect", "--url", &db.url]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("CREATE TABLE public.ok"), "{out}");
+    assert!(!out.contains("public.cov"), "{out}");
+    assert!(
+        err.contains("not managed: table public.cov") && err.contains("INCLUDE"),
+        "{err}"
+    );
+    let (code, out, err) = bin(
+        dir.path(),
+        &["apply", "--yes", "--allow-destructive", "--url", &db.url],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("note"), "the readable table is planned: {out}");
+    assert!(
+        !out.contains("cov"),
+        "the unreadable one is not touched: {out}"
+    );
+    assert!(err.contains("public.cov is left as it is"), "{err}");
+    let rows = rt.block_on(async {
+        let mut conn = db.connect().await;
+        conn.scalar_i64("SELECT count(*) FROM cov WHERE b = 3")
+            .await
+            .expect("cov is intact")
+    });
+    assert_eq!(rows, 1);
+}
+
+#[test]
+fn dump_boilerplate_is_reported_not_refused() {
+    let dump = r#"--
+-- PostgreSQL database dump
+--
+SET statement_timeout = 0;
+SELECT pg_catalog.set_config('search_path', '', false);
+CREATE OR REPLACE PROCEDURAL LANGUAGE plpgsql;
+CREATE FUNCTION public.touch() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    NEW.updated := now(); -- a ; inside a dollar quote
+    RETURN NEW;
+END
+$$;
+ALTER FUNCTION public.touch() OWNER TO postgres;
+CREATE TABLE public.item (
+    id integer NOT NULL,
+    updated timestamp without time zone
+);
+ALTER TABLE public.item OWNER TO postgres;
+CREATE TRIGGER touch BEFORE UPDATE ON public.item FOR EACH ROW EXECUTE FUNCTION public.touch();
+COMMENT ON FUNCTION public.touch() IS 'keeps updated; current';
+GRANT ALL ON TABLE public.item TO PUBLIC;
+"#;
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("schema")).expect("mkdir");
+    std::fs::write(dir.path().join("schema/dump.sql"), dump).expect("schema");
+    let (code, out, err) = bin(dir.path(), &["plan", "--url", "sqlite::memory:"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("item"), "{out}");
+    assert!(
+        err.contains("not managed in the schema files, left as they are:")
+            && err.contains("1 function")
+            && err.contains("1 trigger")
+            && err.contains("2 owner changes")
+            && err.contains("1 SET statement")
+            && err.contains("1 language"),
+        "{err}"
+    );
+    let mysql = "/*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */;\nDROP TABLE IF EXISTS `a`;\n# a hash comment\nCREATE TABLE `a` (`id` int NOT NULL, PRIMARY KEY (`id`)) ENGINE=InnoDB;\nLOCK TABLES `a` WRITE;\nUNLOCK TABLES;\nDELIMITER ;;\nCREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW BEGIN\n  SET NEW.id = NEW.id + 1;\nEND ;;\nDELIMITER ;\n";
+    std::fs::write(dir.path().join("schema/dump.sql"), mysql).expect("schema");
+    let (code, out, err) = bin(dir.path(), &["plan", "--url", "sqlite::memory:"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("2 table locks")
+            && err.contains("1 trigger")
+            && err.contains("1 DROP statement"),
+        "{err}"
+    );
+}
