@@ -11,6 +11,7 @@ mod cli;
 mod drift;
 mod fixtures;
 mod lint;
+mod literals;
 mod migrate;
 mod property;
 mod review;

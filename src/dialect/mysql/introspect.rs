@@ -150,7 +150,7 @@ pub async fn introspect(conn: &mut MySqlConnection) -> Result<Schema, String> {
         }
         t.checks.push(Check {
             name,
-            expr: parse::expr(&clause)?,
+            expr: catalog_expr(&clause)?,
         });
     }
 
@@ -164,7 +164,7 @@ pub async fn introspect(conn: &mut MySqlConnection) -> Result<Schema, String> {
     for r in fetch(conn, q::VIEWS).await? {
         let name = QName::new("", req(&r, "name")?);
         let def = req(&r, "definition")?.replace(&qualifier, "");
-        let (query, depends_on) = parse::view_query(&def)?;
+        let (query, depends_on) = parse::view_query(&parse::from_mysql(&def)?)?;
         s.views.insert(
             name.clone(),
             View {
@@ -186,6 +186,12 @@ pub async fn introspect(conn: &mut MySqlConnection) -> Result<Schema, String> {
         t.sort_members();
     }
     Ok(s)
+}
+
+/// An expression as MySQL prints it (backslash escapes in strings, backquoted names), read
+/// into the schema language the model keeps.
+fn catalog_expr(text: &str) -> Result<crate::model::Expr, String> {
+    parse::expr(&parse::from_mysql(text)?)
 }
 
 fn column(r: &MySqlRow, mariadb: bool) -> Result<Column, String> {
@@ -218,7 +224,7 @@ fn column(r: &MySqlRow, mariadb: bool) -> Result<Column, String> {
             .next()
             .unwrap_or_default()
             .to_string();
-        c.on_update = Some(parse::expr(&expr)?);
+        c.on_update = Some(catalog_expr(&expr)?);
     }
     let generation = text(r, "generation")?.filter(|g| !g.is_empty());
     if extra.contains("generated")
@@ -228,7 +234,7 @@ fn column(r: &MySqlRow, mariadb: bool) -> Result<Column, String> {
     {
         if let Some(g) = generation {
             c.generated = Some(Generated {
-                expr: parse::expr(&g)?,
+                expr: catalog_expr(&g)?,
                 stored: extra.contains("stored") || extra.contains("persistent"),
             });
         }
@@ -253,13 +259,12 @@ fn column(r: &MySqlRow, mariadb: bool) -> Result<Column, String> {
             || extra.contains("default_generated")
             || d.eq_ignore_ascii_case("NULL")
             || numeric;
-        let expr_text = if as_sql {
-            d
+        if as_sql {
+            if !d.eq_ignore_ascii_case("NULL") {
+                c.default = Some(catalog_expr(&d)?);
+            }
         } else {
-            crate::dialect::quote_literal(&d)
-        };
-        if !expr_text.eq_ignore_ascii_case("NULL") {
-            c.default = Some(parse::expr(&expr_text)?);
+            c.default = Some(parse::expr(&parse::standard_literal(&d))?);
         }
     }
     Ok(c)
@@ -300,7 +305,7 @@ async fn indexes(conn: &mut MySqlConnection, s: &mut Schema, mariadb: bool) -> R
                 } else {
                     text(&r, "expression")?
                 };
-                IndexKey::Expr(parse::expr(&e.unwrap_or_default())?)
+                IndexKey::Expr(catalog_expr(&e.unwrap_or_default())?)
             }
         };
         entry.parts.push(IndexPart {
