@@ -14,11 +14,78 @@ use sqlx::mysql::MySqlRow;
 use sqlx::{MySqlConnection, Row};
 use std::collections::BTreeMap;
 
+/// How long one catalog read may take (and wait for a lock), in seconds:
+/// `SQLSHIFT_MYSQL_CATALOG_TIMEOUT`, default 30.
+fn catalog_timeout() -> u64 {
+    std::env::var("SQLSHIFT_MYSQL_CATALOG_TIMEOUT")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|v| *v > 0)
+        .unwrap_or(30)
+}
+
+/// Runs one catalog query; a timeout names what was being read.
 async fn fetch(conn: &mut MySqlConnection, sql: &str) -> Result<Vec<MySqlRow>, String> {
-    sqlx::query(sql)
-        .fetch_all(&mut *conn)
+    sqlx::query(sql).fetch_all(&mut *conn).await.map_err(|e| {
+        let timed_out = match &e {
+            sqlx::Error::Database(db) => {
+                // MariaDB max_statement_time, lock_wait_timeout, MySQL max_execution_time.
+                matches!(db.code().as_deref(), Some("1969" | "1205" | "3024" | "70100"))
+            }
+            _ => false,
+        };
+        let what = q::what(sql);
+        if timed_out {
+            format!(
+                "reading {what} from information_schema did not finish within {}s (a lock held by another session?): {}",
+                catalog_timeout(),
+                describe(&e)
+            )
+        } else {
+            format!("reading {what} from information_schema: {}", describe(&e))
+        }
+    })
+}
+
+/// Bounds every catalog read of this session (statement time and metadata-lock waits),
+/// returning the statement that puts the previous limits back.
+async fn bound_reads(conn: &mut MySqlConnection) -> Result<String, String> {
+    let secs = catalog_timeout();
+    let row = sqlx::query(
+        "SELECT VERSION() AS version, CAST(@@SESSION.lock_wait_timeout AS SIGNED) AS lock_wait",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| describe(&e))?;
+    let version: String = row.try_get("version").map_err(|e| e.to_string())?;
+    let lock_wait: i64 = row.try_get("lock_wait").map_err(|e| e.to_string())?;
+    let (set, restore) = if version.to_ascii_lowercase().contains("mariadb") {
+        let prev: f64 = sqlx::query_scalar("SELECT CAST(@@SESSION.max_statement_time AS DOUBLE)")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|e| describe(&e))?;
+        (
+            format!("SET SESSION max_statement_time = {secs}, lock_wait_timeout = {secs}"),
+            format!("SET SESSION max_statement_time = {prev}, lock_wait_timeout = {lock_wait}"),
+        )
+    } else {
+        let prev: i64 = sqlx::query_scalar("SELECT CAST(@@SESSION.max_execution_time AS SIGNED)")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|e| describe(&e))?;
+        (
+            format!(
+                "SET SESSION max_execution_time = {}, lock_wait_timeout = {secs}",
+                secs * 1000
+            ),
+            format!("SET SESSION max_execution_time = {prev}, lock_wait_timeout = {lock_wait}"),
+        )
+    };
+    sqlx::raw_sql(&set)
+        .execute(&mut *conn)
         .await
-        .map_err(|e| describe(&e))
+        .map_err(|e| describe(&e))?;
+    Ok(restore)
 }
 
 fn text(row: &MySqlRow, col: &str) -> Result<Option<String>, String> {
@@ -53,7 +120,19 @@ pub const ENGINE: &str = "engine";
 /// Prefix of `default_collation:<charset>` entries.
 pub const DEFAULT_COLLATION: &str = "default_collation:";
 
+/// Reads the connected database's schema, every catalog read bounded in time (see
+/// [`catalog_timeout`]); the session's own limits are put back afterwards, so statements
+/// that run later on the connection (DDL) are not cut short.
 pub async fn introspect(conn: &mut MySqlConnection) -> Result<Schema, String> {
+    let restore = bound_reads(conn).await?;
+    let result = read(conn).await;
+    let restored = sqlx::raw_sql(&restore).execute(&mut *conn).await;
+    let schema = result?;
+    restored.map_err(|e| describe(&e))?;
+    Ok(schema)
+}
+
+async fn read(conn: &mut MySqlConnection) -> Result<Schema, String> {
     let mut s = Schema::default();
     let db = fetch(conn, q::DATABASE).await?;
     let db = db.first().ok_or(

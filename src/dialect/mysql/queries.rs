@@ -1,5 +1,10 @@
 //! Catalog queries for MySQL and MariaDB, all over `information_schema` for the connected
 //! database: a fixed handful, whatever the number of tables.
+//!
+//! Every `information_schema` table a query reads is filtered by the connected schema
+//! (`… = DATABASE()` on each side of a join): MariaDB pushes that down and opens only the
+//! target's tables; without it a join side scans every database on the server and waits
+//! behind any metadata lock anywhere.
 
 /// Server flavour and the database's defaults.
 pub const DATABASE: &str = "SELECT VERSION() AS version, DEFAULT_CHARACTER_SET_NAME AS charset, \
@@ -34,7 +39,8 @@ pub const FOREIGN_KEYS: &str = "SELECT k.TABLE_NAME AS table_name, k.CONSTRAINT_
 k.REFERENCED_TABLE_NAME AS ref_table, k.REFERENCED_COLUMN_NAME AS ref_column, r.UPDATE_RULE AS on_update, r.DELETE_RULE AS on_delete \
 FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.REFERENTIAL_CONSTRAINTS r \
 ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME \
-WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL \
+WHERE k.TABLE_SCHEMA = DATABASE() AND k.CONSTRAINT_SCHEMA = DATABASE() AND r.CONSTRAINT_SCHEMA = DATABASE() \
+AND k.REFERENCED_TABLE_NAME IS NOT NULL \
 ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION";
 
 /// MariaDB names the table in CHECK_CONSTRAINTS.
@@ -45,7 +51,7 @@ FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() O
 pub const CHECKS_MYSQL: &str = "SELECT tc.TABLE_NAME AS table_name, cc.CONSTRAINT_NAME AS name, cc.CHECK_CLAUSE AS clause \
 FROM information_schema.CHECK_CONSTRAINTS cc JOIN information_schema.TABLE_CONSTRAINTS tc \
 ON tc.CONSTRAINT_SCHEMA = cc.CONSTRAINT_SCHEMA AND tc.CONSTRAINT_NAME = cc.CONSTRAINT_NAME AND tc.CONSTRAINT_TYPE = 'CHECK' \
-WHERE cc.CONSTRAINT_SCHEMA = DATABASE() ORDER BY tc.TABLE_NAME, cc.CONSTRAINT_NAME";
+WHERE cc.CONSTRAINT_SCHEMA = DATABASE() AND tc.CONSTRAINT_SCHEMA = DATABASE() ORDER BY tc.TABLE_NAME, cc.CONSTRAINT_NAME";
 
 pub const VIEWS: &str =
     "SELECT TABLE_NAME AS name, VIEW_DEFINITION AS definition FROM information_schema.VIEWS \
@@ -60,3 +66,24 @@ ORDER BY 1, 2";
 
 /// How many catalog queries one introspection runs (a constant, whatever the schema size).
 pub const QUERY_COUNT: usize = 9;
+
+/// What a catalog query reads, for messages.
+pub fn what(sql: &str) -> &'static str {
+    const NAMES: &[(&str, &str)] = &[
+        (DATABASE, "the database's defaults"),
+        (DEFAULT_COLLATIONS, "the default collations"),
+        (TABLES, "the tables"),
+        (COLUMNS, "the columns"),
+        (INDEXES, "the indexes"),
+        (INDEXES_MYSQL, "the indexes"),
+        (FOREIGN_KEYS, "the foreign keys"),
+        (CHECKS_MARIADB, "the check constraints"),
+        (CHECKS_MYSQL, "the check constraints"),
+        (VIEWS, "the views"),
+        (UNMANAGED, "the routines, triggers, events and sequences"),
+    ];
+    NAMES
+        .iter()
+        .find(|(q, _)| *q == sql)
+        .map_or("the catalog", |(_, n)| n)
+}
