@@ -16,4 +16,5 @@ mod migrate;
 mod property;
 mod review;
 mod safety;
+mod safety_mysql;
 mod support;
