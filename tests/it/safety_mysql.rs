@@ -372,3 +372,144 @@ fn eight_concurrent_migrate_up_runners_apply_each_migration_once() {
         assert_eq!(c.count_rows("app").await.unwrap(), written);
     });
 }
+
+fn run_bin(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    bin_env(dir, args, &[])
+}
+
+#[test]
+fn a_failed_migration_statement_is_recorded_and_the_fixed_file_continues() {
+    let Some(db) = db() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let mig = dir.path().join("migrations");
+    std::fs::create_dir(&mig).unwrap();
+    std::fs::write(dir.path().join("sqlshift.yaml"), "dialects: [mysql]\n").unwrap();
+    let up = mig.join("20240101000000_two.up.sql");
+    std::fs::write(&up, "CREATE TABLE a (id INT PRIMARY KEY);\nALTER TABLE a ADD COLUMN b INT NOT NULL DEFAULT 'not a number';\nCREATE TABLE c (id INT PRIMARY KEY);\n").unwrap();
+    std::fs::write(
+        mig.join("20240101000000_two.down.sql"),
+        "DROP TABLE c;\nDROP TABLE a;\n",
+    )
+    .unwrap();
+    assert_eq!(run_bin(dir.path(), &["migrate", "hash"]).0, 0);
+    let (code, out, err) = run_bin(dir.path(), &["migrate", "up", "--yes", "--url", &db.url]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("statements 1-1 ran"), "{err}");
+    assert!(err.contains("ran 1: CREATE TABLE a"), "{err}");
+    assert!(err.contains("continues with statement 2"), "{err}");
+    // The user fixes the failing statement and keeps the one that ran.
+    std::fs::write(&up, "CREATE TABLE a (id INT PRIMARY KEY);\nALTER TABLE a ADD COLUMN b INT NOT NULL DEFAULT 0;\nCREATE TABLE c (id INT PRIMARY KEY);\n").unwrap();
+    assert_eq!(run_bin(dir.path(), &["migrate", "hash"]).0, 0);
+    let (code, out, err) = run_bin(dir.path(), &["migrate", "up", "--yes", "--url", &db.url]);
+    assert_eq!(code, 0, "{out}{err}");
+    support::rt().block_on(async {
+        let mut c = db.connect().await;
+        c.count_rows("c").await.unwrap();
+        let rows = sqlshift::migrate::migrator::applied(&mut c, "schema_migrations")
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 1);
+    });
+    // Changing a statement that already ran is refused with the account, not re-run.
+    let (code, out, err) = run_bin(dir.path(), &["migrate", "down", "--yes", "--url", &db.url]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn a_tracking_table_from_before_progress_keeps_working() {
+    let Some(db) = db() else { return };
+    let dir = migrations_project();
+    support::rt().block_on(async {
+        let mut c = db.connect().await;
+        seed(&mut c).await;
+        // The tracking table as sqlshift made it before per-statement progress.
+        c.run_script("CREATE TABLE schema_migrations (version BIGINT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, checksum VARCHAR(64) NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, execution_time_ms BIGINT NOT NULL, down_sql LONGTEXT NULL, applied_by VARCHAR(255) NOT NULL)")
+            .await
+            .unwrap();
+    });
+    for read in ["status", "history"] {
+        let (code, out, err) = run_bin(dir.path(), &["migrate", read, "--url", &db.url]);
+        assert!(code == 0 || code == 1, "{read}: {out}{err}");
+        assert!(!err.contains("progress"), "{read} reads an old table as it is: {err}");
+    }
+    let (code, out, err) = run_bin(dir.path(), &["migrate", "up", "--yes", "--url", &db.url]);
+    assert_eq!(code, 0, "{out}{err}");
+    support::rt().block_on(async {
+        let mut c = db.connect().await;
+        applied_once(&mut c).await.unwrap();
+    });
+}
+
+#[test]
+fn migrate_down_killed_at_random_points_resumes() {
+    let trials: u64 = std::env::var("SQLSHIFT_KILL_TRIALS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4);
+    let dir = migrations_project();
+    let mut rng = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() as u64)
+        .unwrap_or(11);
+    let mut outcomes = Vec::new();
+    for trial in 0..trials {
+        let Some(db) = db() else { return };
+        let rt = support::rt();
+        rt.block_on(async {
+            let mut c = db.connect().await;
+            seed(&mut c).await;
+        });
+        let (code, out, err) = run_bin(dir.path(), &["migrate", "up", "--yes", "--url", &db.url]);
+        assert_eq!(code, 0, "{out}{err}");
+        rng = rng
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let delay = Duration::from_millis(50 + (rng >> 33) % 600);
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("sqlshift"))
+            .current_dir(dir.path())
+            .args(["migrate", "down", "--to", "0", "--yes", "--url", &db.url])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay);
+        let killed = child.try_wait().unwrap().is_none();
+        let _ = child.kill();
+        let _ = child.wait();
+        let (code, out, err) = run_bin(
+            dir.path(),
+            &["migrate", "down", "--to", "0", "--yes", "--url", &db.url],
+        );
+        assert_eq!(
+            code, 0,
+            "trial {trial} (killed after {delay:?}): {out}{err}"
+        );
+        rt.block_on(async {
+            let mut c = db.connect().await;
+            let rows = one(
+                &mut c,
+                "SELECT CAST(COUNT(*) AS CHAR) FROM schema_migrations",
+                &[],
+            )
+            .await
+            .unwrap();
+            assert_eq!(rows.as_deref(), Some("0"), "trial {trial}");
+            assert_eq!(c.count_rows("marks").await.unwrap(), 0, "trial {trial}");
+            for i in 0..MIGRATIONS {
+                assert!(
+                    c.count_rows(&format!("t{i}")).await.is_err(),
+                    "trial {trial}: t{i} left"
+                );
+            }
+        });
+        outcomes.push(format!(
+            "down trial {trial}: kill after {delay:?} ({})",
+            if killed {
+                "mid-run"
+            } else {
+                "already finished"
+            }
+        ));
+    }
+    eprintln!("{}", outcomes.join("\n"));
+}
