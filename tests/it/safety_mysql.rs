@@ -430,7 +430,10 @@ fn a_tracking_table_from_before_progress_keeps_working() {
     for read in ["status", "history"] {
         let (code, out, err) = run_bin(dir.path(), &["migrate", read, "--url", &db.url]);
         assert!(code == 0 || code == 1, "{read}: {out}{err}");
-        assert!(!err.contains("progress"), "{read} reads an old table as it is: {err}");
+        assert!(
+            !err.contains("progress"),
+            "{read} reads an old table as it is: {err}"
+        );
     }
     let (code, out, err) = run_bin(dir.path(), &["migrate", "up", "--yes", "--url", &db.url]);
     assert_eq!(code, 0, "{out}{err}");
@@ -512,4 +515,49 @@ fn migrate_down_killed_at_random_points_resumes() {
         ));
     }
     eprintln!("{}", outcomes.join("\n"));
+}
+
+/// The server finishes a DDL statement whose client was killed; the next run must see that
+/// it took effect (the definitions fingerprint changed) and go on after it.
+#[test]
+fn a_kill_during_a_ddl_statement_resumes_after_it() {
+    let Some(db) = db() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let mig = dir.path().join("migrations");
+    std::fs::create_dir(&mig).unwrap();
+    std::fs::write(dir.path().join("sqlshift.yaml"), "dialects: [mysql]\n").unwrap();
+    std::fs::write(
+        mig.join("20240101000000_slow.up.sql"),
+        "CREATE TABLE a (id INT PRIMARY KEY);\nCREATE TABLE slow AS SELECT SLEEP(2) AS s;\nCREATE TABLE b (id INT PRIMARY KEY);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        mig.join("20240101000000_slow.down.sql"),
+        "DROP TABLE b;\nDROP TABLE slow;\nDROP TABLE a;\n",
+    )
+    .unwrap();
+    assert_eq!(run_bin(dir.path(), &["migrate", "hash"]).0, 0);
+    let mut child = spawn_up(dir.path(), &db.url);
+    std::thread::sleep(Duration::from_millis(1200));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the run ended before the kill"
+    );
+    child.kill().unwrap();
+    let _ = child.wait();
+    let (code, out, err) = run_bin(dir.path(), &["migrate", "up", "--yes", "--url", &db.url]);
+    assert_eq!(code, 0, "{out}{err}");
+    support::rt().block_on(async {
+        let mut c = db.connect().await;
+        assert_eq!(
+            c.count_rows("slow").await.unwrap(),
+            1,
+            "the slow statement ran once"
+        );
+        c.count_rows("b").await.unwrap();
+        let rows = sqlshift::migrate::migrator::applied(&mut c, "schema_migrations")
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 1);
+    });
 }
