@@ -157,10 +157,28 @@ async fn case(conn: &mut Connection, value: &str, col: &str) -> Result<(), TestC
          CREATE VIEW v AS SELECT id, {l} AS {i} FROM t;\n",
         c = schema_literal(&comment)
     );
+    // An enum value too, where every dialect can hold it: PostgreSQL labels are 1-63
+    // bytes, MySQL drops trailing spaces from ENUM values and keeps '' as its error value.
+    let with_enum = !value.is_empty()
+        && value.len() <= 60
+        && !value.ends_with(' ')
+        && !value.eq_ignore_ascii_case("plain");
+    let file = if with_enum {
+        file.replacen(
+            "CREATE TABLE t (\n  id INTEGER PRIMARY KEY,",
+            &format!("CREATE TYPE mood AS ENUM ('plain', {l});\nCREATE TABLE t (\n  id INTEGER PRIMARY KEY,\n  m mood,"),
+            1,
+        )
+    } else {
+        file
+    };
     let victim = "CREATE TABLE victim (id INTEGER PRIMARY KEY)";
     conn.run_script("DROP VIEW IF EXISTS v").await.ok();
     conn.run_script("DROP TABLE IF EXISTS t").await.ok();
     conn.run_script("DROP TABLE IF EXISTS victim").await.ok();
+    if !mysql {
+        conn.run_script("DROP TYPE IF EXISTS mood").await.ok();
+    }
     conn.run_script(victim)
         .await
         .map_err(|e| TestCaseError::fail(e.to_string()))?;
@@ -211,6 +229,46 @@ async fn case(conn: &mut Connection, value: &str, col: &str) -> Result<(), TestC
             plan.sql()
         )
     })?;
+    if with_enum {
+        let param = if matches!(conn, Connection::Postgres(..)) {
+            "CAST(? AS mood)"
+        } else {
+            "?"
+        };
+        let put = exec(
+            conn,
+            &format!("INSERT INTO t (id, m) VALUES (5, {param})"),
+            &[value],
+        )
+        .await;
+        check(put.is_ok(), || {
+            format!("enum refused its own value: {put:?}\n{}", plan.sql())
+        })?;
+        let sql = if mysql {
+            "SELECT CAST(m AS CHAR) FROM t WHERE id = 5"
+        } else {
+            "SELECT CAST(m AS TEXT) FROM t WHERE id = 5"
+        };
+        let got = one(conn, sql, &[]).await;
+        check(
+            got.as_ref().ok().and_then(|g| g.as_deref()) == Some(value),
+            || {
+                format!(
+                    "enum: stored {got:?}, the file says {value:?}\n{}",
+                    plan.sql()
+                )
+            },
+        )?;
+        let bad = exec(
+            conn,
+            "INSERT INTO t (id, m) VALUES (6, ?)",
+            &[&format!("{value}!")],
+        )
+        .await;
+        check(bad.is_err(), || {
+            format!("enum took a value it does not have\n{}", plan.sql())
+        })?;
+    }
     let view = one(conn, &format!("SELECT {qc} FROM v WHERE id = 1"), &[]).await;
     check(
         view.as_ref().ok().and_then(|g| g.as_deref()) == Some(value),

@@ -277,7 +277,8 @@ fn column(r: &MySqlRow, mariadb: bool) -> Result<Column, String> {
     let name = req(r, "name")?;
     let data_type = req(r, "data_type")?.to_lowercase();
     let column_type = req(r, "column_type")?;
-    let mut ty = parse::data_type(&column_type)?;
+    // ENUM and SET values are printed with MySQL's escapes (a backslash doubled).
+    let mut ty = parse::data_type(&parse::from_mysql(&column_type)?)?;
     // In MySQL, TIMESTAMP is the zone-aware type and DATETIME the plain one.
     if data_type == "float" {
         ty = DataType::Real;
