@@ -124,11 +124,23 @@ fn a_blocked_catalog_read_times_out_with_a_clear_error() {
 fn a_killed_connection_is_exit_2_connection_lost() {
     let Some(db) = db() else { return };
     let dir = tempfile::tempdir().unwrap();
+    support::rt().block_on(async {
+        let mut c = db.connect().await;
+        c.run_script("CREATE TABLE a (id INTEGER PRIMARY KEY)")
+            .await
+            .unwrap();
+    });
     std::fs::write(
         dir.path().join("s.sql"),
-        "CREATE TABLE a (id INTEGER PRIMARY KEY);\nCREATE VIEW v AS SELECT SLEEP(5) AS s;\n",
+        "CREATE TABLE a (id INTEGER PRIMARY KEY, b INTEGER);\n",
     )
     .unwrap();
+    // Another session reads `a` in an open transaction, so apply's ALTER waits for the
+    // metadata lock; meanwhile its connection is killed from a third session.
+    let blocker = background(
+        &db.url,
+        "BEGIN; SELECT COUNT(*) FROM a; DO SLEEP(6); COMMIT",
+    );
     let url = db.url.clone();
     let killer = std::thread::spawn(move || {
         support::rt().block_on(async move {
@@ -138,16 +150,17 @@ fn a_killed_connection_is_exit_2_connection_lost() {
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 let id = one(
                     &mut c,
-                    "SELECT CAST(MAX(ID) AS CHAR) FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID() AND INFO LIKE '%SLEEP%'",
+                    "SELECT CAST(MAX(ID) AS CHAR) FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID() AND INFO LIKE 'ALTER TABLE%'",
                     &[&db_name],
                 )
                 .await
                 .unwrap();
                 if let Some(id) = id {
                     c.run_script(&format!("KILL {id}")).await.unwrap();
-                    return;
+                    return true;
                 }
             }
+            false
         })
     });
     let (code, out, err) = bin_env(
@@ -155,7 +168,8 @@ fn a_killed_connection_is_exit_2_connection_lost() {
         &["apply", "--url", &db.url, "--schema", "s.sql", "--yes"],
         &[],
     );
-    killer.join().unwrap();
+    assert!(killer.join().unwrap(), "the ALTER was never seen waiting");
+    blocker.join().unwrap();
     assert_eq!(code, 2, "{out}{err}");
     assert!(err.contains("connection lost"), "{err}");
 }
