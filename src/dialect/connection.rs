@@ -29,6 +29,10 @@ pub enum DbError {
     /// Another runner held the apply lock for longer than this run would wait.
     #[error("timed out after {waited:?} waiting for the apply lock on {url}: another `sqlshift apply` is running there; nothing was applied. Try again when it has finished (or raise migrate_lock_timeout)")]
     LockTimeout { url: String, waited: Duration },
+    /// The connection died under a statement (killed, server gone, network): an error,
+    /// not a refusal of the user's request. The message says what had run.
+    #[error("{0}")]
+    Lost(String),
 }
 
 impl DbError {
@@ -155,10 +159,41 @@ async fn within<C>(
 
 /// A readable reason for a driver error, with the server's message where there is one.
 pub fn describe(e: &sqlx::Error) -> String {
-    match e {
+    let reason = match e {
         sqlx::Error::Database(db) => db.message().to_string(),
         sqlx::Error::Io(io) => io.to_string(),
         other => other.to_string(),
+    };
+    if is_connection_lost(e) {
+        format!("connection lost: {reason}")
+    } else {
+        reason
+    }
+}
+
+/// True when the error means the session is gone (killed by `KILL`, server restart,
+/// network), rather than a statement the server refused.
+pub fn is_connection_lost(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::WorkerCrashed => true,
+        // MySQL/MariaDB: 1927 connection killed, 2006 server gone, 2013 lost during
+        // query; PostgreSQL: class 57P (operator intervention: terminated, shutdown).
+        sqlx::Error::Database(db) => {
+            matches!(
+                db.code().as_deref(),
+                Some("1927" | "2006" | "2013" | "57P01" | "57P02" | "57P03" | "70100")
+            ) || db.message().contains("Connection was killed")
+        }
+        _ => false,
+    }
+}
+
+/// A driver error as a [`DbError`]: a lost connection is [`DbError::Lost`].
+pub fn db_error(e: &sqlx::Error, message: String) -> DbError {
+    if is_connection_lost(e) {
+        DbError::Lost(message)
+    } else {
+        DbError::Apply(message)
     }
 }
 

@@ -295,6 +295,12 @@ async fn up_locked(
 }
 
 fn failed(id: &str, done: usize, verb: &str, command: &str, e: MigrationDbError) -> MigrateError {
+    // A lost connection is an error (exit 2), not a refusal; the message keeps the account.
+    if let MigrationDbError::Db(crate::dialect::DbError::Lost(m)) = &e {
+        return MigrateError::Db(crate::dialect::DbError::Lost(format!(
+            "{id} was being {verb}: {m}"
+        )));
+    }
     MigrateError::Failed {
         id: id.to_string(),
         detail: e.to_string(),

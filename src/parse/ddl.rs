@@ -121,7 +121,7 @@ pub(super) fn qname(n: &ObjectName) -> QName {
 }
 
 fn expr(e: &ast::Expr) -> Expr {
-    Expr::new(e.to_string(), canonical_expr(e.clone()))
+    Expr::new(super::requote::lossless(e), canonical_expr(e.clone()))
 }
 
 fn err(loc: &Loc, message: impl Into<String>) -> ParseError {
@@ -298,6 +298,8 @@ impl Builder {
         text: Option<String>,
         loc: &Loc,
     ) -> Result<(), ParseError> {
+        // An empty comment is no comment: PostgreSQL drops it, MySQL shows none.
+        let text = text.filter(|t| !t.is_empty());
         match kind {
             CommentObject::Table => {
                 let q = qname(name);
@@ -455,7 +457,9 @@ impl Builder {
                             _ => Identity::Always,
                         })
                     }
-                    ColumnOption::Comment(c) => col.comment = Some(c.clone()),
+                    ColumnOption::Comment(c) => {
+                        col.comment = Some(c.clone()).filter(|c| !c.is_empty())
+                    }
                     ColumnOption::CharacterSet(n) => {
                         col.charset = Some(n.to_string().to_lowercase())
                     }
@@ -682,6 +686,7 @@ fn table_options(t: &mut Table, ct: &CreateTable, loc: &Loc) -> Result<(), Parse
                 t.comment = Some(match c {
                     ast::CommentDef::WithEq(s) | ast::CommentDef::WithoutEq(s) => s.clone(),
                 })
+                .filter(|c| !c.is_empty())
             }
             other => {
                 return Err(err(
@@ -1053,7 +1058,7 @@ pub fn view_expr(q: Query) -> (Expr, BTreeSet<QName>) {
         }
         ControlFlow::<()>::Continue(())
     });
-    let sql = q.to_string();
+    let sql = super::requote::lossless(&q);
     (Expr::new(sql, canonical_query(q)), deps)
 }
 

@@ -27,12 +27,12 @@ pub fn canonical_query(mut q: Query) -> String {
 /// The expression with literal casts removed and `::` turned into `CAST`, keeping spelling.
 pub fn portable(mut e: Expr) -> String {
     let _ = e.visit(&mut Portable);
-    e.to_string()
+    super::requote::lossless(&e)
 }
 
 pub fn portable_query(mut q: Query) -> String {
     let _ = q.visit(&mut Portable);
-    q.to_string()
+    super::requote::lossless(&q)
 }
 
 struct Canon;

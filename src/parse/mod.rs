@@ -7,11 +7,13 @@
 mod ddl;
 mod expr;
 pub mod kind;
+mod requote;
 pub mod split;
 pub mod statement;
 mod types;
 
 pub use expr::{canonical_expr, canonical_query, portable, portable_query};
+pub use requote::{from_mysql, requote, standard_literal, Quoting};
 pub use types::map_type;
 
 use crate::model::{self, Schema};

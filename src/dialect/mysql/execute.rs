@@ -74,7 +74,7 @@ async fn run(conn: &mut MySqlConnection, plan: &Plan) -> Result<(), DbError> {
                         done.iter().map(|s| format!("  ok: {s}")).collect::<Vec<_>>().join("\n")
                     )
                 };
-                return Err(DbError::Apply(format!(
+                return Err(crate::dialect::connection::db_error(&e, format!(
                     "step {} of {total} ({}) failed: {}\n  failed: {stmt}\n{ran}\nFix the cause and run `sqlshift apply` again: it plans from the live state, so it resumes where this stopped.",
                     i + 1,
                     step.objects.join(", "),

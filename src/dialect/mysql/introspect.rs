@@ -14,11 +14,78 @@ use sqlx::mysql::MySqlRow;
 use sqlx::{MySqlConnection, Row};
 use std::collections::BTreeMap;
 
+/// How long one catalog read may take (and wait for a lock), in seconds:
+/// `SQLSHIFT_MYSQL_CATALOG_TIMEOUT`, default 30.
+fn catalog_timeout() -> u64 {
+    std::env::var("SQLSHIFT_MYSQL_CATALOG_TIMEOUT")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|v| *v > 0)
+        .unwrap_or(30)
+}
+
+/// Runs one catalog query; a timeout names what was being read.
 async fn fetch(conn: &mut MySqlConnection, sql: &str) -> Result<Vec<MySqlRow>, String> {
-    sqlx::query(sql)
-        .fetch_all(&mut *conn)
+    sqlx::query(sql).fetch_all(&mut *conn).await.map_err(|e| {
+        let timed_out = match &e {
+            sqlx::Error::Database(db) => {
+                // MariaDB max_statement_time, lock_wait_timeout, MySQL max_execution_time.
+                matches!(db.code().as_deref(), Some("1969" | "1205" | "3024" | "70100"))
+            }
+            _ => false,
+        };
+        let what = q::what(sql);
+        if timed_out {
+            format!(
+                "reading {what} from information_schema did not finish within {}s (a lock held by another session?): {}",
+                catalog_timeout(),
+                describe(&e)
+            )
+        } else {
+            format!("reading {what} from information_schema: {}", describe(&e))
+        }
+    })
+}
+
+/// Bounds every catalog read of this session (statement time and metadata-lock waits),
+/// returning the statement that puts the previous limits back.
+async fn bound_reads(conn: &mut MySqlConnection) -> Result<String, String> {
+    let secs = catalog_timeout();
+    let row = sqlx::query(
+        "SELECT VERSION() AS version, CAST(@@SESSION.lock_wait_timeout AS SIGNED) AS lock_wait",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| describe(&e))?;
+    let version: String = row.try_get("version").map_err(|e| e.to_string())?;
+    let lock_wait: i64 = row.try_get("lock_wait").map_err(|e| e.to_string())?;
+    let (set, restore) = if version.to_ascii_lowercase().contains("mariadb") {
+        let prev: f64 = sqlx::query_scalar("SELECT CAST(@@SESSION.max_statement_time AS DOUBLE)")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|e| describe(&e))?;
+        (
+            format!("SET SESSION max_statement_time = {secs}, lock_wait_timeout = {secs}"),
+            format!("SET SESSION max_statement_time = {prev}, lock_wait_timeout = {lock_wait}"),
+        )
+    } else {
+        let prev: i64 = sqlx::query_scalar("SELECT CAST(@@SESSION.max_execution_time AS SIGNED)")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|e| describe(&e))?;
+        (
+            format!(
+                "SET SESSION max_execution_time = {}, lock_wait_timeout = {secs}",
+                secs * 1000
+            ),
+            format!("SET SESSION max_execution_time = {prev}, lock_wait_timeout = {lock_wait}"),
+        )
+    };
+    sqlx::raw_sql(&set)
+        .execute(&mut *conn)
         .await
-        .map_err(|e| describe(&e))
+        .map_err(|e| describe(&e))?;
+    Ok(restore)
 }
 
 fn text(row: &MySqlRow, col: &str) -> Result<Option<String>, String> {
@@ -53,7 +120,19 @@ pub const ENGINE: &str = "engine";
 /// Prefix of `default_collation:<charset>` entries.
 pub const DEFAULT_COLLATION: &str = "default_collation:";
 
+/// Reads the connected database's schema, every catalog read bounded in time (see
+/// [`catalog_timeout`]); the session's own limits are put back afterwards, so statements
+/// that run later on the connection (DDL) are not cut short.
 pub async fn introspect(conn: &mut MySqlConnection) -> Result<Schema, String> {
+    let restore = bound_reads(conn).await?;
+    let result = read(conn).await;
+    let restored = sqlx::raw_sql(&restore).execute(&mut *conn).await;
+    let schema = result?;
+    restored.map_err(|e| describe(&e))?;
+    Ok(schema)
+}
+
+async fn read(conn: &mut MySqlConnection) -> Result<Schema, String> {
     let mut s = Schema::default();
     let db = fetch(conn, q::DATABASE).await?;
     let db = db.first().ok_or(
@@ -150,7 +229,7 @@ pub async fn introspect(conn: &mut MySqlConnection) -> Result<Schema, String> {
         }
         t.checks.push(Check {
             name,
-            expr: parse::expr(&clause)?,
+            expr: catalog_expr(&clause)?,
         });
     }
 
@@ -164,7 +243,7 @@ pub async fn introspect(conn: &mut MySqlConnection) -> Result<Schema, String> {
     for r in fetch(conn, q::VIEWS).await? {
         let name = QName::new("", req(&r, "name")?);
         let def = req(&r, "definition")?.replace(&qualifier, "");
-        let (query, depends_on) = parse::view_query(&def)?;
+        let (query, depends_on) = parse::view_query(&parse::from_mysql(&def)?)?;
         s.views.insert(
             name.clone(),
             View {
@@ -188,11 +267,18 @@ pub async fn introspect(conn: &mut MySqlConnection) -> Result<Schema, String> {
     Ok(s)
 }
 
+/// An expression as MySQL prints it (backslash escapes in strings, backquoted names), read
+/// into the schema language the model keeps.
+fn catalog_expr(text: &str) -> Result<crate::model::Expr, String> {
+    parse::expr(&parse::from_mysql(text)?)
+}
+
 fn column(r: &MySqlRow, mariadb: bool) -> Result<Column, String> {
     let name = req(r, "name")?;
     let data_type = req(r, "data_type")?.to_lowercase();
     let column_type = req(r, "column_type")?;
-    let mut ty = parse::data_type(&column_type)?;
+    // ENUM and SET values are printed with MySQL's escapes (a backslash doubled).
+    let mut ty = parse::data_type(&parse::from_mysql(&column_type)?)?;
     // In MySQL, TIMESTAMP is the zone-aware type and DATETIME the plain one.
     if data_type == "float" {
         ty = DataType::Real;
@@ -218,7 +304,7 @@ fn column(r: &MySqlRow, mariadb: bool) -> Result<Column, String> {
             .next()
             .unwrap_or_default()
             .to_string();
-        c.on_update = Some(parse::expr(&expr)?);
+        c.on_update = Some(catalog_expr(&expr)?);
     }
     let generation = text(r, "generation")?.filter(|g| !g.is_empty());
     if extra.contains("generated")
@@ -228,7 +314,7 @@ fn column(r: &MySqlRow, mariadb: bool) -> Result<Column, String> {
     {
         if let Some(g) = generation {
             c.generated = Some(Generated {
-                expr: parse::expr(&g)?,
+                expr: catalog_expr(&g)?,
                 stored: extra.contains("stored") || extra.contains("persistent"),
             });
         }
@@ -253,13 +339,12 @@ fn column(r: &MySqlRow, mariadb: bool) -> Result<Column, String> {
             || extra.contains("default_generated")
             || d.eq_ignore_ascii_case("NULL")
             || numeric;
-        let expr_text = if as_sql {
-            d
+        if as_sql {
+            if !d.eq_ignore_ascii_case("NULL") {
+                c.default = Some(catalog_expr(&d)?);
+            }
         } else {
-            crate::dialect::quote_literal(&d)
-        };
-        if !expr_text.eq_ignore_ascii_case("NULL") {
-            c.default = Some(parse::expr(&expr_text)?);
+            c.default = Some(parse::expr(&parse::standard_literal(&d))?);
         }
     }
     Ok(c)
@@ -300,7 +385,7 @@ async fn indexes(conn: &mut MySqlConnection, s: &mut Schema, mariadb: bool) -> R
                 } else {
                     text(&r, "expression")?
                 };
-                IndexKey::Expr(parse::expr(&e.unwrap_or_default())?)
+                IndexKey::Expr(catalog_expr(&e.unwrap_or_default())?)
             }
         };
         entry.parts.push(IndexPart {

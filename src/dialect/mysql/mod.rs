@@ -14,13 +14,35 @@ pub use execute::execute;
 pub use introspect::introspect;
 
 /// Connects to MySQL or MariaDB. sqlx speaks the protocol to both but knows only `mysql://`.
+///
+/// The session's `sql_mode` loses `NO_BACKSLASH_ESCAPES` if the server sets it: sqlshift
+/// writes string literals for MySQL's default mode (a backslash is doubled), as the
+/// `mariadb`/`mysql` clients and `mysqldump` files expect, so what the server stores is
+/// what the schema file says whatever the server's global mode.
 pub async fn open(url: &str) -> Result<sqlx::MySqlConnection, sqlx::Error> {
     use sqlx::Connection as _;
     let url = match url.strip_prefix("mariadb://") {
         Some(rest) => format!("mysql://{rest}"),
         None => url.to_string(),
     };
-    sqlx::MySqlConnection::connect(&url).await
+    let mut conn = sqlx::MySqlConnection::connect(&url).await?;
+    let mode: String = sqlx::query_scalar("SELECT CAST(@@SESSION.sql_mode AS CHAR)")
+        .fetch_one(&mut conn)
+        .await?;
+    if mode
+        .split(',')
+        .any(|m| m.eq_ignore_ascii_case("NO_BACKSLASH_ESCAPES"))
+    {
+        let kept: Vec<&str> = mode
+            .split(',')
+            .filter(|m| !m.eq_ignore_ascii_case("NO_BACKSLASH_ESCAPES"))
+            .collect();
+        sqlx::query("SET SESSION sql_mode = ?")
+            .bind(kept.join(","))
+            .execute(&mut conn)
+            .await?;
+    }
+    Ok(conn)
 }
 
 use super::{Capabilities, Dialect, RenderOptions};

@@ -1,5 +1,10 @@
 //! Catalog queries for MySQL and MariaDB, all over `information_schema` for the connected
 //! database: a fixed handful, whatever the number of tables.
+//!
+//! Every `information_schema` table a query reads is filtered by the connected schema
+//! (`… = DATABASE()` on each side of a join): MariaDB pushes that down and opens only the
+//! target's tables; without it a join side scans every database on the server and waits
+//! behind any metadata lock anywhere.
 
 /// Server flavour and the database's defaults.
 pub const DATABASE: &str = "SELECT VERSION() AS version, DEFAULT_CHARACTER_SET_NAME AS charset, \
@@ -30,11 +35,14 @@ pub const INDEXES_MYSQL: &str = "SELECT TABLE_NAME AS table_name, INDEX_NAME AS 
 COLUMN_NAME AS column_name, CAST(SUB_PART AS SIGNED) AS sub_part, INDEX_TYPE AS index_type, COLLATION AS collation, EXPRESSION AS expression \
 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX";
 
+/// Each side filtered in its own derived table: MariaDB does not push `DATABASE()` through
+/// the join and would open every table on the server for REFERENTIAL_CONSTRAINTS.
 pub const FOREIGN_KEYS: &str = "SELECT k.TABLE_NAME AS table_name, k.CONSTRAINT_NAME AS name, k.COLUMN_NAME AS column_name, \
 k.REFERENCED_TABLE_NAME AS ref_table, k.REFERENCED_COLUMN_NAME AS ref_column, r.UPDATE_RULE AS on_update, r.DELETE_RULE AS on_delete \
-FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.REFERENTIAL_CONSTRAINTS r \
-ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME \
-WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL \
+FROM (SELECT TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME, ORDINAL_POSITION \
+FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE() AND CONSTRAINT_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME IS NOT NULL) k \
+JOIN (SELECT CONSTRAINT_NAME, TABLE_NAME, UPDATE_RULE, DELETE_RULE FROM information_schema.REFERENTIAL_CONSTRAINTS \
+WHERE CONSTRAINT_SCHEMA = DATABASE()) r ON r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME \
 ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION";
 
 /// MariaDB names the table in CHECK_CONSTRAINTS.
@@ -45,7 +53,7 @@ FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() O
 pub const CHECKS_MYSQL: &str = "SELECT tc.TABLE_NAME AS table_name, cc.CONSTRAINT_NAME AS name, cc.CHECK_CLAUSE AS clause \
 FROM information_schema.CHECK_CONSTRAINTS cc JOIN information_schema.TABLE_CONSTRAINTS tc \
 ON tc.CONSTRAINT_SCHEMA = cc.CONSTRAINT_SCHEMA AND tc.CONSTRAINT_NAME = cc.CONSTRAINT_NAME AND tc.CONSTRAINT_TYPE = 'CHECK' \
-WHERE cc.CONSTRAINT_SCHEMA = DATABASE() ORDER BY tc.TABLE_NAME, cc.CONSTRAINT_NAME";
+WHERE cc.CONSTRAINT_SCHEMA = DATABASE() AND tc.CONSTRAINT_SCHEMA = DATABASE() ORDER BY tc.TABLE_NAME, cc.CONSTRAINT_NAME";
 
 pub const VIEWS: &str =
     "SELECT TABLE_NAME AS name, VIEW_DEFINITION AS definition FROM information_schema.VIEWS \
@@ -53,10 +61,31 @@ WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME";
 
 /// Everything sqlshift leaves alone, so it can say so.
 pub const UNMANAGED: &str = "SELECT CONCAT(LOWER(ROUTINE_TYPE)) AS kind, ROUTINE_NAME AS name FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() \
-UNION ALL SELECT 'trigger', TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() \
+UNION ALL SELECT 'trigger', TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_SCHEMA = DATABASE() \
 UNION ALL SELECT 'event', EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() \
 UNION ALL SELECT 'sequence', TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'SEQUENCE' \
 ORDER BY 1, 2";
 
 /// How many catalog queries one introspection runs (a constant, whatever the schema size).
 pub const QUERY_COUNT: usize = 9;
+
+/// What a catalog query reads, for messages.
+pub fn what(sql: &str) -> &'static str {
+    const NAMES: &[(&str, &str)] = &[
+        (DATABASE, "the database's defaults"),
+        (DEFAULT_COLLATIONS, "the default collations"),
+        (TABLES, "the tables"),
+        (COLUMNS, "the columns"),
+        (INDEXES, "the indexes"),
+        (INDEXES_MYSQL, "the indexes"),
+        (FOREIGN_KEYS, "the foreign keys"),
+        (CHECKS_MARIADB, "the check constraints"),
+        (CHECKS_MYSQL, "the check constraints"),
+        (VIEWS, "the views"),
+        (UNMANAGED, "the routines, triggers, events and sequences"),
+    ];
+    NAMES
+        .iter()
+        .find(|(q, _)| *q == sql)
+        .map_or("the catalog", |(_, n)| n)
+}

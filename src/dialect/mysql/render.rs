@@ -1,8 +1,7 @@
 //! MySQL SQL for each change. Table-addressed changes render as `ALTER TABLE t <clause>`
 //! so that `combine` can join a table's clauses into one statement.
 
-use super::types::{quote, type_sql};
-use crate::dialect::quote_literal;
+use super::types::{expr_sql, literal as quote_literal, quote, type_sql};
 use crate::diff::{Change, CommentTarget, Position};
 use crate::model::{Check, Column, FkAction, ForeignKey, Index, IndexKey, QName, Table, Unique};
 
@@ -38,7 +37,7 @@ pub fn column_def(c: &Column, inspect: bool) -> String {
     if let Some(g) = &c.generated {
         s.push_str(&format!(
             " GENERATED ALWAYS AS ({}) {}",
-            g.expr.sql,
+            expr_sql(&g.expr.sql),
             if g.stored { "STORED" } else { "VIRTUAL" }
         ));
         if !c.nullable {
@@ -47,10 +46,10 @@ pub fn column_def(c: &Column, inspect: bool) -> String {
     } else {
         s.push_str(if c.nullable { " NULL" } else { " NOT NULL" });
         if let Some(d) = &c.default {
-            s.push_str(&format!(" DEFAULT {}", default_sql(&d.sql)));
+            s.push_str(&format!(" DEFAULT {}", default_sql(&expr_sql(&d.sql))));
         }
         if let Some(u) = &c.on_update {
-            s.push_str(&format!(" ON UPDATE {}", u.sql));
+            s.push_str(&format!(" ON UPDATE {}", expr_sql(&u.sql)));
         }
         if c.autoincrement {
             s.push_str(" AUTO_INCREMENT");
@@ -84,7 +83,7 @@ fn index_parts(i: &Index) -> String {
         .map(|p| {
             let mut s = match &p.key {
                 IndexKey::Column(c) => quote(c),
-                IndexKey::Expr(e) => format!("({})", e.sql),
+                IndexKey::Expr(e) => format!("({})", expr_sql(&e.sql)),
             };
             if let Some(l) = p.length {
                 s.push_str(&format!("({l})"));
@@ -113,7 +112,11 @@ fn unique_clause(u: &Unique) -> String {
 }
 
 fn check_clause(c: &Check) -> String {
-    format!("CONSTRAINT {} CHECK ({})", quote(&c.name), c.expr.sql)
+    format!(
+        "CONSTRAINT {} CHECK ({})",
+        quote(&c.name),
+        expr_sql(&c.expr.sql)
+    )
 }
 
 fn fk_clause(fk: &ForeignKey) -> String {
@@ -255,7 +258,11 @@ pub fn render(change: &Change, inspect: bool) -> Vec<String> {
         ),
         CreateIndex { table, index } => alter(table, format!("ADD {}", index_clause(index))),
         DropIndex { table, index } => alter(table, format!("DROP INDEX {}", quote(&index.name))),
-        CreateView(v) => vec![format!("CREATE VIEW {} AS {}", name(&v.name), v.query.sql)],
+        CreateView(v) => vec![format!(
+            "CREATE VIEW {} AS {}",
+            name(&v.name),
+            expr_sql(&v.query.sql)
+        )],
         DropView(v) => vec![format!("DROP VIEW {}", name(&v.name))],
         SetComment {
             target: CommentTarget::Table(t),

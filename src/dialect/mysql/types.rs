@@ -7,9 +7,48 @@ pub fn quote(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))
 }
 
+/// A string literal as MySQL reads it with its default `sql_mode`: a backslash starts an
+/// escape there, so it is doubled; a quote is doubled (which also holds under
+/// `NO_BACKSLASH_ESCAPES`, and sqlshift's sessions turn that mode off; see `open`).
+pub fn literal(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("''"),
+            '\0' => out.push_str("\\0"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// An expression kept in the schema language (`Expr::sql`), spelled for MySQL: string
+/// literals re-escaped, quoted identifiers in backticks, comments dropped.
+pub fn expr_sql(sql: &str) -> String {
+    let q = crate::parse::Quoting {
+        literal: &literal,
+        ident: &quote,
+    };
+    // `Expr::sql` always comes out of a parse, so it tokenizes; should it not, an
+    // expression that cannot run is safer than passing text through.
+    crate::parse::requote(sql, &q).unwrap_or_else(|_| "(sqlshift: unreadable expression)".into())
+}
+
 pub fn type_sql(t: &DataType) -> String {
     use DataType::*;
     match t {
+        InlineEnum(v) | Set(v) => format!(
+            "{}({})",
+            if matches!(t, InlineEnum(_)) {
+                "enum"
+            } else {
+                "set"
+            },
+            v.iter().map(|x| literal(x)).collect::<Vec<_>>().join(",")
+        ),
         Integer => "int".into(),
         // FLOAT4 is MySQL's FLOAT; plain FLOAT would read back as DOUBLE PRECISION.
         Real => "float4".into(),
