@@ -15,4 +15,5 @@ mod migrate;
 mod property;
 mod review;
 mod safety;
+mod safety_sqlite;
 mod support;

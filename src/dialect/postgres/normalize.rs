@@ -65,6 +65,19 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
                 t.checks.push(check);
             }
         }
+        // `CREATE TABLE` drops a UNIQUE that repeats the primary key's columns (PostgreSQL
+        // keeps only the key), so keeping it here would add it again on the next apply.
+        if let Some(pk) = &t.primary_key {
+            let pk_columns = pk.columns.clone();
+            let before = t.uniques.len();
+            t.uniques.retain(|u| u.columns != pk_columns);
+            if t.uniques.len() != before {
+                notes.push(format!(
+                    "postgres: UNIQUE ({}) on {tname} repeats its primary key; PostgreSQL keeps only the primary key",
+                    pk_columns.join(", ")
+                ));
+            }
+        }
         t.sort_members();
     }
     for v in s.views.values_mut() {

@@ -93,6 +93,15 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
                 c.identity = None;
                 c.data_type = DataType::Integer;
             }
+            // SQLite allows AUTOINCREMENT only on an INTEGER PRIMARY KEY (MySQL's
+            // AUTO_INCREMENT parses to the same flag); anywhere else the table could never
+            // be built with it, and every plan would rebuild the table to add it.
+            let integer_key =
+                single_pk.as_deref() == Some(c.name.as_str()) && c.data_type == DataType::Integer;
+            if c.autoincrement && !integer_key {
+                note(format!("sqlite: AUTOINCREMENT on {tname}.{} is left out: SQLite numbers only an INTEGER PRIMARY KEY", c.name));
+                c.autoincrement = false;
+            }
             if c.comment.take().is_some() && seen.insert("comments") {
                 note("sqlite: comments are not stored".into());
             }

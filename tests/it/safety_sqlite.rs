@@ -1,0 +1,493 @@
+//! Issue 8 ("Safety first"), the SQLite items and the plans that never converged: table
+//! rebuilds keep triggers and AUTOINCREMENT counters, keyword identifiers and
+//! `CURRENT_TIMESTAMP(p)` render as valid SQLite, MySQL-isms converge in one apply, and the
+//! SQLite migration lock waits as long as configured.
+
+use crate::support;
+use sqlshift::dialect::{self, Dialect};
+use sqlx::{Connection as _, Row};
+
+/// A raw connection to a SQLite test database, for what sqlshift does not manage.
+async fn raw(url: &str) -> sqlx::SqliteConnection {
+    sqlx::SqliteConnection::connect(url)
+        .await
+        .expect("open sqlite")
+}
+
+async fn scalar_i64(c: &mut sqlx::SqliteConnection, sql: &str) -> i64 {
+    sqlx::query_scalar::<_, i64>(sql)
+        .fetch_one(&mut *c)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+async fn master(c: &mut sqlx::SqliteConnection, kind: &str) -> Vec<(String, String)> {
+    sqlx::query("SELECT name, sql FROM sqlite_master WHERE type = ? ORDER BY name")
+        .bind(kind)
+        .fetch_all(&mut *c)
+        .await
+        .expect("sqlite_master")
+        .iter()
+        .map(|r| (r.get::<String, _>(0), r.get::<String, _>(1)))
+        .collect()
+}
+
+/// Desired schema with its normalization notes.
+fn desired_noted(sql: &str, d: &dyn Dialect) -> (sqlshift::model::Schema, Vec<String>) {
+    let parsed = sqlshift::parse::parse_sql("test.sql", sql).unwrap_or_else(|e| panic!("{e}"));
+    let mut notes = Vec::new();
+    let s = dialect::prepare(parsed, d, &mut notes);
+    (s, notes)
+}
+
+/// Applies `sql` to the database, then asserts that planning again finds nothing to do.
+async fn converges(db: &support::TestDb, sql: &str) -> Vec<String> {
+    let d = db.dialect();
+    let (want, notes) = desired_noted(sql, d);
+    let mut conn = db.connect().await;
+    support::apply(&mut conn, &want).await;
+    let again = support::plan_against(&mut conn, &want).await;
+    let live = conn.introspect().await.expect("introspect");
+    assert!(
+        again.is_empty(),
+        "{}: a second apply of\n{sql}\nwould run:\n{}\ndiff: {}",
+        d.name(),
+        again.sql(),
+        support::describe_diff(&live, &want)
+    );
+    notes
+}
+
+const SHOP_V1: &str = "
+CREATE TABLE items (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, qty INTEGER);
+CREATE INDEX items_name ON items (name);
+CREATE TABLE log (id INTEGER PRIMARY KEY, item_id INTEGER REFERENCES items (id), msg TEXT);
+CREATE VIEW item_names AS SELECT name FROM items;
+CREATE VIEW item_log AS SELECT i.id, l.msg FROM items AS i JOIN log AS l ON l.item_id = i.id;";
+
+/// `qty` becomes NOT NULL with a default: SQLite can only do that by rebuilding `items`.
+const SHOP_V2: &str = "
+CREATE TABLE items (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, qty INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX items_name ON items (name);
+CREATE TABLE log (id INTEGER PRIMARY KEY, item_id INTEGER REFERENCES items (id), msg TEXT);
+CREATE VIEW item_names AS SELECT name FROM items;
+CREATE VIEW item_log AS SELECT i.id, l.msg FROM items AS i JOIN log AS l ON l.item_id = i.id;";
+
+/// Triggers sqlshift does not manage: two on `items`, one on `log` that names `items`.
+const TRIGGERS: &str = "
+CREATE TRIGGER items_ai AFTER INSERT ON items BEGIN
+  INSERT INTO log (item_id, msg) VALUES (new.id, 'insert');
+END;
+CREATE TRIGGER items_au AFTER UPDATE OF qty ON items BEGIN
+  INSERT INTO log (item_id, msg) VALUES (new.id, 'update');
+END;
+CREATE TRIGGER log_ai AFTER INSERT ON log WHEN new.msg = 'touch' BEGIN
+  UPDATE items SET qty = coalesce(qty, 0) + 1 WHERE id = new.item_id;
+END;";
+
+#[test]
+fn issue8_sqlite_rebuild_keeps_rows_triggers_indexes_views_and_the_autoincrement_counter() {
+    let rt = support::rt();
+    rt.block_on(async {
+        let db = support::sqlite_db();
+        let d = db.dialect();
+        let mut conn = db.connect().await;
+        support::apply(&mut conn, &support::desired(SHOP_V1, d)).await;
+        let mut c = raw(&db.url).await;
+        sqlx::raw_sql(
+            "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 10)
+             INSERT INTO items (name, qty) SELECT 'item' || x, x FROM n;
+             DELETE FROM items WHERE id > 8;
+             UPDATE sqlite_sequence SET seq = 10000 WHERE name = 'items';",
+        )
+        .execute(&mut c)
+        .await
+        .expect("seed");
+        sqlx::raw_sql(TRIGGERS).execute(&mut c).await.expect("triggers");
+        let triggers_before = master(&mut c, "trigger").await;
+        let views_before = master(&mut c, "view").await;
+        let rows_before: Vec<(i64, String, i64)> =
+            sqlx::query_as("SELECT id, name, qty FROM items ORDER BY id")
+                .fetch_all(&mut c)
+                .await
+                .expect("rows");
+        drop(c);
+
+        let want = support::desired(SHOP_V2, d);
+        let plan = support::plan_against(&mut conn, &want).await;
+        assert!(
+            plan.steps.iter().any(|s| s.kind == "rebuild_table"),
+            "{}",
+            plan.sql()
+        );
+        conn.execute(&plan, &dialect::ExecOptions::default())
+            .await
+            .unwrap_or_else(|e| panic!("rebuild failed: {e}\n{}", plan.sql()));
+        assert!(support::plan_against(&mut conn, &want).await.is_empty());
+
+        let mut c = raw(&db.url).await;
+        let rows_after: Vec<(i64, String, i64)> =
+            sqlx::query_as("SELECT id, name, qty FROM items ORDER BY id")
+                .fetch_all(&mut c)
+                .await
+                .expect("rows");
+        assert_eq!(rows_before, rows_after, "every row kept");
+        assert_eq!(
+            scalar_i64(&mut c, "SELECT seq FROM sqlite_sequence WHERE name = 'items'").await,
+            10000,
+            "the AUTOINCREMENT counter is carried over"
+        );
+        assert_eq!(triggers_before, master(&mut c, "trigger").await);
+        assert_eq!(views_before, master(&mut c, "view").await);
+        let indexes: Vec<String> = master(&mut c, "index")
+            .await
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(indexes, vec!["items_name".to_string()]);
+        assert!(sqlx::query("PRAGMA foreign_key_check")
+            .fetch_all(&mut c)
+            .await
+            .expect("fk check")
+            .is_empty());
+
+        // The triggers still fire, and the next id continues after the counter.
+        let logged = scalar_i64(&mut c, "SELECT count(*) FROM log").await;
+        sqlx::raw_sql("INSERT INTO items (name) VALUES ('new')")
+            .execute(&mut c)
+            .await
+            .expect("insert");
+        assert_eq!(
+            scalar_i64(&mut c, "SELECT max(id) FROM items").await,
+            10001,
+            "no id is reused"
+        );
+        sqlx::raw_sql("UPDATE items SET qty = 5 WHERE id = 1; INSERT INTO log (item_id, msg) VALUES (2, 'touch');")
+            .execute(&mut c)
+            .await
+            .expect("fire triggers");
+        assert_eq!(
+            scalar_i64(&mut c, "SELECT count(*) FROM log").await,
+            logged + 3,
+            "items_ai, items_au and the touch row"
+        );
+        assert_eq!(
+            scalar_i64(&mut c, "SELECT qty FROM items WHERE id = 2").await,
+            3,
+            "log_ai updated items"
+        );
+        assert_eq!(
+            scalar_i64(&mut c, "SELECT count(*) FROM item_log").await,
+            scalar_i64(&mut c, "SELECT count(*) FROM log").await
+        );
+        assert_eq!(scalar_i64(&mut c, "SELECT count(*) FROM item_names").await, 9);
+    });
+}
+
+/// Every keyword of sqlite.org/lang_keywords.html (SQLite 3.45).
+const SQLITE_KEYWORDS: &[&str] = &[
+    "abort",
+    "action",
+    "add",
+    "after",
+    "all",
+    "alter",
+    "always",
+    "analyze",
+    "and",
+    "as",
+    "asc",
+    "attach",
+    "autoincrement",
+    "before",
+    "begin",
+    "between",
+    "by",
+    "cascade",
+    "case",
+    "cast",
+    "check",
+    "collate",
+    "column",
+    "commit",
+    "conflict",
+    "constraint",
+    "create",
+    "cross",
+    "current",
+    "current_date",
+    "current_time",
+    "current_timestamp",
+    "database",
+    "default",
+    "deferrable",
+    "deferred",
+    "delete",
+    "desc",
+    "detach",
+    "distinct",
+    "do",
+    "drop",
+    "each",
+    "else",
+    "end",
+    "escape",
+    "except",
+    "exclude",
+    "exclusive",
+    "exists",
+    "explain",
+    "fail",
+    "filter",
+    "first",
+    "following",
+    "for",
+    "foreign",
+    "from",
+    "full",
+    "generated",
+    "glob",
+    "group",
+    "groups",
+    "having",
+    "if",
+    "ignore",
+    "immediate",
+    "in",
+    "index",
+    "indexed",
+    "initially",
+    "inner",
+    "insert",
+    "instead",
+    "intersect",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "key",
+    "last",
+    "left",
+    "like",
+    "limit",
+    "match",
+    "materialized",
+    "natural",
+    "no",
+    "not",
+    "nothing",
+    "notnull",
+    "null",
+    "nulls",
+    "of",
+    "offset",
+    "on",
+    "or",
+    "order",
+    "others",
+    "outer",
+    "over",
+    "partition",
+    "plan",
+    "pragma",
+    "preceding",
+    "primary",
+    "query",
+    "raise",
+    "range",
+    "recursive",
+    "references",
+    "regexp",
+    "reindex",
+    "release",
+    "rename",
+    "replace",
+    "restrict",
+    "returning",
+    "right",
+    "rollback",
+    "row",
+    "rows",
+    "savepoint",
+    "select",
+    "set",
+    "table",
+    "temp",
+    "temporary",
+    "then",
+    "ties",
+    "to",
+    "transaction",
+    "trigger",
+    "unbounded",
+    "union",
+    "unique",
+    "update",
+    "using",
+    "vacuum",
+    "values",
+    "view",
+    "virtual",
+    "when",
+    "where",
+    "window",
+    "with",
+    "without",
+];
+
+#[test]
+fn issue8_sqlite_identifiers_that_are_keywords_are_quoted() {
+    let rt = support::rt();
+    rt.block_on(async {
+        let db = support::sqlite_db();
+        // Every keyword as a column name (quoted in the file, as any dialect needs), and
+        // `nothing` bare where PostgreSQL reads it as a plain name.
+        let cols: Vec<String> = SQLITE_KEYWORDS
+            .iter()
+            .filter(|k| **k != "nothing")
+            .map(|k| format!("\"{k}\" TEXT"))
+            .collect();
+        let sql = format!(
+            "CREATE TABLE kw (id INTEGER PRIMARY KEY, nothing TEXT, {}, CHECK (nothing <> 'x'));
+             CREATE INDEX kw_nothing ON kw (nothing);
+             CREATE INDEX kw_lower ON kw (lower(nothing)) WHERE nothing IS NOT NULL;
+             CREATE TABLE \"order\" (id INTEGER PRIMARY KEY, kw_id INTEGER REFERENCES kw (id), nothing INTEGER DEFAULT 1);
+             CREATE VIEW kw_view AS SELECT nothing, \"group\" FROM kw;",
+            cols.join(", ")
+        );
+        converges(&db, &sql).await;
+        // And a rebuild of both tables (a column added with an expression default).
+        let sql2 = sql
+            .replace("nothing TEXT,", "nothing TEXT, added TEXT DEFAULT (lower('A')),")
+            .replace("nothing INTEGER DEFAULT 1", "nothing INTEGER NOT NULL DEFAULT 1");
+        converges(&db, &sql2).await;
+        let mut c = raw(&db.url).await;
+        sqlx::raw_sql("INSERT INTO kw (id, nothing) VALUES (1, 'a'); INSERT INTO \"order\" (id, kw_id) VALUES (1, 1);")
+            .execute(&mut c)
+            .await
+            .expect("insert");
+        assert_eq!(scalar_i64(&mut c, "SELECT count(*) FROM kw_view").await, 1);
+    });
+}
+
+#[test]
+fn issue8_sqlite_current_timestamp_with_precision_is_mapped_and_converges() {
+    let rt = support::rt();
+    rt.block_on(async {
+        let db = support::sqlite_db();
+        let notes = converges(
+            &db,
+            "CREATE TABLE ev (id INTEGER PRIMARY KEY,
+               at6 TIMESTAMP DEFAULT CURRENT_TIMESTAMP(6),
+               at0 TIMESTAMP DEFAULT CURRENT_TIMESTAMP(0),
+               at TIMESTAMP DEFAULT CURRENT_TIMESTAMP);",
+        )
+        .await;
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("ev.at6") && n.contains("CURRENT_TIMESTAMP(6)")),
+            "the mapping is said: {notes:?}"
+        );
+        // Adding such a column later (a rebuild) works too.
+        converges(
+            &db,
+            "CREATE TABLE ev (id INTEGER PRIMARY KEY,
+               at6 TIMESTAMP DEFAULT CURRENT_TIMESTAMP(6),
+               at0 TIMESTAMP DEFAULT CURRENT_TIMESTAMP(0),
+               at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+               at3 TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP(3));",
+        )
+        .await;
+        let mut c = raw(&db.url).await;
+        sqlx::raw_sql("INSERT INTO ev (id) VALUES (1)")
+            .execute(&mut c)
+            .await
+            .expect("insert");
+        let (at6, at0, at): (String, String, String) =
+            sqlx::query_as("SELECT at6, at0, at FROM ev")
+                .fetch_one(&mut c)
+                .await
+                .expect("row");
+        // 'YYYY-MM-DD HH:MM:SS.SSS': fractional seconds where the file asked for them.
+        assert_eq!(at6.len(), 23, "{at6}");
+        assert_eq!(at6.as_bytes()[19], b'.', "{at6}");
+        assert_eq!(at0.len(), 19, "{at0}");
+        assert_eq!(at.len(), 19, "{at}");
+    });
+}
+
+const MYSQL_OPTIONS: &str = "CREATE TABLE opts (id INTEGER PRIMARY KEY, name VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin)
+  ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE TABLE opts2 (id INTEGER PRIMARY KEY) ENGINE=MyISAM DEFAULT CHARSET=latin1;";
+
+#[test]
+fn issue8_mysql_table_options_converge_on_sqlite() {
+    let rt = support::rt();
+    rt.block_on(async {
+        let notes = converges(&support::sqlite_db(), MYSQL_OPTIONS).await;
+        assert!(notes.iter().any(|n| n.contains("MySQL-only")), "{notes:?}");
+    });
+}
+
+#[test]
+fn issue8_mysql_table_options_converge_on_postgres() {
+    let rt = support::rt();
+    rt.block_on(async {
+        let Some(db) = support::pg_db().await else {
+            return;
+        };
+        let notes = converges(&db, MYSQL_OPTIONS).await;
+        assert!(notes.iter().any(|n| n.contains("MySQL-only")), "{notes:?}");
+    });
+}
+
+#[test]
+fn issue8_sqlite_autoincrement_off_an_integer_key_converges_and_is_named() {
+    let rt = support::rt();
+    rt.block_on(async {
+        let db = support::sqlite_db();
+        let notes = converges(
+            &db,
+            "CREATE TABLE tk (id TEXT PRIMARY KEY AUTOINCREMENT, x TEXT);
+             CREATE TABLE nk (id INTEGER, n INTEGER AUTO_INCREMENT, PRIMARY KEY (id));
+             CREATE TABLE ck (a INTEGER AUTO_INCREMENT, b INTEGER, PRIMARY KEY (a, b));
+             CREATE TABLE ok (id INTEGER PRIMARY KEY AUTOINCREMENT);",
+        )
+        .await;
+        for col in ["tk.id", "nk.n", "ck.a"] {
+            assert!(
+                notes.iter().any(|n| n.contains(col)),
+                "{col} is named: {notes:?}"
+            );
+        }
+        assert!(!notes.iter().any(|n| n.contains("ok.id")), "{notes:?}");
+        let mut c = raw(&db.url).await;
+        let ok: String = sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = 'ok'")
+            .fetch_one(&mut c)
+            .await
+            .expect("ok");
+        assert!(ok.contains("AUTOINCREMENT"), "{ok}");
+    });
+}
+
+#[test]
+fn issue8_postgres_primary_key_unique_converges_in_one_apply() {
+    let rt = support::rt();
+    rt.block_on(async {
+        let Some(db) = support::pg_db().await else {
+            return;
+        };
+        converges(
+            &db,
+            "CREATE TABLE pku (id INTEGER PRIMARY KEY UNIQUE, code TEXT);
+             CREATE TABLE pku1 (id INTEGER UNIQUE PRIMARY KEY, code TEXT UNIQUE NOT NULL);",
+        )
+        .await;
+        converges(
+            &db,
+            "CREATE TABLE pku2 (a INTEGER, b INTEGER, PRIMARY KEY (a, b), UNIQUE (a, b));",
+        )
+        .await;
+    });
+}
