@@ -1,10 +1,11 @@
 //! The twelve-step table rebuild (sqlite.org/lang_altertable.html#otheralter): create the
-//! new shape under a temporary name, copy the rows, drop the old table, rename, and
-//! re-create indexes. Foreign-key enforcement is switched off around the transaction by
-//! the executor and checked with `PRAGMA foreign_key_check` before commit.
+//! new shape under a temporary name, copy the rows, carry the AUTOINCREMENT counter, drop
+//! the old table, rename, and re-create indexes and the triggers stored with the table.
+//! Foreign-key enforcement is switched off around the transaction by the executor and
+//! checked with `PRAGMA foreign_key_check` before commit.
 
 use super::super::ansi;
-use super::super::writer::quote_ident;
+use super::super::writer::{quote_ident, quote_literal};
 use super::render::create_table;
 use crate::diff::Change;
 use crate::model::{QName, Schema, Table};
@@ -150,15 +151,33 @@ pub fn render(from: &Table, to: &Table) -> Vec<String> {
             ansi::qname(&to.name)
         ));
     }
+    if to.columns.iter().any(|c| c.autoincrement) {
+        // The copy set the new table's counter to the highest id left; the old counter
+        // remembers ids already handed out (and deleted), which must never be reused.
+        // `DROP TABLE` deletes the old table's row, and the rename carries the new one.
+        let tmp_l = quote_literal(&tmp);
+        out.push(format!("DELETE FROM sqlite_sequence WHERE name = {tmp_l}"));
+        out.push(format!(
+            "INSERT INTO sqlite_sequence (name, seq) SELECT {tmp_l}, seq FROM sqlite_sequence WHERE name = {} COLLATE NOCASE",
+            quote_literal(&from.name.name)
+        ));
+    }
     out.push(format!("DROP TABLE {}", ansi::qname(&to.name)));
+    // Since SQLite 3.26 a rename re-checks every trigger and view in the schema, and those
+    // that name the table just dropped fail it ("error in trigger …: no such table"). The
+    // legacy rename leaves them alone: they name the table by the name it gets back.
+    out.push("PRAGMA legacy_alter_table = ON".to_string());
     out.push(format!(
         "ALTER TABLE {tmp_q} RENAME TO {}",
         quote_ident(&to.name.name)
     ));
+    out.push("PRAGMA legacy_alter_table = OFF".to_string());
     out.extend(
         to.indexes
             .iter()
             .map(|i| ansi::create_index(&to.name, i, false)),
     );
+    // Dropping the table dropped its triggers; they come back exactly as stored.
+    out.extend(from.attached.iter().cloned());
     out
 }
