@@ -6,10 +6,12 @@
 
 mod ddl;
 mod expr;
+mod requote;
 pub mod statement;
 mod types;
 
 pub use expr::{canonical_expr, canonical_query, portable, portable_query};
+pub use requote::quote_keywords;
 pub use types::map_type;
 
 use crate::model::{self, Schema};

@@ -362,7 +362,7 @@ fn issue8_sqlite_identifiers_that_are_keywords_are_quoted() {
             .replace("nothing INTEGER DEFAULT 1", "nothing INTEGER NOT NULL DEFAULT 1");
         converges(&db, &sql2).await;
         let mut c = raw(&db.url).await;
-        sqlx::raw_sql("INSERT INTO kw (id, nothing) VALUES (1, 'a'); INSERT INTO \"order\" (id, kw_id) VALUES (1, 1);")
+        sqlx::raw_sql("INSERT INTO kw (id, \"nothing\") VALUES (1, 'a'); INSERT INTO \"order\" (id, kw_id) VALUES (1, 1);")
             .execute(&mut c)
             .await
             .expect("insert");
