@@ -5,7 +5,7 @@
 
 use crate::support;
 use sqlshift::dialect::{self, Dialect};
-use sqlx::{Connection as _, Row};
+use sqlx::{ConnectOptions as _, Connection as _, Row};
 
 /// A raw connection to a SQLite test database, for what sqlshift does not manage.
 async fn raw(url: &str) -> sqlx::SqliteConnection {
@@ -490,4 +490,64 @@ fn issue8_postgres_primary_key_unique_converges_in_one_apply() {
         )
         .await;
     });
+}
+
+/// A SQLite project with one migration and `extra` in its `sqlshift.yaml`; returns the
+/// project folder and the database URL.
+fn sqlite_project(extra: &str) -> (tempfile::TempDir, String) {
+    let p = tempfile::tempdir().unwrap();
+    std::fs::write(
+        p.path().join("sqlshift.yaml"),
+        format!("dialects: [sqlite]\n{extra}"),
+    )
+    .unwrap();
+    let mig = p.path().join("migrations");
+    std::fs::create_dir_all(&mig).unwrap();
+    std::fs::write(
+        mig.join("20240101000000_first.up.sql"),
+        "CREATE TABLE a (id INTEGER PRIMARY KEY);\n",
+    )
+    .unwrap();
+    std::fs::write(mig.join("20240101000000_first.down.sql"), "DROP TABLE a;\n").unwrap();
+    let (code, out, err) = support::bin(p.path(), &["migrate", "hash"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let url = format!("sqlite://{}", p.path().join("app.db").display());
+    (p, url)
+}
+
+#[test]
+fn issue8_sqlite_migrate_lock_timeout_waits_as_configured() {
+    let rt = support::rt();
+    let (p, url) = sqlite_project("migrate_lock_timeout: 1s\n");
+    let mut holder = rt.block_on(async {
+        let mut c = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(p.path().join("app.db"))
+            .create_if_missing(true)
+            .connect()
+            .await
+            .expect("open");
+        sqlx::raw_sql("BEGIN IMMEDIATE")
+            .execute(&mut c)
+            .await
+            .expect("hold the write lock");
+        c
+    });
+    let start = std::time::Instant::now();
+    let (code, out, err) = support::bin(p.path(), &["migrate", "up", "--yes", "--url", &url]);
+    let waited = start.elapsed();
+    assert_ne!(code, 0, "the lock is held: {out}{err}");
+    assert!(err.contains("migration lock"), "{err}");
+    assert!(
+        waited > std::time::Duration::from_millis(800)
+            && waited < std::time::Duration::from_secs(3),
+        "waited {waited:?} for a 1s migrate_lock_timeout"
+    );
+    rt.block_on(async {
+        sqlx::raw_sql("COMMIT")
+            .execute(&mut holder)
+            .await
+            .expect("release");
+    });
+    let (code, out, err) = support::bin(p.path(), &["migrate", "up", "--yes", "--url", &url]);
+    assert_eq!(code, 0, "applies once the lock is free: {out}{err}");
 }
