@@ -10,6 +10,7 @@ mod bad_input;
 mod cli;
 mod drift;
 mod fixtures;
+mod kill9;
 mod lint;
 mod migrate;
 mod property;
