@@ -184,6 +184,53 @@ fn issue8_sqlite_rebuild_keeps_rows_triggers_indexes_views_and_the_autoincrement
     });
 }
 
+#[test]
+fn issue8_sqlite_rebuild_that_would_break_a_trigger_fails_and_changes_nothing() {
+    let rt = support::rt();
+    rt.block_on(async {
+        let db = support::sqlite_db();
+        let d = db.dialect();
+        let mut conn = db.connect().await;
+        let v1 = "CREATE TABLE items (id INTEGER PRIMARY KEY, qty INTEGER, note TEXT);
+                  CREATE TABLE log (id INTEGER PRIMARY KEY, msg TEXT);";
+        support::apply(&mut conn, &support::desired(v1, d)).await;
+        conn.run_script(
+            "INSERT INTO items (id, qty, note) VALUES (1, 1, 'a');
+             CREATE TRIGGER items_note AFTER INSERT ON items BEGIN
+               INSERT INTO log (msg) VALUES (new.note);
+             END",
+        )
+        .await
+        .expect("seed");
+        let before = conn.introspect().await.expect("introspect");
+        // Dropping `note` (and a change that needs a rebuild) would leave `items_note`
+        // naming a column that is gone.
+        let v2 = "CREATE TABLE items (id INTEGER PRIMARY KEY, qty INTEGER NOT NULL DEFAULT 0);
+                  CREATE TABLE log (id INTEGER PRIMARY KEY, msg TEXT);";
+        let plan = support::plan_against(&mut conn, &support::desired(v2, d)).await;
+        let err = conn
+            .execute(&plan, &dialect::ExecOptions::default())
+            .await
+            .expect_err("the trigger no longer compiles");
+        let msg = err.to_string();
+        assert!(msg.contains("new.note"), "{msg}");
+        assert!(msg.contains("nothing was applied"), "{msg}");
+        let after = conn.introspect().await.expect("introspect");
+        assert!(
+            support::same(&before, &after),
+            "{}",
+            support::describe_diff(&before, &after)
+        );
+        let mut c = raw(&db.url).await;
+        assert_eq!(master(&mut c, "trigger").await.len(), 1);
+        sqlx::raw_sql("INSERT INTO items (id, qty, note) VALUES (2, 2, 'b')")
+            .execute(&mut c)
+            .await
+            .expect("the trigger still fires");
+        assert_eq!(scalar_i64(&mut c, "SELECT count(*) FROM log").await, 1);
+    });
+}
+
 /// Every keyword of sqlite.org/lang_keywords.html (SQLite 3.45).
 const SQLITE_KEYWORDS: &[&str] = &[
     "abort",

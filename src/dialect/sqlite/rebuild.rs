@@ -179,5 +179,30 @@ pub fn render(from: &Table, to: &Table) -> Vec<String> {
     );
     // Dropping the table dropped its triggers; they come back exactly as stored.
     out.extend(from.attached.iter().cloned());
+    if !from.attached.is_empty() {
+        // SQLite accepts a trigger that names a column the new shape no longer has (a
+        // dropped or renamed one) and fails only when it fires. Preparing a statement of
+        // each kind compiles every trigger now, so such a rebuild fails and rolls back
+        // instead of leaving the application a broken trigger. No row is touched.
+        let table = ansi::qname(&to.name);
+        let cols: Vec<String> = to
+            .columns
+            .iter()
+            .filter(|c| c.generated.is_none())
+            .map(|c| quote_ident(&c.name))
+            .collect();
+        let check = format!("/* sqlshift: compiles the triggers re-created on {table} */");
+        if let Some(first) = cols.first() {
+            out.push(format!(
+                "INSERT INTO {table} ({first}) SELECT {first} FROM {table} WHERE 0 {check}"
+            ));
+            let set: Vec<String> = cols.iter().map(|c| format!("{c} = {c}")).collect();
+            out.push(format!(
+                "UPDATE {table} SET {} WHERE 0 {check}",
+                set.join(", ")
+            ));
+        }
+        out.push(format!("DELETE FROM {table} WHERE 0 {check}"));
+    }
     out
 }
