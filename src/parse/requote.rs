@@ -3,7 +3,10 @@
 //! Only unquoted names are touched, and they are written lower-case inside the quotes,
 //! which is the name an unquoted identifier already stood for.
 
-use sqlparser::ast::{Expr, Ident, ObjectName, ObjectNamePart, VisitMut, VisitorMut};
+use sqlparser::ast::{
+    Expr, Ident, ObjectName, ObjectNamePart, Query, SelectItem, SetExpr, TableFactor, VisitMut,
+    VisitorMut,
+};
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::Token;
@@ -44,6 +47,26 @@ impl VisitorMut for Requote<'_> {
 
     fn pre_visit_relation(&mut self, n: &mut ObjectName) -> ControlFlow<()> {
         self.name(n);
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_table_factor(&mut self, t: &mut TableFactor) -> ControlFlow<()> {
+        if let TableFactor::Table { alias: Some(a), .. }
+        | TableFactor::Derived { alias: Some(a), .. } = t
+        {
+            self.ident(&mut a.name);
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_query(&mut self, q: &mut Query) -> ControlFlow<()> {
+        if let SetExpr::Select(select) = &mut *q.body {
+            for item in &mut select.projection {
+                if let SelectItem::ExprWithAlias { alias, .. } = item {
+                    self.ident(alias);
+                }
+            }
+        }
         ControlFlow::Continue(())
     }
 }
@@ -89,8 +112,11 @@ mod tests {
             "CURRENT_TIMESTAMP"
         );
         assert_eq!(
-            quote_keywords("SELECT nothing FROM \"group\" JOIN nothing ON true", &kw),
-            "SELECT \"nothing\" FROM \"group\" JOIN \"nothing\" ON true"
+            quote_keywords(
+                "SELECT nothing, a AS nothing FROM \"group\" AS nothing JOIN nothing ON true",
+                &kw
+            ),
+            "SELECT \"nothing\", a AS \"nothing\" FROM \"group\" AS \"nothing\" JOIN \"nothing\" ON true"
         );
     }
 }

@@ -399,7 +399,8 @@ fn issue8_sqlite_identifiers_that_are_keywords_are_quoted() {
              CREATE INDEX kw_nothing ON kw (nothing);
              CREATE INDEX kw_lower ON kw (lower(nothing)) WHERE nothing IS NOT NULL;
              CREATE TABLE \"order\" (id INTEGER PRIMARY KEY, kw_id INTEGER REFERENCES kw (id), nothing INTEGER DEFAULT 1);
-             CREATE VIEW kw_view AS SELECT nothing, \"group\" FROM kw;",
+             CREATE VIEW kw_view AS SELECT nothing, \"group\", lower(nothing) AS plan FROM kw AS action;
+             CREATE VIEW kw_alias AS SELECT id AS nothing FROM \"order\";",
             cols.join(", ")
         );
         converges(&db, &sql).await;
