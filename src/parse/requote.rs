@@ -107,10 +107,27 @@ mod tests {
             quote_keywords("Nothing <> 'nothing' AND t.nothing > \"nothing\"", &kw),
             "\"nothing\" <> 'nothing' AND t.\"nothing\" > \"nothing\""
         );
-        assert_eq!(
-            quote_keywords("CURRENT_TIMESTAMP", &kw),
-            "CURRENT_TIMESTAMP"
-        );
+        // Special values stay what they are, whatever the predicate says.
+        let all = |_: &str| true;
+        for value in [
+            "CURRENT_TIMESTAMP",
+            "CURRENT_DATE",
+            "CURRENT_TIME",
+            "LOCALTIME",
+            "LOCALTIMESTAMP",
+            "TRUE",
+            "FALSE",
+            "NULL",
+            "x IS NULL",
+            "lower('a')",
+            "CAST(1 AS TEXT)",
+        ] {
+            let quoted = quote_keywords(value, &all);
+            assert!(
+                !quoted.contains('"') || value.starts_with('x'),
+                "{value} -> {quoted}"
+            );
+        }
         assert_eq!(
             quote_keywords(
                 "SELECT nothing, a AS nothing FROM \"group\" AS nothing JOIN nothing ON true",
