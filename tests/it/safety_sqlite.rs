@@ -231,6 +231,69 @@ fn issue8_sqlite_rebuild_that_would_break_a_trigger_fails_and_changes_nothing() 
     });
 }
 
+#[test]
+fn issue8_sqlite_rebuild_with_renames_keeps_triggers_under_the_new_names() {
+    let rt = support::rt();
+    rt.block_on(async {
+        let db = support::sqlite_db();
+        let d = db.dialect();
+        let mut conn = db.connect().await;
+        let v1 = "CREATE TABLE items (id INTEGER PRIMARY KEY, qty INTEGER, note TEXT);
+                  CREATE TABLE log (id INTEGER PRIMARY KEY, msg TEXT);";
+        support::apply(&mut conn, &support::desired(v1, d)).await;
+        conn.run_script(
+            "INSERT INTO items (id, qty, note) VALUES (1, 1, 'a');
+             CREATE TRIGGER items_ins AFTER INSERT ON items BEGIN
+               INSERT INTO log (msg) VALUES ('ins ' || new.note);
+             END;
+             CREATE TRIGGER items_upd AFTER UPDATE OF note ON items BEGIN
+               INSERT INTO log (msg) VALUES ('upd ' || (SELECT count(*) FROM items));
+             END",
+        )
+        .await
+        .expect("seed");
+        // The table and a column are renamed, and a change needs a rebuild.
+        let v2 = "-- sqlshift:renamed-from items
+                  CREATE TABLE goods (
+                    id INTEGER PRIMARY KEY,
+                    qty INTEGER NOT NULL DEFAULT 0,
+                    -- sqlshift:renamed-from note
+                    remark TEXT
+                  );
+                  CREATE TABLE log (id INTEGER PRIMARY KEY, msg TEXT);";
+        let want = support::desired(v2, d);
+        let plan = support::apply(&mut conn, &want).await;
+        assert!(
+            plan.steps.iter().any(|s| s.kind == "rebuild_table"),
+            "{}",
+            plan.sql()
+        );
+        assert!(support::plan_against(&mut conn, &want).await.is_empty());
+        let mut c = raw(&db.url).await;
+        let triggers = master(&mut c, "trigger").await;
+        assert_eq!(triggers.len(), 2, "{triggers:?}");
+        for (_, sql) in &triggers {
+            assert!(
+                sql.contains("goods") && !sql.contains("items ") && !sql.contains("items)"),
+                "{sql}"
+            );
+            assert!(!sql.contains("note"), "{sql}");
+        }
+        sqlx::raw_sql(
+            "INSERT INTO goods (id, qty, remark) VALUES (2, 2, 'b');
+             UPDATE goods SET remark = 'c' WHERE id = 1;",
+        )
+        .execute(&mut c)
+        .await
+        .expect("the triggers fire");
+        let msgs: Vec<String> = sqlx::query_scalar("SELECT msg FROM log ORDER BY id")
+            .fetch_all(&mut c)
+            .await
+            .expect("log");
+        assert_eq!(msgs, vec!["ins b".to_string(), "upd 2".to_string()]);
+    });
+}
+
 /// Every keyword of sqlite.org/lang_keywords.html (SQLite 3.45).
 const SQLITE_KEYWORDS: &[&str] = &[
     "abort",

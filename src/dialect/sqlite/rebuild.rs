@@ -111,6 +111,9 @@ pub fn lower(changes: Vec<Change>, from: &Schema, to: &Schema) -> Vec<Change> {
             continue;
         };
         let mut old = old.clone();
+        // The rebuild needs the name the table had before this plan renamed it: the
+        // triggers it re-creates are stored under that name (see `render`).
+        old.renamed_from = (old_name != t).then(|| old_name.name.clone());
         old.name = t.clone();
         out.push(Change::RebuildTable {
             from: old,
@@ -178,7 +181,7 @@ pub fn render(from: &Table, to: &Table) -> Vec<String> {
             .map(|i| ansi::create_index(&to.name, i, false)),
     );
     // Dropping the table dropped its triggers; they come back exactly as stored.
-    out.extend(from.attached.iter().cloned());
+    out.extend(with_old_names(from, to, from.attached.clone()));
     if !from.attached.is_empty() {
         // SQLite accepts a trigger that names a column the new shape no longer has (a
         // dropped or renamed one) and fails only when it fires. Preparing a statement of
@@ -204,5 +207,51 @@ pub fn render(from: &Table, to: &Table) -> Vec<String> {
         }
         out.push(format!("DELETE FROM {table} WHERE 0 {check}"));
     }
+    out
+}
+
+/// `statements` (triggers stored before this plan ran) run while the table and the
+/// columns this plan renames carry their old names again, so the text still fits; the
+/// renames back are SQLite's own, which rewrite the new triggers as any rename does.
+fn with_old_names(from: &Table, to: &Table, statements: Vec<String>) -> Vec<String> {
+    if statements.is_empty() {
+        return statements;
+    }
+    let columns: Vec<(&str, &str)> = to
+        .columns
+        .iter()
+        .filter_map(|c| {
+            let old = c.renamed_from.as_deref()?;
+            (from.column(&c.name).is_none() && from.column(old).is_some())
+                .then_some((c.name.as_str(), old))
+        })
+        .collect();
+    let table = quote_ident(&to.name.name);
+    let mut out = Vec::new();
+    let mut back = Vec::new();
+    for (new, old) in &columns {
+        out.push(format!(
+            "ALTER TABLE {table} RENAME COLUMN {} TO {}",
+            quote_ident(new),
+            quote_ident(old)
+        ));
+        back.push(format!(
+            "ALTER TABLE {table} RENAME COLUMN {} TO {}",
+            quote_ident(old),
+            quote_ident(new)
+        ));
+    }
+    if let Some(old) = &from.renamed_from {
+        out.push(format!(
+            "ALTER TABLE {table} RENAME TO {}",
+            quote_ident(old)
+        ));
+        back.insert(
+            0,
+            format!("ALTER TABLE {} RENAME TO {table}", quote_ident(old)),
+        );
+    }
+    out.extend(statements);
+    out.extend(back);
     out
 }
