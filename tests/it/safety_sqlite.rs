@@ -294,6 +294,71 @@ fn issue8_sqlite_rebuild_with_renames_keeps_triggers_under_the_new_names() {
     });
 }
 
+#[test]
+fn issue8_sqlite_generated_up_and_down_rebuilds_keep_triggers() {
+    let (p, url) = sqlite_project("");
+    let mig = p.path().join("migrations");
+    std::fs::write(
+        mig.join("20240101000001_trigger.up.sql"),
+        "CREATE TABLE log (id INTEGER PRIMARY KEY, msg TEXT);
+CREATE TRIGGER a_ins AFTER INSERT ON a BEGIN INSERT INTO log (msg) VALUES ('ins'); END;
+",
+    )
+    .unwrap();
+    std::fs::write(
+        mig.join("20240101000001_trigger.down.sql"),
+        "DROP TRIGGER a_ins;\nDROP TABLE log;\n",
+    )
+    .unwrap();
+    let schema = p.path().join("schema");
+    std::fs::create_dir_all(&schema).unwrap();
+    // `a` gains a CHECK: a rebuild, up and down.
+    std::fs::write(
+        schema.join("schema.sql"),
+        "CREATE TABLE a (id INTEGER PRIMARY KEY, CHECK (id > 0));
+CREATE TABLE log (id INTEGER PRIMARY KEY, msg TEXT);
+",
+    )
+    .unwrap();
+    let (code, out, err) = support::bin(p.path(), &["migrate", "hash"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = support::bin(p.path(), &["generate", "qty"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let read = |suffix: &str| {
+        let path = std::fs::read_dir(&mig)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|f| f.to_string_lossy().ends_with(&format!("_qty.{suffix}.sql")))
+            .unwrap();
+        std::fs::read_to_string(path).unwrap()
+    };
+    assert!(
+        read("up").contains("CREATE TRIGGER a_ins"),
+        "{}",
+        read("up")
+    );
+    assert!(
+        read("down").contains("CREATE TRIGGER a_ins"),
+        "{}",
+        read("down")
+    );
+    let rt = support::rt();
+    let triggers = |url: &str| {
+        rt.block_on(async {
+            let mut c = raw(url).await;
+            master(&mut c, "trigger").await.len()
+        })
+    };
+    for args in [
+        &["migrate", "up", "--yes", "--url", &url][..],
+        &["migrate", "down", "--yes", "--url", &url][..],
+    ] {
+        let (code, out, err) = support::bin(p.path(), args);
+        assert_eq!(code, 0, "{args:?}: {out}{err}");
+        assert_eq!(triggers(&url), 1, "after {args:?}");
+    }
+}
+
 /// Every keyword of sqlite.org/lang_keywords.html (SQLite 3.45).
 const SQLITE_KEYWORDS: &[&str] = &[
     "abort",
