@@ -662,7 +662,9 @@ fn issue8_postgres_primary_key_unique_converges_in_one_apply() {
         .await;
         converges(
             &db,
-            "CREATE TABLE pku2 (a INTEGER, b INTEGER, PRIMARY KEY (a, b), UNIQUE (a, b));",
+            "CREATE TABLE pku2 (a INTEGER, b INTEGER, PRIMARY KEY (a, b), UNIQUE (a, b));
+             CREATE TABLE pku3 (id INTEGER PRIMARY KEY, code TEXT UNIQUE, UNIQUE (code),
+               CONSTRAINT zz UNIQUE (id, code), CONSTRAINT aa UNIQUE (id, code));",
         )
         .await;
     });

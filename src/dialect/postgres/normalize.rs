@@ -65,18 +65,25 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
                 t.checks.push(check);
             }
         }
-        // `CREATE TABLE` drops a UNIQUE that repeats the primary key's columns (PostgreSQL
-        // keeps only the key), so keeping it here would add it again on the next apply.
-        if let Some(pk) = &t.primary_key {
-            let pk_columns = pk.columns.clone();
-            let before = t.uniques.len();
-            t.uniques.retain(|u| u.columns != pk_columns);
-            if t.uniques.len() != before {
-                notes.push(format!(
-                    "postgres: UNIQUE ({}) on {tname} repeats its primary key; PostgreSQL keeps only the primary key",
-                    pk_columns.join(", ")
-                ));
+        // `CREATE TABLE` drops a UNIQUE that repeats the primary key's columns, or an
+        // earlier UNIQUE's (PostgreSQL keeps the key, or the first one), so keeping it here
+        // would add it again on the next apply.
+        let mut seen: Vec<Vec<String>> =
+            t.primary_key.iter().map(|pk| pk.columns.clone()).collect();
+        let mut repeated = Vec::new();
+        t.uniques.retain(|u| {
+            if seen.contains(&u.columns) {
+                repeated.push(u.columns.join(", "));
+                false
+            } else {
+                seen.push(u.columns.clone());
+                true
             }
+        });
+        for cols in repeated {
+            notes.push(format!(
+                "postgres: UNIQUE ({cols}) on {tname} repeats its primary key or another UNIQUE; PostgreSQL creates only one of them"
+            ));
         }
         t.sort_members();
     }
