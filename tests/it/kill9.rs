@@ -48,9 +48,15 @@ impl Rng {
 
 /// One integer from the database (sqlx directly: sqlshift's connection runs no queries).
 async fn scalar(url: &str, sql: &str) -> i64 {
-    use sqlx::Connection as _;
+    use sqlx::{ConnectOptions as _, Connection as _};
     if url.starts_with("sqlite:") {
-        let mut c = sqlx::SqliteConnection::connect(url).await.expect("open");
+        // A run killed before it opened the file leaves no file: an empty database.
+        let mut c = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(url)
+            .expect("sqlite url")
+            .create_if_missing(true)
+            .connect()
+            .await
+            .expect("open");
         sqlx::query_scalar::<_, i64>(sql)
             .fetch_one(&mut c)
             .await
