@@ -109,13 +109,21 @@ pub fn drop_mysql_attributes(s: &mut Schema, dialect: &str, notes: &mut Vec<Stri
         }
     };
     for t in s.tables.values_mut() {
-        if t.engine.take().is_some() || t.charset.take().is_some() || t.collation.take().is_some() {
+        // Each option is taken on its own: a short-circuiting `||` would leave the charset
+        // behind an engine, and the table would be rebuilt on every apply.
+        let options = [
+            t.engine.take().is_some(),
+            t.charset.take().is_some(),
+            t.collation.take().is_some(),
+        ];
+        if options.contains(&true) {
             note(format!(
                 "{dialect}: table options ENGINE / CHARSET / COLLATE are MySQL-only and ignored"
             ));
         }
         for c in &mut t.columns {
-            if c.charset.take().is_some() || c.collation.take().is_some() {
+            let options = [c.charset.take().is_some(), c.collation.take().is_some()];
+            if options.contains(&true) {
                 note(format!(
                     "{dialect}: column CHARACTER SET / COLLATE are MySQL-only and ignored"
                 ));

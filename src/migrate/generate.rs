@@ -232,7 +232,15 @@ pub fn reverse_plan(
         }
     }
     let mut from = desired.clone();
-    for t in from.tables.values_mut() {
+    for (name, t) in from.tables.iter_mut() {
+        // What the up migration leaves in the database besides the schema (SQLite triggers,
+        // which a rebuild re-creates as stored): the replayed table's, when the up
+        // migration renames neither the table nor its columns (a rename rewrites them).
+        if t.renamed_from.is_none() && t.columns.iter().all(|c| c.renamed_from.is_none()) {
+            if let Some(r) = replayed.tables.get(name) {
+                t.attached = r.attached.clone();
+            }
+        }
         t.renamed_from = None;
         for c in &mut t.columns {
             c.renamed_from = None;

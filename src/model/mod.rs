@@ -82,6 +82,11 @@ pub struct Table {
     /// `-- sqlshift:renamed-from old` on the table; only ever set on the desired side.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+    /// Objects sqlshift does not manage that live and die with this table (SQLite
+    /// triggers), as the database stores their SQL, so a table rebuild can re-create them.
+    /// Only ever set on the live side; never compared.
+    #[serde(skip)]
+    pub attached: Vec<String>,
 }
 
 impl Table {
@@ -99,6 +104,7 @@ impl Table {
             charset: None,
             collation: None,
             renamed_from: None,
+            attached: Vec::new(),
         }
     }
 

@@ -6,6 +6,7 @@
 
 mod ddl;
 mod expr;
+mod keywords;
 pub mod kind;
 mod requote;
 pub mod split;
@@ -13,6 +14,7 @@ pub mod statement;
 mod types;
 
 pub use expr::{canonical_expr, canonical_query, portable, portable_query};
+pub use keywords::quote_keywords;
 pub use requote::{from_mysql, requote, standard_literal, Quoting};
 pub use types::map_type;
 

@@ -65,6 +65,26 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
                 t.checks.push(check);
             }
         }
+        // `CREATE TABLE` drops a UNIQUE that repeats the primary key's columns, or an
+        // earlier UNIQUE's (PostgreSQL keeps the key, or the first one), so keeping it here
+        // would add it again on the next apply.
+        let mut seen: Vec<Vec<String>> =
+            t.primary_key.iter().map(|pk| pk.columns.clone()).collect();
+        let mut repeated = Vec::new();
+        t.uniques.retain(|u| {
+            if seen.contains(&u.columns) {
+                repeated.push(u.columns.join(", "));
+                false
+            } else {
+                seen.push(u.columns.clone());
+                true
+            }
+        });
+        for cols in repeated {
+            notes.push(format!(
+                "postgres: UNIQUE ({cols}) on {tname} repeats its primary key or another UNIQUE; PostgreSQL creates only one of them"
+            ));
+        }
         t.sort_members();
     }
     for v in s.views.values_mut() {

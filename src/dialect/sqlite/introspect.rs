@@ -44,6 +44,9 @@ pub async fn introspect(conn: &mut SqliteConnection) -> Result<Schema, String> {
         .map(|(_, n, _, _)| n.clone())
         .collect();
     let mut skipped_tables: Vec<String> = Vec::new();
+    // Triggers are not managed, but a table rebuild drops them with the table and must
+    // re-create them exactly as stored.
+    let mut triggers: Vec<(String, String)> = Vec::new();
     let mut sql = String::new();
     for (kind, name, table, text) in &objects {
         let readable = || {
@@ -90,10 +93,15 @@ pub async fn introspect(conn: &mut SqliteConnection) -> Result<Schema, String> {
                 sql.push_str(text);
                 sql.push_str(";\n");
             }
-            other => unmanaged.push(Unmanaged {
-                kind: other.to_string(),
-                name: name.clone(),
-            }),
+            other => {
+                if other == "trigger" {
+                    triggers.push((table.clone(), text.clone()));
+                }
+                unmanaged.push(Unmanaged {
+                    kind: other.to_string(),
+                    name: name.clone(),
+                })
+            }
         }
     }
     let mut schema = parse_schema_with(
@@ -105,5 +113,15 @@ pub async fn introspect(conn: &mut SqliteConnection) -> Result<Schema, String> {
     )
     .map_err(|e| format!("cannot read a stored statement: {e}"))?;
     schema.unmanaged = unmanaged;
+    for (table, text) in triggers {
+        // SQLite compares table names case-insensitively.
+        if let Some(t) = schema
+            .tables
+            .values_mut()
+            .find(|t| t.name.name.eq_ignore_ascii_case(&table))
+        {
+            t.attached.push(text);
+        }
+    }
     Ok(schema)
 }

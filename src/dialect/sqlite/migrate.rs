@@ -36,6 +36,8 @@ VALUES (?, ?, ?, ?, ?, ?)";
 
 const DELETE_ROW: &str = "DELETE FROM {table} WHERE version = ?";
 
+const BUSY_TIMEOUT: &str = "PRAGMA busy_timeout";
+
 const SAVEPOINT: &str = "SAVEPOINT sqlshift_migration";
 const RELEASE: &str = "RELEASE sqlshift_migration";
 const ROLLBACK_TO: &str = "ROLLBACK TO sqlshift_migration";
@@ -64,22 +66,46 @@ pub async fn lock(conn: &mut SqliteConnection, timeout: Duration) -> Result<bool
         .execute(&mut *conn)
         .await
         .map_err(db_err)?;
+    // The driver's busy timeout (5 s) would make one attempt outlast a shorter
+    // `migrate_lock_timeout`; each attempt waits at most the time that is left.
+    let busy: i64 = sqlx::query_scalar(BUSY_TIMEOUT)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_err)?;
     let start = Instant::now();
-    loop {
+    let locked = loop {
+        let left = timeout.saturating_sub(start.elapsed());
+        let ms = i64::try_from(left.as_millis())
+            .unwrap_or(i64::MAX)
+            .min(busy);
+        if let Err(e) = sqlx::raw_sql(&format!("PRAGMA busy_timeout = {ms}"))
+            .execute(&mut *conn)
+            .await
+        {
+            break Err(db_err(e));
+        }
         match sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut *conn).await {
-            Ok(_) => return Ok(true),
+            Ok(_) => break Ok(true),
             Err(e) if is_busy(&e) => {
-                if start.elapsed() >= timeout {
-                    let _ = sqlx::raw_sql("PRAGMA foreign_keys = ON")
-                        .execute(&mut *conn)
-                        .await;
-                    return Ok(false);
+                if start.elapsed() + POLL >= timeout {
+                    break Ok(false);
                 }
                 tokio::time::sleep(POLL).await;
             }
-            Err(e) => return Err(db_err(e)),
+            Err(e) => break Err(db_err(e)),
         }
+    };
+    let restored = sqlx::raw_sql(&format!("PRAGMA busy_timeout = {busy}"))
+        .execute(&mut *conn)
+        .await;
+    if !matches!(locked, Ok(true)) {
+        let _ = sqlx::raw_sql("PRAGMA foreign_keys = ON")
+            .execute(&mut *conn)
+            .await;
     }
+    let locked = locked?;
+    restored.map_err(db_err)?;
+    Ok(locked)
 }
 
 pub async fn unlock(conn: &mut SqliteConnection) -> Result<(), DbError> {

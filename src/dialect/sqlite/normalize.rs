@@ -1,8 +1,14 @@
 //! SQLite normalization: type affinities, and mappings for what SQLite lacks.
 
 use crate::model::{generated_name, DataType, Schema};
-use crate::parse::to_portable;
 use std::collections::BTreeSet;
+
+/// Expression or query text as SQLite must read it: PostgreSQL-only casts gone, and bare
+/// names that are SQLite keywords (a column called `nothing`) quoted.
+fn to_portable(sql: &str) -> String {
+    let sql = crate::parse::to_portable(sql);
+    crate::parse::quote_keywords(&sql, &crate::dialect::writer::reserved)
+}
 
 /// SQLite keeps a column's declared type but only its affinity matters; compare that.
 pub fn affinity(t: &DataType) -> DataType {
@@ -32,6 +38,30 @@ fn lossy(t: &DataType) -> Option<&'static str> {
         Set(_) => Some("SET is stored as TEXT"),
         Unsigned(_) => Some("UNSIGNED is not enforced"),
         Numeric(Some(_)) => Some("NUMERIC(p,s) keeps no precision or scale"),
+        _ => None,
+    }
+}
+
+/// The SQLite spelling of a clock default written with a precision (`CURRENT_TIMESTAMP(6)`
+/// in MySQL, `now()` in PostgreSQL), which SQLite cannot parse: the plain keyword for
+/// whole seconds, `strftime` with `%f` (milliseconds) when fractional seconds were asked.
+fn clock_default(sql: &str) -> Option<&'static str> {
+    let s: String = sql
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let (name, rest) = s.split_once('(')?;
+    let digits = rest.strip_suffix(')')?;
+    if !digits.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let fractional = digits.parse::<u32>().is_ok_and(|p| p > 0);
+    match (name, fractional) {
+        ("CURRENT_TIMESTAMP" | "NOW", false) => Some("CURRENT_TIMESTAMP"),
+        ("CURRENT_TIMESTAMP" | "NOW", true) => Some("strftime('%Y-%m-%d %H:%M:%f', 'now')"),
+        ("CURRENT_TIME", false) => Some("CURRENT_TIME"),
+        ("CURRENT_TIME", true) => Some("strftime('%H:%M:%f', 'now')"),
         _ => None,
     }
 }
@@ -93,11 +123,31 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
                 c.identity = None;
                 c.data_type = DataType::Integer;
             }
+            // SQLite allows AUTOINCREMENT only on an INTEGER PRIMARY KEY (MySQL's
+            // AUTO_INCREMENT parses to the same flag); anywhere else the table could never
+            // be built with it, and every plan would rebuild the table to add it.
+            let integer_key =
+                single_pk.as_deref() == Some(c.name.as_str()) && c.data_type == DataType::Integer;
+            if c.autoincrement && !integer_key {
+                note(format!("sqlite: AUTOINCREMENT on {tname}.{} is left out: SQLite numbers only an INTEGER PRIMARY KEY", c.name));
+                c.autoincrement = false;
+            }
             if c.comment.take().is_some() && seen.insert("comments") {
                 note("sqlite: comments are not stored".into());
             }
             if let Some(d) = &mut c.default {
                 d.sql = to_portable(&d.sql);
+                if let Some(mapped) = clock_default(&d.sql) {
+                    if let Ok(e) = crate::parse::expr(mapped) {
+                        if e != *d {
+                            note(format!(
+                                "sqlite: {tname}.{} DEFAULT {} is DEFAULT ({mapped}) here: SQLite's clock takes no precision; fractional seconds come as milliseconds, the finest it has",
+                                c.name, d.sql
+                            ));
+                        }
+                        *d = e;
+                    }
+                }
             }
             if let Some(g) = &mut c.generated {
                 g.expr.sql = to_portable(&g.expr.sql);

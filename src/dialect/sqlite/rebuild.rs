@@ -1,10 +1,11 @@
 //! The twelve-step table rebuild (sqlite.org/lang_altertable.html#otheralter): create the
-//! new shape under a temporary name, copy the rows, drop the old table, rename, and
-//! re-create indexes. Foreign-key enforcement is switched off around the transaction by
-//! the executor and checked with `PRAGMA foreign_key_check` before commit.
+//! new shape under a temporary name, copy the rows, carry the AUTOINCREMENT counter, drop
+//! the old table, rename, and re-create indexes and the triggers stored with the table.
+//! Foreign-key enforcement is switched off around the transaction by the executor and
+//! checked with `PRAGMA foreign_key_check` before commit.
 
 use super::super::ansi;
-use super::super::writer::quote_ident;
+use super::super::writer::{quote_ident, quote_literal};
 use super::render::create_table;
 use crate::diff::Change;
 use crate::model::{QName, Schema, Table};
@@ -110,6 +111,9 @@ pub fn lower(changes: Vec<Change>, from: &Schema, to: &Schema) -> Vec<Change> {
             continue;
         };
         let mut old = old.clone();
+        // The rebuild needs the name the table had before this plan renamed it: the
+        // triggers it re-creates are stored under that name (see `render`).
+        old.renamed_from = (old_name != t).then(|| old_name.name.clone());
         old.name = t.clone();
         out.push(Change::RebuildTable {
             from: old,
@@ -150,15 +154,104 @@ pub fn render(from: &Table, to: &Table) -> Vec<String> {
             ansi::qname(&to.name)
         ));
     }
+    if to.columns.iter().any(|c| c.autoincrement) {
+        // The copy set the new table's counter to the highest id left; the old counter
+        // remembers ids already handed out (and deleted), which must never be reused.
+        // `DROP TABLE` deletes the old table's row, and the rename carries the new one.
+        let tmp_l = quote_literal(&tmp);
+        out.push(format!("DELETE FROM sqlite_sequence WHERE name = {tmp_l}"));
+        out.push(format!(
+            "INSERT INTO sqlite_sequence (name, seq) SELECT {tmp_l}, seq FROM sqlite_sequence WHERE name = {} COLLATE NOCASE",
+            quote_literal(&from.name.name)
+        ));
+    }
     out.push(format!("DROP TABLE {}", ansi::qname(&to.name)));
+    // Since SQLite 3.26 a rename re-checks every trigger and view in the schema, and those
+    // that name the table just dropped fail it ("error in trigger …: no such table"). The
+    // legacy rename leaves them alone: they name the table by the name it gets back.
+    out.push("PRAGMA legacy_alter_table = ON".to_string());
     out.push(format!(
         "ALTER TABLE {tmp_q} RENAME TO {}",
         quote_ident(&to.name.name)
     ));
+    out.push("PRAGMA legacy_alter_table = OFF".to_string());
     out.extend(
         to.indexes
             .iter()
             .map(|i| ansi::create_index(&to.name, i, false)),
     );
+    // Dropping the table dropped its triggers; they come back exactly as stored.
+    out.extend(with_old_names(from, to, from.attached.clone()));
+    if !from.attached.is_empty() {
+        // SQLite accepts a trigger that names a column the new shape no longer has (a
+        // dropped or renamed one) and fails only when it fires. Preparing a statement of
+        // each kind compiles every trigger now, so such a rebuild fails and rolls back
+        // instead of leaving the application a broken trigger. No row is touched.
+        let table = ansi::qname(&to.name);
+        let cols: Vec<String> = to
+            .columns
+            .iter()
+            .filter(|c| c.generated.is_none())
+            .map(|c| quote_ident(&c.name))
+            .collect();
+        let check = format!("/* sqlshift: compiles the triggers re-created on {table} */");
+        if let Some(first) = cols.first() {
+            out.push(format!(
+                "INSERT INTO {table} ({first}) SELECT {first} FROM {table} WHERE 0 {check}"
+            ));
+            let set: Vec<String> = cols.iter().map(|c| format!("{c} = {c}")).collect();
+            out.push(format!(
+                "UPDATE {table} SET {} WHERE 0 {check}",
+                set.join(", ")
+            ));
+        }
+        out.push(format!("DELETE FROM {table} WHERE 0 {check}"));
+    }
+    out
+}
+
+/// `statements` (triggers stored before this plan ran) run while the table and the
+/// columns this plan renames carry their old names again, so the text still fits; the
+/// renames back are SQLite's own, which rewrite the new triggers as any rename does.
+fn with_old_names(from: &Table, to: &Table, statements: Vec<String>) -> Vec<String> {
+    if statements.is_empty() {
+        return statements;
+    }
+    let columns: Vec<(&str, &str)> = to
+        .columns
+        .iter()
+        .filter_map(|c| {
+            let old = c.renamed_from.as_deref()?;
+            (from.column(&c.name).is_none() && from.column(old).is_some())
+                .then_some((c.name.as_str(), old))
+        })
+        .collect();
+    let table = quote_ident(&to.name.name);
+    let mut out = Vec::new();
+    let mut back = Vec::new();
+    for (new, old) in &columns {
+        out.push(format!(
+            "ALTER TABLE {table} RENAME COLUMN {} TO {}",
+            quote_ident(new),
+            quote_ident(old)
+        ));
+        back.push(format!(
+            "ALTER TABLE {table} RENAME COLUMN {} TO {}",
+            quote_ident(old),
+            quote_ident(new)
+        ));
+    }
+    if let Some(old) = &from.renamed_from {
+        out.push(format!(
+            "ALTER TABLE {table} RENAME TO {}",
+            quote_ident(old)
+        ));
+        back.insert(
+            0,
+            format!("ALTER TABLE {} RENAME TO {table}", quote_ident(old)),
+        );
+    }
+    out.extend(statements);
+    out.extend(back);
     out
 }
