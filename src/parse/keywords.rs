@@ -82,7 +82,8 @@ pub fn quote_keywords(sql: &str, keyword: &dyn Fn(&str) -> bool) -> String {
     });
     if let Ok(Some(mut e)) = whole_expr {
         let _ = e.visit(&mut visitor);
-        return e.to_string();
+        // Display mis-spells some literals; write them from their values.
+        return super::requote::lossless(&e);
     }
     match Parser::new(&dialect)
         .try_with_sql(sql)
@@ -90,7 +91,7 @@ pub fn quote_keywords(sql: &str, keyword: &dyn Fn(&str) -> bool) -> String {
     {
         Ok(mut q) => {
             let _ = q.visit(&mut visitor);
-            q.to_string()
+            super::requote::lossless(&*q)
         }
         Err(_) => sql.to_string(),
     }
