@@ -175,13 +175,13 @@ impl Builder {
                 t.indexes.push(index);
                 Ok(())
             }
-            Statement::CreateView {
+            Statement::CreateView(ast::CreateView {
                 materialized,
                 name,
                 columns,
                 query,
                 ..
-            } => {
+            }) => {
                 if !columns.is_empty() {
                     return Err(err(loc, "view column lists are not supported; alias the columns in the SELECT instead"));
                 }
@@ -210,7 +210,7 @@ impl Builder {
             }
             Statement::CreateType {
                 name,
-                representation: UserDefinedTypeRepresentation::Enum { labels },
+                representation: Some(UserDefinedTypeRepresentation::Enum { labels }),
             } => {
                 let name = qname(&name);
                 let values = labels.iter().map(|l| l.value.clone()).collect();
@@ -224,14 +224,12 @@ impl Builder {
             }
             Statement::CreateSequence {
                 name,
-                data_type,
                 sequence_options,
-                owned_by: None,
                 temporary: false,
                 ..
             } => {
                 let name = qname(&name);
-                let seq = sequence(name.clone(), data_type.as_ref(), &sequence_options, loc)?;
+                let seq = sequence(name.clone(), &sequence_options, loc)?;
                 self.schema.sequences.insert(name, seq);
                 Ok(())
             }
@@ -242,7 +240,7 @@ impl Builder {
                 self.schema.schemas.insert(qname(&n).name);
                 Ok(())
             }
-            Statement::CreateExtension { name, .. } => {
+            Statement::CreateExtension(ast::CreateExtension { name, .. }) => {
                 self.schema.extensions.insert(ident(&name));
                 Ok(())
             }
@@ -252,9 +250,9 @@ impl Builder {
                 comment,
                 ..
             } => self.comment(object_type, &object_name, comment, loc),
-            Statement::AlterTable {
+            Statement::AlterTable(ast::AlterTable {
                 name, operations, ..
-            } => {
+            }) => {
                 let table = qname(&name);
                 for op in operations {
                     match op {
@@ -347,7 +345,11 @@ impl Builder {
                 "CREATE TABLE … AS / LIKE / CLONE is not supported; list the columns",
             ));
         }
-        if ct.without_rowid {
+        if ct
+            .sqlite_table_options
+            .options
+            .contains(&ast::SqliteTableOption::WithoutRowid)
+        {
             return Err(err(loc, "WITHOUT ROWID tables are not supported yet"));
         }
         if ct.temporary {
@@ -390,9 +392,7 @@ impl Builder {
                     ColumnOption::Null => col.nullable = true,
                     ColumnOption::NotNull => col.nullable = false,
                     ColumnOption::Default(e) => col.default = Some(expr(e)),
-                    ColumnOption::Unique {
-                        is_primary: true, ..
-                    } => {
+                    ColumnOption::PrimaryKey(_) => {
                         if t.primary_key.is_some() {
                             return Err(err(
                                 &cloc,
@@ -404,19 +404,18 @@ impl Builder {
                             columns: vec![cname.clone()],
                         });
                     }
-                    ColumnOption::Unique {
-                        is_primary: false, ..
-                    } => t.uniques.push(Unique {
+                    ColumnOption::Unique(_) => t.uniques.push(Unique {
                         name: cons_name.unwrap_or_default(),
                         columns: vec![cname.clone()],
                     }),
-                    ColumnOption::ForeignKey {
+                    ColumnOption::ForeignKey(ast::ForeignKeyConstraint {
                         foreign_table,
                         referred_columns,
                         on_delete,
                         on_update,
                         characteristics,
-                    } => {
+                        ..
+                    }) => {
                         let (deferrable, initially_deferred) = deferral(characteristics);
                         t.foreign_keys.push(ForeignKey {
                             name: cons_name.unwrap_or_default(),
@@ -429,9 +428,9 @@ impl Builder {
                             initially_deferred,
                         })
                     }
-                    ColumnOption::Check(e) => t.checks.push(Check {
+                    ColumnOption::Check(c) => t.checks.push(Check {
                         name: cons_name.unwrap_or_else(|| format!("\u{0}{cname}")),
-                        expr: expr(e),
+                        expr: expr(&c.expr),
                     }),
                     ColumnOption::Generated {
                         generated_as,
@@ -659,7 +658,12 @@ fn table_options(t: &mut Table, ct: &CreateTable, loc: &Loc) -> Result<(), Parse
                 t.engine = l.name.as_ref().map(|n| n.value.to_lowercase());
             }
             ast::SqlOption::KeyValue { key, value } => {
-                match key.value.to_ascii_uppercase().replace('_', " ").as_str() {
+                match key
+                    .to_string()
+                    .to_ascii_uppercase()
+                    .replace('_', " ")
+                    .as_str()
+                {
                     "ENGINE" => t.engine = Some(text(value)),
                     "DEFAULT CHARSET" | "CHARSET" | "DEFAULT CHARACTER SET" | "CHARACTER SET" => {
                         t.charset = Some(text(value))
@@ -712,7 +716,7 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
             .collect()
     };
     match c {
-        TableConstraint::PrimaryKey { name, columns, .. } => {
+        TableConstraint::PrimaryKey(ast::PrimaryKeyConstraint { name, columns, .. }) => {
             if t.primary_key.is_some() {
                 return Err(err(
                     loc,
@@ -724,12 +728,12 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
                 columns: cols(columns)?,
             });
         }
-        TableConstraint::Unique {
+        TableConstraint::Unique(ast::UniqueConstraint {
             name,
             index_name,
             columns,
             ..
-        } => {
+        }) => {
             let name = name
                 .as_ref()
                 .or(index_name.as_ref())
@@ -737,7 +741,7 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
                 .unwrap_or_default();
             let plain = columns.iter().all(|c| {
                 matches!(c.column.expr, ast::Expr::Identifier(_))
-                    && c.column.options.asc != Some(false)
+                    && !matches!(c.column.options.sort, Some(ast::OrderBySort::Desc))
             });
             if plain {
                 t.uniques.push(Unique {
@@ -749,12 +753,12 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
                 push_key(t, name, true, columns, None);
             }
         }
-        TableConstraint::Index {
+        TableConstraint::Index(ast::IndexConstraint {
             name,
             index_type,
             columns,
             ..
-        } => {
+        }) => {
             let method = index_type
                 .as_ref()
                 .map(|m| m.to_string().to_lowercase())
@@ -767,12 +771,12 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
                 method,
             );
         }
-        TableConstraint::FulltextOrSpatial {
+        TableConstraint::FulltextOrSpatial(ast::FullTextOrSpatialConstraint {
             fulltext,
             opt_index_name,
             columns,
             ..
-        } => {
+        }) => {
             let method = Some(if *fulltext { "fulltext" } else { "spatial" }.to_string());
             push_key(
                 t,
@@ -782,7 +786,7 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
                 method,
             );
         }
-        TableConstraint::ForeignKey {
+        TableConstraint::ForeignKey(ast::ForeignKeyConstraint {
             name,
             columns,
             foreign_table,
@@ -791,7 +795,7 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
             on_update,
             characteristics,
             ..
-        } => {
+        }) => {
             let (deferrable, initially_deferred) = deferral(characteristics);
             t.foreign_keys.push(ForeignKey {
                 name: name.as_ref().map(ident).unwrap_or_default(),
@@ -804,10 +808,21 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
                 initially_deferred,
             })
         }
-        TableConstraint::Check { name, expr: e, .. } => t.checks.push(Check {
-            name: name.as_ref().map(ident).unwrap_or_default(),
-            expr: expr(e),
-        }),
+        TableConstraint::Check(ast::CheckConstraint { name, expr: e, .. }) => {
+            t.checks.push(Check {
+                name: name.as_ref().map(ident).unwrap_or_default(),
+                expr: expr(e),
+            })
+        }
+        TableConstraint::PrimaryKeyUsingIndex(_) | TableConstraint::UniqueUsingIndex(_) => {
+            return Err(err(
+                loc,
+                "constraints `USING INDEX` are not supported yet; write the key's columns",
+            ))
+        }
+        TableConstraint::Exclude(_) => {
+            return Err(err(loc, "exclusion constraints are not managed yet"))
+        }
     }
     Ok(())
 }
@@ -983,7 +998,7 @@ fn index_part(ic: &ast::IndexColumn) -> IndexPart {
         }
         other => IndexKey::Expr(expr(other)),
     };
-    let desc = ic.column.options.asc == Some(false);
+    let desc = matches!(ic.column.options.sort, Some(ast::OrderBySort::Desc));
     // NULLS LAST is the default for ASC and NULLS FIRST for DESC: keep only deviations.
     let nulls_first = match ic.column.options.nulls_first {
         Some(nf) if nf != desc => Some(nf),
@@ -993,7 +1008,7 @@ fn index_part(ic: &ast::IndexColumn) -> IndexPart {
         key,
         desc,
         nulls_first,
-        opclass: ic.operator_class.as_ref().map(ident),
+        opclass: ic.operator_class.as_ref().map(|o| o.to_string()),
         length,
     }
 }
@@ -1074,12 +1089,11 @@ fn selects_star(q: &Query) -> bool {
     }
 }
 
-fn sequence(
-    name: QName,
-    ty: Option<&ast::DataType>,
-    opts: &[SequenceOptions],
-    loc: &Loc,
-) -> Result<Sequence, ParseError> {
+fn sequence(name: QName, opts: &[SequenceOptions], loc: &Loc) -> Result<Sequence, ParseError> {
+    let ty = opts.iter().find_map(|o| match o {
+        SequenceOptions::DataType(t) => Some(t),
+        _ => None,
+    });
     let data_type = match ty {
         Some(t) => map_type(&t.to_string()).map_err(|m| err(loc, m))?.0,
         None => DataType::BigInt,
@@ -1111,6 +1125,8 @@ fn sequence(
             SequenceOptions::StartWith(e, _) => start = Some(num(e)?),
             SequenceOptions::Cache(e) => s.cache = num(e)?,
             SequenceOptions::Cycle(no) => s.cycle = !*no,
+            // The type is read above; ownership (`OWNED BY`) is not part of the model.
+            SequenceOptions::DataType(_) | SequenceOptions::OwnedBy(_) => {}
         }
     }
     s.start = start.unwrap_or(if s.increment > 0 {

@@ -218,10 +218,11 @@ impl VisitorMut for Canon {
                 ..
             } => {
                 if let Expr::Array(arr) = &**right {
-                    *e = Expr::InList {
+                    *e = Expr::In {
                         expr: left.clone(),
-                        list: arr.elem.clone(),
+                        target: ast::InTarget::List(arr.elem.clone()),
                         negated: false,
+                        global: false,
                     };
                 }
             }
@@ -231,10 +232,11 @@ impl VisitorMut for Canon {
                 right,
             } => {
                 if let Expr::Array(arr) = &**right {
-                    *e = Expr::InList {
+                    *e = Expr::In {
                         expr: left.clone(),
-                        list: arr.elem.clone(),
+                        target: ast::InTarget::List(arr.elem.clone()),
                         negated: true,
+                        global: false,
                     };
                 }
             }
@@ -314,8 +316,17 @@ impl VisitorMut for Canon {
     }
 
     fn post_visit_table_factor(&mut self, tf: &mut TableFactor) -> ControlFlow<()> {
-        if let TableFactor::Table { alias: Some(a), .. } = tf {
-            fold_ident(&mut a.name);
+        match tf {
+            TableFactor::Table { alias: Some(a), .. } => {
+                fold_ident(&mut a.name);
+                // `users u` and `users AS u` are one alias.
+                a.explicit = true;
+            }
+            TableFactor::Derived { alias: Some(a), .. }
+            | TableFactor::Function { alias: Some(a), .. }
+            | TableFactor::UNNEST { alias: Some(a), .. }
+            | TableFactor::NestedJoin { alias: Some(a), .. } => a.explicit = true,
+            _ => {}
         }
         ControlFlow::Continue(())
     }
@@ -450,6 +461,7 @@ fn canon_select(select: &mut Select) {
         }
         if let TableFactor::Table { alias: Some(a), .. } = &mut twj.relation {
             fold_ident(&mut a.name);
+            a.explicit = true;
         }
     }
     let only = match select.from.as_slice() {

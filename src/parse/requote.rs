@@ -251,7 +251,7 @@ mod tests {
             assert_eq!(text, standard_literal(v), "{v:?}");
         }
         assert_eq!(mysql("'x\\' = \"order\""), "'x\\\\' = `order`");
-        assert_eq!(mysql("a -- c\n + 1"), "a   + 1");
+        assert_eq!(mysql("a -- c\n + 1"), "a  \n + 1");
         assert_eq!(
             from_mysql("'it\\'s' <> `a``b`").as_deref(),
             Ok("'it''s' <> \"a`b\"")

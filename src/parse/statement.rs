@@ -91,9 +91,7 @@ fn column_info(cd: &ColumnDef) -> ColumnInfo {
     for o in &cd.options {
         match &o.option {
             ColumnOption::NotNull => c.not_null = true,
-            ColumnOption::Unique {
-                is_primary: true, ..
-            } => c.not_null = true,
+            ColumnOption::PrimaryKey(_) => c.not_null = true,
             ColumnOption::Default(_) => c.has_default = true,
             ColumnOption::Generated { .. } | ColumnOption::Identity(_) => c.filled = true,
             ColumnOption::DialectSpecific(tokens)
@@ -145,7 +143,7 @@ fn ops_of(s: Statement, out: &mut Vec<Op>) {
                 out.push(Op::DropTable { table: qname(&n) });
             }
         }
-        Statement::Truncate { table_names, .. } => {
+        Statement::Truncate(sqlparser::ast::Truncate { table_names, .. }) => {
             for t in table_names {
                 out.push(Op::DropTable {
                     table: qname(&t.name),
@@ -166,9 +164,9 @@ fn ops_of(s: Statement, out: &mut Vec<Op>) {
                 });
             }
         }
-        Statement::AlterTable {
+        Statement::AlterTable(sqlparser::ast::AlterTable {
             name, operations, ..
-        } => {
+        }) => {
             let table = qname(&name);
             for op in operations {
                 alter_op(&table, op, out);
@@ -259,7 +257,7 @@ fn alter_op(table: &QName, op: AlterTableOperation, out: &mut Vec<Op>) {
             }
         }
         AlterTableOperation::AddConstraint {
-            constraint: TableConstraint::Unique { name, .. },
+            constraint: TableConstraint::Unique(sqlparser::ast::UniqueConstraint { name, .. }),
             ..
         } => out.push(Op::AddUnique {
             table: t(),
