@@ -159,9 +159,29 @@ pub struct Builder {
     /// Foreign keys and indexes are checked once every table is known.
     pending_checks: Vec<(QName, Loc)>,
     pub validate: bool,
+    /// Types the files define with statements sqlshift leaves alone (domains, composite
+    /// and range types), by bare lower-case name: a column of such a type keeps it by name.
+    pub user_types: std::collections::BTreeSet<String>,
 }
 
 impl Builder {
+    /// Drops the tables (by bare name) that turned out to be partitions: sqlshift leaves
+    /// them alone, as it does in the catalog.
+    pub fn leave_alone(&mut self, names: &std::collections::BTreeSet<String>) {
+        if !names.is_empty() {
+            self.schema.tables.retain(|q, _| !names.contains(&q.name));
+        }
+    }
+
+    /// True when `name` is a materialized view defined so far (its indexes are not managed).
+    pub fn is_materialized_view(&self, name: &ObjectName) -> bool {
+        let q = qname(name);
+        self.schema
+            .views
+            .iter()
+            .any(|(k, v)| v.materialized && same_relation(k, &q))
+    }
+
     pub fn add(&mut self, stmt: Statement, loc: &Loc, ann: &Annotations) -> Result<(), ParseError> {
         match stmt {
             Statement::CreateTable(ct) => self.create_table(&ct, loc, ann),
@@ -382,7 +402,18 @@ impl Builder {
                     format!("column `{cname}` is defined twice in `{name}`"),
                 ));
             }
-            let (ty, serial) = map_type(&cd.data_type.to_string()).map_err(|m| err(&cloc, m))?;
+            let spelled = cd.data_type.to_string();
+            let bare = spelled
+                .rsplit('.')
+                .next()
+                .unwrap_or("")
+                .trim_matches('"')
+                .to_lowercase();
+            let (ty, serial) = if self.user_types.contains(&bare) {
+                (DataType::Named(super::types::named(&spelled)), false)
+            } else {
+                map_type(&spelled).map_err(|m| err(&cloc, m))?
+            };
             let mut col = Column::new(&cname, ty);
             col.serial = serial;
             col.renamed_from = ann.lookup(cd.name.span.start.line);
@@ -507,7 +538,7 @@ impl Builder {
             let Some(t) = self.schema.tables.get(name) else {
                 continue;
             };
-            validate_table(&self.schema, t, loc)?;
+            validate_table(&self.schema, t, loc, &self.user_types)?;
         }
         for (name, v) in &self.schema.views {
             for dep in &v.depends_on {
@@ -540,7 +571,12 @@ fn same_relation(a: &QName, b: &QName) -> bool {
     a.name == b.name && (a.schema == b.schema || a.schema.is_empty() || b.schema.is_empty())
 }
 
-fn validate_table(schema: &Schema, t: &Table, loc: &Loc) -> Result<(), ParseError> {
+fn validate_table(
+    schema: &Schema,
+    t: &Table,
+    loc: &Loc,
+    user_types: &std::collections::BTreeSet<String>,
+) -> Result<(), ParseError> {
     let name = &t.name;
     let has_col = |c: &str| t.column(c).is_some();
     let check_cols = |cols: &[String], what: &str| -> Result<(), ParseError> {
@@ -611,17 +647,24 @@ fn validate_table(schema: &Schema, t: &Table, loc: &Loc) -> Result<(), ParseErro
         }
     }
     for c in &t.columns {
-        check_type(schema, &c.data_type)
+        check_type(schema, &c.data_type, user_types)
             .map_err(|m| err(loc, format!("column `{name}.{}`: {m}", c.name)))?;
     }
     Ok(())
 }
 
-fn check_type(schema: &Schema, ty: &DataType) -> Result<(), String> {
+fn check_type(
+    schema: &Schema,
+    ty: &DataType,
+    user_types: &std::collections::BTreeSet<String>,
+) -> Result<(), String> {
     match ty {
-        DataType::Array(inner) => check_type(schema, inner),
+        DataType::Array(inner) => check_type(schema, inner, user_types),
         DataType::Named(q) => {
-            if schema.enums.keys().any(|k| same_relation(k, q)) || !schema.extensions.is_empty() {
+            if schema.enums.keys().any(|k| same_relation(k, q))
+                || !schema.extensions.is_empty()
+                || user_types.contains(&q.name)
+            {
                 Ok(())
             } else {
                 Err(format!(

@@ -85,7 +85,12 @@ pub fn classify(text: &str) -> Kind {
     let w = leading_words(text, 12);
     let word = |k: usize| w.get(k).map(String::as_str).unwrap_or("");
     match word(0) {
-        "CREATE" => create_kind(&w[1..]),
+        "CREATE" => match create_kind(&w[1..]) {
+            // Partitions and inheriting tables are left alone in the catalog too.
+            Kind::Managed if partition_of(text) => Kind::Unmanaged("partition"),
+            Kind::Managed if inherits(text) => Kind::Unmanaged("inheriting table"),
+            other => other,
+        },
         "ALTER" => alter_kind(text, &w),
         "COMMENT" if word(1) == "ON" => match word(2) {
             "TABLE" | "COLUMN" | "VIEW" => Kind::Managed,
@@ -189,6 +194,71 @@ fn create_kind(w: &[String]) -> Kind {
     }
 }
 
+/// `CREATE TABLE … INHERITS (parent)`.
+fn inherits(text: &str) -> bool {
+    let upper = text.to_ascii_uppercase();
+    upper
+        .rfind("INHERITS")
+        .is_some_and(|i| upper[i + 8..].trim_start().starts_with('('))
+}
+
+/// The object a `CREATE <object>` statement names (`object` is `TABLE`, `DOMAIN`, `TYPE`),
+/// as an unquoted name would fold (lower case) or as quoted; the schema is left out.
+pub fn created_name(text: &str, object: &str) -> Option<String> {
+    let words = leading_words(text, 3);
+    if words.first().map(String::as_str) != Some("CREATE") {
+        return None;
+    }
+    let upper = text.to_ascii_uppercase();
+    let at = upper.find(object)? + object.len();
+    let mut rest = text[at..].trim_start();
+    for skip in ["IF NOT EXISTS", "ONLY"] {
+        if rest.to_ascii_uppercase().starts_with(skip) {
+            rest = rest[skip.len()..].trim_start();
+        }
+    }
+    let name: String = rest
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '(')
+        .collect();
+    let last = name.rsplit('.').next()?;
+    Some(
+        match last.strip_prefix('"').and_then(|l| l.strip_suffix('"')) {
+            Some(q) => q.to_string(),
+            None => last.trim_matches(['`', '[', ']']).to_lowercase(),
+        },
+    )
+}
+
+/// The table `ALTER TABLE … ATTACH PARTITION name …` makes a partition, folded like
+/// [`created_name`].
+pub fn attached_partition(text: &str) -> Option<String> {
+    let upper = text.to_ascii_uppercase();
+    let at = upper.find("ATTACH PARTITION")? + "ATTACH PARTITION".len();
+    let name: String = text[at..]
+        .trim_start()
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '(')
+        .collect();
+    let last = name.rsplit('.').next()?;
+    Some(
+        match last.strip_prefix('"').and_then(|l| l.strip_suffix('"')) {
+            Some(q) => q.to_string(),
+            None => last.to_lowercase(),
+        },
+    )
+}
+
+/// `CREATE TABLE … PARTITION OF parent …`.
+fn partition_of(text: &str) -> bool {
+    let upper = text.to_ascii_uppercase();
+    upper
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .windows(2)
+        .any(|w| w == ["PARTITION", "OF"])
+}
+
 fn is_object_word(w: &str) -> bool {
     matches!(
         w,
@@ -207,7 +277,9 @@ fn alter_kind(text: &str, w: &[String]) -> Kind {
         "TABLE" => {
             let upper = text.to_ascii_uppercase();
             let has = |s: &str| upper.contains(s);
-            if has("ENABLE ")
+            if has(" ATTACH PARTITION ") || has(" DETACH PARTITION ") {
+                Kind::Unmanaged("partition")
+            } else if has("ENABLE ")
                 || has("DISABLE ")
                 || has("REPLICA IDENTITY")
                 || has(" SET STATISTICS ")

@@ -157,6 +157,8 @@ pub fn parse_schema_report(
     b.validate = validate;
     let mut skipped = Vec::new();
     let mut errors: Vec<ParseError> = Vec::new();
+    // Tables left alone (partitions, inheriting tables): statements about them are too.
+    let mut left_alone: std::collections::BTreeSet<String> = Default::default();
     for src in sources {
         let annotations = ddl::Annotations::scan(&src.text);
         let pieces = match split::split(&src.text) {
@@ -174,6 +176,18 @@ pub fn parse_schema_report(
             };
             match kind::classify(&piece.text) {
                 kind::Kind::Managed => match statement_at(&piece, &src.name) {
+                    Ok(stmt) if about_one_of(&stmt, &left_alone) => skipped.push(Skipped {
+                        kind: "statement on an unmanaged table",
+                        loc,
+                        summary: summary(&piece.text),
+                    }),
+                    Ok(Statement::CreateIndex(ci)) if b.is_materialized_view(&ci.table_name) => {
+                        skipped.push(Skipped {
+                            kind: "index on a materialized view",
+                            loc,
+                            summary: summary(&piece.text),
+                        })
+                    }
                     Ok(stmt) => {
                         if let Err(e) = b.add(stmt, &loc, &annotations) {
                             errors.push(e);
@@ -181,11 +195,24 @@ pub fn parse_schema_report(
                     }
                     Err(e) => errors.push(e),
                 },
-                kind::Kind::Unmanaged(kind) => skipped.push(Skipped {
-                    kind,
-                    loc,
-                    summary: summary(&piece.text),
-                }),
+                kind::Kind::Unmanaged(kind) => {
+                    match kind {
+                        "partition" | "inheriting table" => {
+                            left_alone.extend(kind::created_name(&piece.text, "TABLE"));
+                            left_alone.extend(kind::attached_partition(&piece.text));
+                        }
+                        "domain" => b
+                            .user_types
+                            .extend(kind::created_name(&piece.text, "DOMAIN")),
+                        "type" => b.user_types.extend(kind::created_name(&piece.text, "TYPE")),
+                        _ => {}
+                    }
+                    skipped.push(Skipped {
+                        kind,
+                        loc,
+                        summary: summary(&piece.text),
+                    })
+                }
                 kind::Kind::Unknown(word) => errors.push(ParseError::At {
                     loc,
                     message: format!(
@@ -199,6 +226,8 @@ pub fn parse_schema_report(
             errors.push(e);
         }
     }
+    // pg_dump creates a partition as a plain table and attaches it afterwards.
+    b.leave_alone(&left_alone);
     match b.finish() {
         Ok(schema) if errors.is_empty() => Ok((schema, skipped)),
         Ok(_) => Err(gather(errors)),
@@ -206,6 +235,24 @@ pub fn parse_schema_report(
             errors.push(e);
             Err(gather(errors))
         }
+    }
+}
+
+/// An index, constraint or comment on a table that is left alone.
+fn about_one_of(stmt: &Statement, tables: &std::collections::BTreeSet<String>) -> bool {
+    if tables.is_empty() {
+        return false;
+    }
+    let last = |n: &sqlparser::ast::ObjectName| {
+        n.0.last()
+            .and_then(|p| p.as_ident())
+            .map(ddl::ident)
+            .unwrap_or_default()
+    };
+    match stmt {
+        Statement::CreateIndex(ci) => tables.contains(&last(&ci.table_name)),
+        Statement::AlterTable(at) => tables.contains(&last(&at.name)),
+        _ => false,
     }
 }
 
@@ -239,9 +286,54 @@ fn summary(text: &str) -> String {
 
 /// Parses one statement of a file, with token positions as in the whole file, so
 /// errors and annotations point at the right line and column.
+///
+/// The schema language is read with sqlparser's generic dialect. A statement it cannot
+/// read is tried as PostgreSQL (a column named `fulltext`) and as SQLite (`[bracketed]`
+/// names) read it; their string literals mean what the schema language's do. The error,
+/// when all fail, is the generic one.
 fn statement_at(piece: &split::Piece, file: &str) -> Result<Statement, ParseError> {
+    use sqlparser::dialect::{PostgreSqlDialect, SQLiteDialect};
+    let piece = &without_data_clause(piece);
+    let first = statement_in(piece, file, &GenericDialect {});
+    if first.is_ok() {
+        return first;
+    }
+    if let Ok(s) = statement_in(piece, file, &PostgreSqlDialect {}) {
+        return Ok(s);
+    }
+    if let Ok(s) = statement_in(piece, file, &SQLiteDialect {}) {
+        return Ok(s);
+    }
+    first
+}
+
+/// `CREATE MATERIALIZED VIEW … WITH [NO] DATA`: whether the view is filled when created is
+/// not part of its definition (and sqlparser does not read the clause).
+fn without_data_clause(piece: &split::Piece) -> split::Piece {
+    let t = piece.text.trim_end();
+    let upper = t.to_ascii_uppercase();
+    let words: Vec<&str> = upper.split_whitespace().collect();
+    let materialized = words.len() > 3 && words[0] == "CREATE" && words.contains(&"MATERIALIZED");
+    let cut = match words.as_slice() {
+        [.., "WITH", "NO", "DATA"] if materialized => upper.rfind("WITH"),
+        [.., "WITH", "DATA"] if materialized => upper.rfind("WITH"),
+        _ => None,
+    };
+    match cut {
+        Some(at) => split::Piece {
+            text: t[..at].trim_end().to_string(),
+            ..piece.clone()
+        },
+        None => piece.clone(),
+    }
+}
+
+fn statement_in(
+    piece: &split::Piece,
+    file: &str,
+    dialect: &dyn sqlparser::dialect::Dialect,
+) -> Result<Statement, ParseError> {
     use sqlparser::tokenizer::{Location, Tokenizer};
-    let dialect = GenericDialect {};
     let shift = |l: Location| {
         if l.line == 0 {
             l
@@ -268,14 +360,14 @@ fn statement_at(piece: &split::Piece, file: &str) -> Result<Statement, ParseErro
             .to_string();
         ParseError::at(file, at.line, at.column, format!("syntax error: {msg}"))
     };
-    let mut tokens = Tokenizer::new(&dialect, &piece.text)
+    let mut tokens = Tokenizer::new(dialect, &piece.text)
         .tokenize_with_location()
         .map_err(|e| syntax(e.to_string(), true))?;
     for t in &mut tokens {
         t.span.start = shift(t.span.start);
         t.span.end = shift(t.span.end);
     }
-    let mut parser = Parser::new(&dialect).with_tokens_with_locations(tokens);
+    let mut parser = Parser::new(dialect).with_tokens_with_locations(tokens);
     let stmt = parser
         .parse_statement()
         .map_err(|e| syntax(e.to_string(), false))?;

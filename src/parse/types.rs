@@ -171,7 +171,7 @@ fn quoted_list(body: &str) -> Option<Vec<String>> {
 }
 
 /// A possibly qualified, possibly quoted user type name.
-fn named(s: &str) -> QName {
+pub(super) fn named(s: &str) -> QName {
     let parts: Vec<String> = split_qualified(s)
         .into_iter()
         .map(

@@ -98,9 +98,7 @@ fn leave_unreadable<'a>(
             found |= side.views.remove(&name).is_some();
         }
         if found {
-            notes.push(format!(
-                "{name} is left as it is: its definition in the database cannot be read ({why})"
-            ));
+            notes.push(format!("{name} is left as it is in the database: {why}"));
         }
     }
     (std::borrow::Cow::Owned(from), std::borrow::Cow::Owned(to))

@@ -200,6 +200,12 @@ pub async fn introspect(conn: &mut PgConnection, url: Option<&str>) -> Result<Sc
         let name = QName::new(get::<String>(&r, "schema")?, get::<String>(&r, "name")?);
         let mut t = Table::new(name.clone());
         t.comment = get(&r, "comment")?;
+        if get::<bool>(&r, "inherits")? {
+            bad.insert(
+                name.clone(),
+                "it inherits from another table; table inheritance is not managed yet".into(),
+            );
+        }
         s.tables.insert(name, t);
     }
     for r in rows.columns {
@@ -215,7 +221,8 @@ pub async fn introspect(conn: &mut PgConnection, url: Option<&str>) -> Result<Sc
             }
             Err(e) => {
                 let col: String = get(&r, "name")?;
-                bad.entry(table).or_insert(format!("column {col}: {e}"));
+                bad.entry(table)
+                    .or_insert(format!("its definition cannot be read: column {col}: {e}"));
             }
         }
     }
@@ -256,7 +263,8 @@ pub async fn introspect(conn: &mut PgConnection, url: Option<&str>) -> Result<Sc
                 match parse::expr(body) {
                     Ok(expr) => t.checks.push(Check { name, expr }),
                     Err(e) => {
-                        bad.entry(table).or_insert(format!("check {name}: {e}"));
+                        bad.entry(table)
+                            .or_insert(format!("its definition cannot be read: check {name}: {e}"));
                     }
                 }
             }
@@ -274,7 +282,8 @@ pub async fn introspect(conn: &mut PgConnection, url: Option<&str>) -> Result<Sc
         match parse::index_definition(&def) {
             Ok((_, index)) => t.indexes.push(index),
             Err(e) => {
-                bad.entry(table).or_insert(format!("index: {e}"));
+                bad.entry(table)
+                    .or_insert(format!("its definition cannot be read: index: {e}"));
             }
         }
     }
@@ -284,7 +293,7 @@ pub async fn introspect(conn: &mut PgConnection, url: Option<&str>) -> Result<Sc
         let (query, depends_on) = match parse::view_query(&def) {
             Ok(q) => q,
             Err(e) => {
-                bad.insert(name, e);
+                bad.insert(name, format!("its definition cannot be read: {e}"));
                 continue;
             }
         };
@@ -314,7 +323,7 @@ pub async fn introspect(conn: &mut PgConnection, url: Option<&str>) -> Result<Sc
         };
         s.unmanaged.push(Unmanaged {
             kind: kind.into(),
-            name: format!("{name} (its definition cannot be read: {why})"),
+            name: format!("{name} ({why})"),
         });
         s.unreadable.insert(name, why);
     }
@@ -328,7 +337,8 @@ fn column(r: &PgRow) -> Result<Column, String> {
     let name: String = get(r, "name")?;
     let typtype: String = get(r, "typtype")?;
     let elem_typtype: Option<String> = get(r, "elem_typtype")?;
-    let data_type = if typtype == "e" {
+    // Enum types, and domains (kept by name: sqlshift does not manage their definition).
+    let data_type = if typtype == "e" || typtype == "d" {
         DataType::Named(QName::new(
             get::<String>(r, "type_schema")?,
             get::<String>(r, "type_name")?,

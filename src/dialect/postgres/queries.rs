@@ -55,7 +55,8 @@ pub const SEQUENCES: &str = concat!(
 );
 
 pub const TABLES: &str = concat!(
-    "SELECT n.nspname::text AS schema, c.relname::text AS name, obj_description(c.oid, 'pg_class') AS comment ",
+    "SELECT n.nspname::text AS schema, c.relname::text AS name, obj_description(c.oid, 'pg_class') AS comment, ",
+    "EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid) AS inherits ",
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace ",
     "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND ",
     user_ns!("n"),
