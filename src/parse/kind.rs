@@ -205,8 +205,8 @@ fn inherits(text: &str) -> bool {
 /// The object a `CREATE <object>` statement names (`object` is `TABLE`, `DOMAIN`, `TYPE`),
 /// as an unquoted name would fold (lower case) or as quoted; the schema is left out.
 pub fn created_name(text: &str, object: &str) -> Option<String> {
-    let words = leading_words(text, 3);
-    if words.first().map(String::as_str) != Some("CREATE") {
+    let words = leading_words(text, 6);
+    if words.first().map(String::as_str) != Some("CREATE") || !words.iter().any(|w| w == object) {
         return None;
     }
     let upper = text.to_ascii_uppercase();
@@ -345,5 +345,31 @@ mod tests {
             classify("CRATE TABLE a (id int)"),
             Kind::Unknown(_)
         ));
+    }
+
+    #[test]
+    fn names_of_created_and_attached_tables() {
+        assert_eq!(
+            created_name("CREATE TABLE IF NOT EXISTS public.\"Odd\" (a int)", "TABLE"),
+            Some("Odd".into())
+        );
+        assert_eq!(
+            created_name("CREATE UNLOGGED TABLE Films(a int)", "TABLE"),
+            Some("films".into())
+        );
+        assert_eq!(
+            created_name("CREATE VIEW tables_v AS SELECT 1", "TABLE"),
+            None
+        );
+        assert_eq!(
+            created_name("CREATE DOMAIN public.year AS integer", "DOMAIN"),
+            Some("year".into())
+        );
+        assert_eq!(
+            attached_partition(
+                "ALTER TABLE ONLY public.p ATTACH PARTITION public.p_2022 FOR VALUES FROM (1) TO (2)"
+            ),
+            Some("p_2022".into())
+        );
     }
 }

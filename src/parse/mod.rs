@@ -159,6 +159,7 @@ pub fn parse_schema_report(
     let mut errors: Vec<ParseError> = Vec::new();
     // Tables left alone (partitions, inheriting tables): statements about them are too.
     let mut left_alone: std::collections::BTreeSet<String> = Default::default();
+    let mut unreadable: std::collections::BTreeSet<String> = Default::default();
     for src in sources {
         let annotations = ddl::Annotations::scan(&src.text);
         let pieces = match split::split(&src.text) {
@@ -193,7 +194,18 @@ pub fn parse_schema_report(
                             errors.push(e);
                         }
                     }
-                    Err(e) => errors.push(e),
+                    Err(e) => {
+                        // Later statements about this table would only repeat the error.
+                        let table = kind::created_name(&piece.text, "TABLE");
+                        errors.push(match (e, &table) {
+                            (ParseError::At { loc, message }, Some(t)) => ParseError::At {
+                                loc,
+                                message: format!("{message} (in table `{t}`)"),
+                            },
+                            (e, _) => e,
+                        });
+                        unreadable.extend(table);
+                    }
                 },
                 kind::Kind::Unmanaged(kind) => {
                     match kind {
@@ -228,14 +240,23 @@ pub fn parse_schema_report(
     }
     // pg_dump creates a partition as a plain table and attaches it afterwards.
     b.leave_alone(&left_alone);
-    match b.finish() {
-        Ok(schema) if errors.is_empty() => Ok((schema, skipped)),
-        Ok(_) => Err(gather(errors)),
-        Err(e) => {
-            errors.push(e);
-            Err(gather(errors))
-        }
+    let result = b.finish();
+    if let Err(e) = result {
+        errors.push(e);
+    } else if errors.is_empty() {
+        return result.map(|schema| (schema, skipped));
     }
+    errors.retain(|e| !follows_from(e, &unreadable));
+    Err(gather(errors))
+}
+
+/// An error that only says a table is missing whose own statement already failed.
+fn follows_from(e: &ParseError, unreadable: &std::collections::BTreeSet<String>) -> bool {
+    let msg = e.to_string();
+    msg.contains("not defined")
+        && unreadable
+            .iter()
+            .any(|t| msg.contains(&format!("`{t}`")) || msg.contains(&format!(".{t}`")))
 }
 
 /// An index, constraint or comment on a table that is left alone.

@@ -201,3 +201,16 @@ fn star_in_a_view_is_refused_with_the_reason() {
         "{err}"
     );
 }
+
+#[test]
+fn a_table_that_cannot_be_read_is_named_once_not_by_every_statement_after_it() {
+    let (code, err) = plan_err(
+        "CREATE TABLE film (id INTEGER PRIMARY KEY, body BLOB SUB_TYPE TEXT);\nCREATE INDEX film_body ON film (body);\nCREATE TABLE actor (id INTEGER PRIMARY KEY, film_id INTEGER REFERENCES film (id));\n",
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("schema/app.sql:1:") && err.contains("(in table `film`)"),
+        "{err}"
+    );
+    assert!(!err.contains("not defined"), "no follow-on errors: {err}");
+}
