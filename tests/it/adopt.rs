@@ -221,3 +221,60 @@ fn corpus_chinook_reads_whole_on_mariadb() {
     let steps = corpus_plan(&db.url, &path);
     assert!(steps <= 9, "chinook on MariaDB: {steps}");
 }
+
+/// Issue 9 item 4: names that are keywords somewhere read, apply, converge and come back
+/// through `inspect` on every dialect.
+#[test]
+fn keywords_as_names_round_trip_on_every_dialect() {
+    keyword_names_round_trip(QUOTED_KEYWORD_NAMES);
+    // Unquoted, as PostgreSQL and dump files allow for non-reserved words.
+    keyword_names_round_trip(
+        "CREATE TABLE item (id INTEGER PRIMARY KEY, key VARCHAR(50), fulltext TEXT, index INTEGER, sort INTEGER, value TEXT, type TEXT, position INTEGER, status TEXT, comment TEXT);\nCREATE INDEX item_key ON item (key, position);\nCREATE VIEW item_values AS SELECT id, key, value, type FROM item;\n",
+    );
+}
+
+const QUOTED_KEYWORD_NAMES: &str = r#"CREATE TABLE "user" (
+  id INTEGER PRIMARY KEY,
+  "key" VARCHAR(50),
+  "fulltext" TEXT,
+  "index" INTEGER,
+  "sort" INTEGER,
+  "order" INTEGER,
+  "value" TEXT,
+  "type" TEXT,
+  "position" INTEGER,
+  "select" TEXT,
+  "check" INTEGER CHECK ("check" > 0)
+);
+CREATE INDEX "order" ON "user" ("order", "key");
+CREATE VIEW "group" AS SELECT id, "order", "value" FROM "user";
+"#;
+
+fn keyword_names_round_trip(sql: &str) {
+    let rt = support::rt();
+    rt.block_on(async {
+        for db in support::all_dbs().await {
+            let d = db.dialect();
+            let mut conn = db.connect().await;
+            let want = support::desired(sql, d);
+            support::apply(&mut conn, &want).await;
+            let again = support::plan_against(&mut conn, &want).await;
+            assert!(again.is_empty(), "{}: {}", d.name(), again.sql());
+            let dir = tempfile::tempdir().expect("tempdir");
+            let (code, out, err) = bin(dir.path(), &["inspect", "--url", &db.url]);
+            assert_eq!(code, 0, "{}: {err}", d.name());
+            let back = sqlshift::parse::parse_sql("inspect.sql", &out).unwrap_or_else(|e| {
+                panic!("{}: inspect output must read back: {e}\n{out}", d.name())
+            });
+            let mut notes = Vec::new();
+            let back = sqlshift::dialect::prepare(back, d, &mut notes);
+            let live = conn.introspect().await.expect("introspect");
+            assert!(
+                support::same(&live, &back),
+                "{}: {}",
+                d.name(),
+                support::describe_diff(&live, &back)
+            );
+        }
+    });
+}
