@@ -41,6 +41,9 @@ pub struct Config {
     pub lock_timeout: Option<String>,
     #[serde(default)]
     pub statement_timeout: Option<String>,
+    /// How long one catalog query may run or wait for a lock; default `30s`.
+    #[serde(default)]
+    pub catalog_timeout: Option<String>,
     #[serde(default)]
     pub allow_destructive: bool,
     /// PostgreSQL: build and drop indexes with CONCURRENTLY, outside the transaction.
@@ -105,6 +108,8 @@ pub struct Environment {
     pub allow_destructive: Option<bool>,
     #[serde(default)]
     pub migrate_lock_timeout: Option<String>,
+    #[serde(default)]
+    pub catalog_timeout: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -202,6 +207,9 @@ impl Config {
             if let Some(v) = &mut env.migrate_lock_timeout {
                 fix(format!("environments.{name}.migrate_lock_timeout"), v)?;
             }
+            if let Some(v) = &mut env.catalog_timeout {
+                fix(format!("environments.{name}.catalog_timeout"), v)?;
+            }
         }
         if let Some(v) = &mut self.lock_timeout {
             fix("lock_timeout".into(), v)?;
@@ -214,6 +222,9 @@ impl Config {
         }
         if let Some(v) = &mut self.statement_timeout {
             fix("statement_timeout".into(), v)?;
+        }
+        if let Some(v) = &mut self.catalog_timeout {
+            fix("catalog_timeout".into(), v)?;
         }
         Ok(())
     }

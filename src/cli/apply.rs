@@ -71,7 +71,7 @@ async fn from_file(settings: &Settings, args: &ApplyArgs, path: &Path) -> Result
             dialect.name()
         )));
     }
-    let mut conn = crate::source::connect(&resolved.url).await?;
+    let mut conn = resolved.connect().await?;
     let live = plan::live_schema(settings, &mut conn).await?;
     let refuse_changed = |now: &str| {
         Failure::refused(format!(

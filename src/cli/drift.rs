@@ -92,7 +92,7 @@ pub async fn run(settings: &Settings, args: DriftArgs) -> Result<Status, Failure
         }
     };
 
-    let mut conn = crate::source::connect(&resolved.url).await?;
+    let mut conn = resolved.connect().await?;
     let mut live = plan::live_schema(settings, &mut conn).await?;
     let unmanaged = printer::unmanaged_warnings(&live);
 

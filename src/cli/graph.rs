@@ -14,7 +14,7 @@ pub async fn run(settings: &Settings, args: GraphArgs) -> Result<Status, Failure
             url: args.url.clone(),
         };
         let resolved = settings.resolve(&target, false)?;
-        let mut conn = crate::source::connect(&resolved.url).await?;
+        let mut conn = resolved.connect().await?;
         super::plan::live_schema(settings, &mut conn).await?
     } else {
         let dialect = match &args.dialect {

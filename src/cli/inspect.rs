@@ -5,7 +5,7 @@ use super::{printer, Failure, InspectArgs, InspectFormat, Status};
 
 pub async fn run(settings: &Settings, args: InspectArgs) -> Result<Status, Failure> {
     let resolved = settings.resolve(&args.target, false)?;
-    let mut conn = crate::source::connect(&resolved.url).await?;
+    let mut conn = resolved.connect().await?;
     let mut live = conn.introspect().await?;
     crate::migrate::tracking::hide(&mut live, settings.tracking_table(), conn.dialect());
     printer::warn_all(&printer::unmanaged_warnings(&live));

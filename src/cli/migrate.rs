@@ -62,7 +62,7 @@ async fn open(settings: &Settings, target: &Target) -> Result<Opened, Failure> {
     files::require_dir(&path)?;
     // Before connecting: a tampered folder must not reach a database.
     let dir = files::load(&path)?;
-    let conn = crate::source::connect(&resolved.url).await?;
+    let conn = resolved.connect().await?;
     Ok(Opened {
         resolved,
         m,

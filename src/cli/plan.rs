@@ -53,7 +53,7 @@ pub async fn prepare(
     let paths = settings.schema_paths(schema);
     let parsing = tokio::task::spawn_blocking(move || source::load_files(&paths, dialect));
     let reading = async {
-        let mut conn = source::connect(&resolved.url).await?;
+        let mut conn = resolved.connect().await?;
         let live = live_schema(settings, &mut conn).await?;
         Ok::<_, Failure>((conn, live))
     };

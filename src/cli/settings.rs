@@ -22,6 +22,17 @@ pub struct Resolved {
     pub allow_destructive: bool,
     /// How long `migrate up`/`down` wait for another runner's lock.
     pub migrate_lock_timeout: Duration,
+    /// How long one catalog query may run or wait for a lock.
+    pub catalog_timeout: Duration,
+}
+
+impl Resolved {
+    /// Connects to the resolved URL with the resolved catalog timeout.
+    pub async fn connect(&self) -> Result<crate::dialect::Connection, Failure> {
+        Ok(crate::source::connect(&self.url)
+            .await?
+            .with_catalog_timeout(self.catalog_timeout))
+    }
 }
 
 /// The migration settings: folder, tracking table, target dialects.
@@ -75,6 +86,14 @@ impl Settings {
                 c.migrate_lock_timeout.clone(),
             )?
             .unwrap_or(Duration::from_secs(60));
+        let catalog_timeout = self
+            .duration(
+                env_name.as_deref(),
+                "catalog_timeout",
+                env.and_then(|e| e.catalog_timeout.clone()),
+                c.catalog_timeout.clone(),
+            )?
+            .unwrap_or(crate::dialect::DEFAULT_CATALOG_TIMEOUT);
         // Sent to the server as milliseconds, so a spelling PostgreSQL reads differently
         // (`1m` is not a minute there) or not at all never reaches it.
         let as_ms = |d: Option<Duration>| d.map(|d| format!("{}ms", d.as_millis()));
@@ -105,6 +124,7 @@ impl Settings {
                     .and_then(|e| e.allow_destructive)
                     .unwrap_or(c.allow_destructive),
             migrate_lock_timeout,
+            catalog_timeout,
         })
     }
 

@@ -123,7 +123,12 @@ pub struct Endpoint {
     pub(crate) shown: String,
     /// Kept to open helper connections (parallel catalog queries); never printed.
     pub(crate) secret: String,
+    /// How long one catalog query may run or wait for a lock.
+    pub(crate) catalog_timeout: Duration,
 }
+
+/// The catalog read bound when the configuration sets none.
+pub const DEFAULT_CATALOG_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Connects to the database a URL names, within 10 seconds.
 pub async fn connect(url: &str) -> Result<Connection, DbError> {
@@ -133,6 +138,7 @@ pub async fn connect(url: &str) -> Result<Connection, DbError> {
     let endpoint = Endpoint {
         shown: shown.clone(),
         secret: url.to_string(),
+        catalog_timeout: DEFAULT_CATALOG_TIMEOUT,
     };
     Ok(match dialect.name() {
         "sqlite" => Connection::Sqlite(within(&shown, sqlite::open(url)).await?, endpoint),
@@ -206,6 +212,16 @@ impl Connection {
         }
     }
 
+    /// Bounds each catalog query (and its lock waits) by `d` instead of the default.
+    pub fn with_catalog_timeout(mut self, d: Duration) -> Self {
+        match &mut self {
+            Connection::Sqlite(_, e) | Connection::Postgres(_, e) | Connection::Mysql(_, e) => {
+                e.catalog_timeout = d
+            }
+        }
+        self
+    }
+
     pub fn url(&self) -> &str {
         match self {
             Connection::Sqlite(_, u) | Connection::Postgres(_, u) | Connection::Mysql(_, u) => {
@@ -219,8 +235,10 @@ impl Connection {
         let url = self.url().to_string();
         let res = match self {
             Connection::Sqlite(c, _) => sqlite::introspect(c).await,
-            Connection::Postgres(c, e) => postgres::introspect(c, Some(&e.secret)).await,
-            Connection::Mysql(c, _) => mysql::introspect(c).await,
+            Connection::Postgres(c, e) => {
+                postgres::introspect(c, Some(&e.secret), e.catalog_timeout).await
+            }
+            Connection::Mysql(c, e) => mysql::introspect(c, e.catalog_timeout).await,
         };
         let mut schema = res.map_err(|reason| DbError::Introspect { url, reason })?;
         settle(&mut schema, self.dialect());
@@ -234,7 +252,7 @@ impl Connection {
         match self {
             Connection::Sqlite(c, e) => sqlite::execute(c, plan, opts, &e.shown).await,
             Connection::Postgres(c, e) => postgres::execute(c, plan, opts, e).await,
-            Connection::Mysql(c, e) => mysql::execute(c, plan, opts, &e.shown).await,
+            Connection::Mysql(c, e) => mysql::execute(c, plan, opts, e).await,
         }
     }
 

@@ -15,7 +15,9 @@ pub mod sqlite;
 mod url;
 mod writer;
 
-pub use connection::{connect, Connection, DbError, ExecOptions, Expected};
+pub use connection::{
+    connect, Connection, DbError, ExecOptions, Expected, DEFAULT_CATALOG_TIMEOUT,
+};
 pub use names::NameLimit;
 pub use normalize::{drop_mysql_attributes, enum_check, portable_type, resolve_names};
 pub use url::{encode_userinfo, redact_url};

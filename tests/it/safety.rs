@@ -261,3 +261,32 @@ async fn lock_name(url: &str) -> String {
     let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
     format!("sqlshift_apply_{hex}")
 }
+
+/// Issue 8 item 7 / issue 9 item 3 on PostgreSQL: a view locked by another session blocks
+/// `pg_get_viewdef`; the read stops after `catalog_timeout` and names what it was reading.
+#[test]
+fn a_blocked_postgres_catalog_read_times_out_and_names_the_catalog() {
+    let rt = support::rt();
+    let Some(db) = rt.block_on(support::pg_db()) else {
+        return;
+    };
+    let mut holder = rt.block_on(async {
+        let mut c = db.connect().await;
+        c.run_script("CREATE TABLE t (id int PRIMARY KEY); CREATE VIEW v AS SELECT id FROM t;")
+            .await
+            .expect("schema");
+        c.run_script("BEGIN; LOCK TABLE v IN ACCESS EXCLUSIVE MODE;")
+            .await
+            .expect("lock the view");
+        c
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("sqlshift.yaml"), "catalog_timeout: 1s\n").expect("config");
+    let started = std::time::Instant::now();
+    let (code, out, err) = support::bin(dir.path(), &["inspect", "--url", &db.url]);
+    let took = started.elapsed();
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("reading the views catalog timed out"), "{err}");
+    assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
+    rt.block_on(async { holder.run_script("ROLLBACK").await.expect("release") });
+}

@@ -23,8 +23,9 @@ pub async fn execute(
     conn: &mut MySqlConnection,
     plan: &Plan,
     opts: &ExecOptions,
-    url: &str,
+    endpoint: &crate::dialect::connection::Endpoint,
 ) -> Result<(), DbError> {
+    let url = endpoint.shown.as_str();
     let wait = opts.lock_wait.as_secs().max(1);
     let lock = lock_name(conn, "apply").await?;
     let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, ?)")
@@ -41,7 +42,7 @@ pub async fn execute(
     }
     let result = match &opts.expect {
         Some(expected) => {
-            let read = super::introspect(conn).await;
+            let read = super::introspect(conn, endpoint.catalog_timeout).await;
             match expected.verify(read, &super::Mysql, url) {
                 Ok(()) => run(conn, plan).await,
                 Err(e) => Err(e),

@@ -14,18 +14,18 @@ use sqlx::mysql::MySqlRow;
 use sqlx::{MySqlConnection, Row};
 use std::collections::BTreeMap;
 
-/// How long one catalog read may take (and wait for a lock), in seconds:
-/// `SQLSHIFT_MYSQL_CATALOG_TIMEOUT`, default 30.
-fn catalog_timeout() -> u64 {
-    std::env::var("SQLSHIFT_MYSQL_CATALOG_TIMEOUT")
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .filter(|v| *v > 0)
-        .unwrap_or(30)
+/// How long one catalog read may take (and wait for a lock), in whole seconds (the
+/// server's unit for lock waits), at least 1.
+fn seconds(d: std::time::Duration) -> u64 {
+    d.as_secs().max(1)
 }
 
 /// Runs one catalog query; a timeout names what was being read.
-async fn fetch(conn: &mut MySqlConnection, sql: &str) -> Result<Vec<MySqlRow>, String> {
+async fn fetch(
+    conn: &mut MySqlConnection,
+    sql: &str,
+    limit: std::time::Duration,
+) -> Result<Vec<MySqlRow>, String> {
     sqlx::query(sql).fetch_all(&mut *conn).await.map_err(|e| {
         let timed_out = match &e {
             sqlx::Error::Database(db) => {
@@ -38,7 +38,7 @@ async fn fetch(conn: &mut MySqlConnection, sql: &str) -> Result<Vec<MySqlRow>, S
         if timed_out {
             format!(
                 "reading {what} from information_schema did not finish within {}s (a lock held by another session?): {}",
-                catalog_timeout(),
+                seconds(limit),
                 describe(&e)
             )
         } else {
@@ -49,8 +49,11 @@ async fn fetch(conn: &mut MySqlConnection, sql: &str) -> Result<Vec<MySqlRow>, S
 
 /// Bounds every catalog read of this session (statement time and metadata-lock waits),
 /// returning the statement that puts the previous limits back.
-async fn bound_reads(conn: &mut MySqlConnection) -> Result<String, String> {
-    let secs = catalog_timeout();
+async fn bound_reads(
+    conn: &mut MySqlConnection,
+    limit: std::time::Duration,
+) -> Result<String, String> {
+    let secs = seconds(limit);
     let row = sqlx::query(
         "SELECT VERSION() AS version, CAST(@@SESSION.lock_wait_timeout AS SIGNED) AS lock_wait",
     )
@@ -121,20 +124,23 @@ pub const ENGINE: &str = "engine";
 pub const DEFAULT_COLLATION: &str = "default_collation:";
 
 /// Reads the connected database's schema, every catalog read bounded in time (see
-/// [`catalog_timeout`]); the session's own limits are put back afterwards, so statements
-/// that run later on the connection (DDL) are not cut short.
-pub async fn introspect(conn: &mut MySqlConnection) -> Result<Schema, String> {
-    let restore = bound_reads(conn).await?;
-    let result = read(conn).await;
+/// `limit`, the `catalog_timeout` setting); the session's own limits are put back
+/// afterwards, so statements that run later on the connection (DDL) are not cut short.
+pub async fn introspect(
+    conn: &mut MySqlConnection,
+    limit: std::time::Duration,
+) -> Result<Schema, String> {
+    let restore = bound_reads(conn, limit).await?;
+    let result = read(conn, limit).await;
     let restored = sqlx::raw_sql(&restore).execute(&mut *conn).await;
     let schema = result?;
     restored.map_err(|e| describe(&e))?;
     Ok(schema)
 }
 
-async fn read(conn: &mut MySqlConnection) -> Result<Schema, String> {
+async fn read(conn: &mut MySqlConnection, limit: std::time::Duration) -> Result<Schema, String> {
     let mut s = Schema::default();
-    let db = fetch(conn, q::DATABASE).await?;
+    let db = fetch(conn, q::DATABASE, limit).await?;
     let db = db.first().ok_or(
         "the connection has no current database; add one to the URL (mysql://host/DATABASE)",
     )?;
@@ -150,13 +156,13 @@ async fn read(conn: &mut MySqlConnection) -> Result<Schema, String> {
         .insert(COLLATION.into(), req(db, "collation")?.to_lowercase());
     s.defaults
         .insert(ENGINE.into(), req(db, "engine")?.to_lowercase());
-    for r in fetch(conn, q::DEFAULT_COLLATIONS).await? {
+    for r in fetch(conn, q::DEFAULT_COLLATIONS, limit).await? {
         s.defaults.insert(
             format!("{DEFAULT_COLLATION}{}", req(&r, "charset")?.to_lowercase()),
             req(&r, "collation")?.to_lowercase(),
         );
     }
-    for r in fetch(conn, q::TABLES).await? {
+    for r in fetch(conn, q::TABLES, limit).await? {
         let name = QName::new("", req(&r, "name")?);
         let mut t = Table::new(name.clone());
         t.engine = text(&r, "engine")?.map(|e| e.to_lowercase());
@@ -165,7 +171,7 @@ async fn read(conn: &mut MySqlConnection) -> Result<Schema, String> {
         t.comment = text(&r, "comment")?.filter(|c| !c.is_empty());
         s.tables.insert(name, t);
     }
-    for r in fetch(conn, q::COLUMNS).await? {
+    for r in fetch(conn, q::COLUMNS, limit).await? {
         let table = QName::new("", req(&r, "table_name")?);
         let Some(t) = s.tables.get_mut(&table) else {
             continue;
@@ -173,9 +179,9 @@ async fn read(conn: &mut MySqlConnection) -> Result<Schema, String> {
         let c = column(&r, mariadb)?;
         t.columns.push(c);
     }
-    indexes(conn, &mut s, mariadb).await?;
+    indexes(conn, &mut s, mariadb, limit).await?;
     let mut fks: BTreeMap<(String, String), ForeignKey> = BTreeMap::new();
-    for r in fetch(conn, q::FOREIGN_KEYS).await? {
+    for r in fetch(conn, q::FOREIGN_KEYS, limit).await? {
         let table = req(&r, "table_name")?;
         let name = req(&r, "name")?;
         let fk = fks
@@ -208,6 +214,7 @@ async fn read(conn: &mut MySqlConnection) -> Result<Schema, String> {
         } else {
             q::CHECKS_MYSQL
         },
+        limit,
     )
     .await?;
     for r in checks {
@@ -240,7 +247,7 @@ async fn read(conn: &mut MySqlConnection) -> Result<Schema, String> {
     let qualifier = current
         .map(|d| format!("`{}`.", d.replace('`', "``")))
         .unwrap_or_default();
-    for r in fetch(conn, q::VIEWS).await? {
+    for r in fetch(conn, q::VIEWS, limit).await? {
         let name = QName::new("", req(&r, "name")?);
         let def = req(&r, "definition")?.replace(&qualifier, "");
         let (query, depends_on) = parse::view_query(&parse::from_mysql(&def)?)?;
@@ -255,7 +262,7 @@ async fn read(conn: &mut MySqlConnection) -> Result<Schema, String> {
             },
         );
     }
-    for r in fetch(conn, q::UNMANAGED).await? {
+    for r in fetch(conn, q::UNMANAGED, limit).await? {
         s.unmanaged.push(Unmanaged {
             kind: req(&r, "kind")?,
             name: req(&r, "name")?,
@@ -350,7 +357,12 @@ fn column(r: &MySqlRow, mariadb: bool) -> Result<Column, String> {
     Ok(c)
 }
 
-async fn indexes(conn: &mut MySqlConnection, s: &mut Schema, mariadb: bool) -> Result<(), String> {
+async fn indexes(
+    conn: &mut MySqlConnection,
+    s: &mut Schema,
+    mariadb: bool,
+    limit: std::time::Duration,
+) -> Result<(), String> {
     let rows = fetch(
         conn,
         if mariadb {
@@ -358,6 +370,7 @@ async fn indexes(conn: &mut MySqlConnection, s: &mut Schema, mariadb: bool) -> R
         } else {
             q::INDEXES_MYSQL
         },
+        limit,
     )
     .await?;
     let mut found: BTreeMap<(String, String), Index> = BTreeMap::new();

@@ -19,7 +19,8 @@ pub async fn execute(
     lock(conn, opts, &endpoint.shown).await?;
     let result = match &opts.expect {
         Some(expected) => {
-            let read = super::introspect(conn, Some(&endpoint.secret)).await;
+            let read =
+                super::introspect(conn, Some(&endpoint.secret), endpoint.catalog_timeout).await;
             match expected.verify(read, &super::Postgres, &endpoint.shown) {
                 Ok(()) => run(conn, plan, opts).await,
                 Err(e) => Err(e),

@@ -11,9 +11,7 @@ use crate::parse;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 use std::collections::BTreeMap;
-
-/// How long one catalog query may run (or wait for a lock) before the read fails.
-const CATALOG_TIMEOUT_MS: u32 = 60_000;
+use std::time::Duration;
 
 async fn fetch(conn: &mut PgConnection, sql: &str) -> Result<Vec<PgRow>, String> {
     sqlx::query(sql)
@@ -22,9 +20,8 @@ async fn fetch(conn: &mut PgConnection, sql: &str) -> Result<Vec<PgRow>, String>
         .map_err(|e| match &e {
             // 57014: query_canceled, which is what statement_timeout raises.
             sqlx::Error::Database(db) if db.code().as_deref() == Some("57014") => format!(
-                "reading the {} catalog timed out after {}s (another session may hold a lock on an object it reads): {}",
+                "reading the {} catalog timed out (catalog_timeout; another session may hold a lock on an object it reads): {}",
                 q::what(sql),
-                CATALOG_TIMEOUT_MS / 1000,
                 describe(&e)
             ),
             _ => format!("reading the {} catalog: {}", q::what(sql), describe(&e)),
@@ -32,10 +29,11 @@ async fn fetch(conn: &mut PgConnection, sql: &str) -> Result<Vec<PgRow>, String>
 }
 
 /// Bounds every catalog read of a session: a lock held elsewhere fails the read after
-/// [`CATALOG_TIMEOUT_MS`] instead of waiting forever.
-async fn bound(conn: &mut PgConnection) -> Result<(), String> {
+/// `limit` (the `catalog_timeout` setting) instead of waiting forever.
+async fn bound(conn: &mut PgConnection, limit: Duration) -> Result<(), String> {
+    let ms = limit.as_millis().max(1);
     sqlx::raw_sql(&format!(
-        "SET statement_timeout = {CATALOG_TIMEOUT_MS}; SET lock_timeout = {CATALOG_TIMEOUT_MS}"
+        "SET statement_timeout = {ms}; SET lock_timeout = {ms}"
     ))
     .execute(&mut *conn)
     .await
@@ -82,17 +80,21 @@ struct Rows {
     unmanaged: Vec<PgRow>,
 }
 
-async fn open(url: &str) -> Option<PgConnection> {
+async fn open(url: &str, limit: Duration) -> Option<PgConnection> {
     let mut c = super::open(url).await.ok()?;
-    bound(&mut c).await.ok()?;
+    bound(&mut c, limit).await.ok()?;
     Some(c)
 }
 
 /// Runs the catalog queries: the three big ones on two extra connections when `url` allows
 /// opening them (the server works on them in parallel), everything on `conn` otherwise.
-async fn fetch_all(conn: &mut PgConnection, url: Option<&str>) -> Result<Rows, String> {
+async fn fetch_all(
+    conn: &mut PgConnection,
+    url: Option<&str>,
+    limit: Duration,
+) -> Result<Rows, String> {
     let (mut b, mut c) = match url {
-        Some(u) => tokio::join!(open(u), open(u)),
+        Some(u) => tokio::join!(open(u, limit), open(u, limit)),
         None => (None, None),
     };
     let main = async {
@@ -145,9 +147,13 @@ async fn fetch_all(conn: &mut PgConnection, url: Option<&str>) -> Result<Rows, S
     })
 }
 
-pub async fn introspect(conn: &mut PgConnection, url: Option<&str>) -> Result<Schema, String> {
-    bound(conn).await?;
-    let rows = fetch_all(conn, url).await;
+pub async fn introspect(
+    conn: &mut PgConnection,
+    url: Option<&str>,
+    limit: Duration,
+) -> Result<Schema, String> {
+    bound(conn, limit).await?;
+    let rows = fetch_all(conn, url, limit).await;
     unbound(conn).await;
     let rows = rows?;
     let mut s = Schema::default();
