@@ -162,6 +162,18 @@ pub struct Builder {
     /// Types the files define with statements sqlshift leaves alone (domains, composite
     /// and range types), by bare lower-case name: a column of such a type keeps it by name.
     pub user_types: std::collections::BTreeSet<String>,
+    /// Sequence (bare name) → the table and column that own it (`OWNED BY`).
+    owned_sequences: BTreeMap<String, (String, String)>,
+}
+
+/// The sequence a `nextval('[schema.]name'::regclass)` default draws from (bare name).
+fn nextval_target(sql: &str) -> Option<String> {
+    let lower = sql.trim().to_ascii_lowercase();
+    let rest = lower.strip_prefix("nextval(")?;
+    let rest = rest.trim_start().strip_prefix('\'')?;
+    let name = &rest[..rest.find('\'')?];
+    let bare = name.rsplit('.').next()?.trim_matches('"');
+    Some(bare.to_string())
 }
 
 impl Builder {
@@ -171,6 +183,49 @@ impl Builder {
         if !names.is_empty() {
             self.schema.tables.retain(|q, _| !names.contains(&q.name));
         }
+    }
+
+    /// `CREATE SEQUENCE s … ; ALTER SEQUENCE s OWNED BY t.c; … c … DEFAULT nextval('s')`:
+    /// what `serial` is made of, and what a catalog reads back as a serial column. Such a
+    /// column becomes `serial` and its sequence is no separate object.
+    fn fold_serials(&mut self) {
+        if self.owned_sequences.is_empty() {
+            return;
+        }
+        let mut folded = Vec::new();
+        for t in self.schema.tables.values_mut() {
+            for c in &mut t.columns {
+                let Some(d) = &c.default else { continue };
+                let Some(seq) = nextval_target(&d.sql) else {
+                    continue;
+                };
+                let owner = self.owned_sequences.get(&seq);
+                let owned_here = owner.is_some_and(|(tab, col)| {
+                    tab.eq_ignore_ascii_case(&t.name.name) && col.eq_ignore_ascii_case(&c.name)
+                });
+                let exists = self
+                    .schema
+                    .sequences
+                    .keys()
+                    .any(|k| k.name.eq_ignore_ascii_case(&seq));
+                if owned_here && exists && c.identity.is_none() {
+                    c.serial = true;
+                    c.default = None;
+                    folded.push(seq);
+                }
+            }
+        }
+        self.schema
+            .sequences
+            .retain(|k, _| !folded.contains(&k.name.to_ascii_lowercase()));
+    }
+
+    /// Records `ALTER SEQUENCE s OWNED BY t.c` (bare names, as unquoted names fold).
+    pub fn sequence_owned_by(&mut self, sequence: &str, table: &str, column: &str) {
+        self.owned_sequences.insert(
+            sequence.to_ascii_lowercase(),
+            (table.to_string(), column.to_string()),
+        );
     }
 
     /// True when `name` is a materialized view defined so far (its indexes are not managed).
@@ -250,6 +305,18 @@ impl Builder {
             } => {
                 let name = qname(&name);
                 let seq = sequence(name.clone(), &sequence_options, loc)?;
+                for o in &sequence_options {
+                    if let SequenceOptions::OwnedBy(Some(owner)) = o {
+                        let parts: Vec<String> = owner
+                            .0
+                            .iter()
+                            .filter_map(|p| p.as_ident().map(ident))
+                            .collect();
+                        if let [.., table, column] = parts.as_slice() {
+                            self.sequence_owned_by(&name.name, table, column);
+                        }
+                    }
+                }
                 self.schema.sequences.insert(name, seq);
                 Ok(())
             }
@@ -279,6 +346,30 @@ impl Builder {
                         ast::AlterTableOperation::AddConstraint { constraint, .. } => {
                             let t = self.table_mut(&table, loc)?;
                             add_constraint(t, &constraint, loc)?;
+                        }
+                        // pg_dump's serial idiom and `structure.sql` set column defaults and
+                        // NOT NULL after the CREATE TABLE: folded into the column.
+                        ast::AlterTableOperation::AlterColumn { column_name, op } => {
+                            let t = self.table_mut(&table, loc)?;
+                            let tname = t.name.clone();
+                            let col = ident(&column_name);
+                            let c = t.column_mut(&col).ok_or_else(|| {
+                                err(loc, format!("column `{col}` is not defined in `{tname}`"))
+                            })?;
+                            match op {
+                                ast::AlterColumnOperation::SetDefault { value } => {
+                                    c.default = Some(expr(&value))
+                                }
+                                ast::AlterColumnOperation::DropDefault => c.default = None,
+                                ast::AlterColumnOperation::SetNotNull => c.nullable = false,
+                                ast::AlterColumnOperation::DropNotNull => c.nullable = true,
+                                other => {
+                                    return Err(err(loc, format!(
+                                        "unsupported statement: `ALTER TABLE … ALTER COLUMN {col} {}`; write the column as it should be in the CREATE TABLE",
+                                        first_words(&other.to_string())
+                                    )))
+                                }
+                            }
                         }
                         other => {
                             return Err(err(loc, format!(
@@ -528,6 +619,7 @@ impl Builder {
 
     /// Names what the user left unnamed and checks references, then hands over the schema.
     pub fn finish(mut self) -> Result<Schema, ParseError> {
+        self.fold_serials();
         for t in self.schema.tables.values_mut() {
             name_constraints(t);
         }

@@ -249,6 +249,36 @@ pub fn attached_partition(text: &str) -> Option<String> {
     )
 }
 
+/// `ALTER SEQUENCE [schema.]s OWNED BY [schema.]t.c`: (s, t, c), unquoted names folded.
+pub fn owned_by(text: &str) -> Option<(String, String, String)> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let upper: Vec<String> = words.iter().map(|w| w.to_ascii_uppercase()).collect();
+    if upper.first().map(String::as_str) != Some("ALTER")
+        || upper.get(1).map(String::as_str) != Some("SEQUENCE")
+    {
+        return None;
+    }
+    let fold = |s: &str| match s.strip_prefix('"').and_then(|q| q.strip_suffix('"')) {
+        Some(q) => q.to_string(),
+        None => s.to_lowercase(),
+    };
+    let at = upper.windows(2).position(|w| w == ["OWNED", "BY"])?;
+    let mut seq_word = words.get(2)?.to_string();
+    if upper.get(2).map(String::as_str) == Some("IF") {
+        seq_word = words.get(4)?.to_string();
+    }
+    let seq = fold(seq_word.rsplit('.').next()?);
+    let target: Vec<&str> = words
+        .get(at + 2)?
+        .trim_end_matches(';')
+        .split('.')
+        .collect();
+    match target.as_slice() {
+        [.., t, c] => Some((seq, fold(t), fold(c))),
+        _ => None,
+    }
+}
+
 /// `CREATE TABLE … PARTITION OF parent …`.
 fn partition_of(text: &str) -> bool {
     let upper = text.to_ascii_uppercase();

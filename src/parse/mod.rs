@@ -217,6 +217,11 @@ pub fn parse_schema_report(
                             .user_types
                             .extend(kind::created_name(&piece.text, "DOMAIN")),
                         "type" => b.user_types.extend(kind::created_name(&piece.text, "TYPE")),
+                        "ALTER statement" => {
+                            if let Some((seq, table, column)) = kind::owned_by(&piece.text) {
+                                b.sequence_owned_by(&seq, &table, &column);
+                            }
+                        }
                         _ => {}
                     }
                     skipped.push(Skipped {

@@ -45,6 +45,13 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
                     c.serial = true;
                 }
             }
+            if let Some(d) = &mut c.default {
+                // The catalog prints `nextval('s'::regclass)` for a sequence in the search
+                // path; a file (pg_dump) writes `nextval('public.s'::regclass)`.
+                if d.canon.contains("nextval(") {
+                    d.canon = d.canon.replace("nextval('public.", "nextval('");
+                }
+            }
             if c.serial || c.identity.is_some() {
                 c.default = None;
                 c.nullable = false;
