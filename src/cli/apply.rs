@@ -23,16 +23,18 @@ pub async fn run(settings: &Settings, args: ApplyArgs) -> Result<Status, Failure
     let (mut conn, resolved, desired) = (p.conn, p.resolved, p.desired);
     let (mut plan, mut live) = (p.plan, p.live);
     let dialect = conn.dialect();
-    for attempt in 0..=REPLANS {
+    let mut replans = 0;
+    loop {
         let expect = Expected {
             fingerprint: crate::plan::fingerprint(&live),
             hidden_table: Some(settings.tracking_table().to_string()),
         };
         match execute(plan, &resolved, &mut conn, &args, expect).await? {
             Ran::Done(status) => return Ok(status),
-            Ran::Changed(e) if attempt == REPLANS => return Err(e.into()),
+            Ran::Changed(e) if replans == REPLANS => return Err(e.into()),
             Ran::Changed(e) => printer::note(&format!("{e}; planning again")),
         }
+        replans += 1;
         live = plan::live_schema(settings, &mut conn).await?;
         plan = crate::plan::plan(&live, &desired, dialect, &resolved.render);
         if plan.is_empty() {
@@ -40,7 +42,6 @@ pub async fn run(settings: &Settings, args: ApplyArgs) -> Result<Status, Failure
             return Ok(Status::Success);
         }
     }
-    Err(Failure::error("apply: re-planning did not settle"))
 }
 
 /// How many times a run plans again when the database changed while it waited.

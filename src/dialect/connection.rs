@@ -158,22 +158,28 @@ async fn within<C>(
     };
     match tokio::time::timeout(Duration::from_secs(10), open).await {
         Err(_) => Err(fail("timed out after 10s".into())),
-        Ok(Err(e)) => Err(fail(describe(&e))),
+        // Not "connection lost": there was no connection yet.
+        Ok(Err(e)) => Err(fail(server_reason(&e))),
         Ok(Ok(c)) => Ok(c),
     }
 }
 
 /// A readable reason for a driver error, with the server's message where there is one.
 pub fn describe(e: &sqlx::Error) -> String {
-    let reason = match e {
-        sqlx::Error::Database(db) => db.message().to_string(),
-        sqlx::Error::Io(io) => io.to_string(),
-        other => other.to_string(),
-    };
+    let reason = server_reason(e);
     if is_connection_lost(e) {
         format!("connection lost: {reason}")
     } else {
         reason
+    }
+}
+
+/// The server's message where there is one, else the driver's.
+fn server_reason(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(db) => db.message().to_string(),
+        sqlx::Error::Io(io) => io.to_string(),
+        other => other.to_string(),
     }
 }
 

@@ -225,7 +225,7 @@ fn apply_waits_for_the_lock_only_as_long_as_configured() {
                 "sqlite" => "BEGIN IMMEDIATE".to_string(),
                 "postgres" => "SELECT pg_advisory_lock(8318549229658793588)".to_string(),
                 _ => {
-                    let name = mysql_apply_lock(&db.url);
+                    let name = crate::safety::lock_name(&db.url).await;
                     format!("DO GET_LOCK('{name}', 0)")
                 }
             };
@@ -248,13 +248,4 @@ fn apply_waits_for_the_lock_only_as_long_as_configured() {
             drop(holder);
         }
     });
-}
-
-/// The name sqlshift's MySQL apply lock has for the database at `url`.
-fn mysql_apply_lock(url: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let db = url.rsplit('/').next().unwrap_or_default();
-    let digest = Sha256::digest(format!("apply:{db}").as_bytes());
-    let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
-    format!("sqlshift_apply_{hex}")
 }

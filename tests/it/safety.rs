@@ -254,7 +254,7 @@ fn mysql_apply_waits_for_the_lock_and_says_who_holds_it() {
 }
 
 /// The name sqlshift's MySQL apply lock has for the database at `url`.
-async fn lock_name(url: &str) -> String {
+pub async fn lock_name(url: &str) -> String {
     let db = url.rsplit('/').next().unwrap_or_default();
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(format!("apply:{db}").as_bytes());
