@@ -124,6 +124,14 @@ fn expr(e: &ast::Expr) -> Expr {
     Expr::new(super::requote::lossless(e), canonical_expr(e.clone()))
 }
 
+fn not_managed(loc: &Loc, object: QName, reason: impl Into<String>) -> ParseError {
+    ParseError::NotManaged {
+        loc: loc.clone(),
+        object,
+        reason: reason.into(),
+    }
+}
+
 fn err(loc: &Loc, message: impl Into<String>) -> ParseError {
     ParseError::At {
         loc: loc.clone(),
@@ -164,6 +172,8 @@ pub struct Builder {
     pub user_types: std::collections::BTreeSet<String>,
     /// Sequence (bare name) → the table and column that own it (`OWNED BY`).
     owned_sequences: BTreeMap<String, (String, String)>,
+    /// Objects left alone because a clause of theirs is not managed yet, and why.
+    pub not_managed: BTreeMap<QName, String>,
 }
 
 /// The sequence a `nextval('[schema.]name'::regclass)` default draws from (bare name).
@@ -182,7 +192,15 @@ impl Builder {
     pub fn leave_alone(&mut self, names: &std::collections::BTreeSet<String>) {
         if !names.is_empty() {
             self.schema.tables.retain(|q, _| !names.contains(&q.name));
+            self.schema.views.retain(|q, _| !names.contains(&q.name));
         }
+    }
+
+    fn is_not_managed(&self, name: &QName) -> bool {
+        self.schema
+            .unreadable
+            .keys()
+            .any(|k| same_relation(k, name))
     }
 
     /// `CREATE SEQUENCE s … ; ALTER SEQUENCE s OWNED BY t.c; … c … DEFAULT nextval('s')`:
@@ -258,7 +276,7 @@ impl Builder {
                 ..
             }) => {
                 if !columns.is_empty() {
-                    return Err(err(loc, "view column lists are not supported; alias the columns in the SELECT instead"));
+                    return Err(not_managed(loc, qname(&name), "a view column list is not managed yet"));
                 }
                 let name = qname(&name);
                 if self.schema.relation_exists(&name) {
@@ -466,6 +484,20 @@ impl Builder {
         if ct.temporary {
             return Err(err(loc, "temporary tables are not part of a schema"));
         }
+        if ct.partition_by.is_some() {
+            return Err(not_managed(
+                loc,
+                name,
+                "a partitioned table (PARTITION BY) is not managed yet",
+            ));
+        }
+        if ct.unlogged {
+            return Err(not_managed(
+                loc,
+                name,
+                "an UNLOGGED table is not managed yet",
+            ));
+        }
         if self.schema.relation_exists(&name) {
             let first = self
                 .locs
@@ -620,6 +652,8 @@ impl Builder {
     /// Names what the user left unnamed and checks references, then hands over the schema.
     pub fn finish(mut self) -> Result<Schema, ParseError> {
         self.fold_serials();
+        let not_managed = std::mem::take(&mut self.not_managed);
+        self.schema.unreadable.extend(not_managed);
         for t in self.schema.tables.values_mut() {
             name_constraints(t);
         }
@@ -640,7 +674,8 @@ impl Builder {
                         .tables
                         .keys()
                         .chain(self.schema.views.keys())
-                        .any(|k| same_relation(k, dep));
+                        .any(|k| same_relation(k, dep))
+                    || self.is_not_managed(dep);
                 if !found {
                     let loc = self.locs.get(name).cloned().unwrap_or(Loc {
                         file: "schema".into(),
@@ -695,6 +730,13 @@ fn validate_table(
     for fk in &t.foreign_keys {
         check_cols(&fk.columns, &format!("foreign key `{}`", fk.name))?;
         // Exact key first (a map lookup); only an unqualified name needs the scan.
+        if schema
+            .unreadable
+            .keys()
+            .any(|k| same_relation(k, &fk.ref_table))
+        {
+            continue;
+        }
         let target = schema
             .tables
             .get(&fk.ref_table)
@@ -773,7 +815,13 @@ fn table_options(t: &mut Table, ct: &CreateTable, loc: &Loc) -> Result<(), Parse
     let opts = match &ct.table_options {
         ast::CreateTableOptions::None => return Ok(()),
         ast::CreateTableOptions::Plain(o) | ast::CreateTableOptions::TableProperties(o) => o,
-        other => return Err(err(loc, format!("unsupported table options `{other}`"))),
+        other => {
+            return Err(not_managed(
+                loc,
+                t.name.clone(),
+                format!("table options `{other}` are not managed yet"),
+            ))
+        }
     };
     let text = |e: &ast::Expr| match e {
         ast::Expr::Identifier(i) => i.value.to_lowercase(),
@@ -950,13 +998,18 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
             })
         }
         TableConstraint::PrimaryKeyUsingIndex(_) | TableConstraint::UniqueUsingIndex(_) => {
-            return Err(err(
+            return Err(not_managed(
                 loc,
-                "constraints `USING INDEX` are not supported yet; write the key's columns",
+                t.name.clone(),
+                "a constraint `USING INDEX` is not managed yet",
             ))
         }
         TableConstraint::Exclude(_) => {
-            return Err(err(loc, "exclusion constraints are not managed yet"))
+            return Err(not_managed(
+                loc,
+                t.name.clone(),
+                "an exclusion constraint is not managed yet",
+            ))
         }
     }
     Ok(())
@@ -1054,8 +1107,8 @@ fn name_constraints(t: &mut Table) {
             let col = col.to_string();
             c.name = pick(&[&col], "check", &mut used);
         } else if c.name.is_empty() {
-            let first = first_column(&c.expr.canon);
-            let cols: Vec<&str> = first.iter().map(String::as_str).collect();
+            let only = only_column(&c.expr.canon);
+            let cols: Vec<&str> = only.iter().map(String::as_str).collect();
             c.name = pick(&cols, "check", &mut used);
         }
     }
@@ -1069,27 +1122,30 @@ fn name_constraints(t: &mut Table) {
     t.sort_members();
 }
 
-/// The first column an expression mentions (what PostgreSQL names a check after).
-fn first_column(canon: &str) -> Option<String> {
+/// The column an expression mentions when it mentions exactly one: PostgreSQL names an
+/// unnamed check after it (`t_c_check`), and after the table alone otherwise (`t_check`).
+fn only_column(canon: &str) -> Option<String> {
     let dialect = sqlparser::dialect::GenericDialect {};
     let e = sqlparser::parser::Parser::new(&dialect)
         .try_with_sql(canon)
         .and_then(|mut p| p.parse_expr())
         .ok()?;
-    struct First(Option<String>);
-    impl Visitor for First {
+    struct Columns(std::collections::BTreeSet<String>);
+    impl Visitor for Columns {
         type Break = ();
         fn pre_visit_expr(&mut self, e: &ast::Expr) -> ControlFlow<()> {
             if let ast::Expr::Identifier(i) = e {
-                self.0 = Some(ident(i));
-                return ControlFlow::Break(());
+                self.0.insert(ident(i));
             }
             ControlFlow::Continue(())
         }
     }
-    let mut f = First(None);
+    let mut f = Columns(Default::default());
     let _ = e.visit(&mut f);
-    f.0
+    match f.0.len() {
+        1 => f.0.pop_first(),
+        _ => None,
+    }
 }
 
 fn name_index(t: &Table, mut index: Index) -> Index {
@@ -1168,9 +1224,10 @@ fn prefix_length(f: &ast::Function) -> Option<u32> {
 
 pub fn index_from(ci: &CreateIndex, loc: &Loc) -> Result<(QName, Index), ParseError> {
     if !ci.include.is_empty() || !ci.with.is_empty() {
-        return Err(err(
+        return Err(not_managed(
             loc,
-            "INCLUDE and WITH on indexes are not supported yet",
+            qname(&ci.table_name),
+            "an index with INCLUDE or WITH (…) is not managed yet",
         ));
     }
     let parts = ci.columns.iter().map(index_part).collect();

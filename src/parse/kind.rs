@@ -93,8 +93,7 @@ pub fn classify(text: &str) -> Kind {
         },
         "ALTER" => alter_kind(text, &w),
         "COMMENT" if word(1) == "ON" => match word(2) {
-            "TABLE" | "COLUMN" | "VIEW" => Kind::Managed,
-            "MATERIALIZED" => Kind::Managed,
+            "TABLE" | "COLUMN" => Kind::Managed,
             _ => Kind::Unmanaged("comment"),
         },
         "SET" | "RESET" => Kind::Unmanaged("SET statement"),

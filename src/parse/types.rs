@@ -30,6 +30,27 @@ const PASSTHROUGH: &[&str] = &[
     "daterange",
     "citext",
     "hstore",
+    "lseg",
+    "pg_lsn",
+    "pg_snapshot",
+    "txid_snapshot",
+    "jsonpath",
+    "regclass",
+    "regtype",
+    "regproc",
+    "regprocedure",
+    "regnamespace",
+    "regrole",
+    "tid",
+    "xid",
+    "xid8",
+    "cid",
+    "int4multirange",
+    "int8multirange",
+    "nummultirange",
+    "tsmultirange",
+    "tstzmultirange",
+    "datemultirange",
 ];
 
 /// Maps a type spelling to the canonical type; the flag is true for `serial` types.
@@ -66,6 +87,16 @@ pub fn map_type(spelling: &str) -> Result<(DataType, bool), String> {
             ));
         }
     }
+    // `interval(3)`, `interval day to second(2)`: the fields and precision, as the
+    // catalog prints them.
+    if let Some(fields) = lower.strip_prefix("interval") {
+        let fields = fields.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !fields.is_empty() {
+            let fields = fields.replace(" (", "(").replace("( ", "(").replace(" )", ")");
+            let sep = if fields.starts_with('(') { "" } else { " " };
+            return Ok((DataType::Other(format!("interval{sep}{fields}")), false));
+        }
+    }
     let (base, args, rest) = split_args(&lower);
     let base = base.trim();
     let with_tz = rest.contains("with time zone") && !rest.contains("without");
@@ -97,7 +128,8 @@ pub fn map_type(spelling: &str) -> Result<(DataType, bool), String> {
             _ => DataType::Double,
         },
         "numeric" | "decimal" | "dec" => match n(0) {
-            Some(p) => DataType::Numeric(Some((p, n(1)))),
+            // `numeric(p)` is `numeric(p,0)` in every dialect that has it.
+            Some(p) => DataType::Numeric(Some((p, n(1).or(Some(0))))),
             None => DataType::Numeric(None),
         },
         "boolean" | "bool" => DataType::Boolean,

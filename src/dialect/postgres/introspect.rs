@@ -212,6 +212,18 @@ pub async fn introspect(
                 "it inherits from another table; table inheritance is not managed yet".into(),
             );
         }
+        if get::<String>(&r, "relkind")? == "p" {
+            bad.insert(
+                name.clone(),
+                "a partitioned table (PARTITION BY) is not managed yet".into(),
+            );
+        }
+        if get::<String>(&r, "persistence")? == "u" {
+            bad.insert(
+                name.clone(),
+                "an UNLOGGED table is not managed yet".into(),
+            );
+        }
         s.tables.insert(name, t);
     }
     for r in rows.columns {

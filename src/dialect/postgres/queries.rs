@@ -50,13 +50,19 @@ pub const SEQUENCES: &str = concat!(
     "s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle ",
     "FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ",
     user_ns!("n"),
-    " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i', 'e'))",
+    " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('i', 'e'))",
+    // Owned by a column whose default draws from it: the column is a serial. A sequence
+    // merely `OWNED BY` some other column is an object of its own.
+    " AND NOT EXISTS (SELECT 1 FROM pg_depend d JOIN pg_attrdef ad ON ad.adrelid = d.refobjid AND ad.adnum = d.refobjsubid ",
+    "JOIN pg_depend dd ON dd.classid = 'pg_attrdef'::regclass AND dd.objid = ad.oid AND dd.refobjid = c.oid ",
+    "WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'a')",
     " ORDER BY 1, 2"
 );
 
 pub const TABLES: &str = concat!(
     "SELECT n.nspname::text AS schema, c.relname::text AS name, obj_description(c.oid, 'pg_class') AS comment, ",
-    "EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid) AS inherits ",
+    "EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid) AS inherits, ",
+    "c.relkind::text AS relkind, c.relpersistence::text AS persistence ",
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace ",
     "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND ",
     user_ns!("n"),
@@ -76,7 +82,8 @@ pub const COLUMNS: &str = concat!(
     "(SELECT seq.relname::text FROM pg_depend dep JOIN pg_class seq ON seq.oid = dep.objid AND seq.relkind = 'S' ",
     "WHERE dep.refclassid = 'pg_class'::regclass AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum ",
     "AND dep.classid = 'pg_class'::regclass ",
-    "AND dep.deptype IN ('a', 'i') LIMIT 1) END AS owned_sequence ",
+    "AND (dep.deptype = 'i' OR (dep.deptype = 'a' AND EXISTS (SELECT 1 FROM pg_depend dd ",
+    "WHERE dd.classid = 'pg_attrdef'::regclass AND dd.objid = ad.oid AND dd.refobjid = seq.oid))) LIMIT 1) END AS owned_sequence ",
     "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace ",
     "LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum ",
     "LEFT JOIN pg_description d ON d.classoid = 'pg_class'::regclass AND d.objoid = c.oid AND d.objsubid = a.attnum ",
