@@ -126,5 +126,10 @@ pub fn check_name_lengths(
 pub fn prepare(mut schema: Schema, dialect: &dyn Dialect, notes: &mut Vec<String>) -> Schema {
     resolve_names(&mut schema, dialect.default_schema());
     dialect.normalize(&mut schema, notes);
+    for t in schema.tables.values_mut() {
+        for c in &mut t.columns {
+            c.declared = None;
+        }
+    }
     schema
 }

@@ -161,6 +161,11 @@ pub struct Column {
     pub on_update: Option<Expr>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+    /// The type as a schema file spelled it. A dialect whose own type of that name means
+    /// something else than the canonical type (MySQL's `TIMESTAMP`, `FLOAT`, `NVARCHAR`)
+    /// reads it from here; `dialect::prepare` clears it, so it never takes part in a diff.
+    #[serde(skip)]
+    pub declared: Option<String>,
 }
 
 impl Column {
@@ -179,6 +184,7 @@ impl Column {
             collation: None,
             on_update: None,
             renamed_from: None,
+            declared: None,
         }
     }
 

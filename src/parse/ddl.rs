@@ -506,6 +506,7 @@ impl Builder {
                 map_type(&spelled).map_err(|m| err(&cloc, m))?
             };
             let mut col = Column::new(&cname, ty);
+            col.declared = Some(spelled.clone());
             col.serial = serial;
             col.renamed_from = ann.lookup(cd.name.span.start.line);
             for opt in &cd.options {
@@ -804,6 +805,9 @@ fn table_options(t: &mut Table, ct: &CreateTable, loc: &Loc) -> Result<(), Parse
                         t.charset = Some(text(value))
                     }
                     "COLLATE" | "DEFAULT COLLATE" => t.collation = Some(text(value)),
+                    // The next value of the counter (mysqldump writes it) is data, not
+                    // schema: the database keeps its own.
+                    "AUTO INCREMENT" => {}
                     "COMMENT" => {
                         t.comment = Some(match value {
                             ast::Expr::Value(v) => match &v.value {

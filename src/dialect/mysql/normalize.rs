@@ -45,6 +45,88 @@ fn map_type(t: &DataType, enums: &Schema) -> (DataType, Option<&'static str>) {
     }
 }
 
+/// What a type name MySQL itself has means on MySQL, where that differs from the
+/// canonical (PostgreSQL-flavoured) reading: `TIMESTAMP` converts time zones, `FLOAT` is
+/// 4 bytes and `REAL` 8, `DECIMAL` alone is `DECIMAL(10,0)`, the national character types
+/// are utf8mb3, `TEXT(n)`/`BLOB(n)` are the smallest type that holds `n`. The second value
+/// is the character set the type implies.
+fn native_meaning(declared: &str, parsed: &DataType) -> Option<(DataType, Option<&'static str>)> {
+    use crate::model::Size;
+    use DataType::*;
+    let lower = declared.trim().to_ascii_lowercase();
+    let (base, args) = match lower.find('(') {
+        Some(at) => (lower[..at].trim(), &lower[at..]),
+        None => (lower.as_str(), ""),
+    };
+    let base = base.split_whitespace().collect::<Vec<_>>().join(" ");
+    let base = base.strip_suffix(" unsigned").unwrap_or(&base);
+    let base = base.strip_suffix(" zerofill").unwrap_or(base);
+    let n: Option<u64> = args
+        .trim_start_matches('(')
+        .split([',', ')'])
+        .next()
+        .and_then(|a| a.trim().parse().ok());
+    let sized = |bytes: u64, blob: bool| {
+        let size = match bytes {
+            0..=255 => Size::Tiny,
+            256..=65_535 => Size::Regular,
+            65_536..=16_777_215 => Size::Medium,
+            _ => Size::Long,
+        };
+        match (blob, size) {
+            (false, Size::Regular) => Text,
+            (false, s) => SizedText(s),
+            (true, s) => SizedBlob(s),
+        }
+    };
+    let ty = match base {
+        "timestamp" => match parsed {
+            Timestamp { precision, .. } => Timestamp {
+                tz: true,
+                precision: *precision,
+            },
+            _ => return None,
+        },
+        "float" if args.is_empty() || args.contains(',') => Real,
+        "real" => Double,
+        "decimal" | "numeric" | "dec" | "fixed" if args.is_empty() => Numeric(Some((10, Some(0)))),
+        // MySQL sizes TEXT(n) for n characters of the column's character set; four bytes
+        // a character (utf8mb4) is the widest, so the type is never too small.
+        "text" => sized(n? * 4, false),
+        "blob" => sized(n?, true),
+        "long varchar" | "long" | "long char varying" | "long character varying" => {
+            SizedText(Size::Medium)
+        }
+        "long varbinary" => SizedBlob(Size::Medium),
+        "nvarchar"
+        | "national varchar"
+        | "nchar varchar"
+        | "national character varying"
+        | "national char varying"
+        | "nchar varying" => return Some((parsed.clone(), Some("utf8mb3"))),
+        "nchar" | "national char" | "national character" => {
+            return Some((parsed.clone(), Some("utf8mb3")))
+        }
+        _ => return None,
+    };
+    let ty = match parsed {
+        Unsigned(_) => Unsigned(Box::new(ty)),
+        _ => ty,
+    };
+    Some((ty, None))
+}
+
+/// `utf8` is an alias: MariaDB 10.6+ and MySQL 8 store it as `utf8mb3`.
+fn charset_alias(name: &mut Option<String>) {
+    if let Some(n) = name {
+        if n == "utf8" {
+            *n = "utf8mb3".into();
+        } else if let Some(rest) = n.strip_prefix("utf8_") {
+            *n = format!("utf8mb3_{rest}");
+        }
+    }
+}
+
 fn expr(text: &str) -> Option<Expr> {
     crate::parse::expr(text).ok()
 }
@@ -78,7 +160,21 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
     for (_, mut t) in tables {
         t.name.schema.clear();
         let tname = t.name.name.clone();
+        charset_alias(&mut t.charset);
+        charset_alias(&mut t.collation);
         for c in &mut t.columns {
+            if let Some((ty, charset)) = c
+                .declared
+                .as_deref()
+                .and_then(|d| native_meaning(d, &c.data_type))
+            {
+                c.data_type = ty;
+                if let (Some(cs), None) = (charset, &c.charset) {
+                    c.charset = Some(cs.to_string());
+                }
+            }
+            charset_alias(&mut c.charset);
+            charset_alias(&mut c.collation);
             let (mapped, lost) = map_type(&c.data_type, &types);
             if let Some(l) = lost {
                 note(notes, format!("mysql: {l}"));
@@ -355,12 +451,17 @@ pub fn strip_defaults(s: &mut Schema) {
             t.collation = None;
         }
         for c in &mut t.columns {
-            if c.charset.is_none() {
+            let binary_attribute =
+                c.collation.as_deref() == Some(crate::parse::binary_attr::BINARY_COLLATION);
+            if c.charset.is_none() && !binary_attribute {
                 if let Some(col) = &c.collation {
                     c.charset = col.split('_').next().map(str::to_string);
                 }
             }
             let col_charset = c.charset.clone().unwrap_or_else(|| table_charset.clone());
+            if binary_attribute {
+                c.collation = Some(format!("{col_charset}_bin"));
+            }
             let inherited = if col_charset == table_charset {
                 table_collation.clone()
             } else {
