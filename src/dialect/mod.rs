@@ -127,6 +127,7 @@ pub fn prepare(mut schema: Schema, dialect: &dyn Dialect, notes: &mut Vec<String
     resolve_names(&mut schema, dialect.default_schema());
     dialect.normalize(&mut schema, notes);
     for t in schema.tables.values_mut() {
+        t.unnamed.clear();
         for c in &mut t.columns {
             c.declared = None;
         }

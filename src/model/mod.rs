@@ -87,6 +87,20 @@ pub struct Table {
     /// Only ever set on the live side; never compared.
     #[serde(skip)]
     pub attached: Vec<String>,
+    /// Constraints the schema file left unnamed, with the names the parser gave them, in
+    /// the order they were declared: a dialect that names them its own way (MySQL) renames
+    /// these. Only set on a parsed schema; `dialect::prepare` clears it.
+    #[serde(skip)]
+    pub unnamed: Vec<Unnamed>,
+}
+
+/// A constraint the schema file did not name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unnamed {
+    /// The name the parser generated.
+    pub name: String,
+    /// For a check declared on a column, that column.
+    pub column: Option<String>,
 }
 
 impl Table {
@@ -105,6 +119,7 @@ impl Table {
             collation: None,
             renamed_from: None,
             attached: Vec::new(),
+            unnamed: Vec::new(),
         }
     }
 

@@ -224,6 +224,7 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
                 c.collation = None;
             }
         }
+        let unnamed_fks = native_names(&mut t);
         if let Some(pk) = &mut t.primary_key {
             pk.name = generated_name(&tname, &[], "pkey", 63);
             for col in &pk.columns {
@@ -314,7 +315,7 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
         for c in &mut t.checks {
             mysql_canon(&mut c.expr);
         }
-        implicit_fk_indexes(&mut t);
+        implicit_fk_indexes(&mut t, &unnamed_fks);
 
         t.sort_members();
         s.tables.insert(t.name.clone(), t);
@@ -348,10 +349,82 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
     strip_defaults(s);
 }
 
+/// Gives what the schema file left unnamed the name MariaDB gives it, so a database the
+/// `mariadb` client built from the same file compares equal: a unique key is named after
+/// its first column (`_2`, `_3` … when taken), a foreign key `<table>_ibfk_<n>`, a check
+/// declared on a column after the column and any other check `CONSTRAINT_<n>`. (MySQL 8
+/// names checks `<table>_chk_<n>`; only MariaDB is tested here.)
+///
+/// Returns the foreign keys it named: their implicit indexes are named after the column.
+fn native_names(t: &mut crate::model::Table) -> Vec<String> {
+    let unnamed = std::mem::take(&mut t.unnamed);
+    let mut named_fks = Vec::new();
+    if unnamed.is_empty() {
+        return named_fks;
+    }
+    let is_unnamed = |n: &str| unnamed.iter().any(|u| u.name == n);
+    let mut keys: Vec<String> = t
+        .indexes
+        .iter()
+        .map(|i| i.name.clone())
+        .chain(t.uniques.iter().map(|u| u.name.clone()))
+        .filter(|n| !is_unnamed(n))
+        .collect();
+    let mut constraints: Vec<String> = t
+        .foreign_keys
+        .iter()
+        .map(|f| f.name.clone())
+        .chain(t.checks.iter().map(|c| c.name.clone()))
+        .filter(|n| !is_unnamed(n))
+        .collect();
+    let (mut fk_n, mut check_n) = (0, 0);
+    let tname = t.name.name.clone();
+    for u in &unnamed {
+        if let Some(k) = t.uniques.iter_mut().find(|k| k.name == u.name) {
+            let base = k.columns.first().cloned().unwrap_or_default();
+            let mut name = base.clone();
+            let mut n = 1;
+            while keys.iter().any(|x| x.eq_ignore_ascii_case(&name)) {
+                n += 1;
+                name = format!("{base}_{n}");
+            }
+            keys.push(name.clone());
+            k.name = name;
+        } else if let Some(f) = t.foreign_keys.iter_mut().find(|f| f.name == u.name) {
+            let mut name;
+            loop {
+                fk_n += 1;
+                name = format!("{tname}_ibfk_{fk_n}");
+                if !constraints.contains(&name) {
+                    break;
+                }
+            }
+            constraints.push(name.clone());
+            named_fks.push(name.clone());
+            f.name = name;
+        } else if let Some(c) = t.checks.iter_mut().find(|c| c.name == u.name) {
+            let name = match &u.column {
+                Some(col) => col.clone(),
+                None => loop {
+                    check_n += 1;
+                    let n = format!("CONSTRAINT_{check_n}");
+                    if !constraints.contains(&n) {
+                        break n;
+                    }
+                },
+            };
+            constraints.push(name.clone());
+            c.name = name;
+        }
+    }
+    named_fks
+}
+
 /// InnoDB creates an index named after a foreign key when no index starts with the key's
-/// columns; the desired side gets the same index so both sides agree.
-fn implicit_fk_indexes(t: &mut crate::model::Table) {
-    let mut add = Vec::new();
+/// columns (after its first column when the key was unnamed); the desired side gets the
+/// same index so both sides agree.
+fn implicit_fk_indexes(t: &mut crate::model::Table, unnamed: &[String]) {
+    let mut add: Vec<crate::model::Index> = Vec::new();
     for fk in &t.foreign_keys {
         let starts_with = |cols: Vec<&str>| {
             cols.len() >= fk.columns.len() && cols.iter().zip(&fk.columns).all(|(a, b)| a == b)
@@ -377,8 +450,25 @@ fn implicit_fk_indexes(t: &mut crate::model::Table) {
             })
             || add.iter().any(|i: &crate::model::Index| i.name == fk.name);
         if !covered {
+            let name = match fk.columns.first() {
+                Some(first) if unnamed.contains(&fk.name) => {
+                    let taken = |n: &str| {
+                        t.indexes.iter().any(|i| i.name.eq_ignore_ascii_case(n))
+                            || t.uniques.iter().any(|u| u.name.eq_ignore_ascii_case(n))
+                            || add.iter().any(|i| i.name.eq_ignore_ascii_case(n))
+                    };
+                    let mut name = first.clone();
+                    let mut n = 1;
+                    while taken(&name) {
+                        n += 1;
+                        name = format!("{first}_{n}");
+                    }
+                    name
+                }
+                _ => fk.name.clone(),
+            };
             add.push(crate::model::Index {
-                name: fk.name.clone(),
+                name,
                 unique: false,
                 parts: fk
                     .columns
