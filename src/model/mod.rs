@@ -269,6 +269,11 @@ pub struct ForeignKey {
     pub on_update: FkAction,
     pub deferrable: bool,
     pub initially_deferred: bool,
+    /// `ON DELETE` / `ON UPDATE` left out in the schema file, so the dialect's default
+    /// applies (RESTRICT on MySQL, which tells it apart from NO ACTION). Only set on a
+    /// parsed schema; `dialect::prepare` clears it.
+    #[serde(skip)]
+    pub unspecified: (bool, bool),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -550,6 +550,7 @@ impl Builder {
                             on_update: action(on_update),
                             deferrable,
                             initially_deferred,
+                            unspecified: (on_delete.is_none(), on_update.is_none()),
                         })
                     }
                     ColumnOption::Check(c) => t.checks.push(Check {
@@ -953,6 +954,7 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
                 on_update: action(on_update),
                 deferrable,
                 initially_deferred,
+                unspecified: (on_delete.is_none(), on_update.is_none()),
             })
         }
         TableConstraint::Check(ast::CheckConstraint { name, expr: e, .. }) => {

@@ -1,6 +1,6 @@
 //! MySQL normalization: map what MySQL lacks, and make both sides spell the same thing the
 //! same way (primary keys are always `PRIMARY`, plain unique indexes are unique keys,
-//! `NO ACTION` is `RESTRICT`, `DEFAULT NULL` is no default).
+//! an action left out is `RESTRICT`, `DEFAULT NULL` is no default).
 
 use super::introspect::{CHARSET, COLLATION, DEFAULT_COLLATION, ENGINE, FLAVOR};
 use crate::model::{generated_name, DataType, Expr, FkAction, IndexKey, Schema, Unique};
@@ -235,10 +235,12 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
         }
         for f in &mut t.foreign_keys {
             f.ref_table.schema.clear();
-            if f.on_delete == FkAction::NoAction {
+            // Left out, the action is RESTRICT on MySQL; a written NO ACTION is kept (the
+            // server stores and prints it).
+            if f.unspecified.0 {
                 f.on_delete = FkAction::Restrict;
             }
-            if f.on_update == FkAction::NoAction {
+            if f.unspecified.1 {
                 f.on_update = FkAction::Restrict;
             }
             if f.deferrable {
