@@ -74,7 +74,8 @@ pub fn map_type(spelling: &str) -> Result<(DataType, bool), String> {
         "smallint" | "int2" => DataType::SmallInt,
         "smallserial" | "serial2" => return Ok((DataType::SmallInt, true)),
         "int" | "integer" | "int4" => DataType::Integer,
-        "mediumint" => DataType::MediumInt,
+        "mediumint" | "middleint" | "int3" => DataType::MediumInt,
+        "int1" => DataType::TinyInt,
         "serial" | "serial4" => return Ok((DataType::Integer, true)),
         "bigint" | "int8" => DataType::BigInt,
         "bigserial" | "serial8" => return Ok((DataType::BigInt, true)),
@@ -96,7 +97,7 @@ pub fn map_type(spelling: &str) -> Result<(DataType, bool), String> {
             Some(p) if p <= 24 => DataType::Real,
             _ => DataType::Double,
         },
-        "numeric" | "decimal" | "dec" => match n(0) {
+        "numeric" | "decimal" | "dec" | "fixed" => match n(0) {
             Some(p) => DataType::Numeric(Some((p, n(1)))),
             None => DataType::Numeric(None),
         },

@@ -175,6 +175,10 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
             }
             charset_alias(&mut c.charset);
             charset_alias(&mut c.collation);
+            // DECIMAL(p) has scale 0.
+            if let DataType::Numeric(Some((p, None))) = c.data_type {
+                c.data_type = DataType::Numeric(Some((p, Some(0))));
+            }
             let (mapped, lost) = map_type(&c.data_type, &types);
             if let Some(l) = lost {
                 note(notes, format!("mysql: {l}"));
@@ -209,6 +213,16 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
             }
             if c.generated.is_some() {
                 c.default = None;
+            }
+            // mysqldump quotes numeric defaults (`DEFAULT '0'`); the server stores the number.
+            if is_numeric(&c.data_type) {
+                let number = c.default.as_ref().and_then(|d| {
+                    let v = d.canon.strip_prefix('\'')?.strip_suffix('\'')?;
+                    v.trim().parse::<f64>().ok().map(|_| v.trim().to_string())
+                });
+                if let Some(n) = number.and_then(|n| expr(&n)) {
+                    c.default = Some(n);
+                }
             }
             for e in [
                 c.default.as_mut(),
@@ -489,6 +503,16 @@ fn implicit_fk_indexes(t: &mut crate::model::Table, unnamed: &[String]) {
         }
     }
     t.indexes.extend(add);
+}
+
+fn is_numeric(t: &DataType) -> bool {
+    use DataType::*;
+    match t {
+        Unsigned(inner) => is_numeric(inner),
+        TinyInt | SmallInt | MediumInt | Integer | BigInt | Numeric(_) | Real | Double
+        | Boolean => true,
+        _ => false,
+    }
 }
 
 fn is_text(t: &DataType) -> bool {
