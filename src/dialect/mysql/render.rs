@@ -127,7 +127,7 @@ fn fk_clause(fk: &ForeignKey) -> String {
 }
 
 pub fn create_table(t: &Table) -> String {
-    let mut lines: Vec<String> = t.columns.iter().map(|c| column_def(c)).collect();
+    let mut lines: Vec<String> = t.columns.iter().map(column_def).collect();
     if let Some(pk) = &t.primary_key {
         lines.push(format!("PRIMARY KEY ({})", cols(&pk.columns)));
     }
