@@ -126,5 +126,21 @@ pub fn check_name_lengths(
 pub fn prepare(mut schema: Schema, dialect: &dyn Dialect, notes: &mut Vec<String>) -> Schema {
     resolve_names(&mut schema, dialect.default_schema());
     dialect.normalize(&mut schema, notes);
+    forget_spelling(&mut schema);
     schema
+}
+
+/// Drops what the parser noted about how a file spelled things (declared type names,
+/// unnamed constraints, left-out foreign-key actions): the normalizers have read it, and it
+/// must not make two equal schemas compare different.
+pub(crate) fn forget_spelling(schema: &mut Schema) {
+    for t in schema.tables.values_mut() {
+        t.unnamed.clear();
+        for f in &mut t.foreign_keys {
+            f.unspecified = (false, false);
+        }
+        for c in &mut t.columns {
+            c.declared = None;
+        }
+    }
 }

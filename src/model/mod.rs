@@ -87,6 +87,20 @@ pub struct Table {
     /// Only ever set on the live side; never compared.
     #[serde(skip)]
     pub attached: Vec<String>,
+    /// Constraints the schema file left unnamed, with the names the parser gave them, in
+    /// the order they were declared: a dialect that names them its own way (MySQL) renames
+    /// these. Only set on a parsed schema; `dialect::prepare` clears it.
+    #[serde(skip)]
+    pub unnamed: Vec<Unnamed>,
+}
+
+/// A constraint the schema file did not name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unnamed {
+    /// The name the parser generated.
+    pub name: String,
+    /// For a check declared on a column, that column.
+    pub column: Option<String>,
 }
 
 impl Table {
@@ -105,6 +119,7 @@ impl Table {
             collation: None,
             renamed_from: None,
             attached: Vec::new(),
+            unnamed: Vec::new(),
         }
     }
 
@@ -161,6 +176,11 @@ pub struct Column {
     pub on_update: Option<Expr>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+    /// The type as a schema file spelled it. A dialect whose own type of that name means
+    /// something else than the canonical type (MySQL's `TIMESTAMP`, `FLOAT`, `NVARCHAR`)
+    /// reads it from here; `dialect::prepare` clears it, so it never takes part in a diff.
+    #[serde(skip)]
+    pub declared: Option<String>,
 }
 
 impl Column {
@@ -179,6 +199,7 @@ impl Column {
             collation: None,
             on_update: None,
             renamed_from: None,
+            declared: None,
         }
     }
 
@@ -248,6 +269,11 @@ pub struct ForeignKey {
     pub on_update: FkAction,
     pub deferrable: bool,
     pub initially_deferred: bool,
+    /// `ON DELETE` / `ON UPDATE` left out in the schema file, so the dialect's default
+    /// applies (RESTRICT on MySQL, which tells it apart from NO ACTION). Only set on a
+    /// parsed schema; `dialect::prepare` clears it.
+    #[serde(skip)]
+    pub unspecified: (bool, bool),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

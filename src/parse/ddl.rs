@@ -5,7 +5,8 @@ use super::types::map_type;
 use super::{Loc, ParseError};
 use crate::model::{
     generated_name, Check, Column, DataType, EnumType, Expr, FkAction, ForeignKey, Generated,
-    Identity, Index, IndexKey, IndexPart, PrimaryKey, QName, Schema, Sequence, Table, Unique, View,
+    Identity, Index, IndexKey, IndexPart, PrimaryKey, QName, Schema, Sequence, Table, Unique,
+    Unnamed, View,
 };
 use sqlparser::ast::{
     self, ColumnOption, CommentObject, CreateIndex, CreateTable, GeneratedAs,
@@ -538,6 +539,7 @@ impl Builder {
                 map_type(&spelled).map_err(|m| err(&cloc, m))?
             };
             let mut col = Column::new(&cname, ty);
+            col.declared = Some(spelled.clone());
             col.serial = serial;
             col.renamed_from = ann.lookup(cd.name.span.start.line);
             for opt in &cd.options {
@@ -580,6 +582,7 @@ impl Builder {
                             on_update: action(on_update),
                             deferrable,
                             initially_deferred,
+                            unspecified: (on_delete.is_none(), on_update.is_none()),
                         })
                     }
                     ColumnOption::Check(c) => t.checks.push(Check {
@@ -852,6 +855,9 @@ fn table_options(t: &mut Table, ct: &CreateTable, loc: &Loc) -> Result<(), Parse
                         t.charset = Some(text(value))
                     }
                     "COLLATE" | "DEFAULT COLLATE" => t.collation = Some(text(value)),
+                    // The next value of the counter (mysqldump writes it) is data, not
+                    // schema: the database keeps its own.
+                    "AUTO INCREMENT" => {}
                     "COMMENT" => {
                         t.comment = Some(match value {
                             ast::Expr::Value(v) => match &v.value {
@@ -971,6 +977,7 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
         }
         TableConstraint::ForeignKey(ast::ForeignKeyConstraint {
             name,
+            index_name,
             columns,
             foreign_table,
             referred_columns,
@@ -981,7 +988,13 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
         }) => {
             let (deferrable, initially_deferred) = deferral(characteristics);
             t.foreign_keys.push(ForeignKey {
-                name: name.as_ref().map(ident).unwrap_or_default(),
+                // MariaDB names an unnamed constraint after its index name, when given
+                // (`FOREIGN KEY fk_x (…)`).
+                name: name
+                    .as_ref()
+                    .or(index_name.as_ref())
+                    .map(ident)
+                    .unwrap_or_default(),
                 columns: columns.iter().map(ident).collect(),
                 ref_table: qname(foreign_table),
                 ref_columns: referred_columns.iter().map(ident).collect(),
@@ -989,6 +1002,7 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
                 on_update: action(on_update),
                 deferrable,
                 initially_deferred,
+                unspecified: (on_delete.is_none(), on_update.is_none()),
             })
         }
         TableConstraint::Check(ast::CheckConstraint { name, expr: e, .. }) => {
@@ -1090,28 +1104,40 @@ fn name_constraints(t: &mut Table) {
             pk.name = pick(&[], "pkey", &mut used);
         }
     }
+    let mut unnamed = Vec::new();
+    let mut generated = |name: &str, column: Option<String>| {
+        unnamed.push(Unnamed {
+            name: name.to_string(),
+            column,
+        })
+    };
     for u in &mut t.uniques {
         if u.name.is_empty() {
             let cols: Vec<&str> = u.columns.iter().map(String::as_str).collect();
             u.name = pick(&cols, "key", &mut used);
+            generated(&u.name, None);
         }
     }
     for f in &mut t.foreign_keys {
         if f.name.is_empty() {
             let cols: Vec<&str> = f.columns.iter().map(String::as_str).collect();
             f.name = pick(&cols, "fkey", &mut used);
+            generated(&f.name, None);
         }
     }
     for c in &mut t.checks {
         if let Some(col) = c.name.strip_prefix('\u{0}') {
             let col = col.to_string();
             c.name = pick(&[&col], "check", &mut used);
+            generated(&c.name, Some(col));
         } else if c.name.is_empty() {
             let only = only_column(&c.expr.canon);
             let cols: Vec<&str> = only.iter().map(String::as_str).collect();
             c.name = pick(&cols, "check", &mut used);
+            generated(&c.name, None);
         }
     }
+    t.unnamed.extend(unnamed);
     if let Some(pk) = &t.primary_key {
         for col in &pk.columns {
             if let Some(c) = t.columns.iter_mut().find(|c| &c.name == col) {

@@ -4,6 +4,7 @@
 //! PostgreSQL's `pg_get_indexdef`), so a parsed file and an introspected database meet in
 //! one representation.
 
+pub mod binary_attr;
 mod ddl;
 mod expr;
 mod keywords;
@@ -335,7 +336,11 @@ fn summary(text: &str) -> String {
 /// when all fail, is the generic one.
 fn statement_at(piece: &split::Piece, file: &str) -> Result<Statement, ParseError> {
     use sqlparser::dialect::{PostgreSqlDialect, SQLiteDialect};
-    let piece = &without_only_on_index(&without_data_clause(piece));
+    let mut piece = without_only_on_index(&without_data_clause(piece));
+    if let Some(text) = binary_attr::rewrite(&piece.text) {
+        piece.text = text;
+    }
+    let piece = &piece;
     let first = statement_in(piece, file, &GenericDialect {});
     if first.is_ok() {
         return first;

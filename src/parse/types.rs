@@ -105,7 +105,8 @@ pub fn map_type(spelling: &str) -> Result<(DataType, bool), String> {
         "smallint" | "int2" => DataType::SmallInt,
         "smallserial" | "serial2" => return Ok((DataType::SmallInt, true)),
         "int" | "integer" | "int4" => DataType::Integer,
-        "mediumint" => DataType::MediumInt,
+        "mediumint" | "middleint" | "int3" => DataType::MediumInt,
+        "int1" => DataType::TinyInt,
         "serial" | "serial4" => return Ok((DataType::Integer, true)),
         "bigint" | "int8" => DataType::BigInt,
         "bigserial" | "serial8" => return Ok((DataType::BigInt, true)),
@@ -127,7 +128,7 @@ pub fn map_type(spelling: &str) -> Result<(DataType, bool), String> {
             Some(p) if p <= 24 => DataType::Real,
             _ => DataType::Double,
         },
-        "numeric" | "decimal" | "dec" => match n(0) {
+        "numeric" | "decimal" | "dec" | "fixed" => match n(0) {
             // `numeric(p)` is `numeric(p,0)` in every dialect that has it.
             Some(p) => DataType::Numeric(Some((p, n(1).or(Some(0))))),
             None => DataType::Numeric(None),

@@ -195,6 +195,7 @@ async fn read(conn: &mut MySqlConnection, limit: std::time::Duration) -> Result<
                 on_update: FkAction::NoAction,
                 deferrable: false,
                 initially_deferred: false,
+                unspecified: (false, false),
             });
         fk.columns.push(req(&r, "column_name")?);
         fk.ref_columns.push(req(&r, "ref_column")?);

@@ -126,8 +126,8 @@ impl Dialect for Mysql {
         lower::lower(changes, from, to)
     }
 
-    fn render(&self, change: &Change, opts: &RenderOptions) -> Vec<String> {
-        render::render(change, opts.inspect)
+    fn render(&self, change: &Change, _opts: &RenderOptions) -> Vec<String> {
+        render::render(change)
     }
 
     fn hazards(&self, change: &Change, _opts: &RenderOptions) -> Vec<Hazard> {

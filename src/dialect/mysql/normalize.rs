@@ -1,6 +1,6 @@
 //! MySQL normalization: map what MySQL lacks, and make both sides spell the same thing the
 //! same way (primary keys are always `PRIMARY`, plain unique indexes are unique keys,
-//! `NO ACTION` is `RESTRICT`, `DEFAULT NULL` is no default).
+//! an action left out is `RESTRICT`, `DEFAULT NULL` is no default).
 
 use super::introspect::{CHARSET, COLLATION, DEFAULT_COLLATION, ENGINE, FLAVOR};
 use crate::model::{generated_name, DataType, Expr, FkAction, IndexKey, Schema, Unique};
@@ -45,6 +45,88 @@ fn map_type(t: &DataType, enums: &Schema) -> (DataType, Option<&'static str>) {
     }
 }
 
+/// What a type name MySQL itself has means on MySQL, where that differs from the
+/// canonical (PostgreSQL-flavoured) reading: `TIMESTAMP` converts time zones, `FLOAT` is
+/// 4 bytes and `REAL` 8, `DECIMAL` alone is `DECIMAL(10,0)`, the national character types
+/// are utf8mb3, `TEXT(n)`/`BLOB(n)` are the smallest type that holds `n`. The second value
+/// is the character set the type implies.
+fn native_meaning(declared: &str, parsed: &DataType) -> Option<(DataType, Option<&'static str>)> {
+    use crate::model::Size;
+    use DataType::*;
+    let lower = declared.trim().to_ascii_lowercase();
+    let (base, args) = match lower.find('(') {
+        Some(at) => (lower[..at].trim(), &lower[at..]),
+        None => (lower.as_str(), ""),
+    };
+    let base = base.split_whitespace().collect::<Vec<_>>().join(" ");
+    let base = base.strip_suffix(" unsigned").unwrap_or(&base);
+    let base = base.strip_suffix(" zerofill").unwrap_or(base);
+    let n: Option<u64> = args
+        .trim_start_matches('(')
+        .split([',', ')'])
+        .next()
+        .and_then(|a| a.trim().parse().ok());
+    let sized = |bytes: u64, blob: bool| {
+        let size = match bytes {
+            0..=255 => Size::Tiny,
+            256..=65_535 => Size::Regular,
+            65_536..=16_777_215 => Size::Medium,
+            _ => Size::Long,
+        };
+        match (blob, size) {
+            (false, Size::Regular) => Text,
+            (false, s) => SizedText(s),
+            (true, s) => SizedBlob(s),
+        }
+    };
+    let ty = match base {
+        "timestamp" => match parsed {
+            Timestamp { precision, .. } => Timestamp {
+                tz: true,
+                precision: *precision,
+            },
+            _ => return None,
+        },
+        "float" if args.is_empty() || args.contains(',') => Real,
+        "real" => Double,
+        "decimal" | "numeric" | "dec" | "fixed" if args.is_empty() => Numeric(Some((10, Some(0)))),
+        // MySQL sizes TEXT(n) for n characters of the column's character set; four bytes
+        // a character (utf8mb4) is the widest, so the type is never too small.
+        "text" => sized(n? * 4, false),
+        "blob" => sized(n?, true),
+        "long varchar" | "long" | "long char varying" | "long character varying" => {
+            SizedText(Size::Medium)
+        }
+        "long varbinary" => SizedBlob(Size::Medium),
+        "nvarchar"
+        | "national varchar"
+        | "nchar varchar"
+        | "national character varying"
+        | "national char varying"
+        | "nchar varying" => return Some((parsed.clone(), Some("utf8mb3"))),
+        "nchar" | "national char" | "national character" => {
+            return Some((parsed.clone(), Some("utf8mb3")))
+        }
+        _ => return None,
+    };
+    let ty = match parsed {
+        Unsigned(_) => Unsigned(Box::new(ty)),
+        _ => ty,
+    };
+    Some((ty, None))
+}
+
+/// `utf8` is an alias: MariaDB 10.6+ and MySQL 8 store it as `utf8mb3`.
+fn charset_alias(name: &mut Option<String>) {
+    if let Some(n) = name {
+        if n == "utf8" {
+            *n = "utf8mb3".into();
+        } else if let Some(rest) = n.strip_prefix("utf8_") {
+            *n = format!("utf8mb3_{rest}");
+        }
+    }
+}
+
 fn expr(text: &str) -> Option<Expr> {
     crate::parse::expr(text).ok()
 }
@@ -78,7 +160,25 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
     for (_, mut t) in tables {
         t.name.schema.clear();
         let tname = t.name.name.clone();
+        charset_alias(&mut t.charset);
+        charset_alias(&mut t.collation);
         for c in &mut t.columns {
+            if let Some((ty, charset)) = c
+                .declared
+                .as_deref()
+                .and_then(|d| native_meaning(d, &c.data_type))
+            {
+                c.data_type = ty;
+                if let (Some(cs), None) = (charset, &c.charset) {
+                    c.charset = Some(cs.to_string());
+                }
+            }
+            charset_alias(&mut c.charset);
+            charset_alias(&mut c.collation);
+            // DECIMAL(p) has scale 0.
+            if let DataType::Numeric(Some((p, None))) = c.data_type {
+                c.data_type = DataType::Numeric(Some((p, Some(0))));
+            }
             let (mapped, lost) = map_type(&c.data_type, &types);
             if let Some(l) = lost {
                 note(notes, format!("mysql: {l}"));
@@ -114,6 +214,16 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
             if c.generated.is_some() {
                 c.default = None;
             }
+            // mysqldump quotes numeric defaults (`DEFAULT '0'`); the server stores the number.
+            if is_numeric(&c.data_type) {
+                let number = c.default.as_ref().and_then(|d| {
+                    let v = d.canon.strip_prefix('\'')?.strip_suffix('\'')?;
+                    v.trim().parse::<f64>().ok().map(|_| v.trim().to_string())
+                });
+                if let Some(n) = number.and_then(|n| expr(&n)) {
+                    c.default = Some(n);
+                }
+            }
             for e in [
                 c.default.as_mut(),
                 c.generated.as_mut().map(|g| &mut g.expr),
@@ -128,6 +238,7 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
                 c.collation = None;
             }
         }
+        let unnamed_fks = native_names(&mut t);
         if let Some(pk) = &mut t.primary_key {
             pk.name = generated_name(&tname, &[], "pkey", 63);
             for col in &pk.columns {
@@ -138,10 +249,12 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
         }
         for f in &mut t.foreign_keys {
             f.ref_table.schema.clear();
-            if f.on_delete == FkAction::NoAction {
+            // Left out, the action is RESTRICT on MySQL; a written NO ACTION is kept (the
+            // server stores and prints it).
+            if f.unspecified.0 {
                 f.on_delete = FkAction::Restrict;
             }
-            if f.on_update == FkAction::NoAction {
+            if f.unspecified.1 {
                 f.on_update = FkAction::Restrict;
             }
             if f.deferrable {
@@ -218,7 +331,7 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
         for c in &mut t.checks {
             mysql_canon(&mut c.expr);
         }
-        implicit_fk_indexes(&mut t);
+        implicit_fk_indexes(&mut t, &unnamed_fks);
 
         t.sort_members();
         s.tables.insert(t.name.clone(), t);
@@ -252,10 +365,82 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
     strip_defaults(s);
 }
 
+/// Gives what the schema file left unnamed the name MariaDB gives it, so a database the
+/// `mariadb` client built from the same file compares equal: a unique key is named after
+/// its first column (`_2`, `_3` … when taken), a foreign key `<table>_ibfk_<n>`, a check
+/// declared on a column after the column and any other check `CONSTRAINT_<n>`. (MySQL 8
+/// names checks `<table>_chk_<n>`; only MariaDB is tested here.)
+///
+/// Returns the foreign keys it named: their implicit indexes are named after the column.
+fn native_names(t: &mut crate::model::Table) -> Vec<String> {
+    let unnamed = std::mem::take(&mut t.unnamed);
+    let mut named_fks = Vec::new();
+    if unnamed.is_empty() {
+        return named_fks;
+    }
+    let is_unnamed = |n: &str| unnamed.iter().any(|u| u.name == n);
+    let mut keys: Vec<String> = t
+        .indexes
+        .iter()
+        .map(|i| i.name.clone())
+        .chain(t.uniques.iter().map(|u| u.name.clone()))
+        .filter(|n| !is_unnamed(n))
+        .collect();
+    let mut constraints: Vec<String> = t
+        .foreign_keys
+        .iter()
+        .map(|f| f.name.clone())
+        .chain(t.checks.iter().map(|c| c.name.clone()))
+        .filter(|n| !is_unnamed(n))
+        .collect();
+    let (mut fk_n, mut check_n) = (0, 0);
+    let tname = t.name.name.clone();
+    for u in &unnamed {
+        if let Some(k) = t.uniques.iter_mut().find(|k| k.name == u.name) {
+            let base = k.columns.first().cloned().unwrap_or_default();
+            let mut name = base.clone();
+            let mut n = 1;
+            while keys.iter().any(|x| x.eq_ignore_ascii_case(&name)) {
+                n += 1;
+                name = format!("{base}_{n}");
+            }
+            keys.push(name.clone());
+            k.name = name;
+        } else if let Some(f) = t.foreign_keys.iter_mut().find(|f| f.name == u.name) {
+            let mut name;
+            loop {
+                fk_n += 1;
+                name = format!("{tname}_ibfk_{fk_n}");
+                if !constraints.contains(&name) {
+                    break;
+                }
+            }
+            constraints.push(name.clone());
+            named_fks.push(name.clone());
+            f.name = name;
+        } else if let Some(c) = t.checks.iter_mut().find(|c| c.name == u.name) {
+            let name = match &u.column {
+                Some(col) => col.clone(),
+                None => loop {
+                    check_n += 1;
+                    let n = format!("CONSTRAINT_{check_n}");
+                    if !constraints.contains(&n) {
+                        break n;
+                    }
+                },
+            };
+            constraints.push(name.clone());
+            c.name = name;
+        }
+    }
+    named_fks
+}
+
 /// InnoDB creates an index named after a foreign key when no index starts with the key's
-/// columns; the desired side gets the same index so both sides agree.
-fn implicit_fk_indexes(t: &mut crate::model::Table) {
-    let mut add = Vec::new();
+/// columns (after its first column when the key was unnamed); the desired side gets the
+/// same index so both sides agree.
+fn implicit_fk_indexes(t: &mut crate::model::Table, unnamed: &[String]) {
+    let mut add: Vec<crate::model::Index> = Vec::new();
     for fk in &t.foreign_keys {
         let starts_with = |cols: Vec<&str>| {
             cols.len() >= fk.columns.len() && cols.iter().zip(&fk.columns).all(|(a, b)| a == b)
@@ -281,8 +466,25 @@ fn implicit_fk_indexes(t: &mut crate::model::Table) {
             })
             || add.iter().any(|i: &crate::model::Index| i.name == fk.name);
         if !covered {
+            let name = match fk.columns.first() {
+                Some(first) if unnamed.contains(&fk.name) => {
+                    let taken = |n: &str| {
+                        t.indexes.iter().any(|i| i.name.eq_ignore_ascii_case(n))
+                            || t.uniques.iter().any(|u| u.name.eq_ignore_ascii_case(n))
+                            || add.iter().any(|i| i.name.eq_ignore_ascii_case(n))
+                    };
+                    let mut name = first.clone();
+                    let mut n = 1;
+                    while taken(&name) {
+                        n += 1;
+                        name = format!("{first}_{n}");
+                    }
+                    name
+                }
+                _ => fk.name.clone(),
+            };
             add.push(crate::model::Index {
-                name: fk.name.clone(),
+                name,
                 unique: false,
                 parts: fk
                     .columns
@@ -301,6 +503,16 @@ fn implicit_fk_indexes(t: &mut crate::model::Table) {
         }
     }
     t.indexes.extend(add);
+}
+
+fn is_numeric(t: &DataType) -> bool {
+    use DataType::*;
+    match t {
+        Unsigned(inner) => is_numeric(inner),
+        TinyInt | SmallInt | MediumInt | Integer | BigInt | Numeric(_) | Real | Double
+        | Boolean => true,
+        _ => false,
+    }
 }
 
 fn is_text(t: &DataType) -> bool {
@@ -355,12 +567,17 @@ pub fn strip_defaults(s: &mut Schema) {
             t.collation = None;
         }
         for c in &mut t.columns {
-            if c.charset.is_none() {
+            let binary_attribute =
+                c.collation.as_deref() == Some(crate::parse::binary_attr::BINARY_COLLATION);
+            if c.charset.is_none() && !binary_attribute {
                 if let Some(col) = &c.collation {
                     c.charset = col.split('_').next().map(str::to_string);
                 }
             }
             let col_charset = c.charset.clone().unwrap_or_else(|| table_charset.clone());
+            if binary_attribute {
+                c.collation = Some(format!("{col_charset}_bin"));
+            }
             let inherited = if col_charset == table_charset {
                 table_collation.clone()
             } else {

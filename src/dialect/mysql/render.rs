@@ -13,20 +13,10 @@ fn cols(c: &[String]) -> String {
     c.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ")
 }
 
-pub fn column_def(c: &Column, inspect: bool) -> String {
-    let ty = match &c.data_type {
-        // In sqlshift's schema language TIMESTAMP has no zone; MySQL's TIMESTAMP does.
-        crate::model::DataType::Timestamp {
-            tz: true,
-            precision,
-        } if inspect => {
-            format!(
-                "timestamptz{}",
-                precision.map(|p| format!("({p})")).unwrap_or_default()
-            )
-        }
-        other => type_sql(other),
-    };
+/// Types are spelled natively, also for `inspect`: a MySQL file reads TIMESTAMP as MySQL's
+/// own type, so what `inspect` writes loads with the `mariadb` client as it is.
+pub fn column_def(c: &Column) -> String {
+    let ty = type_sql(&c.data_type);
     let mut s = format!("{} {ty}", quote(&c.name));
     if let Some(cs) = &c.charset {
         s.push_str(&format!(" CHARACTER SET {cs}"));
@@ -136,8 +126,8 @@ fn fk_clause(fk: &ForeignKey) -> String {
     s
 }
 
-pub fn create_table(t: &Table, inspect: bool) -> String {
-    let mut lines: Vec<String> = t.columns.iter().map(|c| column_def(c, inspect)).collect();
+pub fn create_table(t: &Table) -> String {
+    let mut lines: Vec<String> = t.columns.iter().map(column_def).collect();
     if let Some(pk) = &t.primary_key {
         lines.push(format!("PRIMARY KEY ({})", cols(&pk.columns)));
     }
@@ -177,10 +167,10 @@ fn position(p: &Option<Position>) -> String {
     }
 }
 
-pub fn render(change: &Change, inspect: bool) -> Vec<String> {
+pub fn render(change: &Change) -> Vec<String> {
     use Change::*;
     match change {
-        CreateTable(t) => vec![create_table(t, inspect)],
+        CreateTable(t) => vec![create_table(t)],
         DropTable(t) => vec![format!("DROP TABLE {}", name(&t.name))],
         RenameTable { from, to } => vec![format!("RENAME TABLE {} TO {}", name(from), name(to))],
         AddColumn {
@@ -189,7 +179,7 @@ pub fn render(change: &Change, inspect: bool) -> Vec<String> {
             position: p,
         } => alter(
             table,
-            format!("ADD COLUMN {}{}", column_def(column, inspect), position(p)),
+            format!("ADD COLUMN {}{}", column_def(column), position(p)),
         ),
         MoveColumn {
             table,
@@ -200,7 +190,7 @@ pub fn render(change: &Change, inspect: bool) -> Vec<String> {
             table,
             format!(
                 "MODIFY COLUMN {}{}",
-                column_def(to, inspect),
+                column_def(to),
                 position(&Some(p.clone()))
             ),
         ),
@@ -211,9 +201,7 @@ pub fn render(change: &Change, inspect: bool) -> Vec<String> {
             table,
             format!("RENAME COLUMN {} TO {}", quote(from), quote(to)),
         ),
-        AlterColumn { table, to, .. } => {
-            alter(table, format!("MODIFY COLUMN {}", column_def(to, inspect)))
-        }
+        AlterColumn { table, to, .. } => alter(table, format!("MODIFY COLUMN {}", column_def(to))),
         SetTableOptions {
             table,
             engine,

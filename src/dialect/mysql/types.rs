@@ -53,8 +53,8 @@ pub fn type_sql(t: &DataType) -> String {
             v.iter().map(|x| literal(x)).collect::<Vec<_>>().join(",")
         ),
         Integer => "int".into(),
-        // FLOAT4 is MySQL's FLOAT; plain FLOAT would read back as DOUBLE PRECISION.
-        Real => "float4".into(),
+        // In a MySQL file FLOAT is MySQL's 4-byte type (see `normalize::native_meaning`).
+        Real => "float".into(),
         Double => "double".into(),
         Numeric(Some((p, s))) => format!("decimal({p},{})", s.unwrap_or(0)),
         Numeric(None) => "decimal(65,30)".into(),

@@ -269,6 +269,7 @@ pub async fn introspect(
                 on_update: action(&get::<String>(&r, "on_update")?),
                 deferrable: get(&r, "deferrable")?,
                 initially_deferred: get(&r, "deferred")?,
+                unspecified: (false, false),
             }),
             _ => {
                 let def: String = get::<Option<String>>(&r, "definition")?.unwrap_or_default();
