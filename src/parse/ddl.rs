@@ -164,6 +164,9 @@ pub struct Builder {
     pub user_types: std::collections::BTreeSet<String>,
     /// Sequence (bare name) → the table and column that own it (`OWNED BY`).
     owned_sequences: BTreeMap<String, (String, String)>,
+    /// Clauses read but not managed (SQLite conflict clauses), to be reported with the
+    /// statement's location; the caller drains it after each statement.
+    pub ignored: Vec<(&'static str, Loc)>,
 }
 
 /// The sequence a `nextval('[schema.]name'::regclass)` default draws from (bare name).
@@ -500,8 +503,20 @@ impl Builder {
                 .unwrap_or("")
                 .trim_matches('"')
                 .to_lowercase();
+            let sqlite_words = spelled
+                .strip_prefix('[')
+                .and_then(|t| t.strip_suffix(']'));
             let (ty, serial) = if self.user_types.contains(&bare) {
                 (DataType::Named(super::types::named(&spelled)), false)
+            } else if matches!(cd.data_type, ast::DataType::Unspecified) {
+                // SQLite: a column without a type (BLOB affinity).
+                (DataType::Other(String::new()), false)
+            } else if let Some(words) = sqlite_words {
+                // SQLite's multi-word type names (see parse::sqlite), kept as written.
+                (DataType::Other(words.to_string()), false)
+            } else if bare == "any" {
+                // A STRICT table's column that takes any value.
+                (DataType::Other("ANY".into()), false)
             } else {
                 map_type(&spelled).map_err(|m| err(&cloc, m))?
             };
@@ -588,6 +603,23 @@ impl Builder {
                         col.collation = Some(n.to_string().to_lowercase())
                     }
                     ColumnOption::OnUpdate(e) => col.on_update = Some(expr(e)),
+                    // SQLite's conflict clause on a column constraint, and the sort order of
+                    // a column's PRIMARY KEY: read, not managed, reported.
+                    ColumnOption::OnConflict(_) => self
+                        .ignored
+                        .push(("SQLite conflict clause (ON CONFLICT)", cloc.clone())),
+                    ColumnOption::DialectSpecific(tokens)
+                        if tokens.len() == 1
+                            && t.primary_key.as_ref().is_some_and(|p| p.columns == [cname.clone()])
+                            && ["ASC", "DESC"]
+                                .iter()
+                                .any(|o| tokens[0].to_string().eq_ignore_ascii_case(o)) =>
+                    {
+                        if tokens[0].to_string().eq_ignore_ascii_case("DESC") {
+                            self.ignored
+                                .push(("SQLite PRIMARY KEY DESC order", cloc.clone()));
+                        }
+                    }
                     ColumnOption::DialectSpecific(tokens)
                         if tokens.len() == 1
                             && (tokens[0].to_string().eq_ignore_ascii_case("AUTOINCREMENT")
