@@ -79,6 +79,11 @@ pub struct Table {
     pub charset: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collation: Option<String>,
+    /// SQLite table options (`WITHOUT ROWID`, `STRICT`); other dialects drop them.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub without_rowid: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub strict: bool,
     /// `-- sqlshift:renamed-from old` on the table; only ever set on the desired side.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
@@ -103,6 +108,8 @@ impl Table {
             engine: None,
             charset: None,
             collation: None,
+            without_rowid: false,
+            strict: false,
             renamed_from: None,
             attached: Vec::new(),
         }

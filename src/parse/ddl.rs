@@ -459,13 +459,6 @@ impl Builder {
                 "CREATE TABLE … AS / LIKE / CLONE is not supported; list the columns",
             ));
         }
-        if ct
-            .sqlite_table_options
-            .options
-            .contains(&ast::SqliteTableOption::WithoutRowid)
-        {
-            return Err(err(loc, "WITHOUT ROWID tables are not supported yet"));
-        }
         if ct.temporary {
             return Err(err(loc, "temporary tables are not part of a schema"));
         }
@@ -478,6 +471,12 @@ impl Builder {
             return Err(err(loc, format!("`{name}` is defined twice{first}")));
         }
         let mut t = Table::new(name.clone());
+        for o in &ct.sqlite_table_options.options {
+            match o {
+                ast::SqliteTableOption::WithoutRowid => t.without_rowid = true,
+                ast::SqliteTableOption::Strict => t.strict = true,
+            }
+        }
         let name_line = match ct.name.0.last() {
             Some(ObjectNamePart::Identifier(i)) => i.span.start.line,
             _ => loc.line,
