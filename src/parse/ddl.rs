@@ -257,11 +257,11 @@ impl Builder {
                 materialized,
                 name,
                 columns,
-                query,
+                mut query,
                 ..
             }) => {
-                if !columns.is_empty() {
-                    return Err(err(loc, "view column lists are not supported; alias the columns in the SELECT instead"));
+                if !columns.is_empty() && !alias_view_columns(&mut query, &columns) {
+                    return Err(err(loc, "this view column list cannot be read (the SELECT has `*` or another number of columns); alias the columns in the SELECT instead"));
                 }
                 let name = qname(&name);
                 if self.schema.relation_exists(&name) {
@@ -687,6 +687,33 @@ impl Builder {
         }
         Ok(self.schema)
     }
+}
+
+/// `CREATE VIEW v (a, b) AS SELECT x, y …` names the view's columns as `SELECT x AS a, y AS
+/// b` does, which is how the view is kept; the first SELECT of a compound query names them.
+/// False when that SELECT has `*` or another number of columns.
+fn alias_view_columns(query: &mut Query, columns: &[ast::ViewColumnDef]) -> bool {
+    let mut body = query.body.as_mut();
+    let select = loop {
+        match body {
+            ast::SetExpr::Select(s) => break s,
+            ast::SetExpr::SetOperation { left, .. } => body = left.as_mut(),
+            _ => return false,
+        }
+    };
+    if select.projection.len() != columns.len() {
+        return false;
+    }
+    for (item, col) in select.projection.iter_mut().zip(columns) {
+        let alias = col.name.clone();
+        *item = match std::mem::replace(item, ast::SelectItem::Wildcard(Default::default())) {
+            ast::SelectItem::UnnamedExpr(expr) | ast::SelectItem::ExprWithAlias { expr, .. } => {
+                ast::SelectItem::ExprWithAlias { expr, alias }
+            }
+            _ => return false,
+        };
+    }
+    true
 }
 
 /// Unqualified names resolve to the default namespace, whatever a dialect calls it.
