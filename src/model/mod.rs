@@ -145,7 +145,7 @@ pub struct Generated {
     pub stored: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Column {
     pub name: String,
     pub data_type: DataType,
@@ -168,6 +168,34 @@ pub struct Column {
     pub on_update: Option<Expr>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+    /// `NOT NULL` is written on the column itself, not implied by its primary key. Never
+    /// compared: SQLite's rowid alias is never NULL either way, but its catalog shows
+    /// which spelling made it, so a rebuilt or new table keeps the file's.
+    #[serde(skip)]
+    pub not_null_written: bool,
+}
+
+/// Everything but how `NOT NULL` was spelled (see `not_null_written`).
+impl PartialEq for Column {
+    fn eq(&self, other: &Column) -> bool {
+        let Column {
+            name,
+            data_type: _,
+            nullable: _,
+            default: _,
+            serial: _,
+            identity: _,
+            autoincrement: _,
+            generated: _,
+            comment: _,
+            charset: _,
+            collation: _,
+            on_update: _,
+            renamed_from,
+            not_null_written: _,
+        } = self;
+        *name == other.name && *renamed_from == other.renamed_from && self.same_definition(other)
+    }
 }
 
 impl Column {
@@ -186,6 +214,7 @@ impl Column {
             collation: None,
             on_update: None,
             renamed_from: None,
+            not_null_written: false,
         }
     }
 

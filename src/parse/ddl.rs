@@ -502,9 +502,7 @@ impl Builder {
                 .unwrap_or("")
                 .trim_matches('"')
                 .to_lowercase();
-            let sqlite_words = spelled
-                .strip_prefix('[')
-                .and_then(|t| t.strip_suffix(']'));
+            let sqlite_words = spelled.strip_prefix('[').and_then(|t| t.strip_suffix(']'));
             let (ty, serial) = if self.user_types.contains(&bare) {
                 (DataType::Named(super::types::named(&spelled)), false)
             } else if matches!(cd.data_type, ast::DataType::Unspecified) {
@@ -526,7 +524,10 @@ impl Builder {
                 let cons_name = opt.name.as_ref().map(ident);
                 match &opt.option {
                     ColumnOption::Null => col.nullable = true,
-                    ColumnOption::NotNull => col.nullable = false,
+                    ColumnOption::NotNull => {
+                        col.nullable = false;
+                        col.not_null_written = true;
+                    }
                     ColumnOption::Default(e) => col.default = Some(expr(e)),
                     ColumnOption::PrimaryKey(_) => {
                         if t.primary_key.is_some() {
@@ -609,7 +610,9 @@ impl Builder {
                         .push(("SQLite conflict clause (ON CONFLICT)", cloc.clone())),
                     ColumnOption::DialectSpecific(tokens)
                         if tokens.len() == 1
-                            && t.primary_key.as_ref().is_some_and(|p| p.columns == [cname.clone()])
+                            && t.primary_key
+                                .as_ref()
+                                .is_some_and(|p| p.columns == [cname.clone()])
                             && ["ASC", "DESC"]
                                 .iter()
                                 .any(|o| tokens[0].to_string().eq_ignore_ascii_case(o)) =>

@@ -352,7 +352,10 @@ fn statement_at(piece: &split::Piece, file: &str) -> Result<(Statement, usize), 
             text: r.text,
             ..piece.clone()
         };
-        for dialect in [&SQLiteDialect {} as &dyn sqlparser::dialect::Dialect, &GenericDialect {}] {
+        for dialect in [
+            &SQLiteDialect {} as &dyn sqlparser::dialect::Dialect,
+            &GenericDialect {},
+        ] {
             if let Ok(s) = statement_in(&again, file, dialect) {
                 return Ok((s, r.conflict_clauses));
             }

@@ -68,7 +68,12 @@ pub fn rewrite(text: &str) -> Option<Rewritten> {
     let is_table = matches!(
         words.as_slice(),
         [Keyword::CREATE, Keyword::TABLE, ..]
-            | [Keyword::CREATE, Keyword::TEMP | Keyword::TEMPORARY, Keyword::TABLE, ..]
+            | [
+                Keyword::CREATE,
+                Keyword::TEMP | Keyword::TEMPORARY,
+                Keyword::TABLE,
+                ..
+            ]
     );
     if !is_table {
         return None;
@@ -107,7 +112,8 @@ pub fn rewrite(text: &str) -> Option<Rewritten> {
                     match &tokens[j] {
                         s if is_space(s) => {}
                         Token::Word(w)
-                            if w.quote_style.is_none() && !CONSTRAINT_START.contains(&w.keyword) =>
+                            if w.quote_style.is_none()
+                                && !CONSTRAINT_START.contains(&w.keyword) =>
                         {
                             type_words.push(w.value.clone());
                             end = j + 1;

@@ -41,7 +41,9 @@ pub fn column_def(t: &Table, c: &Column) -> String {
             s.push_str(" AUTOINCREMENT");
         }
     }
-    if !c.nullable {
+    // The rowid alias is never NULL (a NULL asks for the next rowid), and SQLite's own
+    // spelling of it, `INTEGER PRIMARY KEY`, declares no NOT NULL.
+    if !c.nullable && (!inline_pk || c.not_null_written) {
         s.push_str(" NOT NULL");
     }
     if let Some(d) = &c.default {
