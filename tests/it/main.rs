@@ -18,6 +18,8 @@ mod literals;
 mod messages;
 mod migrate;
 mod names;
+mod native;
+mod native_laws;
 mod property;
 mod review;
 mod safety;
