@@ -19,7 +19,9 @@ pub use connection::{
     connect, Connection, DbError, ExecOptions, Expected, DEFAULT_CATALOG_TIMEOUT,
 };
 pub use names::NameLimit;
-pub use normalize::{drop_mysql_attributes, enum_check, portable_type, resolve_names};
+pub use normalize::{
+    drop_mysql_attributes, drop_sqlite_options, enum_check, portable_type, resolve_names,
+};
 pub use url::{encode_userinfo, redact_url};
 pub use writer::{quote_ident, quote_literal};
 

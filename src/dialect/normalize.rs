@@ -102,6 +102,21 @@ pub fn enum_check(
 }
 
 /// Clears MySQL-only attributes on dialects that lack them, noting each kind once.
+/// SQLite's table options have no meaning elsewhere; each is named once.
+pub fn drop_sqlite_options(s: &mut Schema, dialect: &str, notes: &mut Vec<String>) {
+    for t in s.tables.values_mut() {
+        for (set, option) in [
+            (std::mem::take(&mut t.without_rowid), "WITHOUT ROWID"),
+            (std::mem::take(&mut t.strict), "STRICT"),
+        ] {
+            let n = format!("{dialect}: {option} is SQLite-only and ignored");
+            if set && !notes.contains(&n) {
+                notes.push(n);
+            }
+        }
+    }
+}
+
 pub fn drop_mysql_attributes(s: &mut Schema, dialect: &str, notes: &mut Vec<String>) {
     let mut note = |n: String| {
         if !notes.contains(&n) {

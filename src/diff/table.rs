@@ -164,7 +164,9 @@ pub fn diff_table(from: &Table, to: &Table, out: &mut Vec<Change>) {
         },
         out,
     );
-    if (&from.engine, &from.charset, &from.collation) != (&to.engine, &to.charset, &to.collation) {
+    if (&from.engine, &from.charset, &from.collation) != (&to.engine, &to.charset, &to.collation)
+        || (from.without_rowid, from.strict) != (to.without_rowid, to.strict)
+    {
         let changed =
             |a: &Option<String>, b: &Option<String>| if a != b { b.clone() } else { None };
         out.push(Change::SetTableOptions {

@@ -79,6 +79,11 @@ pub struct Table {
     pub charset: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collation: Option<String>,
+    /// SQLite table options (`WITHOUT ROWID`, `STRICT`); other dialects drop them.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub without_rowid: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub strict: bool,
     /// `-- sqlshift:renamed-from old` on the table; only ever set on the desired side.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
@@ -117,6 +122,8 @@ impl Table {
             engine: None,
             charset: None,
             collation: None,
+            without_rowid: false,
+            strict: false,
             renamed_from: None,
             attached: Vec::new(),
             unnamed: Vec::new(),
@@ -153,7 +160,7 @@ pub struct Generated {
     pub stored: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Column {
     pub name: String,
     pub data_type: DataType,
@@ -181,6 +188,35 @@ pub struct Column {
     /// reads it from here; `dialect::prepare` clears it, so it never takes part in a diff.
     #[serde(skip)]
     pub declared: Option<String>,
+    /// `NOT NULL` is written on the column itself, not implied by its primary key. Never
+    /// compared: SQLite's rowid alias is never NULL either way, but its catalog shows
+    /// which spelling made it, so a rebuilt or new table keeps the file's.
+    #[serde(skip)]
+    pub not_null_written: bool,
+}
+
+/// Everything but how `NOT NULL` was spelled (see `not_null_written`).
+impl PartialEq for Column {
+    fn eq(&self, other: &Column) -> bool {
+        let Column {
+            name,
+            data_type: _,
+            nullable: _,
+            default: _,
+            serial: _,
+            identity: _,
+            autoincrement: _,
+            generated: _,
+            comment: _,
+            charset: _,
+            collation: _,
+            on_update: _,
+            renamed_from,
+            not_null_written: _,
+            declared: _,
+        } = self;
+        *name == other.name && *renamed_from == other.renamed_from && self.same_definition(other)
+    }
 }
 
 impl Column {
@@ -200,6 +236,7 @@ impl Column {
             on_update: None,
             renamed_from: None,
             declared: None,
+            not_null_written: false,
         }
     }
 

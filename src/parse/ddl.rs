@@ -175,6 +175,9 @@ pub struct Builder {
     owned_sequences: BTreeMap<String, (String, String)>,
     /// Objects left alone because a clause of theirs is not managed yet, and why.
     pub not_managed: BTreeMap<QName, String>,
+    /// Clauses read but not managed (SQLite conflict clauses), to be reported with the
+    /// statement's location; the caller drains it after each statement.
+    pub ignored: Vec<(&'static str, Loc)>,
 }
 
 /// The sequence a `nextval('[schema.]name'::regclass)` default draws from (bare name).
@@ -273,11 +276,15 @@ impl Builder {
                 materialized,
                 name,
                 columns,
-                query,
+                mut query,
                 ..
             }) => {
-                if !columns.is_empty() {
-                    return Err(not_managed(loc, qname(&name), "a view column list is not managed yet"));
+                if !columns.is_empty() && !alias_view_columns(&mut query, &columns) {
+                    return Err(not_managed(
+                        loc,
+                        qname(&name),
+                        "a view column list over a SELECT with `*` or another number of columns is not managed yet",
+                    ));
                 }
                 let name = qname(&name);
                 if self.schema.relation_exists(&name) {
@@ -475,13 +482,6 @@ impl Builder {
                 "CREATE TABLE … AS / LIKE / CLONE is not supported; list the columns",
             ));
         }
-        if ct
-            .sqlite_table_options
-            .options
-            .contains(&ast::SqliteTableOption::WithoutRowid)
-        {
-            return Err(err(loc, "WITHOUT ROWID tables are not supported yet"));
-        }
         if ct.temporary {
             return Err(err(loc, "temporary tables are not part of a schema"));
         }
@@ -508,6 +508,12 @@ impl Builder {
             return Err(err(loc, format!("`{name}` is defined twice{first}")));
         }
         let mut t = Table::new(name.clone());
+        for o in &ct.sqlite_table_options.options {
+            match o {
+                ast::SqliteTableOption::WithoutRowid => t.without_rowid = true,
+                ast::SqliteTableOption::Strict => t.strict = true,
+            }
+        }
         let name_line = match ct.name.0.last() {
             Some(ObjectNamePart::Identifier(i)) => i.span.start.line,
             _ => loc.line,
@@ -533,8 +539,18 @@ impl Builder {
                 .unwrap_or("")
                 .trim_matches('"')
                 .to_lowercase();
+            let sqlite_words = spelled.strip_prefix('[').and_then(|t| t.strip_suffix(']'));
             let (ty, serial) = if self.user_types.contains(&bare) {
                 (DataType::Named(super::types::named(&spelled)), false)
+            } else if matches!(cd.data_type, ast::DataType::Unspecified) {
+                // SQLite: a column without a type (BLOB affinity).
+                (DataType::Other(String::new()), false)
+            } else if let Some(words) = sqlite_words {
+                // SQLite's multi-word type names (see parse::sqlite), kept as written.
+                (DataType::Other(words.to_string()), false)
+            } else if bare == "any" {
+                // A STRICT table's column that takes any value.
+                (DataType::Other("ANY".into()), false)
             } else {
                 map_type(&spelled).map_err(|m| err(&cloc, m))?
             };
@@ -546,7 +562,10 @@ impl Builder {
                 let cons_name = opt.name.as_ref().map(ident);
                 match &opt.option {
                     ColumnOption::Null => col.nullable = true,
-                    ColumnOption::NotNull => col.nullable = false,
+                    ColumnOption::NotNull => {
+                        col.nullable = false;
+                        col.not_null_written = true;
+                    }
                     ColumnOption::Default(e) => col.default = Some(expr(e)),
                     ColumnOption::PrimaryKey(_) => {
                         if t.primary_key.is_some() {
@@ -623,6 +642,25 @@ impl Builder {
                         col.collation = Some(n.to_string().to_lowercase())
                     }
                     ColumnOption::OnUpdate(e) => col.on_update = Some(expr(e)),
+                    // SQLite's conflict clause on a column constraint, and the sort order of
+                    // a column's PRIMARY KEY: read, not managed, reported.
+                    ColumnOption::OnConflict(_) => self
+                        .ignored
+                        .push(("SQLite conflict clause (ON CONFLICT)", cloc.clone())),
+                    ColumnOption::DialectSpecific(tokens)
+                        if tokens.len() == 1
+                            && t.primary_key
+                                .as_ref()
+                                .is_some_and(|p| p.columns == [cname.clone()])
+                            && ["ASC", "DESC"]
+                                .iter()
+                                .any(|o| tokens[0].to_string().eq_ignore_ascii_case(o)) =>
+                    {
+                        if tokens[0].to_string().eq_ignore_ascii_case("DESC") {
+                            self.ignored
+                                .push(("SQLite PRIMARY KEY DESC order", cloc.clone()));
+                        }
+                    }
                     ColumnOption::DialectSpecific(tokens)
                         if tokens.len() == 1
                             && (tokens[0].to_string().eq_ignore_ascii_case("AUTOINCREMENT")
@@ -694,6 +732,33 @@ impl Builder {
         }
         Ok(self.schema)
     }
+}
+
+/// `CREATE VIEW v (a, b) AS SELECT x, y …` names the view's columns as `SELECT x AS a, y AS
+/// b` does, which is how the view is kept; the first SELECT of a compound query names them.
+/// False when that SELECT has `*` or another number of columns.
+fn alias_view_columns(query: &mut Query, columns: &[ast::ViewColumnDef]) -> bool {
+    let mut body = query.body.as_mut();
+    let select = loop {
+        match body {
+            ast::SetExpr::Select(s) => break s,
+            ast::SetExpr::SetOperation { left, .. } => body = left.as_mut(),
+            _ => return false,
+        }
+    };
+    if select.projection.len() != columns.len() {
+        return false;
+    }
+    for (item, col) in select.projection.iter_mut().zip(columns) {
+        let alias = col.name.clone();
+        *item = match std::mem::replace(item, ast::SelectItem::Wildcard(Default::default())) {
+            ast::SelectItem::UnnamedExpr(expr) | ast::SelectItem::ExprWithAlias { expr, .. } => {
+                ast::SelectItem::ExprWithAlias { expr, alias }
+            }
+            _ => return false,
+        };
+    }
+    true
 }
 
 /// Unqualified names resolve to the default namespace, whatever a dialect calls it.

@@ -11,6 +11,7 @@ mod keywords;
 pub mod kind;
 mod requote;
 pub mod split;
+mod sqlite;
 pub mod statement;
 mod types;
 
@@ -185,7 +186,12 @@ pub fn parse_schema_report(
                 col: piece.col,
             };
             match kind::classify(&piece.text) {
-                kind::Kind::Managed => match statement_at(&piece, &src.name) {
+                kind::Kind::Managed => match statement_at(&piece, &src.name).map(|(stmt, cut)| {
+                    if cut > 0 {
+                        b.ignored.push(("SQLite conflict clause (ON CONFLICT)", loc.clone()));
+                    }
+                    stmt
+                }) {
                     Ok(stmt) if about_one_of(&stmt, &left_alone) => skipped.push(Skipped {
                         kind: "statement on an unmanaged table",
                         loc,
@@ -198,19 +204,28 @@ pub fn parse_schema_report(
                             summary: summary(&piece.text),
                         })
                     }
-                    Ok(stmt) => match b.add(stmt, &loc, &annotations) {
-                        Ok(()) => {}
-                        Err(ParseError::NotManaged { object, reason, .. }) => {
-                            left_alone.insert(object.name.clone());
-                            skipped.push(Skipped {
-                                kind: "object with a clause not managed yet",
-                                loc,
-                                summary: format!("{object}: {reason}"),
-                            });
-                            b.not_managed.insert(object, reason);
+                    Ok(stmt) => {
+                        match b.add(stmt, &loc, &annotations) {
+                            Ok(()) => {}
+                            Err(ParseError::NotManaged { object, reason, .. }) => {
+                                left_alone.insert(object.name.clone());
+                                skipped.push(Skipped {
+                                    kind: "object with a clause not managed yet",
+                                    loc: loc.clone(),
+                                    summary: format!("{object}: {reason}"),
+                                });
+                                b.not_managed.insert(object, reason);
+                            }
+                            Err(e) => errors.push(e),
                         }
-                        Err(e) => errors.push(e),
-                    },
+                        for (kind, loc) in b.ignored.drain(..) {
+                            skipped.push(Skipped {
+                                kind,
+                                loc,
+                                summary: summary(&piece.text),
+                            });
+                        }
+                    }
                     Err(e) => {
                         // Later statements about this table would only repeat the error.
                         let table = kind::created_name(&piece.text, "TABLE");
@@ -334,24 +349,42 @@ fn summary(text: &str) -> String {
 /// read is tried as PostgreSQL (a column named `fulltext`) and as SQLite (`[bracketed]`
 /// names) read it; their string literals mean what the schema language's do. The error,
 /// when all fail, is the generic one.
-fn statement_at(piece: &split::Piece, file: &str) -> Result<Statement, ParseError> {
+/// With the statement, how many SQLite conflict clauses (`ON CONFLICT …` after a table
+/// constraint) had to be cut for it to be read.
+fn statement_at(piece: &split::Piece, file: &str) -> Result<(Statement, usize), ParseError> {
     use sqlparser::dialect::{PostgreSqlDialect, SQLiteDialect};
     let mut piece = without_only_on_index(&without_data_clause(piece));
     if let Some(text) = binary_attr::rewrite(&piece.text) {
         piece.text = text;
     }
     let piece = &piece;
-    let first = statement_in(piece, file, &GenericDialect {});
-    if first.is_ok() {
-        return first;
-    }
+    let first = match statement_in(piece, file, &GenericDialect {}) {
+        Ok(s) => return Ok((s, 0)),
+        Err(e) => e,
+    };
     if let Ok(s) = statement_in(piece, file, &PostgreSqlDialect {}) {
-        return Ok(s);
+        return Ok((s, 0));
     }
     if let Ok(s) = statement_in(piece, file, &SQLiteDialect {}) {
-        return Ok(s);
+        return Ok((s, 0));
     }
-    first
+    // Last, SQLite's own spellings (multi-word type names, table-constraint conflict
+    // clauses) in a form sqlparser reads; the error stays the one for the text as written.
+    if let Some(r) = sqlite::rewrite(&piece.text) {
+        let again = split::Piece {
+            text: r.text,
+            ..piece.clone()
+        };
+        for dialect in [
+            &SQLiteDialect {} as &dyn sqlparser::dialect::Dialect,
+            &GenericDialect {},
+        ] {
+            if let Ok(s) = statement_in(&again, file, dialect) {
+                return Ok((s, r.conflict_clauses));
+            }
+        }
+    }
+    Err(first)
 }
 
 /// `CREATE INDEX … ON ONLY t`: pg_dump's spelling for a partitioned table's own index.

@@ -236,22 +236,29 @@ fn normalize_my(sql: &str, dbname: &str) -> String {
 /// documentation); keeping the declared spelling is the SQLite fidelity issue's work.
 fn sqlite_view(db: &TestDb) -> Result<String, String> {
     let path = sqlite_path(&db.url);
+    // Virtual tables and their shadow tables are not managed; `sqlite_sequence` stays once
+    // made (SQLite never drops it), so AUTOINCREMENT is read from each table's own SQL.
     let q = "\
-SELECT 'object', type, name, tbl_name FROM sqlite_schema
- WHERE name NOT LIKE 'sqlite_autoindex_%' AND type <> 'trigger' ORDER BY type, name;
-SELECT 'table', name, type, ncol, wr, strict FROM pragma_table_list
- WHERE schema = 'main' AND name NOT LIKE 'sqlite_%' ORDER BY name;
+CREATE TEMP VIEW managed AS SELECT m.type, m.name, m.tbl_name, m.sql FROM sqlite_schema m
+ WHERE m.name NOT LIKE 'sqlite_%' AND m.type <> 'trigger'
+   AND NOT EXISTS (SELECT 1 FROM pragma_table_list l WHERE l.schema = 'main'
+                   AND l.name = m.tbl_name AND l.type IN ('virtual', 'shadow'));
+SELECT 'object', type, name, tbl_name FROM managed ORDER BY type, name;
+SELECT 'table', l.name, l.type, l.ncol, l.wr, l.strict,
+       instr(upper(m.sql), 'AUTOINCREMENT') > 0 AS autoincrement
+  FROM pragma_table_list l JOIN managed m ON m.name = l.name
+ WHERE l.schema = 'main' ORDER BY l.name;
 SELECT 'column', m.name, c.cid, c.name, '@' || c.type || '@', c.\"notnull\", c.dflt_value, c.pk, c.hidden
-  FROM sqlite_schema m JOIN pragma_table_xinfo(m.name) c
- WHERE m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, c.cid;
+  FROM managed m JOIN pragma_table_xinfo(m.name) c
+ WHERE m.type IN ('table', 'view') ORDER BY m.name, c.cid;
 SELECT 'index', m.name, l.name, l.\"unique\", l.origin, l.partial
-  FROM sqlite_schema m JOIN pragma_index_list(m.name) l
+  FROM managed m JOIN pragma_index_list(m.name) l
  WHERE m.type = 'table' ORDER BY m.name, l.name;
 SELECT 'index column', l.name, x.seqno, x.cid, x.name, x.\"desc\", x.coll, x.key
-  FROM sqlite_schema m JOIN pragma_index_list(m.name) l JOIN pragma_index_xinfo(l.name) x
+  FROM managed m JOIN pragma_index_list(m.name) l JOIN pragma_index_xinfo(l.name) x
  WHERE m.type = 'table' ORDER BY m.name, l.name, x.seqno;
 SELECT 'foreign key', m.name, f.id, f.seq, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete, f.match
-  FROM sqlite_schema m JOIN pragma_foreign_key_list(m.name) f
+  FROM managed m JOIN pragma_foreign_key_list(m.name) f
  WHERE m.type = 'table' ORDER BY m.name, f.id, f.seq;
 ";
     let mut c = Command::new("sqlite3");

@@ -137,6 +137,7 @@ fn mysql_canon(e: &mut Expr) {
 }
 
 pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
+    crate::dialect::drop_sqlite_options(s, "mysql", notes);
     for name in std::mem::take(&mut s.schemas) {
         note(
             notes,

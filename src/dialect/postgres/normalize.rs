@@ -18,6 +18,7 @@ fn default_bounds(t: &DataType, increment: i64) -> (i64, i64) {
 
 pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
     crate::dialect::drop_mysql_attributes(s, "postgres", notes);
+    crate::dialect::drop_sqlite_options(s, "postgres", notes);
     for t in s.tables.values_mut() {
         let tname = t.name.clone();
         let mut checks = Vec::new();

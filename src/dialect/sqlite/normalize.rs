@@ -19,7 +19,29 @@ pub fn affinity(t: &DataType) -> DataType {
         Real | Double => Double,
         Numeric(_) => Numeric(None),
         Bytes | Binary(_) | VarBinary(_) | SizedBlob(_) => Bytes,
+        // A name sqlshift does not know (`UNSIGNED BIG INT`, `BLOB SUB_TYPE TEXT`, none at
+        // all) means what SQLite's rules make of it.
+        Other(name) => declared_affinity(name),
+        Named(q) => declared_affinity(&q.name),
         _ => Text,
+    }
+}
+
+/// SQLite's column affinity of a declared type name (sqlite.org/datatype3.html §3.1),
+/// the rules applied in their order.
+pub fn declared_affinity(name: &str) -> DataType {
+    let upper = name.to_ascii_uppercase();
+    let has = |words: &[&str]| words.iter().any(|w| upper.contains(w));
+    if has(&["INT"]) {
+        DataType::Integer
+    } else if has(&["CHAR", "CLOB", "TEXT"]) {
+        DataType::Text
+    } else if has(&["BLOB"]) || upper.trim().is_empty() {
+        DataType::Bytes
+    } else if has(&["REAL", "FLOA", "DOUB"]) {
+        DataType::Double
+    } else {
+        DataType::Numeric(None)
     }
 }
 
@@ -111,10 +133,15 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
                     .map(|e| e.values.clone()),
                 _ => None,
             };
+            let is_enum = values.is_some();
             if let Some(v) = values {
                 enum_checks.push((c.name.clone(), v));
             }
-            c.data_type = affinity(&c.data_type);
+            c.data_type = if is_enum {
+                DataType::Text
+            } else {
+                affinity(&c.data_type)
+            };
             if c.serial || c.identity.is_some() {
                 if single_pk.as_deref() != Some(c.name.as_str()) {
                     note(format!("sqlite: {tname}.{} auto-numbering works only on an INTEGER PRIMARY KEY; it is a plain INTEGER here", c.name));

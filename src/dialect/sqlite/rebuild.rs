@@ -61,7 +61,11 @@ pub fn lower(changes: Vec<Change>, from: &Schema, to: &Schema) -> Vec<Change> {
     let mut rebuild: Vec<QName> = Vec::new();
     for c in &changes {
         if let Some(t) = c.table() {
-            if !native(c) && !rebuild.contains(t) && to.tables.contains_key(t) {
+            // ADD COLUMN cannot know the table is STRICT, where a NUMERIC column is `ANY`.
+            let strict_any = matches!(c, Change::AddColumn { column, .. }
+                if matches!(column.data_type, crate::model::DataType::Numeric(_)))
+                && to.tables.get(t).is_some_and(|t| t.strict);
+            if (!native(c) || strict_any) && !rebuild.contains(t) && to.tables.contains_key(t) {
                 rebuild.push(t.clone());
             }
         }

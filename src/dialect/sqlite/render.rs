@@ -28,7 +28,12 @@ fn is_literal(sql: &str) -> bool {
 }
 
 pub fn column_def(t: &Table, c: &Column) -> String {
-    let mut s = format!("{} {}", quote_ident(&c.name), type_name(&c.data_type));
+    // In a STRICT table the only type with NUMERIC affinity is ANY (and NUMERIC is refused).
+    let ty = match &c.data_type {
+        DataType::Numeric(_) if t.strict => "ANY",
+        other => type_name(other),
+    };
+    let mut s = format!("{} {}", quote_ident(&c.name), ty);
     let inline_pk = inline_pk(t).is_some_and(|pk| pk == c.name);
     if inline_pk {
         s.push_str(" PRIMARY KEY");
@@ -36,7 +41,9 @@ pub fn column_def(t: &Table, c: &Column) -> String {
             s.push_str(" AUTOINCREMENT");
         }
     }
-    if !c.nullable {
+    // The rowid alias is never NULL (a NULL asks for the next rowid), and SQLite's own
+    // spelling of it, `INTEGER PRIMARY KEY`, declares no NOT NULL.
+    if !c.nullable && (!inline_pk || c.not_null_written) {
         s.push_str(" NOT NULL");
     }
     if let Some(d) = &c.default {
@@ -81,10 +88,19 @@ pub fn create_table(t: &Table, name: &str) -> Vec<String> {
     lines.extend(t.uniques.iter().map(ansi::unique_body));
     lines.extend(t.checks.iter().map(ansi::check));
     lines.extend(t.foreign_keys.iter().map(ansi::foreign_key_body));
+    let options: Vec<&str> = [(t.strict, "STRICT"), (t.without_rowid, "WITHOUT ROWID")]
+        .into_iter()
+        .filter_map(|(set, o)| set.then_some(o))
+        .collect();
     let mut out = vec![format!(
-        "CREATE TABLE {} (\n  {}\n)",
+        "CREATE TABLE {} (\n  {}\n){}",
         name,
-        lines.join(",\n  ")
+        lines.join(",\n  "),
+        if options.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", options.join(", "))
+        }
     )];
     out.extend(
         t.indexes
