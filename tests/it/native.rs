@@ -245,7 +245,7 @@ CREATE TEMP VIEW managed AS SELECT m.type, m.name, m.tbl_name, m.sql FROM sqlite
                    AND l.name = m.tbl_name AND l.type IN ('virtual', 'shadow'));
 SELECT 'object', type, name, tbl_name FROM managed ORDER BY type, name;
 SELECT 'table', l.name, l.type, l.ncol, l.wr, l.strict,
-       instr(upper(m.sql), 'AUTOINCREMENT') > 0 AS autoincrement
+       instr(upper(m.sql), 'AUTOINCREMENT') > 0 AS autoinc
   FROM pragma_table_list l JOIN managed m ON m.name = l.name
  WHERE l.schema = 'main' ORDER BY l.name;
 SELECT 'column', m.name, c.cid, c.name, '@' || c.type || '@', c.\"notnull\", c.dflt_value, c.pk, c.hidden
