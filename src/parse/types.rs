@@ -92,7 +92,10 @@ pub fn map_type(spelling: &str) -> Result<(DataType, bool), String> {
     if let Some(fields) = lower.strip_prefix("interval") {
         let fields = fields.split_whitespace().collect::<Vec<_>>().join(" ");
         if !fields.is_empty() {
-            let fields = fields.replace(" (", "(").replace("( ", "(").replace(" )", ")");
+            let fields = fields
+                .replace(" (", "(")
+                .replace("( ", "(")
+                .replace(" )", ")");
             let sep = if fields.starts_with('(') { "" } else { " " };
             return Ok((DataType::Other(format!("interval{sep}{fields}")), false));
         }

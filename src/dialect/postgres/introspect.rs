@@ -219,10 +219,7 @@ pub async fn introspect(
             );
         }
         if get::<String>(&r, "persistence")? == "u" {
-            bad.insert(
-                name.clone(),
-                "an UNLOGGED table is not managed yet".into(),
-            );
+            bad.insert(name.clone(), "an UNLOGGED table is not managed yet".into());
         }
         s.tables.insert(name, t);
     }
