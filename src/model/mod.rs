@@ -97,6 +97,12 @@ pub struct Table {
     /// these. Only set on a parsed schema; `dialect::prepare` clears it.
     #[serde(skip)]
     pub unnamed: Vec<Unnamed>,
+    /// Names sqlshift gave keys, checks and indexes the schema file left unnamed. A live
+    /// database may know the same constraint by another name (another tool named it, or an
+    /// older sqlshift): the plan then keeps the live name. Only set on a parsed schema;
+    /// never compared.
+    #[serde(skip)]
+    pub generated_names: std::collections::BTreeSet<String>,
 }
 
 /// A constraint the schema file did not name.
@@ -127,6 +133,7 @@ impl Table {
             renamed_from: None,
             attached: Vec::new(),
             unnamed: Vec::new(),
+            generated_names: Default::default(),
         }
     }
 

@@ -265,7 +265,11 @@ impl Builder {
             Statement::CreateIndex(ci) => {
                 let (table, index) = index_from(&ci, loc)?;
                 let t = self.table_mut(&table, loc)?;
+                let unnamed = index.name.is_empty();
                 let index = name_index(t, index);
+                if unnamed {
+                    t.generated_names.insert(index.name.clone());
+                }
                 if t.indexes.iter().any(|i| i.name == index.name) {
                     return Err(err(loc, format!("index `{}` is defined twice", index.name)));
                 }
@@ -1202,6 +1206,8 @@ fn name_constraints(t: &mut Table) {
             generated(&c.name, None);
         }
     }
+    t.generated_names
+        .extend(unnamed.iter().map(|u| u.name.clone()));
     t.unnamed.extend(unnamed);
     if let Some(pk) = &t.primary_key {
         for col in &pk.columns {

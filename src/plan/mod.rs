@@ -8,6 +8,7 @@
 
 pub mod file;
 mod hazard;
+mod names;
 mod order;
 mod owner;
 
@@ -123,6 +124,21 @@ pub fn plan(from: &Schema, to: &Schema, dialect: &dyn Dialect, opts: &RenderOpti
             std::borrow::Cow::Borrowed(from),
             std::borrow::Cow::Borrowed(to),
         ),
+    };
+    // Only a parsed schema carries the names sqlshift generated; the other side is live.
+    let generated = |s: &Schema| s.tables.values().any(|t| !t.generated_names.is_empty());
+    let (from, to) = match (generated(&from), generated(&to)) {
+        (false, true) if names::may_adopt(&from, &to) => {
+            let mut t = to.into_owned();
+            names::adopt_live_names(&from, &mut t);
+            (from, std::borrow::Cow::Owned(t))
+        }
+        (true, false) if names::may_adopt(&to, &from) => {
+            let mut f = from.into_owned();
+            names::adopt_live_names(&to, &mut f);
+            (std::borrow::Cow::Owned(f), to)
+        }
+        _ => (from, to),
     };
     let (from, to) = leave_unreadable(from, to, &mut notes);
     let changes = crate::diff::diff(&from, &to);

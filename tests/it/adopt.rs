@@ -327,3 +327,71 @@ fn keyword_names_round_trip(sql: &str) {
         }
     });
 }
+
+/// A constraint or index the schema file leaves unnamed matches a live one of the same
+/// definition whatever the live one is called (another tool, a person or an older sqlshift
+/// named it): nothing is renamed, dropped or re-added for a name the file never gave.
+#[test]
+fn unnamed_constraints_in_the_file_keep_the_live_names() {
+    let rt = support::rt();
+    let file = "CREATE TABLE team (id integer PRIMARY KEY, code text NOT NULL UNIQUE);
+CREATE TABLE player (
+    id integer PRIMARY KEY,
+    team_id integer REFERENCES team (id) ON DELETE CASCADE,
+    age integer CHECK (age > 0),
+    UNIQUE (team_id, age)
+);
+CREATE INDEX ON player (age);
+";
+    let native = [
+        (
+            true,
+            "CREATE TABLE team (id integer PRIMARY KEY, code text NOT NULL CONSTRAINT uq_team_code UNIQUE);
+CREATE TABLE player (
+    id integer PRIMARY KEY,
+    team_id integer CONSTRAINT fk_player_team REFERENCES team (id) ON DELETE CASCADE,
+    age integer CONSTRAINT ck_age CHECK (age > 0),
+    CONSTRAINT uq_team_age UNIQUE (team_id, age)
+);
+CREATE INDEX ix_player_age ON player (age);",
+        ),
+        (
+            false,
+            "CREATE TABLE team (id integer PRIMARY KEY, code varchar(20) NOT NULL, CONSTRAINT team_code_key UNIQUE (code));
+CREATE TABLE player (
+    id integer PRIMARY KEY,
+    team_id integer,
+    age integer,
+    CONSTRAINT player_age_check CHECK (age > 0),
+    CONSTRAINT player_team_id_age_key UNIQUE (team_id, age),
+    CONSTRAINT player_team_id_fkey FOREIGN KEY (team_id) REFERENCES team (id) ON DELETE CASCADE
+);
+CREATE INDEX player_age_idx ON player (age);",
+        ),
+    ];
+    for (postgres, sql) in native {
+        let db = if postgres {
+            rt.block_on(support::pg_db())
+        } else {
+            rt.block_on(support::mysql_db())
+        };
+        let Some(db) = db else {
+            continue;
+        };
+        rt.block_on(async {
+            let mut conn = db.connect().await;
+            conn.run_script(sql).await.expect("native schema");
+        });
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join("schema")).expect("mkdir");
+        let file = if db.url.starts_with("mysql") {
+            file.replace("code text", "code varchar(20)")
+        } else {
+            file.to_string()
+        };
+        std::fs::write(dir.path().join("schema/app.sql"), file).expect("schema");
+        let (code, out, err) = bin(dir.path(), &["plan", "--url", &db.url]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.contains("No changes."), "{}: {out}{err}", db.url);
+    }
+}

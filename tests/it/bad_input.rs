@@ -205,7 +205,7 @@ fn star_in_a_view_is_refused_with_the_reason() {
 #[test]
 fn a_table_that_cannot_be_read_is_named_once_not_by_every_statement_after_it() {
     let (code, err) = plan_err(
-        "CREATE TABLE film (id INTEGER PRIMARY KEY, body BLOB SUB_TYPE TEXT);\nCREATE INDEX film_body ON film (body);\nCREATE TABLE actor (id INTEGER PRIMARY KEY, film_id INTEGER REFERENCES film (id));\n",
+        "CREATE TABLE film (id INTEGER PRIMARY KEY, body TEXT DEFAULT);\nCREATE INDEX film_body ON film (body);\nCREATE TABLE actor (id INTEGER PRIMARY KEY, film_id INTEGER REFERENCES film (id));\n",
     );
     assert_eq!(code, 1, "{err}");
     assert!(

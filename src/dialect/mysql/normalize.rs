@@ -406,6 +406,8 @@ fn native_names(t: &mut crate::model::Table) -> Vec<String> {
                 name = format!("{base}_{n}");
             }
             keys.push(name.clone());
+            t.generated_names.remove(&k.name);
+            t.generated_names.insert(name.clone());
             k.name = name;
         } else if let Some(f) = t.foreign_keys.iter_mut().find(|f| f.name == u.name) {
             let mut name;
@@ -418,6 +420,8 @@ fn native_names(t: &mut crate::model::Table) -> Vec<String> {
             }
             constraints.push(name.clone());
             named_fks.push(name.clone());
+            t.generated_names.remove(&f.name);
+            t.generated_names.insert(name.clone());
             f.name = name;
         } else if let Some(c) = t.checks.iter_mut().find(|c| c.name == u.name) {
             let name = match &u.column {
@@ -431,6 +435,8 @@ fn native_names(t: &mut crate::model::Table) -> Vec<String> {
                 },
             };
             constraints.push(name.clone());
+            t.generated_names.remove(&c.name);
+            t.generated_names.insert(name.clone());
             c.name = name;
         }
     }
@@ -503,6 +509,8 @@ fn implicit_fk_indexes(t: &mut crate::model::Table, unnamed: &[String]) {
             });
         }
     }
+    // Every such index is sqlshift's doing, whatever its name: a live one may differ.
+    t.generated_names.extend(add.iter().map(|i| i.name.clone()));
     t.indexes.extend(add);
 }
 
