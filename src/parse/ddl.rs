@@ -374,6 +374,10 @@ impl Builder {
                 for op in operations {
                     match op {
                         ast::AlterTableOperation::AddConstraint { constraint, .. } => {
+                            if matches!(constraint, TableConstraint::Exclude(_)) {
+                                self.ignored.push(("exclusion constraint", loc.clone()));
+                                continue;
+                            }
                             let t = self.table_mut(&table, loc)?;
                             add_constraint(t, &constraint, loc)?;
                         }
@@ -685,9 +689,14 @@ impl Builder {
             t.columns.push(col);
         }
         for c in &ct.constraints {
+            // Left alone like the catalog leaves it: the table is managed without it.
+            if matches!(c, TableConstraint::Exclude(_)) {
+                self.ignored.push(("exclusion constraint", loc.clone()));
+                continue;
+            }
             add_constraint(&mut t, c, loc)?;
         }
-        table_options(&mut t, ct, loc)?;
+        table_options(&mut t, ct, loc, &mut self.ignored)?;
         self.locs.insert(name.clone(), loc.clone());
         self.pending_checks.push((name.clone(), loc.clone()));
         self.schema.tables.insert(name, t);
@@ -883,16 +892,20 @@ fn check_type(
 }
 
 /// MySQL table options: `ENGINE`, `DEFAULT CHARSET`, `COLLATE`, `COMMENT`.
-fn table_options(t: &mut Table, ct: &CreateTable, loc: &Loc) -> Result<(), ParseError> {
+fn table_options(
+    t: &mut Table,
+    ct: &CreateTable,
+    loc: &Loc,
+    ignored: &mut Vec<(&'static str, Loc)>,
+) -> Result<(), ParseError> {
     let opts = match &ct.table_options {
         ast::CreateTableOptions::None => return Ok(()),
         ast::CreateTableOptions::Plain(o) | ast::CreateTableOptions::TableProperties(o) => o,
-        other => {
-            return Err(not_managed(
-                loc,
-                t.name.clone(),
-                format!("table options `{other}` are not managed yet"),
-            ))
+        // Storage parameters (`WITH (fillfactor = 70)`): the catalog side does not read
+        // them either, so they are left as they are on both sides.
+        _ => {
+            ignored.push(("table option", loc.clone()));
+            return Ok(());
         }
     };
     let text = |e: &ast::Expr| match e {
@@ -936,12 +949,7 @@ fn table_options(t: &mut Table, ct: &CreateTable, loc: &Loc) -> Result<(), Parse
                             other => other.to_string(),
                         })
                     }
-                    other => {
-                        return Err(err(
-                            loc,
-                            format!("unsupported table option `{other}` on `{}`", t.name),
-                        ))
-                    }
+                    _ => ignored.push(("table option", loc.clone())),
                 }
             }
             ast::SqlOption::Comment(c) => {
@@ -950,12 +958,7 @@ fn table_options(t: &mut Table, ct: &CreateTable, loc: &Loc) -> Result<(), Parse
                 })
                 .filter(|c| !c.is_empty())
             }
-            other => {
-                return Err(err(
-                    loc,
-                    format!("unsupported table option `{other}` on `{}`", t.name),
-                ))
-            }
+            _ => ignored.push(("table option", loc.clone())),
         }
     }
     Ok(())

@@ -65,7 +65,7 @@ fn literal_of(e: &Expr) -> Option<Value> {
 }
 
 /// Replaces a cast whose value does not depend on the cast (a literal, or a column cast to
-/// text) by its operand.
+/// text or a number, as PostgreSQL casts operands implicitly) by its operand.
 fn strip_cast(e: &mut Expr) -> bool {
     let Expr::Cast {
         expr, data_type, ..
@@ -87,7 +87,8 @@ fn strip_cast(e: &mut Expr) -> bool {
         *e = Expr::Value(v.into());
         return true;
     }
-    if is_texty(&ty)
+    // PostgreSQL adds these itself (`price * (qty)::numeric` for `price * qty`).
+    if (is_texty(&ty) || is_numeric_type(&ty))
         && matches!(
             **expr,
             Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Nested(_)

@@ -187,8 +187,8 @@ pub fn parse_schema_report(
             };
             match kind::classify(&piece.text) {
                 kind::Kind::Managed => match statement_at(&piece, &src.name).map(|(stmt, cut)| {
-                    if cut > 0 {
-                        b.ignored.push(("SQLite conflict clause (ON CONFLICT)", loc.clone()));
+                    for what in cut {
+                        b.ignored.push((what, loc.clone()));
                     }
                     stmt
                 }) {
@@ -244,6 +244,15 @@ pub fn parse_schema_report(
                         "partition" | "inheriting table" => {
                             left_alone.extend(kind::created_name(&piece.text, "TABLE"));
                             left_alone.extend(kind::attached_partition(&piece.text));
+                        }
+                        "recursive view" => {
+                            if let Some(v) = kind::created_name(&piece.text, "VIEW") {
+                                left_alone.insert(v.clone());
+                                b.not_managed.insert(
+                                    model::QName::new("", v),
+                                    "a recursive view is not managed yet".into(),
+                                );
+                            }
                         }
                         "domain" => b
                             .user_types
@@ -349,24 +358,32 @@ fn summary(text: &str) -> String {
 /// read is tried as PostgreSQL (a column named `fulltext`) and as SQLite (`[bracketed]`
 /// names) read it; their string literals mean what the schema language's do. The error,
 /// when all fail, is the generic one.
-/// With the statement, how many SQLite conflict clauses (`ON CONFLICT …` after a table
-/// constraint) had to be cut for it to be read.
-fn statement_at(piece: &split::Piece, file: &str) -> Result<(Statement, usize), ParseError> {
+/// With the statement, the clauses that had to be cut for it to be read and are left as they
+/// are (SQLite conflict clauses after a table constraint, a view's CHECK OPTION).
+fn statement_at(
+    piece: &split::Piece,
+    file: &str,
+) -> Result<(Statement, Vec<&'static str>), ParseError> {
     use sqlparser::dialect::{PostgreSqlDialect, SQLiteDialect};
-    let mut piece = without_only_on_index(&without_data_clause(piece));
+    let (piece, check_option) = without_check_option(piece);
+    let mut ignored = Vec::new();
+    if check_option {
+        ignored.push("view CHECK OPTION");
+    }
+    let mut piece = without_only_on_index(&without_data_clause(&piece));
     if let Some(text) = binary_attr::rewrite(&piece.text) {
         piece.text = text;
     }
     let piece = &piece;
     let first = match statement_in(piece, file, &GenericDialect {}) {
-        Ok(s) => return Ok((s, 0)),
+        Ok(s) => return Ok((s, ignored)),
         Err(e) => e,
     };
     if let Ok(s) = statement_in(piece, file, &PostgreSqlDialect {}) {
-        return Ok((s, 0));
+        return Ok((s, ignored));
     }
     if let Ok(s) = statement_in(piece, file, &SQLiteDialect {}) {
-        return Ok((s, 0));
+        return Ok((s, ignored));
     }
     // Last, SQLite's own spellings (multi-word type names, table-constraint conflict
     // clauses) in a form sqlparser reads; the error stays the one for the text as written.
@@ -380,7 +397,11 @@ fn statement_at(piece: &split::Piece, file: &str) -> Result<(Statement, usize), 
             &GenericDialect {},
         ] {
             if let Ok(s) = statement_in(&again, file, dialect) {
-                return Ok((s, r.conflict_clauses));
+                ignored.extend(std::iter::repeat_n(
+                    "SQLite conflict clause (ON CONFLICT)",
+                    r.conflict_clauses,
+                ));
+                return Ok((s, ignored));
             }
         }
     }
@@ -427,6 +448,37 @@ fn without_only_on_index(piece: &split::Piece) -> split::Piece {
         }
     }
     piece.clone()
+}
+
+/// `CREATE VIEW … WITH [CASCADED | LOCAL] CHECK OPTION`: sqlparser does not read it, and the
+/// catalog side does not compare it; it is left as it is, and said so.
+fn without_check_option(piece: &split::Piece) -> (split::Piece, bool) {
+    let t = piece.text.trim_end();
+    let upper = t.to_ascii_uppercase();
+    let words: Vec<&str> = upper.split_whitespace().collect();
+    let view = words.first() == Some(&"CREATE") && words.iter().take(8).any(|w| *w == "VIEW");
+    let tail = match words.as_slice() {
+        [.., "WITH", "CASCADED" | "LOCAL", "CHECK", "OPTION"] => 4,
+        [.., "WITH", "CHECK", "OPTION"] => 3,
+        _ => 0,
+    };
+    if !view || tail == 0 {
+        return (piece.clone(), false);
+    }
+    let mut at = t.len();
+    for _ in 0..tail {
+        at = upper[..at]
+            .trim_end()
+            .rfind(char::is_whitespace)
+            .map_or(0, |i| i);
+    }
+    (
+        split::Piece {
+            text: t[..at].trim_end().to_string(),
+            ..piece.clone()
+        },
+        true,
+    )
 }
 
 /// `CREATE MATERIALIZED VIEW … WITH [NO] DATA`: whether the view is filled when created is
@@ -595,11 +647,22 @@ pub fn index_definition(text: &str) -> Result<(model::QName, model::Index), Stri
 pub fn view_query(
     text: &str,
 ) -> Result<(model::Expr, std::collections::BTreeSet<model::QName>), String> {
-    let dialect = GenericDialect {};
+    use sqlparser::dialect::PostgreSqlDialect;
     let text = text.trim().trim_end_matches(';');
-    let q = Parser::new(&dialect)
-        .try_with_sql(text)
-        .and_then(|mut p| p.parse_query())
+    // The whole text must be read: a dialect that stops early (the generic one at
+    // PostgreSQL's jsonb `?` operator) would silently cut the query short.
+    let whole = |dialect: &dyn sqlparser::dialect::Dialect| {
+        let mut p = Parser::new(dialect).try_with_sql(text)?;
+        let q = p.parse_query()?;
+        match p.peek_token().token {
+            sqlparser::tokenizer::Token::EOF => Ok(q),
+            t => Err(sqlparser::parser::ParserError::ParserError(format!(
+                "unexpected `{t}` after the query"
+            ))),
+        }
+    };
+    let q = whole(&GenericDialect {})
+        .or_else(|first| whole(&PostgreSqlDialect {}).map_err(|_| first))
         .map_err(|e| format!("cannot read view query: {e}"))?;
     Ok(ddl::view_expr(*q))
 }

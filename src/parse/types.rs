@@ -20,7 +20,6 @@ const PASSTHROUGH: &[&str] = &[
     "polygon",
     "path",
     "bit",
-    "varbit",
     "oid",
     "int4range",
     "int8range",
@@ -31,6 +30,7 @@ const PASSTHROUGH: &[&str] = &[
     "citext",
     "hstore",
     "lseg",
+    "name",
     "pg_lsn",
     "pg_snapshot",
     "txid_snapshot",
@@ -56,9 +56,14 @@ const PASSTHROUGH: &[&str] = &[
 /// Maps a type spelling to the canonical type; the flag is true for `serial` types.
 pub fn map_type(spelling: &str) -> Result<(DataType, bool), String> {
     let s = spelling.trim();
-    if let Some(inner) = s.strip_suffix("[]") {
+    // `int[]`, `int[3][3]`, `int ARRAY[3]`, `int ARRAY`: PostgreSQL keeps neither the
+    // sizes nor the number of dimensions, so all are one array type.
+    if let Some(inner) = array_element(s) {
         let (t, _) = map_type(inner)?;
-        return Ok((DataType::Array(Box::new(t)), false));
+        return Ok(match t {
+            DataType::Array(_) => (t, false),
+            t => (DataType::Array(Box::new(t)), false),
+        });
     }
     let lower = s.to_lowercase();
     for suffix in [" zerofill", " unsigned"] {
@@ -160,6 +165,11 @@ pub fn map_type(spelling: &str) -> Result<(DataType, bool), String> {
         "json" => DataType::Json,
         "jsonb" => DataType::Jsonb,
         "\"char\"" => DataType::Other("\"char\"".into()),
+        // The catalog's spelling of `varbit`.
+        "bit varying" | "varbit" => DataType::Other(match n(0) {
+            Some(len) => format!("bit varying({len})"),
+            None => "bit varying".into(),
+        }),
         b if PASSTHROUGH.contains(&b) => {
             if args.is_empty() {
                 DataType::Other(b.to_string())
@@ -176,6 +186,31 @@ pub fn map_type(spelling: &str) -> Result<(DataType, bool), String> {
         }
     };
     Ok((t, false))
+}
+
+/// The element type of an array spelling, if `s` is one.
+fn array_element(s: &str) -> Option<&str> {
+    let t = s.trim_end();
+    if let Some(open) = t.strip_suffix(']').and_then(|r| r.rfind('[')) {
+        let dims = &t[open + 1..t.len() - 1];
+        if dims
+            .chars()
+            .all(|c| c.is_ascii_digit() || c.is_whitespace())
+        {
+            let inner = t[..open].trim_end();
+            return Some(
+                inner
+                    .strip_suffix("ARRAY")
+                    .or_else(|| inner.strip_suffix("array"))
+                    .map_or(inner, str::trim_end),
+            );
+        }
+    }
+    let upper = t.to_ascii_uppercase();
+    if upper.ends_with(" ARRAY") {
+        return Some(t[..t.len() - 6].trim_end());
+    }
+    None
 }
 
 /// `'a', 'b''c'` → [`a`, `b'c`].

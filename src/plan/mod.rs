@@ -94,9 +94,16 @@ fn leave_unreadable<'a>(
     let (mut from, mut to) = (from.into_owned(), to.into_owned());
     for (name, why) in names {
         let mut found = false;
+        // A schema file may name it unqualified: that is the default schema's.
+        let same = |k: &QName| {
+            k.name == name.name
+                && (k.schema == name.schema || k.schema.is_empty() || name.schema.is_empty())
+        };
         for side in [&mut from, &mut to] {
-            found |= side.tables.remove(&name).is_some();
-            found |= side.views.remove(&name).is_some();
+            let before = side.tables.len() + side.views.len();
+            side.tables.retain(|k, _| !same(k));
+            side.views.retain(|k, _| !same(k));
+            found |= side.tables.len() + side.views.len() != before;
         }
         if found {
             notes.push(format!("{name} is left as it is in the database: {why}"));

@@ -36,8 +36,9 @@ pub const EXTENSIONS: &str =
 
 pub const ENUMS: &str = concat!(
     "SELECT n.nspname::text AS schema, t.typname::text AS name, ",
-    "array_agg(e.enumlabel::text ORDER BY e.enumsortorder) AS labels ",
-    "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_enum e ON e.enumtypid = t.oid WHERE ",
+    // An enum may have no labels yet (`AS ENUM ()`): no pg_enum row, still a type.
+    "coalesce(array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FILTER (WHERE e.enumlabel IS NOT NULL), '{}') AS labels ",
+    "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace LEFT JOIN pg_enum e ON e.enumtypid = t.oid WHERE t.typtype = 'e' AND ",
     user_ns!("n"),
     " AND ",
     not_extension_member!("t.oid"),
