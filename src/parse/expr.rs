@@ -21,7 +21,61 @@ pub fn canonical_expr(mut e: Expr) -> String {
 /// Canonical text of a view query.
 pub fn canonical_query(mut q: Query) -> String {
     let _ = q.visit(&mut Canon);
+    unshadow_aliases(&mut q);
     q.to_string()
+}
+
+/// PostgreSQL renames an alias that shadows one of an enclosing query (`fc` in a subquery
+/// becomes `fc_1`) when it prints a view. An alias `x_N` is compared as `x` when `x` is an
+/// alias in the same view, so the stored text and the file's compare equal.
+fn unshadow_aliases(q: &mut Query) {
+    struct Aliases(std::collections::BTreeSet<String>);
+    impl ast::Visitor for Aliases {
+        type Break = ();
+        fn pre_visit_table_factor(&mut self, tf: &TableFactor) -> ControlFlow<()> {
+            if let TableFactor::Table { alias: Some(a), .. } = tf {
+                self.0.insert(a.name.value.clone());
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut all = Aliases(Default::default());
+    let _ = ast::Visit::visit(&*q, &mut all);
+    let renames: std::collections::BTreeMap<String, String> = all
+        .0
+        .iter()
+        .filter_map(|a| {
+            let (base, n) = a.rsplit_once('_')?;
+            (!n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) && all.0.contains(base))
+                .then(|| (a.clone(), base.to_string()))
+        })
+        .collect();
+    if renames.is_empty() {
+        return;
+    }
+    struct Rename(std::collections::BTreeMap<String, String>);
+    impl VisitorMut for Rename {
+        type Break = ();
+        fn pre_visit_table_factor(&mut self, tf: &mut TableFactor) -> ControlFlow<()> {
+            if let TableFactor::Table { alias: Some(a), .. } = tf {
+                if let Some(b) = self.0.get(&a.name.value) {
+                    a.name.value = b.clone();
+                }
+            }
+            ControlFlow::Continue(())
+        }
+        fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+            if let Expr::CompoundIdentifier(parts) = e {
+                if parts.len() == 2 {
+                    if let Some(b) = self.0.get(&parts[0].value) {
+                        parts[0].value = b.clone();
+                    }
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = q.visit(&mut Rename(renames));
 }
 
 /// The expression with literal casts removed and `::` turned into `CAST`, keeping spelling.

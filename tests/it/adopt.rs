@@ -153,10 +153,8 @@ fn corpus_chinook_adopts_on_postgres_with_no_changes() {
 
 #[test]
 fn corpus_sakila_and_pagila_read_whole_on_postgres() {
-    // Sakila's remaining steps are PostgreSQL fidelity (one view's text); the bound keeps
-    // them from growing while that work is open.
     if let Some(steps) = corpus_plan_on_postgres("sakila.sql", true) {
-        assert!(steps <= 2, "sakila: {steps}");
+        assert_eq!(steps, 0, "sakila");
     }
     if let Some(steps) = corpus_plan_on_postgres("pagila.sql", true) {
         assert_eq!(steps, 0, "pagila");
