@@ -108,6 +108,7 @@ impl Dialect for Mysql {
         desired.defaults = live.defaults.clone();
         normalize::strip_defaults(desired);
         if normalize::is_mariadb(live) {
+            normalize::mariadb_json(desired);
             for t in desired.tables.values_mut() {
                 let before = t.indexes.len();
                 t.indexes

@@ -131,9 +131,71 @@ fn expr(text: &str) -> Option<Expr> {
     crate::parse::expr(text).ok()
 }
 
-/// MariaDB stores `length(x)` as `octet_length(x)`, which is what LENGTH means in MySQL.
+/// MariaDB stores synonyms under one name: `length(x)` as `octet_length(x)` (what LENGTH
+/// means in MySQL), `upper`/`lower` as `ucase`/`lcase`, `LOCALTIMESTAMP`/`LOCALTIME` as
+/// `current_timestamp()`, and a bit value without its leading zeros (`b'101'`).
 fn mysql_canon(e: &mut Expr) {
-    e.canon = e.canon.replace("octet_length(", "length(");
+    let mut c = e.canon.replace("octet_length(", "length(");
+    c = replace_word(&c, "ucase(", "upper(");
+    c = replace_word(&c, "lcase(", "lower(");
+    for synonym in ["localtimestamp()", "localtime()", "localtimestamp", "localtime"] {
+        c = replace_word(&c, synonym, "current_timestamp");
+    }
+    e.canon = short_bit_literals(&c);
+}
+
+/// Replaces `from` where it is not part of a longer name.
+fn replace_word(text: &str, from: &str, to: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(at) = lower[i..].find(from).map(|k| k + i) {
+        let before = text[..at].chars().next_back();
+        let after = text[at + from.len()..].chars().next();
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        out.push_str(&text[i..at]);
+        if word(before) || (!from.ends_with('(') && !from.ends_with(')') && word(after)) {
+            out.push_str(&text[at..at + from.len()]);
+        } else {
+            out.push_str(to);
+        }
+        i = at + from.len();
+    }
+    out.push_str(&text[i..]);
+    out
+}
+
+/// `B'00000101'` → `b'101'`, as MariaDB stores a bit value.
+fn short_bit_literals(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        let Some(at) = rest.find(|c| c == 'b' || c == 'B') else {
+            out.push_str(rest);
+            return out;
+        };
+        let tail = &rest[at + 1..];
+        let prev_word = rest[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '\'');
+        let digits = tail
+            .strip_prefix('\'')
+            .and_then(|t| t.find('\'').map(|end| &t[..end]))
+            .filter(|d| !d.is_empty() && d.chars().all(|c| c == '0' || c == '1'));
+        match digits {
+            Some(d) if !prev_word => {
+                out.push_str(&rest[..at]);
+                let short = d.trim_start_matches('0');
+                out.push_str(&format!("b'{}'", if short.is_empty() { "0" } else { short }));
+                rest = &tail[d.len() + 2..];
+            }
+            _ => {
+                out.push_str(&rest[..=at]);
+                rest = tail;
+            }
+        }
+    }
 }
 
 pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
@@ -607,6 +669,33 @@ pub fn strip_defaults(s: &mut Schema) {
 }
 
 /// True when the live server is MariaDB (which lacks functional index parts).
+/// MariaDB's JSON is LONGTEXT with a column check `json_valid(c)`, and its catalog cannot
+/// tell the two apart: a file's LONGTEXT with that check is JSON there.
+pub fn mariadb_json(s: &mut Schema) {
+    for t in s.tables.values_mut() {
+        let mut json = Vec::new();
+        for c in &t.columns {
+            if c.data_type == DataType::SizedText(crate::model::Size::Long) {
+                let want = format!("json_valid({})", c.name.to_lowercase());
+                if let Some(k) = t
+                    .checks
+                    .iter()
+                    .position(|k| k.expr.canon.replace('`', "").to_lowercase() == want)
+                {
+                    json.push((c.name.clone(), k));
+                }
+            }
+        }
+        json.sort_by(|a, b| b.1.cmp(&a.1));
+        for (col, k) in json {
+            t.checks.remove(k);
+            if let Some(c) = t.columns.iter_mut().find(|c| c.name == col) {
+                c.data_type = DataType::Json;
+            }
+        }
+    }
+}
+
 pub fn is_mariadb(s: &Schema) -> bool {
     s.defaults.get(FLAVOR).is_some_and(|f| f == "mariadb")
 }
