@@ -21,6 +21,7 @@ pub enum DataType {
     Date,
     Time {
         tz: bool,
+        precision: Option<u32>,
     },
     Timestamp {
         tz: bool,
@@ -131,8 +132,13 @@ impl fmt::Display for DataType {
             Char(Some(n)) => write!(f, "char({n})"),
             Bytes => f.write_str("bytea"),
             Date => f.write_str("date"),
-            Time { tz: false } => f.write_str("time"),
-            Time { tz: true } => f.write_str("timetz"),
+            Time { tz, precision } => {
+                f.write_str(if *tz { "timetz" } else { "time" })?;
+                if let Some(p) = precision {
+                    write!(f, "({p})")?;
+                }
+                Ok(())
+            }
             Timestamp { tz, precision } => {
                 f.write_str(if *tz { "timestamptz" } else { "timestamp" })?;
                 if let Some(p) = precision {

@@ -150,8 +150,14 @@ pub fn map_type(spelling: &str) -> Result<(DataType, bool), String> {
         "bytea" => DataType::Bytes,
         "blob" => DataType::SizedBlob(Size::Regular),
         "date" => DataType::Date,
-        "time" => DataType::Time { tz: with_tz },
-        "timetz" => DataType::Time { tz: true },
+        "time" => DataType::Time {
+            tz: with_tz,
+            precision: n(0),
+        },
+        "timetz" => DataType::Time {
+            tz: true,
+            precision: n(0),
+        },
         "timestamp" | "datetime" => DataType::Timestamp {
             tz: with_tz,
             precision: n(0),

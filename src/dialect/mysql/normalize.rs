@@ -29,8 +29,14 @@ fn map_type(t: &DataType, enums: &Schema) -> (DataType, Option<&'static str>) {
         ),
         Varchar(None) => (Text, Some("VARCHAR without a length is TEXT")),
         Bytes => (SizedBlob(crate::model::Size::Long), None),
-        Time { tz: true } => (
-            Time { tz: false },
+        Time {
+            tz: true,
+            precision,
+        } => (
+            Time {
+                tz: false,
+                precision: *precision,
+            },
             Some("TIME WITH TIME ZONE keeps no zone"),
         ),
         Named(q) => match enums
@@ -138,7 +144,12 @@ fn mysql_canon(e: &mut Expr) {
     let mut c = e.canon.replace("octet_length(", "length(");
     c = replace_word(&c, "ucase(", "upper(");
     c = replace_word(&c, "lcase(", "lower(");
-    for synonym in ["localtimestamp()", "localtime()", "localtimestamp", "localtime"] {
+    for synonym in [
+        "localtimestamp()",
+        "localtime()",
+        "localtimestamp",
+        "localtime",
+    ] {
         c = replace_word(&c, synonym, "current_timestamp");
     }
     e.canon = short_bit_literals(&c);
@@ -187,7 +198,10 @@ fn short_bit_literals(text: &str) -> String {
             Some(d) if !prev_word => {
                 out.push_str(&rest[..at]);
                 let short = d.trim_start_matches('0');
-                out.push_str(&format!("b'{}'", if short.is_empty() { "0" } else { short }));
+                out.push_str(&format!(
+                    "b'{}'",
+                    if short.is_empty() { "0" } else { short }
+                ));
                 rest = &tail[d.len() + 2..];
             }
             _ => {

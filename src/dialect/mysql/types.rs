@@ -62,7 +62,10 @@ pub fn type_sql(t: &DataType) -> String {
         Varchar(None) => "text".into(),
         Char(n) => format!("char({})", n.unwrap_or(1)),
         Bytes => "longblob".into(),
-        Time { .. } => "time".into(),
+        Time { precision, .. } => match precision {
+            Some(p) => format!("time({p})"),
+            None => "time".into(),
+        },
         Timestamp { tz, precision } => {
             let base = if *tz { "timestamp" } else { "datetime" };
             match precision {

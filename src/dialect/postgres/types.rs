@@ -18,8 +18,9 @@ pub fn type_sql(t: &DataType) -> String {
                 }
             )
         }
-        DataType::Time { tz } => format!(
-            "time {}",
+        DataType::Time { tz, precision } => format!(
+            "time{} {}",
+            precision.map(|p| format!("({p})")).unwrap_or_default(),
             if *tz {
                 "with time zone"
             } else {
