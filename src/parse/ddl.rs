@@ -150,6 +150,10 @@ fn action(a: &Option<ReferentialAction>) -> FkAction {
     }
 }
 
+fn is_full(m: &Option<ast::ConstraintReferenceMatchKind>) -> bool {
+    matches!(m, Some(ast::ConstraintReferenceMatchKind::Full))
+}
+
 fn deferral(c: &Option<ast::ConstraintCharacteristics>) -> (bool, bool) {
     match c {
         Some(c) => (
@@ -587,9 +591,13 @@ impl Builder {
                             columns: vec![cname.clone()],
                         });
                     }
-                    ColumnOption::Unique(_) => t.uniques.push(Unique {
+                    ColumnOption::Unique(u) => t.uniques.push(Unique {
                         name: cons_name.unwrap_or_default(),
                         columns: vec![cname.clone()],
+                        nulls_not_distinct: matches!(
+                            u.nulls_distinct,
+                            ast::NullsDistinctOption::NotDistinct
+                        ),
                     }),
                     ColumnOption::ForeignKey(ast::ForeignKeyConstraint {
                         foreign_table,
@@ -597,6 +605,7 @@ impl Builder {
                         on_delete,
                         on_update,
                         characteristics,
+                        match_kind,
                         ..
                     }) => {
                         let (deferrable, initially_deferred) = deferral(characteristics);
@@ -610,11 +619,13 @@ impl Builder {
                             deferrable,
                             initially_deferred,
                             unspecified: (on_delete.is_none(), on_update.is_none()),
+                            match_full: is_full(match_kind),
                         })
                     }
                     ColumnOption::Check(c) => t.checks.push(Check {
                         name: cons_name.unwrap_or_else(|| format!("\u{0}{cname}")),
                         expr: expr(&c.expr),
+                        no_inherit: c.no_inherit,
                     }),
                     ColumnOption::Generated {
                         generated_as,
@@ -993,6 +1004,7 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
             name,
             index_name,
             columns,
+            nulls_distinct,
             ..
         }) => {
             let name = name
@@ -1008,6 +1020,10 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
                 t.uniques.push(Unique {
                     name,
                     columns: cols(columns)?,
+                    nulls_not_distinct: matches!(
+                        nulls_distinct,
+                        ast::NullsDistinctOption::NotDistinct
+                    ),
                 })
             } else {
                 // Prefix lengths or DESC: a unique index rather than a plain constraint.
@@ -1056,6 +1072,7 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
             on_delete,
             on_update,
             characteristics,
+            match_kind,
             ..
         }) => {
             let (deferrable, initially_deferred) = deferral(characteristics);
@@ -1075,14 +1092,19 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
                 deferrable,
                 initially_deferred,
                 unspecified: (on_delete.is_none(), on_update.is_none()),
+                match_full: is_full(match_kind),
             })
         }
-        TableConstraint::Check(ast::CheckConstraint { name, expr: e, .. }) => {
-            t.checks.push(Check {
-                name: name.as_ref().map(ident).unwrap_or_default(),
-                expr: expr(e),
-            })
-        }
+        TableConstraint::Check(ast::CheckConstraint {
+            name,
+            expr: e,
+            no_inherit,
+            ..
+        }) => t.checks.push(Check {
+            name: name.as_ref().map(ident).unwrap_or_default(),
+            expr: expr(e),
+            no_inherit: *no_inherit,
+        }),
         TableConstraint::PrimaryKeyUsingIndex(_) | TableConstraint::UniqueUsingIndex(_) => {
             return Err(not_managed(
                 loc,
@@ -1116,6 +1138,7 @@ fn push_key(
         parts: columns.iter().map(index_part).collect(),
         predicate: None,
         method,
+        nulls_not_distinct: false,
     };
     if index.name.is_empty() {
         let base = match index.parts.first().map(|p| &p.key) {
@@ -1345,6 +1368,7 @@ pub fn index_from(ci: &CreateIndex, loc: &Loc) -> Result<(QName, Index), ParseEr
             parts,
             predicate: ci.predicate.as_ref().map(expr),
             method,
+            nulls_not_distinct: ci.nulls_distinct == Some(false),
         },
     ))
 }

@@ -214,6 +214,7 @@ fn short_bit_literals(text: &str) -> String {
 
 pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
     crate::dialect::drop_sqlite_options(s, "mysql", notes);
+    crate::dialect::drop_postgres_clauses(s, "mysql", notes);
     for name in std::mem::take(&mut s.schemas) {
         note(
             notes,
@@ -399,6 +400,7 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
                 t.uniques.push(Unique {
                     name: i.name.clone(),
                     columns: i.columns().map(str::to_string).collect(),
+                    nulls_not_distinct: false,
                 });
             } else {
                 kept.push(i);
@@ -582,6 +584,7 @@ fn implicit_fk_indexes(t: &mut crate::model::Table, unnamed: &[String]) {
                     .collect(),
                 predicate: None,
                 method: None,
+                nulls_not_distinct: false,
             });
         }
     }
