@@ -1,7 +1,7 @@
 //! SQL spellings PostgreSQL and SQLite share (standard constraint and index syntax), so
 //! each renderer only writes what differs.
 
-use super::writer::quote_ident;
+use super::writer::{quote_ident, quote_literal};
 use crate::model::{Check, FkAction, ForeignKey, Index, IndexKey, QName, Unique};
 
 pub fn qname(q: &QName) -> String {
@@ -117,8 +117,25 @@ pub fn create_index(table: &QName, i: &Index, concurrently: bool) -> String {
         s.push_str(&format!(" USING {m}"));
     }
     s.push_str(&format!(" ({})", parts.join(", ")));
+    if !i.include.is_empty() {
+        s.push_str(&format!(" INCLUDE ({})", columns(&i.include)));
+    }
     if i.nulls_not_distinct {
         s.push_str(" NULLS NOT DISTINCT");
+    }
+    if !i.with.is_empty() {
+        let params: Vec<String> = i
+            .with
+            .iter()
+            .map(|(k, v)| {
+                let bare = !v.is_empty()
+                    && v.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+                let v = if bare { v.clone() } else { quote_literal(v) };
+                format!("{} = {v}", quote_ident(k))
+            })
+            .collect();
+        s.push_str(&format!(" WITH ({})", params.join(", ")));
     }
     if let Some(p) = &i.predicate {
         s.push_str(&format!(" WHERE {}", p.sql));

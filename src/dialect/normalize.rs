@@ -141,6 +141,14 @@ pub fn drop_postgres_clauses(s: &mut Schema, dialect: &str, notes: &mut Vec<Stri
                 note("NO INHERIT");
             }
         }
+        for i in &mut t.indexes {
+            if !std::mem::take(&mut i.include).is_empty() {
+                note("INCLUDE on an index");
+            }
+            if !std::mem::take(&mut i.with).is_empty() {
+                note("WITH (…) on an index");
+            }
+        }
         let uniques = t.uniques.iter_mut().map(|u| &mut u.nulls_not_distinct);
         let indexes = t.indexes.iter_mut().map(|i| &mut i.nulls_not_distinct);
         for flag in uniques.chain(indexes) {

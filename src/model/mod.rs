@@ -360,6 +360,13 @@ pub struct Index {
     /// PostgreSQL 15's `NULLS NOT DISTINCT` on a unique index.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub nulls_not_distinct: bool,
+    /// PostgreSQL's covering columns (`INCLUDE (…)`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    /// PostgreSQL storage parameters (`WITH (fillfactor = 70)`), as lower-case name and
+    /// unquoted value, in the order written.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub with: Vec<(String, String)>,
 }
 
 impl Index {

@@ -1139,6 +1139,8 @@ fn push_key(
         predicate: None,
         method,
         nulls_not_distinct: false,
+        include: Vec::new(),
+        with: Vec::new(),
     };
     if index.name.is_empty() {
         let base = match index.parts.first().map(|p| &p.key) {
@@ -1346,12 +1348,31 @@ fn prefix_length(f: &ast::Function) -> Option<u32> {
 }
 
 pub fn index_from(ci: &CreateIndex, loc: &Loc) -> Result<(QName, Index), ParseError> {
-    if !ci.include.is_empty() || !ci.with.is_empty() {
-        return Err(not_managed(
-            loc,
-            qname(&ci.table_name),
-            "an index with INCLUDE or WITH (…) is not managed yet",
-        ));
+    let mut with = Vec::new();
+    for param in &ci.with {
+        match param {
+            ast::Expr::BinaryOp {
+                left,
+                op: ast::BinaryOperator::Eq,
+                right,
+            } => {
+                let value = match right.as_ref() {
+                    ast::Expr::Value(v) => match &v.value {
+                        ast::Value::SingleQuotedString(s) => s.clone(),
+                        other => other.to_string(),
+                    },
+                    other => other.to_string(),
+                };
+                with.push((left.to_string().to_lowercase(), value.to_lowercase()));
+            }
+            _ => {
+                return Err(not_managed(
+                    loc,
+                    qname(&ci.table_name),
+                    format!("the index storage parameter `{param}` is not managed yet"),
+                ))
+            }
+        }
     }
     let parts = ci.columns.iter().map(index_part).collect();
     let method = ci
@@ -1369,6 +1390,8 @@ pub fn index_from(ci: &CreateIndex, loc: &Loc) -> Result<(QName, Index), ParseEr
             predicate: ci.predicate.as_ref().map(expr),
             method,
             nulls_not_distinct: ci.nulls_distinct == Some(false),
+            include: ci.include.iter().map(ident).collect(),
+            with,
         },
     ))
 }

@@ -392,6 +392,8 @@ async fn indexes(
                 _ => None,
             },
             nulls_not_distinct: false,
+            include: Vec::new(),
+            with: Vec::new(),
         });
         let length: Option<i64> = r.try_get("sub_part").map_err(|e| e.to_string())?;
         let key = match text(&r, "column_name")? {

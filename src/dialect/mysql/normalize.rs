@@ -585,6 +585,8 @@ fn implicit_fk_indexes(t: &mut crate::model::Table, unnamed: &[String]) {
                 predicate: None,
                 method: None,
                 nulls_not_distinct: false,
+                include: Vec::new(),
+                with: Vec::new(),
             });
         }
     }
