@@ -393,3 +393,25 @@ CREATE INDEX player_age_idx ON player (age);",
         assert!(out.contains("No changes."), "{}: {out}{err}", db.url);
     }
 }
+
+/// Rails keeps its own `schema_migrations` (one `version` column), the name of sqlshift's
+/// default tracking table: it is the application's table, planned like any other, and
+/// the run says why and which key picks another name for sqlshift's.
+#[test]
+fn a_rails_schema_migrations_table_is_part_of_the_schema() {
+    let db = support::sqlite_db();
+    let file = "CREATE TABLE schema_migrations (version varchar NOT NULL PRIMARY KEY);\nCREATE TABLE users (id integer PRIMARY KEY);\n";
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("schema")).expect("mkdir");
+    std::fs::write(dir.path().join("schema/structure.sql"), file).expect("schema");
+    let (code, out, err) = bin(dir.path(), &["apply", "--yes", "--url", &db.url]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("schema_migrations"), "created: {out}");
+    let (code, out, err) = bin(dir.path(), &["plan", "--url", &db.url]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("No changes."), "{out}{err}");
+    assert!(
+        err.contains("not sqlshift's tracking table") && err.contains("tracking_table"),
+        "{err}"
+    );
+}
