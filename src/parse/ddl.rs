@@ -285,8 +285,13 @@ impl Builder {
                 name,
                 columns,
                 mut query,
+                options,
                 ..
             }) => {
+                // `WITH (security_barrier = true)` and the like: not compared on either side.
+                if !matches!(options, ast::CreateTableOptions::None) {
+                    self.ignored.push(("view option", loc.clone()));
+                }
                 if !columns.is_empty() && !alias_view_columns(&mut query, &columns) {
                     return Err(not_managed(
                         loc,
