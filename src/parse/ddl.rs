@@ -406,6 +406,14 @@ impl Builder {
                                 ast::AlterColumnOperation::DropDefault => c.default = None,
                                 ast::AlterColumnOperation::SetNotNull => c.nullable = false,
                                 ast::AlterColumnOperation::DropNotNull => c.nullable = true,
+                                // pg_dump's spelling of an identity column.
+                                ast::AlterColumnOperation::AddGenerated { generated_as, .. } => {
+                                    c.identity = Some(match generated_as {
+                                        Some(GeneratedAs::ByDefault) => Identity::ByDefault,
+                                        _ => Identity::Always,
+                                    });
+                                    c.nullable = false;
+                                }
                                 other => {
                                     return Err(err(loc, format!(
                                         "unsupported statement: `ALTER TABLE … ALTER COLUMN {col} {}`; write the column as it should be in the CREATE TABLE",
@@ -1329,7 +1337,15 @@ fn index_part(ic: &ast::IndexColumn) -> IndexPart {
         key,
         desc,
         nulls_first,
-        opclass: ic.operator_class.as_ref().map(|o| o.to_string()),
+        // pg_dump qualifies an extension's operator class (`public.gin_trgm_ops`); the
+        // catalog prints it bare where the schema is on the search path.
+        opclass: ic.operator_class.as_ref().map(|o| {
+            let o = o.to_string();
+            match o.strip_prefix("public.") {
+                Some(bare) => bare.to_string(),
+                None => o,
+            }
+        }),
         length,
     }
 }

@@ -137,7 +137,17 @@ impl Words {
 }
 
 /// Splits `text` into statements. Text that holds only comments and blanks is no statement.
+///
+/// In MySQL a backslash escapes the next character of a string (`'it\'s'`, as mysqldump
+/// writes it); in standard SQL it is an ordinary character. Text that looks like MySQL
+/// (backquoted names, `/*!` conditional comments) is split the MySQL way first; whichever
+/// way leaves a string unterminated gives way to the other.
 pub fn split(text: &str) -> Result<Vec<Piece>, SplitError> {
+    let mysql = text.contains('`') || text.contains("/*!");
+    split_with(text, mysql).or_else(|first| split_with(text, !mysql).map_err(|_| first))
+}
+
+fn split_with(text: &str, backslash: bool) -> Result<Vec<Piece>, SplitError> {
     let mut cur = Cursor::new(text);
     let mut out = Vec::new();
     let mut delimiter = ";".to_string();
@@ -272,7 +282,7 @@ pub fn split(text: &str) -> Result<Vec<Piece>, SplitError> {
         match c {
             '\'' | '"' | '`' => {
                 flush_word(&mut word, &mut words);
-                quoted(&mut cur, &mut buf, c)?;
+                quoted(&mut cur, &mut buf, c, backslash && c == '\'')?;
             }
             '$' if !word_char_before(&cur) => {
                 if let Some(tag) = dollar_tag(&cur) {
@@ -365,17 +375,21 @@ fn dollar_quoted(cur: &mut Cursor, buf: &mut String, tag: &str) -> Result<(), Sp
     }
 }
 
-/// A quoted string or identifier; the quote doubled stands for itself. A backslash
-/// escapes the next character inside single quotes only where the text itself shows it
-/// cannot be standard SQL (`\'` followed by more string), which is how MySQL dumps write
-/// quotes.
-fn quoted(cur: &mut Cursor, buf: &mut String, q: char) -> Result<(), SplitError> {
+/// A quoted string or identifier; the quote doubled stands for itself, and with
+/// `backslash` a backslash escapes the next character.
+fn quoted(cur: &mut Cursor, buf: &mut String, q: char, backslash: bool) -> Result<(), SplitError> {
     let (line, col) = (cur.line, cur.col);
     if let Some(c) = cur.bump() {
         buf.push(c);
     }
     loop {
         match cur.bump() {
+            Some('\\') if backslash => {
+                buf.push('\\');
+                if let Some(c) = cur.bump() {
+                    buf.push(c);
+                }
+            }
             Some(c) if c == q => {
                 buf.push(c);
                 if cur.peek(0) == Some(q) {

@@ -710,6 +710,9 @@ pub fn mariadb_json(s: &mut Schema) {
             t.checks.remove(k);
             if let Some(c) = t.columns.iter_mut().find(|c| c.name == col) {
                 c.data_type = DataType::Json;
+                // mysqldump writes JSON's own `utf8mb4_bin`; the catalog shows JSON bare.
+                c.charset = None;
+                c.collation = None;
             }
         }
     }
