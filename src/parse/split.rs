@@ -466,6 +466,20 @@ mod tests {
     }
 
     #[test]
+    fn backslash_escapes_where_the_text_is_mysql() {
+        // mysqldump: a backslash escapes the quote.
+        assert_eq!(
+            texts("CREATE TABLE `t` (c text CHECK (c <> 'it\\'s'));\nSELECT 1;").len(),
+            2
+        );
+        // Standard SQL: a backslash is a character, and the string ends at the quote.
+        assert_eq!(
+            texts("INSERT INTO t VALUES ('C:\\');\nSELECT 1;"),
+            vec!["INSERT INTO t VALUES ('C:\\')", "SELECT 1"]
+        );
+    }
+
+    #[test]
     fn positions_and_unterminated_input() {
         let p = split("\n\n  SELECT 1;\nSELECT 2").unwrap_or_default();
         assert_eq!((p[0].line, p[0].col), (3, 3));
