@@ -618,14 +618,15 @@ fn statement_in(
     let stmt = parser
         .parse_statement()
         .map_err(|e| syntax(e.to_string(), false))?;
+    while parser.consume_token(&Token::SemiColon) {}
     let after = parser.peek_token();
-    if after.token != Token::EOF && after.token != Token::SemiColon {
+    if after.token != Token::EOF {
         return Err(ParseError::at(
             file,
             after.span.start.line,
             after.span.start.column,
             format!(
-                "syntax error: unexpected `{}` after the statement",
+                "syntax error: unexpected `{}` after the statement (a statement not ended with the delimiter?)",
                 after.token
             ),
         ));

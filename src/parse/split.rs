@@ -151,6 +151,8 @@ fn split_with(text: &str, backslash: bool) -> Result<Vec<Piece>, SplitError> {
     let mut cur = Cursor::new(text);
     let mut out = Vec::new();
     let mut delimiter = ";".to_string();
+    // Where the delimiter was last changed from `;`: a file must set it back.
+    let mut delimiter_set_at = 0;
     let mut buf = String::new();
     let mut start: Option<(u64, u64)> = None;
     let mut words = Words::default();
@@ -184,6 +186,7 @@ fn split_with(text: &str, backslash: bool) -> Result<Vec<Piece>, SplitError> {
                         message: "DELIMITER without a delimiter".into(),
                     });
                 }
+                delimiter_set_at = cur.line;
                 delimiter = new;
                 continue;
             }
@@ -311,6 +314,15 @@ fn split_with(text: &str, backslash: bool) -> Result<Vec<Piece>, SplitError> {
         if !text.is_empty() {
             out.push(Piece { text, line, col });
         }
+    }
+    if delimiter != ";" {
+        return Err(SplitError {
+            line: delimiter_set_at,
+            col: 1,
+            message: format!(
+                "`DELIMITER {delimiter}` is never set back to `;` (add `DELIMITER ;` after the statements it is for)"
+            ),
+        });
     }
     Ok(out)
 }
