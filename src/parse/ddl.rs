@@ -150,6 +150,20 @@ fn action(a: &Option<ReferentialAction>) -> FkAction {
     }
 }
 
+/// Identity sequence options other than the defaults pg_dump spells out (`START WITH 1
+/// INCREMENT BY 1 NO MINVALUE NO MAXVALUE CACHE 1`): not kept yet, so said.
+fn not_default_sequence(opts: &[ast::SequenceOptions]) -> bool {
+    let one = |e: &ast::Expr| e.to_string().trim() == "1";
+    opts.iter().any(|o| match o {
+        ast::SequenceOptions::IncrementBy(e, _)
+        | ast::SequenceOptions::StartWith(e, _)
+        | ast::SequenceOptions::Cache(e) => !one(e),
+        ast::SequenceOptions::MinValue(v) | ast::SequenceOptions::MaxValue(v) => v.is_some(),
+        ast::SequenceOptions::Cycle(c) => *c,
+        _ => false,
+    })
+}
+
 fn is_full(m: &Option<ast::ConstraintReferenceMatchKind>) -> bool {
     matches!(m, Some(ast::ConstraintReferenceMatchKind::Full))
 }
@@ -393,6 +407,15 @@ impl Builder {
                         // pg_dump's serial idiom and `structure.sql` set column defaults and
                         // NOT NULL after the CREATE TABLE: folded into the column.
                         ast::AlterTableOperation::AlterColumn { column_name, op } => {
+                            if let ast::AlterColumnOperation::AddGenerated {
+                                sequence_options: Some(opts),
+                                ..
+                            } = &op
+                            {
+                                if not_default_sequence(opts) {
+                                    self.ignored.push(("identity sequence option", loc.clone()));
+                                }
+                            }
                             let t = self.table_mut(&table, loc)?;
                             let tname = t.name.clone();
                             let col = ident(&column_name);
@@ -657,8 +680,15 @@ impl Builder {
                     ColumnOption::Generated {
                         generated_as,
                         generation_expr: None,
+                        sequence_options,
                         ..
                     } => {
+                        if sequence_options
+                            .as_deref()
+                            .is_some_and(not_default_sequence)
+                        {
+                            self.ignored.push(("identity sequence option", loc.clone()));
+                        }
                         col.identity = Some(match generated_as {
                             GeneratedAs::ByDefault => Identity::ByDefault,
                             _ => Identity::Always,
