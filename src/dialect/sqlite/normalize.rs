@@ -133,8 +133,28 @@ fn clock_default(sql: &str) -> Option<&'static str> {
     }
 }
 
+/// SQLite's built-in collations; any other (MySQL's `utf8mb4_bin`) would not load.
+const COLLATIONS: [&str; 3] = ["binary", "nocase", "rtrim"];
+
 pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
+    // A column's own collation is SQLite's too when it names one of SQLite's; BINARY is
+    // the default, the same as none.
+    let mut collations = Vec::new();
+    for t in s.tables.values_mut() {
+        for c in &mut t.columns {
+            if let Some(name) = c.collation.take_if(|n| COLLATIONS.contains(&n.as_str())) {
+                if name != "binary" {
+                    collations.push((t.name.clone(), c.name.clone(), name));
+                }
+            }
+        }
+    }
     crate::dialect::drop_mysql_attributes(s, "sqlite", notes);
+    for (table, column, name) in collations {
+        if let Some(c) = s.tables.get_mut(&table).and_then(|t| t.column_mut(&column)) {
+            c.collation = Some(name);
+        }
+    }
     let mut seen: BTreeSet<&'static str> = BTreeSet::new();
     let mut note = |n: String| {
         if !notes.contains(&n) {

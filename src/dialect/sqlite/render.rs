@@ -27,6 +27,56 @@ fn is_literal(sql: &str) -> bool {
         )
 }
 
+/// Text that is one parenthesized group already (`(datetime('now'))`, not `(a) + (b)`):
+/// SQLite keeps a default's text as written, so it is not wrapped twice.
+fn parenthesized(sql: &str) -> bool {
+    if !sql.starts_with('(') || !sql.ends_with(')') {
+        return false;
+    }
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    for (i, ch) in sql.char_indices() {
+        match (quote, ch) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"' | '`') => quote = Some(ch),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 && i + 1 < sql.len() {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    depth == 0
+}
+
+/// The schema language keeps `TRUE`/`FALSE` in lower case; SQLite stores a default's text
+/// and shows it back, and SQL files write them in capitals.
+fn boolean_as_written(sql: &str) -> &str {
+    match sql {
+        s if s.eq_ignore_ascii_case("true") => "TRUE",
+        s if s.eq_ignore_ascii_case("false") => "FALSE",
+        s => s,
+    }
+}
+
+/// `0x10` reaches the model as the hex string `X'10'` (MySQL's meaning). In SQLite it is
+/// the integer 16, and an INTEGER column is where a file writes it: there it is written
+/// back as a hex integer (at most 16 digits, SQLite's 64 bits), not as a blob.
+fn hex_integer(c: &Column, sql: &str) -> Option<String> {
+    let digits = sql
+        .strip_prefix(['X', 'x'])?
+        .strip_prefix('\'')?
+        .strip_suffix('\'')?;
+    let fits = !digits.is_empty()
+        && digits.len() <= 16
+        && digits.chars().all(|ch| ch.is_ascii_hexdigit());
+    (fits && c.data_type == DataType::Integer).then(|| format!("0x{digits}"))
+}
+
 pub fn column_def(t: &Table, c: &Column) -> String {
     let ty = match (&c.declared, &c.data_type) {
         (Some(declared), _) => declared.as_str(),
@@ -38,6 +88,9 @@ pub fn column_def(t: &Table, c: &Column) -> String {
     if !ty.is_empty() {
         s.push(' ');
         s.push_str(ty);
+    }
+    if let Some(coll) = &c.collation {
+        s.push_str(&format!(" COLLATE {}", coll.to_ascii_uppercase()));
     }
     let inline_pk = inline_pk(t).is_some_and(|pk| pk == c.name);
     if inline_pk {
@@ -56,10 +109,13 @@ pub fn column_def(t: &Table, c: &Column) -> String {
         s.push_str(" NOT NULL");
     }
     if let Some(d) = &c.default {
-        if is_literal(&d.sql) {
-            s.push_str(&format!(" DEFAULT {}", d.sql));
+        let sql = d.sql.trim();
+        if let Some(n) = hex_integer(c, sql) {
+            s.push_str(&format!(" DEFAULT {n}"));
+        } else if is_literal(sql) || parenthesized(sql) {
+            s.push_str(&format!(" DEFAULT {}", boolean_as_written(sql)));
         } else {
-            s.push_str(&format!(" DEFAULT ({})", d.sql));
+            s.push_str(&format!(" DEFAULT ({sql})"));
         }
     }
     if let Some(g) = &c.generated {
