@@ -209,11 +209,10 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
                         | DataType::Array(_)
                 )
             });
-            if keep.is_none() {
-                if let Some(msg) = lossy(&c.data_type) {
-                    if seen.insert(msg) {
-                        note(format!("sqlite: {msg}"));
-                    }
+            // Said also where the name is kept: SQLite stores such values the same way.
+            if let Some(msg) = lossy(&c.data_type) {
+                if seen.insert(msg) {
+                    note(format!("sqlite: {msg}"));
                 }
             }
             c.data_type = match (&keep, is_enum) {
