@@ -5,8 +5,8 @@ use super::types::map_type;
 use super::{Loc, ParseError};
 use crate::model::{
     generated_name, Check, Column, DataType, EnumType, Expr, FkAction, ForeignKey, Generated,
-    Identity, Index, IndexKey, IndexPart, KeyRef, PrimaryKey, QName, Schema, Sequence, Table, Unique,
-    Unnamed, View,
+    Identity, Index, IndexKey, IndexPart, KeyRef, PrimaryKey, QName, Schema, Sequence, Table,
+    Unique, Unnamed, View,
 };
 use sqlparser::ast::{
     self, ColumnOption, CommentObject, CreateIndex, CreateTable, GeneratedAs,

@@ -414,7 +414,13 @@ fn sqlite_compares_declared_types_by_affinity() {
         std::fs::write(&path, schema).expect("schema file");
         bin(
             dir.path(),
-            &["plan", "--url", &db.url, "--schema", &path.display().to_string()],
+            &[
+                "plan",
+                "--url",
+                &db.url,
+                "--schema",
+                &path.display().to_string(),
+            ],
         )
     };
 
@@ -435,7 +441,14 @@ fn sqlite_compares_declared_types_by_affinity() {
     std::fs::write(&path, other_affinity).expect("schema file");
     let (code, out, err) = bin(
         dir.path(),
-        &["apply", "--yes", "--url", &db.url, "--schema", &path.display().to_string()],
+        &[
+            "apply",
+            "--yes",
+            "--url",
+            &db.url,
+            "--schema",
+            &path.display().to_string(),
+        ],
     );
     assert_eq!(code, 0, "{out}{err}");
     let (code, out, err) = bin(dir.path(), &["inspect", "--url", &db.url]);

@@ -57,6 +57,10 @@ pub fn type_name(declared: &str, strict: bool) -> Option<String> {
         .and_then(|x| x.strip_suffix(']'))
         .unwrap_or(d)
         .trim();
+    if d.is_empty() {
+        // No type at all (BLOB affinity); a STRICT table needs one.
+        return (!strict).then(String::new);
+    }
     let (words, args) = match d.split_once('(') {
         Some((w, rest)) => (w.trim_end(), Some(rest.strip_suffix(')')?)),
         None => (d, None),
@@ -382,5 +386,58 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
             })
             .collect();
         s.views.insert(v.name.clone(), v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{declared_affinity, type_name};
+    use crate::model::DataType;
+
+    #[test]
+    fn type_names_sqlite_reads_are_kept_as_written() {
+        for t in [
+            "VARCHAR(255)",
+            "DECIMAL(10, 2)",
+            "UNSIGNED BIG INT",
+            "NUMERIC(-1,+2)",
+            "DATETIME",
+            "BLOB SUB_TYPE TEXT",
+        ] {
+            assert_eq!(type_name(t, false).as_deref(), Some(t), "{t}");
+        }
+        assert_eq!(
+            type_name("[NATIVE CHARACTER(70)]", false).as_deref(),
+            Some("NATIVE CHARACTER(70)")
+        );
+        assert_eq!(type_name("", false).as_deref(), Some(""));
+        for t in [
+            "TEXT[]",
+            "ENUM('a','b')",
+            "public.mood",
+            "TIMESTAMP(3) WITH TIME ZONE",
+            "NUMERIC(1,2,3)",
+            "\"char\"",
+        ] {
+            assert_eq!(type_name(t, false), None, "{t}");
+        }
+    }
+
+    #[test]
+    fn strict_tables_take_only_their_five_types() {
+        assert_eq!(type_name("int", true).as_deref(), Some("int"));
+        assert_eq!(type_name("ANY", true).as_deref(), Some("ANY"));
+        assert_eq!(type_name("VARCHAR(3)", true), None);
+        assert_eq!(type_name("", true), None);
+    }
+
+    #[test]
+    fn affinity_follows_sqlites_rules_in_order() {
+        assert_eq!(declared_affinity("FLOATING POINT"), DataType::Integer);
+        assert_eq!(declared_affinity("VARCHAR(20)"), DataType::Text);
+        assert_eq!(declared_affinity("DATETIME"), DataType::Numeric(None));
+        assert_eq!(declared_affinity("BOOLEAN"), DataType::Numeric(None));
+        assert_eq!(declared_affinity("DOUBLE PRECISION"), DataType::Double);
+        assert_eq!(declared_affinity(""), DataType::Bytes);
     }
 }

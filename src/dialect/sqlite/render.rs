@@ -71,9 +71,8 @@ fn hex_integer(c: &Column, sql: &str) -> Option<String> {
         .strip_prefix(['X', 'x'])?
         .strip_prefix('\'')?
         .strip_suffix('\'')?;
-    let fits = !digits.is_empty()
-        && digits.len() <= 16
-        && digits.chars().all(|ch| ch.is_ascii_hexdigit());
+    let fits =
+        !digits.is_empty() && digits.len() <= 16 && digits.chars().all(|ch| ch.is_ascii_hexdigit());
     (fits && c.data_type == DataType::Integer).then(|| format!("0x{digits}"))
 }
 
