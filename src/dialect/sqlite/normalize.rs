@@ -205,13 +205,11 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
             // A type SQLite can hold is kept as written: its affinity follows from the name,
             // exactly as when `sqlite3` runs the file. The rest is mapped to the nearest type.
             let keep = written.filter(|_| {
-                !matches!(
-                    c.data_type,
-                    DataType::Named(_)
-                        | DataType::InlineEnum(_)
-                        | DataType::Set(_)
-                        | DataType::Array(_)
-                )
+                !is_enum
+                    && !matches!(
+                        c.data_type,
+                        DataType::InlineEnum(_) | DataType::Set(_) | DataType::Array(_)
+                    )
             });
             // Said also where the name is kept: SQLite stores such values the same way.
             if let Some(msg) = lossy(&c.data_type) {
