@@ -110,7 +110,7 @@ fn settle(schema: &mut Schema, dialect: &dyn Dialect) {
     super::resolve_names(schema, dialect.default_schema());
     let mut notes = Vec::new();
     dialect.normalize(schema, &mut notes);
-    super::forget_spelling(schema);
+    super::forget_spelling(schema, dialect);
 }
 
 pub enum Connection {

@@ -83,6 +83,12 @@ pub trait Dialect: Sync {
     fn transactional(&self, _change: &Change, _opts: &RenderOptions) -> bool {
         self.caps().transactional_ddl
     }
+    /// The dialect writes a column's type as the schema file (or its catalog) declared it,
+    /// so the normalized schema keeps `Column::declared` (SQLite, where the declared name is
+    /// what the catalog shows and what decides the affinity).
+    fn keeps_declared_types(&self) -> bool {
+        false
+    }
 }
 
 /// The dialect a URL names, from its scheme.
@@ -129,21 +135,25 @@ pub fn check_name_lengths(
 pub fn prepare(mut schema: Schema, dialect: &dyn Dialect, notes: &mut Vec<String>) -> Schema {
     resolve_names(&mut schema, dialect.default_schema());
     dialect.normalize(&mut schema, notes);
-    forget_spelling(&mut schema);
+    forget_spelling(&mut schema, dialect);
     schema
 }
 
 /// Drops what the parser noted about how a file spelled things (declared type names,
 /// unnamed constraints, left-out foreign-key actions): the normalizers have read it, and it
-/// must not make two equal schemas compare different.
-pub(crate) fn forget_spelling(schema: &mut Schema) {
+/// must not make two equal schemas compare different. A declared type name stays where the
+/// dialect writes it back (it never takes part in a comparison: `Column` ignores it).
+pub(crate) fn forget_spelling(schema: &mut Schema, dialect: &dyn Dialect) {
+    let keep_types = dialect.keeps_declared_types();
     for t in schema.tables.values_mut() {
         t.unnamed.clear();
         for f in &mut t.foreign_keys {
             f.unspecified = (false, false);
         }
-        for c in &mut t.columns {
-            c.declared = None;
+        if !keep_types {
+            for c in &mut t.columns {
+                c.declared = None;
+            }
         }
     }
 }

@@ -103,6 +103,20 @@ pub struct Table {
     /// never compared.
     #[serde(skip)]
     pub generated_names: std::collections::BTreeSet<String>,
+    /// The primary key, unique constraints and foreign keys in the order the CREATE TABLE
+    /// declared them (the member lists are sorted by name). SQLite numbers autoindexes
+    /// and foreign keys in that order, so a table it creates or rebuilds declares them in
+    /// it. Never compared.
+    #[serde(skip)]
+    pub declared_keys: Vec<KeyRef>,
+}
+
+/// One key of a table, by kind and name, for [`Table::declared_keys`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyRef {
+    PrimaryKey,
+    Unique(String),
+    ForeignKey(String),
 }
 
 /// A constraint the schema file did not name.
@@ -134,6 +148,7 @@ impl Table {
             attached: Vec::new(),
             unnamed: Vec::new(),
             generated_names: Default::default(),
+            declared_keys: Vec::new(),
         }
     }
 
@@ -190,9 +205,10 @@ pub struct Column {
     pub on_update: Option<Expr>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
-    /// The type as a schema file spelled it. A dialect whose own type of that name means
-    /// something else than the canonical type (MySQL's `TIMESTAMP`, `FLOAT`, `NVARCHAR`)
-    /// reads it from here; `dialect::prepare` clears it, so it never takes part in a diff.
+    /// The type as a schema file (or a catalog's stored SQL) spelled it. A dialect whose own
+    /// type of that name means something else than the canonical type (MySQL's `TIMESTAMP`,
+    /// `FLOAT`, `NVARCHAR`) reads it from here; `dialect::prepare` clears it unless the
+    /// dialect writes it back (SQLite). Never compared.
     #[serde(skip)]
     pub declared: Option<String>,
     /// `NOT NULL` is written on the column itself, not implied by its primary key. Never

@@ -5,8 +5,8 @@ use super::types::map_type;
 use super::{Loc, ParseError};
 use crate::model::{
     generated_name, Check, Column, DataType, EnumType, Expr, FkAction, ForeignKey, Generated,
-    Identity, Index, IndexKey, IndexPart, PrimaryKey, QName, Schema, Sequence, Table, Unique,
-    Unnamed, View,
+    Identity, Index, IndexKey, IndexPart, KeyRef, PrimaryKey, QName, Schema, Sequence, Table,
+    Unique, Unnamed, View,
 };
 use sqlparser::ast::{
     self, ColumnOption, CommentObject, CreateIndex, CreateTable, GeneratedAs,
@@ -427,8 +427,14 @@ impl Builder {
                                     c.default = Some(expr(&value))
                                 }
                                 ast::AlterColumnOperation::DropDefault => c.default = None,
-                                ast::AlterColumnOperation::SetNotNull => c.nullable = false,
-                                ast::AlterColumnOperation::DropNotNull => c.nullable = true,
+                                ast::AlterColumnOperation::SetNotNull => {
+                                    c.nullable = false;
+                                    c.not_null_written = true;
+                                }
+                                ast::AlterColumnOperation::DropNotNull => {
+                                    c.nullable = true;
+                                    c.not_null_written = false;
+                                }
                                 // pg_dump's spelling of an identity column.
                                 ast::AlterColumnOperation::AddGenerated { generated_as, .. } => {
                                     c.identity = Some(match generated_as {
@@ -626,15 +632,19 @@ impl Builder {
                             name: cons_name.unwrap_or_default(),
                             columns: vec![cname.clone()],
                         });
+                        t.declared_keys.push(KeyRef::PrimaryKey);
                     }
-                    ColumnOption::Unique(u) => t.uniques.push(Unique {
-                        name: cons_name.unwrap_or_default(),
-                        columns: vec![cname.clone()],
-                        nulls_not_distinct: matches!(
-                            u.nulls_distinct,
-                            ast::NullsDistinctOption::NotDistinct
-                        ),
-                    }),
+                    ColumnOption::Unique(u) => {
+                        t.uniques.push(Unique {
+                            name: cons_name.unwrap_or_default(),
+                            columns: vec![cname.clone()],
+                            nulls_not_distinct: matches!(
+                                u.nulls_distinct,
+                                ast::NullsDistinctOption::NotDistinct
+                            ),
+                        });
+                        t.declared_keys.push(KeyRef::Unique(String::new()));
+                    }
                     ColumnOption::ForeignKey(ast::ForeignKeyConstraint {
                         foreign_table,
                         referred_columns,
@@ -645,6 +655,7 @@ impl Builder {
                         ..
                     }) => {
                         let (deferrable, initially_deferred) = deferral(characteristics);
+                        t.declared_keys.push(KeyRef::ForeignKey(String::new()));
                         t.foreign_keys.push(ForeignKey {
                             name: cons_name.unwrap_or_default(),
                             columns: vec![cname.clone()],
@@ -1042,6 +1053,7 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
                 name: name.as_ref().map(ident).unwrap_or_default(),
                 columns: cols(columns)?,
             });
+            t.declared_keys.push(KeyRef::PrimaryKey);
         }
         TableConstraint::Unique(ast::UniqueConstraint {
             name,
@@ -1067,7 +1079,8 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
                         nulls_distinct,
                         ast::NullsDistinctOption::NotDistinct
                     ),
-                })
+                });
+                t.declared_keys.push(KeyRef::Unique(String::new()));
             } else {
                 // Prefix lengths or DESC: a unique index rather than a plain constraint.
                 push_key(t, name, true, columns, None);
@@ -1119,6 +1132,7 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
             ..
         }) => {
             let (deferrable, initially_deferred) = deferral(characteristics);
+            t.declared_keys.push(KeyRef::ForeignKey(String::new()));
             t.foreign_keys.push(ForeignKey {
                 // MariaDB names an unnamed constraint after its index name, when given
                 // (`FOREIGN KEY fk_x (…)`).
@@ -1280,6 +1294,17 @@ fn name_constraints(t: &mut Table) {
     t.generated_names
         .extend(unnamed.iter().map(|u| u.name.clone()));
     t.unnamed.extend(unnamed);
+    // The member lists are still in declaration order here; the sort below loses it.
+    let mut uniques = t.uniques.iter().map(|u| u.name.clone());
+    let mut fks = t.foreign_keys.iter().map(|f| f.name.clone());
+    t.declared_keys = std::mem::take(&mut t.declared_keys)
+        .into_iter()
+        .filter_map(|k| match k {
+            KeyRef::PrimaryKey => t.primary_key.as_ref().map(|_| KeyRef::PrimaryKey),
+            KeyRef::Unique(_) => uniques.next().map(KeyRef::Unique),
+            KeyRef::ForeignKey(_) => fks.next().map(KeyRef::ForeignKey),
+        })
+        .collect();
     if let Some(pk) = &t.primary_key {
         for col in &pk.columns {
             if let Some(c) = t.columns.iter_mut().find(|c| &c.name == col) {

@@ -415,3 +415,68 @@ fn a_rails_schema_migrations_table_is_part_of_the_schema() {
         "{err}"
     );
 }
+
+/// Issue 11: SQLite keeps a column's declared type as written and compares columns by the
+/// affinity it gives. A database an older sqlshift built (TEXT where the file says
+/// VARCHAR(255)) adopts with no changes; DATETIME (NUMERIC affinity) against TEXT is a real
+/// change; `inspect` prints the type as stored.
+#[test]
+fn sqlite_compares_declared_types_by_affinity() {
+    let db = support::sqlite_db();
+    let file = db.url.trim_start_matches("sqlite://").to_string();
+    let older = "CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT NOT NULL, born TEXT, score INTEGER);";
+    let load = std::process::Command::new("sqlite3")
+        .args([&file, older])
+        .output()
+        .expect("sqlite3 (SQLite's own client) must be installed");
+    assert!(load.status.success(), "{load:?}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plan = |schema: &str| {
+        let path = dir.path().join("schema.sql");
+        std::fs::write(&path, schema).expect("schema file");
+        bin(
+            dir.path(),
+            &[
+                "plan",
+                "--url",
+                &db.url,
+                "--schema",
+                &path.display().to_string(),
+            ],
+        )
+    };
+
+    let same_affinity = "CREATE TABLE people (id INTEGER PRIMARY KEY, name VARCHAR(255) NOT NULL, born CLOB, score BIGINT);";
+    let (code, out, err) = plan(same_affinity);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("No changes."), "same affinities: {out}{err}");
+
+    let other_affinity = "CREATE TABLE people (id INTEGER PRIMARY KEY, name VARCHAR(255) NOT NULL, born DATETIME, score BIGINT);";
+    let (code, out, err) = plan(other_affinity);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("(rebuild table)") && out.contains("born DATETIME,"),
+        "DATETIME is NUMERIC affinity, TEXT is not: {out}{err}"
+    );
+
+    let path = dir.path().join("schema.sql");
+    std::fs::write(&path, other_affinity).expect("schema file");
+    let (code, out, err) = bin(
+        dir.path(),
+        &[
+            "apply",
+            "--yes",
+            "--url",
+            &db.url,
+            "--schema",
+            &path.display().to_string(),
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = bin(dir.path(), &["inspect", "--url", &db.url]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("name VARCHAR(255) NOT NULL") && out.contains("born DATETIME"),
+        "inspect prints the declared types: {out}"
+    );
+}

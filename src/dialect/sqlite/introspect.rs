@@ -113,6 +113,31 @@ pub async fn introspect(conn: &mut SqliteConnection) -> Result<Schema, String> {
     )
     .map_err(|e| format!("cannot read a stored statement: {e}"))?;
     schema.unmanaged = unmanaged;
+    // Only the spelling is taken from here, so a failing read keeps the parser's.
+    if let Ok(rows) = sqlx::query(queries::DECLARED_TYPES)
+        .fetch_all(&mut *conn)
+        .await
+    {
+        for r in rows {
+            let (Ok(table), Ok(column), Ok(declared)) = (
+                r.try_get::<String, _>("tbl"),
+                r.try_get::<String, _>("col"),
+                r.try_get::<String, _>("type"),
+            ) else {
+                continue;
+            };
+            // SQLite compares names case-insensitively; the parser folds unquoted ones.
+            let column = schema
+                .tables
+                .values_mut()
+                .filter(|t| t.name.name.eq_ignore_ascii_case(&table))
+                .flat_map(|t| t.columns.iter_mut())
+                .find(|c| c.name.eq_ignore_ascii_case(&column));
+            if let Some(c) = column {
+                c.declared = Some(declared);
+            }
+        }
+    }
     for (table, text) in triggers {
         // SQLite compares table names case-insensitively.
         if let Some(t) = schema

@@ -51,4 +51,8 @@ impl Dialect for Sqlite {
     fn hazards(&self, _change: &Change, _opts: &RenderOptions) -> Vec<Hazard> {
         Vec::new()
     }
+
+    fn keeps_declared_types(&self) -> bool {
+        true
+    }
 }

@@ -1,6 +1,6 @@
 //! SQLite normalization: type affinities, and mappings for what SQLite lacks.
 
-use crate::model::{generated_name, DataType, Schema};
+use crate::model::{generated_name, DataType, KeyRef, Schema};
 use std::collections::BTreeSet;
 
 /// Expression or query text as SQLite must read it: PostgreSQL-only casts gone, and bare
@@ -43,6 +43,55 @@ pub fn declared_affinity(name: &str) -> DataType {
     } else {
         DataType::Numeric(None)
     }
+}
+
+/// A declared type as SQLite reads it back, or `None` where SQLite could not: its grammar
+/// takes one or more names and at most two signed numbers in parentheses (`TEXT[]`,
+/// `ENUM('a')`, `public.mood` and `TIMESTAMP(3) WITH TIME ZONE` are not type names there).
+/// A STRICT table takes only its five type names.
+pub fn type_name(declared: &str, strict: bool) -> Option<String> {
+    let d = declared.trim();
+    // Multi-word names reach the model bracketed (see parse::sqlite).
+    let d = d
+        .strip_prefix('[')
+        .and_then(|x| x.strip_suffix(']'))
+        .unwrap_or(d)
+        .trim();
+    if d.is_empty() {
+        // No type at all (BLOB affinity); a STRICT table needs one.
+        return (!strict).then(String::new);
+    }
+    let (words, args) = match d.split_once('(') {
+        Some((w, rest)) => (w.trim_end(), Some(rest.strip_suffix(')')?)),
+        None => (d, None),
+    };
+    let is_name = |w: &str| {
+        w.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    if words.is_empty() || !words.split_whitespace().all(is_name) {
+        return None;
+    }
+    if let Some(args) = args {
+        let numbers: Vec<&str> = args.split(',').map(str::trim).collect();
+        let signed = |n: &str| {
+            let n = n.strip_prefix(['+', '-']).unwrap_or(n);
+            !n.is_empty() && n.parse::<f64>().is_ok() && !n.contains(['e', 'E', 'i', 'n'])
+        };
+        if numbers.len() > 2 || !numbers.iter().all(|n| signed(n)) {
+            return None;
+        }
+    }
+    if strict
+        && !["INT", "INTEGER", "REAL", "TEXT", "BLOB", "ANY"]
+            .iter()
+            .any(|t| d.eq_ignore_ascii_case(t))
+    {
+        return None;
+    }
+    Some(d.to_string())
 }
 
 /// Types whose meaning SQLite cannot keep (it stores them as TEXT or INTEGER).
@@ -88,9 +137,29 @@ fn clock_default(sql: &str) -> Option<&'static str> {
     }
 }
 
+/// SQLite's built-in collations; any other (MySQL's `utf8mb4_bin`) would not load.
+const COLLATIONS: [&str; 3] = ["binary", "nocase", "rtrim"];
+
 pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
+    // A column's own collation is SQLite's too when it names one of SQLite's; BINARY is
+    // the default, the same as none.
+    let mut collations = Vec::new();
+    for t in s.tables.values_mut() {
+        for c in &mut t.columns {
+            if let Some(name) = c.collation.take_if(|n| COLLATIONS.contains(&n.as_str())) {
+                if name != "binary" {
+                    collations.push((t.name.clone(), c.name.clone(), name));
+                }
+            }
+        }
+    }
     crate::dialect::drop_mysql_attributes(s, "sqlite", notes);
     crate::dialect::drop_postgres_clauses(s, "sqlite", notes);
+    for (table, column, name) in collations {
+        if let Some(c) = s.tables.get_mut(&table).and_then(|t| t.column_mut(&column)) {
+            c.collation = Some(name);
+        }
+    }
     let mut seen: BTreeSet<&'static str> = BTreeSet::new();
     let mut note = |n: String| {
         if !notes.contains(&n) {
@@ -120,11 +189,7 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
             .map(|p| p.columns[0].clone());
         let mut enum_checks = Vec::new();
         for c in &mut t.columns {
-            if let Some(msg) = lossy(&c.data_type) {
-                if seen.insert(msg) {
-                    note(format!("sqlite: {msg}"));
-                }
-            }
+            let written = c.declared.take().and_then(|d| type_name(&d, t.strict));
             // Enums become TEXT guarded by a CHECK, as on every dialect without enum types.
             let values = match &c.data_type {
                 DataType::InlineEnum(v) => Some(v.clone()),
@@ -138,11 +203,27 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
             if let Some(v) = values {
                 enum_checks.push((c.name.clone(), v));
             }
-            c.data_type = if is_enum {
-                DataType::Text
-            } else {
-                affinity(&c.data_type)
+            // A type SQLite can hold is kept as written: its affinity follows from the name,
+            // exactly as when `sqlite3` runs the file. The rest is mapped to the nearest type.
+            let keep = written.filter(|_| {
+                !is_enum
+                    && !matches!(
+                        c.data_type,
+                        DataType::InlineEnum(_) | DataType::Set(_) | DataType::Array(_)
+                    )
+            });
+            // Said also where the name is kept: SQLite stores such values the same way.
+            if let Some(msg) = lossy(&c.data_type) {
+                if seen.insert(msg) {
+                    note(format!("sqlite: {msg}"));
+                }
+            }
+            c.data_type = match (&keep, is_enum) {
+                (_, true) => DataType::Text,
+                (Some(name), false) => declared_affinity(name),
+                (None, false) => affinity(&c.data_type),
             };
+            c.declared = keep;
             if c.serial || c.identity.is_some() {
                 if single_pk.as_deref() != Some(c.name.as_str()) {
                     note(format!("sqlite: {tname}.{} auto-numbering works only on an INTEGER PRIMARY KEY; it is a plain INTEGER here", c.name));
@@ -150,6 +231,7 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
                 c.serial = false;
                 c.identity = None;
                 c.data_type = DataType::Integer;
+                c.declared = None;
             }
             // SQLite allows AUTOINCREMENT only on an INTEGER PRIMARY KEY (MySQL's
             // AUTO_INCREMENT parses to the same flag); anywhere else the table could never
@@ -159,6 +241,10 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
             if c.autoincrement && !integer_key {
                 note(format!("sqlite: AUTOINCREMENT on {tname}.{} is left out: SQLite numbers only an INTEGER PRIMARY KEY", c.name));
                 c.autoincrement = false;
+            }
+            // AUTOINCREMENT needs the type spelled INTEGER (MySQL's `BIGINT AUTO_INCREMENT`).
+            if c.autoincrement {
+                c.declared = None;
             }
             if c.comment.take().is_some() && seen.insert("comments") {
                 note("sqlite: comments are not stored".into());
@@ -179,6 +265,18 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
             }
             if let Some(g) = &mut c.generated {
                 g.expr.sql = to_portable(&g.expr.sql);
+            }
+        }
+        // SQLite's PRIMARY KEY does not imply NOT NULL (a legacy it keeps): only the rowid
+        // alias and a WITHOUT ROWID table's key never hold NULL.
+        if let Some(pk) = &t.primary_key {
+            let alias = pk.columns.len() == 1
+                && t.column(&pk.columns[0])
+                    .is_some_and(super::render::is_rowid_type);
+            let never_null = alias || t.without_rowid;
+            let cols = pk.columns.clone();
+            for c in t.columns.iter_mut().filter(|c| cols.contains(&c.name)) {
+                c.nullable = !(never_null || c.not_null_written);
             }
         }
         for (col, values) in enum_checks {
@@ -212,12 +310,37 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
                 n += 1;
             }
         };
-        for u in &mut t.uniques {
+        // Named in declaration order, so the names follow from the file alone, and the
+        // order kept under the new names.
+        let old_order = std::mem::take(&mut t.declared_keys);
+        let position = |key: &KeyRef| old_order.iter().position(|k| k == key);
+        let mut uniques = std::mem::take(&mut t.uniques);
+        uniques.sort_by_key(|u| position(&KeyRef::Unique(u.name.clone())).unwrap_or(usize::MAX));
+        let mut fks = std::mem::take(&mut t.foreign_keys);
+        fks.sort_by_key(|f| position(&KeyRef::ForeignKey(f.name.clone())).unwrap_or(usize::MAX));
+        let mut renamed: Vec<(KeyRef, KeyRef)> = Vec::new();
+        for u in &mut uniques {
+            let old = KeyRef::Unique(u.name.clone());
             u.name = pick(&u.columns, "key");
+            renamed.push((old, KeyRef::Unique(u.name.clone())));
         }
-        for f in &mut t.foreign_keys {
+        for f in &mut fks {
+            let old = KeyRef::ForeignKey(f.name.clone());
             f.name = pick(&f.columns, "fkey");
+            renamed.push((old, KeyRef::ForeignKey(f.name.clone())));
         }
+        t.uniques = uniques;
+        t.foreign_keys = fks;
+        t.declared_keys = old_order
+            .iter()
+            .filter_map(|k| match k {
+                KeyRef::PrimaryKey => t.primary_key.as_ref().map(|_| KeyRef::PrimaryKey),
+                other => {
+                    let i = renamed.iter().position(|(old, _)| old == other)?;
+                    Some(renamed.remove(i).1)
+                }
+            })
+            .collect();
         for c in &mut t.checks {
             c.expr.sql = to_portable(&c.expr.sql);
         }
@@ -262,5 +385,58 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
             })
             .collect();
         s.views.insert(v.name.clone(), v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{declared_affinity, type_name};
+    use crate::model::DataType;
+
+    #[test]
+    fn type_names_sqlite_reads_are_kept_as_written() {
+        for t in [
+            "VARCHAR(255)",
+            "DECIMAL(10, 2)",
+            "UNSIGNED BIG INT",
+            "NUMERIC(-1,+2)",
+            "DATETIME",
+            "BLOB SUB_TYPE TEXT",
+        ] {
+            assert_eq!(type_name(t, false).as_deref(), Some(t), "{t}");
+        }
+        assert_eq!(
+            type_name("[NATIVE CHARACTER(70)]", false).as_deref(),
+            Some("NATIVE CHARACTER(70)")
+        );
+        assert_eq!(type_name("", false).as_deref(), Some(""));
+        for t in [
+            "TEXT[]",
+            "ENUM('a','b')",
+            "public.mood",
+            "TIMESTAMP(3) WITH TIME ZONE",
+            "NUMERIC(1,2,3)",
+            "\"char\"",
+        ] {
+            assert_eq!(type_name(t, false), None, "{t}");
+        }
+    }
+
+    #[test]
+    fn strict_tables_take_only_their_five_types() {
+        assert_eq!(type_name("int", true).as_deref(), Some("int"));
+        assert_eq!(type_name("ANY", true).as_deref(), Some("ANY"));
+        assert_eq!(type_name("VARCHAR(3)", true), None);
+        assert_eq!(type_name("", true), None);
+    }
+
+    #[test]
+    fn affinity_follows_sqlites_rules_in_order() {
+        assert_eq!(declared_affinity("FLOATING POINT"), DataType::Integer);
+        assert_eq!(declared_affinity("VARCHAR(20)"), DataType::Text);
+        assert_eq!(declared_affinity("DATETIME"), DataType::Numeric(None));
+        assert_eq!(declared_affinity("BOOLEAN"), DataType::Numeric(None));
+        assert_eq!(declared_affinity("DOUBLE PRECISION"), DataType::Double);
+        assert_eq!(declared_affinity(""), DataType::Bytes);
     }
 }

@@ -9,3 +9,11 @@ ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 EL
   CASE type WHEN 'trigger' THEN rowid END, name";
 
 pub const FOREIGN_KEY_CHECK: &str = "PRAGMA foreign_key_check";
+
+/// Every column's declared type exactly as the CREATE TABLE wrote it (the parser's spelling
+/// upper-cases known names). Virtual tables are left out: reading one whose module is not
+/// loaded fails.
+pub const DECLARED_TYPES: &str = r"SELECT m.name AS tbl, c.name AS col, c.type AS type
+FROM sqlite_master m JOIN pragma_table_xinfo(m.name) c
+WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\'
+  AND upper(m.sql) NOT LIKE 'CREATE VIRTUAL%'";

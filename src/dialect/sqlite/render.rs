@@ -5,7 +5,7 @@ use super::super::ansi;
 use super::super::writer::quote_ident;
 use super::rebuild;
 use crate::diff::Change;
-use crate::model::{Column, DataType, Table};
+use crate::model::{Column, DataType, KeyRef, Table};
 
 pub fn type_name(t: &DataType) -> &'static str {
     match t {
@@ -27,13 +27,70 @@ fn is_literal(sql: &str) -> bool {
         )
 }
 
+/// Text that is one parenthesized group already (`(datetime('now'))`, not `(a) + (b)`):
+/// SQLite keeps a default's text as written, so it is not wrapped twice.
+fn parenthesized(sql: &str) -> bool {
+    if !sql.starts_with('(') || !sql.ends_with(')') {
+        return false;
+    }
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    for (i, ch) in sql.char_indices() {
+        match (quote, ch) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"' | '`') => quote = Some(ch),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 && i + 1 < sql.len() {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    depth == 0
+}
+
+/// The schema language keeps `TRUE`/`FALSE` in lower case; SQLite stores a default's text
+/// and shows it back, and SQL files write them in capitals.
+fn boolean_as_written(sql: &str) -> &str {
+    match sql {
+        s if s.eq_ignore_ascii_case("true") => "TRUE",
+        s if s.eq_ignore_ascii_case("false") => "FALSE",
+        s => s,
+    }
+}
+
+/// `0x10` reaches the model as the hex string `X'10'` (MySQL's meaning). In SQLite it is
+/// the integer 16, and an INTEGER column is where a file writes it: there it is written
+/// back as a hex integer (at most 16 digits, SQLite's 64 bits), not as a blob.
+fn hex_integer(c: &Column, sql: &str) -> Option<String> {
+    let digits = sql
+        .strip_prefix(['X', 'x'])?
+        .strip_prefix('\'')?
+        .strip_suffix('\'')?;
+    let fits =
+        !digits.is_empty() && digits.len() <= 16 && digits.chars().all(|ch| ch.is_ascii_hexdigit());
+    (fits && c.data_type == DataType::Integer).then(|| format!("0x{digits}"))
+}
+
 pub fn column_def(t: &Table, c: &Column) -> String {
-    // In a STRICT table the only type with NUMERIC affinity is ANY (and NUMERIC is refused).
-    let ty = match &c.data_type {
-        DataType::Numeric(_) if t.strict => "ANY",
-        other => type_name(other),
+    let ty = match (&c.declared, &c.data_type) {
+        (Some(declared), _) => declared.as_str(),
+        // In a STRICT table the only type with NUMERIC affinity is ANY (and NUMERIC is refused).
+        (None, DataType::Numeric(_)) if t.strict => "ANY",
+        (None, other) => type_name(other),
     };
-    let mut s = format!("{} {}", quote_ident(&c.name), ty);
+    let mut s = quote_ident(&c.name);
+    if !ty.is_empty() {
+        s.push(' ');
+        s.push_str(ty);
+    }
+    if let Some(coll) = &c.collation {
+        s.push_str(&format!(" COLLATE {}", coll.to_ascii_uppercase()));
+    }
     let inline_pk = inline_pk(t).is_some_and(|pk| pk == c.name);
     if inline_pk {
         s.push_str(" PRIMARY KEY");
@@ -41,16 +98,23 @@ pub fn column_def(t: &Table, c: &Column) -> String {
             s.push_str(" AUTOINCREMENT");
         }
     }
-    // The rowid alias is never NULL (a NULL asks for the next rowid), and SQLite's own
-    // spelling of it, `INTEGER PRIMARY KEY`, declares no NOT NULL.
-    if !c.nullable && (!inline_pk || c.not_null_written) {
+    let in_key = t
+        .primary_key
+        .as_ref()
+        .is_some_and(|pk| pk.columns.contains(&c.name));
+    // A key column is NOT NULL only where the file says so: SQLite's PRIMARY KEY allows
+    // NULL (the rowid alias never holds one, WITHOUT ROWID makes its key NOT NULL itself).
+    if !c.nullable && (!in_key || c.not_null_written) {
         s.push_str(" NOT NULL");
     }
     if let Some(d) = &c.default {
-        if is_literal(&d.sql) {
-            s.push_str(&format!(" DEFAULT {}", d.sql));
+        let sql = d.sql.trim();
+        if let Some(n) = hex_integer(c, sql) {
+            s.push_str(&format!(" DEFAULT {n}"));
+        } else if is_literal(sql) || parenthesized(sql) {
+            s.push_str(&format!(" DEFAULT {}", boolean_as_written(sql)));
         } else {
-            s.push_str(&format!(" DEFAULT ({})", d.sql));
+            s.push_str(&format!(" DEFAULT ({sql})"));
         }
     }
     if let Some(g) = &c.generated {
@@ -63,31 +127,66 @@ pub fn column_def(t: &Table, c: &Column) -> String {
     s
 }
 
-/// A single INTEGER primary key is written on its column so it stays the rowid alias.
+/// A single INTEGER primary key is written on its column so it stays the rowid alias;
+/// only the type spelled `INTEGER` makes one (`INT PRIMARY KEY` is an ordinary key).
 fn inline_pk(t: &Table) -> Option<&str> {
     let pk = t.primary_key.as_ref()?;
     match pk.columns.as_slice() {
-        [one]
-            if t.column(one)
-                .is_some_and(|c| c.data_type == DataType::Integer) =>
-        {
-            Some(one)
-        }
+        [one] if t.column(one).is_some_and(is_rowid_type) => Some(one),
         _ => None,
+    }
+}
+
+/// The column's type is SQLite's `INTEGER`, the one type a rowid alias can have.
+pub fn is_rowid_type(c: &Column) -> bool {
+    match &c.declared {
+        Some(d) => d.eq_ignore_ascii_case("INTEGER"),
+        None => c.data_type == DataType::Integer,
     }
 }
 
 pub fn create_table(t: &Table, name: &str) -> Vec<String> {
     let mut lines: Vec<String> = t.columns.iter().map(|c| column_def(t, c)).collect();
-    if let Some(pk) = &t.primary_key {
-        if inline_pk(t).is_none() {
-            lines.push(format!("PRIMARY KEY ({})", ansi::columns(&pk.columns)));
-        }
+    // Keys in the order the file declared them: SQLite numbers autoindexes and foreign
+    // keys by it. Unique and foreign-key names are always the generated ones (see
+    // normalize), so a key missing from the order keeps its place by name, after the rest.
+    let pk = t
+        .primary_key
+        .as_ref()
+        .filter(|_| inline_pk(t).is_none())
+        .map(|pk| format!("PRIMARY KEY ({})", ansi::columns(&pk.columns)));
+    let mut keys: Vec<(usize, String)> = Vec::new();
+    let position = |k: &KeyRef| {
+        t.declared_keys
+            .iter()
+            .position(|d| d == k)
+            .unwrap_or(usize::MAX)
+    };
+    if let Some(pk) = pk {
+        keys.push((position(&KeyRef::PrimaryKey), pk));
     }
-    // Unique and foreign-key names are always the generated ones on SQLite (see normalize).
-    lines.extend(t.uniques.iter().map(ansi::unique_body));
+    for u in &t.uniques {
+        keys.push((
+            position(&KeyRef::Unique(u.name.clone())),
+            ansi::unique_body(u),
+        ));
+    }
+    let fks: Vec<(usize, String)> = t
+        .foreign_keys
+        .iter()
+        .map(|f| {
+            (
+                position(&KeyRef::ForeignKey(f.name.clone())),
+                ansi::foreign_key_body(f),
+            )
+        })
+        .collect();
+    keys.sort_by_key(|(p, _)| *p);
+    lines.extend(keys.into_iter().map(|(_, k)| k));
     lines.extend(t.checks.iter().map(ansi::check));
-    lines.extend(t.foreign_keys.iter().map(ansi::foreign_key_body));
+    let mut fks = fks;
+    fks.sort_by_key(|(p, _)| *p);
+    lines.extend(fks.into_iter().map(|(_, f)| f));
     let options: Vec<&str> = [(t.strict, "STRICT"), (t.without_rowid, "WITHOUT ROWID")]
         .into_iter()
         .filter_map(|(set, o)| set.then_some(o))
