@@ -16,7 +16,7 @@ pub mod statement;
 mod types;
 
 pub use expr::{canonical_expr, canonical_query, portable, portable_query};
-pub use keywords::quote_keywords;
+pub use keywords::{quote_all_keep_alias_case, quote_keywords};
 pub use requote::{from_mysql, requote, standard_literal, Quoting};
 pub use types::map_type;
 
