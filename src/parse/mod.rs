@@ -9,6 +9,7 @@ mod ddl;
 mod expr;
 mod keywords;
 pub mod kind;
+mod mysql_spelling;
 mod requote;
 pub mod split;
 mod sqlite;
@@ -254,6 +255,7 @@ pub fn parse_schema_report(
                                 );
                             }
                         }
+                        "DROP statement" => b.drop_created(&piece.text),
                         "domain" => b
                             .user_types
                             .extend(kind::created_name(&piece.text, "DOMAIN")),
@@ -372,6 +374,9 @@ fn statement_at(
     }
     let mut piece = without_only_on_index(&without_data_clause(&piece));
     if let Some(text) = binary_attr::rewrite(&piece.text) {
+        piece.text = text;
+    }
+    if let Some(text) = mysql_spelling::rewrite(&piece.text) {
         piece.text = text;
     }
     let piece = &piece;
