@@ -1260,7 +1260,8 @@ fn name_constraints(t: &mut Table) {
             }
         }
     }
-    t.sort_members();
+    // Members stay in the order they were declared: MySQL shows them so, and builds a
+    // table's keys in that order. Each dialect's normalizer decides whether to sort.
 }
 
 /// The column an expression mentions when it mentions exactly one: PostgreSQL names an

@@ -465,7 +465,8 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
         }
         implicit_fk_indexes(&mut t, &unnamed_fks);
 
-        t.sort_members();
+        // Members keep their declaration order, which the table is created in (MariaDB lists
+        // keys and constraints so); plans match members by name, never by position.
         s.tables.insert(t.name.clone(), t);
     }
     let views = std::mem::take(&mut s.views);

@@ -89,6 +89,11 @@ fn clock_default(sql: &str) -> Option<&'static str> {
 }
 
 pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
+    // The parser keeps members in declaration order (MySQL builds them so); here they are
+    // compared and written by name.
+    for t in s.tables.values_mut() {
+        t.sort_members();
+    }
     crate::dialect::drop_mysql_attributes(s, "sqlite", notes);
     let mut seen: BTreeSet<&'static str> = BTreeSet::new();
     let mut note = |n: String| {
