@@ -127,27 +127,17 @@ fn fk_clause(fk: &ForeignKey) -> String {
 }
 
 pub fn create_table(t: &Table) -> String {
-    // A check the file declared on a column, unnamed, is named after the column (MariaDB's
-    // rule, see `normalize::native_names`) and written on the column again, where MariaDB
-    // keeps and shows it. The name alone is not enough: a named table check may share it.
-    let on_column = |c: &Check| t.generated_names.contains(&c.name) && t.column(&c.name).is_some();
-    let mut lines: Vec<String> = t
-        .columns
-        .iter()
-        .map(|col| {
-            let mut def = column_def(col);
-            for c in t.checks.iter().filter(|c| on_column(c) && c.name == col.name) {
-                def.push_str(&format!(" CHECK ({})", expr_sql(&c.expr.sql)));
-            }
-            def
-        })
-        .collect();
+    let mut lines: Vec<String> = t.columns.iter().map(column_def).collect();
     if let Some(pk) = &t.primary_key {
         lines.push(format!("PRIMARY KEY ({})", cols(&pk.columns)));
     }
     lines.extend(t.uniques.iter().map(unique_clause));
     lines.extend(t.indexes.iter().map(index_clause));
-    lines.extend(t.checks.iter().filter(|c| !on_column(c)).map(check_clause));
+    // A check declared on a column is still written as a table check: MariaDB keeps a
+    // column-level check as part of the column, where `DROP CONSTRAINT` cannot reach it
+    // and every `MODIFY COLUMN` drops it, and the model does not know which kind the
+    // live one is.
+    lines.extend(t.checks.iter().map(check_clause));
     lines.extend(t.foreign_keys.iter().map(fk_clause));
     let mut s = format!(
         "CREATE TABLE {} (\n  {}\n)",
