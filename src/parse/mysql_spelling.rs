@@ -89,9 +89,12 @@ pub fn rewrite(text: &str) -> Option<String> {
         {
             // The key list is the first parenthesis; the index method goes before it.
             let open = toks.iter().position(|t| t.0 == Tok::Open);
-            if let (Some((_, s, _)), Some((_, ks, _)), Some(o)) = (toks.get(1), toks.get(2), open)
-            {
-                let method = if kind == "fulltext" { "FULLTEXT" } else { "SPATIAL" };
+            if let (Some((_, s, _)), Some((_, ks, _)), Some(o)) = (toks.get(1), toks.get(2), open) {
+                let method = if kind == "fulltext" {
+                    "FULLTEXT"
+                } else {
+                    "SPATIAL"
+                };
                 edits.push((*s, *ks, String::new()));
                 let at = toks[o].1;
                 edits.push((at, at, format!("USING {method} ")));

@@ -236,7 +236,7 @@ fn short_bit_literals(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     loop {
-        let Some(at) = rest.find(|c| c == 'b' || c == 'B') else {
+        let Some(at) = rest.find(['b', 'B']) else {
             out.push_str(rest);
             return out;
         };
@@ -757,7 +757,7 @@ pub fn mariadb_json(s: &mut Schema) {
                 }
             }
         }
-        json.sort_by(|a, b| b.1.cmp(&a.1));
+        json.sort_by_key(|x| std::cmp::Reverse(x.1));
         for (col, k) in json {
             t.checks.remove(k);
             if let Some(c) = t.columns.iter_mut().find(|c| c.name == col) {
