@@ -757,7 +757,7 @@ pub fn mariadb_json(s: &mut Schema) {
                 }
             }
         }
-        json.sort_by_key(|x| std::cmp::Reverse(x.1));
+        json.sort_by_key(|j| std::cmp::Reverse(j.1));
         for (col, k) in json {
             t.checks.remove(k);
             if let Some(c) = t.columns.iter_mut().find(|c| c.name == col) {
