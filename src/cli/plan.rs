@@ -36,7 +36,14 @@ pub async fn live_schema(
 ) -> Result<crate::model::Schema, Failure> {
     let mut live = conn.introspect().await?;
     // A database that `migrate up` manages keeps its tracking table; no plan may drop it.
-    crate::migrate::tracking::hide(&mut live, settings.tracking_table(), conn.dialect());
+    let table = settings.tracking_table();
+    crate::migrate::tracking::hide(&mut live, table, conn.dialect());
+    let key = crate::migrate::tracking::qname(table, conn.dialect());
+    if live.tables.contains_key(&key) {
+        super::printer::warn_all(&[format!(
+            "table {key} is not sqlshift's tracking table (its columns differ): it is part of the schema, and `migrate` will not write to it; set `tracking_table` in sqlshift.yaml to give sqlshift's another name"
+        )]);
+    }
     Ok(live)
 }
 

@@ -1,7 +1,7 @@
 //! SQL spellings PostgreSQL and SQLite share (standard constraint and index syntax), so
 //! each renderer only writes what differs.
 
-use super::writer::quote_ident;
+use super::writer::{quote_ident, quote_literal};
 use crate::model::{Check, FkAction, ForeignKey, Index, IndexKey, QName, Unique};
 
 pub fn qname(q: &QName) -> String {
@@ -33,11 +33,24 @@ pub fn unique(u: &Unique) -> String {
 }
 
 pub fn unique_body(u: &Unique) -> String {
-    format!("UNIQUE ({})", columns(&u.columns))
+    format!(
+        "UNIQUE {}({})",
+        if u.nulls_not_distinct {
+            "NULLS NOT DISTINCT "
+        } else {
+            ""
+        },
+        columns(&u.columns)
+    )
 }
 
 pub fn check(c: &Check) -> String {
-    format!("{}CHECK ({})", named(&c.name), c.expr.sql)
+    format!(
+        "{}CHECK ({}){}",
+        named(&c.name),
+        c.expr.sql,
+        if c.no_inherit { " NO INHERIT" } else { "" }
+    )
 }
 
 pub fn foreign_key(fk: &ForeignKey) -> String {
@@ -51,6 +64,9 @@ pub fn foreign_key_body(fk: &ForeignKey) -> String {
         qname(&fk.ref_table),
         columns(&fk.ref_columns)
     );
+    if fk.match_full {
+        s.push_str(" MATCH FULL");
+    }
     if fk.on_delete != FkAction::NoAction {
         s.push_str(&format!(" ON DELETE {}", fk.on_delete.sql()));
     }
@@ -101,6 +117,26 @@ pub fn create_index(table: &QName, i: &Index, concurrently: bool) -> String {
         s.push_str(&format!(" USING {m}"));
     }
     s.push_str(&format!(" ({})", parts.join(", ")));
+    if !i.include.is_empty() {
+        s.push_str(&format!(" INCLUDE ({})", columns(&i.include)));
+    }
+    if i.nulls_not_distinct {
+        s.push_str(" NULLS NOT DISTINCT");
+    }
+    if !i.with.is_empty() {
+        let params: Vec<String> = i
+            .with
+            .iter()
+            .map(|(k, v)| {
+                let bare = !v.is_empty()
+                    && v.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+                let v = if bare { v.clone() } else { quote_literal(v) };
+                format!("{} = {v}", quote_ident(k))
+            })
+            .collect();
+        s.push_str(&format!(" WITH ({})", params.join(", ")));
+    }
     if let Some(p) = &i.predicate {
         s.push_str(&format!(" WHERE {}", p.sql));
     }

@@ -98,7 +98,11 @@ pub fn enum_check(
         name = crate::model::generated_name(table, &[column], &format!("check{n}"), 63);
         n += 1;
     }
-    Some(crate::model::Check { name, expr })
+    Some(crate::model::Check {
+        name,
+        expr,
+        no_inherit: false,
+    })
 }
 
 /// Clears MySQL-only attributes on dialects that lack them, noting each kind once.
@@ -112,6 +116,44 @@ pub fn drop_sqlite_options(s: &mut Schema, dialect: &str, notes: &mut Vec<String
             let n = format!("{dialect}: {option} is SQLite-only and ignored");
             if set && !notes.contains(&n) {
                 notes.push(n);
+            }
+        }
+    }
+}
+
+/// Clauses only PostgreSQL keeps: MySQL and SQLite read `MATCH FULL` and ignore it, and
+/// have no `NO INHERIT` or `NULLS NOT DISTINCT`.
+pub fn drop_postgres_clauses(s: &mut Schema, dialect: &str, notes: &mut Vec<String>) {
+    let mut note = |clause: &str| {
+        let n = format!("{dialect}: {clause} is PostgreSQL-only and ignored");
+        if !notes.contains(&n) {
+            notes.push(n);
+        }
+    };
+    for t in s.tables.values_mut() {
+        for f in &mut t.foreign_keys {
+            if std::mem::take(&mut f.match_full) {
+                note("MATCH FULL");
+            }
+        }
+        for c in &mut t.checks {
+            if std::mem::take(&mut c.no_inherit) {
+                note("NO INHERIT");
+            }
+        }
+        for i in &mut t.indexes {
+            if !std::mem::take(&mut i.include).is_empty() {
+                note("INCLUDE on an index");
+            }
+            if !std::mem::take(&mut i.with).is_empty() {
+                note("WITH (…) on an index");
+            }
+        }
+        let uniques = t.uniques.iter_mut().map(|u| &mut u.nulls_not_distinct);
+        let indexes = t.indexes.iter_mut().map(|i| &mut i.nulls_not_distinct);
+        for flag in uniques.chain(indexes) {
+            if std::mem::take(flag) {
+                note("NULLS NOT DISTINCT");
             }
         }
     }

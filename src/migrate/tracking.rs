@@ -42,12 +42,27 @@ pub fn qname(table: &str, dialect: &dyn Dialect) -> QName {
 
 /// Removes the tracking table from an introspected schema: it is sqlshift's bookkeeping,
 /// not part of the application's schema, so no plan may create, alter or drop it.
+///
+/// A table of that name that is not sqlshift's (Rails keeps its own `schema_migrations`,
+/// with a `version` column only) is part of the application's schema: it is not hidden.
 pub fn hide(schema: &mut Schema, table: &str, dialect: &dyn Dialect) {
     let key = qname(table, dialect);
+    if let Some(t) = schema.tables.get(&key) {
+        if !is_ours(t) {
+            return;
+        }
+    }
     schema.tables.remove(&key);
     schema
         .unmanaged
         .retain(|u| u.name != key.name && u.name != table);
+}
+
+/// Whether a table has the tracking table's own columns.
+pub fn is_ours(t: &crate::model::Table) -> bool {
+    ["version", "checksum", "down_sql"]
+        .iter()
+        .all(|c| t.column(c).is_some())
 }
 
 /// Where one migration stands.

@@ -273,12 +273,18 @@ pub struct PrimaryKey {
 pub struct Unique {
     pub name: String,
     pub columns: Vec<String>,
+    /// PostgreSQL 15's `NULLS NOT DISTINCT`: two NULLs count as equal.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub nulls_not_distinct: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Check {
     pub name: String,
     pub expr: Expr,
+    /// PostgreSQL's `NO INHERIT`: the check does not pass to inheriting tables.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub no_inherit: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -313,6 +319,10 @@ pub struct ForeignKey {
     pub on_update: FkAction,
     pub deferrable: bool,
     pub initially_deferred: bool,
+    /// `MATCH FULL`: a key with some NULL columns must be all NULL (PostgreSQL; MySQL and
+    /// SQLite read the clause and ignore it).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub match_full: bool,
     /// `ON DELETE` / `ON UPDATE` left out in the schema file, so the dialect's default
     /// applies (RESTRICT on MySQL, which tells it apart from NO ACTION). Only set on a
     /// parsed schema; `dialect::prepare` clears it.
@@ -347,6 +357,16 @@ pub struct Index {
     /// Access method (`btree`, `gin`, MySQL `fulltext`/`spatial`, …); `None` means the
     /// dialect default.
     pub method: Option<String>,
+    /// PostgreSQL 15's `NULLS NOT DISTINCT` on a unique index.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub nulls_not_distinct: bool,
+    /// PostgreSQL's covering columns (`INCLUDE (…)`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    /// PostgreSQL storage parameters (`WITH (fillfactor = 70)`), as lower-case name and
+    /// unquoted value, in the order written.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub with: Vec<(String, String)>,
 }
 
 impl Index {

@@ -150,6 +150,24 @@ fn action(a: &Option<ReferentialAction>) -> FkAction {
     }
 }
 
+/// Identity sequence options other than the defaults pg_dump spells out (`START WITH 1
+/// INCREMENT BY 1 NO MINVALUE NO MAXVALUE CACHE 1`): not kept yet, so said.
+fn not_default_sequence(opts: &[ast::SequenceOptions]) -> bool {
+    let one = |e: &ast::Expr| e.to_string().trim() == "1";
+    opts.iter().any(|o| match o {
+        ast::SequenceOptions::IncrementBy(e, _)
+        | ast::SequenceOptions::StartWith(e, _)
+        | ast::SequenceOptions::Cache(e) => !one(e),
+        ast::SequenceOptions::MinValue(v) | ast::SequenceOptions::MaxValue(v) => v.is_some(),
+        ast::SequenceOptions::Cycle(c) => *c,
+        _ => false,
+    })
+}
+
+fn is_full(m: &Option<ast::ConstraintReferenceMatchKind>) -> bool {
+    matches!(m, Some(ast::ConstraintReferenceMatchKind::Full))
+}
+
 fn deferral(c: &Option<ast::ConstraintCharacteristics>) -> (bool, bool) {
     match c {
         Some(c) => (
@@ -322,8 +340,13 @@ impl Builder {
                 name,
                 columns,
                 mut query,
+                options,
                 ..
             }) => {
+                // `WITH (security_barrier = true)` and the like: not compared on either side.
+                if !matches!(options, ast::CreateTableOptions::None) {
+                    self.ignored.push(("view option", loc.clone()));
+                }
                 if !columns.is_empty() && !alias_view_columns(&mut query, &columns) {
                     return Err(not_managed(
                         loc,
@@ -425,6 +448,15 @@ impl Builder {
                         // pg_dump's serial idiom and `structure.sql` set column defaults and
                         // NOT NULL after the CREATE TABLE: folded into the column.
                         ast::AlterTableOperation::AlterColumn { column_name, op } => {
+                            if let ast::AlterColumnOperation::AddGenerated {
+                                sequence_options: Some(opts),
+                                ..
+                            } = &op
+                            {
+                                if not_default_sequence(opts) {
+                                    self.ignored.push(("identity sequence option", loc.clone()));
+                                }
+                            }
                             let t = self.table_mut(&table, loc)?;
                             let tname = t.name.clone();
                             let col = ident(&column_name);
@@ -438,6 +470,14 @@ impl Builder {
                                 ast::AlterColumnOperation::DropDefault => c.default = None,
                                 ast::AlterColumnOperation::SetNotNull => c.nullable = false,
                                 ast::AlterColumnOperation::DropNotNull => c.nullable = true,
+                                // pg_dump's spelling of an identity column.
+                                ast::AlterColumnOperation::AddGenerated { generated_as, .. } => {
+                                    c.identity = Some(match generated_as {
+                                        Some(GeneratedAs::ByDefault) => Identity::ByDefault,
+                                        _ => Identity::Always,
+                                    });
+                                    c.nullable = false;
+                                }
                                 other => {
                                     return Err(err(loc, format!(
                                         "unsupported statement: `ALTER TABLE … ALTER COLUMN {col} {}`; write the column as it should be in the CREATE TABLE",
@@ -628,9 +668,13 @@ impl Builder {
                             columns: vec![cname.clone()],
                         });
                     }
-                    ColumnOption::Unique(_) => t.uniques.push(Unique {
+                    ColumnOption::Unique(u) => t.uniques.push(Unique {
                         name: cons_name.unwrap_or_default(),
                         columns: vec![cname.clone()],
+                        nulls_not_distinct: matches!(
+                            u.nulls_distinct,
+                            ast::NullsDistinctOption::NotDistinct
+                        ),
                     }),
                     ColumnOption::ForeignKey(ast::ForeignKeyConstraint {
                         foreign_table,
@@ -638,6 +682,7 @@ impl Builder {
                         on_delete,
                         on_update,
                         characteristics,
+                        match_kind,
                         ..
                     }) => {
                         let (deferrable, initially_deferred) = deferral(characteristics);
@@ -651,11 +696,13 @@ impl Builder {
                             deferrable,
                             initially_deferred,
                             unspecified: (on_delete.is_none(), on_update.is_none()),
+                            match_full: is_full(match_kind),
                         })
                     }
                     ColumnOption::Check(c) => t.checks.push(Check {
                         name: cons_name.unwrap_or_else(|| format!("\u{0}{cname}")),
                         expr: expr(&c.expr),
+                        no_inherit: c.no_inherit,
                     }),
                     ColumnOption::Generated {
                         generated_as,
@@ -674,8 +721,15 @@ impl Builder {
                     ColumnOption::Generated {
                         generated_as,
                         generation_expr: None,
+                        sequence_options,
                         ..
                     } => {
+                        if sequence_options
+                            .as_deref()
+                            .is_some_and(not_default_sequence)
+                        {
+                            self.ignored.push(("identity sequence option", loc.clone()));
+                        }
                         col.identity = Some(match generated_as {
                             GeneratedAs::ByDefault => Identity::ByDefault,
                             _ => Identity::Always,
@@ -1034,6 +1088,7 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
             name,
             index_name,
             columns,
+            nulls_distinct,
             ..
         }) => {
             let name = name
@@ -1049,6 +1104,10 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
                 t.uniques.push(Unique {
                     name,
                     columns: cols(columns)?,
+                    nulls_not_distinct: matches!(
+                        nulls_distinct,
+                        ast::NullsDistinctOption::NotDistinct
+                    ),
                 })
             } else {
                 // Prefix lengths or DESC: a unique index rather than a plain constraint.
@@ -1097,6 +1156,7 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
             on_delete,
             on_update,
             characteristics,
+            match_kind,
             ..
         }) => {
             let (deferrable, initially_deferred) = deferral(characteristics);
@@ -1116,14 +1176,19 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
                 deferrable,
                 initially_deferred,
                 unspecified: (on_delete.is_none(), on_update.is_none()),
+                match_full: is_full(match_kind),
             })
         }
-        TableConstraint::Check(ast::CheckConstraint { name, expr: e, .. }) => {
-            t.checks.push(Check {
-                name: name.as_ref().map(ident).unwrap_or_default(),
-                expr: expr(e),
-            })
-        }
+        TableConstraint::Check(ast::CheckConstraint {
+            name,
+            expr: e,
+            no_inherit,
+            ..
+        }) => t.checks.push(Check {
+            name: name.as_ref().map(ident).unwrap_or_default(),
+            expr: expr(e),
+            no_inherit: *no_inherit,
+        }),
         TableConstraint::PrimaryKeyUsingIndex(_) | TableConstraint::UniqueUsingIndex(_) => {
             return Err(not_managed(
                 loc,
@@ -1157,6 +1222,9 @@ fn push_key(
         parts: columns.iter().map(index_part).collect(),
         predicate: None,
         method,
+        nulls_not_distinct: false,
+        include: Vec::new(),
+        with: Vec::new(),
     };
     if index.name.is_empty() {
         let base = match index.parts.first().map(|p| &p.key) {
@@ -1341,7 +1409,15 @@ fn index_part(ic: &ast::IndexColumn) -> IndexPart {
         key,
         desc,
         nulls_first,
-        opclass: ic.operator_class.as_ref().map(|o| o.to_string()),
+        // pg_dump qualifies an extension's operator class (`public.gin_trgm_ops`); the
+        // catalog prints it bare where the schema is on the search path.
+        opclass: ic.operator_class.as_ref().map(|o| {
+            let o = o.to_string();
+            match o.strip_prefix("public.") {
+                Some(bare) => bare.to_string(),
+                None => o,
+            }
+        }),
         length,
     }
 }
@@ -1365,12 +1441,31 @@ fn prefix_length(f: &ast::Function) -> Option<u32> {
 }
 
 pub fn index_from(ci: &CreateIndex, loc: &Loc) -> Result<(QName, Index), ParseError> {
-    if !ci.include.is_empty() || !ci.with.is_empty() {
-        return Err(not_managed(
-            loc,
-            qname(&ci.table_name),
-            "an index with INCLUDE or WITH (…) is not managed yet",
-        ));
+    let mut with = Vec::new();
+    for param in &ci.with {
+        match param {
+            ast::Expr::BinaryOp {
+                left,
+                op: ast::BinaryOperator::Eq,
+                right,
+            } => {
+                let value = match right.as_ref() {
+                    ast::Expr::Value(v) => match &v.value {
+                        ast::Value::SingleQuotedString(s) => s.clone(),
+                        other => other.to_string(),
+                    },
+                    other => other.to_string(),
+                };
+                with.push((left.to_string().to_lowercase(), value.to_lowercase()));
+            }
+            _ => {
+                return Err(not_managed(
+                    loc,
+                    qname(&ci.table_name),
+                    format!("the index storage parameter `{param}` is not managed yet"),
+                ))
+            }
+        }
     }
     let parts = ci.columns.iter().map(index_part).collect();
     let method = ci
@@ -1387,6 +1482,9 @@ pub fn index_from(ci: &CreateIndex, loc: &Loc) -> Result<(QName, Index), ParseEr
             parts,
             predicate: ci.predicate.as_ref().map(expr),
             method,
+            nulls_not_distinct: ci.nulls_distinct == Some(false),
+            include: ci.include.iter().map(ident).collect(),
+            with,
         },
     ))
 }

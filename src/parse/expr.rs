@@ -521,6 +521,29 @@ fn wrap_operands(e: &mut Expr) {
 /// relation, drop aliases that repeat the name the column would get anyway. Returns that
 /// only relation, whose qualifier the query's ORDER BY drops too.
 fn canon_select(select: &mut Select) -> Option<String> {
+    // `GROUP BY 1` names the first output column; PostgreSQL stores and prints the
+    // expression itself (in parentheses).
+    if let ast::GroupByExpr::Expressions(items, _) = &mut select.group_by {
+        for item in items.iter_mut() {
+            if let Expr::Value(v) = &*item {
+                if let Value::Number(n, _) = &v.value {
+                    let picked = n.parse::<usize>().ok().and_then(|k| {
+                        match select.projection.get(k.checked_sub(1)?)? {
+                            SelectItem::UnnamedExpr(e)
+                            | SelectItem::ExprWithAlias { expr: e, .. } => Some(e.clone()),
+                            _ => None,
+                        }
+                    });
+                    if let Some(e) = picked {
+                        *item = e;
+                    }
+                }
+            }
+            while let Expr::Nested(inner) = item {
+                *item = (**inner).clone();
+            }
+        }
+    }
     if let Some(w) = &mut select.selection {
         strip_ne_zero(w);
     }

@@ -232,7 +232,7 @@ pub fn created_name(text: &str, object: &str) -> Option<String> {
     Some(
         match last.strip_prefix('"').and_then(|l| l.strip_suffix('"')) {
             Some(q) => q.to_string(),
-            None => last.trim_matches(['`', '[', ']']).to_lowercase(),
+            None => last.trim_matches(['`', '[', ']', '\'']).to_lowercase(),
         },
     )
 }

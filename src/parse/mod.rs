@@ -171,6 +171,7 @@ pub fn parse_schema_report(
     // Tables left alone (partitions, inheriting tables): statements about them are too.
     let mut left_alone: std::collections::BTreeSet<String> = Default::default();
     let mut unreadable: std::collections::BTreeSet<String> = Default::default();
+    let mut virtual_tables: Vec<String> = Vec::new();
     for src in sources {
         let annotations = ddl::Annotations::scan(&src.text);
         let pieces = match split::split(&src.text) {
@@ -186,7 +187,12 @@ pub fn parse_schema_report(
                 line: piece.line,
                 col: piece.col,
             };
-            match kind::classify(&piece.text) {
+            let kind = match kind::classify(&piece.text) {
+                kind::Kind::Managed => sqlite_internal(&piece.text, &virtual_tables)
+                    .map_or(kind::Kind::Managed, kind::Kind::Unmanaged),
+                other => other,
+            };
+            match kind {
                 kind::Kind::Managed => match statement_at(&piece, &src.name).map(|(stmt, cut)| {
                     for what in cut {
                         b.ignored.push((what, loc.clone()));
@@ -242,6 +248,9 @@ pub fn parse_schema_report(
                 },
                 kind::Kind::Unmanaged(kind) => {
                     match kind {
+                        "virtual table" => {
+                            virtual_tables.extend(kind::created_name(&piece.text, "TABLE"))
+                        }
                         "partition" | "inheriting table" => {
                             left_alone.extend(kind::created_name(&piece.text, "TABLE"));
                             left_alone.extend(kind::attached_partition(&piece.text));
@@ -296,6 +305,28 @@ pub fn parse_schema_report(
     }
     errors.retain(|e| !follows_from(e, &unreadable));
     Err(gather(errors))
+}
+
+/// `sqlite3 .schema` prints what SQLite made itself: `sqlite_sequence` and the shadow
+/// tables of a virtual table (`docs_fts_data` for FTS5, `places_node` for R*Tree …), which
+/// no schema may create. The catalog side leaves them out too.
+fn sqlite_internal(text: &str, virtual_tables: &[String]) -> Option<&'static str> {
+    let name = kind::created_name(text, "TABLE")?;
+    if name.starts_with("sqlite_") {
+        return Some("SQLite internal table");
+    }
+    const SHADOW: &[&str] = &[
+        "data", "idx", "content", "docsize", "config", "segments", "segdir", "stat", "node",
+        "rowid", "parent",
+    ];
+    virtual_tables
+        .iter()
+        .any(|v| {
+            name.strip_prefix(v.as_str())
+                .and_then(|rest| rest.strip_prefix('_'))
+                .is_some_and(|suffix| SHADOW.contains(&suffix))
+        })
+        .then_some("shadow table of a virtual table")
 }
 
 /// An error that only says a table is missing whose own statement already failed.
@@ -372,7 +403,7 @@ fn statement_at(
     if check_option {
         ignored.push("view CHECK OPTION");
     }
-    let mut piece = without_only_on_index(&without_data_clause(&piece));
+    let mut piece = without_sequence_name(&without_only_on_index(&without_data_clause(&piece)));
     if let Some(text) = binary_attr::rewrite(&piece.text) {
         piece.text = text;
     }
@@ -388,6 +419,10 @@ fn statement_at(
         return Ok((s, ignored));
     }
     if let Ok(s) = statement_in(piece, file, &SQLiteDialect {}) {
+        return Ok((s, ignored));
+    }
+    // MySQL's backslash escapes in strings (`'it\'s'`, as mysqldump writes them).
+    if let Ok(s) = statement_in(piece, file, &sqlparser::dialect::MySqlDialect {}) {
         return Ok((s, ignored));
     }
     // Last, SQLite's own spellings (multi-word type names, table-constraint conflict
@@ -411,6 +446,44 @@ fn statement_at(
         }
     }
     Err(first)
+}
+
+/// `… AS IDENTITY (SEQUENCE NAME s …)`: pg_dump names the identity's sequence, which is
+/// the column's own and not compared; sqlparser does not read the option. It is blanked out
+/// (positions kept).
+fn without_sequence_name(piece: &split::Piece) -> split::Piece {
+    let upper = piece.text.to_ascii_uppercase();
+    if !upper.contains("IDENTITY") {
+        return piece.clone();
+    }
+    let Some(at) = upper.find("SEQUENCE NAME") else {
+        return piece.clone();
+    };
+    let after = at + "SEQUENCE NAME".len();
+    let rest = &piece.text[after..];
+    let lead = rest.len() - rest.trim_start().len();
+    let mut end = after + lead;
+    let mut quoted = false;
+    for (i, ch) in piece.text[end..].char_indices() {
+        match ch {
+            '"' => quoted = !quoted,
+            c if !quoted && (c.is_whitespace() || c == ',' || c == ')') => {
+                end += i;
+                break;
+            }
+            _ => {}
+        }
+    }
+    let mut text = piece.text.clone();
+    let blank: String = text[at..end]
+        .chars()
+        .map(|c| if c == '\n' { '\n' } else { ' ' })
+        .collect();
+    text.replace_range(at..end, &blank);
+    split::Piece {
+        text,
+        ..piece.clone()
+    }
 }
 
 /// `CREATE INDEX … ON ONLY t`: pg_dump's spelling for a partitioned table's own index.
@@ -550,14 +623,15 @@ fn statement_in(
     let stmt = parser
         .parse_statement()
         .map_err(|e| syntax(e.to_string(), false))?;
+    while parser.consume_token(&Token::SemiColon) {}
     let after = parser.peek_token();
-    if after.token != Token::EOF && after.token != Token::SemiColon {
+    if after.token != Token::EOF {
         return Err(ParseError::at(
             file,
             after.span.start.line,
             after.span.start.column,
             format!(
-                "syntax error: unexpected `{}` after the statement",
+                "syntax error: unexpected `{}` after the statement (a statement not ended with the delimiter?)",
                 after.token
             ),
         ));

@@ -137,10 +137,22 @@ impl Words {
 }
 
 /// Splits `text` into statements. Text that holds only comments and blanks is no statement.
+///
+/// In MySQL a backslash escapes the next character of a string (`'it\'s'`, as mysqldump
+/// writes it); in standard SQL it is an ordinary character. Text that looks like MySQL
+/// (backquoted names, `/*!` conditional comments) is split the MySQL way first; whichever
+/// way leaves a string unterminated gives way to the other.
 pub fn split(text: &str) -> Result<Vec<Piece>, SplitError> {
+    let mysql = text.contains('`') || text.contains("/*!");
+    split_with(text, mysql).or_else(|first| split_with(text, !mysql).map_err(|_| first))
+}
+
+fn split_with(text: &str, backslash: bool) -> Result<Vec<Piece>, SplitError> {
     let mut cur = Cursor::new(text);
     let mut out = Vec::new();
     let mut delimiter = ";".to_string();
+    // Where the delimiter was last changed from `;`: a file must set it back.
+    let mut delimiter_set_at = 0;
     let mut buf = String::new();
     let mut start: Option<(u64, u64)> = None;
     let mut words = Words::default();
@@ -174,6 +186,7 @@ pub fn split(text: &str) -> Result<Vec<Piece>, SplitError> {
                         message: "DELIMITER without a delimiter".into(),
                     });
                 }
+                delimiter_set_at = cur.line;
                 delimiter = new;
                 continue;
             }
@@ -272,7 +285,7 @@ pub fn split(text: &str) -> Result<Vec<Piece>, SplitError> {
         match c {
             '\'' | '"' | '`' => {
                 flush_word(&mut word, &mut words);
-                quoted(&mut cur, &mut buf, c)?;
+                quoted(&mut cur, &mut buf, c, backslash && c == '\'')?;
             }
             '$' if !word_char_before(&cur) => {
                 if let Some(tag) = dollar_tag(&cur) {
@@ -301,6 +314,15 @@ pub fn split(text: &str) -> Result<Vec<Piece>, SplitError> {
         if !text.is_empty() {
             out.push(Piece { text, line, col });
         }
+    }
+    if delimiter != ";" {
+        return Err(SplitError {
+            line: delimiter_set_at,
+            col: 1,
+            message: format!(
+                "`DELIMITER {delimiter}` is never set back to `;` (add `DELIMITER ;` after the statements it is for)"
+            ),
+        });
     }
     Ok(out)
 }
@@ -365,17 +387,21 @@ fn dollar_quoted(cur: &mut Cursor, buf: &mut String, tag: &str) -> Result<(), Sp
     }
 }
 
-/// A quoted string or identifier; the quote doubled stands for itself. A backslash
-/// escapes the next character inside single quotes only where the text itself shows it
-/// cannot be standard SQL (`\'` followed by more string), which is how MySQL dumps write
-/// quotes.
-fn quoted(cur: &mut Cursor, buf: &mut String, q: char) -> Result<(), SplitError> {
+/// A quoted string or identifier; the quote doubled stands for itself, and with
+/// `backslash` a backslash escapes the next character.
+fn quoted(cur: &mut Cursor, buf: &mut String, q: char, backslash: bool) -> Result<(), SplitError> {
     let (line, col) = (cur.line, cur.col);
     if let Some(c) = cur.bump() {
         buf.push(c);
     }
     loop {
         match cur.bump() {
+            Some('\\') if backslash => {
+                buf.push('\\');
+                if let Some(c) = cur.bump() {
+                    buf.push(c);
+                }
+            }
             Some(c) if c == q => {
                 buf.push(c);
                 if cur.peek(0) == Some(q) {
@@ -449,6 +475,20 @@ mod tests {
         assert_eq!(t[0], "/*!40101 SET NAMES utf8 */");
         assert!(t[1].starts_with("CREATE TRIGGER") && t[1].ends_with("END"));
         assert_eq!(t[2], "LOCK TABLES a WRITE");
+    }
+
+    #[test]
+    fn backslash_escapes_where_the_text_is_mysql() {
+        // mysqldump: a backslash escapes the quote.
+        assert_eq!(
+            texts("CREATE TABLE `t` (c text CHECK (c <> 'it\\'s'));\nSELECT 1;").len(),
+            2
+        );
+        // Standard SQL: a backslash is a character, and the string ends at the quote.
+        assert_eq!(
+            texts("INSERT INTO t VALUES ('C:\\');\nSELECT 1;"),
+            vec!["INSERT INTO t VALUES ('C:\\')", "SELECT 1"]
+        );
     }
 
     #[test]

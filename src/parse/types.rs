@@ -184,12 +184,18 @@ pub fn map_type(spelling: &str) -> Result<(DataType, bool), String> {
             }
         }
         "" => return Err(format!("missing type in `{spelling}`")),
-        _ => {
-            if !args.is_empty() {
-                return Err(format!("unknown type `{spelling}`"));
-            }
-            DataType::Named(named(s))
-        }
+        // A type with a modifier that sqlshift does not know (an extension's, such as
+        // PostGIS `geometry(Polygon,4326)`): kept as the catalog prints it, lower-cased,
+        // for the server to judge.
+        b if !args.is_empty() => DataType::Other(format!(
+            "{}({})",
+            b,
+            args.iter()
+                .map(|a| a.trim().to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        )),
+        _ => DataType::Named(named(s)),
     };
     Ok((t, false))
 }
@@ -311,6 +317,24 @@ fn split_args(s: &str) -> (String, Vec<String>, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file's spelling and the catalog's (`format_type`) of one type meet.
+    #[test]
+    fn file_and_catalog_spellings_meet() {
+        for (file, catalog) in [
+            ("GEOMETRY(Polygon, 4326)", "geometry(Polygon,4326)"),
+            ("INTERVAL DAY TO SECOND(2)", "interval day to second(2)"),
+            ("bit varying(16)", "varbit(16)"),
+            ("integer ARRAY[3]", "integer[]"),
+            ("text[][]", "text[]"),
+            ("decimal(5)", "numeric(5,0)"),
+            ("time(3)", "time(3) without time zone"),
+        ] {
+            let a = map_type(file).map(|(t, _)| t);
+            let b = map_type(catalog).map(|(t, _)| t);
+            assert!(a.is_ok() && a == b, "{file}: {a:?} vs {catalog}: {b:?}");
+        }
+    }
 
     #[test]
     fn aliases_map_to_one_type() {

@@ -13,8 +13,8 @@ fn an_unreadable_postgres_object_is_left_alone_and_everything_else_is_read() {
         let mut conn = db.connect().await;
         conn.run_script(
             "CREATE TABLE ok (id int PRIMARY KEY);
-             CREATE TABLE cov (id int PRIMARY KEY, a int, b int);
-             CREATE INDEX cov_a ON cov (a) INCLUDE (b);
+             CREATE TABLE parent (id int);
+             CREATE TABLE cov (a int, b int) INHERITS (parent);
              INSERT INTO cov VALUES (1, 2, 3);",
         )
         .await
@@ -24,7 +24,7 @@ fn an_unreadable_postgres_object_is_left_alone_and_everything_else_is_read() {
     std::fs::create_dir(dir.path().join("schema")).expect("mkdir");
     std::fs::write(
         dir.path().join("schema/app.sql"),
-        "CREATE TABLE ok (id int PRIMARY KEY, note text);\nCREATE TABLE cov (id int PRIMARY KEY, a int);\n",
+        "CREATE TABLE ok (id int PRIMARY KEY, note text);\nCREATE TABLE parent (id int);\nCREATE TABLE cov (id int PRIMARY KEY, a int);\n",
     )
     .expect("schema");
     let (code, out, err) = bin(dir.path(), &["inspect", "--url", &db.url]);
@@ -32,7 +32,7 @@ fn an_unreadable_postgres_object_is_left_alone_and_everything_else_is_read() {
     assert!(out.contains("CREATE TABLE public.ok"), "{out}");
     assert!(!out.contains("public.cov"), "{out}");
     assert!(
-        err.contains("not managed: table public.cov") && err.contains("INCLUDE"),
+        err.contains("not managed: table public.cov") && err.contains("inherits"),
         "{err}"
     );
     let (code, out, err) = bin(
@@ -403,4 +403,26 @@ CREATE INDEX player_age_idx ON player (age);",
         assert_eq!(code, 0, "{out}{err}");
         assert!(out.contains("No changes."), "{}: {out}{err}", db.url);
     }
+}
+
+/// Rails keeps its own `schema_migrations` (one `version` column), the name of sqlshift's
+/// default tracking table: it is the application's table, planned like any other, and
+/// the run says why and which key picks another name for sqlshift's.
+#[test]
+fn a_rails_schema_migrations_table_is_part_of_the_schema() {
+    let db = support::sqlite_db();
+    let file = "CREATE TABLE schema_migrations (version varchar NOT NULL PRIMARY KEY);\nCREATE TABLE users (id integer PRIMARY KEY);\n";
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("schema")).expect("mkdir");
+    std::fs::write(dir.path().join("schema/structure.sql"), file).expect("schema");
+    let (code, out, err) = bin(dir.path(), &["apply", "--yes", "--url", &db.url]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("schema_migrations"), "created: {out}");
+    let (code, out, err) = bin(dir.path(), &["plan", "--url", &db.url]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("No changes."), "{out}{err}");
+    assert!(
+        err.contains("not sqlshift's tracking table") && err.contains("tracking_table"),
+        "{err}"
+    );
 }

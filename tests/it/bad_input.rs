@@ -214,3 +214,26 @@ fn a_table_that_cannot_be_read_is_named_once_not_by_every_statement_after_it() {
     );
     assert!(!err.contains("not defined"), "no follow-on errors: {err}");
 }
+
+/// A `DELIMITER` never set back would make the rest of the file one statement, of which
+/// only the first would be read: it is an error naming the DELIMITER's line, and so is a
+/// statement with another one behind it.
+#[test]
+fn a_delimiter_never_reset_is_an_error_not_a_lost_table() {
+    let (code, err) = plan_err(
+        "CREATE TABLE a (id INTEGER);\nDELIMITER ;;\nCREATE TABLE b (id INTEGER);\nCREATE TABLE c (id INTEGER);;\n",
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("schema/app.sql:2:1") && err.contains("never set back"),
+        "{err}"
+    );
+    let (code, err) = plan_err(
+        "DELIMITER ;;\nCREATE TABLE b (id INTEGER);\nCREATE TABLE c (id INTEGER);;\nDELIMITER ;\n",
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("schema/app.sql:3:1") && err.contains("after the statement"),
+        "{err}"
+    );
+}

@@ -117,6 +117,42 @@ pub fn load(d: Native, db: &TestDb, file: &Path) -> Result<(), String> {
     }
 }
 
+/// The schema as the server's own dump tool writes it (`pg_dump --schema-only`,
+/// `mysqldump --no-data`, `sqlite3 .schema`): what a user adopting a database starts from.
+pub fn dump(d: Native, db: &TestDb) -> Result<String, String> {
+    let out = match d {
+        Native::Postgres => {
+            let mut c = Command::new("pg_dump");
+            c.args(["--schema-only", "-d", &db.url]);
+            run(c, "pg_dump", None)?
+        }
+        Native::Mysql => {
+            let u = my_url(&db.url);
+            let mut c = Command::new("mysqldump");
+            c.args([
+                "--no-data",
+                "--user",
+                &u.user,
+                "--host",
+                &u.host,
+                "--port",
+                &u.port,
+            ])
+            .arg(&u.db);
+            if let Some(p) = u.password {
+                c.env("MYSQL_PWD", p);
+            }
+            run(c, "mysqldump", None)?
+        }
+        Native::Sqlite => {
+            let mut c = Command::new("sqlite3");
+            c.args([&sqlite_path(&db.url), ".schema"]);
+            run(c, "sqlite3", None)?
+        }
+    };
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 /// The database as the server's own tools show it, normalized only where two equal
 /// databases legitimately differ (names of the databases, counters, random keys).
 pub fn view(d: Native, db: &TestDb) -> Result<String, String> {

@@ -151,10 +151,17 @@ fn check(d: Native, s: &Subject) -> Option<Laws> {
     let plan =
         |db: &TestDb, schema: &str| bin(dir, &["plan", "--url", &db.url, "--schema", schema]);
 
-    laws.insert(
-        6,
-        ok_no_changes("plan against the native load", plan(&nat, &file)),
-    );
+    // Adoption from the file, and from the server's own dump of what it built.
+    let adopted = ok_no_changes("plan against the native load", plan(&nat, &file)).and_then(|()| {
+        let text = native::dump(d, &nat)?;
+        let path = dir.join("dump.sql");
+        std::fs::write(&path, &text).map_err(|e| e.to_string())?;
+        ok_no_changes(
+            "the server's own dump of the native load, planned against it",
+            plan(&nat, &path.display().to_string()),
+        )
+    });
+    laws.insert(6, adopted);
 
     let twin = d.fresh()?;
     let first = plan(&twin, &file);

@@ -196,6 +196,7 @@ async fn read(conn: &mut MySqlConnection, limit: std::time::Duration) -> Result<
                 deferrable: false,
                 initially_deferred: false,
                 unspecified: (false, false),
+                match_full: false,
             });
         fk.columns.push(req(&r, "column_name")?);
         fk.ref_columns.push(req(&r, "ref_column")?);
@@ -238,6 +239,7 @@ async fn read(conn: &mut MySqlConnection, limit: std::time::Duration) -> Result<
         t.checks.push(Check {
             name,
             expr: catalog_expr(&clause)?,
+            no_inherit: false,
         });
     }
 
@@ -389,6 +391,9 @@ async fn indexes(
                 "fulltext" | "spatial" => Some(kind.clone()),
                 _ => None,
             },
+            nulls_not_distinct: false,
+            include: Vec::new(),
+            with: Vec::new(),
         });
         let length: Option<i64> = r.try_get("sub_part").map_err(|e| e.to_string())?;
         let key = match text(&r, "column_name")? {

@@ -269,6 +269,7 @@ fn short_bit_literals(text: &str) -> String {
 
 pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
     crate::dialect::drop_sqlite_options(s, "mysql", notes);
+    crate::dialect::drop_postgres_clauses(s, "mysql", notes);
     for name in std::mem::take(&mut s.schemas) {
         note(
             notes,
@@ -454,6 +455,7 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
                 t.uniques.push(Unique {
                     name: i.name.clone(),
                     columns: i.columns().map(str::to_string).collect(),
+                    nulls_not_distinct: false,
                 });
             } else {
                 kept.push(i);
@@ -639,6 +641,9 @@ fn implicit_fk_indexes(t: &mut crate::model::Table, unnamed: &[String]) {
                     .collect(),
                 predicate: None,
                 method: None,
+                nulls_not_distinct: false,
+                include: Vec::new(),
+                with: Vec::new(),
             });
         }
     }
@@ -762,6 +767,9 @@ pub fn mariadb_json(s: &mut Schema) {
             t.checks.remove(k);
             if let Some(c) = t.columns.iter_mut().find(|c| c.name == col) {
                 c.data_type = DataType::Json;
+                // mysqldump writes JSON's own `utf8mb4_bin`; the catalog shows JSON bare.
+                c.charset = None;
+                c.collation = None;
             }
         }
     }

@@ -253,7 +253,11 @@ pub async fn introspect(
         let columns: Vec<String> = get(&r, "columns")?;
         match get::<String>(&r, "kind")?.as_str() {
             "p" => t.primary_key = Some(PrimaryKey { name, columns }),
-            "u" => t.uniques.push(Unique { name, columns }),
+            "u" => t.uniques.push(Unique {
+                name,
+                columns,
+                nulls_not_distinct: get(&r, "nulls_not_distinct")?,
+            }),
             "f" => t.foreign_keys.push(ForeignKey {
                 name,
                 columns,
@@ -267,6 +271,7 @@ pub async fn introspect(
                 deferrable: get(&r, "deferrable")?,
                 initially_deferred: get(&r, "deferred")?,
                 unspecified: (false, false),
+                match_full: get::<String>(&r, "match_type")? == "f",
             }),
             _ => {
                 let def: String = get::<Option<String>>(&r, "definition")?.unwrap_or_default();
@@ -274,10 +279,17 @@ pub async fn introspect(
                     .trim()
                     .strip_prefix("CHECK ")
                     .unwrap_or(&def)
-                    .trim_end_matches(" NOT VALID")
-                    .trim_end_matches(" NO INHERIT");
+                    .trim_end_matches(" NOT VALID");
+                let (body, no_inherit) = match body.strip_suffix(" NO INHERIT") {
+                    Some(b) => (b, true),
+                    None => (body, false),
+                };
                 match parse::expr(body) {
-                    Ok(expr) => t.checks.push(Check { name, expr }),
+                    Ok(expr) => t.checks.push(Check {
+                        name,
+                        expr,
+                        no_inherit,
+                    }),
                     Err(e) => {
                         bad.entry(table)
                             .or_insert(format!("its definition cannot be read: check {name}: {e}"));

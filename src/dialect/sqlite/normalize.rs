@@ -95,6 +95,7 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
         t.sort_members();
     }
     crate::dialect::drop_mysql_attributes(s, "sqlite", notes);
+    crate::dialect::drop_postgres_clauses(s, "sqlite", notes);
     let mut seen: BTreeSet<&'static str> = BTreeSet::new();
     let mut note = |n: String| {
         if !notes.contains(&n) {
