@@ -219,6 +219,10 @@ fn members<T: Clone + PartialEq>(
             unmatched_to.push(b);
         }
     }
+    // A MySQL table keeps its members in declaration order (the order it is created in);
+    // which member pairs with which, and so the plan, must not depend on that order.
+    unmatched_from.sort_by(|a, b| name(a).cmp(name(b)));
+    unmatched_to.sort_by(|a, b| name(a).cmp(name(b)));
     let mut used = vec![false; unmatched_to.len()];
     for a in unmatched_from {
         let partner = unmatched_to

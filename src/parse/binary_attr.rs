@@ -29,7 +29,7 @@ const CHAR_TYPES: &[&str] = &[
 ];
 
 #[derive(Debug, PartialEq)]
-enum Tok {
+pub(super) enum Tok {
     Word,
     Open,
     Close,
@@ -38,7 +38,7 @@ enum Tok {
 
 /// The significant tokens of `text` (comments and whitespace left out), each with its byte
 /// range; quoted strings and names are single `Other` tokens.
-fn tokens(text: &str) -> Vec<(Tok, usize, usize)> {
+pub(super) fn tokens(text: &str) -> Vec<(Tok, usize, usize)> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;

@@ -218,6 +218,47 @@ impl Builder {
         }
     }
 
+    /// `DROP TABLE|VIEW [IF EXISTS] x` after the files created `x`: the native client drops
+    /// it, so it is gone from the schema too, in file order. mysqldump writes a stand-in for
+    /// every view (a table or a `SELECT 1 AS c` view), drops it and creates the real view.
+    /// Any other DROP is left alone, as a statement about objects the files do not create.
+    pub fn drop_created(&mut self, sql: &str) {
+        use sqlparser::dialect::{GenericDialect, MySqlDialect};
+        let parsed = sqlparser::parser::Parser::parse_sql(&GenericDialect {}, sql)
+            .or_else(|_| sqlparser::parser::Parser::parse_sql(&MySqlDialect {}, sql));
+        let Ok(statements) = parsed else {
+            return;
+        };
+        for st in statements {
+            let Statement::Drop {
+                object_type, names, ..
+            } = st
+            else {
+                continue;
+            };
+            for n in &names {
+                let n = qname(n);
+                let gone = match object_type {
+                    ast::ObjectType::Table => {
+                        let k = self.schema.tables.keys().find(|k| same_relation(k, &n));
+                        k.cloned()
+                            .and_then(|k| self.schema.tables.remove(&k).map(|_| k))
+                    }
+                    ast::ObjectType::View | ast::ObjectType::MaterializedView => {
+                        let k = self.schema.views.keys().find(|k| same_relation(k, &n));
+                        k.cloned()
+                            .and_then(|k| self.schema.views.remove(&k).map(|_| k))
+                    }
+                    _ => None,
+                };
+                if let Some(k) = gone {
+                    self.locs.remove(&k);
+                    self.pending_checks.retain(|(p, _)| *p != k);
+                }
+            }
+        }
+    }
+
     fn is_not_managed(&self, name: &QName) -> bool {
         self.schema
             .unreadable
@@ -1312,7 +1353,8 @@ fn name_constraints(t: &mut Table) {
             }
         }
     }
-    t.sort_members();
+    // Members stay in the order they were declared: MySQL shows them so, and builds a
+    // table's keys in that order. Each dialect's normalizer decides whether to sort.
 }
 
 /// The column an expression mentions when it mentions exactly one: PostgreSQL names an

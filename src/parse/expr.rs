@@ -255,6 +255,14 @@ impl VisitorMut for Canon {
                     f.name = ObjectName::from(vec![Ident::new("current_timestamp")]);
                     f.args = ast::FunctionArguments::None;
                 }
+                if let ast::FunctionArguments::List(l) = &mut f.args {
+                    for c in &mut l.clauses {
+                        if let ast::FunctionArgumentClause::OrderBy(keys) = c {
+                            keys.iter_mut().for_each(implicit_asc);
+                        }
+                    }
+                }
+                f.within_group.iter_mut().for_each(implicit_asc);
             }
             Expr::UnaryOp {
                 op: UnaryOperator::Minus,
@@ -359,8 +367,35 @@ impl VisitorMut for Canon {
     }
 
     fn post_visit_query(&mut self, q: &mut Query) -> ControlFlow<()> {
-        if let SetExpr::Select(select) = q.body.as_mut() {
-            canon_select(select);
+        let only = match q.body.as_mut() {
+            SetExpr::Select(select) => canon_select(select),
+            _ => None,
+        };
+        if let (Some(rel), Some(order_by)) = (only, &mut q.order_by) {
+            let _ = order_by.visit(&mut StripQualifier(rel));
+        }
+        if let Some(ast::OrderBy {
+            kind: ast::OrderByKind::Expressions(keys),
+            ..
+        }) = &mut q.order_by
+        {
+            keys.iter_mut().for_each(implicit_asc);
+            // MariaDB stores `ORDER BY total` (an output column) as the expression it names.
+            if let SetExpr::Select(select) = q.body.as_ref() {
+                for key in keys.iter_mut() {
+                    if let Expr::Identifier(i) = &key.expr {
+                        let named = select.projection.iter().find_map(|item| match item {
+                            SelectItem::ExprWithAlias { expr, alias } if alias.value == i.value => {
+                                Some(expr.clone())
+                            }
+                            _ => None,
+                        });
+                        if let Some(e) = named {
+                            key.expr = e;
+                        }
+                    }
+                }
+            }
         }
         ControlFlow::Continue(())
     }
@@ -384,6 +419,14 @@ impl VisitorMut for Canon {
             _ => {}
         }
         ControlFlow::Continue(())
+    }
+}
+
+/// `ORDER BY x ASC` is `ORDER BY x`; MariaDB writes the ASC out (also inside
+/// `group_concat`), PostgreSQL leaves it out.
+fn implicit_asc(key: &mut ast::OrderByExpr) {
+    if key.options.sort == Some(ast::OrderBySort::Asc) {
+        key.options.sort = None;
     }
 }
 
@@ -475,8 +518,9 @@ fn wrap_operands(e: &mut Expr) {
 }
 
 /// View-level rules: unnest parenthesized joins, drop qualifiers that name the only
-/// relation, drop aliases that repeat the name the column would get anyway.
-fn canon_select(select: &mut Select) {
+/// relation, drop aliases that repeat the name the column would get anyway. Returns that
+/// only relation, whose qualifier the query's ORDER BY drops too.
+fn canon_select(select: &mut Select) -> Option<String> {
     // `GROUP BY 1` names the first output column; PostgreSQL stores and prints the
     // expression itself (in parentheses).
     if let ast::GroupByExpr::Expressions(items, _) = &mut select.group_by {
@@ -559,8 +603,8 @@ fn canon_select(select: &mut Select) {
         },
         _ => None,
     };
-    if let Some(rel) = only {
-        let mut strip = StripQualifier(rel);
+    if let Some(rel) = &only {
+        let mut strip = StripQualifier(rel.clone());
         let _ = select.projection.visit(&mut strip);
         let _ = select.selection.visit(&mut strip);
         let _ = select.group_by.visit(&mut strip);
@@ -580,6 +624,7 @@ fn canon_select(select: &mut Select) {
             }
         }
     }
+    only
 }
 
 struct StripQualifier(String);

@@ -14,6 +14,9 @@ use std::ops::ControlFlow;
 
 struct Requote<'a> {
     keyword: &'a dyn Fn(&str) -> bool,
+    /// Output column names keep the case they were written in (MySQL, where a column name
+    /// is case-insensitive but shown as it was declared).
+    alias_case: bool,
 }
 
 impl Requote<'_> {
@@ -21,6 +24,14 @@ impl Requote<'_> {
         if i.quote_style.is_none() && (self.keyword)(&i.value.to_lowercase()) {
             i.value = i.value.to_lowercase();
             i.quote_style = Some('"');
+        }
+    }
+
+    fn alias(&self, i: &mut Ident) {
+        if self.alias_case && i.quote_style.is_none() {
+            i.quote_style = Some('"');
+        } else {
+            self.ident(i);
         }
     }
 
@@ -63,7 +74,7 @@ impl VisitorMut for Requote<'_> {
         if let SetExpr::Select(select) = &mut *q.body {
             for item in &mut select.projection {
                 if let SelectItem::ExprWithAlias { alias, .. } = item {
-                    self.ident(alias);
+                    self.alias(alias);
                 }
             }
         }
@@ -74,8 +85,29 @@ impl VisitorMut for Requote<'_> {
 /// `sql` (an expression or a query) with every bare identifier for which `keyword` holds
 /// double-quoted; text that does not parse is returned unchanged.
 pub fn quote_keywords(sql: &str, keyword: &dyn Fn(&str) -> bool) -> String {
+    quote_with(
+        sql,
+        Requote {
+            keyword,
+            alias_case: false,
+        },
+    )
+}
+
+/// Every bare identifier quoted, as MySQL prints a view: names written lower-case, except
+/// output column names (`AS ID`), which keep the case they were written in.
+pub fn quote_all_keep_alias_case(sql: &str) -> String {
+    quote_with(
+        sql,
+        Requote {
+            keyword: &|_| true,
+            alias_case: true,
+        },
+    )
+}
+
+fn quote_with(sql: &str, mut visitor: Requote) -> String {
     let dialect = GenericDialect {};
-    let mut visitor = Requote { keyword };
     let whole_expr = Parser::new(&dialect).try_with_sql(sql).and_then(|mut p| {
         let e = p.parse_expr()?;
         Ok((p.peek_token().token == Token::EOF).then_some(e))

@@ -9,6 +9,7 @@ mod ddl;
 mod expr;
 mod keywords;
 pub mod kind;
+mod mysql_spelling;
 mod requote;
 pub mod split;
 mod sqlite;
@@ -16,7 +17,7 @@ pub mod statement;
 mod types;
 
 pub use expr::{canonical_expr, canonical_query, portable, portable_query};
-pub use keywords::quote_keywords;
+pub use keywords::{quote_all_keep_alias_case, quote_keywords};
 pub use requote::{from_mysql, requote, standard_literal, Quoting};
 pub use types::map_type;
 
@@ -263,6 +264,7 @@ pub fn parse_schema_report(
                                 );
                             }
                         }
+                        "DROP statement" => b.drop_created(&piece.text),
                         "domain" => b
                             .user_types
                             .extend(kind::created_name(&piece.text, "DOMAIN")),
@@ -405,6 +407,9 @@ fn statement_at(
     if let Some(text) = binary_attr::rewrite(&piece.text) {
         piece.text = text;
     }
+    if let Some(text) = mysql_spelling::rewrite(&piece.text) {
+        piece.text = text;
+    }
     let piece = &piece;
     let first = match statement_in(piece, file, &GenericDialect {}) {
         Ok(s) => return Ok((s, ignored)),
@@ -526,7 +531,11 @@ fn without_only_on_index(piece: &split::Piece) -> split::Piece {
 /// `CREATE VIEW … WITH [CASCADED | LOCAL] CHECK OPTION`: sqlparser does not read it, and the
 /// catalog side does not compare it; it is left as it is, and said so.
 fn without_check_option(piece: &split::Piece) -> (split::Piece, bool) {
-    let t = piece.text.trim_end();
+    // mysqldump writes a view inside conditional comments, the CHECK OPTION in one of its
+    // own (`/*!50001 VIEW v AS … */ /*!50002 WITH CASCADED CHECK OPTION */`); MySQL runs
+    // their text, so the view is read as that text.
+    let unwrapped = without_conditional_markers(&piece.text);
+    let t = unwrapped.as_deref().unwrap_or(&piece.text).trim_end();
     let upper = t.to_ascii_uppercase();
     let words: Vec<&str> = upper.split_whitespace().collect();
     let view = words.first() == Some(&"CREATE") && words.iter().take(8).any(|w| *w == "VIEW");
@@ -552,6 +561,45 @@ fn without_check_option(piece: &split::Piece) -> (split::Piece, bool) {
         },
         true,
     )
+}
+
+/// `text` with the markers of its `/*!NNNNN … */` conditional comments blanked out (same
+/// length, so positions hold), or `None` when it has none. Quoted text is left alone.
+fn without_conditional_markers(text: &str) -> Option<String> {
+    if !text.contains("/*!") {
+        return None;
+    }
+    let b = text.as_bytes();
+    let mut out = b.to_vec();
+    let (mut i, mut open) = (0, 0usize);
+    while i < b.len() {
+        match b[i] {
+            q @ (b'\'' | b'"' | b'`') => {
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    i += if b[i] == b'\\' && q != b'`' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') && b.get(i + 2) == Some(&b'!') => {
+                let mut end = i + 3;
+                while end < b.len() && b[end].is_ascii_digit() {
+                    end += 1;
+                }
+                out[i..end].fill(b' ');
+                open += 1;
+                i = end;
+            }
+            b'*' if open > 0 && b.get(i + 1) == Some(&b'/') => {
+                out[i..i + 2].fill(b' ');
+                open -= 1;
+                i += 2;
+            }
+            _ => i += 1,
+        }
+    }
+    // Only ASCII bytes were replaced, by ASCII spaces: the text is still UTF-8.
+    String::from_utf8(out).ok()
 }
 
 /// `CREATE MATERIALIZED VIEW … WITH [NO] DATA`: whether the view is filled when created is

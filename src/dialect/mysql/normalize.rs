@@ -139,9 +139,11 @@ fn expr(text: &str) -> Option<Expr> {
 
 /// MariaDB stores synonyms under one name: `length(x)` as `octet_length(x)` (what LENGTH
 /// means in MySQL), `upper`/`lower` as `ucase`/`lcase`, `LOCALTIMESTAMP`/`LOCALTIME` as
-/// `current_timestamp()`, and a bit value without its leading zeros (`b'101'`).
+/// `current_timestamp()`, a bit value without its leading zeros (`b'101'`), and
+/// `count(*)` as `count(0)`.
 fn mysql_canon(e: &mut Expr) {
     let mut c = e.canon.replace("octet_length(", "length(");
+    c = replace_word(&c, "count(*)", "count(0)");
     c = replace_word(&c, "ucase(", "upper(");
     c = replace_word(&c, "lcase(", "lower(");
     for synonym in [
@@ -153,6 +155,59 @@ fn mysql_canon(e: &mut Expr) {
         c = replace_word(&c, synonym, "current_timestamp");
     }
     e.canon = short_bit_literals(&c);
+}
+
+/// A view as MariaDB's catalog prints it: column names are case-insensitive (an alias `ID`
+/// is the file's `AS ID` and the catalog's `` AS `ID` ``, which the schema language reads
+/// as `id` and `ID`), and `information_schema.VIEWS` drops every character set introducer
+/// (`_utf8' '`, `N'x'`) from string literals. Literals themselves are kept as they are.
+fn view_canon(canon: &str) -> String {
+    let mut out = String::with_capacity(canon.len());
+    let chars: Vec<char> = canon.chars().collect();
+    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\'' {
+            // A literal runs to the next lone quote; `''` stands for one quote inside it.
+            out.push(c);
+            i += 1;
+            while i < chars.len() {
+                out.push(chars[i]);
+                if chars[i] == '\'' {
+                    if chars.get(i + 1) == Some(&'\'') {
+                        out.push('\'');
+                        i += 1;
+                    } else {
+                        break;
+                    }
+                }
+                i += 1;
+            }
+            i += 1;
+            continue;
+        }
+        let at_word_start = i == 0 || !word(chars[i - 1]);
+        if at_word_start && (c == '_' || c == 'N' || c == 'n') {
+            let mut end = i + 1;
+            if c == '_' {
+                while end < chars.len() && chars[end].is_ascii_alphanumeric() {
+                    end += 1;
+                }
+                if end > i + 1 && chars.get(end) == Some(&' ') {
+                    end += 1;
+                }
+            }
+            let introducer = end > i + 1 || c != '_';
+            if introducer && chars.get(end) == Some(&'\'') {
+                i = end;
+                continue;
+            }
+        }
+        out.extend(c.to_lowercase());
+        i += 1;
+    }
+    out
 }
 
 /// Replaces `from` where it is not part of a longer name.
@@ -412,7 +467,8 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
         }
         implicit_fk_indexes(&mut t, &unnamed_fks);
 
-        t.sort_members();
+        // Members keep their declaration order, which the table is created in (MariaDB lists
+        // keys and constraints so); plans match members by name, never by position.
         s.tables.insert(t.name.clone(), t);
     }
     let views = std::mem::take(&mut s.views);
@@ -431,6 +487,7 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
         v.comment = None;
         v.query.sql = crate::parse::to_portable(&v.query.sql);
         mysql_canon(&mut v.query);
+        v.query.canon = view_canon(&v.query.canon);
         v.depends_on = v
             .depends_on
             .into_iter()
@@ -720,4 +777,45 @@ pub fn mariadb_json(s: &mut Schema) {
 
 pub fn is_mariadb(s: &Schema) -> bool {
     s.defaults.get(FLAVOR).is_some_and(|f| f == "mariadb")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{QName, Schema, View};
+
+    fn canon(query: crate::model::Expr) -> String {
+        let mut s = Schema::default();
+        let name = QName::new("", "v");
+        s.views.insert(
+            name.clone(),
+            View {
+                name,
+                materialized: false,
+                query,
+                depends_on: Default::default(),
+                comment: None,
+            },
+        );
+        super::normalize(&mut s, &mut vec![]);
+        s.views.values().map(|v| v.query.canon.clone()).collect()
+    }
+
+    #[test]
+    fn a_sakila_view_matches_what_mariadb_stores() {
+        let written = "SELECT cu.customer_id AS ID, CONCAT(cu.first_name, _utf8' ', cu.last_name) AS name, \
+            GROUP_CONCAT(cu.email ORDER BY cu.email SEPARATOR ', ') AS mails, N'it''s' AS n, \
+            SUM(cu.active) AS total, count(*) AS n FROM customer AS cu GROUP BY cu.customer_id ORDER BY total DESC";
+        let stored = "select `cu`.`customer_id` AS `ID`,concat(`cu`.`first_name`,' ',`cu`.`last_name`) AS `name`,\
+            group_concat(`cu`.`email` order by `cu`.`email` ASC separator ', ') AS `mails`,'it\\'s' AS `n`,\
+            sum(`cu`.`active`) AS `total`,count(0) AS `n` from `customer` `cu` group by `cu`.`customer_id` order by sum(`cu`.`active`) desc";
+        let from_file = crate::parse::view_query(written).map(|(q, _)| canon(q));
+        let from_catalog = crate::parse::from_mysql(stored)
+            .and_then(|t| crate::parse::view_query(&t))
+            .map(|(q, _)| canon(q));
+        assert_eq!(from_file, from_catalog);
+        // The literal's own text is never folded.
+        let other = crate::parse::view_query("SELECT 'A' AS x FROM t").map(|(q, _)| canon(q));
+        let lower = crate::parse::view_query("SELECT 'a' AS x FROM t").map(|(q, _)| canon(q));
+        assert_ne!(other, lower);
+    }
 }

@@ -133,6 +133,10 @@ pub fn create_table(t: &Table) -> String {
     }
     lines.extend(t.uniques.iter().map(unique_clause));
     lines.extend(t.indexes.iter().map(index_clause));
+    // A check declared on a column is still written as a table check: MariaDB keeps a
+    // column-level check as part of the column, where `DROP CONSTRAINT` cannot reach it
+    // and every `MODIFY COLUMN` drops it, and the model does not know which kind the
+    // live one is.
     lines.extend(t.checks.iter().map(check_clause));
     lines.extend(t.foreign_keys.iter().map(fk_clause));
     let mut s = format!(

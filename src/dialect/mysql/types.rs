@@ -34,7 +34,7 @@ pub fn expr_sql(sql: &str) -> String {
     };
     // A bare name may be a MySQL keyword (`key`, `value`, `type`): every bare name is
     // quoted, as MySQL itself prints views.
-    let sql = crate::parse::quote_keywords(sql, &|_| true);
+    let sql = crate::parse::quote_all_keep_alias_case(sql);
     // `Expr::sql` always comes out of a parse, so it tokenizes; should it not, an
     // expression that cannot run is safer than passing text through.
     crate::parse::requote(&sql, &q).unwrap_or_else(|_| "(sqlshift: unreadable expression)".into())

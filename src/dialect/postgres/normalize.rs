@@ -17,6 +17,11 @@ fn default_bounds(t: &DataType, increment: i64) -> (i64, i64) {
 }
 
 pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
+    // The parser keeps members in declaration order (MySQL builds them so); here they are
+    // compared and written by name.
+    for t in s.tables.values_mut() {
+        t.sort_members();
+    }
     crate::dialect::drop_mysql_attributes(s, "postgres", notes);
     crate::dialect::drop_sqlite_options(s, "postgres", notes);
     for t in s.tables.values_mut() {

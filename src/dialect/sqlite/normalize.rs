@@ -141,6 +141,11 @@ fn clock_default(sql: &str) -> Option<&'static str> {
 const COLLATIONS: [&str; 3] = ["binary", "nocase", "rtrim"];
 
 pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
+    // The parser keeps members in declaration order (MySQL builds them so); here they are
+    // compared by name, and written in the order `declared_keys` records.
+    for t in s.tables.values_mut() {
+        t.sort_members();
+    }
     // A column's own collation is SQLite's too when it names one of SQLite's; BINARY is
     // the default, the same as none.
     let mut collations = Vec::new();
