@@ -398,17 +398,46 @@ fn statement_at(
     file: &str,
 ) -> Result<(Statement, Vec<&'static str>), ParseError> {
     use sqlparser::dialect::{PostgreSqlDialect, SQLiteDialect};
-    let (piece, check_option) = without_check_option(piece);
+    // Each rewrite below first looks for its words here: most statements need none.
+    let lower = piece.text.to_ascii_lowercase();
+    let tail = lower.trim_end();
     let mut ignored = Vec::new();
-    if check_option {
-        ignored.push("view CHECK OPTION");
+    let mut piece = if tail.ends_with("option") || tail.ends_with("*/") {
+        let (p, check_option) = without_check_option(piece);
+        if check_option {
+            ignored.push("view CHECK OPTION");
+        }
+        p
+    } else {
+        piece.clone()
+    };
+    if tail.ends_with("data") {
+        piece = without_data_clause(&piece);
     }
-    let mut piece = without_sequence_name(&without_only_on_index(&without_data_clause(&piece)));
-    if let Some(text) = binary_attr::rewrite(&piece.text) {
-        piece.text = text;
+    if lower.contains("only") {
+        piece = without_only_on_index(&piece);
     }
-    if let Some(text) = mysql_spelling::rewrite(&piece.text) {
-        piece.text = text;
+    if lower.contains("sequence name") {
+        piece = without_sequence_name(&piece);
+    }
+    if lower.contains("binary") {
+        if let Some(text) = binary_attr::rewrite(&piece.text) {
+            piece.text = text;
+        }
+    }
+    let mysql_words = [
+        "charset",
+        "long",
+        "national",
+        "nchar",
+        "persistent",
+        "fulltext",
+        "spatial",
+    ];
+    if mysql_words.iter().any(|w| lower.contains(w)) {
+        if let Some(text) = mysql_spelling::rewrite(&piece.text) {
+            piece.text = text;
+        }
     }
     let piece = &piece;
     let first = match statement_in(piece, file, &GenericDialect {}) {

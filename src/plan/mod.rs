@@ -135,15 +135,25 @@ pub fn plan(from: &Schema, to: &Schema, dialect: &dyn Dialect, opts: &RenderOpti
     // Only a parsed schema carries the names sqlshift generated; the other side is live.
     let generated = |s: &Schema| s.tables.values().any(|t| !t.generated_names.is_empty());
     let (from, to) = match (generated(&from), generated(&to)) {
-        (false, true) if names::may_adopt(&from, &to) => {
-            let mut t = to.into_owned();
-            names::adopt_live_names(&from, &mut t);
-            (from, std::borrow::Cow::Owned(t))
+        (false, true) => {
+            let renames = names::live_names(&from, &to);
+            if renames.is_empty() {
+                (from, to)
+            } else {
+                let mut t = to.into_owned();
+                names::apply(&mut t, renames);
+                (from, std::borrow::Cow::Owned(t))
+            }
         }
-        (true, false) if names::may_adopt(&to, &from) => {
-            let mut f = from.into_owned();
-            names::adopt_live_names(&to, &mut f);
-            (std::borrow::Cow::Owned(f), to)
+        (true, false) => {
+            let renames = names::live_names(&to, &from);
+            if renames.is_empty() {
+                (from, to)
+            } else {
+                let mut f = from.into_owned();
+                names::apply(&mut f, renames);
+                (std::borrow::Cow::Owned(f), to)
+            }
         }
         _ => (from, to),
     };

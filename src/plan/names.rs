@@ -1,33 +1,63 @@
 //! Names the schema files left to sqlshift, kept as the live database has them.
 
-use crate::model::{Index, Schema, Table};
+use crate::model::{Index, QName, Schema, Table};
+use std::collections::BTreeSet;
+
+/// Which member of a table a rename is for.
+#[derive(Debug, Clone, Copy)]
+pub enum Member {
+    Unique(usize),
+    ForeignKey(usize),
+    Check(usize),
+    Index(usize),
+}
+
+/// Per table, the members to rename and their live names.
+pub type Renames = Vec<(QName, Vec<(Member, String)>)>;
 
 /// For each key, check, foreign key and index a schema file left unnamed: when the live
 /// table has one with the same definition under another name the file does not use, the
 /// desired side takes the live name. A database whose constraints another tool (or an
 /// older sqlshift) named is then not renamed for nothing, and one built from the same file
 /// by the server's own client adopts with no changes.
-pub fn adopt_live_names(live: &Schema, desired: &mut Schema) {
-    for (name, t) in desired.tables.iter_mut() {
-        if let Some(l) = live.tables.get(name) {
-            if !t.generated_names.is_empty() {
-                adopt(l, t);
+///
+/// Returns the renames to make; the caller copies the desired schema only when there are
+/// any (on a large schema that copy would cost more than the whole plan).
+pub fn live_names(live: &Schema, desired: &Schema) -> Renames {
+    let mut out = Vec::new();
+    for (name, t) in &desired.tables {
+        if t.generated_names.is_empty() {
+            continue;
+        }
+        let Some(l) = live.tables.get(name) else {
+            continue;
+        };
+        let renames = adopt(l, t);
+        if !renames.is_empty() {
+            out.push((name.clone(), renames));
+        }
+    }
+    out
+}
+
+/// Makes the renames [`live_names`] found.
+pub fn apply(desired: &mut Schema, renames: Renames) {
+    for (name, list) in renames {
+        let Some(t) = desired.tables.get_mut(&name) else {
+            continue;
+        };
+        for (member, new) in list {
+            let slot = match member {
+                Member::Unique(i) => t.uniques.get_mut(i).map(|u| &mut u.name),
+                Member::ForeignKey(i) => t.foreign_keys.get_mut(i).map(|f| &mut f.name),
+                Member::Check(i) => t.checks.get_mut(i).map(|c| &mut c.name),
+                Member::Index(i) => t.indexes.get_mut(i).map(|x| &mut x.name),
+            };
+            if let Some(slot) = slot {
+                *slot = new;
             }
         }
     }
-}
-
-/// Whether [`adopt_live_names`] could change anything: some generated name is one the live
-/// table does not have. Cheap, so the desired schema is copied only when it is needed.
-pub fn may_adopt(live: &Schema, desired: &Schema) -> bool {
-    desired.tables.iter().any(|(name, t)| {
-        !t.generated_names.is_empty()
-            && live.tables.get(name).is_some_and(|l| {
-                t.generated_names
-                    .iter()
-                    .any(|n| !used(l, n, true) && !used(l, n, false))
-            })
-    })
 }
 
 /// Whether `name` is taken among the table's constraints (`relation: false`) or among
@@ -43,99 +73,91 @@ fn used(t: &Table, name: &str, relation: bool) -> bool {
     }
 }
 
-/// The live name to take for desired member `name`, if any: `name` is generated, the live
-/// table has no member of that name, and `same` finds a live member of another, free name.
-fn live_name<'a>(
-    t: &Table,
-    name: &str,
-    relation: bool,
-    live_has: impl Fn(&str) -> bool,
-    candidates: impl Iterator<Item = &'a str>,
-) -> Option<String> {
-    if !t.generated_names.contains(name) || live_has(name) {
-        return None;
-    }
-    candidates
-        .filter(|n| !used(t, n, relation))
-        .map(str::to_string)
-        .next()
-}
-
 fn same_index(a: &Index, b: &Index) -> bool {
-    a.unique == b.unique && a.parts == b.parts && a.predicate == b.predicate && a.method == b.method
+    a.unique == b.unique
+        && a.parts == b.parts
+        && a.predicate == b.predicate
+        && a.method == b.method
+        && a.nulls_not_distinct == b.nulls_not_distinct
+        && a.include == b.include
+        && a.with == b.with
 }
 
-fn adopt(live: &Table, t: &mut Table) {
-    for i in 0..t.uniques.len() {
-        let (name, cols) = (t.uniques[i].name.clone(), t.uniques[i].columns.clone());
-        let found = live_name(
-            t,
-            &name,
-            true,
-            |n| live.uniques.iter().any(|u| u.name == n),
-            live.uniques
-                .iter()
-                .filter(|u| u.columns == cols)
-                .map(|u| u.name.as_str()),
-        );
-        if let Some(n) = found {
-            t.uniques[i].name = n;
+fn adopt(live: &Table, t: &Table) -> Vec<(Member, String)> {
+    let mut out = Vec::new();
+    // Live names already given to a desired member: (name, as an index-like relation).
+    let mut taken: BTreeSet<(String, bool)> = BTreeSet::new();
+    let mut pick = |name: &str,
+                    relation: bool,
+                    live_has: &dyn Fn(&str) -> bool,
+                    candidates: Vec<&str>|
+     -> Option<String> {
+        if !t.generated_names.contains(name) || live_has(name) {
+            return None;
+        }
+        let found = candidates
+            .into_iter()
+            .find(|n| !used(t, n, relation) && !taken.contains(&(n.to_string(), relation)))?
+            .to_string();
+        taken.insert((found.clone(), relation));
+        Some(found)
+    };
+    for (i, u) in t.uniques.iter().enumerate() {
+        let candidates = live
+            .uniques
+            .iter()
+            .filter(|l| l.columns == u.columns && l.nulls_not_distinct == u.nulls_not_distinct)
+            .map(|l| l.name.as_str())
+            .collect();
+        let has = |n: &str| live.uniques.iter().any(|l| l.name == n);
+        if let Some(n) = pick(&u.name, true, &has, candidates) {
+            out.push((Member::Unique(i), n));
         }
     }
-    for i in 0..t.foreign_keys.len() {
-        let want = t.foreign_keys[i].clone();
-        let found = live_name(
-            t,
-            &want.name,
-            false,
-            |n| live.foreign_keys.iter().any(|f| f.name == n),
-            live.foreign_keys
-                .iter()
-                .filter(|f| {
-                    f.columns == want.columns
-                        && f.ref_table == want.ref_table
-                        && f.ref_columns == want.ref_columns
-                        && f.on_delete == want.on_delete
-                        && f.on_update == want.on_update
-                        && f.deferrable == want.deferrable
-                        && f.initially_deferred == want.initially_deferred
-                })
-                .map(|f| f.name.as_str()),
-        );
-        if let Some(n) = found {
-            t.foreign_keys[i].name = n;
+    for (i, f) in t.foreign_keys.iter().enumerate() {
+        let candidates = live
+            .foreign_keys
+            .iter()
+            .filter(|l| {
+                l.columns == f.columns
+                    && l.ref_table == f.ref_table
+                    && l.ref_columns == f.ref_columns
+                    && l.on_delete == f.on_delete
+                    && l.on_update == f.on_update
+                    && l.deferrable == f.deferrable
+                    && l.initially_deferred == f.initially_deferred
+                    && l.match_full == f.match_full
+            })
+            .map(|l| l.name.as_str())
+            .collect();
+        let has = |n: &str| live.foreign_keys.iter().any(|l| l.name == n);
+        if let Some(n) = pick(&f.name, false, &has, candidates) {
+            out.push((Member::ForeignKey(i), n));
         }
     }
-    for i in 0..t.checks.len() {
-        let want = t.checks[i].clone();
-        let found = live_name(
-            t,
-            &want.name,
-            false,
-            |n| live.checks.iter().any(|c| c.name == n),
-            live.checks
-                .iter()
-                .filter(|c| c.expr == want.expr)
-                .map(|c| c.name.as_str()),
-        );
-        if let Some(n) = found {
-            t.checks[i].name = n;
+    for (i, c) in t.checks.iter().enumerate() {
+        let candidates = live
+            .checks
+            .iter()
+            .filter(|l| l.expr == c.expr && l.no_inherit == c.no_inherit)
+            .map(|l| l.name.as_str())
+            .collect();
+        let has = |n: &str| live.checks.iter().any(|l| l.name == n);
+        if let Some(n) = pick(&c.name, false, &has, candidates) {
+            out.push((Member::Check(i), n));
         }
     }
-    for i in 0..t.indexes.len() {
-        let want = t.indexes[i].clone();
-        let found = live_name(
-            t,
-            &want.name,
-            true,
-            |n| live.indexes.iter().any(|x| x.name == n),
-            live.indexes
-                .iter()
-                .filter(|x| same_index(x, &want))
-                .map(|x| x.name.as_str()),
-        );
-        if let Some(n) = found {
-            t.indexes[i].name = n;
+    for (i, x) in t.indexes.iter().enumerate() {
+        let candidates = live
+            .indexes
+            .iter()
+            .filter(|l| same_index(l, x))
+            .map(|l| l.name.as_str())
+            .collect();
+        let has = |n: &str| live.indexes.iter().any(|l| l.name == n);
+        if let Some(n) = pick(&x.name, true, &has, candidates) {
+            out.push((Member::Index(i), n));
         }
     }
+    out
 }
