@@ -118,6 +118,13 @@ pub async fn introspect(conn: &mut SqliteConnection) -> Result<Schema, String> {
         .fetch_all(&mut *conn)
         .await
     {
+        // SQLite compares names case-insensitively; the parser folds unquoted ones. One
+        // lookup per row, not a scan of every table (16,000 rows at 1,000 tables).
+        let by_name: std::collections::HashMap<String, crate::model::QName> = schema
+            .tables
+            .keys()
+            .map(|k| (k.name.to_ascii_lowercase(), k.clone()))
+            .collect();
         for r in rows {
             let (Ok(table), Ok(column), Ok(declared)) = (
                 r.try_get::<String, _>("tbl"),
@@ -126,13 +133,14 @@ pub async fn introspect(conn: &mut SqliteConnection) -> Result<Schema, String> {
             ) else {
                 continue;
             };
-            // SQLite compares names case-insensitively; the parser folds unquoted ones.
-            let column = schema
-                .tables
-                .values_mut()
-                .filter(|t| t.name.name.eq_ignore_ascii_case(&table))
-                .flat_map(|t| t.columns.iter_mut())
-                .find(|c| c.name.eq_ignore_ascii_case(&column));
+            let column = by_name
+                .get(&table.to_ascii_lowercase())
+                .and_then(|k| schema.tables.get_mut(k))
+                .and_then(|t| {
+                    t.columns
+                        .iter_mut()
+                        .find(|c| c.name.eq_ignore_ascii_case(&column))
+                });
             if let Some(c) = column {
                 c.declared = Some(declared);
             }
