@@ -17,6 +17,13 @@ impl QName {
             name: name.into(),
         }
     }
+
+    /// The same relation, where an unqualified name stands for the default schema's
+    /// (whatever a dialect calls it): how a schema file's names meet the catalog's.
+    pub fn same_relation(&self, other: &QName) -> bool {
+        self.name == other.name
+            && (self.schema == other.schema || self.schema.is_empty() || other.schema.is_empty())
+    }
 }
 
 /// Written as `schema.name` so it can key a JSON object.

@@ -168,16 +168,29 @@ pub fn rewrite(text: &str) -> Option<String> {
     if hits.is_empty() {
         return None;
     }
-    let mut out = String::with_capacity(text.len() + hits.len() * 8);
+    let edits = hits
+        .into_iter()
+        .map(|(s, e)| (s, e, format!("COLLATE {BINARY_COLLATION}")))
+        .collect();
+    Some(splice(text, edits))
+}
+
+/// `text` with each `(start, end, replacement)` applied, in text order; an edit that
+/// overlaps an earlier one is dropped.
+pub(super) fn splice(text: &str, mut edits: Vec<(usize, usize, String)>) -> String {
+    edits.sort_by_key(|e| (e.0, e.1));
+    let mut out = String::with_capacity(text.len() + 16 * edits.len());
     let mut at = 0;
-    for (s, e) in hits {
+    for (s, e, to) in edits {
+        if s < at {
+            continue;
+        }
         out.push_str(&text[at..s]);
-        out.push_str("COLLATE ");
-        out.push_str(BINARY_COLLATION);
+        out.push_str(&to);
         at = e;
     }
     out.push_str(&text[at..]);
-    Some(out)
+    out
 }
 
 #[cfg(test)]

@@ -240,12 +240,12 @@ impl Builder {
                 let n = qname(n);
                 let gone = match object_type {
                     ast::ObjectType::Table => {
-                        let k = self.schema.tables.keys().find(|k| same_relation(k, &n));
+                        let k = self.schema.tables.keys().find(|k| k.same_relation(&n));
                         k.cloned()
                             .and_then(|k| self.schema.tables.remove(&k).map(|_| k))
                     }
                     ast::ObjectType::View | ast::ObjectType::MaterializedView => {
-                        let k = self.schema.views.keys().find(|k| same_relation(k, &n));
+                        let k = self.schema.views.keys().find(|k| k.same_relation(&n));
                         k.cloned()
                             .and_then(|k| self.schema.views.remove(&k).map(|_| k))
                     }
@@ -260,10 +260,7 @@ impl Builder {
     }
 
     fn is_not_managed(&self, name: &QName) -> bool {
-        self.schema
-            .unreadable
-            .keys()
-            .any(|k| same_relation(k, name))
+        self.schema.unreadable.keys().any(|k| k.same_relation(name))
     }
 
     /// `CREATE SEQUENCE s … ; ALTER SEQUENCE s OWNED BY t.c; … c … DEFAULT nextval('s')`:
@@ -315,7 +312,7 @@ impl Builder {
         self.schema
             .views
             .iter()
-            .any(|(k, v)| v.materialized && same_relation(k, &q))
+            .any(|(k, v)| v.materialized && k.same_relation(&q))
     }
 
     pub fn add(&mut self, stmt: Statement, loc: &Loc, ann: &Annotations) -> Result<(), ParseError> {
@@ -834,7 +831,7 @@ impl Builder {
                         .tables
                         .keys()
                         .chain(self.schema.views.keys())
-                        .any(|k| same_relation(k, dep))
+                        .any(|k| k.same_relation(dep))
                     || self.is_not_managed(dep);
                 if !found {
                     let loc = self.locs.get(name).cloned().unwrap_or(Loc {
@@ -880,11 +877,6 @@ fn alias_view_columns(query: &mut Query, columns: &[ast::ViewColumnDef]) -> bool
     true
 }
 
-/// Unqualified names resolve to the default namespace, whatever a dialect calls it.
-fn same_relation(a: &QName, b: &QName) -> bool {
-    a.name == b.name && (a.schema == b.schema || a.schema.is_empty() || b.schema.is_empty())
-}
-
 fn validate_table(
     schema: &Schema,
     t: &Table,
@@ -920,7 +912,7 @@ fn validate_table(
         if schema
             .unreadable
             .keys()
-            .any(|k| same_relation(k, &fk.ref_table))
+            .any(|k| k.same_relation(&fk.ref_table))
         {
             continue;
         }
@@ -931,7 +923,7 @@ fn validate_table(
                 schema
                     .tables
                     .iter()
-                    .find(|(k, _)| same_relation(k, &fk.ref_table))
+                    .find(|(k, _)| k.same_relation(&fk.ref_table))
                     .map(|(_, v)| v)
             })
             .ok_or_else(|| err(loc, format!("foreign key `{}` on `{name}` references table `{}`, which is not defined in the schema", fk.name, fk.ref_table)))?;
@@ -982,7 +974,7 @@ fn check_type(
     match ty {
         DataType::Array(inner) => check_type(schema, inner, user_types),
         DataType::Named(q) => {
-            if schema.enums.keys().any(|k| same_relation(k, q))
+            if schema.enums.keys().any(|k| k.same_relation(q))
                 || !schema.extensions.is_empty()
                 || user_types.contains(&q.name)
             {

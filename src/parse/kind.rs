@@ -228,6 +228,12 @@ pub fn created_name(text: &str, object: &str) -> Option<String> {
         .chars()
         .take_while(|c| !c.is_whitespace() && *c != '(')
         .collect();
+    folded_last(&name)
+}
+
+/// The last part of a possibly qualified name, as the parser folds it: quoted as written,
+/// bare lower-cased.
+fn folded_last(name: &str) -> Option<String> {
     let last = name.rsplit('.').next()?;
     Some(
         match last.strip_prefix('"').and_then(|l| l.strip_suffix('"')) {
@@ -247,13 +253,7 @@ pub fn attached_partition(text: &str) -> Option<String> {
         .chars()
         .take_while(|c| !c.is_whitespace() && *c != '(')
         .collect();
-    let last = name.rsplit('.').next()?;
-    Some(
-        match last.strip_prefix('"').and_then(|l| l.strip_suffix('"')) {
-            Some(q) => q.to_string(),
-            None => last.to_lowercase(),
-        },
-    )
+    folded_last(&name)
 }
 
 /// `ALTER SEQUENCE [schema.]s OWNED BY [schema.]t.c`: (s, t, c), unquoted names folded.

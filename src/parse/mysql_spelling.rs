@@ -104,19 +104,7 @@ pub fn rewrite(text: &str) -> Option<String> {
     if edits.is_empty() {
         return None;
     }
-    edits.sort_by_key(|e| (e.0, e.1));
-    let mut out = String::with_capacity(text.len() + 16 * edits.len());
-    let mut at = 0;
-    for (s, e, to) in edits {
-        if s < at {
-            continue;
-        }
-        out.push_str(&text[at..s]);
-        out.push_str(&to);
-        at = e;
-    }
-    out.push_str(&text[at..]);
-    Some(out)
+    Some(super::binary_attr::splice(text, edits))
 }
 
 #[cfg(test)]

@@ -95,10 +95,7 @@ fn leave_unreadable<'a>(
     for (name, why) in names {
         let mut found = false;
         // A schema file may name it unqualified: that is the default schema's.
-        let same = |k: &QName| {
-            k.name == name.name
-                && (k.schema == name.schema || k.schema.is_empty() || name.schema.is_empty())
-        };
+        let same = |k: &QName| k.same_relation(&name);
         for side in [&mut from, &mut to] {
             let before = side.tables.len() + side.views.len();
             side.tables.retain(|k, _| !same(k));
