@@ -139,11 +139,12 @@ impl Words {
 /// Splits `text` into statements. Text that holds only comments and blanks is no statement.
 ///
 /// In MySQL a backslash escapes the next character of a string (`'it\'s'`, as mysqldump
-/// writes it); in standard SQL it is an ordinary character. Text that looks like MySQL
-/// (backquoted names, `/*!` conditional comments) is split the MySQL way first; whichever
-/// way leaves a string unterminated gives way to the other.
+/// writes it); in standard SQL it is an ordinary character. A mysqldump file (its `/*!`
+/// conditional comments) is split the MySQL way first, any other text the standard way;
+/// whichever way leaves a string unterminated gives way to the other. (A backquote is no
+/// sign of MySQL: it may stand inside a standard string.)
 pub fn split(text: &str) -> Result<Vec<Piece>, SplitError> {
-    let mysql = text.contains('`') || text.contains("/*!");
+    let mysql = text.contains("/*!");
     split_with(text, mysql).or_else(|first| split_with(text, !mysql).map_err(|_| first))
 }
 
@@ -482,6 +483,11 @@ mod tests {
         // mysqldump: a backslash escapes the quote.
         assert_eq!(
             texts("CREATE TABLE `t` (c text CHECK (c <> 'it\\'s'));\nSELECT 1;").len(),
+            2
+        );
+        // A backquote inside a standard string does not make the text MySQL.
+        assert_eq!(
+            texts("COMMENT ON COLUMN t.c IS '\\''''); DROP TABLE v; --`';\nSELECT 1;").len(),
             2
         );
         // Standard SQL: a backslash is a character, and the string ends at the quote.
