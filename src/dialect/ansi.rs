@@ -34,13 +34,18 @@ pub fn unique(u: &Unique) -> String {
 
 pub fn unique_body(u: &Unique) -> String {
     format!(
-        "UNIQUE {}({})",
+        "UNIQUE {}({}){}",
         if u.nulls_not_distinct {
             "NULLS NOT DISTINCT "
         } else {
             ""
         },
-        columns(&u.columns)
+        columns(&u.columns),
+        match (u.deferrable, u.initially_deferred) {
+            (true, true) => " DEFERRABLE INITIALLY DEFERRED",
+            (true, false) => " DEFERRABLE",
+            _ => "",
+        }
     )
 }
 

@@ -149,6 +149,12 @@ pub fn drop_postgres_clauses(s: &mut Schema, dialect: &str, notes: &mut Vec<Stri
                 note("WITH (…) on an index");
             }
         }
+        for u in &mut t.uniques {
+            u.initially_deferred = false;
+            if std::mem::take(&mut u.deferrable) {
+                note("DEFERRABLE on a UNIQUE constraint");
+            }
+        }
         let uniques = t.uniques.iter_mut().map(|u| &mut u.nulls_not_distinct);
         let indexes = t.indexes.iter_mut().map(|i| &mut i.nulls_not_distinct);
         for flag in uniques.chain(indexes) {
@@ -232,5 +238,14 @@ pub fn portable_type(t: &DataType) -> DataType {
         SizedText(_) | Set(_) | InlineEnum(_) => Text,
         Array(inner) => Array(Box::new(portable_type(inner))),
         other => other.clone(),
+    }
+}
+
+/// `SELECT *` in a view is stored expanded (PostgreSQL, MySQL): compare the expansion.
+/// A view whose star cannot be expanded is left as it is, with why.
+pub fn expand_view_stars(s: &mut Schema, using_as_on: bool) {
+    for (name, why) in crate::parse::expand_view_stars(s, using_as_on) {
+        s.unreadable
+            .insert(name, format!("the view is not managed: {why}"));
     }
 }

@@ -292,6 +292,11 @@ pub struct Unique {
     /// PostgreSQL 15's `NULLS NOT DISTINCT`: two NULLs count as equal.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub nulls_not_distinct: bool,
+    /// PostgreSQL's `DEFERRABLE [INITIALLY DEFERRED]`: checked at commit when deferred.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub deferrable: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub initially_deferred: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -355,11 +355,6 @@ impl Builder {
                 if self.schema.relation_exists(&name) {
                     return Err(err(loc, format!("`{name}` is defined twice")));
                 }
-                if self.validate && selects_star(&query) {
-                    return Err(err(loc, format!(
-                        "view `{name}` uses `*`; list the columns instead (the database expands `*` when the view is created, so the stored view would never match the file)"
-                    )));
-                }
                 let (query, depends_on) = view_expr(*query);
                 self.locs.insert(name.clone(), loc.clone());
                 self.schema.views.insert(
@@ -673,6 +668,7 @@ impl Builder {
                         t.declared_keys.push(KeyRef::PrimaryKey);
                     }
                     ColumnOption::Unique(u) => {
+                        let (deferrable, initially_deferred) = deferral(&u.characteristics);
                         t.uniques.push(Unique {
                             name: cons_name.unwrap_or_default(),
                             columns: vec![cname.clone()],
@@ -680,6 +676,8 @@ impl Builder {
                                 u.nulls_distinct,
                                 ast::NullsDistinctOption::NotDistinct
                             ),
+                            deferrable,
+                            initially_deferred,
                         });
                         t.declared_keys.push(KeyRef::Unique(String::new()));
                     }
@@ -1093,8 +1091,10 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
             index_name,
             columns,
             nulls_distinct,
+            characteristics,
             ..
         }) => {
+            let (deferrable, initially_deferred) = deferral(characteristics);
             let name = name
                 .as_ref()
                 .or(index_name.as_ref())
@@ -1112,6 +1112,8 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
                         nulls_distinct,
                         ast::NullsDistinctOption::NotDistinct
                     ),
+                    deferrable,
+                    initially_deferred,
                 });
                 t.declared_keys.push(KeyRef::Unique(String::new()));
             } else {
@@ -1515,27 +1517,26 @@ pub fn view_expr(q: Query) -> (Expr, BTreeSet<QName>) {
             ctes.insert(ident(&cte.alias.name));
         }
     }
-    let _ = sqlparser::ast::visit_relations(&q, |r| {
-        let n = qname(r);
-        if !(n.schema.is_empty() && ctes.contains(&n.name)) {
-            deps.insert(n);
+    // Relations, not set-returning functions (`FROM generate_series(1, 3)`).
+    struct Relations<'a>(&'a BTreeSet<String>, &'a mut BTreeSet<QName>);
+    impl sqlparser::ast::Visitor for Relations<'_> {
+        type Break = ();
+        fn pre_visit_table_factor(&mut self, tf: &ast::TableFactor) -> ControlFlow<()> {
+            if let ast::TableFactor::Table {
+                name, args: None, ..
+            } = tf
+            {
+                let n = qname(name);
+                if !(n.schema.is_empty() && self.0.contains(&n.name)) {
+                    self.1.insert(n);
+                }
+            }
+            ControlFlow::Continue(())
         }
-        ControlFlow::<()>::Continue(())
-    });
+    }
+    let _ = sqlparser::ast::Visit::visit(&q, &mut Relations(&ctes, &mut deps));
     let sql = super::requote::lossless(&q);
     (Expr::new(sql, canonical_query(q)), deps)
-}
-
-fn selects_star(q: &Query) -> bool {
-    match q.body.as_ref() {
-        ast::SetExpr::Select(s) => s.projection.iter().any(|p| {
-            matches!(
-                p,
-                ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..)
-            )
-        }),
-        _ => false,
-    }
 }
 
 fn sequence(name: QName, opts: &[SequenceOptions], loc: &Loc) -> Result<Sequence, ParseError> {

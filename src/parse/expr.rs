@@ -131,15 +131,36 @@ fn strip_cast(e: &mut Expr) -> bool {
         .map(|(t, _)| t.to_string())
         .unwrap_or_else(|_| data_type.to_string().to_lowercase());
     if let Some(mut v) = literal_of(expr) {
-        if is_numeric_type(&ty) {
-            if let Value::SingleQuotedString(s) = &v {
-                if s.parse::<f64>().is_ok() {
-                    v = Value::Number(s.clone(), false);
+        let bare = ty.trim_matches('"');
+        if let Value::SingleQuotedString(s) = &v {
+            if is_numeric_type(&ty) && s.parse::<f64>().is_ok() {
+                v = Value::Number(s.clone(), false);
+            } else if bare == "boolean" || bare == "bool" {
+                if let Some(b) = super::typed_literal::boolean(s) {
+                    v = Value::Boolean(b);
+                }
+            } else if bare.starts_with("bit") || bare.starts_with("varbit") {
+                // `'0101'::bit` is the bit-string constant `B'0101'`.
+                v = Value::SingleQuotedByteStringLiteral(s.clone());
+            } else if let Some(stored) = super::typed_literal::stored_text(bare, s) {
+                v = Value::SingleQuotedString(stored);
+            }
+        } else if let Value::HexStringLiteral(h) = &v {
+            if bare.starts_with("bit") || bare.starts_with("varbit") {
+                if let Some(bits) = super::typed_literal::hex_bits(h) {
+                    v = Value::SingleQuotedByteStringLiteral(bits);
                 }
             }
         }
         *e = Expr::Value(v.into());
         return true;
+    }
+    // `ARRAY['a', 'b']::text[]`: PostgreSQL casts each element instead, and prints them so.
+    if let Expr::Array(arr) = &**expr {
+        if ty.ends_with("[]") && arr.elem.iter().all(|x| literal_of(x).is_some()) {
+            *e = (**expr).clone();
+            return true;
+        }
     }
     // PostgreSQL adds these itself (`price * (qty)::numeric` for `price * qty`).
     if (is_texty(&ty) || is_numeric_type(&ty))
@@ -212,6 +233,32 @@ impl VisitorMut for Canon {
                 Expr::Nested(inner) => {
                     let inner = std::mem::replace(&mut **inner, Expr::Value(Value::Null.into()));
                     *e = inner;
+                }
+                // `DATE '2024-01-01'` is the constant `'2024-01-01'::date`.
+                Expr::TypedString(ts) if !ts.uses_odbc_syntax => {
+                    *e = Expr::Cast {
+                        kind: CastKind::DoubleColon,
+                        expr: Box::new(Expr::Value(ts.value.clone())),
+                        data_type: ts.data_type.clone(),
+                        format: None,
+                    };
+                }
+                // PostgreSQL's `INTERVAL '2 days'` (no unit after it: MySQL's
+                // `INTERVAL 3 DAY` is date arithmetic, kept as written).
+                Expr::Interval(iv)
+                    if iv.leading_field.is_none()
+                        && iv.last_field.is_none()
+                        && matches!(&*iv.value, Expr::Value(v) if matches!(v.value, Value::SingleQuotedString(_))) =>
+                {
+                    *e = Expr::Cast {
+                        kind: CastKind::DoubleColon,
+                        expr: iv.value.clone(),
+                        data_type: ast::DataType::Interval {
+                            fields: None,
+                            precision: None,
+                        },
+                        format: None,
+                    };
                 }
                 Expr::Cast { .. } => {
                     if !strip_cast(e) {
@@ -363,13 +410,17 @@ impl VisitorMut for Canon {
             Expr::UnaryOp { expr, .. } => wrap(expr),
             _ => {}
         }
+        single_in(e);
         ControlFlow::Continue(())
     }
 
     fn post_visit_query(&mut self, q: &mut Query) -> ControlFlow<()> {
         let only = match q.body.as_mut() {
             SetExpr::Select(select) => canon_select(select),
-            _ => None,
+            body => {
+                canon_branches(body);
+                None
+            }
         };
         if let (Some(rel), Some(order_by)) = (only, &mut q.order_by) {
             let _ = order_by.visit(&mut StripQualifier(rel));
@@ -412,8 +463,11 @@ impl VisitorMut for Canon {
                 // `users u` and `users AS u` are one alias.
                 a.explicit = true;
             }
-            TableFactor::Derived { alias: Some(a), .. }
-            | TableFactor::Function { alias: Some(a), .. }
+            TableFactor::Derived { alias: Some(a), .. } => {
+                fold_ident(&mut a.name);
+                a.explicit = true;
+            }
+            TableFactor::Function { alias: Some(a), .. }
             | TableFactor::UNNEST { alias: Some(a), .. }
             | TableFactor::NestedJoin { alias: Some(a), .. } => a.explicit = true,
             _ => {}
@@ -422,11 +476,50 @@ impl VisitorMut for Canon {
     }
 }
 
+/// Each SELECT of a UNION/INTERSECT/EXCEPT gets the view-level rules of a lone SELECT.
+fn canon_branches(body: &mut SetExpr) {
+    match body {
+        SetExpr::Select(select) => {
+            canon_select(select);
+        }
+        SetExpr::SetOperation { left, right, .. } => {
+            canon_branches(left);
+            canon_branches(right);
+        }
+        _ => {}
+    }
+}
+
 /// `ORDER BY x ASC` is `ORDER BY x`; MariaDB writes the ASC out (also inside
 /// `group_concat`), PostgreSQL leaves it out.
 fn implicit_asc(key: &mut ast::OrderByExpr) {
     if key.options.sort == Some(ast::OrderBySort::Asc) {
         key.options.sort = None;
+    }
+}
+
+/// `x IN (v)` with one value is stored as `x = v` (`NOT IN` as `x <> v`).
+fn single_in(e: &mut Expr) {
+    if let Expr::In {
+        expr,
+        target: ast::InTarget::List(list),
+        negated,
+        ..
+    } = e
+    {
+        if list.len() == 1 {
+            let mut cmp = Expr::BinaryOp {
+                left: expr.clone(),
+                op: if *negated {
+                    BinaryOperator::NotEq
+                } else {
+                    BinaryOperator::Eq
+                },
+                right: Box::new(list[0].clone()),
+            };
+            wrap_operands(&mut cmp);
+            *e = cmp;
+        }
     }
 }
 

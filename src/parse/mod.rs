@@ -14,12 +14,16 @@ mod requote;
 pub mod split;
 mod sqlite;
 pub mod statement;
+mod typed_literal;
 mod types;
+mod view_star;
 
 pub use expr::{canonical_expr, canonical_query, portable, portable_query};
 pub use keywords::{quote_all_keep_alias_case, quote_keywords};
 pub use requote::{from_mysql, requote, standard_literal, Quoting};
+pub use typed_literal::hex_bits;
 pub use types::map_type;
+pub use view_star::expand_view_stars;
 
 use crate::model::{self, Schema};
 use sqlparser::ast::Statement;
@@ -798,6 +802,11 @@ pub fn index_definition(text: &str) -> Result<(model::QName, model::Index), Stri
 pub fn view_query(
     text: &str,
 ) -> Result<(model::Expr, std::collections::BTreeSet<model::QName>), String> {
+    Ok(ddl::view_expr(view_ast(text)?))
+}
+
+/// The syntax tree of a view body.
+fn view_ast(text: &str) -> Result<sqlparser::ast::Query, String> {
     use sqlparser::dialect::PostgreSqlDialect;
     let text = text.trim().trim_end_matches(';');
     // The whole text must be read: a dialect that stops early (the generic one at
@@ -815,7 +824,7 @@ pub fn view_query(
     let q = whole(&GenericDialect {})
         .or_else(|first| whole(&PostgreSqlDialect {}).map_err(|_| first))
         .map_err(|e| format!("cannot read view query: {e}"))?;
-    Ok(ddl::view_expr(*q))
+    Ok(*q)
 }
 
 /// Maps a catalog type spelling.

@@ -106,7 +106,12 @@ fn adopt(live: &Table, t: &Table) -> Vec<(Member, String)> {
         let candidates = live
             .uniques
             .iter()
-            .filter(|l| l.columns == u.columns && l.nulls_not_distinct == u.nulls_not_distinct)
+            .filter(|l| {
+                l.columns == u.columns
+                    && l.nulls_not_distinct == u.nulls_not_distinct
+                    && l.deferrable == u.deferrable
+                    && l.initially_deferred == u.initially_deferred
+            })
             .map(|l| l.name.as_str())
             .collect();
         let has = |n: &str| live.uniques.iter().any(|l| l.name == n);

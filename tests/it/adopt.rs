@@ -491,3 +491,47 @@ fn sqlite_compares_declared_types_by_affinity() {
         "inspect prints the declared types: {out}"
     );
 }
+
+/// A view written with `*` is compared as the server stores it (expanded); one whose star
+/// reads a relation whose columns sqlshift cannot list (a set-returning function) is left
+/// as it is, with why, and the rest of the plan goes ahead.
+#[test]
+fn a_star_view_that_cannot_be_expanded_is_left_alone_with_why() {
+    let rt = support::rt();
+    let Some(db) = rt.block_on(support::pg_db()) else {
+        return;
+    };
+    rt.block_on(async {
+        let mut conn = db.connect().await;
+        conn.run_script(
+            "CREATE TABLE books (id int PRIMARY KEY, title text);
+             CREATE VIEW numbers AS SELECT * FROM generate_series(1, 3);
+             CREATE VIEW all_books AS SELECT * FROM books;
+             CREATE VIEW recent AS WITH r AS (SELECT id, title FROM books) SELECT * FROM r;",
+        )
+        .await
+        .expect("native schema");
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("schema")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("schema/app.sql"),
+        "CREATE TABLE books (id int PRIMARY KEY, title text, pages int);\nCREATE VIEW all_books AS SELECT * FROM books;\nCREATE VIEW numbers AS SELECT * FROM generate_series(1, 3);\nCREATE VIEW recent AS WITH r AS (SELECT id, title FROM books) SELECT * FROM r;\n",
+    )
+    .expect("schema");
+    let (code, out, err) = bin(dir.path(), &["plan", "--url", &db.url]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("public.numbers is left as it is")
+            && err.contains("reads a relation whose columns sqlshift cannot list"),
+        "{err}"
+    );
+    assert!(!out.contains("public.numbers"), "{out}");
+    assert!(
+        !out.contains("public.recent"),
+        "a CTE's columns are known: {out}"
+    );
+    // The new column changes what `*` stands for, so the stored view is re-created.
+    assert!(out.contains("ADD COLUMN pages"), "{out}");
+    assert!(out.contains("public.all_books"), "{out}");
+}

@@ -193,16 +193,6 @@ fn missing_schema_folder_is_an_error() {
 }
 
 #[test]
-fn star_in_a_view_is_refused_with_the_reason() {
-    let (code, err) = plan_err("CREATE TABLE a (id INTEGER);\nCREATE VIEW v AS SELECT * FROM a;\n");
-    assert_eq!(code, 1, "{err}");
-    assert!(
-        err.contains("schema/app.sql:2:1") && err.contains("list the columns"),
-        "{err}"
-    );
-}
-
-#[test]
 fn a_table_that_cannot_be_read_is_named_once_not_by_every_statement_after_it() {
     let (code, err) = plan_err(
         "CREATE TABLE film (id INTEGER PRIMARY KEY, body TEXT DEFAULT);\nCREATE INDEX film_body ON film (body);\nCREATE TABLE actor (id INTEGER PRIMARY KEY, film_id INTEGER REFERENCES film (id));\n",

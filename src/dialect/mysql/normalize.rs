@@ -276,6 +276,7 @@ fn short_bit_literals(text: &str) -> String {
 }
 
 pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
+    crate::dialect::expand_view_stars(s, true);
     crate::dialect::drop_sqlite_options(s, "mysql", notes);
     crate::dialect::drop_postgres_clauses(s, "mysql", notes);
     for name in std::mem::take(&mut s.schemas) {
@@ -464,6 +465,8 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
                     name: i.name.clone(),
                     columns: i.columns().map(str::to_string).collect(),
                     nulls_not_distinct: false,
+                    deferrable: false,
+                    initially_deferred: false,
                 });
             } else {
                 kept.push(i);

@@ -257,6 +257,8 @@ pub async fn introspect(
                 name,
                 columns,
                 nulls_not_distinct: get(&r, "nulls_not_distinct")?,
+                deferrable: get(&r, "deferrable")?,
+                initially_deferred: get(&r, "deferred")?,
             }),
             "f" => t.foreign_keys.push(ForeignKey {
                 name,

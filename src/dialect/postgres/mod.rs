@@ -4,6 +4,7 @@ mod execute;
 mod introspect;
 pub(crate) mod migrate;
 mod normalize;
+mod opclass;
 pub mod queries;
 mod render;
 mod types;

@@ -17,6 +17,7 @@ fn default_bounds(t: &DataType, increment: i64) -> (i64, i64) {
 }
 
 pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
+    crate::dialect::expand_view_stars(s, false);
     // The parser keeps members in declaration order (MySQL builds them so); here they are
     // compared and written by name.
     for t in s.tables.values_mut() {
@@ -52,6 +53,15 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
                 }
             }
             if let Some(d) = &mut c.default {
+                // `X'1F'` is a bit-string constant here; the catalog prints its bits.
+                if let Some(bits) = d
+                    .canon
+                    .strip_prefix("X'")
+                    .and_then(|h| h.strip_suffix('\''))
+                    .and_then(crate::parse::hex_bits)
+                {
+                    d.canon = format!("B'{bits}'");
+                }
                 // The catalog prints `nextval('s'::regclass)` for a sequence in the search
                 // path; a file (pg_dump) writes `nextval('public.s'::regclass)`.
                 if d.canon.contains("nextval(") {
@@ -98,6 +108,7 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
                 "postgres: UNIQUE ({cols}) on {tname} repeats its primary key or another UNIQUE; PostgreSQL creates only one of them"
             ));
         }
+        super::opclass::drop_default_opclasses(t);
         t.sort_members();
     }
     for v in s.views.values_mut() {
