@@ -108,7 +108,7 @@ impl From<crate::config::ConfigError> for Failure {
 #[command(
     name = "sqlshift",
     version,
-    about = "Declarative schema diff and migrations for PostgreSQL and SQLite"
+    about = "Declarative schema diff and migrations for PostgreSQL, MySQL/MariaDB and SQLite"
 )]
 pub struct Cli {
     /// Configuration file (default: ./sqlshift.yaml if present).

@@ -99,6 +99,7 @@ pub fn enum_check(
         n += 1;
     }
     Some(crate::model::Check {
+        not_valid: false,
         name,
         expr,
         no_inherit: false,
@@ -135,10 +136,16 @@ pub fn drop_postgres_clauses(s: &mut Schema, dialect: &str, notes: &mut Vec<Stri
             if std::mem::take(&mut f.match_full) {
                 note("MATCH FULL");
             }
+            if std::mem::take(&mut f.not_valid) {
+                note("NOT VALID");
+            }
         }
         for c in &mut t.checks {
             if std::mem::take(&mut c.no_inherit) {
                 note("NO INHERIT");
+            }
+            if std::mem::take(&mut c.not_valid) {
+                note("NOT VALID");
             }
         }
         for i in &mut t.indexes {

@@ -131,6 +131,11 @@ pub enum Change {
         from: String,
         to: String,
     },
+    /// Checks the existing rows against a `NOT VALID` check or foreign key.
+    ValidateConstraint {
+        table: QName,
+        name: String,
+    },
     CreateIndex {
         table: QName,
         index: Index,
@@ -188,6 +193,7 @@ impl Change {
             AddForeignKey { .. } => "add_foreign_key",
             DropForeignKey { .. } => "drop_foreign_key",
             RenameConstraint { .. } => "rename_constraint",
+            ValidateConstraint { .. } => "validate_constraint",
             CreateIndex { .. } => "create_index",
             DropIndex { .. } => "drop_index",
             RenameIndex { .. } => "rename_index",
@@ -219,6 +225,7 @@ impl Change {
             | AddForeignKey { table, .. }
             | DropForeignKey { table, .. }
             | RenameConstraint { table, .. }
+            | ValidateConstraint { table, .. }
             | CreateIndex { table, .. }
             | DropIndex { table, .. }
             | RenameIndex { table, .. } => Some(table),
@@ -288,6 +295,7 @@ impl Change {
                 format!("constraint {table}.{from}"),
                 format!("constraint {table}.{to}"),
             ],
+            ValidateConstraint { table, name } => vec![format!("constraint {table}.{name}")],
             CreateIndex { table, index } | DropIndex { table, index } => {
                 vec![format!("index {table}.{}", index.name)]
             }

@@ -104,7 +104,9 @@ pub fn diff_table(from: &Table, to: &Table, out: &mut Vec<Change>) {
         &from.checks,
         &to.checks,
         |c| &c.name,
-        |a, b| a.expr == b.expr,
+        // NOT VALID → validated is a VALIDATE step (below); the other way the constraint
+        // is added again NOT VALID, as the file says.
+        |a, b| a.expr == b.expr && (a.not_valid || !b.not_valid),
         |c| Change::DropCheck {
             table: name.clone(),
             check: c.clone(),
@@ -127,7 +129,9 @@ pub fn diff_table(from: &Table, to: &Table, out: &mut Vec<Change>) {
         |a, b| {
             let mut a = a.clone();
             a.name = b.name.clone();
-            &a == b
+            let loosened = !a.not_valid && b.not_valid;
+            a.not_valid = b.not_valid;
+            &a == b && !loosened
         },
         |c| Change::DropForeignKey {
             table: name.clone(),
@@ -144,6 +148,35 @@ pub fn diff_table(from: &Table, to: &Table, out: &mut Vec<Change>) {
         },
         out,
     );
+    // A NOT VALID constraint the file wants validated: check the rows, keep the
+    // constraint.
+    let unvalidated = from
+        .checks
+        .iter()
+        .filter(|c| c.not_valid)
+        .filter(|c| {
+            to.checks
+                .iter()
+                .any(|w| w.name == c.name && w.expr == c.expr && !w.not_valid)
+        })
+        .map(|c| &c.name);
+    let unvalidated_fks = from
+        .foreign_keys
+        .iter()
+        .filter(|f| f.not_valid)
+        .filter(|f| {
+            to.foreign_keys.iter().any(|w| {
+                let mut live = (*f).clone();
+                live.not_valid = false;
+                w == &live
+            })
+        });
+    for n in unvalidated.chain(unvalidated_fks.map(|f| &f.name)) {
+        out.push(Change::ValidateConstraint {
+            table: name.clone(),
+            name: n.clone(),
+        });
+    }
     members(
         &from.indexes,
         &to.indexes,

@@ -423,6 +423,10 @@ pub fn describe(c: &Change) -> Difference {
             first(c),
             format!("named {table}.{from} in the database, {table}.{to} expected"),
         ),
+        ValidateConstraint { table, name } => different(
+            first(c),
+            format!("{table}.{name} is NOT VALID in the database, validated expected"),
+        ),
         SetComment { target, from, to } => {
             let object = match target {
                 CommentTarget::Table(t) => format!("table {t}"),

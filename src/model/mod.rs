@@ -306,6 +306,9 @@ pub struct Check {
     /// PostgreSQL's `NO INHERIT`: the check does not pass to inheriting tables.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub no_inherit: bool,
+    /// PostgreSQL's `NOT VALID`: existing rows were never checked.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub not_valid: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -349,6 +352,9 @@ pub struct ForeignKey {
     /// parsed schema; `dialect::prepare` clears it.
     #[serde(skip)]
     pub unspecified: (bool, bool),
+    /// PostgreSQL's `NOT VALID`: existing rows were never checked.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub not_valid: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

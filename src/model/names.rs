@@ -47,20 +47,26 @@ impl fmt::Display for QName {
 /// shortened the way `makeObjectName` does so it fits in `max_len` bytes.
 pub fn generated_name(table: &str, columns: &[&str], label: &str, max_len: usize) -> String {
     let middle = columns.join("_");
-    let mut t: Vec<char> = table.chars().collect();
-    let mut m: Vec<char> = middle.chars().collect();
-    let overhead = label.len() + 1 + usize::from(!m.is_empty());
+    // Counted in bytes, as the server counts a name's length; each part is then cut back
+    // to a whole character (PostgreSQL's makeObjectName and pg_mbcliplen).
+    let (mut t, mut m) = (table.len(), middle.len());
+    let overhead = label.len() + 1 + usize::from(m > 0);
     let avail = max_len.saturating_sub(overhead);
-    while t.len() + m.len() > avail {
-        if t.len() > m.len() {
-            t.pop();
+    while t + m > avail {
+        if t > m {
+            t -= 1;
         } else {
-            m.pop();
+            m -= 1;
         }
     }
-    let t: String = t.into_iter().collect();
-    let m: String = m.into_iter().collect();
-    if m.is_empty() {
+    let clip = |s: &str, mut n: usize| {
+        while !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        s[..n].to_string()
+    };
+    let (t, m) = (clip(table, t), clip(&middle, m));
+    if middle.is_empty() {
         format!("{t}_{label}")
     } else {
         format!("{t}_{m}_{label}")
@@ -78,6 +84,29 @@ mod tests {
             "users_email_key"
         );
         assert_eq!(generated_name("users", &[], "pkey", 63), "users_pkey");
+    }
+
+    #[test]
+    fn multibyte_names_are_cut_in_bytes_at_a_character_boundary() {
+        // What PostgreSQL 15 named these (pg_constraint.conname).
+        assert_eq!(
+            generated_name(
+                "ünïcödé_tablé_with_a_very_long_name_that_goes_on_and_on",
+                &["ïd"],
+                "key",
+                63
+            ),
+            "ünïcödé_tablé_with_a_very_long_name_that_goes_on_a_ïd_key"
+        );
+        assert_eq!(
+            generated_name(
+                "ünïcödé_tablé_with_a_very_long_name_that_goes_on_and_on",
+                &["wert_mit_langem_namen_der_weitergeht_und_weiter"],
+                "check",
+                63
+            ),
+            "ünïcödé_tablé_with_a_ve_wert_mit_langem_namen_der_we_check"
+        );
     }
 
     #[test]

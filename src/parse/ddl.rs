@@ -429,13 +429,35 @@ impl Builder {
                 let table = qname(&name);
                 for op in operations {
                     match op {
-                        ast::AlterTableOperation::AddConstraint { constraint, .. } => {
+                        ast::AlterTableOperation::AddConstraint {
+                            constraint,
+                            not_valid,
+                        } => {
                             if matches!(constraint, TableConstraint::Exclude(_)) {
                                 self.ignored.push(("exclusion constraint", loc.clone()));
                                 continue;
                             }
                             let t = self.table_mut(&table, loc)?;
+                            let (checks, fks) = (t.checks.len(), t.foreign_keys.len());
                             add_constraint(t, &constraint, loc)?;
+                            if not_valid {
+                                t.checks[checks..].iter_mut().for_each(|c| c.not_valid = true);
+                                t.foreign_keys[fks..]
+                                    .iter_mut()
+                                    .for_each(|f| f.not_valid = true);
+                            }
+                        }
+                        ast::AlterTableOperation::ValidateConstraint { name } => {
+                            let t = self.table_mut(&table, loc)?;
+                            let name = ident(&name);
+                            t.checks
+                                .iter_mut()
+                                .filter(|c| c.name == name)
+                                .for_each(|c| c.not_valid = false);
+                            t.foreign_keys
+                                .iter_mut()
+                                .filter(|f| f.name == name)
+                                .for_each(|f| f.not_valid = false);
                         }
                         // pg_dump's serial idiom and `structure.sql` set column defaults and
                         // NOT NULL after the CREATE TABLE: folded into the column.
@@ -693,6 +715,7 @@ impl Builder {
                         let (deferrable, initially_deferred) = deferral(characteristics);
                         t.declared_keys.push(KeyRef::ForeignKey(String::new()));
                         t.foreign_keys.push(ForeignKey {
+                            not_valid: false,
                             name: cons_name.unwrap_or_default(),
                             columns: vec![cname.clone()],
                             ref_table: qname(foreign_table),
@@ -706,6 +729,7 @@ impl Builder {
                         })
                     }
                     ColumnOption::Check(c) => t.checks.push(Check {
+                        not_valid: false,
                         name: cons_name.unwrap_or_else(|| format!("\u{0}{cname}")),
                         expr: expr(&c.expr),
                         no_inherit: c.no_inherit,
@@ -1169,6 +1193,7 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
             let (deferrable, initially_deferred) = deferral(characteristics);
             t.declared_keys.push(KeyRef::ForeignKey(String::new()));
             t.foreign_keys.push(ForeignKey {
+                not_valid: false,
                 // MariaDB names an unnamed constraint after its index name, when given
                 // (`FOREIGN KEY fk_x (…)`).
                 name: name
@@ -1193,6 +1218,7 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
             no_inherit,
             ..
         }) => t.checks.push(Check {
+            not_valid: false,
             name: name.as_ref().map(ident).unwrap_or_default(),
             expr: expr(e),
             no_inherit: *no_inherit,

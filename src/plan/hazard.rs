@@ -166,11 +166,15 @@ pub fn generic(change: &Change) -> Vec<Hazard> {
             MayFail,
             format!("adds a primary key to {table}; fails on duplicate or NULL values"),
         )),
-        AddCheck { table, check } => h.push(Hazard::new(
+        AddCheck { table, check } if !check.not_valid => h.push(Hazard::new(
             MayFail,
             format!("adds check {} on {table}; fails if existing rows violate it", check.name),
         )),
-        AddForeignKey { table, fk } => h.push(Hazard::new(
+        ValidateConstraint { table, name } => h.push(Hazard::new(
+            MayFail,
+            format!("validates {name} on {table}; fails if existing rows violate it (writes go on meanwhile)"),
+        )),
+        AddForeignKey { table, fk } if !fk.not_valid => h.push(Hazard::new(
             MayFail,
             format!("adds foreign key {} on {table}; fails if existing rows have no match", fk.name),
         )),

@@ -243,6 +243,9 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
             d.drops.push(Constraint(table.clone(), from.clone()));
             d.creates.push(Constraint(table.clone(), to.clone()));
         }
+        ValidateConstraint { table, name } => {
+            d.needs_new.push(Constraint(table.clone(), name.clone()));
+        }
         CreateIndex { table, index } => {
             d.creates.push(Index(table.clone(), index.name.clone()));
             if index.unique && index.predicate.is_none() {
@@ -364,6 +367,7 @@ fn phase(c: &Change) -> u8 {
         MoveColumn { .. } => 26,
         AlterColumn { .. } => 25,
         RenameConstraint { .. } | RenameIndex { .. } => 30,
+        ValidateConstraint { .. } => 32,
         AddPrimaryKey { .. } | AddUnique { .. } | AddCheck { .. } => 31,
         CreateIndex { .. } => 32,
         AddForeignKey { .. } => 33,

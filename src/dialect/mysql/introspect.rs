@@ -187,6 +187,7 @@ async fn read(conn: &mut MySqlConnection, limit: std::time::Duration) -> Result<
         let fk = fks
             .entry((table, name.clone()))
             .or_insert_with(|| ForeignKey {
+                not_valid: false,
                 name,
                 columns: Vec::new(),
                 ref_table: QName::new("", ""),
@@ -237,6 +238,7 @@ async fn read(conn: &mut MySqlConnection, limit: std::time::Duration) -> Result<
             }
         }
         t.checks.push(Check {
+            not_valid: false,
             name,
             expr: catalog_expr(&clause)?,
             no_inherit: false,

@@ -261,6 +261,7 @@ pub async fn introspect(
                 initially_deferred: get(&r, "deferred")?,
             }),
             "f" => t.foreign_keys.push(ForeignKey {
+                not_valid: !get::<bool>(&r, "validated")?,
                 name,
                 columns,
                 ref_table: QName::new(
@@ -288,6 +289,7 @@ pub async fn introspect(
                 };
                 match parse::expr(body) {
                     Ok(expr) => t.checks.push(Check {
+                        not_valid: !get::<bool>(&r, "validated")?,
                         name,
                         expr,
                         no_inherit,

@@ -138,7 +138,11 @@ impl Dialect for Postgres {
                 NotTransactional,
                 "DROP INDEX CONCURRENTLY runs outside the transaction",
             )),
-            AddForeignKey { table, .. } | AddCheck { table, .. } => h.push(Hazard::new(
+            AddForeignKey { table, fk } if !fk.not_valid => h.push(Hazard::new(
+                BlocksWrites,
+                format!("writes to {table} wait while existing rows are validated"),
+            )),
+            AddCheck { table, check } if !check.not_valid => h.push(Hazard::new(
                 BlocksWrites,
                 format!("writes to {table} wait while existing rows are validated"),
             )),

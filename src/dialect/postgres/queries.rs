@@ -106,7 +106,7 @@ pub const CONSTRAINTS: &str = concat!(
     "ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, ord) ",
     "JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.ord) AS ref_columns, ",
     "con.confupdtype::text AS on_update, con.confdeltype::text AS on_delete, con.condeferrable AS deferrable, ",
-    "con.condeferred AS deferred, CASE WHEN con.contype = 'c' THEN pg_get_constraintdef(con.oid) END AS definition, ",
+    "con.condeferred AS deferred, con.convalidated AS validated, CASE WHEN con.contype = 'c' THEN pg_get_constraintdef(con.oid) END AS definition, ",
     "con.confmatchtype::text AS match_type, ",
     // Read through jsonb so a server before 15 (no such column) reads false.
     "coalesce((SELECT (to_jsonb(i) ->> 'indnullsnotdistinct')::boolean FROM pg_index i ",

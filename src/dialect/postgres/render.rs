@@ -66,6 +66,14 @@ fn fk_clause(t: &QName, fk: &crate::model::ForeignKey) -> String {
     )
 }
 
+fn not_valid(yes: bool) -> &'static str {
+    if yes {
+        " NOT VALID"
+    } else {
+        ""
+    }
+}
+
 fn comment_sql(target: &str, c: &Option<String>) -> String {
     format!(
         "COMMENT ON {target} IS {}",
@@ -79,13 +87,24 @@ fn create_table(t: &Table) -> Vec<String> {
     let mut lines: Vec<String> = t.columns.iter().map(column_def).collect();
     lines.extend(pk_clause(t));
     lines.extend(t.uniques.iter().map(|u| unique_clause(t, u)));
-    lines.extend(t.checks.iter().map(ansi::check));
-    lines.extend(t.foreign_keys.iter().map(|f| fk_clause(&t.name, f)));
+    // A NOT VALID constraint exists only as added to a table (CREATE TABLE validates a
+    // check at once and refuses NOT VALID on a foreign key).
+    let (valid_checks, unvalidated_checks): (Vec<_>, Vec<_>) =
+        t.checks.iter().partition(|c| !c.not_valid);
+    let (valid_fks, unvalidated_fks): (Vec<_>, Vec<_>) =
+        t.foreign_keys.iter().partition(|f| !f.not_valid);
+    lines.extend(valid_checks.into_iter().map(ansi::check));
+    lines.extend(valid_fks.into_iter().map(|f| fk_clause(&t.name, f)));
     let mut out = vec![format!(
         "CREATE TABLE {} (\n  {}\n)",
         qname(&t.name),
         lines.join(",\n  ")
     )];
+    let later = unvalidated_checks
+        .into_iter()
+        .map(ansi::check)
+        .chain(unvalidated_fks.into_iter().map(ansi::foreign_key));
+    out.extend(later.map(|c| format!("ALTER TABLE {} ADD {c} NOT VALID", qname(&t.name))));
     out.extend(
         t.indexes
             .iter()
@@ -395,19 +414,26 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
             ansi::unique(unique)
         )],
         AddCheck { table, check } => vec![format!(
-            "ALTER TABLE {} ADD {}",
+            "ALTER TABLE {} ADD {}{}",
             qname(table),
-            ansi::check(check)
+            ansi::check(check),
+            not_valid(check.not_valid)
         )],
         AddForeignKey { table, fk } => vec![format!(
-            "ALTER TABLE {} ADD {}",
+            "ALTER TABLE {} ADD {}{}",
             qname(table),
-            ansi::foreign_key(fk)
+            ansi::foreign_key(fk),
+            not_valid(fk.not_valid)
         )],
         DropPrimaryKey { table, pk } => drop_constraint(table, &pk.name),
         DropUnique { table, unique } => drop_constraint(table, &unique.name),
         DropCheck { table, check } => drop_constraint(table, &check.name),
         DropForeignKey { table, fk } => drop_constraint(table, &fk.name),
+        ValidateConstraint { table, name } => vec![format!(
+            "ALTER TABLE {} VALIDATE CONSTRAINT {}",
+            qname(table),
+            quote_ident(name)
+        )],
         RenameConstraint { table, from, to } => vec![format!(
             "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
             qname(table),

@@ -254,6 +254,7 @@ pub fn render(change: &Change) -> Vec<String> {
         | AddForeignKey { .. }
         | DropForeignKey { .. }
         | RenameConstraint { .. }
+        | ValidateConstraint { .. }
         | RenameIndex { .. }
         | CreateSchema(_)
         | DropSchema(_)
