@@ -8,7 +8,7 @@ mod table;
 
 pub use change::{Change, CommentTarget, Position};
 
-use crate::model::{QName, Schema, Table};
+use crate::model::{QName, Schema, Table, View};
 use std::collections::BTreeSet;
 
 /// Lists the changes from `from` to `to`. Both must be normalized for the same dialect.
@@ -20,6 +20,22 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     for s in from.schemas.difference(&to.schemas) {
         out.push(Change::DropSchema(s.clone()));
     }
+    for s in &to.schemas {
+        // A new schema has no comment yet.
+        let was = from
+            .schemas
+            .contains(s)
+            .then(|| from.schema_comments.get(s))
+            .flatten();
+        let want = to.schema_comments.get(s);
+        if was != want {
+            out.push(Change::SetComment {
+                target: CommentTarget::Schema(s.clone()),
+                from: was.cloned(),
+                to: want.cloned(),
+            });
+        }
+    }
     for e in to.extensions.difference(&from.extensions) {
         out.push(Change::CreateExtension(e.clone()));
     }
@@ -30,11 +46,21 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     for (name, s) in &to.sequences {
         match from.sequences.get(name) {
             None => out.push(Change::CreateSequence(s.clone())),
-            Some(old) if old != s => out.push(Change::AlterSequence {
-                from: old.clone(),
-                to: s.clone(),
-            }),
-            Some(_) => {}
+            Some(old) => {
+                if !old.same_options(s) {
+                    out.push(Change::AlterSequence {
+                        from: old.clone(),
+                        to: s.clone(),
+                    });
+                }
+                if old.comment != s.comment {
+                    out.push(Change::SetComment {
+                        target: CommentTarget::Sequence(name.clone()),
+                        from: old.comment.clone(),
+                        to: s.comment.clone(),
+                    });
+                }
+            }
         }
     }
     for (name, s) in &from.sequences {
@@ -84,11 +110,19 @@ fn enums(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
             out.push(Change::CreateEnum(e.clone()));
             continue;
         };
+        let mut it = e.values.iter();
+        let appended_only = old.values.iter().all(|v| it.any(|n| n == v));
+        // A rebuilt type is created with its comment.
+        if appended_only && old.comment != e.comment {
+            out.push(Change::SetComment {
+                target: CommentTarget::Type(name.clone()),
+                from: old.comment.clone(),
+                to: e.comment.clone(),
+            });
+        }
         if old.values == e.values {
             continue;
         }
-        let mut it = e.values.iter();
-        let appended_only = old.values.iter().all(|v| it.any(|n| n == v));
         if appended_only {
             for (i, v) in e.values.iter().enumerate() {
                 if old.values.contains(v) {
@@ -164,17 +198,9 @@ fn views(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
             None => out.push(Change::CreateView(v.clone())),
             Some(old) if old.query != v.query || old.materialized != v.materialized => {
                 out.push(Change::DropView(old.clone()));
-                out.push(Change::CreateView(v.clone()));
+                out.push(Change::CreateView(recreation(old, v)));
             }
-            Some(old) => {
-                if old.comment != v.comment {
-                    out.push(Change::SetComment {
-                        target: CommentTarget::View(name.clone()),
-                        from: old.comment.clone(),
-                        to: v.comment.clone(),
-                    });
-                }
-            }
+            Some(_) => {}
         }
     }
     for (name, v) in &from.views {
@@ -183,6 +209,72 @@ fn views(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
         }
     }
     add_view_recreations(out, from, to);
+    // A re-created view comes with its options, comments and indexes; the others change
+    // in place.
+    let dropped: BTreeSet<&QName> = out
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropView(v) => Some(&v.name),
+            _ => None,
+        })
+        .collect();
+    let kept: Vec<(&View, &View)> = to
+        .views
+        .iter()
+        .filter(|(name, _)| !dropped.contains(name))
+        .filter_map(|(name, v)| Some((from.views.get(name)?, v)))
+        .collect();
+    for (old, v) in kept {
+        view_in_place(old, v, out);
+    }
+}
+
+/// The view `new` as it is created again in place of `old`: a materialized view keeps
+/// whether it was filled (see `View::with_no_data`).
+fn recreation(old: &View, new: &View) -> View {
+    let mut v = new.clone();
+    v.with_no_data = old.with_no_data;
+    v
+}
+
+/// What changes in a view that is not re-created: options, comments, indexes.
+fn view_in_place(old: &View, v: &View, out: &mut Vec<Change>) {
+    let name = &v.name;
+    if !old.same_options(v) {
+        out.push(Change::SetViewOptions {
+            view: name.clone(),
+            materialized: v.materialized,
+            from: old.options.clone(),
+            to: v.options.clone(),
+        });
+    }
+    if old.comment != v.comment {
+        out.push(Change::SetComment {
+            target: if v.materialized {
+                CommentTarget::MaterializedView(name.clone())
+            } else {
+                CommentTarget::View(name.clone())
+            },
+            from: old.comment.clone(),
+            to: v.comment.clone(),
+        });
+    }
+    let columns: BTreeSet<&String> = old
+        .column_comments
+        .keys()
+        .chain(v.column_comments.keys())
+        .collect();
+    for col in columns {
+        let (a, b) = (old.column_comments.get(col), v.column_comments.get(col));
+        if a != b {
+            out.push(Change::SetComment {
+                target: CommentTarget::Column(name.clone(), col.clone()),
+                from: a.cloned(),
+                to: b.cloned(),
+            });
+        }
+    }
+    table::indexes(name, &old.indexes, &v.indexes, out);
 }
 
 /// Views that read a table whose columns change (or a view being re-created) must be
@@ -212,7 +304,7 @@ pub fn add_view_recreations(out: &mut Vec<Change>, from: &Schema, to: &Schema) {
             };
             if old.depends_on.iter().any(|d| touched.contains(d)) {
                 out.push(Change::DropView(old.clone()));
-                out.push(Change::CreateView(v.clone()));
+                out.push(Change::CreateView(recreation(old, v)));
                 recreated.insert(name.clone());
                 touched.insert(name.clone());
                 added = true;

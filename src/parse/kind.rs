@@ -80,6 +80,12 @@ pub fn leading_words(text: &str, max: usize) -> Vec<String> {
     words
 }
 
+/// True for `COMMENT ON CONSTRAINT c ON table …` (which sqlparser does not read).
+pub fn comment_on_constraint(text: &str) -> bool {
+    let w = leading_words(text, 3);
+    w.len() == 3 && w[0] == "COMMENT" && w[1] == "ON" && w[2] == "CONSTRAINT"
+}
+
 /// The kind of a statement, from its leading words.
 pub fn classify(text: &str) -> Kind {
     let w = leading_words(text, 12);
@@ -95,7 +101,11 @@ pub fn classify(text: &str) -> Kind {
         },
         "ALTER" => alter_kind(text, &w),
         "COMMENT" if word(1) == "ON" => match word(2) {
-            "TABLE" | "COLUMN" => Kind::Managed,
+            "TABLE" | "COLUMN" | "VIEW" | "INDEX" | "SEQUENCE" | "TYPE" => Kind::Managed,
+            "MATERIALIZED" if word(3) == "VIEW" => Kind::Managed,
+            // The default schema is not managed, nor is its comment.
+            "SCHEMA" if word(3) != "PUBLIC" => Kind::Managed,
+            "CONSTRAINT" if word(4) == "ON" && word(5) != "DOMAIN" => Kind::Managed,
             _ => Kind::Unmanaged("comment"),
         },
         "SET" | "RESET" => Kind::Unmanaged("SET statement"),
