@@ -277,7 +277,10 @@ impl Change {
         match self {
             RenameTable { from, .. } => vec![from],
             RebuildTable { from, .. } => vec![&from.name],
-            AlterColumn { table, from, to } | MoveColumn { table, from, to, .. } => {
+            AlterColumn { table, from, to }
+            | MoveColumn {
+                table, from, to, ..
+            } => {
                 if reshapes(from, to) {
                     vec![table]
                 } else {

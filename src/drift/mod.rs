@@ -436,18 +436,20 @@ pub fn describe(c: &Change) -> Difference {
             };
             different(
                 first(c),
-                format!("options {} in the database, {} expected", list(from), list(to)),
-            )
-        }
-        SetComment { target, from, to } => {
-            different(
-                target.object(),
                 format!(
-                    "comment {} in the database, {} expected",
-                    opt(from, "none"),
-                    opt(to, "none")
+                    "options {} in the database, {} expected",
+                    list(from),
+                    list(to)
                 ),
             )
         }
+        SetComment { target, from, to } => different(
+            target.object(),
+            format!(
+                "comment {} in the database, {} expected",
+                opt(from, "none"),
+                opt(to, "none")
+            ),
+        ),
     }
 }

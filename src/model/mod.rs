@@ -83,17 +83,18 @@ impl Sequence {
             cycle,
             comment: _,
         } = self;
-        (name, data_type, start, increment, min_value, max_value, cache, cycle)
-            == (
-                &other.name,
-                &other.data_type,
-                &other.start,
-                &other.increment,
-                &other.min_value,
-                &other.max_value,
-                &other.cache,
-                &other.cycle,
-            )
+        (
+            name, data_type, start, increment, min_value, max_value, cache, cycle,
+        ) == (
+            &other.name,
+            &other.data_type,
+            &other.start,
+            &other.increment,
+            &other.min_value,
+            &other.max_value,
+            &other.cache,
+            &other.cycle,
+        )
     }
 }
 

@@ -94,8 +94,6 @@ pub fn classify(text: &str) -> Kind {
         "CREATE" => match create_kind(&w[1..]) {
             // Partitions and inheriting tables are left alone in the catalog too.
             Kind::Managed if partition_of(text) => Kind::Unmanaged("partition"),
-            // PostgreSQL stores it as a plain view over `WITH RECURSIVE`; not read yet.
-            Kind::Managed if recursive_view(&w) => Kind::Unmanaged("recursive view"),
             Kind::Managed if inherits(text) => Kind::Unmanaged("inheriting table"),
             other => other,
         },
@@ -215,12 +213,6 @@ fn inherits(text: &str) -> bool {
 
 /// The object a `CREATE <object>` statement names (`object` is `TABLE`, `DOMAIN`, `TYPE`),
 /// as an unquoted name would fold (lower case) or as quoted; the schema is left out.
-/// `CREATE [OR REPLACE] [TEMP] RECURSIVE VIEW`, not a view whose query is `WITH RECURSIVE`.
-fn recursive_view(w: &[String]) -> bool {
-    let at = |word: &str| w.iter().position(|x| x == word);
-    matches!((at("RECURSIVE"), at("VIEW")), (Some(r), Some(v)) if r < v)
-}
-
 pub fn created_name(text: &str, object: &str) -> Option<String> {
     let words = leading_words(text, 6);
     if words.first().map(String::as_str) != Some("CREATE") || !words.iter().any(|w| w == object) {

@@ -10,6 +10,7 @@ mod expr;
 mod keywords;
 pub mod kind;
 mod mysql_spelling;
+mod recursive_view;
 mod requote;
 pub mod split;
 mod sqlite;
@@ -267,15 +268,6 @@ pub fn parse_schema_report(
                             left_alone.extend(kind::created_name(&piece.text, "TABLE"));
                             left_alone.extend(kind::attached_partition(&piece.text));
                         }
-                        "recursive view" => {
-                            if let Some(v) = kind::created_name(&piece.text, "VIEW") {
-                                left_alone.insert(v.clone());
-                                b.not_managed.insert(
-                                    model::QName::new("", v),
-                                    "a recursive view is not managed yet".into(),
-                                );
-                            }
-                        }
                         "DROP statement" => b.drop_created(&piece.text),
                         "domain" => b
                             .user_types
@@ -430,6 +422,11 @@ fn statement_at(piece: &split::Piece, file: &str) -> Result<(Statement, Cut), Pa
     }
     if lower.contains("only") {
         piece = without_only_on_index(&piece);
+    }
+    if lower.contains("recursive") {
+        if let Some(text) = recursive_view::rewrite(&piece.text) {
+            piece.text = text;
+        }
     }
     if lower.contains("sequence name") {
         piece = without_sequence_name(&piece);

@@ -279,6 +279,8 @@ pub fn render(change: &Change) -> Vec<String> {
         | CreateSequence(_)
         | DropSequence(_)
         | AlterSequence { .. }
-        | SetViewOptions { .. } => vec![format!("-- sqlshift: {} has no MySQL form", change.kind())],
+        | SetViewOptions { .. } => {
+            vec![format!("-- sqlshift: {} has no MySQL form", change.kind())]
+        }
     }
 }

@@ -169,12 +169,7 @@ fn set_view_options(
     let reset: Vec<String> = from
         .iter()
         .filter(|(k, _)| !to.iter().any(|(n, _)| n == k))
-        .map(|(k, _)| {
-            k.split('.')
-                .map(quote_ident)
-                .collect::<Vec<_>>()
-                .join(".")
-        })
+        .map(|(k, _)| k.split('.').map(quote_ident).collect::<Vec<_>>().join("."))
         .collect();
     let head = format!("ALTER {} {}", view_kind(materialized), qname(view));
     let mut out = Vec::new();
@@ -391,13 +386,11 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
                 to.name.schema.clone(),
                 format!("{}_sqlshift_old", to.name.name),
             );
-            let mut out = vec![
-                format!(
-                    "ALTER TYPE {} RENAME TO {}",
-                    qname(&to.name),
-                    quote_ident(&old.name)
-                ),
-            ];
+            let mut out = vec![format!(
+                "ALTER TYPE {} RENAME TO {}",
+                qname(&to.name),
+                quote_ident(&old.name)
+            )];
             // The new type carries the comment; the old one goes with its own.
             out.extend(create_enum(to));
             for (table, col) in usages {

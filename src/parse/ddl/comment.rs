@@ -84,9 +84,16 @@ impl Builder {
                 }
             }
             CommentObject::Type => {
-                match self.schema.enums.iter_mut().find(|(k, _)| k.same_relation(&q)) {
+                match self
+                    .schema
+                    .enums
+                    .iter_mut()
+                    .find(|(k, _)| k.same_relation(&q))
+                {
                     Some((_, e)) => e.comment = text,
-                    None => self.ignored.push(("comment on a type sqlshift does not manage", loc.clone())),
+                    None => self
+                        .ignored
+                        .push(("comment on a type sqlshift does not manage", loc.clone())),
                 }
                 Ok(())
             }
@@ -104,12 +111,17 @@ impl Builder {
                 } else {
                     Err(err(
                         loc,
-                        format!("schema `{}` is not defined (define it before this statement)", q.name),
+                        format!(
+                            "schema `{}` is not defined (define it before this statement)",
+                            q.name
+                        ),
                     ))
                 }
             }
             CommentObject::Index => {
-                self.comments.0.push((Deferred::Index(q), text, loc.clone()));
+                self.comments
+                    .0
+                    .push((Deferred::Index(q), text, loc.clone()));
                 Ok(())
             }
             CommentObject::Sequence => {
@@ -156,7 +168,9 @@ impl Builder {
                                 || t.foreign_keys.iter().any(|f| f.name == *name);
                             if exists {
                                 match &text {
-                                    Some(s) => t.constraint_comments.insert(name.clone(), s.clone()),
+                                    Some(s) => {
+                                        t.constraint_comments.insert(name.clone(), s.clone())
+                                    }
                                     None => t.constraint_comments.remove(name),
                                 };
                             }
@@ -166,7 +180,12 @@ impl Builder {
                     }
                 }
                 Deferred::Sequence(q) => {
-                    match self.schema.sequences.iter_mut().find(|(k, _)| k.same_relation(q)) {
+                    match self
+                        .schema
+                        .sequences
+                        .iter_mut()
+                        .find(|(k, _)| k.same_relation(q))
+                    {
                         Some((_, s)) => {
                             s.comment = text.clone();
                             true

@@ -103,7 +103,10 @@ impl Builder {
             .find(|(k, v)| v.materialized && k.same_relation(view))
             .map(|(_, v)| v)
         else {
-            return Err(err(loc, format!("materialized view `{view}` is not defined")));
+            return Err(err(
+                loc,
+                format!("materialized view `{view}` is not defined"),
+            ));
         };
         let index = name_index_of(&v.name.name, index);
         if v.indexes.iter().any(|i| i.name == index.name) {
