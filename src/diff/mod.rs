@@ -315,3 +315,100 @@ pub fn add_view_recreations(out: &mut Vec<Change>, from: &Schema, to: &Schema) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{diff, Change, CommentTarget};
+    use crate::model::Schema;
+
+    fn schema(sql: &str) -> Schema {
+        let s = crate::parse::parse_sql("test.sql", sql).expect("parses");
+        crate::dialect::prepare(s, &crate::dialect::postgres::Postgres, &mut Vec::new())
+    }
+
+    fn view_changes(changes: &[Change]) -> Vec<&'static str> {
+        changes
+            .iter()
+            .filter(|c| matches!(c, Change::CreateView(_) | Change::DropView(_)))
+            .map(Change::kind)
+            .collect()
+    }
+
+    const VIEWS: &str = "CREATE VIEW v AS SELECT id, n FROM t;
+        CREATE MATERIALIZED VIEW m AS SELECT n, count(*) AS c FROM t GROUP BY n;
+        CREATE UNIQUE INDEX m_n ON m (n);
+        COMMENT ON MATERIALIZED VIEW m IS 'counts';";
+
+    #[test]
+    fn a_default_nullability_check_or_index_change_rebuilds_no_view() {
+        let from = schema(&format!(
+            "CREATE TABLE t (id int PRIMARY KEY, n int DEFAULT 1, x text); {VIEWS}"
+        ));
+        let to = schema(&format!(
+            "CREATE TABLE t (id int PRIMARY KEY, n int NOT NULL DEFAULT 2 CHECK (n > 0), x text);
+             CREATE INDEX t_n ON t (n); COMMENT ON COLUMN t.n IS 'n'; {VIEWS}"
+        ));
+        let changes = diff(&from, &to);
+        assert!(changes
+            .iter()
+            .any(|c| matches!(c, Change::AlterColumn { .. })));
+        assert_eq!(view_changes(&changes), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn a_type_change_rebuilds_the_views_with_their_indexes_and_comments() {
+        let from = schema(&format!(
+            "CREATE TABLE t (id int PRIMARY KEY, n int, x text); {VIEWS}"
+        ));
+        let to = schema(&format!(
+            "CREATE TABLE t (id int PRIMARY KEY, n bigint, x text); {VIEWS}"
+        ));
+        let changes = diff(&from, &to);
+        assert_eq!(
+            view_changes(&changes),
+            ["drop_view", "create_view", "drop_view", "create_view"]
+        );
+        let m = changes.iter().find_map(|c| match c {
+            Change::CreateView(v) if v.materialized => Some(v),
+            _ => None,
+        });
+        let m = m.expect("the materialized view is created again");
+        assert_eq!(m.indexes.len(), 1);
+        assert_eq!(m.comment.as_deref(), Some("counts"));
+        // Its index and comment come with the view, not as changes of their own.
+        assert!(!changes.iter().any(|c| matches!(
+            c,
+            Change::CreateIndex { .. }
+                | Change::SetComment {
+                    target: CommentTarget::MaterializedView(_),
+                    ..
+                }
+        )));
+    }
+
+    #[test]
+    fn a_rebuilt_materialized_view_keeps_whether_it_was_filled() {
+        let mut from = schema(&format!(
+            "CREATE TABLE t (id int PRIMARY KEY, n int); {VIEWS}"
+        ));
+        let to = schema(&format!(
+            "CREATE TABLE t (id int PRIMARY KEY, n bigint); {VIEWS}"
+        ));
+        for v in from.views.values_mut() {
+            v.with_no_data = true;
+        }
+        let changes = diff(&from, &to);
+        assert!(changes.iter().any(|c| matches!(
+            c,
+            Change::CreateView(v) if v.materialized && v.with_no_data
+        )));
+        // Whether a view is filled is not compared.
+        assert!(diff(
+            &from,
+            &schema(&format!(
+                "CREATE TABLE t (id int PRIMARY KEY, n int); {VIEWS}"
+            ))
+        )
+        .is_empty());
+    }
+}
