@@ -196,15 +196,17 @@ impl Builder {
             };
             if !found {
                 let (kind, object) = match target {
-                    Deferred::Index(q) => ("comment on an index sqlshift does not manage", format!("index {q}")),
+                    // The index behind a key, a partition's index.
+                    Deferred::Index(q) => ("unmanaged index comment", format!("index {q}")),
+                    // An exclusion constraint, a constraint of a table left alone.
                     Deferred::Constraint { table, name } => (
-                        "comment on a constraint sqlshift does not manage",
+                        "unmanaged constraint comment",
                         format!("constraint {name} on {table}"),
                     ),
-                    Deferred::Sequence(q) => (
-                        "comment on a sequence sqlshift does not manage (a serial or identity column's own)",
-                        format!("sequence {q}"),
-                    ),
+                    // A serial or identity column's own sequence.
+                    Deferred::Sequence(q) => {
+                        ("unmanaged sequence comment", format!("sequence {q}"))
+                    }
                 };
                 left.push((kind, loc, format!("COMMENT ON {object}")));
             }
@@ -290,4 +292,102 @@ pub fn constraint_comment(text: &str, loc: &Loc) -> Option<Result<ConstraintComm
             )
         })
         .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::QName;
+    use crate::parse::{parse_schema_report, SourceFile};
+
+    fn parse(sql: &str) -> (crate::model::Schema, Vec<crate::parse::Skipped>) {
+        parse_schema_report(
+            &[SourceFile {
+                name: "t.sql".into(),
+                text: sql.into(),
+            }],
+            true,
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn comments_reach_every_object() {
+        let (s, skipped) = parse(
+            "CREATE SCHEMA app; COMMENT ON SCHEMA app IS 'a';
+             CREATE TYPE app.e AS ENUM ('x'); COMMENT ON TYPE app.e IS 'e';
+             CREATE SEQUENCE s; COMMENT ON SEQUENCE s IS 's';
+             CREATE TABLE t (id int PRIMARY KEY, n int CHECK (n > 0));
+             COMMENT ON CONSTRAINT t_n_check ON t IS 'positive';
+             COMMENT ON CONSTRAINT \"t_pkey\" ON public.t IS 'key';
+             CREATE INDEX t_n ON t (n); COMMENT ON INDEX t_n IS 'by n';
+             CREATE MATERIALIZED VIEW m AS SELECT n FROM t;
+             CREATE INDEX ON m (n); COMMENT ON INDEX m_n_idx IS 'm by n';
+             COMMENT ON MATERIALIZED VIEW m IS 'mat'; COMMENT ON COLUMN m.n IS 'the n';
+             CREATE VIEW v AS SELECT id FROM t; COMMENT ON VIEW v IS 'view';",
+        );
+        assert!(skipped.is_empty(), "{skipped:?}");
+        assert_eq!(s.schema_comments.get("app").map(String::as_str), Some("a"));
+        let e = &s.enums[&QName::new("app", "e")];
+        assert_eq!(e.comment.as_deref(), Some("e"));
+        assert_eq!(
+            s.sequences[&QName::new("", "s")].comment.as_deref(),
+            Some("s")
+        );
+        let t = &s.tables[&QName::new("", "t")];
+        assert_eq!(t.constraint_comments.len(), 2);
+        assert_eq!(t.indexes[0].comment.as_deref(), Some("by n"));
+        let m = &s.views[&QName::new("", "m")];
+        assert_eq!(m.comment.as_deref(), Some("mat"));
+        assert_eq!(m.indexes[0].name, "m_n_idx");
+        assert_eq!(m.indexes[0].comment.as_deref(), Some("m by n"));
+        assert_eq!(
+            m.column_comments.get("n").map(String::as_str),
+            Some("the n")
+        );
+        assert_eq!(
+            s.views[&QName::new("", "v")].comment.as_deref(),
+            Some("view")
+        );
+    }
+
+    #[test]
+    fn comments_on_objects_left_alone_are_said_so() {
+        let (s, skipped) = parse(
+            "CREATE TABLE t (id serial PRIMARY KEY);
+             COMMENT ON SEQUENCE t_id_seq IS 'own';
+             COMMENT ON INDEX t_pkey IS 'the key index';
+             COMMENT ON CONSTRAINT t_nope ON t IS 'no such';
+             COMMENT ON SCHEMA public IS 'standard';
+             COMMENT ON CONSTRAINT c ON DOMAIN d IS 'domain';",
+        );
+        let kinds: Vec<&str> = skipped.iter().map(|k| k.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                "comment",
+                "comment",
+                "comment on a sequence sqlshift does not manage (a serial or identity column's own)",
+                "comment on an index sqlshift does not manage",
+                "comment on a constraint sqlshift does not manage",
+            ]
+        );
+        assert!(s.tables.values().all(|t| t.constraint_comments.is_empty()));
+    }
+
+    #[test]
+    fn a_comment_on_a_missing_view_is_an_error() {
+        let e = parse_schema_report(
+            &[SourceFile {
+                name: "t.sql".into(),
+                text: "CREATE TABLE t (id int); CREATE VIEW v AS SELECT id FROM t;
+                       COMMENT ON MATERIALIZED VIEW v IS 'x';"
+                    .into(),
+            }],
+            true,
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(e.contains("COMMENT ON VIEW"), "{e}");
+    }
 }

@@ -116,3 +116,45 @@ impl Builder {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::QName;
+
+    fn view(sql: &str) -> crate::model::View {
+        let s = crate::parse::parse_sql("t.sql", &format!("CREATE TABLE t (id int, n int); {sql}"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        s.views.into_values().next().expect("a view")
+    }
+
+    #[test]
+    fn options_are_kept_as_postgres_stores_them() {
+        let v = view("CREATE VIEW v WITH (security_barrier, security_invoker = ON, \"check_option\" = 'local') AS SELECT id FROM t");
+        assert_eq!(
+            v.options,
+            [
+                ("security_barrier".to_string(), "true".to_string()),
+                ("security_invoker".to_string(), "on".to_string()),
+                ("check_option".to_string(), "local".to_string()),
+            ]
+        );
+        let w = view("CREATE VIEW v WITH (security_barrier = true, security_invoker = 'on') AS SELECT id FROM t WITH LOCAL CHECK OPTION");
+        assert!(v.same_options(&w));
+        assert_eq!(w.option("check_option"), Some("local"));
+        let c = view("CREATE VIEW v AS SELECT id FROM t WITH CHECK OPTION");
+        assert_eq!(c.option("check_option"), Some("cascaded"));
+    }
+
+    #[test]
+    fn with_no_data_and_indexes_of_a_materialized_view() {
+        let m = view(
+            "CREATE MATERIALIZED VIEW m WITH (fillfactor = '70') AS SELECT n FROM t WITH NO DATA;
+             CREATE UNIQUE INDEX m_n ON public.m (n);",
+        );
+        assert!(m.with_no_data);
+        assert_eq!(m.options, [("fillfactor".to_string(), "70".to_string())]);
+        assert_eq!(m.indexes.len(), 1);
+        assert_eq!(m.name, QName::new("", "m"));
+        assert!(!view("CREATE MATERIALIZED VIEW m AS SELECT n FROM t WITH DATA").with_no_data);
+    }
+}
