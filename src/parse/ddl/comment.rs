@@ -91,9 +91,7 @@ impl Builder {
                     .find(|(k, _)| k.same_relation(&q))
                 {
                     Some((_, e)) => e.comment = text,
-                    None => self
-                        .ignored
-                        .push(("comment on a type sqlshift does not manage", loc.clone())),
+                    None => self.ignored.push(("unmanaged type comment", loc.clone())),
                 }
                 Ok(())
             }
@@ -105,8 +103,7 @@ impl Builder {
                     };
                     Ok(())
                 } else if q.name == "public" {
-                    self.ignored
-                        .push(("comment on the default schema", loc.clone()));
+                    self.ignored.push(("default schema comment", loc.clone()));
                     Ok(())
                 } else {
                     Err(err(
@@ -366,9 +363,9 @@ mod tests {
             [
                 "comment",
                 "comment",
-                "comment on a sequence sqlshift does not manage (a serial or identity column's own)",
-                "comment on an index sqlshift does not manage",
-                "comment on a constraint sqlshift does not manage",
+                "unmanaged sequence comment",
+                "unmanaged index comment",
+                "unmanaged constraint comment",
             ]
         );
         assert!(s.tables.values().all(|t| t.constraint_comments.is_empty()));
