@@ -816,7 +816,7 @@ impl Builder {
 
     /// Names what the user left unnamed and checks references, then hands over the schema.
     /// The schema, with the comments it left alone (see [`Builder::settle_comments`]).
-    pub fn finish(mut self) -> Result<(Schema, Vec<(&'static str, Loc, String)>), ParseError> {
+    pub fn finish(mut self) -> Result<(Schema, comment::LeftAlone), ParseError> {
         self.fold_serials();
         let not_managed = std::mem::take(&mut self.not_managed);
         self.schema.unreadable.extend(not_managed);

@@ -19,6 +19,9 @@ enum Deferred {
     Sequence(QName),
 }
 
+/// Comments left alone: what kind, where, and the object they name.
+pub type LeftAlone = Vec<(&'static str, Loc, String)>;
+
 /// Comments waiting for [`Builder::settle_comments`].
 #[derive(Debug, Default)]
 pub struct Pending(Vec<(Deferred, Option<String>, Loc)>);
@@ -146,7 +149,7 @@ impl Builder {
 
     /// Attaches the deferred comments to their objects, now that every name is known.
     /// Returns the ones left alone, with why.
-    pub(super) fn settle_comments(&mut self) -> Vec<(&'static str, Loc, String)> {
+    pub(super) fn settle_comments(&mut self) -> LeftAlone {
         let mut left = Vec::new();
         for (target, text, loc) in std::mem::take(&mut self.comments.0) {
             let found = match &target {
