@@ -123,7 +123,8 @@ pub fn drop_sqlite_options(s: &mut Schema, dialect: &str, notes: &mut Vec<String
 }
 
 /// Clauses only PostgreSQL keeps: MySQL and SQLite read `MATCH FULL` and ignore it, and
-/// have no `NO INHERIT` or `NULLS NOT DISTINCT`.
+/// have no `NO INHERIT` or `NULLS NOT DISTINCT`, no comments on indexes, constraints, types,
+/// sequences or schemas, no view options and no indexes on views.
 pub fn drop_postgres_clauses(s: &mut Schema, dialect: &str, notes: &mut Vec<String>) {
     let mut note = |clause: &str| {
         let n = format!("{dialect}: {clause} is PostgreSQL-only and ignored");
@@ -131,7 +132,45 @@ pub fn drop_postgres_clauses(s: &mut Schema, dialect: &str, notes: &mut Vec<Stri
             notes.push(n);
         }
     };
+    let comments = "COMMENT ON INDEX/CONSTRAINT/TYPE/SEQUENCE/SCHEMA/VIEW";
+    if !std::mem::take(&mut s.schema_comments).is_empty() {
+        note(comments);
+    }
+    let enums = s.enums.values_mut().map(|e| &mut e.comment);
+    let sequences = s.sequences.values_mut().map(|q| &mut q.comment);
+    for c in enums.chain(sequences) {
+        if c.take().is_some() {
+            note(comments);
+        }
+    }
+    let mut check_options = Vec::new();
+    for v in s.views.values_mut() {
+        for (k, _) in std::mem::take(&mut v.options) {
+            if k == "check_option" {
+                check_options.push(v.name.clone());
+            } else {
+                note(&format!("the view option {k} (view {})", v.name));
+            }
+        }
+        if !std::mem::take(&mut v.indexes).is_empty() {
+            note(&format!("an index on materialized view {}", v.name));
+        }
+        if !std::mem::take(&mut v.column_comments).is_empty() {
+            note("COMMENT ON COLUMN of a view");
+        }
+        if v.comment.take().is_some() {
+            note(comments);
+        }
+    }
     for t in s.tables.values_mut() {
+        if !std::mem::take(&mut t.constraint_comments).is_empty() {
+            note(comments);
+        }
+        for i in &mut t.indexes {
+            if i.comment.take().is_some() {
+                note(comments);
+            }
+        }
         for f in &mut t.foreign_keys {
             if std::mem::take(&mut f.match_full) {
                 note("MATCH FULL");
@@ -169,6 +208,11 @@ pub fn drop_postgres_clauses(s: &mut Schema, dialect: &str, notes: &mut Vec<Stri
                 note("NULLS NOT DISTINCT");
             }
         }
+    }
+    for v in check_options {
+        notes.push(format!(
+            "{dialect}: WITH CHECK OPTION on view {v} is not managed here and is left out"
+        ));
     }
 }
 

@@ -10,8 +10,35 @@ use serde::Serialize;
 #[serde(rename_all = "snake_case")]
 pub enum CommentTarget {
     Table(QName),
+    /// A column of a table, or of a view.
     Column(QName, String),
     View(QName),
+    MaterializedView(QName),
+    /// An index of a table or materialized view: (relation, index name).
+    Index(QName, String),
+    /// A constraint of a table: (table, constraint name).
+    Constraint(QName, String),
+    Sequence(QName),
+    /// An enum type.
+    Type(QName),
+    Schema(String),
+}
+
+impl CommentTarget {
+    /// The object, as plans and drift reports name it.
+    pub fn object(&self) -> String {
+        match self {
+            CommentTarget::Table(t) => format!("table {t}"),
+            CommentTarget::Column(t, c) => format!("column {t}.{c}"),
+            CommentTarget::View(v) => format!("view {v}"),
+            CommentTarget::MaterializedView(v) => format!("materialized view {v}"),
+            CommentTarget::Index(t, i) => format!("index {t}.{i}"),
+            CommentTarget::Constraint(t, c) => format!("constraint {t}.{c}"),
+            CommentTarget::Sequence(s) => format!("sequence {s}"),
+            CommentTarget::Type(e) => format!("type {e}"),
+            CommentTarget::Schema(s) => format!("schema {s}"),
+        }
+    }
 }
 
 /// Where a column goes, for dialects where column order is part of the table (MySQL).
@@ -151,6 +178,13 @@ pub enum Change {
     },
     CreateView(View),
     DropView(View),
+    /// PostgreSQL view options (`security_barrier`, `check_option`, …) changed in place.
+    SetViewOptions {
+        view: QName,
+        materialized: bool,
+        from: Vec<(String, String)>,
+        to: Vec<(String, String)>,
+    },
     SetComment {
         target: CommentTarget,
         from: Option<String>,
@@ -199,6 +233,7 @@ impl Change {
             RenameIndex { .. } => "rename_index",
             CreateView(_) => "create_view",
             DropView(_) => "drop_view",
+            SetViewOptions { .. } => "set_view_options",
             SetComment { .. } => "set_comment",
         }
     }
@@ -230,23 +265,37 @@ impl Change {
             | DropIndex { table, .. }
             | RenameIndex { table, .. } => Some(table),
             SetComment {
-                target: CommentTarget::Table(t) | CommentTarget::Column(t, _),
+                target:
+                    CommentTarget::Table(t)
+                    | CommentTarget::Column(t, _)
+                    | CommentTarget::Index(t, _)
+                    | CommentTarget::Constraint(t, _),
                 ..
             } => Some(t),
             _ => None,
         }
     }
 
-    /// Tables whose columns this change alters (views reading them must be re-created).
+    /// Tables whose columns this change reshapes, so that views reading them must be
+    /// re-created: a column dropped, renamed or of another type. A column's default, NOT
+    /// NULL, identity or comment, or a key, check or index, changes no view.
     pub fn reshaped_tables(&self) -> Vec<&QName> {
         use Change::*;
         match self {
             RenameTable { from, .. } => vec![from],
             RebuildTable { from, .. } => vec![&from.name],
+            AlterColumn { table, from, to }
+            | MoveColumn {
+                table, from, to, ..
+            } => {
+                if reshapes(from, to) {
+                    vec![table]
+                } else {
+                    Vec::new()
+                }
+            }
             DropColumn { table, .. }
             | RenameColumn { table, .. }
-            | AlterColumn { table, .. }
-            | MoveColumn { table, .. }
             | SetTableOptions { table, .. } => vec![table],
             RebuildEnum { usages, .. } => usages.iter().map(|(t, _)| t).collect(),
             _ => Vec::new(),
@@ -305,20 +354,28 @@ impl Change {
                     format!("index {table}.{to}"),
                 ]
             }
-            CreateView(v) | DropView(v) => vec![format!(
-                "{} {}",
-                if v.materialized {
-                    "materialized view"
-                } else {
-                    "view"
-                },
-                v.name
-            )],
-            SetComment { target, .. } => vec![match target {
-                CommentTarget::Table(t) => format!("table {t}"),
-                CommentTarget::Column(t, c) => format!("column {t}.{c}"),
-                CommentTarget::View(v) => format!("view {v}"),
-            }],
+            CreateView(v) | DropView(v) => vec![view_object(&v.name, v.materialized)],
+            SetViewOptions {
+                view, materialized, ..
+            } => vec![view_object(view, *materialized)],
+            SetComment { target, .. } => vec![target.object()],
         }
     }
+}
+
+fn view_object(name: &QName, materialized: bool) -> String {
+    if materialized {
+        format!("materialized view {name}")
+    } else {
+        format!("view {name}")
+    }
+}
+
+/// A column change a view reading the column sees: its type (or collation, character set,
+/// generation expression, which PostgreSQL changes by re-typing or re-creating the column).
+fn reshapes(from: &Column, to: &Column) -> bool {
+    from.data_type != to.data_type
+        || from.collation != to.collation
+        || from.charset != to.charset
+        || from.generated != to.generated
 }

@@ -8,7 +8,7 @@ mod table;
 
 pub use change::{Change, CommentTarget, Position};
 
-use crate::model::{QName, Schema, Table};
+use crate::model::{QName, Schema, Table, View};
 use std::collections::BTreeSet;
 
 /// Lists the changes from `from` to `to`. Both must be normalized for the same dialect.
@@ -20,6 +20,22 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     for s in from.schemas.difference(&to.schemas) {
         out.push(Change::DropSchema(s.clone()));
     }
+    for s in &to.schemas {
+        // A new schema has no comment yet.
+        let was = from
+            .schemas
+            .contains(s)
+            .then(|| from.schema_comments.get(s))
+            .flatten();
+        let want = to.schema_comments.get(s);
+        if was != want {
+            out.push(Change::SetComment {
+                target: CommentTarget::Schema(s.clone()),
+                from: was.cloned(),
+                to: want.cloned(),
+            });
+        }
+    }
     for e in to.extensions.difference(&from.extensions) {
         out.push(Change::CreateExtension(e.clone()));
     }
@@ -30,11 +46,21 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     for (name, s) in &to.sequences {
         match from.sequences.get(name) {
             None => out.push(Change::CreateSequence(s.clone())),
-            Some(old) if old != s => out.push(Change::AlterSequence {
-                from: old.clone(),
-                to: s.clone(),
-            }),
-            Some(_) => {}
+            Some(old) => {
+                if !old.same_options(s) {
+                    out.push(Change::AlterSequence {
+                        from: old.clone(),
+                        to: s.clone(),
+                    });
+                }
+                if old.comment != s.comment {
+                    out.push(Change::SetComment {
+                        target: CommentTarget::Sequence(name.clone()),
+                        from: old.comment.clone(),
+                        to: s.comment.clone(),
+                    });
+                }
+            }
         }
     }
     for (name, s) in &from.sequences {
@@ -84,11 +110,19 @@ fn enums(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
             out.push(Change::CreateEnum(e.clone()));
             continue;
         };
+        let mut it = e.values.iter();
+        let appended_only = old.values.iter().all(|v| it.any(|n| n == v));
+        // A rebuilt type is created with its comment.
+        if appended_only && old.comment != e.comment {
+            out.push(Change::SetComment {
+                target: CommentTarget::Type(name.clone()),
+                from: old.comment.clone(),
+                to: e.comment.clone(),
+            });
+        }
         if old.values == e.values {
             continue;
         }
-        let mut it = e.values.iter();
-        let appended_only = old.values.iter().all(|v| it.any(|n| n == v));
         if appended_only {
             for (i, v) in e.values.iter().enumerate() {
                 if old.values.contains(v) {
@@ -164,17 +198,9 @@ fn views(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
             None => out.push(Change::CreateView(v.clone())),
             Some(old) if old.query != v.query || old.materialized != v.materialized => {
                 out.push(Change::DropView(old.clone()));
-                out.push(Change::CreateView(v.clone()));
+                out.push(Change::CreateView(recreation(old, v)));
             }
-            Some(old) => {
-                if old.comment != v.comment {
-                    out.push(Change::SetComment {
-                        target: CommentTarget::View(name.clone()),
-                        from: old.comment.clone(),
-                        to: v.comment.clone(),
-                    });
-                }
-            }
+            Some(_) => {}
         }
     }
     for (name, v) in &from.views {
@@ -183,6 +209,72 @@ fn views(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
         }
     }
     add_view_recreations(out, from, to);
+    // A re-created view comes with its options, comments and indexes; the others change
+    // in place.
+    let dropped: BTreeSet<&QName> = out
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropView(v) => Some(&v.name),
+            _ => None,
+        })
+        .collect();
+    let kept: Vec<(&View, &View)> = to
+        .views
+        .iter()
+        .filter(|(name, _)| !dropped.contains(name))
+        .filter_map(|(name, v)| Some((from.views.get(name)?, v)))
+        .collect();
+    for (old, v) in kept {
+        view_in_place(old, v, out);
+    }
+}
+
+/// The view `new` as it is created again in place of `old`: a materialized view keeps
+/// whether it was filled (see `View::with_no_data`).
+fn recreation(old: &View, new: &View) -> View {
+    let mut v = new.clone();
+    v.with_no_data = old.with_no_data;
+    v
+}
+
+/// What changes in a view that is not re-created: options, comments, indexes.
+fn view_in_place(old: &View, v: &View, out: &mut Vec<Change>) {
+    let name = &v.name;
+    if !old.same_options(v) {
+        out.push(Change::SetViewOptions {
+            view: name.clone(),
+            materialized: v.materialized,
+            from: old.options.clone(),
+            to: v.options.clone(),
+        });
+    }
+    if old.comment != v.comment {
+        out.push(Change::SetComment {
+            target: if v.materialized {
+                CommentTarget::MaterializedView(name.clone())
+            } else {
+                CommentTarget::View(name.clone())
+            },
+            from: old.comment.clone(),
+            to: v.comment.clone(),
+        });
+    }
+    let columns: BTreeSet<&String> = old
+        .column_comments
+        .keys()
+        .chain(v.column_comments.keys())
+        .collect();
+    for col in columns {
+        let (a, b) = (old.column_comments.get(col), v.column_comments.get(col));
+        if a != b {
+            out.push(Change::SetComment {
+                target: CommentTarget::Column(name.clone(), col.clone()),
+                from: a.cloned(),
+                to: b.cloned(),
+            });
+        }
+    }
+    table::indexes(name, &old.indexes, &v.indexes, out);
 }
 
 /// Views that read a table whose columns change (or a view being re-created) must be
@@ -212,7 +304,7 @@ pub fn add_view_recreations(out: &mut Vec<Change>, from: &Schema, to: &Schema) {
             };
             if old.depends_on.iter().any(|d| touched.contains(d)) {
                 out.push(Change::DropView(old.clone()));
-                out.push(Change::CreateView(v.clone()));
+                out.push(Change::CreateView(recreation(old, v)));
                 recreated.insert(name.clone());
                 touched.insert(name.clone());
                 added = true;
@@ -221,5 +313,102 @@ pub fn add_view_recreations(out: &mut Vec<Change>, from: &Schema, to: &Schema) {
         if !added {
             break;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{diff, Change, CommentTarget};
+    use crate::model::Schema;
+
+    fn schema(sql: &str) -> Schema {
+        let s = crate::parse::parse_sql("test.sql", sql).expect("parses");
+        crate::dialect::prepare(s, &crate::dialect::postgres::Postgres, &mut Vec::new())
+    }
+
+    fn view_changes(changes: &[Change]) -> Vec<&'static str> {
+        changes
+            .iter()
+            .filter(|c| matches!(c, Change::CreateView(_) | Change::DropView(_)))
+            .map(Change::kind)
+            .collect()
+    }
+
+    const VIEWS: &str = "CREATE VIEW v AS SELECT id, n FROM t;
+        CREATE MATERIALIZED VIEW m AS SELECT n, count(*) AS c FROM t GROUP BY n;
+        CREATE UNIQUE INDEX m_n ON m (n);
+        COMMENT ON MATERIALIZED VIEW m IS 'counts';";
+
+    #[test]
+    fn a_default_nullability_check_or_index_change_rebuilds_no_view() {
+        let from = schema(&format!(
+            "CREATE TABLE t (id int PRIMARY KEY, n int DEFAULT 1, x text); {VIEWS}"
+        ));
+        let to = schema(&format!(
+            "CREATE TABLE t (id int PRIMARY KEY, n int NOT NULL DEFAULT 2 CHECK (n > 0), x text);
+             CREATE INDEX t_n ON t (n); COMMENT ON COLUMN t.n IS 'n'; {VIEWS}"
+        ));
+        let changes = diff(&from, &to);
+        assert!(changes
+            .iter()
+            .any(|c| matches!(c, Change::AlterColumn { .. })));
+        assert_eq!(view_changes(&changes), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn a_type_change_rebuilds_the_views_with_their_indexes_and_comments() {
+        let from = schema(&format!(
+            "CREATE TABLE t (id int PRIMARY KEY, n int, x text); {VIEWS}"
+        ));
+        let to = schema(&format!(
+            "CREATE TABLE t (id int PRIMARY KEY, n bigint, x text); {VIEWS}"
+        ));
+        let changes = diff(&from, &to);
+        assert_eq!(
+            view_changes(&changes),
+            ["drop_view", "create_view", "drop_view", "create_view"]
+        );
+        let m = changes.iter().find_map(|c| match c {
+            Change::CreateView(v) if v.materialized => Some(v),
+            _ => None,
+        });
+        let m = m.expect("the materialized view is created again");
+        assert_eq!(m.indexes.len(), 1);
+        assert_eq!(m.comment.as_deref(), Some("counts"));
+        // Its index and comment come with the view, not as changes of their own.
+        assert!(!changes.iter().any(|c| matches!(
+            c,
+            Change::CreateIndex { .. }
+                | Change::SetComment {
+                    target: CommentTarget::MaterializedView(_),
+                    ..
+                }
+        )));
+    }
+
+    #[test]
+    fn a_rebuilt_materialized_view_keeps_whether_it_was_filled() {
+        let mut from = schema(&format!(
+            "CREATE TABLE t (id int PRIMARY KEY, n int); {VIEWS}"
+        ));
+        let to = schema(&format!(
+            "CREATE TABLE t (id int PRIMARY KEY, n bigint); {VIEWS}"
+        ));
+        for v in from.views.values_mut() {
+            v.with_no_data = true;
+        }
+        let changes = diff(&from, &to);
+        assert!(changes.iter().any(|c| matches!(
+            c,
+            Change::CreateView(v) if v.materialized && v.with_no_data
+        )));
+        // Whether a view is filled is not compared.
+        assert!(diff(
+            &from,
+            &schema(&format!(
+                "CREATE TABLE t (id int PRIMARY KEY, n int); {VIEWS}"
+            ))
+        )
+        .is_empty());
     }
 }

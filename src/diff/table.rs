@@ -1,7 +1,8 @@
 //! Differences inside one table: columns, keys, constraints, indexes, comments.
 
 use super::{Change, CommentTarget};
-use crate::model::{Index, Table};
+use crate::model::{Index, QName, Table};
+use std::collections::{BTreeMap, BTreeSet};
 
 pub fn diff_table(from: &Table, to: &Table, out: &mut Vec<Change>) {
     let name = &to.name;
@@ -58,6 +59,7 @@ pub fn diff_table(from: &Table, to: &Table, out: &mut Vec<Change>) {
         }
     }
 
+    let start = out.len();
     match (&from.primary_key, &to.primary_key) {
         (Some(a), Some(b)) if a == b => {}
         (Some(a), Some(b)) if a.columns == b.columns => out.push(Change::RenameConstraint {
@@ -148,6 +150,8 @@ pub fn diff_table(from: &Table, to: &Table, out: &mut Vec<Change>) {
         },
         out,
     );
+    let comments = constraint_comments(&from, to, &out[start..]);
+    out.extend(comments);
     // A NOT VALID constraint the file wants validated: check the rows, keep the
     // constraint.
     let unvalidated = from
@@ -177,26 +181,7 @@ pub fn diff_table(from: &Table, to: &Table, out: &mut Vec<Change>) {
             name: n.clone(),
         });
     }
-    members(
-        &from.indexes,
-        &to.indexes,
-        |i| &i.name,
-        same_index,
-        |i| Change::DropIndex {
-            table: name.clone(),
-            index: i.clone(),
-        },
-        |i| Change::CreateIndex {
-            table: name.clone(),
-            index: i.clone(),
-        },
-        |f, t| Change::RenameIndex {
-            table: name.clone(),
-            from: f,
-            to: t,
-        },
-        out,
-    );
+    indexes(name, &from.indexes, &to.indexes, out);
     if (&from.engine, &from.charset, &from.collation) != (&to.engine, &to.charset, &to.collation)
         || (from.without_rowid, from.strict) != (to.without_rowid, to.strict)
     {
@@ -215,6 +200,108 @@ pub fn diff_table(from: &Table, to: &Table, out: &mut Vec<Change>) {
             from: from.comment.clone(),
             to: to.comment.clone(),
         });
+    }
+}
+
+/// The comments of `to`'s constraints that differ from what the database will have after
+/// `changes` (this table's constraint changes): a renamed constraint keeps its comment, a
+/// re-created one has none.
+fn constraint_comments(from: &Table, to: &Table, changes: &[Change]) -> Vec<Change> {
+    if from.constraint_comments.is_empty() && to.constraint_comments.is_empty() {
+        return Vec::new();
+    }
+    let mut renamed: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut added: BTreeSet<&str> = BTreeSet::new();
+    for c in changes {
+        match c {
+            Change::RenameConstraint { from, to, .. } => {
+                renamed.insert(to, from);
+            }
+            Change::AddPrimaryKey { pk, .. } => {
+                added.insert(&pk.name);
+            }
+            Change::AddUnique { unique, .. } => {
+                added.insert(&unique.name);
+            }
+            Change::AddCheck { check, .. } => {
+                added.insert(&check.name);
+            }
+            Change::AddForeignKey { fk, .. } => {
+                added.insert(&fk.name);
+            }
+            _ => {}
+        }
+    }
+    let names = to
+        .primary_key
+        .iter()
+        .map(|p| &p.name)
+        .chain(to.uniques.iter().map(|u| &u.name))
+        .chain(to.checks.iter().map(|c| &c.name))
+        .chain(to.foreign_keys.iter().map(|f| &f.name));
+    let mut out = Vec::new();
+    for n in names {
+        let want = to.constraint_comments.get(n);
+        let was = if added.contains(n.as_str()) {
+            None
+        } else {
+            let old = renamed.get(n.as_str()).copied().unwrap_or(n);
+            from.constraint_comments.get(old)
+        };
+        if want != was {
+            out.push(Change::SetComment {
+                target: CommentTarget::Constraint(to.name.clone(), n.clone()),
+                from: was.cloned(),
+                to: want.cloned(),
+            });
+        }
+    }
+    out
+}
+
+/// The indexes of table or materialized view `rel`: created, dropped, renamed, and their
+/// comments (a created index brings its own; a renamed one keeps the one it had).
+pub fn indexes(rel: &QName, from: &[Index], to: &[Index], out: &mut Vec<Change>) {
+    let start = out.len();
+    members(
+        from,
+        to,
+        |i| &i.name,
+        same_index,
+        |i| Change::DropIndex {
+            table: rel.clone(),
+            index: i.clone(),
+        },
+        |i| Change::CreateIndex {
+            table: rel.clone(),
+            index: i.clone(),
+        },
+        |f, t| Change::RenameIndex {
+            table: rel.clone(),
+            from: f,
+            to: t,
+        },
+        out,
+    );
+    let renamed: BTreeMap<String, String> = out[start..]
+        .iter()
+        .filter_map(|c| match c {
+            Change::RenameIndex { from, to, .. } => Some((to.clone(), from.clone())),
+            _ => None,
+        })
+        .collect();
+    for b in to {
+        let old = renamed.get(&b.name).unwrap_or(&b.name);
+        let Some(a) = from.iter().find(|a| a.name == *old && same_index(a, b)) else {
+            continue;
+        };
+        if a.comment != b.comment {
+            out.push(Change::SetComment {
+                target: CommentTarget::Index(rel.clone(), b.name.clone()),
+                from: a.comment.clone(),
+                to: b.comment.clone(),
+            });
+        }
     }
 }
 

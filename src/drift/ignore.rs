@@ -98,9 +98,25 @@ impl Ignore {
             };
             !self.object(kind, q)
         });
+        for v in schema.views.values_mut() {
+            let qualified = |member: &str| format!("{}.{member}", v.name);
+            v.indexes
+                .retain(|i| !self.kind("index") && !self.name(&i.name, &qualified(&i.name)));
+        }
         if self.kind("comment") {
+            schema.schema_comments.clear();
+            for e in schema.enums.values_mut() {
+                e.comment = None;
+            }
+            for q in schema.sequences.values_mut() {
+                q.comment = None;
+            }
             for v in schema.views.values_mut() {
                 v.comment = None;
+                v.column_comments.clear();
+                for i in &mut v.indexes {
+                    i.comment = None;
+                }
             }
         }
         schema.tables.retain(|q, _| !self.object("table", q));
@@ -114,8 +130,12 @@ impl Ignore {
             t.foreign_keys.retain(|f| keep("foreign_key", &f.name));
             if self.kind("comment") {
                 t.comment = None;
+                t.constraint_comments.clear();
                 for c in &mut t.columns {
                     c.comment = None;
+                }
+                for i in &mut t.indexes {
+                    i.comment = None;
                 }
             }
         }

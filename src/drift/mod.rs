@@ -13,7 +13,7 @@ pub mod ignore;
 pub use ignore::Ignore;
 
 use crate::dialect::{Dialect, RenderOptions};
-use crate::diff::{Change, CommentTarget};
+use crate::diff::Change;
 use crate::model::{Column, Expr, Schema};
 use crate::plan::{self, Owner, Plan};
 use serde::Serialize;
@@ -427,20 +427,33 @@ pub fn describe(c: &Change) -> Difference {
             first(c),
             format!("{table}.{name} is NOT VALID in the database, validated expected"),
         ),
-        SetComment { target, from, to } => {
-            let object = match target {
-                CommentTarget::Table(t) => format!("table {t}"),
-                CommentTarget::Column(t, col) => format!("column {t}.{col}"),
-                CommentTarget::View(v) => format!("view {v}"),
+        SetViewOptions { from, to, .. } => {
+            let list = |o: &[(String, String)]| {
+                if o.is_empty() {
+                    "none".to_string()
+                } else {
+                    o.iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
             };
             different(
-                object,
+                first(c),
                 format!(
-                    "comment {} in the database, {} expected",
-                    opt(from, "none"),
-                    opt(to, "none")
+                    "options {} in the database, {} expected",
+                    list(from),
+                    list(to)
                 ),
             )
         }
+        SetComment { target, from, to } => different(
+            target.object(),
+            format!(
+                "comment {} in the database, {} expected",
+                opt(from, "none"),
+                opt(to, "none")
+            ),
+        ),
     }
 }

@@ -25,6 +25,9 @@ pub struct Schema {
     pub sequences: BTreeMap<QName, Sequence>,
     pub tables: BTreeMap<QName, Table>,
     pub views: BTreeMap<QName, View>,
+    /// Comments on the namespaces in `schemas`, by namespace (PostgreSQL `COMMENT ON SCHEMA`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub schema_comments: BTreeMap<String, String>,
     /// Objects found in a database that sqlshift does not manage; reported, never dropped.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unmanaged: Vec<Unmanaged>,
@@ -48,6 +51,8 @@ pub struct Unmanaged {
 pub struct EnumType {
     pub name: QName,
     pub values: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -60,6 +65,37 @@ pub struct Sequence {
     pub max_value: Option<i64>,
     pub cache: i64,
     pub cycle: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+impl Sequence {
+    /// True when two sequences have the same options (the comment left out).
+    pub fn same_options(&self, other: &Sequence) -> bool {
+        let Sequence {
+            name,
+            data_type,
+            start,
+            increment,
+            min_value,
+            max_value,
+            cache,
+            cycle,
+            comment: _,
+        } = self;
+        (
+            name, data_type, start, increment, min_value, max_value, cache, cycle,
+        ) == (
+            &other.name,
+            &other.data_type,
+            &other.start,
+            &other.increment,
+            &other.min_value,
+            &other.max_value,
+            &other.cache,
+            &other.cycle,
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -72,6 +108,10 @@ pub struct Table {
     pub foreign_keys: Vec<ForeignKey>,
     pub indexes: Vec<Index>,
     pub comment: Option<String>,
+    /// Comments on the primary key, unique, check and foreign-key constraints, by
+    /// constraint name (PostgreSQL `COMMENT ON CONSTRAINT`; names are unique per table).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub constraint_comments: BTreeMap<String, String>,
     /// MySQL table options; `None` means the database's default.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub engine: Option<String>,
@@ -139,6 +179,7 @@ impl Table {
             foreign_keys: Vec::new(),
             indexes: Vec::new(),
             comment: None,
+            constraint_comments: BTreeMap::new(),
             engine: None,
             charset: None,
             collation: None,
@@ -394,6 +435,9 @@ pub struct Index {
     /// unquoted value, in the order written.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub with: Vec<(String, String)>,
+    /// PostgreSQL `COMMENT ON INDEX`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 impl Index {
@@ -414,6 +458,72 @@ pub struct View {
     /// Tables and views the query reads; used to order drops and re-creates.
     pub depends_on: BTreeSet<QName>,
     pub comment: Option<String>,
+    /// PostgreSQL view options as written (`security_barrier`, `security_invoker`, and
+    /// `check_option` = `local`/`cascaded` for `WITH … CHECK OPTION`; storage parameters
+    /// of a materialized view), lower-case name and unquoted value, in the order written.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<(String, String)>,
+    /// Indexes of a materialized view.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<Index>,
+    /// Comments on the view's columns, by column name.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub column_comments: BTreeMap<String, String>,
+    /// A materialized view created `WITH NO DATA` (from a file), or not populated (from a
+    /// catalog). How a new materialized view is created, and kept when one is re-created;
+    /// never compared: refreshing a view changes no schema.
+    #[serde(skip)]
+    pub with_no_data: bool,
+}
+
+impl View {
+    pub fn new(name: QName, materialized: bool, query: Expr, depends_on: BTreeSet<QName>) -> Self {
+        View {
+            name,
+            materialized,
+            query,
+            depends_on,
+            comment: None,
+            options: Vec::new(),
+            indexes: Vec::new(),
+            column_comments: BTreeMap::new(),
+            with_no_data: false,
+        }
+    }
+
+    /// The value of option `name`, if set.
+    pub fn option(&self, name: &str) -> Option<&str> {
+        self.options
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// True when both views set the same options to the same values, in any order and
+    /// whatever the spelling of a boolean (`on`, `true`, `1` …, as PostgreSQL reads them).
+    pub fn same_options(&self, other: &View) -> bool {
+        let canon = |v: &View| -> BTreeMap<String, String> {
+            v.options
+                .iter()
+                .map(|(k, val)| (k.clone(), option_value(val)))
+                .collect()
+        };
+        canon(self) == canon(other)
+    }
+}
+
+/// An option value as PostgreSQL compares it: a boolean in any of its spellings becomes
+/// `true`/`false`, anything else is compared as lower-case text.
+pub fn option_value(v: &str) -> String {
+    let l = v.trim().to_ascii_lowercase();
+    let prefix_of = |word: &str| !l.is_empty() && word.starts_with(l.as_str());
+    if l == "on" || l == "1" || prefix_of("true") || prefix_of("yes") {
+        "true".into()
+    } else if l == "off" || l == "0" || prefix_of("false") || prefix_of("no") {
+        "false".into()
+    } else {
+        l
+    }
 }
 
 impl Schema {

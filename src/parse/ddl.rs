@@ -17,6 +17,12 @@ use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::ControlFlow;
 
+mod comment;
+mod view;
+
+pub use comment::constraint_comment;
+pub use view::ViewClauses;
+
 /// The most bytes a generated name may have (PostgreSQL's NAMEDATALEN - 1).
 pub const MAX_NAME: usize = 63;
 
@@ -196,6 +202,8 @@ pub struct Builder {
     /// Clauses read but not managed (SQLite conflict clauses), to be reported with the
     /// statement's location; the caller drains it after each statement.
     pub ignored: Vec<(&'static str, Loc)>,
+    /// Comments attached once every statement is read.
+    comments: comment::Pending,
 }
 
 /// The sequence a `nextval('[schema.]name'::regclass)` default draws from (bare name).
@@ -306,7 +314,7 @@ impl Builder {
         );
     }
 
-    /// True when `name` is a materialized view defined so far (its indexes are not managed).
+    /// True when `name` is a materialized view defined so far.
     pub fn is_materialized_view(&self, name: &ObjectName) -> bool {
         let q = qname(name);
         self.schema
@@ -320,6 +328,9 @@ impl Builder {
             Statement::CreateTable(ct) => self.create_table(&ct, loc, ann),
             Statement::CreateIndex(ci) => {
                 let (table, index) = index_from(&ci, loc)?;
+                if self.is_materialized_view(&ci.table_name) {
+                    return self.view_index(&table, index, loc);
+                }
                 let t = self.table_mut(&table, loc)?;
                 let unnamed = index.name.is_empty();
                 let index = name_index(t, index);
@@ -340,10 +351,6 @@ impl Builder {
                 options,
                 ..
             }) => {
-                // `WITH (security_barrier = true)` and the like: not compared on either side.
-                if !matches!(options, ast::CreateTableOptions::None) {
-                    self.ignored.push(("view option", loc.clone()));
-                }
                 if !columns.is_empty() && !alias_view_columns(&mut query, &columns) {
                     return Err(not_managed(
                         loc,
@@ -356,17 +363,10 @@ impl Builder {
                     return Err(err(loc, format!("`{name}` is defined twice")));
                 }
                 let (query, depends_on) = view_expr(*query);
+                let mut view = View::new(name.clone(), materialized, query, depends_on);
+                view.options = view::options(&options, &view.name, loc)?;
                 self.locs.insert(name.clone(), loc.clone());
-                self.schema.views.insert(
-                    name.clone(),
-                    View {
-                        name,
-                        materialized,
-                        query,
-                        depends_on,
-                        comment: None,
-                    },
-                );
+                self.schema.views.insert(name, view);
                 Ok(())
             }
             Statement::CreateType {
@@ -378,9 +378,14 @@ impl Builder {
                 if self.schema.enums.contains_key(&name) {
                     return Err(err(loc, format!("type `{name}` is defined twice")));
                 }
-                self.schema
-                    .enums
-                    .insert(name.clone(), EnumType { name, values });
+                self.schema.enums.insert(
+                    name.clone(),
+                    EnumType {
+                        name,
+                        values,
+                        comment: None,
+                    },
+                );
                 Ok(())
             }
             Statement::CreateSequence {
@@ -544,6 +549,9 @@ impl Builder {
     ) -> Result<(), ParseError> {
         // An empty comment is no comment: PostgreSQL drops it, MySQL shows none.
         let text = text.filter(|t| !t.is_empty());
+        if let Some(done) = self.comment_elsewhere(&kind, name, &text, loc) {
+            return done;
+        }
         match kind {
             CommentObject::Table => {
                 let q = qname(name);
@@ -829,15 +837,17 @@ impl Builder {
     }
 
     /// Names what the user left unnamed and checks references, then hands over the schema.
-    pub fn finish(mut self) -> Result<Schema, ParseError> {
+    /// The schema, with the comments it left alone (see [`Builder::settle_comments`]).
+    pub fn finish(mut self) -> Result<(Schema, comment::LeftAlone), ParseError> {
         self.fold_serials();
         let not_managed = std::mem::take(&mut self.not_managed);
         self.schema.unreadable.extend(not_managed);
         for t in self.schema.tables.values_mut() {
             name_constraints(t);
         }
+        let left = self.settle_comments();
         if !self.validate {
-            return Ok(self.schema);
+            return Ok((self.schema, left));
         }
         for (name, loc) in &self.pending_checks {
             let Some(t) = self.schema.tables.get(name) else {
@@ -868,7 +878,7 @@ impl Builder {
                 }
             }
         }
-        Ok(self.schema)
+        Ok((self.schema, left))
     }
 }
 
@@ -1259,6 +1269,7 @@ fn push_key(
         nulls_not_distinct: false,
         include: Vec::new(),
         with: Vec::new(),
+        comment: None,
     };
     if index.name.is_empty() {
         let base = match index.parts.first().map(|p| &p.key) {
@@ -1403,7 +1414,12 @@ fn only_column(canon: &str) -> Option<String> {
     }
 }
 
-fn name_index(t: &Table, mut index: Index) -> Index {
+fn name_index(t: &Table, index: Index) -> Index {
+    name_index_of(&t.name.name, index)
+}
+
+/// Gives an unnamed index of relation `rel` the name PostgreSQL would give it.
+fn name_index_of(rel: &str, mut index: Index) -> Index {
     if index.name.is_empty() {
         let cols: Vec<String> = index
             .parts
@@ -1414,7 +1430,7 @@ fn name_index(t: &Table, mut index: Index) -> Index {
             })
             .collect();
         let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
-        index.name = generated_name(&t.name.name, &cols, "idx", MAX_NAME);
+        index.name = generated_name(rel, &cols, "idx", MAX_NAME);
     }
     index
 }
@@ -1530,6 +1546,7 @@ pub fn index_from(ci: &CreateIndex, loc: &Loc) -> Result<(QName, Index), ParseEr
             nulls_not_distinct: ci.nulls_distinct == Some(false),
             include: ci.include.iter().map(ident).collect(),
             with,
+            comment: None,
         },
     ))
 }
@@ -1591,6 +1608,7 @@ fn sequence(name: QName, opts: &[SequenceOptions], loc: &Loc) -> Result<Sequence
         max_value: None,
         cache: 1,
         cycle: false,
+        comment: None,
     };
     let mut start = None;
     for o in opts {

@@ -415,13 +415,7 @@ impl VisitorMut for Canon {
     }
 
     fn post_visit_query(&mut self, q: &mut Query) -> ControlFlow<()> {
-        let only = match q.body.as_mut() {
-            SetExpr::Select(select) => canon_select(select),
-            body => {
-                canon_branches(body);
-                None
-            }
-        };
+        let only = canon_body(q.body.as_mut());
         if let (Some(rel), Some(order_by)) = (only, &mut q.order_by) {
             let _ = order_by.visit(&mut StripQualifier(rel));
         }
@@ -473,20 +467,6 @@ impl VisitorMut for Canon {
             _ => {}
         }
         ControlFlow::Continue(())
-    }
-}
-
-/// Each SELECT of a UNION/INTERSECT/EXCEPT gets the view-level rules of a lone SELECT.
-fn canon_branches(body: &mut SetExpr) {
-    match body {
-        SetExpr::Select(select) => {
-            canon_select(select);
-        }
-        SetExpr::SetOperation { left, right, .. } => {
-            canon_branches(left);
-            canon_branches(right);
-        }
-        _ => {}
     }
 }
 
@@ -610,6 +590,20 @@ fn wrap_operands(e: &mut Expr) {
     }
 }
 
+/// [`canon_select`] on a query body: on each branch of a `UNION` (a recursive view's is
+/// one), with the only relation of a plain SELECT returned.
+fn canon_body(body: &mut SetExpr) -> Option<String> {
+    match body {
+        SetExpr::Select(select) => canon_select(select),
+        SetExpr::SetOperation { left, right, .. } => {
+            canon_body(left);
+            canon_body(right);
+            None
+        }
+        _ => None,
+    }
+}
+
 /// View-level rules: unnest parenthesized joins, drop qualifiers that name the only
 /// relation, drop aliases that repeat the name the column would get anyway. Returns that
 /// only relation, whose qualifier the query's ORDER BY drops too.
@@ -712,7 +706,14 @@ fn canon_select(select: &mut Select) -> Option<String> {
                 _ => None,
             };
             fold_ident(alias);
-            if natural.as_deref() == Some(alias.value.as_str()) {
+            // PostgreSQL names a literal or an operator expression `?column?`, and prints
+            // the name when the query is the first branch of a recursive CTE.
+            let unnamed = alias.value == "?column?"
+                && matches!(
+                    expr,
+                    Expr::Value(_) | Expr::BinaryOp { .. } | Expr::UnaryOp { .. } | Expr::Nested(_)
+                );
+            if unnamed || natural.as_deref() == Some(alias.value.as_str()) {
                 *item = SelectItem::UnnamedExpr(expr.clone());
             }
         }
@@ -772,6 +773,14 @@ mod tests {
     fn postgres_stored_view_matches_the_written_one() {
         let written = "SELECT id, name FROM accounts WHERE active AND balance BETWEEN 1 AND 10";
         let stored = " SELECT accounts.id,\n    accounts.name\n   FROM accounts\n  WHERE accounts.active AND accounts.balance >= 1::numeric AND accounts.balance <= 10::numeric;";
+        assert_eq!(canon(written), canon(stored));
+    }
+
+    #[test]
+    fn a_stored_recursive_view_matches_the_written_one() {
+        // `CREATE RECURSIVE VIEW chain (id, depth) AS …` as pg_get_viewdef prints it.
+        let stored = "WITH RECURSIVE chain(id, depth) AS (\n SELECT staff.id,\n 0 AS \"?column?\"\n FROM staff\n WHERE staff.boss IS NULL\n UNION ALL\n SELECT s.id,\n c.depth + 1\n FROM staff s\n JOIN chain c ON s.boss = c.id\n )\n SELECT chain.id,\n chain.depth\n FROM chain;";
+        let written = "WITH RECURSIVE chain (id, depth) AS (SELECT id, 0 FROM staff WHERE boss IS NULL UNION ALL SELECT s.id, c.depth + 1 FROM staff s JOIN chain c ON s.boss = c.id) SELECT id, depth FROM chain";
         assert_eq!(canon(written), canon(stored));
     }
 }

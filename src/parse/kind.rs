@@ -80,6 +80,12 @@ pub fn leading_words(text: &str, max: usize) -> Vec<String> {
     words
 }
 
+/// True for `COMMENT ON CONSTRAINT c ON table …` (which sqlparser does not read).
+pub fn comment_on_constraint(text: &str) -> bool {
+    let w = leading_words(text, 3);
+    w.len() == 3 && w[0] == "COMMENT" && w[1] == "ON" && w[2] == "CONSTRAINT"
+}
+
 /// The kind of a statement, from its leading words.
 pub fn classify(text: &str) -> Kind {
     let w = leading_words(text, 12);
@@ -88,14 +94,16 @@ pub fn classify(text: &str) -> Kind {
         "CREATE" => match create_kind(&w[1..]) {
             // Partitions and inheriting tables are left alone in the catalog too.
             Kind::Managed if partition_of(text) => Kind::Unmanaged("partition"),
-            // PostgreSQL stores it as a plain view over `WITH RECURSIVE`; not read yet.
-            Kind::Managed if recursive_view(&w) => Kind::Unmanaged("recursive view"),
             Kind::Managed if inherits(text) => Kind::Unmanaged("inheriting table"),
             other => other,
         },
         "ALTER" => alter_kind(text, &w),
         "COMMENT" if word(1) == "ON" => match word(2) {
-            "TABLE" | "COLUMN" => Kind::Managed,
+            "TABLE" | "COLUMN" | "VIEW" | "INDEX" | "SEQUENCE" | "TYPE" => Kind::Managed,
+            "MATERIALIZED" if word(3) == "VIEW" => Kind::Managed,
+            // The default schema is not managed, nor is its comment.
+            "SCHEMA" if word(3) != "PUBLIC" => Kind::Managed,
+            "CONSTRAINT" if word(4) == "ON" && word(5) != "DOMAIN" => Kind::Managed,
             _ => Kind::Unmanaged("comment"),
         },
         "SET" | "RESET" => Kind::Unmanaged("SET statement"),
@@ -205,12 +213,6 @@ fn inherits(text: &str) -> bool {
 
 /// The object a `CREATE <object>` statement names (`object` is `TABLE`, `DOMAIN`, `TYPE`),
 /// as an unquoted name would fold (lower case) or as quoted; the schema is left out.
-/// `CREATE [OR REPLACE] [TEMP] RECURSIVE VIEW`, not a view whose query is `WITH RECURSIVE`.
-fn recursive_view(w: &[String]) -> bool {
-    let at = |word: &str| w.iter().position(|x| x == word);
-    matches!((at("RECURSIVE"), at("VIEW")), (Some(r), Some(v)) if r < v)
-}
-
 pub fn created_name(text: &str, object: &str) -> Option<String> {
     let words = leading_words(text, 6);
     if words.first().map(String::as_str) != Some("CREATE") || !words.iter().any(|w| w == object) {

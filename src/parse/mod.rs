@@ -10,6 +10,7 @@ mod expr;
 mod keywords;
 pub mod kind;
 mod mysql_spelling;
+mod recursive_view;
 mod requote;
 pub mod split;
 mod sqlite;
@@ -197,27 +198,39 @@ pub fn parse_schema_report(
                 other => other,
             };
             match kind {
+                kind::Kind::Managed if kind::comment_on_constraint(&piece.text) => {
+                    match ddl::constraint_comment(&piece.text, &loc) {
+                        Some(Ok(c)) => b.constraint_comment(c, &loc),
+                        Some(Err(e)) => errors.push(e),
+                        None => skipped.push(Skipped {
+                            kind: "comment",
+                            loc,
+                            summary: summary(&piece.text),
+                        }),
+                    }
+                }
                 kind::Kind::Managed => match statement_at(&piece, &src.name).map(|(stmt, cut)| {
-                    for what in cut {
+                    for what in cut.ignored {
                         b.ignored.push((what, loc.clone()));
                     }
-                    stmt
+                    (stmt, cut.view)
                 }) {
-                    Ok(stmt) if about_one_of(&stmt, &left_alone) => skipped.push(Skipped {
+                    Ok((stmt, _)) if about_one_of(&stmt, &left_alone) => skipped.push(Skipped {
                         kind: "statement on an unmanaged table",
                         loc,
                         summary: summary(&piece.text),
                     }),
-                    Ok(Statement::CreateIndex(ci)) if b.is_materialized_view(&ci.table_name) => {
-                        skipped.push(Skipped {
-                            kind: "index on a materialized view",
-                            loc,
-                            summary: summary(&piece.text),
-                        })
-                    }
-                    Ok(stmt) => {
+                    Ok((stmt, clauses)) => {
+                        let view = match &stmt {
+                            Statement::CreateView(cv) => Some(ddl::qname(&cv.name)),
+                            _ => None,
+                        };
                         match b.add(stmt, &loc, &annotations) {
-                            Ok(()) => {}
+                            Ok(()) => {
+                                if let Some(view) = view {
+                                    b.view_clauses(&view, clauses);
+                                }
+                            }
                             Err(ParseError::NotManaged { object, reason, .. }) => {
                                 left_alone.insert(object.name.clone());
                                 skipped.push(Skipped {
@@ -259,15 +272,6 @@ pub fn parse_schema_report(
                             left_alone.extend(kind::created_name(&piece.text, "TABLE"));
                             left_alone.extend(kind::attached_partition(&piece.text));
                         }
-                        "recursive view" => {
-                            if let Some(v) = kind::created_name(&piece.text, "VIEW") {
-                                left_alone.insert(v.clone());
-                                b.not_managed.insert(
-                                    model::QName::new("", v),
-                                    "a recursive view is not managed yet".into(),
-                                );
-                            }
-                        }
                         "DROP statement" => b.drop_created(&piece.text),
                         "domain" => b
                             .user_types
@@ -301,11 +305,17 @@ pub fn parse_schema_report(
     }
     // pg_dump creates a partition as a plain table and attaches it afterwards.
     b.leave_alone(&left_alone);
-    let result = b.finish();
-    if let Err(e) = result {
-        errors.push(e);
-    } else if errors.is_empty() {
-        return result.map(|schema| (schema, skipped));
+    match b.finish() {
+        Err(e) => errors.push(e),
+        Ok((schema, left)) if errors.is_empty() => {
+            skipped.extend(left.into_iter().map(|(kind, loc, summary)| Skipped {
+                kind,
+                loc,
+                summary,
+            }));
+            return Ok((schema, skipped));
+        }
+        Ok(_) => {}
     }
     errors.retain(|e| !follows_from(e, &unreadable));
     Err(gather(errors))
@@ -395,31 +405,32 @@ fn summary(text: &str) -> String {
 /// read is tried as PostgreSQL (a column named `fulltext`) and as SQLite (`[bracketed]`
 /// names) read it; their string literals mean what the schema language's do. The error,
 /// when all fail, is the generic one.
-/// With the statement, the clauses that had to be cut for it to be read and are left as they
-/// are (SQLite conflict clauses after a table constraint, a view's CHECK OPTION).
-fn statement_at(
-    piece: &split::Piece,
-    file: &str,
-) -> Result<(Statement, Vec<&'static str>), ParseError> {
+/// With the statement, the clauses that had to be cut for it to be read (see [`Cut`]).
+fn statement_at(piece: &split::Piece, file: &str) -> Result<(Statement, Cut), ParseError> {
     use sqlparser::dialect::{PostgreSqlDialect, SQLiteDialect};
     // Each rewrite below first looks for its words here: most statements need none.
     let lower = piece.text.to_ascii_lowercase();
     let tail = lower.trim_end();
-    let mut ignored = Vec::new();
+    let mut cut = Cut::default();
     let mut piece = if tail.ends_with("option") || tail.ends_with("*/") {
         let (p, check_option) = without_check_option(piece);
-        if check_option {
-            ignored.push("view CHECK OPTION");
-        }
+        cut.view.check_option = check_option;
         p
     } else {
         piece.clone()
     };
     if tail.ends_with("data") {
-        piece = without_data_clause(&piece);
+        let (p, no_data) = without_data_clause(&piece);
+        piece = p;
+        cut.view.no_data = no_data;
     }
     if lower.contains("only") {
         piece = without_only_on_index(&piece);
+    }
+    if lower.contains("recursive") {
+        if let Some(text) = recursive_view::rewrite(&piece.text) {
+            piece.text = text;
+        }
     }
     if lower.contains("sequence name") {
         piece = without_sequence_name(&piece);
@@ -445,18 +456,18 @@ fn statement_at(
     }
     let piece = &piece;
     let first = match statement_in(piece, file, &GenericDialect {}) {
-        Ok(s) => return Ok((s, ignored)),
+        Ok(s) => return Ok((s, cut)),
         Err(e) => e,
     };
     if let Ok(s) = statement_in(piece, file, &PostgreSqlDialect {}) {
-        return Ok((s, ignored));
+        return Ok((s, cut));
     }
     if let Ok(s) = statement_in(piece, file, &SQLiteDialect {}) {
-        return Ok((s, ignored));
+        return Ok((s, cut));
     }
     // MySQL's backslash escapes in strings (`'it\'s'`, as mysqldump writes them).
     if let Ok(s) = statement_in(piece, file, &sqlparser::dialect::MySqlDialect {}) {
-        return Ok((s, ignored));
+        return Ok((s, cut));
     }
     // Last, SQLite's own spellings (multi-word type names, table-constraint conflict
     // clauses) in a form sqlparser reads; the error stays the one for the text as written.
@@ -470,11 +481,11 @@ fn statement_at(
             &GenericDialect {},
         ] {
             if let Ok(s) = statement_in(&again, file, dialect) {
-                ignored.extend(std::iter::repeat_n(
+                cut.ignored.extend(std::iter::repeat_n(
                     "SQLite conflict clause (ON CONFLICT)",
                     r.conflict_clauses,
                 ));
-                return Ok((s, ignored));
+                return Ok((s, cut));
             }
         }
     }
@@ -561,9 +572,18 @@ fn without_only_on_index(piece: &split::Piece) -> split::Piece {
     piece.clone()
 }
 
-/// `CREATE VIEW … WITH [CASCADED | LOCAL] CHECK OPTION`: sqlparser does not read it, and the
-/// catalog side does not compare it; it is left as it is, and said so.
-fn without_check_option(piece: &split::Piece) -> (split::Piece, bool) {
+/// Clauses cut from a statement so that sqlparser reads it: the ones left as they are
+/// (SQLite conflict clauses after a table constraint), and a view's CHECK OPTION and
+/// `WITH [NO] DATA`, which the builder applies to the view.
+#[derive(Debug, Default)]
+struct Cut {
+    ignored: Vec<&'static str>,
+    view: ddl::ViewClauses,
+}
+
+/// `CREATE VIEW … WITH [CASCADED | LOCAL] CHECK OPTION`, which sqlparser does not read: the
+/// statement without it, and `local` or `cascaded` (the default) when it was there.
+fn without_check_option(piece: &split::Piece) -> (split::Piece, Option<&'static str>) {
     // mysqldump writes a view inside conditional comments, the CHECK OPTION in one of its
     // own (`/*!50001 VIEW v AS … */ /*!50002 WITH CASCADED CHECK OPTION */`); MySQL runs
     // their text, so the view is read as that text.
@@ -572,13 +592,14 @@ fn without_check_option(piece: &split::Piece) -> (split::Piece, bool) {
     let upper = t.to_ascii_uppercase();
     let words: Vec<&str> = upper.split_whitespace().collect();
     let view = words.first() == Some(&"CREATE") && words.iter().take(8).any(|w| *w == "VIEW");
-    let tail = match words.as_slice() {
-        [.., "WITH", "CASCADED" | "LOCAL", "CHECK", "OPTION"] => 4,
-        [.., "WITH", "CHECK", "OPTION"] => 3,
-        _ => 0,
+    let (tail, kind) = match words.as_slice() {
+        [.., "WITH", "LOCAL", "CHECK", "OPTION"] => (4, "local"),
+        [.., "WITH", "CASCADED", "CHECK", "OPTION"] => (4, "cascaded"),
+        [.., "WITH", "CHECK", "OPTION"] => (3, "cascaded"),
+        _ => (0, ""),
     };
     if !view || tail == 0 {
-        return (piece.clone(), false);
+        return (piece.clone(), None);
     }
     let mut at = t.len();
     for _ in 0..tail {
@@ -592,7 +613,7 @@ fn without_check_option(piece: &split::Piece) -> (split::Piece, bool) {
             text: t[..at].trim_end().to_string(),
             ..piece.clone()
         },
-        true,
+        Some(kind),
     )
 }
 
@@ -635,24 +656,28 @@ fn without_conditional_markers(text: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// `CREATE MATERIALIZED VIEW … WITH [NO] DATA`: whether the view is filled when created is
-/// not part of its definition (and sqlparser does not read the clause).
-fn without_data_clause(piece: &split::Piece) -> split::Piece {
+/// `CREATE MATERIALIZED VIEW … WITH [NO] DATA`, which sqlparser does not read: the
+/// statement without it, and whether it said `WITH NO DATA`. Whether the view is filled is
+/// not part of its definition (see `View::with_no_data`).
+fn without_data_clause(piece: &split::Piece) -> (split::Piece, bool) {
     let t = piece.text.trim_end();
     let upper = t.to_ascii_uppercase();
     let words: Vec<&str> = upper.split_whitespace().collect();
     let materialized = words.len() > 3 && words[0] == "CREATE" && words.contains(&"MATERIALIZED");
-    let cut = match words.as_slice() {
-        [.., "WITH", "NO", "DATA"] if materialized => upper.rfind("WITH"),
-        [.., "WITH", "DATA"] if materialized => upper.rfind("WITH"),
-        _ => None,
+    let (cut, no_data) = match words.as_slice() {
+        [.., "WITH", "NO", "DATA"] if materialized => (upper.rfind("WITH"), true),
+        [.., "WITH", "DATA"] if materialized => (upper.rfind("WITH"), false),
+        _ => (None, false),
     };
     match cut {
-        Some(at) => split::Piece {
-            text: t[..at].trim_end().to_string(),
-            ..piece.clone()
-        },
-        None => piece.clone(),
+        Some(at) => (
+            split::Piece {
+                text: t[..at].trim_end().to_string(),
+                ..piece.clone()
+            },
+            no_data,
+        ),
+        None => (piece.clone(), false),
     }
 }
 

@@ -109,6 +109,7 @@ const KINDS: &[&str] = &[
     "rename_index",
     "create_view",
     "drop_view",
+    "set_view_options",
     "set_comment",
     "alter_table",
 ];

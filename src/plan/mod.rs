@@ -158,6 +158,9 @@ pub fn plan(from: &Schema, to: &Schema, dialect: &dyn Dialect, opts: &RenderOpti
     let changes = crate::diff::diff(&from, &to);
     let changes = dialect.lower(changes, &from, &to);
     let mut plan = plan_changes(changes, dialect, opts);
+    if !from.views.is_empty() || !to.views.is_empty() {
+        owner::of_views(&mut plan.steps, &from, &to);
+    }
     notes.append(&mut plan.warnings);
     plan.warnings = notes;
     plan

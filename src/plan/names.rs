@@ -54,7 +54,13 @@ pub fn apply(desired: &mut Schema, renames: Renames) {
                 Member::Index(i) => t.indexes.get_mut(i).map(|x| &mut x.name),
             };
             if let Some(slot) = slot {
-                *slot = new;
+                let old = std::mem::replace(slot, new.clone());
+                // A constraint's comment goes with it.
+                if !matches!(member, Member::Index(_)) {
+                    if let Some(c) = t.constraint_comments.remove(&old) {
+                        t.constraint_comments.insert(new, c);
+                    }
+                }
             }
         }
     }

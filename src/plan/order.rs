@@ -284,6 +284,11 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
         CreateView(v) => {
             d.creates.push(Rel(v.name.clone()));
             d.creates.push(Shape(v.name.clone()));
+            d.creates.extend(
+                v.indexes
+                    .iter()
+                    .map(|i| Index(v.name.clone(), i.name.clone())),
+            );
             d.needs_new.push(Schema(v.name.schema.clone()));
             for dep in &v.depends_on {
                 d.needs_new.push(Rel(dep.clone()));
@@ -293,19 +298,31 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
         DropView(v) => {
             d.drops.push(Rel(v.name.clone()));
             d.drops.push(Shape(v.name.clone()));
+            d.drops.extend(
+                v.indexes
+                    .iter()
+                    .map(|i| Index(v.name.clone(), i.name.clone())),
+            );
             for dep in &v.depends_on {
                 d.needs_old.push(Rel(dep.clone()));
                 d.needs_old.push(Shape(dep.clone()));
             }
         }
-        SetComment { target, .. } => match target {
-            crate::diff::CommentTarget::Table(t) | crate::diff::CommentTarget::View(t) => {
-                d.needs_new.push(Rel(t.clone()))
+        SetViewOptions { view, .. } => d.needs_new.push(Rel(view.clone())),
+        SetComment { target, .. } => {
+            use crate::diff::CommentTarget as T;
+            match target {
+                T::Table(t) | T::View(t) | T::MaterializedView(t) => {
+                    d.needs_new.push(Rel(t.clone()))
+                }
+                T::Column(t, c) => d.needs_new.push(Column(t.clone(), c.clone())),
+                T::Index(t, i) => d.needs_new.push(Index(t.clone(), i.clone())),
+                T::Constraint(t, c) => d.needs_new.push(Constraint(t.clone(), c.clone())),
+                T::Sequence(s) => d.needs_new.push(Seq(s.clone())),
+                T::Type(e) => d.needs_new.push(Type(e.clone())),
+                T::Schema(s) => d.needs_new.push(Schema(s.clone())),
             }
-            crate::diff::CommentTarget::Column(t, c) => {
-                d.needs_new.push(Column(t.clone(), c.clone()))
-            }
-        },
+        }
     }
     // Everything addressed by a table's (new) name runs after the rename that creates it.
     if !matches!(c, CreateTable(_) | DropTable(_) | RenameTable { .. }) {
@@ -372,6 +389,7 @@ fn phase(c: &Change) -> u8 {
         CreateIndex { .. } => 32,
         AddForeignKey { .. } => 33,
         CreateView(_) => 40,
+        SetViewOptions { .. } => 41,
         SetComment { .. } => 50,
     }
 }

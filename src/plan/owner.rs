@@ -3,6 +3,7 @@
 //! by it, and drift reports one entry per owner.
 
 use crate::diff::{Change, CommentTarget};
+use crate::model::Schema;
 use std::fmt;
 
 /// A top-level schema object: its kind (`table`, `view`, `materialized view`, `type`,
@@ -48,10 +49,21 @@ pub fn owner(change: &Change) -> Owner {
         CreateSequence(s) | DropSequence(s) => Owner::new("sequence", &s.name),
         AlterSequence { to, .. } => Owner::new("sequence", &to.name),
         CreateView(v) | DropView(v) => Owner::new(view_kind(v.materialized), &v.name),
-        SetComment {
-            target: CommentTarget::View(v),
-            ..
-        } => Owner::new("view", v),
+        SetViewOptions {
+            view, materialized, ..
+        } => Owner::new(view_kind(*materialized), view),
+        SetComment { target, .. } => match target {
+            CommentTarget::View(v) => Owner::new("view", v),
+            CommentTarget::MaterializedView(v) => Owner::new("materialized view", v),
+            CommentTarget::Sequence(s) => Owner::new("sequence", s),
+            CommentTarget::Type(e) => Owner::new("type", e),
+            CommentTarget::Schema(s) => Owner::new("schema", s),
+            // A column or index of a view says `table`: see [`of_views`].
+            CommentTarget::Table(t)
+            | CommentTarget::Column(t, _)
+            | CommentTarget::Index(t, _)
+            | CommentTarget::Constraint(t, _) => Owner::new("table", t),
+        },
         other => match other.table() {
             Some(t) => Owner::new("table", t),
             // Every remaining variant names a table; keep a readable fallback anyway.
@@ -60,6 +72,25 @@ pub fn owner(change: &Change) -> Owner {
                 other.objects().first().cloned().unwrap_or_default(),
             ),
         },
+    }
+}
+
+/// Steps on a view's columns and indexes are owned by the view: a change names only the
+/// relation, so the view's kind comes from the schema that has it.
+pub fn of_views(steps: &mut [crate::plan::Step], from: &Schema, to: &Schema) {
+    let views: std::collections::BTreeMap<String, &'static str> = from
+        .views
+        .values()
+        .chain(to.views.values())
+        .map(|v| (v.name.to_string(), view_kind(v.materialized)))
+        .collect();
+    for s in steps {
+        if s.owner.kind != "table" {
+            continue;
+        }
+        if let Some(kind) = views.get(&s.owner.name) {
+            s.owner.kind = kind;
+        }
     }
 }
 

@@ -256,16 +256,8 @@ async fn read(conn: &mut MySqlConnection, limit: std::time::Duration) -> Result<
         let name = QName::new("", req(&r, "name")?);
         let def = req(&r, "definition")?.replace(&qualifier, "");
         let (query, depends_on) = parse::view_query(&parse::from_mysql(&def)?)?;
-        s.views.insert(
-            name.clone(),
-            View {
-                name,
-                materialized: false,
-                query,
-                depends_on,
-                comment: None,
-            },
-        );
+        s.views
+            .insert(name.clone(), View::new(name, false, query, depends_on));
     }
     for r in fetch(conn, q::UNMANAGED, limit).await? {
         s.unmanaged.push(Unmanaged {
@@ -396,6 +388,7 @@ async fn indexes(
             nulls_not_distinct: false,
             include: Vec::new(),
             with: Vec::new(),
+            comment: None,
         });
         let length: Option<i64> = r.try_get("sub_part").map_err(|e| e.to_string())?;
         let key = match text(&r, "column_name")? {

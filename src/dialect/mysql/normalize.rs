@@ -655,6 +655,7 @@ fn implicit_fk_indexes(t: &mut crate::model::Table, unnamed: &[String]) {
                 nulls_not_distinct: false,
                 include: Vec::new(),
                 with: Vec::new(),
+                comment: None,
             });
         }
     }
@@ -799,13 +800,7 @@ mod tests {
         let name = QName::new("", "v");
         s.views.insert(
             name.clone(),
-            View {
-                name,
-                materialized: false,
-                query,
-                depends_on: Default::default(),
-                comment: None,
-            },
+            View::new(name, false, query, Default::default()),
         );
         super::normalize(&mut s, &mut vec![]);
         s.views.values().map(|v| v.query.canon.clone()).collect()

@@ -280,6 +280,9 @@ pub fn render(change: &Change) -> Vec<String> {
         | RebuildEnum { .. }
         | CreateSequence(_)
         | DropSequence(_)
-        | AlterSequence { .. } => vec![format!("-- sqlshift: {} has no MySQL form", change.kind())],
+        | AlterSequence { .. }
+        | SetViewOptions { .. } => {
+            vec![format!("-- sqlshift: {} has no MySQL form", change.kind())]
+        }
     }
 }

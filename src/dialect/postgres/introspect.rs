@@ -158,7 +158,11 @@ pub async fn introspect(
     let rows = rows?;
     let mut s = Schema::default();
     for r in rows.schemas {
-        s.schemas.insert(get(&r, "name")?);
+        let name: String = get(&r, "name")?;
+        if let Some(c) = get::<Option<String>>(&r, "comment")? {
+            s.schema_comments.insert(name.clone(), c);
+        }
+        s.schemas.insert(name);
     }
     for r in rows.extensions {
         s.extensions.insert(get(&r, "name")?);
@@ -170,6 +174,7 @@ pub async fn introspect(
             EnumType {
                 name,
                 values: get(&r, "labels")?,
+                comment: get(&r, "comment")?,
             },
         );
     }
@@ -199,6 +204,7 @@ pub async fn introspect(
                 max_value: Some(get(&r, "seqmax")?),
                 cache: get(&r, "seqcache")?,
                 cycle: get(&r, "seqcycle")?,
+                comment: get(&r, "comment")?,
             },
         );
     }
@@ -250,6 +256,9 @@ pub async fn introspect(
             continue;
         };
         let name: String = get(&r, "name")?;
+        if let Some(c) = get::<Option<String>>(&r, "comment")? {
+            t.constraint_comments.insert(name.clone(), c);
+        }
         let columns: Vec<String> = get(&r, "columns")?;
         match get::<String>(&r, "kind")?.as_str() {
             "p" => t.primary_key = Some(PrimaryKey { name, columns }),
@@ -302,17 +311,27 @@ pub async fn introspect(
             }
         }
     }
+    // Indexes of materialized views, read once the views are.
+    let mut view_indexes = Vec::new();
     for r in rows.indexes {
         let table = QName::new(
             get::<String>(&r, "schema")?,
             get::<String>(&r, "table_name")?,
         );
         let def: String = get(&r, "definition")?;
+        let comment: Option<String> = get(&r, "comment")?;
+        if get::<String>(&r, "relkind")? == "m" {
+            view_indexes.push((table, def, comment));
+            continue;
+        }
         let Some(t) = s.tables.get_mut(&table) else {
             continue;
         };
         match parse::index_definition(&def) {
-            Ok((_, index)) => t.indexes.push(index),
+            Ok((_, mut index)) => {
+                index.comment = comment;
+                t.indexes.push(index)
+            }
             Err(e) => {
                 bad.entry(table)
                     .or_insert(format!("its definition cannot be read: index: {e}"));
@@ -330,16 +349,35 @@ pub async fn introspect(
             }
         };
         let materialized = get::<String>(&r, "kind")? == "m";
-        s.views.insert(
-            name.clone(),
-            View {
-                name,
-                materialized,
-                query,
-                depends_on,
-                comment: None,
-            },
-        );
+        let mut v = View::new(name.clone(), materialized, query, depends_on);
+        v.comment = get(&r, "comment")?;
+        v.with_no_data = materialized && !get::<bool>(&r, "populated")?;
+        v.options = get::<Vec<String>>(&r, "options")?
+            .into_iter()
+            .map(|o| match o.split_once('=') {
+                Some((k, val)) => (k.to_string(), val.to_string()),
+                None => (o, String::new()),
+            })
+            .collect();
+        let columns: Vec<String> = get(&r, "commented_columns")?;
+        let comments: Vec<String> = get(&r, "column_comments")?;
+        v.column_comments = columns.into_iter().zip(comments).collect();
+        s.views.insert(name, v);
+    }
+    for (view, def, comment) in view_indexes {
+        let Some(v) = s.views.get_mut(&view) else {
+            continue;
+        };
+        match parse::index_definition(&def) {
+            Ok((_, mut index)) => {
+                index.comment = comment;
+                v.indexes.push(index);
+            }
+            Err(e) => {
+                bad.entry(view)
+                    .or_insert(format!("its definition cannot be read: index: {e}"));
+            }
+        }
     }
     for r in rows.unmanaged {
         s.unmanaged.push(Unmanaged {

@@ -161,7 +161,7 @@ impl Dialect for Postgres {
                     ));
                 }
             }
-            CreateView(v) if v.materialized => h.push(Hazard::new(
+            CreateView(v) if v.materialized && !v.with_no_data => h.push(Hazard::new(
                 BlocksWrites,
                 format!("materialized view {} runs its query to fill itself", v.name),
             )),

@@ -112,12 +112,7 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
         t.sort_members();
     }
     for v in s.views.values_mut() {
-        if v.comment.take().is_some() {
-            notes.push(format!(
-                "postgres: the comment on view {} is not managed",
-                v.name
-            ));
-        }
+        v.indexes.sort_by(|a, b| a.name.cmp(&b.name));
     }
     for seq in s.sequences.values_mut() {
         let (min, max) = default_bounds(&seq.data_type, seq.increment);

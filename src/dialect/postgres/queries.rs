@@ -23,8 +23,31 @@ macro_rules! not_extension_member {
     };
 }
 
+/// `pg_description` of an object (`$oid`) of a catalog (`$class`), joined as `$alias`.
+macro_rules! description {
+    ($alias:literal, $class:literal, $oid:literal) => {
+        concat!(
+            " LEFT JOIN pg_description ",
+            $alias,
+            " ON ",
+            $alias,
+            ".classoid = '",
+            $class,
+            "'::regclass AND ",
+            $alias,
+            ".objoid = ",
+            $oid,
+            " AND ",
+            $alias,
+            ".objsubid = 0 "
+        )
+    };
+}
+
 pub const SCHEMAS: &str = concat!(
-    "SELECT n.nspname::text AS name FROM pg_namespace n WHERE ",
+    "SELECT n.nspname::text AS name, d.description AS comment FROM pg_namespace n",
+    description!("d", "pg_namespace", "n.oid"),
+    "WHERE ",
     user_ns!("n"),
     " AND n.nspname <> 'public' AND ",
     not_extension_member!("n.oid"),
@@ -37,19 +60,24 @@ pub const EXTENSIONS: &str =
 pub const ENUMS: &str = concat!(
     "SELECT n.nspname::text AS schema, t.typname::text AS name, ",
     // An enum may have no labels yet (`AS ENUM ()`): no pg_enum row, still a type.
-    "coalesce(array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FILTER (WHERE e.enumlabel IS NOT NULL), '{}') AS labels ",
-    "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace LEFT JOIN pg_enum e ON e.enumtypid = t.oid WHERE t.typtype = 'e' AND ",
+    "coalesce(array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FILTER (WHERE e.enumlabel IS NOT NULL), '{}') AS labels, ",
+    "d.description AS comment ",
+    "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace LEFT JOIN pg_enum e ON e.enumtypid = t.oid",
+    description!("d", "pg_type", "t.oid"),
+    "WHERE t.typtype = 'e' AND ",
     user_ns!("n"),
     " AND ",
     not_extension_member!("t.oid"),
-    " GROUP BY 1, 2 ORDER BY 1, 2"
+    " GROUP BY 1, 2, d.description ORDER BY 1, 2"
 );
 
 /// Sequences that are objects of their own (not owned by a serial or identity column).
 pub const SEQUENCES: &str = concat!(
     "SELECT n.nspname::text AS schema, c.relname::text AS name, format_type(s.seqtypid, NULL) AS data_type, ",
-    "s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle ",
-    "FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ",
+    "s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle, d.description AS comment ",
+    "FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace",
+    description!("d", "pg_class", "c.oid"),
+    "WHERE ",
     user_ns!("n"),
     " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('i', 'e'))",
     // Owned by a column whose default draws from it: the column is a serial. A sequence
@@ -110,9 +138,11 @@ pub const CONSTRAINTS: &str = concat!(
     "con.confmatchtype::text AS match_type, ",
     // Read through jsonb so a server before 15 (no such column) reads false.
     "coalesce((SELECT (to_jsonb(i) ->> 'indnullsnotdistinct')::boolean FROM pg_index i ",
-    "WHERE i.indexrelid = con.conindid AND con.contype = 'u'), false) AS nulls_not_distinct ",
+    "WHERE i.indexrelid = con.conindid AND con.contype = 'u'), false) AS nulls_not_distinct, ",
+    "cd.description AS comment ",
     "FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace ",
-    "LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace ",
+    "LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace",
+    description!("cd", "pg_constraint", "con.oid"),
     "WHERE con.contype IN ('p', 'u', 'f', 'c') AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND ",
     user_ns!("n"),
     " AND ",
@@ -120,13 +150,15 @@ pub const CONSTRAINTS: &str = concat!(
     " ORDER BY 1, 2, 3"
 );
 
-/// Indexes that do not back a primary key, unique or exclusion constraint.
+/// Indexes of tables and materialized views that do not back a primary key, unique or
+/// exclusion constraint.
 pub const INDEXES: &str = concat!(
     "SELECT n.nspname::text AS schema, c.relname::text AS table_name, i.relname::text AS name, ",
-    "pg_get_indexdef(ix.indexrelid) AS definition ",
+    "pg_get_indexdef(ix.indexrelid) AS definition, c.relkind::text AS relkind, d.description AS comment ",
     "FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class c ON c.oid = ix.indrelid ",
-    "JOIN pg_namespace n ON n.oid = c.relnamespace ",
-    "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND ",
+    "JOIN pg_namespace n ON n.oid = c.relnamespace",
+    description!("d", "pg_class", "ix.indexrelid"),
+    "WHERE c.relkind IN ('r', 'p', 'm') AND NOT c.relispartition AND ",
     user_ns!("n"),
     " AND ",
     not_extension_member!("c.oid"),
@@ -134,9 +166,18 @@ pub const INDEXES: &str = concat!(
     "AND con.conrelid = ix.indrelid AND con.contype IN ('p', 'u', 'x')) ORDER BY 1, 2, 3"
 );
 
+/// Views with their options (`name=value`), comments, and their columns' comments as two
+/// arrays in column order; `populated` is false for a materialized view not filled yet.
 pub const VIEWS: &str = concat!(
     "SELECT n.nspname::text AS schema, c.relname::text AS name, c.relkind::text AS kind, ",
-    "pg_get_viewdef(c.oid, true) AS definition FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace ",
+    "pg_get_viewdef(c.oid, true) AS definition, coalesce(c.reloptions, '{}')::text[] AS options, ",
+    "c.relispopulated AS populated, d.description AS comment, ",
+    "ARRAY(SELECT a.attname::text FROM pg_attribute a JOIN pg_description ad ON ad.classoid = 'pg_class'::regclass ",
+    "AND ad.objoid = a.attrelid AND ad.objsubid = a.attnum WHERE a.attrelid = c.oid AND a.attnum > 0 ORDER BY a.attnum) AS commented_columns, ",
+    "ARRAY(SELECT ad.description FROM pg_attribute a JOIN pg_description ad ON ad.classoid = 'pg_class'::regclass ",
+    "AND ad.objoid = a.attrelid AND ad.objsubid = a.attnum WHERE a.attrelid = c.oid AND a.attnum > 0 ORDER BY a.attnum) AS column_comments ",
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace",
+    description!("d", "pg_class", "c.oid"),
     "WHERE c.relkind IN ('v', 'm') AND ",
     user_ns!("n"),
     " AND ",
@@ -173,9 +214,10 @@ pub const UNMANAGED: &str = concat!(
     "JOIN pg_type t ON t.oid = a.atttypid JOIN pg_collation co ON co.oid = a.attcollation ",
     "WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p') AND a.attcollation <> t.typcollation AND ",
     user_ns!("n"),
-    " UNION ALL SELECT 'index on materialized view', n.nspname || '.' || i.relname FROM pg_index ix ",
-    "JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class c ON c.oid = ix.indrelid ",
-    "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND ",
+    // The index of a key has a comment of its own, besides the key's; not managed.
+    " UNION ALL SELECT 'comment on the index of a constraint', n.nspname || '.' || i.relname FROM pg_constraint con ",
+    "JOIN pg_class i ON i.oid = con.conindid JOIN pg_namespace n ON n.oid = i.relnamespace ",
+    "JOIN pg_description d ON d.classoid = 'pg_class'::regclass AND d.objoid = i.oid AND d.objsubid = 0 WHERE ",
     user_ns!("n"),
     " ORDER BY 1, 2"
 );

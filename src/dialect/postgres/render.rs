@@ -5,7 +5,9 @@ use super::super::writer::{quote_ident, quote_literal};
 use super::super::RenderOptions;
 use super::types::{column_type_sql, type_sql};
 use crate::diff::{Change, CommentTarget};
-use crate::model::{generated_name, Column, Identity, QName, Sequence, Table};
+use crate::model::{
+    generated_name, option_value, Column, EnumType, Identity, Index, QName, Sequence, Table, View,
+};
 
 fn column_def(c: &Column) -> String {
     let mut s = format!("{} {}", quote_ident(&c.name), column_type_sql(c));
@@ -83,6 +85,111 @@ fn comment_sql(target: &str, c: &Option<String>) -> String {
     )
 }
 
+/// `CREATE INDEX`, and its comment.
+fn create_index(rel: &QName, i: &Index, concurrently: bool) -> Vec<String> {
+    let mut out = vec![ansi::create_index(rel, i, concurrently)];
+    if i.comment.is_some() {
+        out.push(comment_sql(
+            &format!("INDEX {}", ansi::sibling(rel, &i.name)),
+            &i.comment,
+        ));
+    }
+    out
+}
+
+fn constraint_comment_sql(table: &QName, name: &str, c: &Option<String>) -> String {
+    comment_sql(
+        &format!("CONSTRAINT {} ON {}", quote_ident(name), qname(table)),
+        c,
+    )
+}
+
+/// A storage parameter or view option: `name = 'value'` (a namespaced name, `toast.x`,
+/// quoted part by part).
+fn option_sql((k, v): &(String, String)) -> String {
+    let name: Vec<String> = k.split('.').map(quote_ident).collect();
+    format!("{} = {}", name.join("."), quote_literal(v))
+}
+
+fn view_kind(materialized: bool) -> &'static str {
+    if materialized {
+        "MATERIALIZED VIEW"
+    } else {
+        "VIEW"
+    }
+}
+
+/// A view with its options, comments and (materialized) indexes. `check_option` is written
+/// as the trailing `WITH … CHECK OPTION`, as pg_dump writes it.
+fn create_view(v: &View) -> Vec<String> {
+    let mut s = format!("CREATE {} {}", view_kind(v.materialized), qname(&v.name));
+    let with: Vec<String> = v
+        .options
+        .iter()
+        .filter(|(k, _)| k != "check_option")
+        .map(option_sql)
+        .collect();
+    if !with.is_empty() {
+        s.push_str(&format!(" WITH ({})", with.join(", ")));
+    }
+    s.push_str(&format!(" AS {}", v.query.sql.trim().trim_end_matches(';')));
+    match v.option("check_option").map(|o| o.to_ascii_lowercase()) {
+        Some(o) if o == "local" => s.push_str(" WITH LOCAL CHECK OPTION"),
+        Some(_) => s.push_str(" WITH CASCADED CHECK OPTION"),
+        None => {}
+    }
+    if v.materialized && v.with_no_data {
+        s.push_str(" WITH NO DATA");
+    }
+    let mut out = vec![s];
+    if v.comment.is_some() {
+        out.push(comment_sql(
+            &format!("{} {}", view_kind(v.materialized), qname(&v.name)),
+            &v.comment,
+        ));
+    }
+    for (col, c) in &v.column_comments {
+        out.push(comment_sql(
+            &format!("COLUMN {}.{}", qname(&v.name), quote_ident(col)),
+            &Some(c.clone()),
+        ));
+    }
+    for i in &v.indexes {
+        out.extend(create_index(&v.name, i, false));
+    }
+    out
+}
+
+/// `ALTER [MATERIALIZED] VIEW … SET (…)` for options added or changed, `RESET (…)` for
+/// options taken away.
+fn set_view_options(
+    view: &QName,
+    materialized: bool,
+    from: &[(String, String)],
+    to: &[(String, String)],
+) -> Vec<String> {
+    let was = |k: &str| from.iter().find(|(n, _)| n == k).map(|(_, v)| v);
+    let set: Vec<String> = to
+        .iter()
+        .filter(|(k, v)| was(k).map(|w| option_value(w)) != Some(option_value(v)))
+        .map(option_sql)
+        .collect();
+    let reset: Vec<String> = from
+        .iter()
+        .filter(|(k, _)| !to.iter().any(|(n, _)| n == k))
+        .map(|(k, _)| k.split('.').map(quote_ident).collect::<Vec<_>>().join("."))
+        .collect();
+    let head = format!("ALTER {} {}", view_kind(materialized), qname(view));
+    let mut out = Vec::new();
+    if !reset.is_empty() {
+        out.push(format!("{head} RESET ({})", reset.join(", ")));
+    }
+    if !set.is_empty() {
+        out.push(format!("{head} SET ({})", set.join(", ")));
+    }
+    out
+}
+
 fn create_table(t: &Table) -> Vec<String> {
     let mut lines: Vec<String> = t.columns.iter().map(column_def).collect();
     lines.extend(pk_clause(t));
@@ -105,11 +212,12 @@ fn create_table(t: &Table) -> Vec<String> {
         .map(ansi::check)
         .chain(unvalidated_fks.into_iter().map(ansi::foreign_key));
     out.extend(later.map(|c| format!("ALTER TABLE {} ADD {c} NOT VALID", qname(&t.name))));
-    out.extend(
-        t.indexes
-            .iter()
-            .map(|i| ansi::create_index(&t.name, i, false)),
-    );
+    for i in &t.indexes {
+        out.extend(create_index(&t.name, i, false));
+    }
+    for (name, c) in &t.constraint_comments {
+        out.push(constraint_comment_sql(&t.name, name, &Some(c.clone())));
+    }
     if t.comment.is_some() {
         out.push(comment_sql(
             &format!("TABLE {}", qname(&t.name)),
@@ -268,15 +376,7 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
         DropSchema(s) => vec![format!("DROP SCHEMA {}", quote_ident(s))],
         CreateExtension(e) => vec![format!("CREATE EXTENSION IF NOT EXISTS {}", quote_ident(e))],
         DropExtension(e) => vec![format!("DROP EXTENSION {}", quote_ident(e))],
-        CreateEnum(e) => vec![format!(
-            "CREATE TYPE {} AS ENUM ({})",
-            qname(&e.name),
-            e.values
-                .iter()
-                .map(|v| quote_literal(v))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )],
+        CreateEnum(e) => create_enum(e),
         DropEnum(e) => vec![format!("DROP TYPE {}", qname(&e.name))],
         AddEnumValue {
             name,
@@ -305,22 +405,13 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
                 to.name.schema.clone(),
                 format!("{}_sqlshift_old", to.name.name),
             );
-            let mut out = vec![
-                format!(
-                    "ALTER TYPE {} RENAME TO {}",
-                    qname(&to.name),
-                    quote_ident(&old.name)
-                ),
-                format!(
-                    "CREATE TYPE {} AS ENUM ({})",
-                    qname(&to.name),
-                    to.values
-                        .iter()
-                        .map(|v| quote_literal(v))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            ];
+            let mut out = vec![format!(
+                "ALTER TYPE {} RENAME TO {}",
+                qname(&to.name),
+                quote_ident(&old.name)
+            )];
+            // The new type carries the comment; the old one goes with its own.
+            out.extend(create_enum(to));
             for (table, col) in usages {
                 let c = quote_ident(&col.name);
                 let ty = type_sql(&col.data_type);
@@ -346,11 +437,20 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
             out.push(format!("DROP TYPE {}", qname(&old)));
             out
         }
-        CreateSequence(s) => vec![format!(
-            "CREATE SEQUENCE {}{}",
-            qname(&s.name),
-            sequence_options(s, false)
-        )],
+        CreateSequence(s) => {
+            let mut out = vec![format!(
+                "CREATE SEQUENCE {}{}",
+                qname(&s.name),
+                sequence_options(s, false)
+            )];
+            if s.comment.is_some() {
+                out.push(comment_sql(
+                    &format!("SEQUENCE {}", qname(&s.name)),
+                    &s.comment,
+                ));
+            }
+            out
+        }
         DropSequence(s) => vec![format!("DROP SEQUENCE {}", qname(&s.name))],
         AlterSequence { to, .. } => vec![format!(
             "ALTER SEQUENCE {}{}",
@@ -440,9 +540,7 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
             quote_ident(from),
             quote_ident(to)
         )],
-        CreateIndex { table, index } => {
-            vec![ansi::create_index(table, index, opts.concurrent_indexes)]
-        }
+        CreateIndex { table, index } => create_index(table, index, opts.concurrent_indexes),
         DropIndex { table, index } => vec![format!(
             "DROP INDEX {}{}",
             if opts.concurrent_indexes {
@@ -457,12 +555,13 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
             ansi::sibling(table, from),
             quote_ident(to)
         )],
-        CreateView(v) => vec![format!(
-            "CREATE {}VIEW {} AS {}",
-            if v.materialized { "MATERIALIZED " } else { "" },
-            qname(&v.name),
-            v.query.sql.trim().trim_end_matches(';')
-        )],
+        CreateView(v) => create_view(v),
+        SetViewOptions {
+            view,
+            materialized,
+            from,
+            to,
+        } => set_view_options(view, *materialized, from, to),
         DropView(v) => vec![format!(
             "DROP {}VIEW {}",
             if v.materialized { "MATERIALIZED " } else { "" },
@@ -474,8 +573,34 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
                 comment_sql(&format!("COLUMN {}.{}", qname(t), quote_ident(c)), to)
             }
             CommentTarget::View(v) => comment_sql(&format!("VIEW {}", qname(v)), to),
+            CommentTarget::MaterializedView(v) => {
+                comment_sql(&format!("MATERIALIZED VIEW {}", qname(v)), to)
+            }
+            CommentTarget::Index(t, i) => {
+                comment_sql(&format!("INDEX {}", ansi::sibling(t, i)), to)
+            }
+            CommentTarget::Constraint(t, c) => constraint_comment_sql(t, c, to),
+            CommentTarget::Sequence(s) => comment_sql(&format!("SEQUENCE {}", qname(s)), to),
+            CommentTarget::Type(e) => comment_sql(&format!("TYPE {}", qname(e)), to),
+            CommentTarget::Schema(s) => comment_sql(&format!("SCHEMA {}", quote_ident(s)), to),
         }],
     }
+}
+
+fn create_enum(e: &EnumType) -> Vec<String> {
+    let mut out = vec![format!(
+        "CREATE TYPE {} AS ENUM ({})",
+        qname(&e.name),
+        e.values
+            .iter()
+            .map(|v| quote_literal(v))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )];
+    if e.comment.is_some() {
+        out.push(comment_sql(&format!("TYPE {}", qname(&e.name)), &e.comment));
+    }
+    out
 }
 
 fn drop_constraint(table: &QName, name: &str) -> Vec<String> {

@@ -268,6 +268,7 @@ pub fn render(change: &Change) -> Vec<String> {
         | DropSequence(_)
         | AlterSequence { .. }
         | SetComment { .. }
+        | SetViewOptions { .. }
         | MoveColumn { .. }
         | SetTableOptions { .. } => {
             vec![format!("-- sqlshift: {} has no SQLite form", change.kind())]
