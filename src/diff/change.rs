@@ -2,7 +2,8 @@
 //! new variant does not compile until each dialect handles it.
 
 use crate::model::{
-    Check, Column, EnumType, ForeignKey, Index, PrimaryKey, QName, Sequence, Table, Unique, View,
+    Check, Column, Domain, EnumType, ForeignKey, Index, PrimaryKey, QName, Sequence, Table, Unique,
+    View,
 };
 use serde::Serialize;
 
@@ -41,6 +42,22 @@ pub enum Change {
     RebuildEnum {
         from: EnumType,
         to: EnumType,
+        usages: Vec<(QName, Column)>,
+    },
+    CreateDomain(Domain),
+    DropDomain(Domain),
+    /// A domain's default, NOT NULL or checks change; its base type stays.
+    AlterDomain {
+        from: Domain,
+        to: Domain,
+    },
+    /// A domain's base type or collation changes, which PostgreSQL cannot alter: the
+    /// domain is created again, with the domains over it (`dependents`, each after the
+    /// one it is over), and the columns of any of them (`usages`) converted.
+    RebuildDomain {
+        from: Domain,
+        to: Domain,
+        dependents: Vec<Domain>,
         usages: Vec<(QName, Column)>,
     },
     CreateSequence(Sequence),
@@ -166,6 +183,10 @@ impl Change {
             DropEnum(_) => "drop_enum",
             AddEnumValue { .. } => "add_enum_value",
             RebuildEnum { .. } => "rebuild_enum",
+            CreateDomain(_) => "create_domain",
+            DropDomain(_) => "drop_domain",
+            AlterDomain { .. } => "alter_domain",
+            RebuildDomain { .. } => "rebuild_domain",
             CreateSequence(_) => "create_sequence",
             DropSequence(_) => "drop_sequence",
             AlterSequence { .. } => "alter_sequence",
@@ -241,7 +262,9 @@ impl Change {
             | AlterColumn { table, .. }
             | MoveColumn { table, .. }
             | SetTableOptions { table, .. } => vec![table],
-            RebuildEnum { usages, .. } => usages.iter().map(|(t, _)| t).collect(),
+            RebuildEnum { usages, .. } | RebuildDomain { usages, .. } => {
+                usages.iter().map(|(t, _)| t).collect()
+            }
             _ => Vec::new(),
         }
     }
@@ -255,6 +278,17 @@ impl Change {
             CreateEnum(e) | DropEnum(e) => vec![format!("type {}", e.name)],
             AddEnumValue { name, .. } => vec![format!("type {name}")],
             RebuildEnum { to, usages, .. } => std::iter::once(format!("type {}", to.name))
+                .chain(usages.iter().map(|(t, c)| format!("column {t}.{}", c.name)))
+                .collect(),
+            CreateDomain(d) | DropDomain(d) => vec![format!("domain {}", d.name)],
+            AlterDomain { to, .. } => vec![format!("domain {}", to.name)],
+            RebuildDomain {
+                to,
+                dependents,
+                usages,
+                ..
+            } => std::iter::once(format!("domain {}", to.name))
+                .chain(dependents.iter().map(|d| format!("domain {}", d.name)))
                 .chain(usages.iter().map(|(t, c)| format!("column {t}.{}", c.name)))
                 .collect(),
             CreateSequence(s) | DropSequence(s) => vec![format!("sequence {}", s.name)],

@@ -4,6 +4,7 @@
 //! unhinted rename is a drop plus an add, and the drop carries a data-loss hazard.
 
 mod change;
+mod domain;
 mod table;
 
 pub use change::{Change, CommentTarget, Position};
@@ -27,6 +28,7 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
         out.push(Change::DropExtension(e.clone()));
     }
     enums(from, to, &mut out);
+    domain::domains(from, to, &mut out);
     for (name, s) in &to.sequences {
         match from.sequences.get(name) {
             None => out.push(Change::CreateSequence(s.clone())),

@@ -22,6 +22,9 @@ pub struct Schema {
     pub schemas: BTreeSet<String>,
     pub extensions: BTreeSet<String>,
     pub enums: BTreeMap<QName, EnumType>,
+    /// PostgreSQL domains (`CREATE DOMAIN`); other dialects map their columns to the base type.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub domains: BTreeMap<QName, Domain>,
     pub sequences: BTreeMap<QName, Sequence>,
     pub tables: BTreeMap<QName, Table>,
     pub views: BTreeMap<QName, View>,
@@ -48,6 +51,70 @@ pub struct Unmanaged {
 pub struct EnumType {
     pub name: QName,
     pub values: Vec<String>,
+}
+
+/// A PostgreSQL domain: a base type with a default, NOT NULL and checks over `VALUE`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Domain {
+    pub name: QName,
+    pub data_type: DataType,
+    /// `COLLATE`, where it differs from the base type's; the schema is empty for a
+    /// collation found through the search path (`pg_catalog`, `public`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collation: Option<QName>,
+    pub default: Option<Expr>,
+    pub not_null: bool,
+    /// Sorted by name.
+    pub checks: Vec<DomainCheck>,
+}
+
+impl Domain {
+    pub fn new(name: QName, data_type: DataType) -> Self {
+        Domain {
+            name,
+            data_type,
+            collation: None,
+            default: None,
+            not_null: false,
+            checks: Vec::new(),
+        }
+    }
+
+    /// True when the domain can only be changed by creating it again: PostgreSQL alters
+    /// neither the base type nor the collation of a domain.
+    pub fn same_base(&self, other: &Domain) -> bool {
+        self.data_type == other.data_type && self.collation == other.collation
+    }
+
+    /// The checks of `to` that this domain lacks or has with another expression.
+    pub fn checks_added_in<'a>(&'a self, to: &'a Domain) -> impl Iterator<Item = &'a DomainCheck> {
+        to.checks.iter().filter(|c| !self.checks.contains(c))
+    }
+
+    /// The checks of this domain that `to` lacks or has with another expression.
+    pub fn checks_dropped_in<'a>(
+        &'a self,
+        to: &'a Domain,
+    ) -> impl Iterator<Item = &'a DomainCheck> {
+        self.checks.iter().filter(|c| !to.checks.contains(c))
+    }
+}
+
+/// A domain's `CHECK`, over the keyword `VALUE`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DomainCheck {
+    pub name: String,
+    pub expr: Expr,
+    /// Added `NOT VALID` (values stored before it was added are not checked). Written as
+    /// the file says; not compared, as for table checks.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub not_valid: bool,
+}
+
+impl PartialEq for DomainCheck {
+    fn eq(&self, other: &DomainCheck) -> bool {
+        self.name == other.name && self.expr == other.expr
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -162,7 +162,7 @@ fn create_kind(w: &[String]) -> Kind {
             }
         }
         "VIRTUAL" => Kind::Unmanaged("virtual table"),
-        "DOMAIN" => Kind::Unmanaged("domain"),
+        "DOMAIN" => Kind::Managed,
         "FUNCTION" => Kind::Unmanaged("function"),
         "PROCEDURE" => Kind::Unmanaged("procedure"),
         "TRIGGER" => Kind::Unmanaged("trigger"),
@@ -331,7 +331,9 @@ fn alter_kind(text: &str, w: &[String]) -> Kind {
                 Kind::Managed
             }
         }
-        "SEQUENCE" | "FUNCTION" | "PROCEDURE" | "SCHEMA" | "TYPE" | "DOMAIN" | "INDEX" | "VIEW"
+        // A domain's default, NOT NULL and checks (pg_dump adds a NOT VALID check so).
+        "DOMAIN" => Kind::Managed,
+        "SEQUENCE" | "FUNCTION" | "PROCEDURE" | "SCHEMA" | "TYPE" | "INDEX" | "VIEW"
         | "MATERIALIZED" | "AGGREGATE" | "LANGUAGE" | "PROCEDURAL" | "OPERATOR" | "TRIGGER"
         | "EVENT" | "DATABASE" | "ROLE" | "USER" | "DEFAULT" | "EXTENSION" | "PUBLICATION"
         | "SUBSCRIPTION" | "POLICY" | "RULE" | "SERVER" | "TEXT" | "FOREIGN" | "COLLATION"
@@ -355,7 +357,9 @@ mod tests {
             ("GRANT ALL ON SCHEMA public TO PUBLIC", "privilege"),
             ("CREATE OR REPLACE PROCEDURAL LANGUAGE plpgsql", "language"),
             ("CREATE FUNCTION f() RETURNS int AS $$ select 1 $$ LANGUAGE sql", "function"),
-            ("CREATE DOMAIN year AS integer", "domain"),
+            ("CREATE DOMAIN year AS integer", "?managed"),
+            ("ALTER DOMAIN public.year OWNER TO postgres", "owner change"),
+            ("ALTER DOMAIN d ADD CONSTRAINT c CHECK (VALUE > 0) NOT VALID", "?managed"),
             ("CREATE TYPE mpaa AS ENUM ('G')", "?managed"),
             ("CREATE TYPE pair AS (a int, b int)", "type"),
             ("COMMENT ON FUNCTION f() IS 'x'", "comment"),

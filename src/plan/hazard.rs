@@ -191,6 +191,37 @@ pub fn generic(change: &Change) -> Vec<Hazard> {
                 ));
             }
         }
+        AlterDomain { from, to } => {
+            if to.not_null && !from.not_null {
+                h.push(Hazard::new(
+                    MayFail,
+                    format!("sets domain {} NOT NULL; fails if a column of it holds NULL", to.name),
+                ));
+            }
+            for c in from.checks_added_in(to).filter(|c| !c.not_valid) {
+                h.push(Hazard::new(
+                    MayFail,
+                    format!("adds check {} on domain {}; fails if a stored value violates it", c.name, to.name),
+                ));
+            }
+        }
+        RebuildDomain { from, to, usages, .. } => {
+            if from.data_type.is_narrowing_to(&to.data_type) {
+                h.push(Hazard::new(
+                    DataLoss,
+                    format!(
+                        "changes domain {} from {} to {}, which may not hold every existing value",
+                        to.name, from.data_type, to.data_type
+                    ),
+                ));
+            }
+            if !usages.is_empty() {
+                h.push(Hazard::new(
+                    MayFail,
+                    format!("converts the columns of domain {}; fails if a value breaks its new definition", to.name),
+                ));
+            }
+        }
         RebuildTable { from, to } => {
             let lost: Vec<&str> = from
                 .columns

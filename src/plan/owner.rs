@@ -45,6 +45,8 @@ pub fn owner(change: &Change) -> Owner {
         CreateEnum(e) | DropEnum(e) => Owner::new("type", &e.name),
         AddEnumValue { name, .. } => Owner::new("type", name),
         RebuildEnum { to, .. } => Owner::new("type", &to.name),
+        CreateDomain(d) | DropDomain(d) => Owner::new("domain", &d.name),
+        AlterDomain { to, .. } | RebuildDomain { to, .. } => Owner::new("domain", &to.name),
         CreateSequence(s) | DropSequence(s) => Owner::new("sequence", &s.name),
         AlterSequence { to, .. } => Owner::new("sequence", &to.name),
         CreateView(v) | DropView(v) => Owner::new(view_kind(v.materialized), &v.name),

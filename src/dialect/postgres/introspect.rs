@@ -4,8 +4,8 @@
 use super::queries as q;
 use crate::dialect::connection::describe;
 use crate::model::{
-    Check, Column, DataType, EnumType, FkAction, ForeignKey, Generated, Identity, PrimaryKey,
-    QName, Schema, Sequence, Table, Unique, Unmanaged, View,
+    Check, Column, DataType, Domain, DomainCheck, EnumType, FkAction, ForeignKey, Generated,
+    Identity, PrimaryKey, QName, Schema, Sequence, Table, Unique, Unmanaged, View,
 };
 use crate::parse;
 use sqlx::postgres::PgRow;
@@ -71,6 +71,7 @@ struct Rows {
     schemas: Vec<PgRow>,
     extensions: Vec<PgRow>,
     enums: Vec<PgRow>,
+    domains: Vec<PgRow>,
     sequences: Vec<PgRow>,
     tables: Vec<PgRow>,
     columns: Vec<PgRow>,
@@ -102,6 +103,7 @@ async fn fetch_all(
             fetch(conn, q::SCHEMAS).await?,
             fetch(conn, q::EXTENSIONS).await?,
             fetch(conn, q::ENUMS).await?,
+            fetch(conn, q::DOMAINS).await?,
             fetch(conn, q::SEQUENCES).await?,
             fetch(conn, q::TABLES).await?,
             fetch(conn, q::VIEWS).await?,
@@ -121,7 +123,7 @@ async fn fetch_all(
         }
     };
     let (main, columns, keys) = tokio::join!(main, columns, keys);
-    let (schemas, extensions, enums, sequences, tables, views, unmanaged) = main?;
+    let (schemas, extensions, enums, domains, sequences, tables, views, unmanaged) = main?;
     let columns = match columns {
         Some(r) => r?,
         None => fetch(conn, q::COLUMNS).await?,
@@ -137,6 +139,7 @@ async fn fetch_all(
         schemas,
         extensions,
         enums,
+        domains,
         sequences,
         tables,
         columns,
@@ -172,6 +175,18 @@ pub async fn introspect(
                 values: get(&r, "labels")?,
             },
         );
+    }
+    for r in rows.domains {
+        let name = QName::new(get::<String>(&r, "schema")?, get::<String>(&r, "name")?);
+        match domain(&r, name.clone()) {
+            Ok(d) => {
+                s.domains.insert(name, d);
+            }
+            Err(e) => s.unmanaged.push(Unmanaged {
+                kind: "domain".into(),
+                name: format!("{name} (cannot read: {e})"),
+            }),
+        }
     }
     // One object sqlshift cannot interpret is left alone, by name; the rest is read.
     let mut bad: BTreeMap<QName, String> = BTreeMap::new();
@@ -361,26 +376,83 @@ pub async fn introspect(
     Ok(s)
 }
 
+/// A type the database's users defined (enum, domain, composite or range type), which is
+/// kept by its name: `format_type` would print a bare name that may read as a built-in
+/// type (a domain called `year`).
+fn user_defined(typtype: &str, schema: &str) -> bool {
+    match typtype {
+        "e" | "d" => true,
+        "c" | "r" => !matches!(schema, "pg_catalog" | "information_schema"),
+        _ => false,
+    }
+}
+
+/// The type a row describes in the columns `typtype`, `type_schema`, `type_name`, the
+/// same for an array's element (`elem_…`), and `data_type` (`format_type`).
+fn row_type(r: &PgRow) -> Result<DataType, String> {
+    let typtype: String = get(r, "typtype")?;
+    let schema: String = get(r, "type_schema")?;
+    let elem_typtype: Option<String> = get(r, "elem_typtype")?;
+    let elem_schema: Option<String> = get(r, "elem_schema")?;
+    if user_defined(&typtype, &schema) {
+        return Ok(DataType::Named(QName::new(
+            schema,
+            get::<String>(r, "type_name")?,
+        )));
+    }
+    if let (Some(t), Some(s)) = (&elem_typtype, &elem_schema) {
+        if user_defined(t, s) {
+            return Ok(DataType::Array(Box::new(DataType::Named(QName::new(
+                s.clone(),
+                get::<Option<String>>(r, "elem_name")?.unwrap_or_default(),
+            )))));
+        }
+    }
+    let spelled: String = get(r, "data_type")?;
+    parse::data_type(&spelled)
+}
+
+fn domain(r: &PgRow, name: QName) -> Result<Domain, String> {
+    let mut d = Domain::new(name, row_type(r)?);
+    d.not_null = get(r, "not_null")?;
+    d.default = get::<Option<String>>(r, "default_expr")?
+        .map(|e| parse::expr(&e))
+        .transpose()?;
+    if let Some(c) = get::<Option<String>>(r, "collation")? {
+        let schema = get::<Option<String>>(r, "collation_schema")?.unwrap_or_default();
+        // Found through the search path: a file names it without its schema.
+        let schema = if matches!(schema.as_str(), "pg_catalog" | "public") {
+            String::new()
+        } else {
+            schema
+        };
+        d.collation = Some(QName::new(schema, c));
+    }
+    let names: Vec<String> = get(r, "check_names")?;
+    let defs: Vec<String> = get(r, "check_defs")?;
+    for (name, def) in names.into_iter().zip(defs) {
+        let body = def.trim().strip_prefix("CHECK ").unwrap_or(&def);
+        let (body, not_valid) = match body.strip_suffix(" NOT VALID") {
+            Some(b) => (b, true),
+            None => (body, false),
+        };
+        // `CHECK (expr)`: the parentheses are the clause's, not the expression's.
+        let body = body
+            .strip_prefix('(')
+            .and_then(|b| b.strip_suffix(')'))
+            .unwrap_or(body);
+        d.checks.push(DomainCheck {
+            expr: parse::expr(body).map_err(|e| format!("check {name}: {e}"))?,
+            name,
+            not_valid,
+        });
+    }
+    Ok(d)
+}
+
 fn column(r: &PgRow) -> Result<Column, String> {
     let name: String = get(r, "name")?;
-    let typtype: String = get(r, "typtype")?;
-    let elem_typtype: Option<String> = get(r, "elem_typtype")?;
-    // Enum types, and domains (kept by name: sqlshift does not manage their definition).
-    let data_type = if typtype == "e" || typtype == "d" {
-        DataType::Named(QName::new(
-            get::<String>(r, "type_schema")?,
-            get::<String>(r, "type_name")?,
-        ))
-    } else if elem_typtype.as_deref() == Some("e") {
-        DataType::Array(Box::new(DataType::Named(QName::new(
-            get::<Option<String>>(r, "elem_schema")?.unwrap_or_default(),
-            get::<Option<String>>(r, "elem_name")?.unwrap_or_default(),
-        ))))
-    } else {
-        let spelled: String = get(r, "data_type")?;
-        parse::data_type(&spelled)?
-    };
-    let mut c = Column::new(&name, data_type);
+    let mut c = Column::new(&name, row_type(r)?);
     c.nullable = !get::<bool>(r, "not_null")?;
     c.comment = get(r, "comment")?;
     let default: Option<String> = get(r, "default_expr")?;

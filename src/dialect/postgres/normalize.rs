@@ -108,6 +108,9 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
             ));
         }
     }
+    for d in s.domains.values_mut() {
+        d.checks.sort_by(|a, b| a.name.cmp(&b.name));
+    }
     for seq in s.sequences.values_mut() {
         let (min, max) = default_bounds(&seq.data_type, seq.increment);
         if seq.min_value == Some(min) {

@@ -45,6 +45,31 @@ pub const ENUMS: &str = concat!(
     " GROUP BY 1, 2 ORDER BY 1, 2"
 );
 
+/// Domains, with their base type as the columns query reads a column's type, the
+/// collation where it differs from the base type's (as pg_dump shows it), and their checks
+/// by name.
+pub const DOMAINS: &str = concat!(
+    "SELECT n.nspname::text AS schema, t.typname::text AS name, ",
+    "format_type(t.typbasetype, t.typtypmod) AS data_type, ",
+    "bt.typtype::text AS typtype, btn.nspname::text AS type_schema, bt.typname::text AS type_name, ",
+    "et.typtype::text AS elem_typtype, etn.nspname::text AS elem_schema, et.typname::text AS elem_name, ",
+    "t.typnotnull AS not_null, t.typdefault AS default_expr, ",
+    "CASE WHEN t.typcollation <> bt.typcollation THEN co.collname::text END AS collation, ",
+    "CASE WHEN t.typcollation <> bt.typcollation THEN con_ns.nspname::text END AS collation_schema, ",
+    "ARRAY(SELECT c.conname::text FROM pg_constraint c WHERE c.contypid = t.oid AND c.contype = 'c' ORDER BY c.conname) AS check_names, ",
+    "ARRAY(SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c WHERE c.contypid = t.oid AND c.contype = 'c' ORDER BY c.conname) AS check_defs ",
+    "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace ",
+    "JOIN pg_type bt ON bt.oid = t.typbasetype JOIN pg_namespace btn ON btn.oid = bt.typnamespace ",
+    "LEFT JOIN pg_type et ON et.oid = bt.typelem AND bt.typcategory = 'A' ",
+    "LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace ",
+    "LEFT JOIN pg_collation co ON co.oid = t.typcollation LEFT JOIN pg_namespace con_ns ON con_ns.oid = co.collnamespace ",
+    "WHERE t.typtype = 'd' AND ",
+    user_ns!("n"),
+    " AND ",
+    not_extension_member!("t.oid"),
+    " ORDER BY 1, 2"
+);
+
 /// Sequences that are objects of their own (not owned by a serial or identity column).
 pub const SEQUENCES: &str = concat!(
     "SELECT n.nspname::text AS schema, c.relname::text AS name, format_type(s.seqtypid, NULL) AS data_type, ",
@@ -156,9 +181,9 @@ pub const UNMANAGED: &str = concat!(
     user_ns!("n"),
     " UNION ALL SELECT 'policy', n.nspname || '.' || c.relname || '.' || p.polname FROM pg_policy p ",
     "JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace",
-    " UNION ALL SELECT CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range type' ELSE 'composite type' END, ",
+    " UNION ALL SELECT CASE t.typtype WHEN 'r' THEN 'range type' ELSE 'composite type' END, ",
     "n.nspname || '.' || t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace ",
-    "WHERE (t.typtype IN ('d', 'r') OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class r WHERE r.oid = t.typrelid AND r.relkind = 'c'))) AND ",
+    "WHERE (t.typtype = 'r' OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class r WHERE r.oid = t.typrelid AND r.relkind = 'c'))) AND ",
     user_ns!("n"),
     " AND ",
     not_extension_member!("t.oid"),
@@ -181,7 +206,7 @@ pub const UNMANAGED: &str = concat!(
 );
 
 /// How many catalog queries one introspection runs (a constant, whatever the schema size).
-pub const QUERY_COUNT: usize = 10;
+pub const QUERY_COUNT: usize = 11;
 
 /// What a catalog query reads, for messages.
 pub fn what(sql: &str) -> &'static str {
@@ -189,6 +214,7 @@ pub fn what(sql: &str) -> &'static str {
         (SCHEMAS, "schemas"),
         (EXTENSIONS, "extensions"),
         (ENUMS, "enum types"),
+        (DOMAINS, "domains"),
         (SEQUENCES, "sequences"),
         (TABLES, "tables"),
         (COLUMNS, "columns"),

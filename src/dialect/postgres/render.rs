@@ -327,6 +327,15 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
             out.push(format!("DROP TYPE {}", qname(&old)));
             out
         }
+        CreateDomain(d) => super::domain::create(d),
+        DropDomain(d) => vec![super::domain::drop(&d.name)],
+        AlterDomain { from, to } => super::domain::alter(from, to),
+        RebuildDomain {
+            to,
+            dependents,
+            usages,
+            ..
+        } => super::domain::rebuild(to, dependents, usages),
         CreateSequence(s) => vec![format!(
             "CREATE SEQUENCE {}{}",
             qname(&s.name),

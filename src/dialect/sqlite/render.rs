@@ -263,6 +263,10 @@ pub fn render(change: &Change) -> Vec<String> {
         | DropEnum(_)
         | AddEnumValue { .. }
         | RebuildEnum { .. }
+        | CreateDomain(_)
+        | DropDomain(_)
+        | AlterDomain { .. }
+        | RebuildDomain { .. }
         | CreateSequence(_)
         | DropSequence(_)
         | AlterSequence { .. }
