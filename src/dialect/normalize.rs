@@ -110,14 +110,11 @@ pub fn inline_domains(s: &mut Schema, dialect: &str, notes: &mut Vec<String>) {
     if domains.is_empty() {
         return;
     }
-    for name in domains.keys() {
-        let n = format!(
-            "{dialect}: domain `{name}` is not a {dialect} type: its columns take its base type, with its default, NOT NULL and checks"
-        );
-        if !notes.contains(&n) {
-            notes.push(n);
-        }
-    }
+    let names: Vec<String> = domains.keys().map(|k| format!("`{k}`")).collect();
+    notes.push(format!(
+        "{dialect}: domains are not {dialect} types: the columns of {} take the base type, with the domain's default, NOT NULL and checks",
+        names.join(", ")
+    ));
     // A name the domains' map does not hold exactly (a file's unqualified name on a
     // dialect without schemas) is looked up by its bare name.
     let find = |q: &QName| {

@@ -10,6 +10,7 @@ mod adopt;
 mod bad_input;
 mod cli;
 mod concurrency;
+mod domains;
 mod drift;
 mod fixtures;
 mod kill9;
