@@ -63,6 +63,9 @@ fn names(schema: &Schema) -> Vec<(String, String, String)> {
     for e in schema.enums.keys() {
         add(format!("types in {}", e.schema), "type", &e.name);
     }
+    for q in schema.composites.keys().chain(schema.ranges.keys()) {
+        add(format!("types in {}", q.schema), "type", &q.name);
+    }
     for d in schema.domains.values() {
         add(
             format!("types in {}", d.name.schema),

@@ -73,6 +73,23 @@ pub fn resolve_names(s: &mut Schema, default: &str) {
         fix_type(&mut d.data_type, default);
         s.domains.insert(d.name.clone(), d);
     }
+    let composites = std::mem::take(&mut s.composites);
+    for (_, mut t) in composites {
+        fix(&mut t.name, default);
+        for a in &mut t.attributes {
+            fix_type(&mut a.data_type, default);
+        }
+        s.composites.insert(t.name.clone(), t);
+    }
+    let ranges = std::mem::take(&mut s.ranges);
+    for (_, mut r) in ranges {
+        fix(&mut r.name, default);
+        fix_type(&mut r.subtype, default);
+        if let Some(m) = &mut r.multirange {
+            fix(m, default);
+        }
+        s.ranges.insert(r.name.clone(), r);
+    }
     let seqs = std::mem::take(&mut s.sequences);
     for (_, mut q) in seqs {
         fix(&mut q.name, default);
@@ -168,6 +185,22 @@ pub fn inline_domains(s: &mut Schema, dialect: &str, notes: &mut Vec<String>) {
             let check = column_check(t, &col, expr);
             t.checks.push(check);
         }
+    }
+}
+
+/// Composite and range types on a dialect without them: their columns are what the
+/// dialect makes of a type it does not know (text), and one warning names them.
+pub fn drop_postgres_types(s: &mut Schema, dialect: &str, notes: &mut Vec<String>) {
+    let names: Vec<String> = std::mem::take(&mut s.composites)
+        .into_keys()
+        .chain(std::mem::take(&mut s.ranges).into_keys())
+        .map(|k| format!("`{k}`"))
+        .collect();
+    if !names.is_empty() {
+        notes.push(format!(
+            "{dialect}: composite and range types are not {dialect} types: {} are not created, and columns of them are text",
+            names.join(", ")
+        ));
     }
 }
 

@@ -2,8 +2,8 @@
 //! new variant does not compile until each dialect handles it.
 
 use crate::model::{
-    Check, Column, Domain, EnumType, ForeignKey, Index, PrimaryKey, QName, Sequence, Table, Unique,
-    View,
+    Check, Column, CompositeType, Domain, EnumType, ForeignKey, Index, PrimaryKey, QName,
+    RangeType, Sequence, Table, Unique, View,
 };
 use serde::Serialize;
 
@@ -58,6 +58,23 @@ pub enum Change {
         from: Domain,
         to: Domain,
         dependents: Vec<Domain>,
+        usages: Vec<(QName, Column)>,
+    },
+    CreateComposite(CompositeType),
+    DropComposite(CompositeType),
+    /// Attributes dropped, added or retyped (`ALTER TYPE … ATTRIBUTE`); see
+    /// [`CompositeType::edit_to`].
+    AlterComposite {
+        from: CompositeType,
+        to: CompositeType,
+    },
+    CreateRange(RangeType),
+    DropRange(RangeType),
+    /// PostgreSQL alters nothing of a range type: it is created again (with its multirange
+    /// type) and the columns of either converted through text.
+    RebuildRange {
+        from: RangeType,
+        to: RangeType,
         usages: Vec<(QName, Column)>,
     },
     CreateSequence(Sequence),
@@ -187,6 +204,12 @@ impl Change {
             DropDomain(_) => "drop_domain",
             AlterDomain { .. } => "alter_domain",
             RebuildDomain { .. } => "rebuild_domain",
+            CreateComposite(_) => "create_composite",
+            DropComposite(_) => "drop_composite",
+            AlterComposite { .. } => "alter_composite",
+            CreateRange(_) => "create_range",
+            DropRange(_) => "drop_range",
+            RebuildRange { .. } => "rebuild_range",
             CreateSequence(_) => "create_sequence",
             DropSequence(_) => "drop_sequence",
             AlterSequence { .. } => "alter_sequence",
@@ -262,9 +285,9 @@ impl Change {
             | AlterColumn { table, .. }
             | MoveColumn { table, .. }
             | SetTableOptions { table, .. } => vec![table],
-            RebuildEnum { usages, .. } | RebuildDomain { usages, .. } => {
-                usages.iter().map(|(t, _)| t).collect()
-            }
+            RebuildEnum { usages, .. }
+            | RebuildDomain { usages, .. }
+            | RebuildRange { usages, .. } => usages.iter().map(|(t, _)| t).collect(),
             _ => Vec::new(),
         }
     }
@@ -289,6 +312,12 @@ impl Change {
                 ..
             } => std::iter::once(format!("domain {}", to.name))
                 .chain(dependents.iter().map(|d| format!("domain {}", d.name)))
+                .chain(usages.iter().map(|(t, c)| format!("column {t}.{}", c.name)))
+                .collect(),
+            CreateComposite(t) | DropComposite(t) => vec![format!("type {}", t.name)],
+            AlterComposite { to, .. } => vec![format!("type {}", to.name)],
+            CreateRange(r) | DropRange(r) => vec![format!("type {}", r.name)],
+            RebuildRange { to, usages, .. } => std::iter::once(format!("type {}", to.name))
                 .chain(usages.iter().map(|(t, c)| format!("column {t}.{}", c.name)))
                 .collect(),
             CreateSequence(s) | DropSequence(s) => vec![format!("sequence {}", s.name)],

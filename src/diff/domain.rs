@@ -1,17 +1,8 @@
 //! Domains: created, dropped, altered in place, or created again when their base changes.
 
 use super::Change;
-use crate::model::{Column, DataType, Domain, QName, Schema};
+use crate::model::{Domain, QName, Schema};
 use std::collections::BTreeSet;
-
-/// The domains a type names, directly or as an array's element.
-fn named(t: &DataType) -> Option<&QName> {
-    match t {
-        DataType::Named(q) => Some(q),
-        DataType::Array(inner) => named(inner),
-        _ => None,
-    }
-}
 
 pub(super) fn domains(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
     // Domains whose base changes, and the unchanged domains over them, are created again.
@@ -34,7 +25,7 @@ pub(super) fn domains(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
             from: old.clone(),
             to: new.clone(),
             dependents,
-            usages: usages(from, to, &group),
+            usages: super::columns_using(from, to, |q| group.contains(q)),
         });
     }
     for (name, d) in &to.domains {
@@ -63,29 +54,12 @@ fn dependents_of(from: &Schema, to: &Schema, root: &QName, taken: &BTreeSet<QNam
     let mut frontier = vec![root.clone()];
     while let Some(base) = frontier.pop() {
         for (name, d) in &to.domains {
-            let over = named(&d.data_type) == Some(&base);
+            let over = super::named(&d.data_type) == Some(&base);
             let unchanged = from.domains.get(name).is_some_and(|old| old.same_base(d));
             let seen = taken.contains(name) || out.iter().any(|o| o.name == *name);
             if over && unchanged && !seen {
                 out.push(d.clone());
                 frontier.push(name.clone());
-            }
-        }
-    }
-    out
-}
-
-/// Columns that hold one of `group` before and after, which the rebuild converts.
-fn usages(from: &Schema, to: &Schema, group: &BTreeSet<QName>) -> Vec<(QName, Column)> {
-    let uses = |c: &Column| named(&c.data_type).is_some_and(|q| group.contains(q));
-    let mut out = Vec::new();
-    for (tname, t) in &from.tables {
-        let Some(new_t) = to.tables.get(tname) else {
-            continue;
-        };
-        for c in t.columns.iter().filter(|c| uses(c)) {
-            if let Some(target) = new_t.column(&c.name).filter(|n| uses(n)) {
-                out.push((tname.clone(), target.clone()));
             }
         }
     }

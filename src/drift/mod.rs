@@ -365,6 +365,8 @@ pub fn describe(c: &Change) -> Difference {
         | CreateExtension(_)
         | CreateEnum(_)
         | CreateDomain(_)
+        | CreateComposite(_)
+        | CreateRange(_)
         | CreateSequence(_)
         | CreateTable(_)
         | AddColumn { .. }
@@ -378,6 +380,8 @@ pub fn describe(c: &Change) -> Difference {
         | DropExtension(_)
         | DropEnum(_)
         | DropDomain(_)
+        | DropComposite(_)
+        | DropRange(_)
         | DropSequence(_)
         | DropTable(_)
         | DropColumn { .. }
@@ -413,6 +417,8 @@ pub fn describe(c: &Change) -> Difference {
                 domain_base(to)
             ),
         ),
+        AlterComposite { .. } => different(first(c), "attributes differ".to_string()),
+        RebuildRange { .. } => different(first(c), "range definition differs".to_string()),
         AlterSequence { .. } => different(first(c), "options differ".to_string()),
         RenameTable { from, to } => different(
             format!("table {to}"),

@@ -25,6 +25,12 @@ pub struct Schema {
     /// PostgreSQL domains (`CREATE DOMAIN`); other dialects map their columns to the base type.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub domains: BTreeMap<QName, Domain>,
+    /// PostgreSQL composite types (`CREATE TYPE t AS (…)`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub composites: BTreeMap<QName, CompositeType>,
+    /// PostgreSQL range types (`CREATE TYPE t AS RANGE (…)`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub ranges: BTreeMap<QName, RangeType>,
     pub sequences: BTreeMap<QName, Sequence>,
     pub tables: BTreeMap<QName, Table>,
     pub views: BTreeMap<QName, View>,
@@ -97,6 +103,113 @@ impl Domain {
         to: &'a Domain,
     ) -> impl Iterator<Item = &'a DomainCheck> {
         self.checks.iter().filter(|c| !to.checks.contains(c))
+    }
+}
+
+/// A composite type: attributes in order (the order is the value's).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CompositeType {
+    pub name: QName,
+    pub attributes: Vec<Attribute>,
+}
+
+/// How `ALTER TYPE` turns one composite type into another: attributes dropped, added (at
+/// the end, in order) and changed in place.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CompositeEdit<'a> {
+    pub drop: Vec<&'a str>,
+    pub add: Vec<&'a Attribute>,
+    pub alter: Vec<&'a Attribute>,
+}
+
+impl CompositeType {
+    /// `ADD ATTRIBUTE` only appends: the attributes of `to` that keep their place are the
+    /// longest start of `to` found in this type in the same order; the rest are dropped
+    /// (where they exist) and added again after them.
+    pub fn edit_to<'a>(&'a self, to: &'a CompositeType) -> CompositeEdit<'a> {
+        let old = |n: &str| self.attributes.iter().find(|a| a.name == n);
+        let kept_order: Vec<&str> = self
+            .attributes
+            .iter()
+            .filter(|a| to.attributes.iter().any(|b| b.name == a.name))
+            .map(|a| a.name.as_str())
+            .collect();
+        let keep = to
+            .attributes
+            .iter()
+            .zip(&kept_order)
+            .take_while(|(a, k)| a.name == **k)
+            .count();
+        let mut edit = CompositeEdit::default();
+        let re_added: Vec<&str> = to.attributes[keep..]
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
+        for a in &self.attributes {
+            let gone = !to.attributes.iter().any(|b| b.name == a.name);
+            if gone || re_added.contains(&a.name.as_str()) {
+                edit.drop.push(&a.name);
+            }
+        }
+        edit.add = to.attributes[keep..].iter().collect();
+        edit.alter = to.attributes[..keep]
+            .iter()
+            .filter(|a| old(&a.name).is_some_and(|o| o != *a))
+            .collect();
+        edit
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attribute {
+    pub name: String,
+    pub data_type: DataType,
+    /// `COLLATE`, where it differs from the type's own (schema empty as for domains).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collation: Option<QName>,
+}
+
+/// A range type. Names of functions, operator classes and collations in `pg_catalog` or
+/// `public` are kept without their schema, as a file names them through the search path.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RangeType {
+    pub name: QName,
+    pub subtype: DataType,
+    /// Only when it is not the subtype's default operator class.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subtype_opclass: Option<QName>,
+    /// Only when it is not the subtype's default collation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collation: Option<QName>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub canonical: Option<QName>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subtype_diff: Option<QName>,
+    /// Only when it is not the name PostgreSQL derives (see [`RangeType::multirange_name`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multirange: Option<QName>,
+}
+
+impl RangeType {
+    /// The multirange type that comes with the range: named in the definition, or the
+    /// name PostgreSQL derives (`floatrange` → `floatmultirange`, `ts` → `ts_multirange`).
+    pub fn multirange_name(&self) -> QName {
+        if let Some(m) = &self.multirange {
+            return m.clone();
+        }
+        QName::new(
+            self.name.schema.clone(),
+            default_multirange(&self.name.name),
+        )
+    }
+}
+
+/// PostgreSQL's `makeMultirangeTypeName`: "multi" before the first "range", else
+/// "_multirange" appended.
+pub fn default_multirange(range: &str) -> String {
+    match range.find("range") {
+        Some(at) => format!("{}multi{}", &range[..at], &range[at..]),
+        None => format!("{range}_multirange"),
     }
 }
 

@@ -381,7 +381,11 @@ impl Builder {
             } => {
                 let name = qname(&name);
                 let values = labels.iter().map(|l| l.value.clone()).collect();
-                if self.schema.enums.contains_key(&name) {
+                if self.schema.enums.contains_key(&name)
+                    || self.schema.domains.contains_key(&name)
+                    || self.schema.composites.contains_key(&name)
+                    || self.schema.ranges.contains_key(&name)
+                {
                     return Err(err(loc, format!("type `{name}` is defined twice")));
                 }
                 self.schema
@@ -389,6 +393,14 @@ impl Builder {
                     .insert(name.clone(), EnumType { name, values });
                 Ok(())
             }
+            Statement::CreateType {
+                name,
+                representation: Some(UserDefinedTypeRepresentation::Composite { attributes }),
+            } => self.create_composite(&name, &attributes, loc),
+            Statement::CreateType {
+                name,
+                representation: Some(UserDefinedTypeRepresentation::Range { options }),
+            } => self.create_range(&name, &options, loc),
             Statement::CreateSequence {
                 name,
                 sequence_options,
@@ -977,6 +989,8 @@ fn check_type(
         DataType::Named(q) => {
             if schema.enums.keys().any(|k| k.same_relation(q))
                 || schema.domains.keys().any(|k| k.same_relation(q))
+                || schema.composites.keys().any(|k| k.same_relation(q))
+                || schema.ranges.keys().any(|k| k.same_relation(q))
                 || !schema.extensions.is_empty()
                 || user_types.contains(&q.name)
             {

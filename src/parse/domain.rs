@@ -203,9 +203,10 @@ fn add_check(
     Ok(())
 }
 
-/// A collation as a file names it; one in `pg_catalog` (where the built-in ones live) is
-/// found through the search path, as the catalog side reads it.
-fn collation(n: &ObjectName) -> QName {
+/// A collation (operator class, function) as a file names it; one in `pg_catalog` (where
+/// the built-in ones live) or `public` is found through the search path, and the catalog
+/// side reads it without its schema.
+pub(super) fn searched_name(n: &ObjectName) -> QName {
     let q = qname(n);
     if matches!(q.schema.as_str(), "pg_catalog" | "public") {
         QName::new("", q.name)
@@ -243,23 +244,10 @@ impl Builder {
         loc: &Loc,
     ) -> Result<(), ParseError> {
         let q = qname(name);
-        if self.schema.domains.contains_key(&q) || self.schema.enums.contains_key(&q) {
-            return Err(err(loc, format!("type `{q}` is defined twice")));
-        }
-        let ty =
-            match self.user_type(data_type) {
-                Some(t) => t,
-                None => match super::types::map_type(&data_type.to_string()) {
-                    Ok((_, true)) => return Err(err(
-                        loc,
-                        format!(
-                            "domain `{q}`: a serial type is not a type (use integer and a default)"
-                        ),
-                    )),
-                    Ok((t, false)) => t,
-                    Err(m) => return Err(err(loc, format!("domain `{q}`: {m}"))),
-                },
-            };
+        self.new_type(&q, loc)?;
+        let ty = self
+            .type_of(data_type)
+            .map_err(|m| err(loc, format!("domain `{q}`: {m}")))?;
         let mut d = Domain::new(q.clone(), ty);
         let mut null = false;
         for (cons, option) in options {
@@ -277,7 +265,7 @@ impl Builder {
                     ))
                 }
                 ColumnOption::Check(c) => add_check(&mut d, cons.as_ref(), &c.expr, false, loc)?,
-                ColumnOption::Collation(n) => d.collation = Some(collation(n)),
+                ColumnOption::Collation(n) => d.collation = Some(searched_name(n)),
                 other => {
                     return Err(err(
                         loc,
@@ -294,6 +282,20 @@ impl Builder {
         self.user_types.insert(q.name.clone());
         self.schema.domains.insert(q, d);
         Ok(())
+    }
+
+    /// The type a domain, attribute or range is declared over: a type the files define,
+    /// or a built-in one (a serial pseudo-type is no type there).
+    pub(super) fn type_of(&self, t: &DataType) -> Result<model::DataType, String> {
+        if let Some(t) = self.user_type(t) {
+            return Ok(t);
+        }
+        match super::types::map_type(&t.to_string())? {
+            (_, true) => Err(format!(
+                "{t} is not a type here (use an integer type and a default)"
+            )),
+            (t, false) => Ok(t),
+        }
     }
 
     /// A domain declared so far; an unqualified name finds one in any schema.

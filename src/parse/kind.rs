@@ -154,11 +154,11 @@ fn create_kind(w: &[String]) -> Kind {
         "SCHEMA" => Kind::Managed,
         "EXTENSION" => Kind::Managed,
         "TYPE" => {
-            // Enum types are managed; composite, range and base types are not.
-            if w.iter().any(|x| x == "ENUM") {
-                Kind::Managed
-            } else {
-                Kind::Unmanaged("type")
+            // Enum, composite and range types are managed; base and shell types are not.
+            let as_what = w.iter().position(|x| x == "AS").and_then(|i| w.get(i + 1));
+            match as_what.map(String::as_str) {
+                Some("ENUM" | "RANGE" | "(") => Kind::Managed,
+                _ => Kind::Unmanaged("type"),
             }
         }
         "VIRTUAL" => Kind::Unmanaged("virtual table"),
@@ -361,7 +361,10 @@ mod tests {
             ("ALTER DOMAIN public.year OWNER TO postgres", "owner change"),
             ("ALTER DOMAIN d ADD CONSTRAINT c CHECK (VALUE > 0) NOT VALID", "?managed"),
             ("CREATE TYPE mpaa AS ENUM ('G')", "?managed"),
-            ("CREATE TYPE pair AS (a int, b int)", "type"),
+            ("CREATE TYPE pair AS (a int, b int)", "?managed"),
+            ("CREATE TYPE floatrange AS RANGE (subtype = float8)", "?managed"),
+            ("CREATE TYPE box2d (INPUT = box2d_in, OUTPUT = box2d_out)", "type"),
+            ("CREATE TYPE shell", "type"),
             ("COMMENT ON FUNCTION f() IS 'x'", "comment"),
             ("/*!40101 SET NAMES utf8 */", "SET statement"),
             ("/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`localhost`*/ /*!50003 TRIGGER t", "trigger"),

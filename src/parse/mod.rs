@@ -16,6 +16,7 @@ pub mod split;
 mod sqlite;
 pub mod statement;
 mod types;
+mod usertype;
 
 pub use expr::{canonical_expr, canonical_query, portable, portable_query};
 pub use keywords::{quote_all_keep_alias_case, quote_keywords};

@@ -222,6 +222,29 @@ pub fn generic(change: &Change) -> Vec<Hazard> {
                 ));
             }
         }
+        AlterComposite { from, to } => {
+            let edit = from.edit_to(to);
+            if !edit.drop.is_empty() {
+                h.push(Hazard::new(
+                    DataLoss,
+                    format!(
+                        "drops attribute(s) {} of type {}; their values in columns of the type are lost",
+                        edit.drop.join(", "),
+                        to.name
+                    ),
+                ));
+            }
+            if !edit.alter.is_empty() {
+                h.push(Hazard::new(
+                    MayFail,
+                    format!("changes attribute types of {}; PostgreSQL refuses while a table column uses the type", to.name),
+                ));
+            }
+        }
+        RebuildRange { to, usages, .. } if !usages.is_empty() => h.push(Hazard::new(
+            MayFail,
+            format!("converts the columns of range type {} through text; fails if a value does not fit the new definition", to.name),
+        )),
         RebuildTable { from, to } => {
             let lost: Vec<&str> = from
                 .columns

@@ -30,7 +30,10 @@ fn the_create_domain_grammar_is_read_in_any_order() {
     assert!(d.not_null);
     assert_eq!(d.default.as_ref().map(|e| e.sql.as_str()), Some("1"));
     // PostgreSQL's names: `<domain>_check`, then numbered.
-    assert_eq!(check_names(&d), ["named", "ordered_check", "ordered_check1"]);
+    assert_eq!(
+        check_names(&d),
+        ["named", "ordered_check", "ordered_check1"]
+    );
 
     let d = domain(
         "CREATE DOMAIN code AS varchar(10) COLLATE pg_catalog.\"C\" NULL;",
@@ -90,19 +93,40 @@ fn alter_domain_statements_are_folded_into_the_domain() {
 #[test]
 fn domain_statements_that_cannot_hold_are_errors_that_say_why() {
     for (sql, says) in [
-        ("CREATE DOMAIN d AS int NULL NOT NULL;", "both NULL and NOT NULL"),
-        ("CREATE DOMAIN d AS int DEFAULT 1 DEFAULT 2;", "more than one DEFAULT"),
-        ("CREATE DOMAIN d AS int CHECK (VALUE > 0) NO INHERIT;", "NO INHERIT"),
-        ("CREATE DOMAIN d AS int PRIMARY KEY;", "is not a domain constraint"),
-        ("CREATE DOMAIN d AS serial;", "serial"),
+        (
+            "CREATE DOMAIN d AS int NULL NOT NULL;",
+            "both NULL and NOT NULL",
+        ),
+        (
+            "CREATE DOMAIN d AS int DEFAULT 1 DEFAULT 2;",
+            "more than one DEFAULT",
+        ),
+        (
+            "CREATE DOMAIN d AS int CHECK (VALUE > 0) NO INHERIT;",
+            "NO INHERIT",
+        ),
+        (
+            "CREATE DOMAIN d AS int PRIMARY KEY;",
+            "is not a domain constraint",
+        ),
+        ("CREATE DOMAIN d AS serial;", "serial is not a type here"),
         (
             "CREATE DOMAIN d AS int CONSTRAINT c CHECK (VALUE > 0) CONSTRAINT c CHECK (VALUE < 9);",
             "defined twice",
         ),
-        ("CREATE DOMAIN d AS int; CREATE DOMAIN d AS text;", "defined twice"),
+        (
+            "CREATE DOMAIN d AS int; CREATE DOMAIN d AS text;",
+            "defined twice",
+        ),
         ("ALTER DOMAIN nowhere SET NOT NULL;", "is not defined"),
-        ("CREATE DOMAIN d AS int; ALTER DOMAIN d DROP CONSTRAINT c;", "has no constraint `c`"),
-        ("CREATE DOMAIN d AS int; ALTER DOMAIN d RENAME TO e;", "written in its CREATE DOMAIN"),
+        (
+            "CREATE DOMAIN d AS int; ALTER DOMAIN d DROP CONSTRAINT c;",
+            "has no constraint `c`",
+        ),
+        (
+            "CREATE DOMAIN d AS int; ALTER DOMAIN d RENAME TO e;",
+            "written in its CREATE DOMAIN",
+        ),
     ] {
         let e = parse_sql("test.sql", sql).expect_err(sql).to_string();
         assert!(e.contains(says), "{sql}: {e}");

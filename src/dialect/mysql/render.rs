@@ -280,6 +280,12 @@ pub fn render(change: &Change) -> Vec<String> {
         | DropDomain(_)
         | AlterDomain { .. }
         | RebuildDomain { .. }
+        | CreateComposite(_)
+        | DropComposite(_)
+        | AlterComposite { .. }
+        | CreateRange(_)
+        | DropRange(_)
+        | RebuildRange { .. }
         | CreateSequence(_)
         | DropSequence(_)
         | AlterSequence { .. } => vec![format!("-- sqlshift: {} has no MySQL form", change.kind())],

@@ -4,8 +4,9 @@
 use super::queries as q;
 use crate::dialect::connection::describe;
 use crate::model::{
-    Check, Column, DataType, Domain, DomainCheck, EnumType, FkAction, ForeignKey, Generated,
-    Identity, PrimaryKey, QName, Schema, Sequence, Table, Unique, Unmanaged, View,
+    default_multirange, Attribute, Check, Column, CompositeType, DataType, Domain, DomainCheck,
+    EnumType, FkAction, ForeignKey, Generated, Identity, PrimaryKey, QName, RangeType, Schema,
+    Sequence, Table, Unique, Unmanaged, View,
 };
 use crate::parse;
 use sqlx::postgres::PgRow;
@@ -72,6 +73,8 @@ struct Rows {
     extensions: Vec<PgRow>,
     enums: Vec<PgRow>,
     domains: Vec<PgRow>,
+    composites: Vec<PgRow>,
+    ranges: Vec<PgRow>,
     sequences: Vec<PgRow>,
     tables: Vec<PgRow>,
     columns: Vec<PgRow>,
@@ -104,6 +107,8 @@ async fn fetch_all(
             fetch(conn, q::EXTENSIONS).await?,
             fetch(conn, q::ENUMS).await?,
             fetch(conn, q::DOMAINS).await?,
+            fetch(conn, q::COMPOSITES).await?,
+            fetch(conn, q::RANGES).await?,
             fetch(conn, q::SEQUENCES).await?,
             fetch(conn, q::TABLES).await?,
             fetch(conn, q::VIEWS).await?,
@@ -123,7 +128,18 @@ async fn fetch_all(
         }
     };
     let (main, columns, keys) = tokio::join!(main, columns, keys);
-    let (schemas, extensions, enums, domains, sequences, tables, views, unmanaged) = main?;
+    let (
+        schemas,
+        extensions,
+        enums,
+        domains,
+        composites,
+        ranges,
+        sequences,
+        tables,
+        views,
+        unmanaged,
+    ) = main?;
     let columns = match columns {
         Some(r) => r?,
         None => fetch(conn, q::COLUMNS).await?,
@@ -140,6 +156,8 @@ async fn fetch_all(
         extensions,
         enums,
         domains,
+        composites,
+        ranges,
         sequences,
         tables,
         columns,
@@ -188,6 +206,7 @@ pub async fn introspect(
             }),
         }
     }
+    user_types(&rows.composites, &rows.ranges, &mut s)?;
     // One object sqlshift cannot interpret is left alone, by name; the rest is read.
     let mut bad: BTreeMap<QName, String> = BTreeMap::new();
     for r in rows.sequences {
@@ -382,7 +401,7 @@ pub async fn introspect(
 fn user_defined(typtype: &str, schema: &str) -> bool {
     match typtype {
         "e" | "d" => true,
-        "c" | "r" => !matches!(schema, "pg_catalog" | "information_schema"),
+        "c" | "r" | "m" => !matches!(schema, "pg_catalog" | "information_schema"),
         _ => false,
     }
 }
@@ -412,22 +431,89 @@ fn row_type(r: &PgRow) -> Result<DataType, String> {
     parse::data_type(&spelled)
 }
 
+/// A name found through the search path (`pg_catalog`, `public`) is kept without its
+/// schema, as a file writes it.
+fn searched(schema: Option<String>, name: Option<String>) -> Option<QName> {
+    let name = name?;
+    let schema = schema.unwrap_or_default();
+    let schema = if matches!(schema.as_str(), "pg_catalog" | "public") {
+        String::new()
+    } else {
+        schema
+    };
+    Some(QName::new(schema, name))
+}
+
+/// Composite and range types; one that cannot be read is named as not managed.
+fn user_types(composites: &[PgRow], ranges: &[PgRow], s: &mut Schema) -> Result<(), String> {
+    let mut unreadable = Vec::new();
+    for r in composites {
+        let name = QName::new(get::<String>(r, "schema")?, get::<String>(r, "name")?);
+        let t = s
+            .composites
+            .entry(name.clone())
+            .or_insert_with(|| CompositeType {
+                name: name.clone(),
+                attributes: Vec::new(),
+            });
+        let Some(attr) = get::<Option<String>>(r, "attribute")? else {
+            continue;
+        };
+        match row_type(r) {
+            Ok(data_type) => t.attributes.push(Attribute {
+                name: attr,
+                data_type,
+                collation: searched(get(r, "collation_schema")?, get(r, "collation")?),
+            }),
+            Err(e) => unreadable.push((name, format!("attribute {attr}: {e}"))),
+        }
+    }
+    for r in ranges {
+        let name = QName::new(get::<String>(r, "schema")?, get::<String>(r, "name")?);
+        let subtype = match row_type(r) {
+            Ok(t) => t,
+            Err(e) => {
+                unreadable.push((name, format!("subtype: {e}")));
+                continue;
+            }
+        };
+        // The name PostgreSQL derives is no choice of the schema's: kept as `None`.
+        let derived = QName::new(name.schema.clone(), default_multirange(&name.name));
+        let multirange = get::<Option<String>>(r, "multirange")?
+            .map(|m| Ok::<_, String>(QName::new(get::<String>(r, "multirange_schema")?, m)))
+            .transpose()?
+            .filter(|m| *m != derived);
+        s.ranges.insert(
+            name.clone(),
+            RangeType {
+                name,
+                subtype,
+                subtype_opclass: searched(get(r, "opclass_schema")?, get(r, "opclass")?),
+                collation: searched(get(r, "collation_schema")?, get(r, "collation")?),
+                canonical: searched(get(r, "canonical_schema")?, get(r, "canonical")?),
+                subtype_diff: searched(get(r, "subtype_diff_schema")?, get(r, "subtype_diff")?),
+                multirange,
+            },
+        );
+    }
+    for (name, why) in unreadable {
+        s.composites.remove(&name);
+        s.ranges.remove(&name);
+        s.unmanaged.push(Unmanaged {
+            kind: "type".into(),
+            name: format!("{name} (cannot read: {why})"),
+        });
+    }
+    Ok(())
+}
+
 fn domain(r: &PgRow, name: QName) -> Result<Domain, String> {
     let mut d = Domain::new(name, row_type(r)?);
     d.not_null = get(r, "not_null")?;
     d.default = get::<Option<String>>(r, "default_expr")?
         .map(|e| parse::expr(&e))
         .transpose()?;
-    if let Some(c) = get::<Option<String>>(r, "collation")? {
-        let schema = get::<Option<String>>(r, "collation_schema")?.unwrap_or_default();
-        // Found through the search path: a file names it without its schema.
-        let schema = if matches!(schema.as_str(), "pg_catalog" | "public") {
-            String::new()
-        } else {
-            schema
-        };
-        d.collation = Some(QName::new(schema, c));
-    }
+    d.collation = searched(get(r, "collation_schema")?, get(r, "collation")?);
     let names: Vec<String> = get(r, "check_names")?;
     let defs: Vec<String> = get(r, "check_defs")?;
     for (name, def) in names.into_iter().zip(defs) {

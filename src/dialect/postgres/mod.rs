@@ -8,6 +8,7 @@ mod normalize;
 pub mod queries;
 mod render;
 mod types;
+mod usertype;
 
 pub use execute::execute;
 pub use introspect::introspect;
@@ -163,6 +164,17 @@ impl Dialect for Postgres {
                         TableRewrite,
                         format!(
                             "{t}.{} is converted to the new domain (table rewrite)",
+                            c.name
+                        ),
+                    ));
+                }
+            }
+            RebuildRange { usages, .. } => {
+                for (t, c) in usages {
+                    h.push(Hazard::new(
+                        TableRewrite,
+                        format!(
+                            "{t}.{} is converted to the new range type (table rewrite)",
                             c.name
                         ),
                     ));

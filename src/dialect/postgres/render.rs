@@ -336,6 +336,12 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
             usages,
             ..
         } => super::domain::rebuild(to, dependents, usages),
+        CreateComposite(t) => vec![super::usertype::create_composite(t)],
+        DropComposite(t) => vec![format!("DROP TYPE {}", qname(&t.name))],
+        AlterComposite { from, to } => super::usertype::alter_composite(from, to),
+        CreateRange(r) => vec![super::usertype::create_range(r)],
+        DropRange(r) => vec![format!("DROP TYPE {}", qname(&r.name))],
+        RebuildRange { from, to, usages } => super::usertype::rebuild_range(from, to, usages),
         CreateSequence(s) => vec![format!(
             "CREATE SEQUENCE {}{}",
             qname(&s.name),

@@ -166,6 +166,7 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
         }
     }
     crate::dialect::inline_domains(s, "sqlite", notes);
+    crate::dialect::drop_postgres_types(s, "sqlite", notes);
     let mut seen: BTreeSet<&'static str> = BTreeSet::new();
     let mut note = |n: String| {
         if !notes.contains(&n) {
