@@ -591,3 +591,67 @@ impl Schema {
         self.tables.contains_key(name) || self.views.contains_key(name)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn composite(attrs: &[(&str, DataType)]) -> CompositeType {
+        CompositeType {
+            name: QName::new("public", "t"),
+            attributes: attrs
+                .iter()
+                .map(|(n, t)| Attribute {
+                    name: n.to_string(),
+                    data_type: t.clone(),
+                    collation: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn composite_edits_append_and_keep_what_stays_in_place() {
+        use DataType::{BigInt, Integer, Text};
+        let from = composite(&[("a", Integer), ("b", Text), ("c", Integer)]);
+        let added = composite(&[("a", BigInt), ("b", Text), ("c", Integer), ("d", Text)]);
+        let e = from.edit_to(&added);
+        assert!(e.drop.is_empty());
+        assert_eq!(
+            e.add.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(),
+            ["d"]
+        );
+        assert_eq!(
+            e.alter.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(),
+            ["a"]
+        );
+        // `b` dropped; `c` keeps its place after `a`.
+        let dropped = composite(&[("a", Integer), ("c", Integer)]);
+        let e = from.edit_to(&dropped);
+        assert_eq!(e.drop, ["b"]);
+        assert!(e.add.is_empty() && e.alter.is_empty());
+        // `c` moved before `b`: both go and come back in the new order.
+        let moved = composite(&[("a", Integer), ("c", Integer), ("b", Text)]);
+        let e = from.edit_to(&moved);
+        assert_eq!(e.drop, ["b", "c"]);
+        assert_eq!(
+            e.add.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(),
+            ["c", "b"]
+        );
+        // A new attribute before an existing one moves that one too.
+        let inserted = composite(&[("a", Integer), ("x", Text), ("b", Text), ("c", Integer)]);
+        let e = from.edit_to(&inserted);
+        assert_eq!(e.drop, ["b", "c"]);
+        assert_eq!(
+            e.add.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(),
+            ["x", "b", "c"]
+        );
+    }
+
+    #[test]
+    fn multirange_names_are_derived_like_postgres() {
+        assert_eq!(default_multirange("floatrange"), "floatmultirange");
+        assert_eq!(default_multirange("rangeoftext"), "multirangeoftext");
+        assert_eq!(default_multirange("span"), "span_multirange");
+    }
+}

@@ -1,7 +1,8 @@
-//! PostgreSQL domains: the file's grammar read into the model (names PostgreSQL gives
-//! unnamed checks, clauses in any order, `ALTER DOMAIN` folded in), the errors a domain
-//! statement can have, and the domain kept on dialects without domains as its base type
-//! with its default, NOT NULL and checks on each column, which the server enforces.
+//! PostgreSQL domains, composite and range types: the file's grammar read into the model
+//! (names PostgreSQL gives unnamed checks, clauses in any order, `ALTER DOMAIN` folded in),
+//! the errors such a statement can have, and what dialects without them make of them: a
+//! domain is its base type with its default, NOT NULL and checks on each column, which the
+//! server enforces; composite and range types are said once and their columns are text.
 
 use crate::support::{self, TestDb};
 use sqlshift::model::{DataType, QName};
@@ -196,4 +197,48 @@ fn a_domain_says_once_what_it_becomes_on_a_dialect_without_domains() {
     let about: Vec<&String> = notes.iter().filter(|n| n.contains("domain")).collect();
     assert_eq!(about.len(), 1, "{notes:?}");
     assert!(about[0].contains("`posint`") && about[0].contains("`year`"));
+}
+
+#[test]
+fn composite_and_range_types_are_read_and_said_once_elsewhere() {
+    let sql = "CREATE TYPE pair AS (a int, b text COLLATE pg_catalog.\"C\");
+               CREATE TYPE floatrange AS RANGE (subtype = float8, subtype_diff = pg_catalog.float8mi);
+               CREATE TABLE t (id int PRIMARY KEY, p pair, r floatrange, rs floatmultirange);";
+    let s = parse_sql("test.sql", sql).expect("parse");
+    let pair = s.composites.values().next().expect("pair");
+    assert_eq!(pair.attributes[1].collation, Some(QName::new("", "C")));
+    let r = s.ranges.values().next().expect("range");
+    assert_eq!(r.subtype, DataType::Double);
+    assert_eq!(r.subtype_diff, Some(QName::new("", "float8mi")));
+    let t = s.tables.values().next().expect("table");
+    assert_eq!(
+        t.column("rs").expect("rs").data_type,
+        DataType::Named(QName::new("", "floatmultirange"))
+    );
+    for dialect in ["sqlite", "mysql"] {
+        let mut notes = Vec::new();
+        let d = sqlshift::dialect::dialect_by_name(dialect).expect("dialect");
+        let want = sqlshift::dialect::prepare(s.clone(), d, &mut notes);
+        assert!(want.composites.is_empty() && want.ranges.is_empty());
+        let about: Vec<&String> = notes.iter().filter(|n| n.contains("composite")).collect();
+        assert_eq!(about.len(), 1, "{notes:?}");
+        assert!(about[0].contains("`pair`") && about[0].contains("`floatrange`"));
+    }
+}
+
+#[test]
+fn a_type_name_defined_twice_is_an_error() {
+    for sql in [
+        "CREATE TYPE a AS (x int); CREATE DOMAIN a AS int;",
+        "CREATE TYPE a AS RANGE (subtype = int4); CREATE TYPE a AS ENUM ('x');",
+        "CREATE TYPE r AS RANGE (subtype = int4); CREATE TYPE rmulti AS (x int); CREATE TYPE rm AS RANGE (subtype = date, multirange_type_name = rmulti);",
+        "CREATE TYPE floatrange AS RANGE (subtype = float8); CREATE TYPE floatmultirange AS (x int);",
+    ] {
+        let e = parse_sql("test.sql", sql).expect_err(sql).to_string();
+        assert!(e.contains("is defined twice"), "{sql}: {e}");
+    }
+    let e = parse_sql("test.sql", "CREATE TYPE r AS RANGE (subtype_diff = float8mi);")
+        .expect_err("no subtype")
+        .to_string();
+    assert!(e.contains("has no subtype"), "{e}");
 }
