@@ -19,7 +19,7 @@ pub enum Statement {
     },
     Alter {
         name: ObjectName,
-        op: Alter,
+        op: Box<Alter>,
     },
 }
 
@@ -63,7 +63,7 @@ pub fn statement(p: &mut Parser) -> Result<Statement, ParserError> {
     } else {
         p.expect_keywords(&[Keyword::ALTER, Keyword::DOMAIN])?;
         let name = p.parse_object_name(false)?;
-        let op = alter(p)?;
+        let op = Box::new(alter(p)?);
         Ok(Statement::Alter { name, op })
     }
 }
@@ -231,7 +231,7 @@ impl Builder {
                         format!("domain `{q}` is not defined (define it before this statement)"),
                     )
                 })?;
-                alter_domain(d, op, loc)
+                alter_domain(d, *op, loc)
             }
         }
     }
@@ -314,6 +314,9 @@ impl Builder {
     /// define without an enum (a domain, a composite or range type), as element or whole.
     pub(super) fn user_type(&self, t: &DataType) -> Option<model::DataType> {
         use sqlparser::ast::ArrayElemTypeDef as A;
+        if self.user_types.is_empty() {
+            return None;
+        }
         match t {
             DataType::Array(
                 A::SquareBracket(inner, _) | A::AngleBracket(inner) | A::Qualified(inner, _),

@@ -237,8 +237,11 @@ fn a_type_name_defined_twice_is_an_error() {
         let e = parse_sql("test.sql", sql).expect_err(sql).to_string();
         assert!(e.contains("is defined twice"), "{sql}: {e}");
     }
-    let e = parse_sql("test.sql", "CREATE TYPE r AS RANGE (subtype_diff = float8mi);")
-        .expect_err("no subtype")
-        .to_string();
+    let e = parse_sql(
+        "test.sql",
+        "CREATE TYPE r AS RANGE (subtype_diff = float8mi);",
+    )
+    .expect_err("no subtype")
+    .to_string();
     assert!(e.contains("has no subtype"), "{e}");
 }
