@@ -106,6 +106,16 @@ pub(super) fn ident(i: &ast::Ident) -> String {
     }
 }
 
+/// The last part of a type's spelling, unquoted and lower-cased.
+pub(super) fn bare_name(spelled: &str) -> String {
+    spelled
+        .rsplit('.')
+        .next()
+        .unwrap_or("")
+        .trim_matches('"')
+        .to_lowercase()
+}
+
 pub(super) fn qname(n: &ObjectName) -> QName {
     let parts: Vec<String> =
         n.0.iter()
@@ -638,12 +648,7 @@ impl Builder {
                 ));
             }
             let spelled = cd.data_type.to_string();
-            let bare = spelled
-                .rsplit('.')
-                .next()
-                .unwrap_or("")
-                .trim_matches('"')
-                .to_lowercase();
+            let bare = bare_name(&spelled);
             let sqlite_words = spelled.strip_prefix('[').and_then(|t| t.strip_suffix(']'));
             let (ty, serial) = if let Some(t) = self.user_type(&cd.data_type) {
                 (t, false)

@@ -332,14 +332,8 @@ impl Builder {
             other => {
                 // A built-in type's name (`year`, `date`) given to a domain.
                 let spelled = other.to_string();
-                let bare = spelled
-                    .rsplit('.')
-                    .next()
-                    .unwrap_or("")
-                    .trim_matches('"')
-                    .to_lowercase();
                 self.user_types
-                    .contains(&bare)
+                    .contains(&super::ddl::bare_name(&spelled))
                     .then(|| model::DataType::Named(super::types::named(&spelled)))
             }
         }

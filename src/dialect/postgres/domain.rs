@@ -104,21 +104,9 @@ pub fn rebuild(to: &Domain, dependents: &[Domain], usages: &[(QName, Column)]) -
         out.extend(create(d));
     }
     for (table, col) in usages {
-        let c = quote_ident(&col.name);
-        let ty = type_sql(&col.data_type);
-        let mut actions = Vec::new();
-        if col.default.is_some() {
-            actions.push(format!("ALTER COLUMN {c} DROP DEFAULT"));
-        }
-        actions.push(format!("ALTER COLUMN {c} TYPE {ty} USING {c}::{ty}"));
-        if let Some(d) = &col.default {
-            actions.push(format!("ALTER COLUMN {c} SET DEFAULT {}", d.sql));
-        }
-        out.push(format!(
-            "ALTER TABLE {} {}",
-            qname(table),
-            actions.join(", ")
-        ));
+        out.push(super::render::convert_column(table, col, |c, ty| {
+            format!("{c}::{ty}")
+        }));
     }
     for d in group.iter().rev() {
         out.push(drop(&QName::new(d.name.schema.clone(), old(d))));

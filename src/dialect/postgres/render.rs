@@ -303,26 +303,14 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
                 ),
             ];
             for (table, col) in usages {
-                let c = quote_ident(&col.name);
-                let ty = type_sql(&col.data_type);
                 let via = if matches!(col.data_type, crate::model::DataType::Array(_)) {
                     "text[]"
                 } else {
                     "text"
                 };
-                let mut actions = Vec::new();
-                if col.default.is_some() {
-                    actions.push(format!("ALTER COLUMN {c} DROP DEFAULT"));
-                }
-                actions.push(format!("ALTER COLUMN {c} TYPE {ty} USING {c}::{via}::{ty}"));
-                if let Some(d) = &col.default {
-                    actions.push(format!("ALTER COLUMN {c} SET DEFAULT {}", d.sql));
-                }
-                out.push(format!(
-                    "ALTER TABLE {} {}",
-                    qname(table),
-                    actions.join(", ")
-                ));
+                out.push(convert_column(table, col, |c, ty| {
+                    format!("{c}::{via}::{ty}")
+                }));
             }
             out.push(format!("DROP TYPE {}", qname(&old)));
             out
@@ -465,6 +453,30 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
             CommentTarget::View(v) => comment_sql(&format!("VIEW {}", qname(v)), to),
         }],
     }
+}
+
+/// `ALTER TABLE … ALTER COLUMN … TYPE …` for a column whose type is created again, `using`
+/// building the conversion from the quoted column and the type; its default, which the
+/// old type's value would not fit, is dropped first and set again after.
+pub(super) fn convert_column(
+    table: &QName,
+    col: &Column,
+    using: impl FnOnce(&str, &str) -> String,
+) -> String {
+    let c = quote_ident(&col.name);
+    let ty = type_sql(&col.data_type);
+    let mut actions = Vec::new();
+    if col.default.is_some() {
+        actions.push(format!("ALTER COLUMN {c} DROP DEFAULT"));
+    }
+    actions.push(format!(
+        "ALTER COLUMN {c} TYPE {ty} USING {}",
+        using(&c, &ty)
+    ));
+    if let Some(d) = &col.default {
+        actions.push(format!("ALTER COLUMN {c} SET DEFAULT {}", d.sql));
+    }
+    format!("ALTER TABLE {} {}", qname(table), actions.join(", "))
 }
 
 fn drop_constraint(table: &QName, name: &str) -> Vec<String> {

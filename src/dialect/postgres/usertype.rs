@@ -100,21 +100,9 @@ pub fn rebuild_range(from: &RangeType, to: &RangeType, usages: &[(QName, Column)
         create_range(to),
     ];
     for (table, col) in usages {
-        let c = quote_ident(&col.name);
-        let ty = type_sql(&col.data_type);
-        let mut actions = Vec::new();
-        if col.default.is_some() {
-            actions.push(format!("ALTER COLUMN {c} DROP DEFAULT"));
-        }
-        actions.push(format!("ALTER COLUMN {c} TYPE {ty} USING {c}::text::{ty}"));
-        if let Some(d) = &col.default {
-            actions.push(format!("ALTER COLUMN {c} SET DEFAULT {}", d.sql));
-        }
-        out.push(format!(
-            "ALTER TABLE {} {}",
-            qname(table),
-            actions.join(", ")
-        ));
+        out.push(super::render::convert_column(table, col, |c, ty| {
+            format!("{c}::text::{ty}")
+        }));
     }
     out.push(format!("DROP TYPE {old_range}"));
     out
