@@ -20,8 +20,8 @@ pub use connection::{
 };
 pub use names::NameLimit;
 pub use normalize::{
-    drop_mysql_attributes, drop_postgres_clauses, drop_sqlite_options, enum_check,
-    expand_view_stars, portable_type, resolve_names,
+    drop_mysql_attributes, drop_postgres_clauses, drop_postgres_types, drop_sqlite_options,
+    enum_check, expand_view_stars, inline_domains, portable_type, resolve_names,
 };
 pub use url::{encode_userinfo, redact_url};
 pub use writer::{quote_ident, quote_literal};

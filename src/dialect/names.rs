@@ -63,6 +63,20 @@ fn names(schema: &Schema) -> Vec<(String, String, String)> {
     for e in schema.enums.keys() {
         add(format!("types in {}", e.schema), "type", &e.name);
     }
+    for q in schema.composites.keys().chain(schema.ranges.keys()) {
+        add(format!("types in {}", q.schema), "type", &q.name);
+    }
+    for d in schema.domains.values() {
+        add(
+            format!("types in {}", d.name.schema),
+            "domain",
+            &d.name.name,
+        );
+        let cons = format!("constraints of domain {}", d.name);
+        for c in &d.checks {
+            add(cons.clone(), "constraint", &c.name);
+        }
+    }
     for q in schema.sequences.keys() {
         add(format!("relations in {}", q.schema), "sequence", &q.name);
     }

@@ -67,6 +67,29 @@ pub fn resolve_names(s: &mut Schema, default: &str) {
         fix(&mut e.name, default);
         s.enums.insert(e.name.clone(), e);
     }
+    let domains = std::mem::take(&mut s.domains);
+    for (_, mut d) in domains {
+        fix(&mut d.name, default);
+        fix_type(&mut d.data_type, default);
+        s.domains.insert(d.name.clone(), d);
+    }
+    let composites = std::mem::take(&mut s.composites);
+    for (_, mut t) in composites {
+        fix(&mut t.name, default);
+        for a in &mut t.attributes {
+            fix_type(&mut a.data_type, default);
+        }
+        s.composites.insert(t.name.clone(), t);
+    }
+    let ranges = std::mem::take(&mut s.ranges);
+    for (_, mut r) in ranges {
+        fix(&mut r.name, default);
+        fix_type(&mut r.subtype, default);
+        if let Some(m) = &mut r.multirange {
+            fix(m, default);
+        }
+        s.ranges.insert(r.name.clone(), r);
+    }
     let seqs = std::mem::take(&mut s.sequences);
     for (_, mut q) in seqs {
         fix(&mut q.name, default);
@@ -91,6 +114,103 @@ pub fn enum_check(
         .join(", ");
     let text = format!("{} IN ({list})", super::quote_ident(column));
     let expr = crate::parse::expr(&text).ok()?;
+    Some(column_check(t, column, expr))
+}
+
+/// On a dialect without domains, each column of a domain takes the domain's base type and,
+/// where it has none of its own, its default; the domain's NOT NULL and checks (over the
+/// column instead of `VALUE`) go onto the column, through every domain it is over. A column
+/// holding an array of a domain takes an array of the base type and nothing else. Each
+/// domain is said once.
+pub fn inline_domains(s: &mut Schema, dialect: &str, notes: &mut Vec<String>) {
+    let domains = std::mem::take(&mut s.domains);
+    if domains.is_empty() {
+        return;
+    }
+    let names: Vec<String> = domains.keys().map(|k| format!("`{k}`")).collect();
+    notes.push(format!(
+        "{dialect}: domains are not {dialect} types: the columns of {} take the base type, with the domain's default, NOT NULL and checks",
+        names.join(", ")
+    ));
+    // A name the domains' map does not hold exactly (a file's unqualified name on a
+    // dialect without schemas) is looked up by its bare name.
+    let find = |q: &QName| {
+        domains
+            .get(q)
+            .or_else(|| domains.values().find(|d| d.name.name == q.name))
+    };
+    for t in s.tables.values_mut() {
+        let mut checks = Vec::new();
+        for c in &mut t.columns {
+            // Through the domains it is over; a cycle cannot be created, but is not followed.
+            for _ in 0..32 {
+                let (is_array, q) = match &c.data_type {
+                    DataType::Named(q) => (false, q),
+                    DataType::Array(inner) => match &**inner {
+                        DataType::Named(q) => (true, q),
+                        _ => break,
+                    },
+                    _ => break,
+                };
+                let Some(d) = find(q) else { break };
+                c.declared = None;
+                if is_array {
+                    // PostgreSQL keeps no array of arrays: a domain over an array is that array.
+                    c.data_type = match &d.data_type {
+                        DataType::Array(_) => d.data_type.clone(),
+                        base => DataType::Array(Box::new(base.clone())),
+                    };
+                    continue;
+                }
+                c.data_type = d.data_type.clone();
+                if c.default.is_none() && c.generated.is_none() {
+                    c.default = d.default.clone();
+                }
+                if d.not_null {
+                    c.nullable = false;
+                    c.not_null_written = true;
+                }
+                for check in &d.checks {
+                    match crate::parse::value_as_column(&check.expr.sql, &c.name) {
+                        Ok(e) => checks.push((c.name.clone(), e)),
+                        Err(e) => notes.push(format!(
+                            "{dialect}: check {} of domain `{}` is left off {}.{}: {e}",
+                            check.name, d.name, t.name, c.name
+                        )),
+                    }
+                }
+            }
+        }
+        for (col, expr) in checks {
+            let check = column_check(t, &col, expr);
+            t.checks.push(check);
+        }
+    }
+}
+
+/// Composite and range types on a dialect without them: their columns are what the
+/// dialect makes of a type it does not know (text), and one warning names them.
+pub fn drop_postgres_types(s: &mut Schema, dialect: &str, notes: &mut Vec<String>) {
+    let names: Vec<String> = std::mem::take(&mut s.composites)
+        .into_keys()
+        .chain(std::mem::take(&mut s.ranges).into_keys())
+        .map(|k| format!("`{k}`"))
+        .collect();
+    if !names.is_empty() {
+        notes.push(format!(
+            "{dialect}: composite and range types are not {dialect} types: {} are not created, and columns of them are text",
+            names.join(", ")
+        ));
+    }
+}
+
+/// A check on `column`, named like PostgreSQL names a column check (and kept clear of
+/// names the table already uses).
+fn column_check(
+    t: &crate::model::Table,
+    column: &str,
+    expr: crate::model::Expr,
+) -> crate::model::Check {
     let table = &t.name.name;
     let mut name = crate::model::generated_name(table, &[column], "check", 63);
     let mut n = 1;
@@ -98,12 +218,12 @@ pub fn enum_check(
         name = crate::model::generated_name(table, &[column], &format!("check{n}"), 63);
         n += 1;
     }
-    Some(crate::model::Check {
+    crate::model::Check {
         not_valid: false,
         name,
         expr,
         no_inherit: false,
-    })
+    }
 }
 
 /// Clears MySQL-only attributes on dialects that lack them, noting each kind once.

@@ -2,7 +2,8 @@
 //! new variant does not compile until each dialect handles it.
 
 use crate::model::{
-    Check, Column, EnumType, ForeignKey, Index, PrimaryKey, QName, Sequence, Table, Unique, View,
+    Check, Column, CompositeType, Domain, EnumType, ForeignKey, Index, PrimaryKey, QName,
+    RangeType, Sequence, Table, Unique, View,
 };
 use serde::Serialize;
 
@@ -68,6 +69,39 @@ pub enum Change {
     RebuildEnum {
         from: EnumType,
         to: EnumType,
+        usages: Vec<(QName, Column)>,
+    },
+    CreateDomain(Domain),
+    DropDomain(Domain),
+    /// A domain's default, NOT NULL or checks change; its base type stays.
+    AlterDomain {
+        from: Domain,
+        to: Domain,
+    },
+    /// A domain's base type or collation changes, which PostgreSQL cannot alter: the
+    /// domain is created again, with the domains over it (`dependents`, each after the
+    /// one it is over), and the columns of any of them (`usages`) converted.
+    RebuildDomain {
+        from: Domain,
+        to: Domain,
+        dependents: Vec<Domain>,
+        usages: Vec<(QName, Column)>,
+    },
+    CreateComposite(CompositeType),
+    DropComposite(CompositeType),
+    /// Attributes dropped, added or retyped (`ALTER TYPE … ATTRIBUTE`); see
+    /// [`CompositeType::edit_to`].
+    AlterComposite {
+        from: CompositeType,
+        to: CompositeType,
+    },
+    CreateRange(RangeType),
+    DropRange(RangeType),
+    /// PostgreSQL alters nothing of a range type: it is created again (with its multirange
+    /// type) and the columns of either converted through text.
+    RebuildRange {
+        from: RangeType,
+        to: RangeType,
         usages: Vec<(QName, Column)>,
     },
     CreateSequence(Sequence),
@@ -205,6 +239,16 @@ impl Change {
             DropEnum(_) => "drop_enum",
             AddEnumValue { .. } => "add_enum_value",
             RebuildEnum { .. } => "rebuild_enum",
+            CreateDomain(_) => "create_domain",
+            DropDomain(_) => "drop_domain",
+            AlterDomain { .. } => "alter_domain",
+            RebuildDomain { .. } => "rebuild_domain",
+            CreateComposite(_) => "create_composite",
+            DropComposite(_) => "drop_composite",
+            AlterComposite { .. } => "alter_composite",
+            CreateRange(_) => "create_range",
+            DropRange(_) => "drop_range",
+            RebuildRange { .. } => "rebuild_range",
             CreateSequence(_) => "create_sequence",
             DropSequence(_) => "drop_sequence",
             AlterSequence { .. } => "alter_sequence",
@@ -297,7 +341,9 @@ impl Change {
             DropColumn { table, .. }
             | RenameColumn { table, .. }
             | SetTableOptions { table, .. } => vec![table],
-            RebuildEnum { usages, .. } => usages.iter().map(|(t, _)| t).collect(),
+            RebuildEnum { usages, .. }
+            | RebuildDomain { usages, .. }
+            | RebuildRange { usages, .. } => usages.iter().map(|(t, _)| t).collect(),
             _ => Vec::new(),
         }
     }
@@ -311,6 +357,23 @@ impl Change {
             CreateEnum(e) | DropEnum(e) => vec![format!("type {}", e.name)],
             AddEnumValue { name, .. } => vec![format!("type {name}")],
             RebuildEnum { to, usages, .. } => std::iter::once(format!("type {}", to.name))
+                .chain(usages.iter().map(|(t, c)| format!("column {t}.{}", c.name)))
+                .collect(),
+            CreateDomain(d) | DropDomain(d) => vec![format!("domain {}", d.name)],
+            AlterDomain { to, .. } => vec![format!("domain {}", to.name)],
+            RebuildDomain {
+                to,
+                dependents,
+                usages,
+                ..
+            } => std::iter::once(format!("domain {}", to.name))
+                .chain(dependents.iter().map(|d| format!("domain {}", d.name)))
+                .chain(usages.iter().map(|(t, c)| format!("column {t}.{}", c.name)))
+                .collect(),
+            CreateComposite(t) | DropComposite(t) => vec![format!("type {}", t.name)],
+            AlterComposite { to, .. } => vec![format!("type {}", to.name)],
+            CreateRange(r) | DropRange(r) => vec![format!("type {}", r.name)],
+            RebuildRange { to, usages, .. } => std::iter::once(format!("type {}", to.name))
                 .chain(usages.iter().map(|(t, c)| format!("column {t}.{}", c.name)))
                 .collect(),
             CreateSequence(s) | DropSequence(s) => vec![format!("sequence {}", s.name)],

@@ -4,7 +4,9 @@
 //! unhinted rename is a drop plus an add, and the drop carries a data-loss hazard.
 
 mod change;
+mod domain;
 mod table;
+mod types;
 
 pub use change::{Change, CommentTarget, Position};
 
@@ -43,6 +45,9 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
         out.push(Change::DropExtension(e.clone()));
     }
     enums(from, to, &mut out);
+    domain::domains(from, to, &mut out);
+    types::composites(from, to, &mut out);
+    types::ranges(from, to, &mut out);
     for (name, s) in &to.sequences {
         match from.sequences.get(name) {
             None => out.push(Change::CreateSequence(s.clone())),
@@ -158,6 +163,37 @@ fn enums(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
             out.push(Change::DropEnum(e.clone()));
         }
     }
+}
+
+/// The user-defined type a column type names, directly or as an array's element.
+fn named(t: &crate::model::DataType) -> Option<&QName> {
+    match t {
+        crate::model::DataType::Named(q) => Some(q),
+        crate::model::DataType::Array(inner) => named(inner),
+        _ => None,
+    }
+}
+
+/// Columns whose type names (directly or as an array's element) a type `uses` picks, before
+/// and after: what re-creating the type must convert. Each with its desired definition.
+fn columns_using(
+    from: &Schema,
+    to: &Schema,
+    uses: impl Fn(&QName) -> bool,
+) -> Vec<(QName, crate::model::Column)> {
+    let picks = |c: &crate::model::Column| named(&c.data_type).is_some_and(&uses);
+    let mut out = Vec::new();
+    for (tname, t) in &from.tables {
+        let Some(new_t) = to.tables.get(tname) else {
+            continue;
+        };
+        for c in t.columns.iter().filter(|c| picks(c)) {
+            if let Some(target) = new_t.column(&c.name).filter(|n| picks(n)) {
+                out.push((tname.clone(), target.clone()));
+            }
+        }
+    }
+    out
 }
 
 /// Columns that hold the enum before and after, which a rebuild must convert.

@@ -89,6 +89,9 @@ impl Ignore {
             .extensions
             .retain(|e| !self.kind("extension") && !self.name(e, e));
         schema.enums.retain(|q, _| !self.object("type", q));
+        schema.domains.retain(|q, _| !self.object("type", q));
+        schema.composites.retain(|q, _| !self.object("type", q));
+        schema.ranges.retain(|q, _| !self.object("type", q));
         schema.sequences.retain(|q, _| !self.object("sequence", q));
         schema.views.retain(|q, v| {
             let kind = if v.materialized {

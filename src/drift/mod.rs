@@ -364,6 +364,9 @@ pub fn describe(c: &Change) -> Difference {
         CreateSchema(_)
         | CreateExtension(_)
         | CreateEnum(_)
+        | CreateDomain(_)
+        | CreateComposite(_)
+        | CreateRange(_)
         | CreateSequence(_)
         | CreateTable(_)
         | AddColumn { .. }
@@ -376,6 +379,9 @@ pub fn describe(c: &Change) -> Difference {
         DropSchema(_)
         | DropExtension(_)
         | DropEnum(_)
+        | DropDomain(_)
+        | DropComposite(_)
+        | DropRange(_)
         | DropSequence(_)
         | DropTable(_)
         | DropColumn { .. }
@@ -402,6 +408,17 @@ pub fn describe(c: &Change) -> Difference {
                     .join(", ")
             ),
         ),
+        AlterDomain { from, to } => different(first(c), domain_detail(from, to)),
+        RebuildDomain { from, to, .. } => different(
+            format!("domain {}", to.name),
+            format!(
+                "over {} in the database, {} expected",
+                domain_base(from),
+                domain_base(to)
+            ),
+        ),
+        AlterComposite { .. } => different(first(c), "attributes differ".to_string()),
+        RebuildRange { .. } => different(first(c), "range definition differs".to_string()),
         AlterSequence { .. } => different(first(c), "options differ".to_string()),
         RenameTable { from, to } => different(
             format!("table {to}"),
@@ -456,4 +473,44 @@ pub fn describe(c: &Change) -> Difference {
             ),
         ),
     }
+}
+
+/// A domain's base type and collation, for messages.
+fn domain_base(d: &crate::model::Domain) -> String {
+    match &d.collation {
+        Some(c) => format!("{} COLLATE {c}", d.data_type),
+        None => d.data_type.to_string(),
+    }
+}
+
+/// What differs between two definitions of one domain.
+fn domain_detail(from: &crate::model::Domain, to: &crate::model::Domain) -> String {
+    let mut parts = Vec::new();
+    if from.default != to.default {
+        parts.push(format!(
+            "default {} in the database, {} expected",
+            show(&from.default, "none"),
+            show(&to.default, "none")
+        ));
+    }
+    if from.not_null != to.not_null {
+        parts.push(if to.not_null {
+            "NOT NULL expected".to_string()
+        } else {
+            "NOT NULL in the database only".to_string()
+        });
+    }
+    for c in &to.checks {
+        match from.checks.iter().find(|o| o.name == c.name) {
+            None => parts.push(format!("check {} is missing", c.name)),
+            Some(o) if o != c => parts.push(format!("check {} differs", c.name)),
+            Some(_) => {}
+        }
+    }
+    for c in &from.checks {
+        if !to.checks.iter().any(|n| n.name == c.name) {
+            parts.push(format!("check {} is not expected", c.name));
+        }
+    }
+    parts.join("; ")
 }

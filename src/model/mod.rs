@@ -22,6 +22,15 @@ pub struct Schema {
     pub schemas: BTreeSet<String>,
     pub extensions: BTreeSet<String>,
     pub enums: BTreeMap<QName, EnumType>,
+    /// PostgreSQL domains (`CREATE DOMAIN`); other dialects map their columns to the base type.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub domains: BTreeMap<QName, Domain>,
+    /// PostgreSQL composite types (`CREATE TYPE t AS (…)`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub composites: BTreeMap<QName, CompositeType>,
+    /// PostgreSQL range types (`CREATE TYPE t AS RANGE (…)`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub ranges: BTreeMap<QName, RangeType>,
     pub sequences: BTreeMap<QName, Sequence>,
     pub tables: BTreeMap<QName, Table>,
     pub views: BTreeMap<QName, View>,
@@ -53,6 +62,177 @@ pub struct EnumType {
     pub values: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+}
+
+/// A PostgreSQL domain: a base type with a default, NOT NULL and checks over `VALUE`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Domain {
+    pub name: QName,
+    pub data_type: DataType,
+    /// `COLLATE`, where it differs from the base type's; the schema is empty for a
+    /// collation found through the search path (`pg_catalog`, `public`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collation: Option<QName>,
+    pub default: Option<Expr>,
+    pub not_null: bool,
+    /// Sorted by name.
+    pub checks: Vec<DomainCheck>,
+}
+
+impl Domain {
+    pub fn new(name: QName, data_type: DataType) -> Self {
+        Domain {
+            name,
+            data_type,
+            collation: None,
+            default: None,
+            not_null: false,
+            checks: Vec::new(),
+        }
+    }
+
+    /// True when the domain can only be changed by creating it again: PostgreSQL alters
+    /// neither the base type nor the collation of a domain.
+    pub fn same_base(&self, other: &Domain) -> bool {
+        self.data_type == other.data_type && self.collation == other.collation
+    }
+
+    /// The checks of `to` that this domain lacks or has with another expression.
+    pub fn checks_added_in<'a>(&'a self, to: &'a Domain) -> impl Iterator<Item = &'a DomainCheck> {
+        to.checks.iter().filter(|c| !self.checks.contains(c))
+    }
+
+    /// The checks of this domain that `to` lacks or has with another expression.
+    pub fn checks_dropped_in<'a>(
+        &'a self,
+        to: &'a Domain,
+    ) -> impl Iterator<Item = &'a DomainCheck> {
+        self.checks.iter().filter(|c| !to.checks.contains(c))
+    }
+}
+
+/// A composite type: attributes in order (the order is the value's).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CompositeType {
+    pub name: QName,
+    pub attributes: Vec<Attribute>,
+}
+
+/// How `ALTER TYPE` turns one composite type into another: attributes dropped, added (at
+/// the end, in order) and changed in place.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CompositeEdit<'a> {
+    pub drop: Vec<&'a str>,
+    pub add: Vec<&'a Attribute>,
+    pub alter: Vec<&'a Attribute>,
+}
+
+impl CompositeType {
+    /// `ADD ATTRIBUTE` only appends: the attributes of `to` that keep their place are the
+    /// longest start of `to` found in this type in the same order; the rest are dropped
+    /// (where they exist) and added again after them.
+    pub fn edit_to<'a>(&'a self, to: &'a CompositeType) -> CompositeEdit<'a> {
+        let old = |n: &str| self.attributes.iter().find(|a| a.name == n);
+        let kept_order: Vec<&str> = self
+            .attributes
+            .iter()
+            .filter(|a| to.attributes.iter().any(|b| b.name == a.name))
+            .map(|a| a.name.as_str())
+            .collect();
+        let keep = to
+            .attributes
+            .iter()
+            .zip(&kept_order)
+            .take_while(|(a, k)| a.name == **k)
+            .count();
+        let mut edit = CompositeEdit::default();
+        let re_added: Vec<&str> = to.attributes[keep..]
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
+        for a in &self.attributes {
+            let gone = !to.attributes.iter().any(|b| b.name == a.name);
+            if gone || re_added.contains(&a.name.as_str()) {
+                edit.drop.push(&a.name);
+            }
+        }
+        edit.add = to.attributes[keep..].iter().collect();
+        edit.alter = to.attributes[..keep]
+            .iter()
+            .filter(|a| old(&a.name).is_some_and(|o| o != *a))
+            .collect();
+        edit
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attribute {
+    pub name: String,
+    pub data_type: DataType,
+    /// `COLLATE`, where it differs from the type's own (schema empty as for domains).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collation: Option<QName>,
+}
+
+/// A range type. Names of functions, operator classes and collations in `pg_catalog` or
+/// `public` are kept without their schema, as a file names them through the search path.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RangeType {
+    pub name: QName,
+    pub subtype: DataType,
+    /// Only when it is not the subtype's default operator class.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subtype_opclass: Option<QName>,
+    /// Only when it is not the subtype's default collation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collation: Option<QName>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub canonical: Option<QName>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subtype_diff: Option<QName>,
+    /// Only when it is not the name PostgreSQL derives (see [`RangeType::multirange_name`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multirange: Option<QName>,
+}
+
+impl RangeType {
+    /// The multirange type that comes with the range: named in the definition, or the
+    /// name PostgreSQL derives (`floatrange` → `floatmultirange`, `ts` → `ts_multirange`).
+    pub fn multirange_name(&self) -> QName {
+        if let Some(m) = &self.multirange {
+            return m.clone();
+        }
+        QName::new(
+            self.name.schema.clone(),
+            default_multirange(&self.name.name),
+        )
+    }
+}
+
+/// PostgreSQL's `makeMultirangeTypeName`: "multi" before the first "range", else
+/// "_multirange" appended.
+pub fn default_multirange(range: &str) -> String {
+    match range.find("range") {
+        Some(at) => format!("{}multi{}", &range[..at], &range[at..]),
+        None => format!("{range}_multirange"),
+    }
+}
+
+/// A domain's `CHECK`, over the keyword `VALUE`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DomainCheck {
+    pub name: String,
+    pub expr: Expr,
+    /// Added `NOT VALID` (values stored before it was added are not checked). Written as
+    /// the file says; not compared, as for table checks.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub not_valid: bool,
+}
+
+impl PartialEq for DomainCheck {
+    fn eq(&self, other: &DomainCheck) -> bool {
+        self.name == other.name && self.expr == other.expr
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -530,5 +710,69 @@ impl Schema {
     /// All object names, for duplicate detection and messages.
     pub fn relation_exists(&self, name: &QName) -> bool {
         self.tables.contains_key(name) || self.views.contains_key(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn composite(attrs: &[(&str, DataType)]) -> CompositeType {
+        CompositeType {
+            name: QName::new("public", "t"),
+            attributes: attrs
+                .iter()
+                .map(|(n, t)| Attribute {
+                    name: n.to_string(),
+                    data_type: t.clone(),
+                    collation: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn composite_edits_append_and_keep_what_stays_in_place() {
+        use DataType::{BigInt, Integer, Text};
+        let from = composite(&[("a", Integer), ("b", Text), ("c", Integer)]);
+        let added = composite(&[("a", BigInt), ("b", Text), ("c", Integer), ("d", Text)]);
+        let e = from.edit_to(&added);
+        assert!(e.drop.is_empty());
+        assert_eq!(
+            e.add.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(),
+            ["d"]
+        );
+        assert_eq!(
+            e.alter.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(),
+            ["a"]
+        );
+        // `b` dropped; `c` keeps its place after `a`.
+        let dropped = composite(&[("a", Integer), ("c", Integer)]);
+        let e = from.edit_to(&dropped);
+        assert_eq!(e.drop, ["b"]);
+        assert!(e.add.is_empty() && e.alter.is_empty());
+        // `c` moved before `b`: both go and come back in the new order.
+        let moved = composite(&[("a", Integer), ("c", Integer), ("b", Text)]);
+        let e = from.edit_to(&moved);
+        assert_eq!(e.drop, ["b", "c"]);
+        assert_eq!(
+            e.add.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(),
+            ["c", "b"]
+        );
+        // A new attribute before an existing one moves that one too.
+        let inserted = composite(&[("a", Integer), ("x", Text), ("b", Text), ("c", Integer)]);
+        let e = from.edit_to(&inserted);
+        assert_eq!(e.drop, ["b", "c"]);
+        assert_eq!(
+            e.add.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(),
+            ["x", "b", "c"]
+        );
+    }
+
+    #[test]
+    fn multirange_names_are_derived_like_postgres() {
+        assert_eq!(default_multirange("floatrange"), "floatmultirange");
+        assert_eq!(default_multirange("rangeoftext"), "multirangeoftext");
+        assert_eq!(default_multirange("span"), "span_multirange");
     }
 }

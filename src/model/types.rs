@@ -31,7 +31,8 @@ pub enum DataType {
     Uuid,
     Json,
     Jsonb,
-    /// A user-defined type (an enum) or an extension's type.
+    /// A user-defined type (an enum, a domain, a composite or range type) or an
+    /// extension's type.
     Named(QName),
     /// A built-in type sqlshift passes through by name (`inet`, `money`, …).
     Other(String),

@@ -112,6 +112,16 @@ pub(super) fn ident(i: &ast::Ident) -> String {
     }
 }
 
+/// The last part of a type's spelling, unquoted and lower-cased.
+pub(super) fn bare_name(spelled: &str) -> String {
+    spelled
+        .rsplit('.')
+        .next()
+        .unwrap_or("")
+        .trim_matches('"')
+        .to_lowercase()
+}
+
 pub(super) fn qname(n: &ObjectName) -> QName {
     let parts: Vec<String> =
         n.0.iter()
@@ -127,7 +137,7 @@ pub(super) fn qname(n: &ObjectName) -> QName {
     }
 }
 
-fn expr(e: &ast::Expr) -> Expr {
+pub(super) fn expr(e: &ast::Expr) -> Expr {
     Expr::new(super::requote::lossless(e), canonical_expr(e.clone()))
 }
 
@@ -187,13 +197,14 @@ fn deferral(c: &Option<ast::ConstraintCharacteristics>) -> (bool, bool) {
 /// Collects statements into a schema, remembering where each object was declared.
 #[derive(Default)]
 pub struct Builder {
-    schema: Schema,
+    pub(super) schema: Schema,
     locs: BTreeMap<QName, Loc>,
     /// Foreign keys and indexes are checked once every table is known.
     pending_checks: Vec<(QName, Loc)>,
     pub validate: bool,
-    /// Types the files define with statements sqlshift leaves alone (domains, composite
-    /// and range types), by bare lower-case name: a column of such a type keeps it by name.
+    /// Types the files define other than enums (domains, composite and range types), by
+    /// bare name as the parser folds it: a column of such a type keeps it by name, even
+    /// where the name is a built-in type's (`year`).
     pub user_types: std::collections::BTreeSet<String>,
     /// Sequence (bare name) → the table and column that own it (`OWNED BY`).
     owned_sequences: BTreeMap<String, (String, String)>,
@@ -375,7 +386,11 @@ impl Builder {
             } => {
                 let name = qname(&name);
                 let values = labels.iter().map(|l| l.value.clone()).collect();
-                if self.schema.enums.contains_key(&name) {
+                if self.schema.enums.contains_key(&name)
+                    || self.schema.domains.contains_key(&name)
+                    || self.schema.composites.contains_key(&name)
+                    || self.schema.ranges.contains_key(&name)
+                {
                     return Err(err(loc, format!("type `{name}` is defined twice")));
                 }
                 self.schema.enums.insert(
@@ -388,6 +403,14 @@ impl Builder {
                 );
                 Ok(())
             }
+            Statement::CreateType {
+                name,
+                representation: Some(UserDefinedTypeRepresentation::Composite { attributes }),
+            } => self.create_composite(&name, &attributes, loc),
+            Statement::CreateType {
+                name,
+                representation: Some(UserDefinedTypeRepresentation::Range { options }),
+            } => self.create_range(&name, &options, loc),
             Statement::CreateSequence {
                 name,
                 sequence_options,
@@ -524,7 +547,7 @@ impl Builder {
             other => Err(err(
                 loc,
                 format!(
-                    "unsupported statement: `{}`; sqlshift manages tables, views, indexes, enum types, sequences, schemas, extensions and comments",
+                    "unsupported statement: `{}`; sqlshift manages tables, views, indexes, enum types, domains, sequences, schemas, extensions and comments",
                     first_words(&other.to_string())
                 ),
             )),
@@ -650,15 +673,10 @@ impl Builder {
                 ));
             }
             let spelled = cd.data_type.to_string();
-            let bare = spelled
-                .rsplit('.')
-                .next()
-                .unwrap_or("")
-                .trim_matches('"')
-                .to_lowercase();
+            let bare = bare_name(&spelled);
             let sqlite_words = spelled.strip_prefix('[').and_then(|t| t.strip_suffix(']'));
-            let (ty, serial) = if self.user_types.contains(&bare) {
-                (DataType::Named(super::types::named(&spelled)), false)
+            let (ty, serial) = if let Some(t) = self.user_type(&cd.data_type) {
+                (t, false)
             } else if matches!(cd.data_type, ast::DataType::Unspecified) {
                 // SQLite: a column without a type (BLOB affinity).
                 (DataType::Other(String::new()), false)
@@ -1007,6 +1025,9 @@ fn check_type(
         DataType::Array(inner) => check_type(schema, inner, user_types),
         DataType::Named(q) => {
             if schema.enums.keys().any(|k| k.same_relation(q))
+                || schema.domains.keys().any(|k| k.same_relation(q))
+                || schema.composites.keys().any(|k| k.same_relation(q))
+                || schema.ranges.keys().any(|k| k.same_relation(q))
                 || !schema.extensions.is_empty()
                 || user_types.contains(&q.name)
             {

@@ -162,15 +162,15 @@ fn create_kind(w: &[String]) -> Kind {
         "SCHEMA" => Kind::Managed,
         "EXTENSION" => Kind::Managed,
         "TYPE" => {
-            // Enum types are managed; composite, range and base types are not.
-            if w.iter().any(|x| x == "ENUM") {
-                Kind::Managed
-            } else {
-                Kind::Unmanaged("type")
+            // Enum, composite and range types are managed; base and shell types are not.
+            let as_what = w.iter().position(|x| x == "AS").and_then(|i| w.get(i + 1));
+            match as_what.map(String::as_str) {
+                Some("ENUM" | "RANGE" | "(") => Kind::Managed,
+                _ => Kind::Unmanaged("type"),
             }
         }
         "VIRTUAL" => Kind::Unmanaged("virtual table"),
-        "DOMAIN" => Kind::Unmanaged("domain"),
+        "DOMAIN" => Kind::Managed,
         "FUNCTION" => Kind::Unmanaged("function"),
         "PROCEDURE" => Kind::Unmanaged("procedure"),
         "TRIGGER" => Kind::Unmanaged("trigger"),
@@ -333,7 +333,9 @@ fn alter_kind(text: &str, w: &[String]) -> Kind {
                 Kind::Managed
             }
         }
-        "SEQUENCE" | "FUNCTION" | "PROCEDURE" | "SCHEMA" | "TYPE" | "DOMAIN" | "INDEX" | "VIEW"
+        // A domain's default, NOT NULL and checks (pg_dump adds a NOT VALID check so).
+        "DOMAIN" => Kind::Managed,
+        "SEQUENCE" | "FUNCTION" | "PROCEDURE" | "SCHEMA" | "TYPE" | "INDEX" | "VIEW"
         | "MATERIALIZED" | "AGGREGATE" | "LANGUAGE" | "PROCEDURAL" | "OPERATOR" | "TRIGGER"
         | "EVENT" | "DATABASE" | "ROLE" | "USER" | "DEFAULT" | "EXTENSION" | "PUBLICATION"
         | "SUBSCRIPTION" | "POLICY" | "RULE" | "SERVER" | "TEXT" | "FOREIGN" | "COLLATION"
@@ -357,9 +359,14 @@ mod tests {
             ("GRANT ALL ON SCHEMA public TO PUBLIC", "privilege"),
             ("CREATE OR REPLACE PROCEDURAL LANGUAGE plpgsql", "language"),
             ("CREATE FUNCTION f() RETURNS int AS $$ select 1 $$ LANGUAGE sql", "function"),
-            ("CREATE DOMAIN year AS integer", "domain"),
+            ("CREATE DOMAIN year AS integer", "?managed"),
+            ("ALTER DOMAIN public.year OWNER TO postgres", "owner change"),
+            ("ALTER DOMAIN d ADD CONSTRAINT c CHECK (VALUE > 0) NOT VALID", "?managed"),
             ("CREATE TYPE mpaa AS ENUM ('G')", "?managed"),
-            ("CREATE TYPE pair AS (a int, b int)", "type"),
+            ("CREATE TYPE pair AS (a int, b int)", "?managed"),
+            ("CREATE TYPE floatrange AS RANGE (subtype = float8)", "?managed"),
+            ("CREATE TYPE box2d (INPUT = box2d_in, OUTPUT = box2d_out)", "type"),
+            ("CREATE TYPE shell", "type"),
             ("COMMENT ON FUNCTION f() IS 'x'", "comment"),
             ("/*!40101 SET NAMES utf8 */", "SET statement"),
             ("/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`localhost`*/ /*!50003 TRIGGER t", "trigger"),

@@ -6,6 +6,7 @@
 
 pub mod binary_attr;
 mod ddl;
+mod domain;
 mod expr;
 mod keywords;
 pub mod kind;
@@ -18,6 +19,7 @@ pub mod statement;
 mod typed_literal;
 mod types;
 mod view_star;
+mod usertype;
 
 pub use expr::{canonical_expr, canonical_query, portable, portable_query};
 pub use keywords::{quote_all_keep_alias_case, quote_keywords};
@@ -197,6 +199,14 @@ pub fn parse_schema_report(
                     .map_or(kind::Kind::Managed, kind::Kind::Unmanaged),
                 other => other,
             };
+            let domain_statement = kind == kind::Kind::Managed
+                && domain::is_domain_statement(&kind::leading_words(&piece.text, 2));
+            if domain_statement {
+                if let Err(e) = domain_at(&piece, &src.name).and_then(|st| b.add_domain(st, &loc)) {
+                    errors.push(e);
+                }
+                continue;
+            }
             match kind {
                 kind::Kind::Managed if kind::comment_on_constraint(&piece.text) => {
                     match ddl::constraint_comment(&piece.text, &loc) {
@@ -273,9 +283,6 @@ pub fn parse_schema_report(
                             left_alone.extend(kind::attached_partition(&piece.text));
                         }
                         "DROP statement" => b.drop_created(&piece.text),
-                        "domain" => b
-                            .user_types
-                            .extend(kind::created_name(&piece.text, "DOMAIN")),
                         "type" => b.user_types.extend(kind::created_name(&piece.text, "TYPE")),
                         "ALTER statement" => {
                             if let Some((seq, table, column)) = kind::owned_by(&piece.text) {
@@ -686,6 +693,31 @@ fn statement_in(
     file: &str,
     dialect: &dyn sqlparser::dialect::Dialect,
 ) -> Result<Statement, ParseError> {
+    read_in(piece, file, dialect, |p| p.parse_statement())
+}
+
+/// A domain statement, read as the generic dialect reads it or else as PostgreSQL does;
+/// the error, when both fail, is the generic one.
+fn domain_at(piece: &split::Piece, file: &str) -> Result<domain::Statement, ParseError> {
+    read_in(piece, file, &GenericDialect {}, domain::statement).or_else(|first| {
+        read_in(
+            piece,
+            file,
+            &sqlparser::dialect::PostgreSqlDialect {},
+            domain::statement,
+        )
+        .map_err(|_| first)
+    })
+}
+
+/// Runs `read` over the whole piece, with token positions as in the file; the piece must
+/// hold nothing after what `read` takes but semicolons.
+fn read_in<T>(
+    piece: &split::Piece,
+    file: &str,
+    dialect: &dyn sqlparser::dialect::Dialect,
+    read: impl FnOnce(&mut Parser) -> Result<T, ParserError>,
+) -> Result<T, ParseError> {
     use sqlparser::tokenizer::{Location, Tokenizer};
     let shift = |l: Location| {
         if l.line == 0 {
@@ -721,9 +753,7 @@ fn statement_in(
         t.span.end = shift(t.span.end);
     }
     let mut parser = Parser::new(dialect).with_tokens_with_locations(tokens);
-    let stmt = parser
-        .parse_statement()
-        .map_err(|e| syntax(e.to_string(), false))?;
+    let stmt = read(&mut parser).map_err(|e| syntax(e.to_string(), false))?;
     while parser.consume_token(&Token::SemiColon) {}
     let after = parser.peek_token();
     if after.token != Token::EOF {
@@ -810,6 +840,26 @@ pub fn expr(text: &str) -> Result<model::Expr, String> {
         .and_then(|mut p| p.parse_expr())
         .map_err(|e| format!("cannot read expression `{text}`: {e}"))?;
     Ok(model::Expr::new(text.trim(), canonical_expr(e)))
+}
+
+/// A domain's check (over `VALUE`) as a check on `column`: how a dialect without domains
+/// keeps it on each column of the domain.
+pub fn value_as_column(text: &str, column: &str) -> Result<model::Expr, String> {
+    use sqlparser::ast::{visit_expressions_mut, Expr, Ident};
+    let dialect = GenericDialect {};
+    let mut e = Parser::new(&dialect)
+        .try_with_sql(text)
+        .and_then(|mut p| p.parse_expr())
+        .map_err(|e| format!("cannot read expression `{text}`: {e}"))?;
+    let _ = visit_expressions_mut(&mut e, |x| {
+        if let Expr::Identifier(i) = x {
+            if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("value") {
+                *i = Ident::with_quote('"', column);
+            }
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    Ok(model::Expr::new(requote::lossless(&e), canonical_expr(e)))
 }
 
 /// Parses one `CREATE INDEX` statement (as `pg_get_indexdef` prints it).

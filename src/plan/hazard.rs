@@ -195,6 +195,60 @@ pub fn generic(change: &Change) -> Vec<Hazard> {
                 ));
             }
         }
+        AlterDomain { from, to } => {
+            if to.not_null && !from.not_null {
+                h.push(Hazard::new(
+                    MayFail,
+                    format!("sets domain {} NOT NULL; fails if a column of it holds NULL", to.name),
+                ));
+            }
+            for c in from.checks_added_in(to).filter(|c| !c.not_valid) {
+                h.push(Hazard::new(
+                    MayFail,
+                    format!("adds check {} on domain {}; fails if a stored value violates it", c.name, to.name),
+                ));
+            }
+        }
+        RebuildDomain { from, to, usages, .. } => {
+            if from.data_type.is_narrowing_to(&to.data_type) {
+                h.push(Hazard::new(
+                    DataLoss,
+                    format!(
+                        "changes domain {} from {} to {}, which may not hold every existing value",
+                        to.name, from.data_type, to.data_type
+                    ),
+                ));
+            }
+            if !usages.is_empty() {
+                h.push(Hazard::new(
+                    MayFail,
+                    format!("converts the columns of domain {}; fails if a value breaks its new definition", to.name),
+                ));
+            }
+        }
+        AlterComposite { from, to } => {
+            let edit = from.edit_to(to);
+            if !edit.drop.is_empty() {
+                h.push(Hazard::new(
+                    DataLoss,
+                    format!(
+                        "drops attribute(s) {} of type {}; their values in columns of the type are lost",
+                        edit.drop.join(", "),
+                        to.name
+                    ),
+                ));
+            }
+            if !edit.alter.is_empty() {
+                h.push(Hazard::new(
+                    MayFail,
+                    format!("changes attribute types of {}; PostgreSQL refuses while a table column uses the type", to.name),
+                ));
+            }
+        }
+        RebuildRange { to, usages, .. } if !usages.is_empty() => h.push(Hazard::new(
+            MayFail,
+            format!("converts the columns of range type {} through text; fails if a value does not fit the new definition", to.name),
+        )),
         RebuildTable { from, to } => {
             let lost: Vec<&str> = from
                 .columns

@@ -70,6 +70,80 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
                 d.needs_new.push(Column(t.clone(), col.name.clone()));
             }
         }
+        CreateDomain(dom) => {
+            d.creates.push(Type(dom.name.clone()));
+            d.needs_new.push(Schema(dom.name.schema.clone()));
+            types_of(&dom.data_type, &mut d.needs_new);
+        }
+        DropDomain(dom) => {
+            d.drops.push(Type(dom.name.clone()));
+            types_of(&dom.data_type, &mut d.needs_old);
+        }
+        AlterDomain { to, .. } => d.needs_new.push(Type(to.name.clone())),
+        RebuildDomain {
+            from,
+            to,
+            dependents,
+            usages,
+        } => {
+            for dom in std::iter::once(to).chain(dependents) {
+                d.drops.push(Type(dom.name.clone()));
+                d.creates.push(Type(dom.name.clone()));
+            }
+            types_of(&to.data_type, &mut d.needs_new);
+            types_of(&from.data_type, &mut d.needs_old);
+            for (t, col) in usages {
+                d.drops.push(Shape(t.clone()));
+                d.creates.push(Shape(t.clone()));
+                d.needs_new.push(Column(t.clone(), col.name.clone()));
+            }
+        }
+        CreateComposite(t) => {
+            d.creates.push(Type(t.name.clone()));
+            d.needs_new.push(Schema(t.name.schema.clone()));
+            for a in &t.attributes {
+                types_of(&a.data_type, &mut d.needs_new);
+            }
+        }
+        DropComposite(t) => {
+            d.drops.push(Type(t.name.clone()));
+            for a in &t.attributes {
+                types_of(&a.data_type, &mut d.needs_old);
+            }
+        }
+        AlterComposite { from, to } => {
+            d.needs_new.push(Type(to.name.clone()));
+            for a in &to.attributes {
+                types_of(&a.data_type, &mut d.needs_new);
+            }
+            for a in &from.attributes {
+                types_of(&a.data_type, &mut d.needs_old);
+            }
+        }
+        CreateRange(r) => {
+            d.creates
+                .extend([Type(r.name.clone()), Type(r.multirange_name())]);
+            d.needs_new.push(Schema(r.name.schema.clone()));
+            types_of(&r.subtype, &mut d.needs_new);
+        }
+        DropRange(r) => {
+            d.drops
+                .extend([Type(r.name.clone()), Type(r.multirange_name())]);
+            types_of(&r.subtype, &mut d.needs_old);
+        }
+        RebuildRange { from, to, usages } => {
+            d.drops
+                .extend([Type(from.name.clone()), Type(from.multirange_name())]);
+            d.creates
+                .extend([Type(to.name.clone()), Type(to.multirange_name())]);
+            types_of(&to.subtype, &mut d.needs_new);
+            types_of(&from.subtype, &mut d.needs_old);
+            for (t, col) in usages {
+                d.drops.push(Shape(t.clone()));
+                d.creates.push(Shape(t.clone()));
+                d.needs_new.push(Column(t.clone(), col.name.clone()));
+            }
+        }
         CreateSequence(s) => {
             d.creates.push(Seq(s.name.clone()));
             d.needs_new.push(Schema(s.name.schema.clone()));
@@ -369,11 +443,13 @@ fn phase(c: &Change) -> u8 {
         DropIndex { .. } | DropCheck { .. } | DropUnique { .. } | DropPrimaryKey { .. } => 2,
         DropTable(_) => 3,
         DropColumn { .. } => 4,
-        DropSequence(_) | DropEnum(_) => 5,
+        DropSequence(_) | DropEnum(_) | DropDomain(_) | DropComposite(_) | DropRange(_) => 5,
         DropExtension(_) | DropSchema(_) => 6,
         CreateSchema(_) => 10,
         CreateExtension(_) => 11,
         CreateEnum(_) | AddEnumValue { .. } | RebuildEnum { .. } => 12,
+        CreateDomain(_) | AlterDomain { .. } | RebuildDomain { .. } => 12,
+        CreateComposite(_) | AlterComposite { .. } | CreateRange(_) | RebuildRange { .. } => 12,
         CreateSequence(_) | AlterSequence { .. } => 13,
         RenameTable { .. } => 20,
         RenameColumn { .. } => 21,

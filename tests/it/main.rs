@@ -27,3 +27,4 @@ mod safety_mysql;
 mod safety_sqlite;
 mod secrets;
 mod support;
+mod user_types;

@@ -294,6 +294,8 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
             format!("mysql: sequence `{name}` is ignored (use AUTO_INCREMENT)"),
         );
     }
+    crate::dialect::inline_domains(s, "mysql", notes);
+    crate::dialect::drop_postgres_types(s, "mysql", notes);
     let types = Schema {
         enums: std::mem::take(&mut s.enums),
         ..Schema::default()

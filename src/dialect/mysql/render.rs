@@ -278,6 +278,16 @@ pub fn render(change: &Change) -> Vec<String> {
         | DropEnum(_)
         | AddEnumValue { .. }
         | RebuildEnum { .. }
+        | CreateDomain(_)
+        | DropDomain(_)
+        | AlterDomain { .. }
+        | RebuildDomain { .. }
+        | CreateComposite(_)
+        | DropComposite(_)
+        | AlterComposite { .. }
+        | CreateRange(_)
+        | DropRange(_)
+        | RebuildRange { .. }
         | CreateSequence(_)
         | DropSequence(_)
         | AlterSequence { .. }

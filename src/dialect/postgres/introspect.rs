@@ -4,8 +4,9 @@
 use super::queries as q;
 use crate::dialect::connection::describe;
 use crate::model::{
-    Check, Column, DataType, EnumType, FkAction, ForeignKey, Generated, Identity, PrimaryKey,
-    QName, Schema, Sequence, Table, Unique, Unmanaged, View,
+    default_multirange, Attribute, Check, Column, CompositeType, DataType, Domain, DomainCheck,
+    EnumType, FkAction, ForeignKey, Generated, Identity, PrimaryKey, QName, RangeType, Schema,
+    Sequence, Table, Unique, Unmanaged, View,
 };
 use crate::parse;
 use sqlx::postgres::PgRow;
@@ -71,6 +72,9 @@ struct Rows {
     schemas: Vec<PgRow>,
     extensions: Vec<PgRow>,
     enums: Vec<PgRow>,
+    domains: Vec<PgRow>,
+    composites: Vec<PgRow>,
+    ranges: Vec<PgRow>,
     sequences: Vec<PgRow>,
     tables: Vec<PgRow>,
     columns: Vec<PgRow>,
@@ -102,6 +106,9 @@ async fn fetch_all(
             fetch(conn, q::SCHEMAS).await?,
             fetch(conn, q::EXTENSIONS).await?,
             fetch(conn, q::ENUMS).await?,
+            fetch(conn, q::DOMAINS).await?,
+            fetch(conn, q::COMPOSITES).await?,
+            fetch(conn, q::RANGES).await?,
             fetch(conn, q::SEQUENCES).await?,
             fetch(conn, q::TABLES).await?,
             fetch(conn, q::VIEWS).await?,
@@ -121,7 +128,18 @@ async fn fetch_all(
         }
     };
     let (main, columns, keys) = tokio::join!(main, columns, keys);
-    let (schemas, extensions, enums, sequences, tables, views, unmanaged) = main?;
+    let (
+        schemas,
+        extensions,
+        enums,
+        domains,
+        composites,
+        ranges,
+        sequences,
+        tables,
+        views,
+        unmanaged,
+    ) = main?;
     let columns = match columns {
         Some(r) => r?,
         None => fetch(conn, q::COLUMNS).await?,
@@ -137,6 +155,9 @@ async fn fetch_all(
         schemas,
         extensions,
         enums,
+        domains,
+        composites,
+        ranges,
         sequences,
         tables,
         columns,
@@ -178,6 +199,19 @@ pub async fn introspect(
             },
         );
     }
+    for r in rows.domains {
+        let name = QName::new(get::<String>(&r, "schema")?, get::<String>(&r, "name")?);
+        match domain(&r, name.clone()) {
+            Ok(d) => {
+                s.domains.insert(name, d);
+            }
+            Err(e) => s.unmanaged.push(Unmanaged {
+                kind: "domain".into(),
+                name: format!("{name} (cannot read: {e})"),
+            }),
+        }
+    }
+    user_types(&rows.composites, &rows.ranges, &mut s)?;
     // One object sqlshift cannot interpret is left alone, by name; the rest is read.
     let mut bad: BTreeMap<QName, String> = BTreeMap::new();
     for r in rows.sequences {
@@ -403,26 +437,150 @@ pub async fn introspect(
     Ok(s)
 }
 
+/// A type the database's users defined (enum, domain, composite or range type), which is
+/// kept by its name: `format_type` would print a bare name that may read as a built-in
+/// type (a domain called `year`).
+fn user_defined(typtype: &str, schema: &str) -> bool {
+    match typtype {
+        "e" | "d" => true,
+        "c" | "r" | "m" => !matches!(schema, "pg_catalog" | "information_schema"),
+        _ => false,
+    }
+}
+
+/// The type a row describes in the columns `typtype`, `type_schema`, `type_name`, the
+/// same for an array's element (`elem_…`), and `data_type` (`format_type`).
+fn row_type(r: &PgRow) -> Result<DataType, String> {
+    let typtype: String = get(r, "typtype")?;
+    let schema: String = get(r, "type_schema")?;
+    let elem_typtype: Option<String> = get(r, "elem_typtype")?;
+    let elem_schema: Option<String> = get(r, "elem_schema")?;
+    if user_defined(&typtype, &schema) {
+        return Ok(DataType::Named(QName::new(
+            schema,
+            get::<String>(r, "type_name")?,
+        )));
+    }
+    if let (Some(t), Some(s)) = (&elem_typtype, &elem_schema) {
+        if user_defined(t, s) {
+            return Ok(DataType::Array(Box::new(DataType::Named(QName::new(
+                s.clone(),
+                get::<Option<String>>(r, "elem_name")?.unwrap_or_default(),
+            )))));
+        }
+    }
+    let spelled: String = get(r, "data_type")?;
+    parse::data_type(&spelled)
+}
+
+/// A name found through the search path (`pg_catalog`, `public`) is kept without its
+/// schema, as a file writes it.
+fn searched(schema: Option<String>, name: Option<String>) -> Option<QName> {
+    let name = name?;
+    let schema = schema.unwrap_or_default();
+    let schema = if matches!(schema.as_str(), "pg_catalog" | "public") {
+        String::new()
+    } else {
+        schema
+    };
+    Some(QName::new(schema, name))
+}
+
+/// Composite and range types; one that cannot be read is named as not managed.
+fn user_types(composites: &[PgRow], ranges: &[PgRow], s: &mut Schema) -> Result<(), String> {
+    let mut unreadable = Vec::new();
+    for r in composites {
+        let name = QName::new(get::<String>(r, "schema")?, get::<String>(r, "name")?);
+        let t = s
+            .composites
+            .entry(name.clone())
+            .or_insert_with(|| CompositeType {
+                name: name.clone(),
+                attributes: Vec::new(),
+            });
+        let Some(attr) = get::<Option<String>>(r, "attribute")? else {
+            continue;
+        };
+        match row_type(r) {
+            Ok(data_type) => t.attributes.push(Attribute {
+                name: attr,
+                data_type,
+                collation: searched(get(r, "collation_schema")?, get(r, "collation")?),
+            }),
+            Err(e) => unreadable.push((name, format!("attribute {attr}: {e}"))),
+        }
+    }
+    for r in ranges {
+        let name = QName::new(get::<String>(r, "schema")?, get::<String>(r, "name")?);
+        let subtype = match row_type(r) {
+            Ok(t) => t,
+            Err(e) => {
+                unreadable.push((name, format!("subtype: {e}")));
+                continue;
+            }
+        };
+        // The name PostgreSQL derives is no choice of the schema's: kept as `None`.
+        let derived = QName::new(name.schema.clone(), default_multirange(&name.name));
+        let multirange = get::<Option<String>>(r, "multirange")?
+            .map(|m| Ok::<_, String>(QName::new(get::<String>(r, "multirange_schema")?, m)))
+            .transpose()?
+            .filter(|m| *m != derived);
+        s.ranges.insert(
+            name.clone(),
+            RangeType {
+                name,
+                subtype,
+                subtype_opclass: searched(get(r, "opclass_schema")?, get(r, "opclass")?),
+                collation: searched(get(r, "collation_schema")?, get(r, "collation")?),
+                canonical: searched(get(r, "canonical_schema")?, get(r, "canonical")?),
+                subtype_diff: searched(get(r, "subtype_diff_schema")?, get(r, "subtype_diff")?),
+                multirange,
+            },
+        );
+    }
+    for (name, why) in unreadable {
+        s.composites.remove(&name);
+        s.ranges.remove(&name);
+        s.unmanaged.push(Unmanaged {
+            kind: "type".into(),
+            name: format!("{name} (cannot read: {why})"),
+        });
+    }
+    Ok(())
+}
+
+fn domain(r: &PgRow, name: QName) -> Result<Domain, String> {
+    let mut d = Domain::new(name, row_type(r)?);
+    d.not_null = get(r, "not_null")?;
+    d.default = get::<Option<String>>(r, "default_expr")?
+        .map(|e| parse::expr(&e))
+        .transpose()?;
+    d.collation = searched(get(r, "collation_schema")?, get(r, "collation")?);
+    let names: Vec<String> = get(r, "check_names")?;
+    let defs: Vec<String> = get(r, "check_defs")?;
+    for (name, def) in names.into_iter().zip(defs) {
+        let body = def.trim().strip_prefix("CHECK ").unwrap_or(&def);
+        let (body, not_valid) = match body.strip_suffix(" NOT VALID") {
+            Some(b) => (b, true),
+            None => (body, false),
+        };
+        // `CHECK (expr)`: the parentheses are the clause's, not the expression's.
+        let body = body
+            .strip_prefix('(')
+            .and_then(|b| b.strip_suffix(')'))
+            .unwrap_or(body);
+        d.checks.push(DomainCheck {
+            expr: parse::expr(body).map_err(|e| format!("check {name}: {e}"))?,
+            name,
+            not_valid,
+        });
+    }
+    Ok(d)
+}
+
 fn column(r: &PgRow) -> Result<Column, String> {
     let name: String = get(r, "name")?;
-    let typtype: String = get(r, "typtype")?;
-    let elem_typtype: Option<String> = get(r, "elem_typtype")?;
-    // Enum types, and domains (kept by name: sqlshift does not manage their definition).
-    let data_type = if typtype == "e" || typtype == "d" {
-        DataType::Named(QName::new(
-            get::<String>(r, "type_schema")?,
-            get::<String>(r, "type_name")?,
-        ))
-    } else if elem_typtype.as_deref() == Some("e") {
-        DataType::Array(Box::new(DataType::Named(QName::new(
-            get::<Option<String>>(r, "elem_schema")?.unwrap_or_default(),
-            get::<Option<String>>(r, "elem_name")?.unwrap_or_default(),
-        ))))
-    } else {
-        let spelled: String = get(r, "data_type")?;
-        parse::data_type(&spelled)?
-    };
-    let mut c = Column::new(&name, data_type);
+    let mut c = Column::new(&name, row_type(r)?);
     c.nullable = !get::<bool>(r, "not_null")?;
     c.comment = get(r, "comment")?;
     let default: Option<String> = get(r, "default_expr")?;

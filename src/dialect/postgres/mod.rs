@@ -1,5 +1,6 @@
-//! PostgreSQL: schemas, enums, sequences, extensions, comments, transactional DDL.
+//! PostgreSQL: schemas, enums, domains, sequences, extensions, comments, transactional DDL.
 
+mod domain;
 mod execute;
 mod introspect;
 pub(crate) mod migrate;
@@ -8,6 +9,7 @@ mod opclass;
 pub mod queries;
 mod render;
 mod types;
+mod usertype;
 
 pub use execute::execute;
 pub use introspect::introspect;
@@ -157,6 +159,41 @@ impl Dialect for Postgres {
                         format!(
                             "{t}.{} is converted to the new type (table rewrite)",
                             c.name
+                        ),
+                    ));
+                }
+            }
+            RebuildDomain { usages, .. } => {
+                for (t, c) in usages {
+                    h.push(Hazard::new(
+                        TableRewrite,
+                        format!(
+                            "{t}.{} is converted to the new domain (table rewrite)",
+                            c.name
+                        ),
+                    ));
+                }
+            }
+            RebuildRange { usages, .. } => {
+                for (t, c) in usages {
+                    h.push(Hazard::new(
+                        TableRewrite,
+                        format!(
+                            "{t}.{} is converted to the new range type (table rewrite)",
+                            c.name
+                        ),
+                    ));
+                }
+            }
+            AlterDomain { from, to } => {
+                let validates = (to.not_null && !from.not_null)
+                    || from.checks_added_in(to).any(|c| !c.not_valid);
+                if validates {
+                    h.push(Hazard::new(
+                        BlocksWrites,
+                        format!(
+                            "writes to the tables with columns of domain {} wait while their values are checked",
+                            to.name
                         ),
                     ));
                 }

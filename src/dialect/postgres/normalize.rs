@@ -114,6 +114,19 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
     for v in s.views.values_mut() {
         v.indexes.sort_by(|a, b| a.name.cmp(&b.name));
     }
+    for d in s.domains.values_mut() {
+        d.checks.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    // The multirange name PostgreSQL derives is no choice of the schema's (pg_dump writes it).
+    for r in s.ranges.values_mut() {
+        let derived = crate::model::QName::new(
+            r.name.schema.clone(),
+            crate::model::default_multirange(&r.name.name),
+        );
+        if r.multirange.as_ref() == Some(&derived) {
+            r.multirange = None;
+        }
+    }
     for seq in s.sequences.values_mut() {
         let (min, max) = default_bounds(&seq.data_type, seq.increment);
         if seq.min_value == Some(min) {

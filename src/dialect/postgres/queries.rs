@@ -71,6 +71,86 @@ pub const ENUMS: &str = concat!(
     " GROUP BY 1, 2, d.description ORDER BY 1, 2"
 );
 
+/// Domains, with their base type as the columns query reads a column's type, the
+/// collation where it differs from the base type's (as pg_dump shows it), and their checks
+/// by name.
+pub const DOMAINS: &str = concat!(
+    "SELECT n.nspname::text AS schema, t.typname::text AS name, ",
+    "format_type(t.typbasetype, t.typtypmod) AS data_type, ",
+    "bt.typtype::text AS typtype, btn.nspname::text AS type_schema, bt.typname::text AS type_name, ",
+    "et.typtype::text AS elem_typtype, etn.nspname::text AS elem_schema, et.typname::text AS elem_name, ",
+    "t.typnotnull AS not_null, t.typdefault AS default_expr, ",
+    "CASE WHEN t.typcollation <> bt.typcollation THEN co.collname::text END AS collation, ",
+    "CASE WHEN t.typcollation <> bt.typcollation THEN con_ns.nspname::text END AS collation_schema, ",
+    "ARRAY(SELECT c.conname::text FROM pg_constraint c WHERE c.contypid = t.oid AND c.contype = 'c' ORDER BY c.conname) AS check_names, ",
+    "ARRAY(SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c WHERE c.contypid = t.oid AND c.contype = 'c' ORDER BY c.conname) AS check_defs ",
+    "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace ",
+    "JOIN pg_type bt ON bt.oid = t.typbasetype JOIN pg_namespace btn ON btn.oid = bt.typnamespace ",
+    "LEFT JOIN pg_type et ON et.oid = bt.typelem AND bt.typcategory = 'A' ",
+    "LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace ",
+    "LEFT JOIN pg_collation co ON co.oid = t.typcollation LEFT JOIN pg_namespace con_ns ON con_ns.oid = co.collnamespace ",
+    "WHERE t.typtype = 'd' AND ",
+    user_ns!("n"),
+    " AND ",
+    not_extension_member!("t.oid"),
+    " ORDER BY 1, 2"
+);
+
+/// Composite types, one row per attribute (one row with no attribute for `AS ()`), each
+/// attribute's type read as the columns query reads a column's.
+pub const COMPOSITES: &str = concat!(
+    "SELECT n.nspname::text AS schema, t.typname::text AS name, a.attname::text AS attribute, ",
+    "format_type(a.atttypid, a.atttypmod) AS data_type, ",
+    "at.typtype::text AS typtype, atn.nspname::text AS type_schema, at.typname::text AS type_name, ",
+    "et.typtype::text AS elem_typtype, etn.nspname::text AS elem_schema, et.typname::text AS elem_name, ",
+    "CASE WHEN a.attcollation <> at.typcollation THEN co.collname::text END AS collation, ",
+    "CASE WHEN a.attcollation <> at.typcollation THEN con.nspname::text END AS collation_schema ",
+    "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace ",
+    "JOIN pg_class r ON r.oid = t.typrelid AND r.relkind = 'c' ",
+    "LEFT JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped ",
+    "LEFT JOIN pg_type at ON at.oid = a.atttypid LEFT JOIN pg_namespace atn ON atn.oid = at.typnamespace ",
+    "LEFT JOIN pg_type et ON et.oid = at.typelem AND at.typcategory = 'A' ",
+    "LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace ",
+    "LEFT JOIN pg_collation co ON co.oid = a.attcollation LEFT JOIN pg_namespace con ON con.oid = co.collnamespace ",
+    "WHERE t.typtype = 'c' AND ",
+    user_ns!("n"),
+    " AND ",
+    not_extension_member!("t.oid"),
+    " AND ",
+    not_extension_member!("r.oid"),
+    " ORDER BY 1, 2, a.attnum"
+);
+
+/// Range types: the subtype read as a column's type, and what pg_dump shows of the rest
+/// (the operator class when not the default, the collation when not the subtype's).
+pub const RANGES: &str = concat!(
+    "SELECT n.nspname::text AS schema, t.typname::text AS name, ",
+    "format_type(rg.rngsubtype, NULL) AS data_type, ",
+    "st.typtype::text AS typtype, stn.nspname::text AS type_schema, st.typname::text AS type_name, ",
+    "et.typtype::text AS elem_typtype, etn.nspname::text AS elem_schema, et.typname::text AS elem_name, ",
+    "CASE WHEN NOT opc.opcdefault THEN opc.opcname::text END AS opclass, ",
+    "CASE WHEN NOT opc.opcdefault THEN opcn.nspname::text END AS opclass_schema, ",
+    "CASE WHEN rg.rngcollation <> st.typcollation THEN co.collname::text END AS collation, ",
+    "CASE WHEN rg.rngcollation <> st.typcollation THEN con.nspname::text END AS collation_schema, ",
+    "cp.proname::text AS canonical, cpn.nspname::text AS canonical_schema, ",
+    "dp.proname::text AS subtype_diff, dpn.nspname::text AS subtype_diff_schema, ",
+    "mt.typname::text AS multirange, mtn.nspname::text AS multirange_schema ",
+    "FROM pg_range rg JOIN pg_type t ON t.oid = rg.rngtypid JOIN pg_namespace n ON n.oid = t.typnamespace ",
+    "JOIN pg_type st ON st.oid = rg.rngsubtype JOIN pg_namespace stn ON stn.oid = st.typnamespace ",
+    "LEFT JOIN pg_type et ON et.oid = st.typelem AND st.typcategory = 'A' ",
+    "LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace ",
+    "JOIN pg_opclass opc ON opc.oid = rg.rngsubopc JOIN pg_namespace opcn ON opcn.oid = opc.opcnamespace ",
+    "LEFT JOIN pg_collation co ON co.oid = rg.rngcollation LEFT JOIN pg_namespace con ON con.oid = co.collnamespace ",
+    "LEFT JOIN pg_proc cp ON cp.oid = rg.rngcanonical LEFT JOIN pg_namespace cpn ON cpn.oid = cp.pronamespace ",
+    "LEFT JOIN pg_proc dp ON dp.oid = rg.rngsubdiff LEFT JOIN pg_namespace dpn ON dpn.oid = dp.pronamespace ",
+    "LEFT JOIN pg_type mt ON mt.oid = rg.rngmultitypid LEFT JOIN pg_namespace mtn ON mtn.oid = mt.typnamespace ",
+    "WHERE ",
+    user_ns!("n"),
+    " AND ",
+    not_extension_member!("t.oid"),
+    " ORDER BY 1, 2"
+);
+
 /// Sequences that are objects of their own (not owned by a serial or identity column).
 pub const SEQUENCES: &str = concat!(
     "SELECT n.nspname::text AS schema, c.relname::text AS name, format_type(s.seqtypid, NULL) AS data_type, ",
@@ -192,14 +272,17 @@ pub const UNMANAGED: &str = concat!(
     user_ns!("n"),
     " AND ",
     not_extension_member!("p.oid"),
+    // A range type's constructors come and go with it.
+    " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i')",
     " UNION ALL SELECT 'trigger', n.nspname || '.' || c.relname || '.' || t.tgname FROM pg_trigger t ",
     "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal AND ",
     user_ns!("n"),
     " UNION ALL SELECT 'policy', n.nspname || '.' || c.relname || '.' || p.polname FROM pg_policy p ",
     "JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace",
-    " UNION ALL SELECT CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range type' ELSE 'composite type' END, ",
+    // Base types (with their own input and output functions) other than arrays.
+    " UNION ALL SELECT 'base type', ",
     "n.nspname || '.' || t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace ",
-    "WHERE (t.typtype IN ('d', 'r') OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class r WHERE r.oid = t.typrelid AND r.relkind = 'c'))) AND ",
+    "WHERE t.typtype = 'b' AND t.typelem = 0 AND ",
     user_ns!("n"),
     " AND ",
     not_extension_member!("t.oid"),
@@ -223,7 +306,7 @@ pub const UNMANAGED: &str = concat!(
 );
 
 /// How many catalog queries one introspection runs (a constant, whatever the schema size).
-pub const QUERY_COUNT: usize = 10;
+pub const QUERY_COUNT: usize = 13;
 
 /// What a catalog query reads, for messages.
 pub fn what(sql: &str) -> &'static str {
@@ -231,6 +314,9 @@ pub fn what(sql: &str) -> &'static str {
         (SCHEMAS, "schemas"),
         (EXTENSIONS, "extensions"),
         (ENUMS, "enum types"),
+        (DOMAINS, "domains"),
+        (COMPOSITES, "composite types"),
+        (RANGES, "range types"),
         (SEQUENCES, "sequences"),
         (TABLES, "tables"),
         (COLUMNS, "columns"),

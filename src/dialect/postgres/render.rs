@@ -413,30 +413,33 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
             // The new type carries the comment; the old one goes with its own.
             out.extend(create_enum(to));
             for (table, col) in usages {
-                let c = quote_ident(&col.name);
-                let ty = type_sql(&col.data_type);
                 let via = if matches!(col.data_type, crate::model::DataType::Array(_)) {
                     "text[]"
                 } else {
                     "text"
                 };
-                let mut actions = Vec::new();
-                if col.default.is_some() {
-                    actions.push(format!("ALTER COLUMN {c} DROP DEFAULT"));
-                }
-                actions.push(format!("ALTER COLUMN {c} TYPE {ty} USING {c}::{via}::{ty}"));
-                if let Some(d) = &col.default {
-                    actions.push(format!("ALTER COLUMN {c} SET DEFAULT {}", d.sql));
-                }
-                out.push(format!(
-                    "ALTER TABLE {} {}",
-                    qname(table),
-                    actions.join(", ")
-                ));
+                out.push(convert_column(table, col, |c, ty| {
+                    format!("{c}::{via}::{ty}")
+                }));
             }
             out.push(format!("DROP TYPE {}", qname(&old)));
             out
         }
+        CreateDomain(d) => super::domain::create(d),
+        DropDomain(d) => vec![super::domain::drop(&d.name)],
+        AlterDomain { from, to } => super::domain::alter(from, to),
+        RebuildDomain {
+            to,
+            dependents,
+            usages,
+            ..
+        } => super::domain::rebuild(to, dependents, usages),
+        CreateComposite(t) => vec![super::usertype::create_composite(t)],
+        DropComposite(t) => vec![format!("DROP TYPE {}", qname(&t.name))],
+        AlterComposite { from, to } => super::usertype::alter_composite(from, to),
+        CreateRange(r) => vec![super::usertype::create_range(r)],
+        DropRange(r) => vec![format!("DROP TYPE {}", qname(&r.name))],
+        RebuildRange { from, to, usages } => super::usertype::rebuild_range(from, to, usages),
         CreateSequence(s) => {
             let mut out = vec![format!(
                 "CREATE SEQUENCE {}{}",
@@ -601,6 +604,30 @@ fn create_enum(e: &EnumType) -> Vec<String> {
         out.push(comment_sql(&format!("TYPE {}", qname(&e.name)), &e.comment));
     }
     out
+}
+
+/// `ALTER TABLE … ALTER COLUMN … TYPE …` for a column whose type is created again, `using`
+/// building the conversion from the quoted column and the type; its default, which the
+/// old type's value would not fit, is dropped first and set again after.
+pub(super) fn convert_column(
+    table: &QName,
+    col: &Column,
+    using: impl FnOnce(&str, &str) -> String,
+) -> String {
+    let c = quote_ident(&col.name);
+    let ty = type_sql(&col.data_type);
+    let mut actions = Vec::new();
+    if col.default.is_some() {
+        actions.push(format!("ALTER COLUMN {c} DROP DEFAULT"));
+    }
+    actions.push(format!(
+        "ALTER COLUMN {c} TYPE {ty} USING {}",
+        using(&c, &ty)
+    ));
+    if let Some(d) = &col.default {
+        actions.push(format!("ALTER COLUMN {c} SET DEFAULT {}", d.sql));
+    }
+    format!("ALTER TABLE {} {}", qname(table), actions.join(", "))
 }
 
 fn drop_constraint(table: &QName, name: &str) -> Vec<String> {

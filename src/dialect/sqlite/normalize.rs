@@ -165,6 +165,8 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
             c.collation = Some(name);
         }
     }
+    crate::dialect::inline_domains(s, "sqlite", notes);
+    crate::dialect::drop_postgres_types(s, "sqlite", notes);
     let mut seen: BTreeSet<&'static str> = BTreeSet::new();
     let mut note = |n: String| {
         if !notes.contains(&n) {
