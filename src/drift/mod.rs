@@ -294,6 +294,7 @@ fn column_detail(from: &Column, to: &Column) -> String {
         ));
     }
     if from.identity != to.identity
+        || from.identity_options != to.identity_options
         || from.serial != to.serial
         || from.autoincrement != to.autoincrement
     {
@@ -371,6 +372,7 @@ pub fn describe(c: &Change) -> Difference {
         | AddUnique { .. }
         | AddCheck { .. }
         | AddForeignKey { .. }
+        | AddExclusion { .. }
         | CreateIndex { .. }
         | CreateView(_) => missing(),
         DropSchema(_)
@@ -383,6 +385,7 @@ pub fn describe(c: &Change) -> Difference {
         | DropUnique { .. }
         | DropCheck { .. }
         | DropForeignKey { .. }
+        | DropExclusion { .. }
         | DropIndex { .. }
         | DropView(_) => extra(),
         AddEnumValue { value, .. } => different(first(c), format!("value '{value}' is missing")),
@@ -403,7 +406,7 @@ pub fn describe(c: &Change) -> Difference {
             ),
         ),
         AlterSequence { .. } => different(first(c), "options differ".to_string()),
-        RenameTable { from, to } => different(
+        RenameTable { from, to, .. } => different(
             format!("table {to}"),
             format!("named {from} in the database, {to} expected"),
         ),

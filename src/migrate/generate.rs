@@ -206,7 +206,7 @@ pub fn reverse_plan(
     let mut back_to = replayed.clone();
     for change in crate::diff::diff(replayed, desired) {
         match change {
-            crate::diff::Change::RenameTable { from, to } => {
+            crate::diff::Change::RenameTable { from, to, .. } => {
                 if let Some(t) = back_to.tables.get_mut(&from) {
                     t.renamed_from = Some(to.name.clone());
                 }

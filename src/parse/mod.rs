@@ -10,6 +10,7 @@ mod expr;
 mod keywords;
 pub mod kind;
 mod mysql_spelling;
+mod postgres;
 mod requote;
 pub mod split;
 mod sqlite;
@@ -18,6 +19,7 @@ mod types;
 
 pub use expr::{canonical_expr, canonical_query, portable, portable_query};
 pub use keywords::{quote_all_keep_alias_case, quote_keywords};
+pub use postgres::{exclusion_definition, exclusion_name_words, qualified_collation};
 pub use requote::{from_mysql, requote, standard_literal, Quoting};
 pub use types::map_type;
 

@@ -4,8 +4,8 @@
 use super::queries as q;
 use crate::dialect::connection::describe;
 use crate::model::{
-    Check, Column, DataType, EnumType, FkAction, ForeignKey, Generated, Identity, PrimaryKey,
-    QName, Schema, Sequence, Table, Unique, Unmanaged, View,
+    Check, Column, DataType, EnumType, FkAction, ForeignKey, Generated, Identity, IdentityOptions,
+    PrimaryKey, QName, Schema, Sequence, Table, Unique, Unmanaged, View,
 };
 use crate::parse;
 use sqlx::postgres::PgRow;
@@ -273,6 +273,17 @@ pub async fn introspect(
                 unspecified: (false, false),
                 match_full: get::<String>(&r, "match_type")? == "f",
             }),
+            "x" => {
+                let def: String = get::<Option<String>>(&r, "definition")?.unwrap_or_default();
+                match parse::exclusion_definition(&name, &def) {
+                    Ok(x) => t.exclusions.push(x),
+                    Err(e) => {
+                        bad.entry(table).or_insert(format!(
+                            "its definition cannot be read: exclusion constraint {name}: {e}"
+                        ));
+                    }
+                }
+            }
             _ => {
                 let def: String = get::<Option<String>>(&r, "definition")?.unwrap_or_default();
                 let body = def
@@ -383,6 +394,14 @@ fn column(r: &PgRow) -> Result<Column, String> {
     let mut c = Column::new(&name, data_type);
     c.nullable = !get::<bool>(r, "not_null")?;
     c.comment = get(r, "comment")?;
+    if let Some(coll) = get::<Option<String>>(r, "collation")? {
+        let schema: String = get::<Option<String>>(r, "collation_schema")?.unwrap_or_default();
+        c.collation = Some(if schema == "pg_catalog" {
+            coll
+        } else {
+            parse::qualified_collation(&[schema, coll])
+        });
+    }
     let default: Option<String> = get(r, "default_expr")?;
     let identity: String = get(r, "identity")?;
     let generated: String = get(r, "generated")?;
@@ -392,6 +411,20 @@ fn column(r: &PgRow) -> Result<Column, String> {
         "d" => Some(Identity::ByDefault),
         _ => None,
     };
+    if let Some(seq) = &owned {
+        let schema: String = get::<Option<String>>(r, "sequence_schema")?.unwrap_or_default();
+        c.sequence = Some(QName::new(schema, seq.clone()));
+    }
+    if c.identity.is_some() {
+        c.identity_options = IdentityOptions {
+            start: get(r, "seqstart")?,
+            increment: get(r, "seqincrement")?,
+            min_value: get(r, "seqmin")?,
+            max_value: get(r, "seqmax")?,
+            cache: get(r, "seqcache")?,
+            cycle: get::<Option<bool>>(r, "seqcycle")?.unwrap_or(false),
+        };
+    }
     if generated == "s" {
         if let Some(d) = &default {
             c.generated = Some(Generated {

@@ -1,6 +1,7 @@
 //! PostgreSQL: schemas, enums, sequences, extensions, comments, transactional DDL.
 
 mod execute;
+mod identity;
 mod introspect;
 pub(crate) mod migrate;
 mod normalize;
@@ -81,6 +82,15 @@ impl Dialect for Postgres {
                         format!("{table} is locked against reads and writes during the rewrite"),
                     ));
                 }
+                if from.collation != to.collation && from.data_type == to.data_type {
+                    h.push(Hazard::new(
+                        AccessExclusiveLock,
+                        format!(
+                            "changing the collation of {table}.{} locks {table} against reads and writes and rebuilds the indexes on the column",
+                            to.name
+                        ),
+                    ));
+                }
                 if from.nullable && !to.nullable {
                     h.push(Hazard::new(
                         AccessExclusiveLock,
@@ -140,6 +150,10 @@ impl Dialect for Postgres {
             AddForeignKey { table, .. } | AddCheck { table, .. } => h.push(Hazard::new(
                 BlocksWrites,
                 format!("writes to {table} wait while existing rows are validated"),
+            )),
+            AddExclusion { table, .. } => h.push(Hazard::new(
+                AccessExclusiveLock,
+                format!("{table} is locked while the exclusion constraint's index builds and checks every row"),
             )),
             AddPrimaryKey { table, .. } | AddUnique { table, .. } => h.push(Hazard::new(
                 AccessExclusiveLock,
