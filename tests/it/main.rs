@@ -18,6 +18,7 @@ mod literals;
 mod messages;
 mod migrate;
 mod names;
+mod pg_sequences;
 mod native;
 mod native_laws;
 mod property;
