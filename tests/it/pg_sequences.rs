@@ -28,8 +28,7 @@ fn apply(dir: &Path, db: &TestDb, schema: &Path) {
 fn migrated_equals_built(case: &str) {
     let dir = repo().join("fixtures/cases").join(case);
     let work = tempfile::tempdir().expect("tempdir");
-    let (Some(migrated), Some(built)) = (Native::Postgres.fresh(), Native::Postgres.fresh())
-    else {
+    let (Some(migrated), Some(built)) = (Native::Postgres.fresh(), Native::Postgres.fresh()) else {
         return;
     };
     apply(work.path(), &migrated, &dir.join("from.sql"));

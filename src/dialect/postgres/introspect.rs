@@ -405,24 +405,33 @@ fn column(r: &PgRow) -> Result<Column, String> {
     let default: Option<String> = get(r, "default_expr")?;
     let identity: String = get(r, "identity")?;
     let generated: String = get(r, "generated")?;
-    let owned: Option<String> = get(r, "owned_sequence")?;
+    let owned: Option<Vec<Option<String>>> = get(r, "owned_sequence")?;
+    let (owned, owned_schema) = match owned.as_deref() {
+        Some([Some(name), schema]) => (Some(name.clone()), schema.clone()),
+        _ => (None, None),
+    };
     c.identity = match identity.as_str() {
         "a" => Some(Identity::Always),
         "d" => Some(Identity::ByDefault),
         _ => None,
     };
     if let Some(seq) = &owned {
-        let schema: String = get::<Option<String>>(r, "sequence_schema")?.unwrap_or_default();
+        let schema = match owned_schema {
+            Some(s) => s,
+            None => get(r, "schema")?,
+        };
         c.sequence = Some(QName::new(schema, seq.clone()));
     }
-    if c.identity.is_some() {
+    if let Some(&[start, increment, min, max, cache, cycle]) =
+        get::<Option<Vec<i64>>>(r, "identity_sequence")?.as_deref()
+    {
         c.identity_options = IdentityOptions {
-            start: get(r, "seqstart")?,
-            increment: get(r, "seqincrement")?,
-            min_value: get(r, "seqmin")?,
-            max_value: get(r, "seqmax")?,
-            cache: get(r, "seqcache")?,
-            cycle: get::<Option<bool>>(r, "seqcycle")?.unwrap_or(false),
+            start: Some(start),
+            increment: Some(increment),
+            min_value: Some(min),
+            max_value: Some(max),
+            cache: Some(cache),
+            cycle: cycle != 0,
         };
     }
     if generated == "s" {

@@ -67,9 +67,9 @@ impl Dialect for Postgres {
         let mut h = Vec::new();
         match change {
             AlterColumn { table, from, to } => {
-                if from.data_type != to.data_type
-                    && !types::binary_coercible(&from.data_type, &to.data_type)
-                {
+                let rewrite = from.data_type != to.data_type
+                    && !types::binary_coercible(&from.data_type, &to.data_type);
+                if rewrite {
                     h.push(Hazard::new(
                         TableRewrite,
                         format!(
@@ -82,7 +82,9 @@ impl Dialect for Postgres {
                         format!("{table} is locked against reads and writes during the rewrite"),
                     ));
                 }
-                if from.collation != to.collation && from.data_type == to.data_type {
+                // Not a rewrite (the stored values stay), but the same lock, and every
+                // index on the column is rebuilt.
+                if from.collation != to.collation && !rewrite {
                     h.push(Hazard::new(
                         AccessExclusiveLock,
                         format!(

@@ -81,19 +81,24 @@ pub const COLUMNS: &str = concat!(
     "et.typtype::text AS elem_typtype, etn.nspname::text AS elem_schema, et.typname::text AS elem_name, ",
     // The column's collation where it is not its type's.
     "co.collname::text AS collation, cn.nspname::text AS collation_schema, ",
-    // The sequence a serial or identity column draws from, with its options.
-    "os.relname::text AS owned_sequence, osn.nspname::text AS sequence_schema, ",
-    "ps.seqstart, ps.seqincrement, ps.seqmin, ps.seqmax, ps.seqcache, ps.seqcycle ",
-    "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace ",
-    "LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum ",
-    "LEFT JOIN LATERAL (SELECT seq.oid, seq.relname, seq.relnamespace FROM pg_depend dep ",
-    "JOIN pg_class seq ON seq.oid = dep.objid AND seq.relkind = 'S' ",
-    "WHERE (ad.adbin IS NOT NULL OR a.attidentity <> '') ",
-    "AND dep.refclassid = 'pg_class'::regclass AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum ",
+    // The sequence a serial or identity column draws from: its name, and its schema where
+    // that is not the table's (a scalar subquery run only for columns with a default or
+    // identity, cheaper than a join over every column).
+    "CASE WHEN ad.adbin IS NOT NULL OR a.attidentity <> '' THEN ",
+    "(SELECT ARRAY[seq.relname::text, CASE WHEN seq.relnamespace <> c.relnamespace THEN ",
+    "(SELECT sn.nspname::text FROM pg_namespace sn WHERE sn.oid = seq.relnamespace) END] ",
+    "FROM pg_depend dep JOIN pg_class seq ON seq.oid = dep.objid AND seq.relkind = 'S' ",
+    "WHERE dep.refclassid = 'pg_class'::regclass AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum ",
     "AND dep.classid = 'pg_class'::regclass ",
     "AND (dep.deptype = 'i' OR (dep.deptype = 'a' AND EXISTS (SELECT 1 FROM pg_depend dd ",
-    "WHERE dd.classid = 'pg_attrdef'::regclass AND dd.objid = ad.oid AND dd.refobjid = seq.oid))) LIMIT 1) os ON true ",
-    "LEFT JOIN pg_namespace osn ON osn.oid = os.relnamespace LEFT JOIN pg_sequence ps ON ps.seqrelid = os.oid ",
+    "WHERE dd.classid = 'pg_attrdef'::regclass AND dd.objid = ad.oid AND dd.refobjid = seq.oid))) LIMIT 1) END AS owned_sequence, ",
+    // An identity's sequence options: start, increment, min, max, cache, cycle (0 or 1).
+    "CASE WHEN a.attidentity <> '' THEN (SELECT ARRAY[s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle::int::bigint] ",
+    "FROM pg_depend dep JOIN pg_sequence s ON s.seqrelid = dep.objid WHERE dep.classid = 'pg_class'::regclass ",
+    "AND dep.refclassid = 'pg_class'::regclass AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum ",
+    "AND dep.deptype = 'i' LIMIT 1) END AS identity_sequence ",
+    "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace ",
+    "LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum ",
     "LEFT JOIN pg_description d ON d.classoid = 'pg_class'::regclass AND d.objoid = c.oid AND d.objsubid = a.attnum ",
     "JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace ",
     "LEFT JOIN pg_collation co ON co.oid = a.attcollation AND a.attcollation <> t.typcollation ",
