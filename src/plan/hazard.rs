@@ -170,6 +170,10 @@ pub fn generic(change: &Change) -> Vec<Hazard> {
             MayFail,
             format!("adds check {} on {table}; fails if existing rows violate it", check.name),
         )),
+        AddExclusion { table, exclusion } => h.push(Hazard::new(
+            MayFail,
+            format!("adds exclusion constraint {} on {table}; fails if existing rows conflict", exclusion.name),
+        )),
         AddForeignKey { table, fk } => h.push(Hazard::new(
             MayFail,
             format!("adds foreign key {} on {table}; fails if existing rows have no match", fk.name),
