@@ -106,14 +106,18 @@ pub(super) fn ident(i: &ast::Ident) -> String {
     }
 }
 
+/// The parts of a dotted name, each folded as an identifier.
+pub(super) fn name_parts(n: &ObjectName) -> Vec<String> {
+    n.0.iter()
+        .map(|p| match p {
+            ObjectNamePart::Identifier(i) => ident(i),
+            ObjectNamePart::Function(f) => ident(&f.name),
+        })
+        .collect()
+}
+
 pub(super) fn qname(n: &ObjectName) -> QName {
-    let parts: Vec<String> =
-        n.0.iter()
-            .map(|p| match p {
-                ObjectNamePart::Identifier(i) => ident(i),
-                ObjectNamePart::Function(f) => ident(&f.name),
-            })
-            .collect();
+    let parts = name_parts(n);
     match parts.as_slice() {
         [s, t] => QName::new(s.clone(), t.clone()),
         [.., d, s, t] if d.is_empty() => QName::new(s.clone(), t.clone()),

@@ -1,7 +1,7 @@
 //! PostgreSQL's own column and table clauses, read the same from a schema file and from
 //! the catalog's text: exclusion constraints, identity sequence options, column collations.
 
-use super::ddl::{deferral, expr, ident, index_part};
+use super::ddl::{deferral, expr, ident, index_part, name_parts};
 use crate::model::{Exclusion, ExclusionElement, IdentityOptions, IndexKey, IndexPart};
 use sqlparser::ast::{self, ObjectName, ObjectNamePart, SequenceOptions, Statement};
 use sqlparser::dialect::{GenericDialect, PostgreSqlDialect};
@@ -151,13 +151,7 @@ pub(super) fn identity_options(opts: &[SequenceOptions]) -> Result<IdentityOptio
 /// a name qualified otherwise is kept quoted and qualified, `"s"."x"` (only PostgreSQL
 /// has schema-qualified collations, and a dot may be part of a name: `"en_US.utf8"`).
 pub(super) fn collation_name(n: &ObjectName) -> String {
-    let parts: Vec<String> =
-        n.0.iter()
-            .map(|p| match p {
-                ObjectNamePart::Identifier(i) => ident(i),
-                ObjectNamePart::Function(f) => ident(&f.name),
-            })
-            .collect();
+    let parts = name_parts(n);
     match parts.as_slice() {
         [one] => one.clone(),
         [schema, name] if schema == "pg_catalog" => name.clone(),
