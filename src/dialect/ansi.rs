@@ -2,7 +2,7 @@
 //! each renderer only writes what differs.
 
 use super::writer::{quote_ident, quote_literal};
-use crate::model::{Check, FkAction, ForeignKey, Index, IndexKey, QName, Unique};
+use crate::model::{Check, FkAction, ForeignKey, Index, IndexKey, IndexPart, QName, Unique};
 
 pub fn qname(q: &QName) -> String {
     if q.schema.is_empty() {
@@ -87,30 +87,30 @@ pub fn foreign_key_body(fk: &ForeignKey) -> String {
     s
 }
 
+/// One key of an index (or an exclusion constraint): column or `(expression)`, operator
+/// class, order.
+pub fn index_part(p: &IndexPart) -> String {
+    let mut s = match &p.key {
+        IndexKey::Column(c) => quote_ident(c),
+        IndexKey::Expr(e) => format!("({})", e.sql),
+    };
+    if let Some(op) = &p.opclass {
+        s.push(' ');
+        s.push_str(op);
+    }
+    if p.desc {
+        s.push_str(" DESC");
+    }
+    match p.nulls_first {
+        Some(true) => s.push_str(" NULLS FIRST"),
+        Some(false) => s.push_str(" NULLS LAST"),
+        None => {}
+    }
+    s
+}
+
 pub fn create_index(table: &QName, i: &Index, concurrently: bool) -> String {
-    let parts: Vec<String> = i
-        .parts
-        .iter()
-        .map(|p| {
-            let mut s = match &p.key {
-                IndexKey::Column(c) => quote_ident(c),
-                IndexKey::Expr(e) => format!("({})", e.sql),
-            };
-            if let Some(op) = &p.opclass {
-                s.push(' ');
-                s.push_str(op);
-            }
-            if p.desc {
-                s.push_str(" DESC");
-            }
-            match p.nulls_first {
-                Some(true) => s.push_str(" NULLS FIRST"),
-                Some(false) => s.push_str(" NULLS LAST"),
-                None => {}
-            }
-            s
-        })
-        .collect();
+    let parts: Vec<String> = i.parts.iter().map(index_part).collect();
     let mut s = format!(
         "CREATE {}INDEX {}{} ON {}",
         if i.unique { "UNIQUE " } else { "" },

@@ -307,6 +307,14 @@ pub fn drop_postgres_clauses(s: &mut Schema, dialect: &str, notes: &mut Vec<Stri
                 note("NOT VALID");
             }
         }
+        if !std::mem::take(&mut t.exclusions).is_empty() {
+            note("an exclusion constraint (EXCLUDE)");
+        }
+        for c in &mut t.columns {
+            if !std::mem::take(&mut c.identity_options).is_default() {
+                note("an identity column's sequence options");
+            }
+        }
         for i in &mut t.indexes {
             if !std::mem::take(&mut i.include).is_empty() {
                 note("INCLUDE on an index");

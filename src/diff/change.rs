@@ -2,8 +2,8 @@
 //! new variant does not compile until each dialect handles it.
 
 use crate::model::{
-    Check, Column, CompositeType, Domain, EnumType, ForeignKey, Index, PrimaryKey, QName,
-    RangeType, Sequence, Table, Unique, View,
+    Check, Column, CompositeType, Domain, EnumType, Exclusion, ForeignKey, Index, PrimaryKey,
+    QName, RangeType, Sequence, Table, Unique, View,
 };
 use serde::Serialize;
 
@@ -115,6 +115,10 @@ pub enum Change {
     RenameTable {
         from: QName,
         to: QName,
+        /// Sequences of serial and identity columns named after the old table, with the
+        /// names a table of the new name gives them (PostgreSQL): renamed along with it.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        sequences: Vec<(QName, String)>,
     },
     /// A table re-created with its rows copied, for dialects that cannot ALTER in place.
     RebuildTable {
@@ -186,6 +190,14 @@ pub enum Change {
     DropForeignKey {
         table: QName,
         fk: ForeignKey,
+    },
+    AddExclusion {
+        table: QName,
+        exclusion: Exclusion,
+    },
+    DropExclusion {
+        table: QName,
+        exclusion: Exclusion,
     },
     RenameConstraint {
         table: QName,
@@ -270,6 +282,8 @@ impl Change {
             DropCheck { .. } => "drop_check",
             AddForeignKey { .. } => "add_foreign_key",
             DropForeignKey { .. } => "drop_foreign_key",
+            AddExclusion { .. } => "add_exclusion",
+            DropExclusion { .. } => "drop_exclusion",
             RenameConstraint { .. } => "rename_constraint",
             ValidateConstraint { .. } => "validate_constraint",
             CreateIndex { .. } => "create_index",
@@ -303,6 +317,8 @@ impl Change {
             | DropCheck { table, .. }
             | AddForeignKey { table, .. }
             | DropForeignKey { table, .. }
+            | AddExclusion { table, .. }
+            | DropExclusion { table, .. }
             | RenameConstraint { table, .. }
             | ValidateConstraint { table, .. }
             | CreateIndex { table, .. }
@@ -379,7 +395,14 @@ impl Change {
             CreateSequence(s) | DropSequence(s) => vec![format!("sequence {}", s.name)],
             AlterSequence { to, .. } => vec![format!("sequence {}", to.name)],
             CreateTable(t) | DropTable(t) => vec![format!("table {}", t.name)],
-            RenameTable { from, to } => vec![format!("table {from}"), format!("table {to}")],
+            RenameTable {
+                from,
+                to,
+                sequences,
+            } => [format!("table {from}"), format!("table {to}")]
+                .into_iter()
+                .chain(sequences.iter().map(|(s, _)| format!("sequence {s}")))
+                .collect(),
             RebuildTable { to, .. } => vec![format!("table {}", to.name)],
             AddColumn { table, column, .. } | DropColumn { table, column } => {
                 vec![format!("column {table}.{}", column.name)]
@@ -402,6 +425,9 @@ impl Change {
             }
             AddForeignKey { table, fk } | DropForeignKey { table, fk } => {
                 vec![format!("constraint {table}.{}", fk.name)]
+            }
+            AddExclusion { table, exclusion } | DropExclusion { table, exclusion } => {
+                vec![format!("constraint {table}.{}", exclusion.name)]
             }
             RenameConstraint { table, from, to } => vec![
                 format!("constraint {table}.{from}"),

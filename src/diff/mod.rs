@@ -10,7 +10,7 @@ mod types;
 
 pub use change::{Change, CommentTarget, Position};
 
-use crate::model::{QName, Schema, Table, View};
+use crate::model::{generated_name, QName, Schema, Table, View};
 use std::collections::BTreeSet;
 
 /// Lists the changes from `from` to `to`. Both must be normalized for the same dialect.
@@ -86,12 +86,14 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
                     return None;
                 }
                 renamed_away.insert(key.clone());
+                let mut moved = old.clone();
+                moved.name = name.clone();
+                let sequences = follow_rename(&mut moved, &key);
                 out.push(Change::RenameTable {
                     from: key,
                     to: name.clone(),
+                    sequences,
                 });
-                let mut moved = old.clone();
-                moved.name = name.clone();
                 Some(std::borrow::Cow::Owned(moved))
             }),
         };
@@ -108,6 +110,27 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     views(from, to, &mut out);
     out
 }
+
+/// The sequences of `moved`'s serial and identity columns that carry the name the server
+/// gave them after the table's old name: a table created under the new name would have
+/// them named after it, so they are renamed with the table. A sequence named otherwise was
+/// named on purpose and keeps its name. Updates the moved columns to the new names.
+fn follow_rename(moved: &mut Table, old: &QName) -> Vec<(QName, String)> {
+    let mut out = Vec::new();
+    for c in &mut moved.columns {
+        let Some(seq) = &mut c.sequence else { continue };
+        let was = generated_name(&old.name, &[&c.name], "seq", SEQUENCE_NAME_LIMIT);
+        let new = generated_name(&moved.name.name, &[&c.name], "seq", SEQUENCE_NAME_LIMIT);
+        if seq.name == was && was != new {
+            out.push((seq.clone(), new.clone()));
+            seq.name = new;
+        }
+    }
+    out
+}
+
+/// Only PostgreSQL reports a column's sequence; its names are at most 63 bytes.
+const SEQUENCE_NAME_LIMIT: usize = 63;
 
 fn enums(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
     for (name, e) in &to.enums {

@@ -152,6 +152,26 @@ pub fn diff_table(from: &Table, to: &Table, out: &mut Vec<Change>) {
     );
     let comments = constraint_comments(&from, to, &out[start..]);
     out.extend(comments);
+    members(
+        &from.exclusions,
+        &to.exclusions,
+        |x| &x.name,
+        |a, b| a.same_definition(b),
+        |x| Change::DropExclusion {
+            table: name.clone(),
+            exclusion: x.clone(),
+        },
+        |x| Change::AddExclusion {
+            table: name.clone(),
+            exclusion: x.clone(),
+        },
+        |f, t| Change::RenameConstraint {
+            table: name.clone(),
+            from: f,
+            to: t,
+        },
+        out,
+    );
     // A NOT VALID constraint the file wants validated: check the rows, keep the
     // constraint.
     let unvalidated = from
@@ -388,13 +408,19 @@ pub fn rename_column(t: &mut Table, old: &str, new: &str) {
             fix(&mut f.ref_columns);
         }
     }
-    for i in &mut t.indexes {
-        for p in &mut i.parts {
-            if let crate::model::IndexKey::Column(c) = &mut p.key {
-                if c == old {
-                    *c = new.to_string();
-                }
+    let parts = t.indexes.iter_mut().flat_map(|i| i.parts.iter_mut());
+    let elements = t
+        .exclusions
+        .iter_mut()
+        .flat_map(|x| x.elements.iter_mut().map(|e| &mut e.part));
+    for p in parts.chain(elements) {
+        if let crate::model::IndexKey::Column(c) = &mut p.key {
+            if c == old {
+                *c = new.to_string();
             }
         }
+    }
+    for x in &mut t.exclusions {
+        fix(&mut x.include);
     }
 }

@@ -294,6 +294,7 @@ fn column_detail(from: &Column, to: &Column) -> String {
         ));
     }
     if from.identity != to.identity
+        || from.identity_options != to.identity_options
         || from.serial != to.serial
         || from.autoincrement != to.autoincrement
     {
@@ -374,6 +375,7 @@ pub fn describe(c: &Change) -> Difference {
         | AddUnique { .. }
         | AddCheck { .. }
         | AddForeignKey { .. }
+        | AddExclusion { .. }
         | CreateIndex { .. }
         | CreateView(_) => missing(),
         DropSchema(_)
@@ -389,6 +391,7 @@ pub fn describe(c: &Change) -> Difference {
         | DropUnique { .. }
         | DropCheck { .. }
         | DropForeignKey { .. }
+        | DropExclusion { .. }
         | DropIndex { .. }
         | DropView(_) => extra(),
         AddEnumValue { value, .. } => different(first(c), format!("value '{value}' is missing")),
@@ -420,7 +423,7 @@ pub fn describe(c: &Change) -> Difference {
         AlterComposite { .. } => different(first(c), "attributes differ".to_string()),
         RebuildRange { .. } => different(first(c), "range definition differs".to_string()),
         AlterSequence { .. } => different(first(c), "options differ".to_string()),
-        RenameTable { from, to } => different(
+        RenameTable { from, to, .. } => different(
             format!("table {to}"),
             format!("named {from} in the database, {to} expected"),
         ),

@@ -204,11 +204,30 @@ pub fn reverse_plan(
     render: &RenderOptions,
 ) -> Plan {
     let mut back_to = replayed.clone();
+    let mut from = desired.clone();
     for change in crate::diff::diff(replayed, desired) {
         match change {
-            crate::diff::Change::RenameTable { from, to } => {
-                if let Some(t) = back_to.tables.get_mut(&from) {
+            crate::diff::Change::RenameTable {
+                from: old,
+                to,
+                sequences,
+            } => {
+                if let Some(t) = back_to.tables.get_mut(&old) {
                     t.renamed_from = Some(to.name.clone());
+                }
+                // The up migration renames the table's sequences (PostgreSQL): the way
+                // back starts from their new names, and renames them back.
+                if let (Some(r), Some(t)) = (replayed.tables.get(&old), from.tables.get_mut(&to)) {
+                    for c in &mut t.columns {
+                        let was = c.renamed_from.as_deref().unwrap_or(&c.name);
+                        let Some(mut seq) = r.column(was).and_then(|rc| rc.sequence.clone()) else {
+                            continue;
+                        };
+                        if let Some((_, new)) = sequences.iter().find(|(s, _)| *s == seq) {
+                            seq.name = new.clone();
+                        }
+                        c.sequence = Some(seq);
+                    }
                 }
             }
             crate::diff::Change::RenameColumn { table, from, to } => {
@@ -231,7 +250,6 @@ pub fn reverse_plan(
             _ => {}
         }
     }
-    let mut from = desired.clone();
     for (name, t) in from.tables.iter_mut() {
         // What the up migration leaves in the database besides the schema (SQLite triggers,
         // which a rebuild re-creates as stored): the replayed table's, when the up

@@ -286,6 +286,9 @@ pub struct Table {
     pub uniques: Vec<Unique>,
     pub checks: Vec<Check>,
     pub foreign_keys: Vec<ForeignKey>,
+    /// PostgreSQL exclusion constraints (`EXCLUDE USING gist (…)`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exclusions: Vec<Exclusion>,
     pub indexes: Vec<Index>,
     pub comment: Option<String>,
     /// Comments on the primary key, unique, check and foreign-key constraints, by
@@ -357,6 +360,7 @@ impl Table {
             uniques: Vec::new(),
             checks: Vec::new(),
             foreign_keys: Vec::new(),
+            exclusions: Vec::new(),
             indexes: Vec::new(),
             comment: None,
             constraint_comments: BTreeMap::new(),
@@ -386,6 +390,7 @@ impl Table {
         self.uniques.sort_by(|a, b| a.name.cmp(&b.name));
         self.checks.sort_by(|a, b| a.name.cmp(&b.name));
         self.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+        self.exclusions.sort_by(|a, b| a.name.cmp(&b.name));
         self.indexes.sort_by(|a, b| a.name.cmp(&b.name));
     }
 }
@@ -395,6 +400,31 @@ impl Table {
 pub enum Identity {
     Always,
     ByDefault,
+}
+
+/// The options of an identity column's sequence (PostgreSQL). `None` is the server's
+/// default for the column's type; the dialect's normalizer clears every value that equals
+/// it, so two spellings of the same sequence compare equal.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct IdentityOptions {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub increment: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_value: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_value: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache: Option<i64>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cycle: bool,
+}
+
+impl IdentityOptions {
+    pub fn is_default(&self) -> bool {
+        *self == IdentityOptions::default()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -412,11 +442,22 @@ pub struct Column {
     /// `SERIAL`/`BIGSERIAL`: an owned sequence feeding the default.
     pub serial: bool,
     pub identity: Option<Identity>,
+    /// The identity's sequence options; only meaningful with `identity`.
+    #[serde(skip_serializing_if = "IdentityOptions::is_default")]
+    pub identity_options: IdentityOptions,
+    /// The sequence a serial or identity column draws from, as the catalog names it. Only
+    /// set on the live side; never compared (the name follows from the table and column
+    /// unless the database was built otherwise).
+    #[serde(skip)]
+    pub sequence: Option<QName>,
     /// SQLite `AUTOINCREMENT` on an `INTEGER PRIMARY KEY`.
     pub autoincrement: bool,
     pub generated: Option<Generated>,
     pub comment: Option<String>,
-    /// MySQL: character set and collation where they differ from the table's.
+    /// MySQL: character set and collation where they differ from the table's. PostgreSQL:
+    /// the collation where it differs from the type's default: the bare name of a
+    /// collation in `pg_catalog` (`C`, `en-US-x-icu`), else the quoted qualified name
+    /// (`"s"."c"`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub charset: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -449,6 +490,8 @@ impl PartialEq for Column {
             default: _,
             serial: _,
             identity: _,
+            identity_options: _,
+            sequence: _,
             autoincrement: _,
             generated: _,
             comment: _,
@@ -472,6 +515,8 @@ impl Column {
             default: None,
             serial: false,
             identity: None,
+            identity_options: IdentityOptions::default(),
+            sequence: None,
             autoincrement: false,
             generated: None,
             comment: None,
@@ -491,6 +536,7 @@ impl Column {
             && self.default == other.default
             && self.serial == other.serial
             && self.identity == other.identity
+            && self.identity_options == other.identity_options
             && self.autoincrement == other.autoincrement
             && self.generated == other.generated
             && self.comment == other.comment
@@ -576,6 +622,41 @@ pub struct ForeignKey {
     /// PostgreSQL's `NOT VALID`: existing rows were never checked.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub not_valid: bool,
+}
+
+/// An exclusion constraint (PostgreSQL): no two rows may have every element compare true
+/// under its operator.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Exclusion {
+    pub name: String,
+    /// The index access method (`gist`, `btree`, …), lower case.
+    pub method: String,
+    pub elements: Vec<ExclusionElement>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    pub predicate: Option<Expr>,
+    pub deferrable: bool,
+    pub initially_deferred: bool,
+}
+
+impl Exclusion {
+    /// Everything but the name.
+    pub fn same_definition(&self, other: &Exclusion) -> bool {
+        self.method == other.method
+            && self.elements == other.elements
+            && self.include == other.include
+            && self.predicate == other.predicate
+            && self.deferrable == other.deferrable
+            && self.initially_deferred == other.initially_deferred
+    }
+}
+
+/// One `key WITH operator` of an exclusion constraint.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExclusionElement {
+    pub part: IndexPart,
+    /// The operator as written (`=`, `&&`, `OPERATOR(pg_catalog.=)`).
+    pub operator: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -122,14 +122,18 @@ pub(super) fn bare_name(spelled: &str) -> String {
         .to_lowercase()
 }
 
+/// The parts of a dotted name, each folded as an identifier.
+pub(super) fn name_parts(n: &ObjectName) -> Vec<String> {
+    n.0.iter()
+        .map(|p| match p {
+            ObjectNamePart::Identifier(i) => ident(i),
+            ObjectNamePart::Function(f) => ident(&f.name),
+        })
+        .collect()
+}
+
 pub(super) fn qname(n: &ObjectName) -> QName {
-    let parts: Vec<String> =
-        n.0.iter()
-            .map(|p| match p {
-                ObjectNamePart::Identifier(i) => ident(i),
-                ObjectNamePart::Function(f) => ident(&f.name),
-            })
-            .collect();
+    let parts = name_parts(n);
     match parts.as_slice() {
         [s, t] => QName::new(s.clone(), t.clone()),
         [.., d, s, t] if d.is_empty() => QName::new(s.clone(), t.clone()),
@@ -166,25 +170,11 @@ fn action(a: &Option<ReferentialAction>) -> FkAction {
     }
 }
 
-/// Identity sequence options other than the defaults pg_dump spells out (`START WITH 1
-/// INCREMENT BY 1 NO MINVALUE NO MAXVALUE CACHE 1`): not kept yet, so said.
-fn not_default_sequence(opts: &[ast::SequenceOptions]) -> bool {
-    let one = |e: &ast::Expr| e.to_string().trim() == "1";
-    opts.iter().any(|o| match o {
-        ast::SequenceOptions::IncrementBy(e, _)
-        | ast::SequenceOptions::StartWith(e, _)
-        | ast::SequenceOptions::Cache(e) => !one(e),
-        ast::SequenceOptions::MinValue(v) | ast::SequenceOptions::MaxValue(v) => v.is_some(),
-        ast::SequenceOptions::Cycle(c) => *c,
-        _ => false,
-    })
-}
-
 fn is_full(m: &Option<ast::ConstraintReferenceMatchKind>) -> bool {
     matches!(m, Some(ast::ConstraintReferenceMatchKind::Full))
 }
 
-fn deferral(c: &Option<ast::ConstraintCharacteristics>) -> (bool, bool) {
+pub(super) fn deferral(c: &Option<ast::ConstraintCharacteristics>) -> (bool, bool) {
     match c {
         Some(c) => (
             c.deferrable.unwrap_or(false),
@@ -461,10 +451,6 @@ impl Builder {
                             constraint,
                             not_valid,
                         } => {
-                            if matches!(constraint, TableConstraint::Exclude(_)) {
-                                self.ignored.push(("exclusion constraint", loc.clone()));
-                                continue;
-                            }
                             let t = self.table_mut(&table, loc)?;
                             let (checks, fks) = (t.checks.len(), t.foreign_keys.len());
                             add_constraint(t, &constraint, loc)?;
@@ -490,15 +476,6 @@ impl Builder {
                         // pg_dump's serial idiom and `structure.sql` set column defaults and
                         // NOT NULL after the CREATE TABLE: folded into the column.
                         ast::AlterTableOperation::AlterColumn { column_name, op } => {
-                            if let ast::AlterColumnOperation::AddGenerated {
-                                sequence_options: Some(opts),
-                                ..
-                            } = &op
-                            {
-                                if not_default_sequence(opts) {
-                                    self.ignored.push(("identity sequence option", loc.clone()));
-                                }
-                            }
                             let t = self.table_mut(&table, loc)?;
                             let tname = t.name.clone();
                             let col = ident(&column_name);
@@ -519,11 +496,20 @@ impl Builder {
                                     c.not_null_written = false;
                                 }
                                 // pg_dump's spelling of an identity column.
-                                ast::AlterColumnOperation::AddGenerated { generated_as, .. } => {
+                                ast::AlterColumnOperation::AddGenerated {
+                                    generated_as,
+                                    sequence_options,
+                                } => {
                                     c.identity = Some(match generated_as {
                                         Some(GeneratedAs::ByDefault) => Identity::ByDefault,
                                         _ => Identity::Always,
                                     });
+                                    if let Some(opts) = sequence_options {
+                                        c.identity_options = super::postgres::identity_options(
+                                            &opts,
+                                        )
+                                        .map_err(|m| err(loc, m))?;
+                                    }
                                     c.nullable = false;
                                 }
                                 other => {
@@ -780,11 +766,9 @@ impl Builder {
                         sequence_options,
                         ..
                     } => {
-                        if sequence_options
-                            .as_deref()
-                            .is_some_and(not_default_sequence)
-                        {
-                            self.ignored.push(("identity sequence option", loc.clone()));
+                        if let Some(opts) = sequence_options {
+                            col.identity_options = super::postgres::identity_options(opts)
+                                .map_err(|m| err(&cloc, m))?;
                         }
                         col.identity = Some(match generated_as {
                             GeneratedAs::ByDefault => Identity::ByDefault,
@@ -798,7 +782,7 @@ impl Builder {
                         col.charset = Some(n.to_string().to_lowercase())
                     }
                     ColumnOption::Collation(n) => {
-                        col.collation = Some(n.to_string().to_lowercase())
+                        col.collation = Some(super::postgres::collation_name(n))
                     }
                     ColumnOption::OnUpdate(e) => col.on_update = Some(expr(e)),
                     // SQLite's conflict clause on a column constraint, and the sort order of
@@ -840,11 +824,6 @@ impl Builder {
             t.columns.push(col);
         }
         for c in &ct.constraints {
-            // Left alone like the catalog leaves it: the table is managed without it.
-            if matches!(c, TableConstraint::Exclude(_)) {
-                self.ignored.push(("exclusion constraint", loc.clone()));
-                continue;
-            }
             add_constraint(&mut t, c, loc)?;
         }
         table_options(&mut t, ct, loc, &mut self.ignored)?;
@@ -1261,13 +1240,7 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
                 "a constraint `USING INDEX` is not managed yet",
             ))
         }
-        TableConstraint::Exclude(_) => {
-            return Err(not_managed(
-                loc,
-                t.name.clone(),
-                "an exclusion constraint is not managed yet",
-            ))
-        }
+        TableConstraint::Exclude(x) => t.exclusions.push(super::postgres::exclusion(x)),
     }
     Ok(())
 }
@@ -1341,6 +1314,7 @@ fn name_constraints(t: &mut Table) {
         .map(|u| &u.name)
         .chain(t.foreign_keys.iter().map(|f| &f.name))
         .chain(t.checks.iter().map(|c| &c.name))
+        .chain(t.exclusions.iter().map(|x| &x.name))
     {
         if !n.is_empty() && !n.starts_with('\u{0}') {
             used.insert(n.clone());
@@ -1370,6 +1344,15 @@ fn name_constraints(t: &mut Table) {
             let cols: Vec<&str> = f.columns.iter().map(String::as_str).collect();
             f.name = pick(&cols, "fkey", &mut used);
             generated(&f.name, None);
+        }
+    }
+    for x in &mut t.exclusions {
+        if x.name.is_empty() {
+            let words = super::postgres::exclusion_name_words(x);
+            let cols: Vec<&str> = words.iter().map(String::as_str).collect();
+            x.name = pick(&cols, "excl", &mut used);
+            // Not in `unnamed`: only PostgreSQL has them, and names them so.
+            t.generated_names.insert(x.name.clone());
         }
     }
     for c in &mut t.checks {
@@ -1457,7 +1440,7 @@ fn name_index_of(rel: &str, mut index: Index) -> Index {
 }
 
 /// One key part: a column (with an optional MySQL prefix length) or an expression.
-fn index_part(ic: &ast::IndexColumn) -> IndexPart {
+pub(super) fn index_part(ic: &ast::IndexColumn) -> IndexPart {
     let mut length = None;
     let key = match &ic.column.expr {
         ast::Expr::Identifier(i) => IndexKey::Column(ident(i)),

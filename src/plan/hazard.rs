@@ -174,6 +174,10 @@ pub fn generic(change: &Change) -> Vec<Hazard> {
             MayFail,
             format!("validates {name} on {table}; fails if existing rows violate it (writes go on meanwhile)"),
         )),
+        AddExclusion { table, exclusion } => h.push(Hazard::new(
+            MayFail,
+            format!("adds exclusion constraint {} on {table}; fails if existing rows conflict", exclusion.name),
+        )),
         AddForeignKey { table, fk } if !fk.not_valid => h.push(Hazard::new(
             MayFail,
             format!("adds foreign key {} on {table}; fails if existing rows have no match", fk.name),

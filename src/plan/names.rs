@@ -9,13 +9,14 @@ pub enum Member {
     Unique(usize),
     ForeignKey(usize),
     Check(usize),
+    Exclusion(usize),
     Index(usize),
 }
 
 /// Per table, the members to rename and their live names.
 pub type Renames = Vec<(QName, Vec<(Member, String)>)>;
 
-/// For each key, check, foreign key and index a schema file left unnamed: when the live
+/// For each key, check, foreign key, exclusion constraint and index a schema file left unnamed: when the live
 /// table has one with the same definition under another name the file does not use, the
 /// desired side takes the live name. A database whose constraints another tool (or an
 /// older sqlshift) named is then not renamed for nothing, and one built from the same file
@@ -51,6 +52,7 @@ pub fn apply(desired: &mut Schema, renames: Renames) {
                 Member::Unique(i) => t.uniques.get_mut(i).map(|u| &mut u.name),
                 Member::ForeignKey(i) => t.foreign_keys.get_mut(i).map(|f| &mut f.name),
                 Member::Check(i) => t.checks.get_mut(i).map(|c| &mut c.name),
+                Member::Exclusion(i) => t.exclusions.get_mut(i).map(|x| &mut x.name),
                 Member::Index(i) => t.indexes.get_mut(i).map(|x| &mut x.name),
             };
             if let Some(slot) = slot {
@@ -71,6 +73,7 @@ pub fn apply(desired: &mut Schema, renames: Renames) {
 /// foreign key and an index may share a name.
 fn used(t: &Table, name: &str, relation: bool) -> bool {
     let keys = t.uniques.iter().any(|u| u.name == name)
+        || t.exclusions.iter().any(|x| x.name == name)
         || t.primary_key.as_ref().is_some_and(|p| p.name == name);
     keys || if relation {
         t.indexes.iter().any(|i| i.name == name)
@@ -156,6 +159,18 @@ fn adopt(live: &Table, t: &Table) -> Vec<(Member, String)> {
         let has = |n: &str| live.checks.iter().any(|l| l.name == n);
         if let Some(n) = pick(&c.name, false, &has, candidates) {
             out.push((Member::Check(i), n));
+        }
+    }
+    for (i, x) in t.exclusions.iter().enumerate() {
+        let candidates = live
+            .exclusions
+            .iter()
+            .filter(|l| l.same_definition(x))
+            .map(|l| l.name.as_str())
+            .collect();
+        let has = |n: &str| live.exclusions.iter().any(|l| l.name == n);
+        if let Some(n) = pick(&x.name, true, &has, candidates) {
+            out.push((Member::Exclusion(i), n));
         }
     }
     for (i, x) in t.indexes.iter().enumerate() {

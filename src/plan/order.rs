@@ -187,7 +187,7 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
                 }
             }
         }
-        RenameTable { from, to } => {
+        RenameTable { from, to, .. } => {
             d.drops.extend([Rel(from.clone()), Shape(from.clone())]);
             d.creates.extend([Rel(to.clone()), Shape(to.clone())]);
         }
@@ -313,6 +313,18 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
             d.needs_old
                 .push(UniqueCols(fk.ref_table.clone(), fk.ref_columns.clone()));
         }
+        AddExclusion { table, exclusion } => {
+            d.creates
+                .push(Constraint(table.clone(), exclusion.name.clone()));
+            d.needs_new.push(Shape(table.clone()));
+            d.needs_new.extend(exclusion_columns(table, exclusion));
+        }
+        DropExclusion { table, exclusion } => {
+            d.drops
+                .push(Constraint(table.clone(), exclusion.name.clone()));
+            d.needs_old.push(Shape(table.clone()));
+            d.needs_old.extend(exclusion_columns(table, exclusion));
+        }
         RenameConstraint { table, from, to } => {
             d.drops.push(Constraint(table.clone(), from.clone()));
             d.creates.push(Constraint(table.clone(), to.clone()));
@@ -407,6 +419,17 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
     d
 }
 
+/// The plain columns an exclusion constraint's elements and INCLUDE list name.
+fn exclusion_columns(table: &QName, x: &crate::model::Exclusion) -> Vec<Key> {
+    let keys = x.elements.iter().filter_map(|e| match &e.part.key {
+        crate::model::IndexKey::Column(c) => Some(c),
+        crate::model::IndexKey::Expr(_) => None,
+    });
+    keys.chain(&x.include)
+        .map(|c| Key::Column(table.clone(), c.clone()))
+        .collect()
+}
+
 fn table_members(t: &Table, out: &mut Vec<Key>) {
     let n = &t.name;
     if let Some(pk) = &t.primary_key {
@@ -422,6 +445,9 @@ fn table_members(t: &Table, out: &mut Vec<Key>) {
     }
     for f in &t.foreign_keys {
         out.push(Key::Constraint(n.clone(), f.name.clone()));
+    }
+    for x in &t.exclusions {
+        out.push(Key::Constraint(n.clone(), x.name.clone()));
     }
     for i in &t.indexes {
         out.push(Key::Index(n.clone(), i.name.clone()));
@@ -440,7 +466,11 @@ fn phase(c: &Change) -> u8 {
     match c {
         DropView(_) => 0,
         DropForeignKey { .. } => 1,
-        DropIndex { .. } | DropCheck { .. } | DropUnique { .. } | DropPrimaryKey { .. } => 2,
+        DropIndex { .. }
+        | DropCheck { .. }
+        | DropUnique { .. }
+        | DropPrimaryKey { .. }
+        | DropExclusion { .. } => 2,
         DropTable(_) => 3,
         DropColumn { .. } => 4,
         DropSequence(_) | DropEnum(_) | DropDomain(_) | DropComposite(_) | DropRange(_) => 5,
@@ -461,7 +491,7 @@ fn phase(c: &Change) -> u8 {
         AlterColumn { .. } => 25,
         RenameConstraint { .. } | RenameIndex { .. } => 30,
         ValidateConstraint { .. } => 32,
-        AddPrimaryKey { .. } | AddUnique { .. } | AddCheck { .. } => 31,
+        AddPrimaryKey { .. } | AddUnique { .. } | AddCheck { .. } | AddExclusion { .. } => 31,
         CreateIndex { .. } => 32,
         AddForeignKey { .. } => 33,
         CreateView(_) => 40,

@@ -4,7 +4,10 @@
 //! snapshot of the rendered SQL per dialect.
 //!
 //! A case is a folder with `from.sql` and `to.sql`, optionally `dialects` (the dialects
-//! it applies to, one per line; default all) and `seed.sql` (rows inserted after `from`).
+//! it applies to, one per line; default all), `seed.sql` (rows inserted after `from`), and
+//! `to-check.sql` / `from-check.sql`: statements that must succeed once the database has
+//! been migrated to `to`, and back to `from` (an insert that relies on a sequence
+//! continuing after the seeded rows).
 
 use crate::support::{self, TestDb};
 use sqlshift::plan::Plan;
@@ -144,10 +147,13 @@ async fn run_case(case: &Path, db: &TestDb) -> Result<String, String> {
         }
     }
 
+    check(&mut conn, case, "to-check.sql", &forward).await?;
+
     let backward = support::plan_against(&mut conn, &from).await;
     conn.execute(&backward, &Default::default())
         .await
         .map_err(|e| format!("{name}: backward apply failed: {e}\n{}", backward.sql()))?;
+    check(&mut conn, case, "from-check.sql", &backward).await?;
     let snapshot_a2 = conn.introspect().await.map_err(|e| e.to_string())?;
     if !support::same(&snapshot_a, &snapshot_a2) {
         return Err(format!(
@@ -160,6 +166,26 @@ async fn run_case(case: &Path, db: &TestDb) -> Result<String, String> {
         snapshot_text(&forward),
         snapshot_text(&backward)
     ))
+}
+
+/// Runs the case's `file` of statements, if it has one, on the migrated database.
+async fn check(
+    conn: &mut sqlshift::dialect::Connection,
+    case: &Path,
+    file: &str,
+    plan: &Plan,
+) -> Result<(), String> {
+    let path = case.join(file);
+    if !path.exists() {
+        return Ok(());
+    }
+    conn.run_script(&read(&path)).await.map_err(|e| {
+        format!(
+            "{}: {file} failed after the plan:\n{}\n{e}",
+            case.display(),
+            plan.sql()
+        )
+    })
 }
 
 fn run_all(dialect_name: &str, make: impl Fn() -> Option<TestDb>) {

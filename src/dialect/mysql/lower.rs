@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub fn lower(changes: Vec<Change>, from: &Schema, to: &Schema) -> Vec<Change> {
     let mut renamed_tables: BTreeMap<QName, QName> = BTreeMap::new();
     for c in &changes {
-        if let Change::RenameTable { from, to } = c {
+        if let Change::RenameTable { from, to, .. } = c {
             renamed_tables.insert(to.clone(), from.clone());
         }
     }

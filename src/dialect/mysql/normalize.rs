@@ -318,6 +318,10 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
                 }
             }
             charset_alias(&mut c.charset);
+            // Collation names are case-insensitive; a quoted one keeps the file's case.
+            if let Some(n) = &mut c.collation {
+                n.make_ascii_lowercase();
+            }
             charset_alias(&mut c.collation);
             // DECIMAL(p) has scale 0.
             if let DataType::Numeric(Some((p, None))) = c.data_type {

@@ -176,7 +176,9 @@ pub fn render(change: &Change) -> Vec<String> {
     match change {
         CreateTable(t) => vec![create_table(t)],
         DropTable(t) => vec![format!("DROP TABLE {}", name(&t.name))],
-        RenameTable { from, to } => vec![format!("RENAME TABLE {} TO {}", name(from), name(to))],
+        RenameTable { from, to, .. } => {
+            vec![format!("RENAME TABLE {} TO {}", name(from), name(to))]
+        }
         AddColumn {
             table,
             column,
@@ -291,7 +293,9 @@ pub fn render(change: &Change) -> Vec<String> {
         | CreateSequence(_)
         | DropSequence(_)
         | AlterSequence { .. }
-        | SetViewOptions { .. } => {
+        | SetViewOptions { .. }
+        | AddExclusion { .. }
+        | DropExclusion { .. } => {
             vec![format!("-- sqlshift: {} has no MySQL form", change.kind())]
         }
     }

@@ -5,8 +5,8 @@ use super::queries as q;
 use crate::dialect::connection::describe;
 use crate::model::{
     default_multirange, Attribute, Check, Column, CompositeType, DataType, Domain, DomainCheck,
-    EnumType, FkAction, ForeignKey, Generated, Identity, PrimaryKey, QName, RangeType, Schema,
-    Sequence, Table, Unique, Unmanaged, View,
+    EnumType, FkAction, ForeignKey, Generated, Identity, IdentityOptions, PrimaryKey, QName,
+    RangeType, Schema, Sequence, Table, Unique, Unmanaged, View,
 };
 use crate::parse;
 use sqlx::postgres::PgRow;
@@ -319,6 +319,17 @@ pub async fn introspect(
                 unspecified: (false, false),
                 match_full: get::<String>(&r, "match_type")? == "f",
             }),
+            "x" => {
+                let def: String = get::<Option<String>>(&r, "definition")?.unwrap_or_default();
+                match parse::exclusion_definition(&name, &def) {
+                    Ok(x) => t.exclusions.push(x),
+                    Err(e) => {
+                        bad.entry(table).or_insert(format!(
+                            "its definition cannot be read: exclusion constraint {name}: {e}"
+                        ));
+                    }
+                }
+            }
             _ => {
                 let def: String = get::<Option<String>>(&r, "definition")?.unwrap_or_default();
                 let body = def
@@ -583,15 +594,46 @@ fn column(r: &PgRow) -> Result<Column, String> {
     let mut c = Column::new(&name, row_type(r)?);
     c.nullable = !get::<bool>(r, "not_null")?;
     c.comment = get(r, "comment")?;
+    if let Some(coll) = get::<Option<String>>(r, "collation")? {
+        let schema: String = get::<Option<String>>(r, "collation_schema")?.unwrap_or_default();
+        c.collation = Some(if schema == "pg_catalog" {
+            coll
+        } else {
+            parse::qualified_collation(&[schema, coll])
+        });
+    }
     let default: Option<String> = get(r, "default_expr")?;
     let identity: String = get(r, "identity")?;
     let generated: String = get(r, "generated")?;
-    let owned: Option<String> = get(r, "owned_sequence")?;
+    let owned: Option<Vec<Option<String>>> = get(r, "owned_sequence")?;
+    let (owned, owned_schema) = match owned.as_deref() {
+        Some([Some(name), schema]) => (Some(name.clone()), schema.clone()),
+        _ => (None, None),
+    };
     c.identity = match identity.as_str() {
         "a" => Some(Identity::Always),
         "d" => Some(Identity::ByDefault),
         _ => None,
     };
+    if let Some(seq) = &owned {
+        let schema = match owned_schema {
+            Some(s) => s,
+            None => get(r, "schema")?,
+        };
+        c.sequence = Some(QName::new(schema, seq.clone()));
+    }
+    if let Some(&[start, increment, min, max, cache, cycle]) =
+        get::<Option<Vec<i64>>>(r, "identity_sequence")?.as_deref()
+    {
+        c.identity_options = IdentityOptions {
+            start: Some(start),
+            increment: Some(increment),
+            min_value: Some(min),
+            max_value: Some(max),
+            cache: Some(cache),
+            cycle: cycle != 0,
+        };
+    }
     if generated == "s" {
         if let Some(d) = &default {
             c.generated = Some(Generated {

@@ -2,6 +2,7 @@
 
 mod domain;
 mod execute;
+mod identity;
 mod introspect;
 pub(crate) mod migrate;
 mod normalize;
@@ -69,9 +70,9 @@ impl Dialect for Postgres {
         let mut h = Vec::new();
         match change {
             AlterColumn { table, from, to } => {
-                if from.data_type != to.data_type
-                    && !types::binary_coercible(&from.data_type, &to.data_type)
-                {
+                let rewrite = from.data_type != to.data_type
+                    && !types::binary_coercible(&from.data_type, &to.data_type);
+                if rewrite {
                     h.push(Hazard::new(
                         TableRewrite,
                         format!(
@@ -82,6 +83,17 @@ impl Dialect for Postgres {
                     h.push(Hazard::new(
                         AccessExclusiveLock,
                         format!("{table} is locked against reads and writes during the rewrite"),
+                    ));
+                }
+                // Not a rewrite (the stored values stay), but the same lock, and every
+                // index on the column is rebuilt.
+                if from.collation != to.collation && !rewrite {
+                    h.push(Hazard::new(
+                        AccessExclusiveLock,
+                        format!(
+                            "changing the collation of {table}.{} locks {table} against reads and writes and rebuilds the indexes on the column",
+                            to.name
+                        ),
                     ));
                 }
                 if from.nullable && !to.nullable {
@@ -147,6 +159,10 @@ impl Dialect for Postgres {
             AddCheck { table, check } if !check.not_valid => h.push(Hazard::new(
                 BlocksWrites,
                 format!("writes to {table} wait while existing rows are validated"),
+            )),
+            AddExclusion { table, .. } => h.push(Hazard::new(
+                AccessExclusiveLock,
+                format!("{table} is locked while the exclusion constraint's index builds and checks every row"),
             )),
             AddPrimaryKey { table, .. } | AddUnique { table, .. } => h.push(Hazard::new(
                 AccessExclusiveLock,

@@ -1,19 +1,31 @@
 //! PostgreSQL normalization: what the server implies, made explicit on both sides.
 
-use crate::model::{DataType, Schema};
+use super::identity::{self, default_bounds};
+use crate::model::{Column, DataType, Schema};
 
-/// The default bounds PostgreSQL gives a sequence of this type and direction.
-fn default_bounds(t: &DataType, increment: i64) -> (i64, i64) {
-    let max = match t {
-        DataType::SmallInt => i16::MAX as i64,
-        DataType::Integer => i32::MAX as i64,
-        _ => i64::MAX,
-    };
-    if increment > 0 {
-        (1, max)
-    } else {
-        (-max - 1, -1)
-    }
+/// MySQL's character sets: a collation named `<charset>_…` is MySQL's.
+const MYSQL_CHARSETS: &[&str] = &[
+    "armscii8", "ascii", "big5", "binary", "cp1250", "cp1251", "cp1256", "cp1257", "cp850",
+    "cp852", "cp866", "cp932", "dec8", "eucjpms", "euckr", "gb18030", "gb2312", "gbk", "geostd8",
+    "greek", "hebrew", "hp8", "keybcs2", "koi8r", "koi8u", "latin1", "latin2", "latin5", "latin7",
+    "macce", "macroman", "sjis", "swe7", "tis620", "ucs2", "ujis", "utf16", "utf16le", "utf32",
+    "utf8", "utf8mb3", "utf8mb4",
+];
+
+/// SQLite's built-in collations, which PostgreSQL does not have.
+const SQLITE_COLLATIONS: &[&str] = &["binary", "nocase", "rtrim"];
+
+/// The column's collation, when it is one a PostgreSQL file means: not MySQL's (a character
+/// set's, or the `BINARY` attribute's), not SQLite's, and not `default` (the type's own).
+fn postgres_collation(c: &Column) -> Option<String> {
+    let name = c.collation.as_deref()?;
+    let foreign = c.charset.is_some()
+        || name.starts_with('_')
+        || SQLITE_COLLATIONS.contains(&name)
+        || name
+            .split_once('_')
+            .is_some_and(|(cs, _)| MYSQL_CHARSETS.contains(&cs));
+    (!foreign && name != "default").then(|| name.to_string())
 }
 
 pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
@@ -23,7 +35,25 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
     for t in s.tables.values_mut() {
         t.sort_members();
     }
+    // A collation is PostgreSQL's too, unless it is another dialect's: kept aside while
+    // MySQL's attributes go.
+    let mut collations = Vec::new();
+    for t in s.tables.values_mut() {
+        for c in &mut t.columns {
+            if let Some(name) = postgres_collation(c) {
+                c.collation = None;
+                collations.push((t.name.clone(), c.name.clone(), name));
+            } else if c.collation.as_deref() == Some("default") && c.charset.is_none() {
+                c.collation = None;
+            }
+        }
+    }
     crate::dialect::drop_mysql_attributes(s, "postgres", notes);
+    for (table, column, name) in collations {
+        if let Some(c) = s.tables.get_mut(&table).and_then(|t| t.column_mut(&column)) {
+            c.collation = Some(name);
+        }
+    }
     crate::dialect::drop_sqlite_options(s, "postgres", notes);
     for t in s.tables.values_mut() {
         let tname = t.name.clone();
@@ -72,6 +102,7 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
                 c.default = None;
                 c.nullable = false;
             }
+            identity::normalize(c);
             if let Some(g) = &mut c.generated {
                 if !g.stored {
                     notes.push(format!(

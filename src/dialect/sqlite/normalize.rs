@@ -151,6 +151,10 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
     let mut collations = Vec::new();
     for t in s.tables.values_mut() {
         for c in &mut t.columns {
+            // Collation names are case-insensitive; a quoted one keeps the file's case.
+            if let Some(n) = &mut c.collation {
+                n.make_ascii_lowercase();
+            }
             if let Some(name) = c.collation.take_if(|n| COLLATIONS.contains(&n.as_str())) {
                 if name != "binary" {
                     collations.push((t.name.clone(), c.name.clone(), name));

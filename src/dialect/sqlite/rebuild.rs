@@ -42,7 +42,7 @@ fn native(c: &Change) -> bool {
 pub fn lower(changes: Vec<Change>, from: &Schema, to: &Schema) -> Vec<Change> {
     let mut renamed: BTreeMap<QName, QName> = BTreeMap::new();
     for c in &changes {
-        if let Change::RenameTable { from, to } = c {
+        if let Change::RenameTable { from, to, .. } = c {
             renamed.insert(to.clone(), from.clone());
         }
     }

@@ -214,7 +214,7 @@ pub fn render(change: &Change) -> Vec<String> {
     match change {
         CreateTable(t) => create_table(t, &ansi::qname(&t.name)),
         DropTable(t) => vec![format!("DROP TABLE {}", ansi::qname(&t.name))],
-        RenameTable { from, to } => vec![format!(
+        RenameTable { from, to, .. } => vec![format!(
             "ALTER TABLE {} RENAME TO {}",
             ansi::qname(from),
             quote_ident(&to.name)
@@ -253,6 +253,8 @@ pub fn render(change: &Change) -> Vec<String> {
         | DropCheck { .. }
         | AddForeignKey { .. }
         | DropForeignKey { .. }
+        | AddExclusion { .. }
+        | DropExclusion { .. }
         | RenameConstraint { .. }
         | ValidateConstraint { .. }
         | RenameIndex { .. }
