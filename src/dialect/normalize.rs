@@ -210,6 +210,35 @@ pub fn drop_mysql_attributes(s: &mut Schema, dialect: &str, notes: &mut Vec<Stri
                     ));
                 }
             }
+            i.using = None;
+            if i.comment.take().is_some() {
+                note(format!(
+                    "{dialect}: index COMMENT is MySQL-only and ignored"
+                ));
+            }
+        }
+        let options = [
+            t.row_format.take().is_some(),
+            t.key_block_size.take().is_some(),
+        ];
+        if options.contains(&true) {
+            note(format!(
+                "{dialect}: table options ROW_FORMAT / KEY_BLOCK_SIZE are MySQL-only and ignored"
+            ));
+        }
+    }
+    for v in s.views.values_mut() {
+        let options = [v.algorithm.take().is_some(), v.security.take().is_some()];
+        if options.contains(&true) {
+            note(format!(
+                "{dialect}: view ALGORITHM / SQL SECURITY are MySQL-only and ignored"
+            ));
+        }
+        if v.check_option.take().is_some() {
+            note(format!(
+                "{dialect}: a view's CHECK OPTION is not managed on {dialect} yet; {} is left without it",
+                v.name
+            ));
         }
     }
 }
@@ -227,6 +256,9 @@ pub fn portable_type(t: &DataType) -> DataType {
             BigInt => Numeric(Some((20, Some(0)))),
             other => portable_type(other),
         },
+        Zerofill(inner, _) => portable_type(&Unsigned(inner.clone())),
+        FloatDigits { double: false, .. } => Real,
+        FloatDigits { double: true, .. } => Double,
         Year => SmallInt,
         Binary(_) | VarBinary(_) | SizedBlob(_) => Bytes,
         SizedText(_) | Set(_) | InlineEnum(_) => Text,

@@ -162,7 +162,7 @@ fn views(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
     for (name, v) in &to.views {
         match from.views.get(name) {
             None => out.push(Change::CreateView(v.clone())),
-            Some(old) if old.query != v.query || old.materialized != v.materialized => {
+            Some(old) if old.query != v.query || !old.same_options(v) => {
                 out.push(Change::DropView(old.clone()));
                 out.push(Change::CreateView(v.clone()));
             }

@@ -196,6 +196,8 @@ pub struct Builder {
     /// Clauses read but not managed (SQLite conflict clauses), to be reported with the
     /// statement's location; the caller drains it after each statement.
     pub ignored: Vec<(&'static str, Loc)>,
+    /// The `WITH … CHECK OPTION` cut from the statement being added (see `parse::Cut`).
+    pub check_option: Option<&'static str>,
 }
 
 /// The sequence a `nextval('[schema.]name'::regclass)` default draws from (bare name).
@@ -338,8 +340,11 @@ impl Builder {
                 columns,
                 mut query,
                 options,
+                params,
                 ..
             }) => {
+                let check_option = self.check_option.take().map(str::to_string);
+                let lower = |s: String| Some(s.to_ascii_lowercase());
                 // `WITH (security_barrier = true)` and the like: not compared on either side.
                 if !matches!(options, ast::CreateTableOptions::None) {
                     self.ignored.push(("view option", loc.clone()));
@@ -370,6 +375,15 @@ impl Builder {
                         query,
                         depends_on,
                         comment: None,
+                        check_option,
+                        algorithm: params
+                            .as_ref()
+                            .and_then(|p| p.algorithm.as_ref())
+                            .and_then(|a| lower(a.to_string())),
+                        security: params
+                            .as_ref()
+                            .and_then(|p| p.security.as_ref())
+                            .and_then(|a| lower(a.to_string())),
                     },
                 );
                 Ok(())
@@ -1035,6 +1049,11 @@ fn table_options(
                         t.charset = Some(text(value))
                     }
                     "COLLATE" | "DEFAULT COLLATE" => t.collation = Some(text(value)),
+                    "ROW FORMAT" => t.row_format = Some(text(value)),
+                    "KEY BLOCK SIZE" => match text(value).parse() {
+                        Ok(n) => t.key_block_size = Some(n),
+                        Err(_) => ignored.push(("table option", loc.clone())),
+                    },
                     // The next value of the counter (mysqldump writes it) is data, not
                     // schema: the database keeps its own.
                     "AUTO INCREMENT" => {}
@@ -1091,19 +1110,23 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
         TableConstraint::Unique(ast::UniqueConstraint {
             name,
             index_name,
+            index_type,
             columns,
             nulls_distinct,
+            index_options,
             ..
         }) => {
+            let (using, comment) = mysql_index_options(index_type, index_options);
             let name = name
                 .as_ref()
                 .or(index_name.as_ref())
                 .map(ident)
                 .unwrap_or_default();
-            let plain = columns.iter().all(|c| {
-                matches!(c.column.expr, ast::Expr::Identifier(_))
-                    && !matches!(c.column.options.sort, Some(ast::OrderBySort::Desc))
-            });
+            let plain = comment.is_none()
+                && columns.iter().all(|c| {
+                    matches!(c.column.expr, ast::Expr::Identifier(_))
+                        && !matches!(c.column.options.sort, Some(ast::OrderBySort::Desc))
+                });
             if plain {
                 t.uniques.push(Unique {
                     name,
@@ -1115,20 +1138,23 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
                 });
                 t.declared_keys.push(KeyRef::Unique(String::new()));
             } else {
-                // Prefix lengths or DESC: a unique index rather than a plain constraint.
+                // Prefix lengths, DESC or a comment: a unique index rather than a plain
+                // constraint.
                 push_key(t, name, true, columns, None);
+                if let Some(k) = t.indexes.last_mut() {
+                    (k.using, k.comment) = (using, comment);
+                }
             }
         }
         TableConstraint::Index(ast::IndexConstraint {
             name,
             index_type,
             columns,
+            index_options,
             ..
         }) => {
-            let method = index_type
-                .as_ref()
-                .map(|m| m.to_string().to_lowercase())
-                .filter(|m| m != "btree");
+            let (using, comment) = mysql_index_options(index_type, index_options);
+            let method = using.clone().filter(|m| m != "btree");
             push_key(
                 t,
                 name.as_ref().map(ident).unwrap_or_default(),
@@ -1136,6 +1162,9 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
                 columns,
                 method,
             );
+            if let Some(k) = t.indexes.last_mut() {
+                (k.using, k.comment) = (using, comment);
+            }
         }
         TableConstraint::FulltextOrSpatial(ast::FullTextOrSpatialConstraint {
             fulltext,
@@ -1231,6 +1260,8 @@ fn push_key(
         nulls_not_distinct: false,
         include: Vec::new(),
         with: Vec::new(),
+        comment: None,
+        using: None,
     };
     if index.name.is_empty() {
         let base = match index.parts.first().map(|p| &p.key) {
@@ -1485,11 +1516,8 @@ pub fn index_from(ci: &CreateIndex, loc: &Loc) -> Result<(QName, Index), ParseEr
         }
     }
     let parts = ci.columns.iter().map(index_part).collect();
-    let method = ci
-        .using
-        .as_ref()
-        .map(|u| u.to_string().to_lowercase())
-        .filter(|m| m != "btree");
+    let (using, comment) = mysql_index_options(&ci.using, &ci.index_options);
+    let method = using.clone().filter(|m| m != "btree");
     let name = ci.name.as_ref().map(|n| qname(n).name).unwrap_or_default();
     Ok((
         qname(&ci.table_name),
@@ -1502,8 +1530,27 @@ pub fn index_from(ci: &CreateIndex, loc: &Loc) -> Result<(QName, Index), ParseEr
             nulls_not_distinct: ci.nulls_distinct == Some(false),
             include: ci.include.iter().map(ident).collect(),
             with,
+            comment,
+            using,
         },
     ))
+}
+
+/// An index's `USING` (lower case), written before or after its columns, and MySQL's
+/// index `COMMENT`.
+fn mysql_index_options(
+    using: &Option<ast::IndexType>,
+    options: &[ast::IndexOption],
+) -> (Option<String>, Option<String>) {
+    let mut using = using.as_ref().map(|u| u.to_string().to_lowercase());
+    let mut comment = None;
+    for o in options {
+        match o {
+            ast::IndexOption::Using(u) => using = Some(u.to_string().to_lowercase()),
+            ast::IndexOption::Comment(c) => comment = Some(c.clone()),
+        }
+    }
+    (using, comment)
 }
 
 /// A view query as a model expression plus the relations it reads.

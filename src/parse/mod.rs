@@ -194,9 +194,10 @@ pub fn parse_schema_report(
             };
             match kind {
                 kind::Kind::Managed => match statement_at(&piece, &src.name).map(|(stmt, cut)| {
-                    for what in cut {
+                    for what in cut.ignored {
                         b.ignored.push((what, loc.clone()));
                     }
+                    b.check_option = cut.check_option;
                     stmt
                 }) {
                     Ok(stmt) if about_one_of(&stmt, &left_alone) => skipped.push(Skipped {
@@ -391,22 +392,17 @@ fn summary(text: &str) -> String {
 /// read is tried as PostgreSQL (a column named `fulltext`) and as SQLite (`[bracketed]`
 /// names) read it; their string literals mean what the schema language's do. The error,
 /// when all fail, is the generic one.
-/// With the statement, the clauses that had to be cut for it to be read and are left as they
-/// are (SQLite conflict clauses after a table constraint, a view's CHECK OPTION).
-fn statement_at(
-    piece: &split::Piece,
-    file: &str,
-) -> Result<(Statement, Vec<&'static str>), ParseError> {
+/// With the statement, the clauses that had to be cut for it to be read (see [`Cut`]).
+fn statement_at(piece: &split::Piece, file: &str) -> Result<(Statement, Cut), ParseError> {
     use sqlparser::dialect::{PostgreSqlDialect, SQLiteDialect};
     // Each rewrite below first looks for its words here: most statements need none.
     let lower = piece.text.to_ascii_lowercase();
     let tail = lower.trim_end();
     let mut ignored = Vec::new();
+    let mut check_option = None;
     let mut piece = if tail.ends_with("option") || tail.ends_with("*/") {
-        let (p, check_option) = without_check_option(piece);
-        if check_option {
-            ignored.push("view CHECK OPTION");
-        }
+        let (p, option) = without_check_option(piece);
+        check_option = option;
         p
     } else {
         piece.clone()
@@ -433,6 +429,7 @@ fn statement_at(
         "persistent",
         "fulltext",
         "spatial",
+        "real",
     ];
     if mysql_words.iter().any(|w| lower.contains(w)) {
         if let Some(text) = mysql_spelling::rewrite(&piece.text) {
@@ -441,18 +438,44 @@ fn statement_at(
     }
     let piece = &piece;
     let first = match statement_in(piece, file, &GenericDialect {}) {
-        Ok(s) => return Ok((s, ignored)),
+        Ok(s) => {
+            return Ok((
+                s,
+                Cut {
+                    ignored,
+                    check_option,
+                },
+            ))
+        }
         Err(e) => e,
     };
     if let Ok(s) = statement_in(piece, file, &PostgreSqlDialect {}) {
-        return Ok((s, ignored));
+        return Ok((
+            s,
+            Cut {
+                ignored,
+                check_option,
+            },
+        ));
     }
     if let Ok(s) = statement_in(piece, file, &SQLiteDialect {}) {
-        return Ok((s, ignored));
+        return Ok((
+            s,
+            Cut {
+                ignored,
+                check_option,
+            },
+        ));
     }
     // MySQL's backslash escapes in strings (`'it\'s'`, as mysqldump writes them).
     if let Ok(s) = statement_in(piece, file, &sqlparser::dialect::MySqlDialect {}) {
-        return Ok((s, ignored));
+        return Ok((
+            s,
+            Cut {
+                ignored,
+                check_option,
+            },
+        ));
     }
     // Last, SQLite's own spellings (multi-word type names, table-constraint conflict
     // clauses) in a form sqlparser reads; the error stays the one for the text as written.
@@ -470,11 +493,25 @@ fn statement_at(
                     "SQLite conflict clause (ON CONFLICT)",
                     r.conflict_clauses,
                 ));
-                return Ok((s, ignored));
+                return Ok((
+                    s,
+                    Cut {
+                        ignored,
+                        check_option,
+                    },
+                ));
             }
         }
     }
     Err(first)
+}
+
+/// What [`statement_at`] cut from a statement for sqlparser to read it.
+struct Cut {
+    /// Clauses left as they are (SQLite conflict clauses after a table constraint).
+    ignored: Vec<&'static str>,
+    /// A view's `WITH [CASCADED | LOCAL] CHECK OPTION`: `cascaded` or `local`.
+    check_option: Option<&'static str>,
 }
 
 /// `… AS IDENTITY (SEQUENCE NAME s …)`: pg_dump names the identity's sequence, which is
@@ -557,9 +594,9 @@ fn without_only_on_index(piece: &split::Piece) -> split::Piece {
     piece.clone()
 }
 
-/// `CREATE VIEW … WITH [CASCADED | LOCAL] CHECK OPTION`: sqlparser does not read it, and the
-/// catalog side does not compare it; it is left as it is, and said so.
-fn without_check_option(piece: &split::Piece) -> (split::Piece, bool) {
+/// `CREATE VIEW … WITH [CASCADED | LOCAL] CHECK OPTION`, which sqlparser does not read:
+/// the statement without it, and which option it was (`WITH CHECK OPTION` is CASCADED).
+fn without_check_option(piece: &split::Piece) -> (split::Piece, Option<&'static str>) {
     // mysqldump writes a view inside conditional comments, the CHECK OPTION in one of its
     // own (`/*!50001 VIEW v AS … */ /*!50002 WITH CASCADED CHECK OPTION */`); MySQL runs
     // their text, so the view is read as that text.
@@ -568,13 +605,14 @@ fn without_check_option(piece: &split::Piece) -> (split::Piece, bool) {
     let upper = t.to_ascii_uppercase();
     let words: Vec<&str> = upper.split_whitespace().collect();
     let view = words.first() == Some(&"CREATE") && words.iter().take(8).any(|w| *w == "VIEW");
-    let tail = match words.as_slice() {
-        [.., "WITH", "CASCADED" | "LOCAL", "CHECK", "OPTION"] => 4,
-        [.., "WITH", "CHECK", "OPTION"] => 3,
-        _ => 0,
+    let (tail, option) = match words.as_slice() {
+        [.., "WITH", "LOCAL", "CHECK", "OPTION"] => (4, "local"),
+        [.., "WITH", "CASCADED", "CHECK", "OPTION"] => (4, "cascaded"),
+        [.., "WITH", "CHECK", "OPTION"] => (3, "cascaded"),
+        _ => (0, ""),
     };
     if !view || tail == 0 {
-        return (piece.clone(), false);
+        return (piece.clone(), None);
     }
     let mut at = t.len();
     for _ in 0..tail {
@@ -588,7 +626,7 @@ fn without_check_option(piece: &split::Piece) -> (split::Piece, bool) {
             text: t[..at].trim_end().to_string(),
             ..piece.clone()
         },
-        true,
+        Some(option),
     )
 }
 

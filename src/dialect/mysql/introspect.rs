@@ -169,6 +169,20 @@ async fn read(conn: &mut MySqlConnection, limit: std::time::Duration) -> Result<
         t.collation = text(&r, "collation")?.map(|e| e.to_lowercase());
         t.charset = text(&r, "charset")?.map(|e| e.to_lowercase());
         t.comment = text(&r, "comment")?.filter(|c| !c.is_empty());
+        // Only the options a CREATE or ALTER stated: `row_format=COMPRESSED key_block_size=8`.
+        for option in text(&r, "create_options")?
+            .unwrap_or_default()
+            .split_whitespace()
+        {
+            let Some((key, value)) = option.split_once('=') else {
+                continue;
+            };
+            match key.to_ascii_lowercase().as_str() {
+                "row_format" => t.row_format = Some(value.to_ascii_lowercase()),
+                "key_block_size" => t.key_block_size = value.parse().ok(),
+                _ => {}
+            }
+        }
         s.tables.insert(name, t);
     }
     for r in fetch(conn, q::COLUMNS, limit).await? {
@@ -226,13 +240,18 @@ async fn read(conn: &mut MySqlConnection, limit: std::time::Duration) -> Result<
         };
         let name = req(&r, "name")?;
         let clause = req(&r, "clause")?;
-        // MariaDB keeps JSON as LONGTEXT guarded by `json_valid(col)`.
+        let column_level = req(&r, "level")? == "Column";
         if let Some(col) = t.column_mut(&name) {
+            // MariaDB keeps JSON as LONGTEXT guarded by `json_valid(col)`.
             let expected = format!("json_valid(`{name}`)");
             if clause.trim() == expected && matches!(col.data_type, DataType::SizedText(_)) {
                 col.data_type = DataType::Json;
                 col.charset = None;
                 col.collation = None;
+                continue;
+            }
+            if column_level {
+                col.check = Some(catalog_expr(&clause)?);
                 continue;
             }
         }
@@ -250,10 +269,17 @@ async fn read(conn: &mut MySqlConnection, limit: std::time::Duration) -> Result<
     let qualifier = current
         .map(|d| format!("`{}`.", d.replace('`', "``")))
         .unwrap_or_default();
-    for r in fetch(conn, q::VIEWS, limit).await? {
+    let views = if mariadb { q::VIEWS } else { q::VIEWS_MYSQL };
+    for r in fetch(conn, views, limit).await? {
         let name = QName::new("", req(&r, "name")?);
         let def = req(&r, "definition")?.replace(&qualifier, "");
         let (query, depends_on) = parse::view_query(&parse::from_mysql(&def)?)?;
+        // The server's defaults are `None`, as in a file that does not state them.
+        let option = |col: &str, default: &str| -> Result<Option<String>, String> {
+            Ok(text(&r, col)?
+                .map(|v| v.to_ascii_lowercase())
+                .filter(|v| v != default))
+        };
         s.views.insert(
             name.clone(),
             View {
@@ -262,6 +288,9 @@ async fn read(conn: &mut MySqlConnection, limit: std::time::Duration) -> Result<
                 query,
                 depends_on,
                 comment: None,
+                check_option: option("check_option", "none")?,
+                algorithm: option("algorithm", "undefined")?,
+                security: option("security", "definer")?,
             },
         );
     }
@@ -289,10 +318,15 @@ fn column(r: &MySqlRow, mariadb: bool) -> Result<Column, String> {
     let column_type = req(r, "column_type")?;
     // ENUM and SET values are printed with MySQL's escapes (a backslash doubled).
     let mut ty = parse::data_type(&parse::from_mysql(&column_type)?)?;
-    // In MySQL, TIMESTAMP is the zone-aware type and DATETIME the plain one.
+    // FLOAT is MySQL's 4-byte type, whatever its precision.
     if data_type == "float" {
-        ty = DataType::Real;
+        ty = match ty {
+            DataType::Unsigned(_) => DataType::Unsigned(Box::new(DataType::Real)),
+            _ => DataType::Real,
+        };
     }
+    let mut ty = super::types::native_digits(&column_type, ty);
+    // In MySQL, TIMESTAMP is the zone-aware type and DATETIME the plain one.
     if data_type == "timestamp" {
         if let DataType::Timestamp { precision, .. } = ty {
             ty = DataType::Timestamp {
@@ -342,6 +376,8 @@ fn column(r: &MySqlRow, mariadb: bool) -> Result<Column, String> {
                 | DataType::Double
                 | DataType::Boolean
                 | DataType::Unsigned(_)
+                | DataType::Zerofill(..)
+                | DataType::FloatDigits { .. }
                 | DataType::Bit(_)
         );
         // MariaDB reports defaults as SQL; MySQL 8 reports literals unquoted.
@@ -394,7 +430,12 @@ async fn indexes(
             nulls_not_distinct: false,
             include: Vec::new(),
             with: Vec::new(),
+            comment: None,
+            using: None,
         });
+        if entry.comment.is_none() {
+            entry.comment = text(&r, "index_comment")?.filter(|c| !c.is_empty());
+        }
         let length: Option<i64> = r.try_get("sub_part").map_err(|e| e.to_string())?;
         let key = match text(&r, "column_name")? {
             Some(col) => IndexKey::Column(col),

@@ -144,7 +144,16 @@ fn table_options(table: &QName, old: &Table, new: &Table, to: &Schema) -> Option
     } else {
         (None, None)
     };
-    if engine.is_none() && charset.is_none() && collation.is_none() {
+    let row_format = (old.row_format != new.row_format)
+        .then(|| new.row_format.clone().unwrap_or_else(|| "default".into()));
+    let key_block_size =
+        (old.key_block_size != new.key_block_size).then(|| new.key_block_size.unwrap_or(0));
+    if engine.is_none()
+        && charset.is_none()
+        && collation.is_none()
+        && row_format.is_none()
+        && key_block_size.is_none()
+    {
         return None;
     }
     Some(Change::SetTableOptions {
@@ -152,6 +161,8 @@ fn table_options(table: &QName, old: &Table, new: &Table, to: &Schema) -> Option
         engine,
         charset,
         collation,
+        row_format,
+        key_block_size,
     })
 }
 

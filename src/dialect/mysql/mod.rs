@@ -107,6 +107,9 @@ impl Dialect for Mysql {
     fn reconcile(&self, live: &Schema, desired: &mut Schema, notes: &mut Vec<String>) {
         desired.defaults = live.defaults.clone();
         normalize::strip_defaults(desired);
+        if !normalize::is_mariadb(live) {
+            normalize::column_checks_to_table(desired);
+        }
         if normalize::is_mariadb(live) {
             normalize::mariadb_json(desired);
             for t in desired.tables.values_mut() {

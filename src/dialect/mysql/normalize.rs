@@ -64,9 +64,12 @@ fn native_meaning(declared: &str, parsed: &DataType) -> Option<(DataType, Option
         Some(at) => (lower[..at].trim(), &lower[at..]),
         None => (lower.as_str(), ""),
     };
-    let base = base.split_whitespace().collect::<Vec<_>>().join(" ");
-    let base = base.strip_suffix(" unsigned").unwrap_or(&base);
-    let base = base.strip_suffix(" zerofill").unwrap_or(base);
+    let words: Vec<&str> = base
+        .split_whitespace()
+        .filter(|w| !matches!(*w, "unsigned" | "signed" | "zerofill"))
+        .collect();
+    let base = words.join(" ");
+    let base = base.as_str();
     let n: Option<u64> = args
         .trim_start_matches('(')
         .split([',', ')'])
@@ -303,6 +306,13 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
         let tname = t.name.name.clone();
         charset_alias(&mut t.charset);
         charset_alias(&mut t.collation);
+        // `ROW_FORMAT=DEFAULT` and `KEY_BLOCK_SIZE=0` ask for the server's default.
+        if t.row_format.as_deref() == Some("default") {
+            t.row_format = None;
+        }
+        if t.key_block_size == Some(0) {
+            t.key_block_size = None;
+        }
         for c in &mut t.columns {
             if let Some((ty, charset)) = c
                 .declared
@@ -319,6 +329,9 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
             // DECIMAL(p) has scale 0.
             if let DataType::Numeric(Some((p, None))) = c.data_type {
                 c.data_type = DataType::Numeric(Some((p, Some(0))));
+            }
+            if let Some(d) = &c.declared {
+                c.data_type = super::types::native_digits(d, c.data_type.clone());
             }
             let (mapped, lost) = map_type(&c.data_type, &types);
             if let Some(l) = lost {
@@ -423,6 +436,8 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
             }
             match i.method.as_deref() {
                 None | Some("fulltext") | Some("spatial") => {}
+                // Kept as written in `using`; InnoDB builds a BTREE either way.
+                Some("hash") => i.method = None,
                 Some(m) => {
                     note(
                         notes,
@@ -432,6 +447,7 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
                         ),
                     );
                     i.method = None;
+                    i.using = None;
                 }
             }
             for p in &mut i.parts {
@@ -456,6 +472,7 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
                 }
             }
             let plain = i.method.is_none()
+                && i.comment.is_none()
                 && i.parts
                     .iter()
                     .all(|p| matches!(p.key, IndexKey::Column(_)) && p.length.is_none() && !p.desc);
@@ -470,8 +487,13 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
             }
         }
         t.indexes = kept;
-        for c in &mut t.checks {
-            mysql_canon(&mut c.expr);
+        for e in t
+            .checks
+            .iter_mut()
+            .map(|c| &mut c.expr)
+            .chain(t.columns.iter_mut().filter_map(|c| c.check.as_mut()))
+        {
+            mysql_canon(e);
         }
         implicit_fk_indexes(&mut t, &unnamed_fks);
 
@@ -493,6 +515,13 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
             v.materialized = false;
         }
         v.comment = None;
+        // The server's defaults are what a file that does not say means.
+        if v.algorithm.as_deref() == Some("undefined") {
+            v.algorithm = None;
+        }
+        if v.security.as_deref() == Some("definer") {
+            v.security = None;
+        }
         v.query.sql = crate::parse::to_portable(&v.query.sql);
         mysql_canon(&mut v.query);
         v.query.canon = view_canon(&v.query.canon);
@@ -511,9 +540,10 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
 
 /// Gives what the schema file left unnamed the name MariaDB gives it, so a database the
 /// `mariadb` client built from the same file compares equal: a unique key is named after
-/// its first column (`_2`, `_3` … when taken), a foreign key `<table>_ibfk_<n>`, a check
-/// declared on a column after the column and any other check `CONSTRAINT_<n>`. (MySQL 8
-/// names checks `<table>_chk_<n>`; only MariaDB is tested here.)
+/// its first column (`_2`, `_3` … when taken), a foreign key `<table>_ibfk_<n>`, any other
+/// check `CONSTRAINT_<n>`. A check written on a column becomes part of that column, where
+/// MariaDB keeps it (see `Column::check`; `column_checks_to_table` undoes this for MySQL 8,
+/// which names every check `<table>_chk_<n>`; only MariaDB is tested here).
 ///
 /// Returns the foreign keys it named: their implicit indexes are named after the column.
 fn native_names(t: &mut crate::model::Table) -> Vec<String> {
@@ -566,7 +596,20 @@ fn native_names(t: &mut crate::model::Table) -> Vec<String> {
             t.generated_names.remove(&f.name);
             t.generated_names.insert(name.clone());
             f.name = name;
-        } else if let Some(c) = t.checks.iter_mut().find(|c| c.name == u.name) {
+        } else if let Some(at) = t.checks.iter().position(|c| c.name == u.name) {
+            // MariaDB keeps an unnamed check written on a column inside that column.
+            let column = u.column.as_ref().and_then(|col| {
+                t.columns
+                    .iter_mut()
+                    .find(|c| &c.name == col && c.check.is_none())
+            });
+            if let Some(column) = column {
+                let check = t.checks.remove(at);
+                t.generated_names.remove(&check.name);
+                column.check = Some(check.expr);
+                continue;
+            }
+            let c = &mut t.checks[at];
             let name = match &u.column {
                 Some(col) => col.clone(),
                 None => loop {
@@ -652,6 +695,8 @@ fn implicit_fk_indexes(t: &mut crate::model::Table, unnamed: &[String]) {
                 nulls_not_distinct: false,
                 include: Vec::new(),
                 with: Vec::new(),
+                comment: None,
+                using: None,
             });
         }
     }
@@ -663,7 +708,8 @@ fn implicit_fk_indexes(t: &mut crate::model::Table, unnamed: &[String]) {
 fn is_numeric(t: &DataType) -> bool {
     use DataType::*;
     match t {
-        Unsigned(inner) => is_numeric(inner),
+        Unsigned(inner) | Zerofill(inner, _) => is_numeric(inner),
+        FloatDigits { .. } => true,
         TinyInt | SmallInt | MediumInt | Integer | BigInt | Numeric(_) | Real | Double
         | Boolean => true,
         _ => false,
@@ -758,10 +804,17 @@ pub fn strip_defaults(s: &mut Schema) {
 pub fn mariadb_json(s: &mut Schema) {
     for t in s.tables.values_mut() {
         let mut json = Vec::new();
-        for c in &t.columns {
+        for c in &mut t.columns {
             if c.data_type == DataType::SizedText(crate::model::Size::Long) {
                 let want = format!("json_valid({})", c.name.to_lowercase());
-                if let Some(k) = t
+                let is_json =
+                    |e: &crate::model::Expr| e.canon.replace('`', "").to_lowercase() == want;
+                if c.check.as_ref().is_some_and(is_json) {
+                    c.check = None;
+                    c.data_type = DataType::Json;
+                    c.charset = None;
+                    c.collation = None;
+                } else if let Some(k) = t
                     .checks
                     .iter()
                     .position(|k| k.expr.canon.replace('`', "").to_lowercase() == want)
@@ -779,6 +832,34 @@ pub fn mariadb_json(s: &mut Schema) {
                 c.charset = None;
                 c.collation = None;
             }
+        }
+    }
+}
+
+/// MySQL 8 keeps every check at table level: a check written on a column is an ordinary
+/// named check there (`<table>_chk_<n>`).
+pub fn column_checks_to_table(s: &mut Schema) {
+    for t in s.tables.values_mut() {
+        let mut n = 0;
+        let moved: Vec<crate::model::Expr> = t
+            .columns
+            .iter_mut()
+            .filter_map(|c| c.check.take())
+            .collect();
+        for expr in moved {
+            let name = loop {
+                n += 1;
+                let name = format!("{}_chk_{n}", t.name.name);
+                if !t.checks.iter().any(|c| c.name == name) {
+                    break name;
+                }
+            };
+            t.generated_names.insert(name.clone());
+            t.checks.push(crate::model::Check {
+                name,
+                expr,
+                no_inherit: false,
+            });
         }
     }
 }
@@ -802,6 +883,9 @@ mod tests {
                 query,
                 depends_on: Default::default(),
                 comment: None,
+                check_option: None,
+                algorithm: None,
+                security: None,
             },
         );
         super::normalize(&mut s, &mut vec![]);

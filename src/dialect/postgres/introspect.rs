@@ -334,6 +334,9 @@ pub async fn introspect(
                 query,
                 depends_on,
                 comment: None,
+                check_option: None,
+                algorithm: None,
+                security: None,
             },
         );
     }
