@@ -93,7 +93,8 @@ fn plural(kind: &str) -> String {
 /// Parses files and normalizes them for `dialect`.
 pub fn load_files(paths: &[PathBuf], dialect: &dyn Dialect) -> Result<Loaded, ParseError> {
     let sources = parse::read_sources(paths)?;
-    let (parsed, skipped) = parse::parse_schema_report(&sources, true)?;
+    let target = parse::Target::of(dialect.name());
+    let (parsed, skipped) = parse::parse_schema_report(&sources, true, target)?;
     let mut notes = Vec::new();
     let schema = dialect::prepare(parsed, dialect, &mut notes);
     dialect::check_name_lengths(&schema, dialect, &sources)?;

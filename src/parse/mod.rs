@@ -137,6 +137,39 @@ fn collect(p: &Path, out: &mut Vec<PathBuf>) -> Result<(), ParseError> {
     Ok(())
 }
 
+/// Whose rules a file is read by. A file written for a dialect means what that dialect
+/// means: a MySQL file's `'a \\ b'` is `a \ b` (a backslash escapes in MySQL strings) and
+/// its `"x"` a string; elsewhere a backslash is an ordinary character. With no target
+/// (`Any`), each statement is read by the first of several dialects that reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Target {
+    #[default]
+    Any,
+    Postgres,
+    Mysql,
+    Sqlite,
+}
+
+impl Target {
+    /// The target of a dialect by its name (`postgres`, `mysql`, `sqlite`).
+    pub fn of(dialect: &str) -> Target {
+        match dialect {
+            "postgres" => Target::Postgres,
+            "mysql" => Target::Mysql,
+            "sqlite" => Target::Sqlite,
+            _ => Target::Any,
+        }
+    }
+
+    fn mysql_spellings(self) -> bool {
+        matches!(self, Target::Any | Target::Mysql)
+    }
+
+    fn sqlite_spellings(self) -> bool {
+        matches!(self, Target::Any | Target::Sqlite)
+    }
+}
+
 /// A statement of a schema file that sqlshift recognised and left alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
@@ -149,13 +182,17 @@ pub struct Skipped {
 
 /// Parses sources into one schema and checks it is self-consistent.
 pub fn parse_schema(sources: &[SourceFile]) -> Result<Schema, ParseError> {
-    parse_schema_report(sources, true).map(|(s, _)| s)
+    parse_schema_report(sources, true, Target::Any).map(|(s, _)| s)
 }
 
-/// Like [`parse_schema`]; `validate: false` accepts dangling references, as a live
-/// database (SQLite) may hold them.
-pub fn parse_schema_with(sources: &[SourceFile], validate: bool) -> Result<Schema, ParseError> {
-    parse_schema_report(sources, validate).map(|(s, _)| s)
+/// Like [`parse_schema`], read by `target`'s rules; `validate: false` accepts dangling
+/// references, as a live database (SQLite) may hold them.
+pub fn parse_schema_with(
+    sources: &[SourceFile],
+    validate: bool,
+    target: Target,
+) -> Result<Schema, ParseError> {
+    parse_schema_report(sources, validate, target).map(|(s, _)| s)
 }
 
 /// Parses sources into one schema, with the statements it recognised but does not manage.
@@ -163,6 +200,7 @@ pub fn parse_schema_with(sources: &[SourceFile], validate: bool) -> Result<Schem
 pub fn parse_schema_report(
     sources: &[SourceFile],
     validate: bool,
+    target: Target,
 ) -> Result<(Schema, Vec<Skipped>), ParseError> {
     let mut b = ddl::Builder::default();
     b.validate = validate;
@@ -174,7 +212,7 @@ pub fn parse_schema_report(
     let mut virtual_tables: Vec<String> = Vec::new();
     for src in sources {
         let annotations = ddl::Annotations::scan(&src.text);
-        let pieces = match split::split(&src.text) {
+        let pieces = match split::split_for(&src.text, target) {
             Ok(p) => p,
             Err(e) => {
                 errors.push(ParseError::at(&src.name, e.line, e.col, e.message));
@@ -193,7 +231,7 @@ pub fn parse_schema_report(
                 other => other,
             };
             match kind {
-                kind::Kind::Managed => match statement_at(&piece, &src.name).map(|(stmt, cut)| {
+                kind::Kind::Managed => match statement_at(&piece, &src.name, target).map(|(stmt, cut)| {
                     for what in cut.ignored {
                         b.ignored.push((what, loc.clone()));
                     }
@@ -388,13 +426,18 @@ fn summary(text: &str) -> String {
 /// Parses one statement of a file, with token positions as in the whole file, so
 /// errors and annotations point at the right line and column.
 ///
-/// The schema language is read with sqlparser's generic dialect. A statement it cannot
-/// read is tried as PostgreSQL (a column named `fulltext`) and as SQLite (`[bracketed]`
-/// names) read it; their string literals mean what the schema language's do. The error,
-/// when all fail, is the generic one.
+/// The schema language is read with sqlparser's generic dialect, a MySQL file with its
+/// MySQL one. A statement that cannot be read so is tried as PostgreSQL (a column named
+/// `fulltext`), SQLite (`[bracketed]` names) and MySQL read it; a dialect whose string
+/// literals mean something else than the target's (MySQL's backslash escapes) only when
+/// the statement has no backslash. The error, when all fail, is the first one.
 /// With the statement, the clauses that had to be cut for it to be read (see [`Cut`]).
-fn statement_at(piece: &split::Piece, file: &str) -> Result<(Statement, Cut), ParseError> {
-    use sqlparser::dialect::{PostgreSqlDialect, SQLiteDialect};
+fn statement_at(
+    piece: &split::Piece,
+    file: &str,
+    target: Target,
+) -> Result<(Statement, Cut), ParseError> {
+    use sqlparser::dialect::{MySqlDialect, PostgreSqlDialect, SQLiteDialect};
     // Each rewrite below first looks for its words here: most statements need none.
     let lower = piece.text.to_ascii_lowercase();
     let tail = lower.trim_end();
@@ -416,7 +459,7 @@ fn statement_at(piece: &split::Piece, file: &str) -> Result<(Statement, Cut), Pa
     if lower.contains("sequence name") {
         piece = without_sequence_name(&piece);
     }
-    if lower.contains("binary") {
+    if target.mysql_spellings() && lower.contains("binary") {
         if let Some(text) = binary_attr::rewrite(&piece.text) {
             piece.text = text;
         }
@@ -431,55 +474,56 @@ fn statement_at(piece: &split::Piece, file: &str) -> Result<(Statement, Cut), Pa
         "spatial",
         "real",
     ];
-    if mysql_words.iter().any(|w| lower.contains(w)) {
+    if target.mysql_spellings() && mysql_words.iter().any(|w| lower.contains(w)) {
         if let Some(text) = mysql_spelling::rewrite(&piece.text) {
             piece.text = text;
         }
     }
     let piece = &piece;
-    let first = match statement_in(piece, file, &GenericDialect {}) {
-        Ok(s) => {
-            return Ok((
-                s,
-                Cut {
+    // A backslash is where MySQL's strings and everyone else's part ways.
+    let backslash = piece.text.contains('\\');
+    let mysql_strings = target == Target::Mysql;
+    let mut dialects: Vec<&dyn sqlparser::dialect::Dialect> = Vec::new();
+    if mysql_strings {
+        dialects.push(&MySqlDialect {});
+    }
+    if !mysql_strings || !backslash {
+        dialects.extend([
+            &GenericDialect {} as &dyn sqlparser::dialect::Dialect,
+            &PostgreSqlDialect {},
+            &SQLiteDialect {},
+        ]);
+    }
+    // MySQL's backslash escapes in strings (`'it\'s'`, as mysqldump writes them), for a
+    // file of no known dialect.
+    if !mysql_strings && (target == Target::Any || !backslash) {
+        dialects.push(&MySqlDialect {});
+    }
+    let mut first = None;
+    for dialect in dialects {
+        match statement_in(piece, file, dialect) {
+            Ok(s) => {
+                let cut = Cut {
                     ignored,
                     check_option,
-                },
-            ))
+                };
+                return Ok((s, cut));
+            }
+            Err(e) => {
+                first.get_or_insert(e);
+            }
         }
-        Err(e) => e,
-    };
-    if let Ok(s) = statement_in(piece, file, &PostgreSqlDialect {}) {
-        return Ok((
-            s,
-            Cut {
-                ignored,
-                check_option,
-            },
-        ));
     }
-    if let Ok(s) = statement_in(piece, file, &SQLiteDialect {}) {
-        return Ok((
-            s,
-            Cut {
-                ignored,
-                check_option,
-            },
-        ));
-    }
-    // MySQL's backslash escapes in strings (`'it\'s'`, as mysqldump writes them).
-    if let Ok(s) = statement_in(piece, file, &sqlparser::dialect::MySqlDialect {}) {
-        return Ok((
-            s,
-            Cut {
-                ignored,
-                check_option,
-            },
-        ));
-    }
+    let first =
+        first.unwrap_or_else(|| ParseError::at(file, piece.line, piece.col, "syntax error"));
     // Last, SQLite's own spellings (multi-word type names, table-constraint conflict
     // clauses) in a form sqlparser reads; the error stays the one for the text as written.
-    if let Some(r) = sqlite::rewrite(&piece.text) {
+    let rewritten = if target.sqlite_spellings() {
+        sqlite::rewrite(&piece.text)
+    } else {
+        None
+    };
+    if let Some(r) = rewritten {
         let again = split::Piece {
             text: r.text,
             ..piece.clone()
@@ -493,13 +537,11 @@ fn statement_at(piece: &split::Piece, file: &str) -> Result<(Statement, Cut), Pa
                     "SQLite conflict clause (ON CONFLICT)",
                     r.conflict_clauses,
                 ));
-                return Ok((
-                    s,
-                    Cut {
-                        ignored,
-                        check_option,
-                    },
-                ));
+                let cut = Cut {
+                    ignored,
+                    check_option,
+                };
+                return Ok((s, cut));
             }
         }
     }
@@ -881,5 +923,50 @@ pub fn to_portable(sql: &str) -> String {
     {
         Ok(q) => portable_query(*q),
         Err(_) => sql.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn default_of(sql: &str, target: Target) -> String {
+        let sources = [SourceFile {
+            name: "t.sql".into(),
+            text: sql.into(),
+        }];
+        let schema = parse_schema_with(&sources, true, target).unwrap_or_else(|e| panic!("{e}"));
+        let t = schema.tables.values().next().expect("a table");
+        t.columns[0]
+            .default
+            .as_ref()
+            .expect("a default")
+            .sql
+            .clone()
+    }
+
+    #[test]
+    fn a_file_is_read_by_its_dialects_string_rules() {
+        let sql = r"CREATE TABLE t (a VARCHAR(20) DEFAULT 'a \\ b');";
+        // MySQL: the backslash escapes the one after it.
+        assert_eq!(default_of(sql, Target::Mysql), r"'a \ b'");
+        // Standard SQL: both are characters.
+        assert_eq!(default_of(sql, Target::Postgres), r"'a \\ b'");
+        assert_eq!(default_of(sql, Target::Sqlite), r"'a \\ b'");
+        assert_eq!(default_of(sql, Target::Any), r"'a \\ b'");
+        // A MySQL string in double quotes.
+        let dq = r#"CREATE TABLE t (a VARCHAR(20) DEFAULT "it's");"#;
+        assert_eq!(default_of(dq, Target::Mysql), "'it''s'");
+    }
+
+    #[test]
+    fn mysql_spellings_are_rewritten_only_for_mysql() {
+        let sql = "CREATE TABLE t (a VARCHAR(20) BINARY);";
+        let sources = [SourceFile {
+            name: "t.sql".into(),
+            text: sql.into(),
+        }];
+        assert!(parse_schema_with(&sources, true, Target::Mysql).is_ok());
+        assert!(parse_schema_with(&sources, true, Target::Postgres).is_err());
     }
 }

@@ -110,6 +110,7 @@ impl Dialect for Mysql {
         if !normalize::is_mariadb(live) {
             normalize::column_checks_to_table(desired);
         }
+        normalize::keep_live_table_checks(live, desired);
         if normalize::is_mariadb(live) {
             normalize::mariadb_json(desired);
             for t in desired.tables.values_mut() {

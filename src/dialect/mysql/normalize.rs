@@ -836,6 +836,39 @@ pub fn mariadb_json(s: &mut Schema) {
     }
 }
 
+/// A check the file writes on a column that the live database already has as a table check
+/// of the same expression (built by another tool, or by a sqlshift that wrote every check at
+/// table level) is that check: the desired side keeps it at table level, by its live name,
+/// rather than planning to move it into the column.
+pub fn keep_live_table_checks(live: &Schema, desired: &mut Schema) {
+    for (name, t) in desired.tables.iter_mut() {
+        let Some(l) = live.tables.get(name) else {
+            continue;
+        };
+        for c in &mut t.columns {
+            let Some(e) = &c.check else { continue };
+            if l.column(&c.name).is_some_and(|lc| lc.check.is_some()) {
+                continue;
+            }
+            let found = l.checks.iter().find(|k| {
+                k.expr == *e
+                    && !t
+                        .checks
+                        .iter()
+                        .any(|d| d.name == k.name || d.expr == k.expr)
+            });
+            if let (Some(k), Some(expr)) = (found, c.check.take()) {
+                t.generated_names.insert(k.name.clone());
+                t.checks.push(crate::model::Check {
+                    name: k.name.clone(),
+                    expr,
+                    no_inherit: false,
+                });
+            }
+        }
+    }
+}
+
 /// MySQL 8 keeps every check at table level: a check written on a column is an ordinary
 /// named check there (`<table>_chk_<n>`).
 pub fn column_checks_to_table(s: &mut Schema) {

@@ -3,7 +3,7 @@
 
 use super::queries;
 use crate::model::{Schema, Unmanaged};
-use crate::parse::{parse_schema_with, SourceFile};
+use crate::parse::{parse_schema_with, SourceFile, Target};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{ConnectOptions, Row};
 use std::str::FromStr;
@@ -56,6 +56,7 @@ pub async fn introspect(conn: &mut SqliteConnection) -> Result<Schema, String> {
                     text: text.clone(),
                 }],
                 false,
+                Target::Sqlite,
             )
             .is_ok()
         };
@@ -110,6 +111,7 @@ pub async fn introspect(conn: &mut SqliteConnection) -> Result<Schema, String> {
             text: sql,
         }],
         false,
+        Target::Sqlite,
     )
     .map_err(|e| format!("cannot read a stored statement: {e}"))?;
     schema.unmanaged = unmanaged;
