@@ -857,7 +857,8 @@ pub fn keep_live_table_checks(live: &Schema, desired: &mut Schema) {
                         .iter()
                         .any(|d| d.name == k.name || d.expr == k.expr)
             });
-            if let (Some(k), Some(expr)) = (found, c.check.take()) {
+            let Some(k) = found else { continue };
+            if let Some(expr) = c.check.take() {
                 t.generated_names.insert(k.name.clone());
                 t.checks.push(crate::model::Check {
                     name: k.name.clone(),
