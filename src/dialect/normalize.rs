@@ -18,8 +18,9 @@ fn fix_type(t: &mut DataType, default: &str) {
 }
 
 /// Puts unqualified names into the default namespace, fills omitted foreign-key target
-/// columns with the target's primary key, and re-keys every map.
-pub fn resolve_names(s: &mut Schema, default: &str) {
+/// columns with the target's primary key (where `fill_fk_columns`: see
+/// `Dialect::keeps_omitted_fk_columns`), and re-keys every map.
+pub fn resolve_names(s: &mut Schema, default: &str, fill_fk_columns: bool) {
     let tables = std::mem::take(&mut s.tables);
     for (_, mut t) in tables {
         fix(&mut t.name, default);
@@ -40,7 +41,7 @@ pub fn resolve_names(s: &mut Schema, default: &str) {
                 .map(|p| (k.clone(), p.columns.clone()))
         })
         .collect();
-    for t in s.tables.values_mut() {
+    for t in s.tables.values_mut().filter(|_| fill_fk_columns) {
         for f in &mut t.foreign_keys {
             if f.ref_columns.is_empty() {
                 if let Some(cols) = pks.get(&f.ref_table) {
@@ -109,9 +110,14 @@ pub fn enum_check(
 /// SQLite's table options have no meaning elsewhere; each is named once.
 pub fn drop_sqlite_options(s: &mut Schema, dialect: &str, notes: &mut Vec<String>) {
     for t in s.tables.values_mut() {
+        let desc = t
+            .primary_key
+            .as_mut()
+            .is_some_and(|p| std::mem::take(&mut p.desc));
         for (set, option) in [
             (std::mem::take(&mut t.without_rowid), "WITHOUT ROWID"),
             (std::mem::take(&mut t.strict), "STRICT"),
+            (desc, "PRIMARY KEY DESC"),
         ] {
             let n = format!("{dialect}: {option} is SQLite-only and ignored");
             if set && !notes.contains(&n) {

@@ -7,6 +7,7 @@ mod change;
 mod table;
 
 pub use change::{Change, CommentTarget, Position};
+pub(crate) use table::rename_column;
 
 use crate::model::{QName, Schema, Table};
 use std::collections::BTreeSet;

@@ -60,11 +60,13 @@ pub fn diff_table(from: &Table, to: &Table, out: &mut Vec<Change>) {
 
     match (&from.primary_key, &to.primary_key) {
         (Some(a), Some(b)) if a == b => {}
-        (Some(a), Some(b)) if a.columns == b.columns => out.push(Change::RenameConstraint {
-            table: name.clone(),
-            from: a.name.clone(),
-            to: b.name.clone(),
-        }),
+        (Some(a), Some(b)) if a.columns == b.columns && a.desc == b.desc => {
+            out.push(Change::RenameConstraint {
+                table: name.clone(),
+                from: a.name.clone(),
+                to: b.name.clone(),
+            })
+        }
         (a, b) => {
             if let Some(a) = a {
                 out.push(Change::DropPrimaryKey {

@@ -300,6 +300,10 @@ impl Column {
 pub struct PrimaryKey {
     pub name: String,
     pub columns: Vec<String>,
+    /// SQLite's `PRIMARY KEY DESC` on a column: the key's index runs in descending order,
+    /// and an `INTEGER` key written so is an ordinary key, not the rowid alias.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub desc: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -99,7 +99,7 @@ fn annotated_name(rest: &str) -> String {
 }
 
 pub(super) fn ident(i: &ast::Ident) -> String {
-    if i.quote_style.is_some() {
+    if i.quote_style.is_some() || !folds() {
         i.value.clone()
     } else {
         i.value.to_lowercase()
@@ -198,6 +198,60 @@ pub struct Builder {
     pub ignored: Vec<(&'static str, Loc)>,
     /// The `WITH … CHECK OPTION` cut from the statement being added (see `parse::Cut`).
     pub check_option: Option<&'static str>,
+    /// The dialect whose file this is.
+    pub target: super::Target,
+    /// The text of the statement being added, where its spelling matters (SQLite stores a
+    /// default's text as written).
+    pub statement: Option<super::split::Piece>,
+}
+
+thread_local! {
+    static FOLD: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+/// Whether unquoted names fold to lower case (PostgreSQL, MySQL and the schema language) or
+/// keep their spelling (SQLite, which compares names without case and keeps them as
+/// written), for the duration of one parse: the guard puts the previous rule back.
+pub(super) struct CaseRule(bool);
+
+impl CaseRule {
+    pub(super) fn set(fold: bool) -> CaseRule {
+        CaseRule(FOLD.with(|f| f.replace(fold)))
+    }
+}
+
+impl Drop for CaseRule {
+    fn drop(&mut self) {
+        FOLD.with(|f| f.set(self.0));
+    }
+}
+
+fn folds() -> bool {
+    FOLD.with(|f| f.get())
+}
+
+/// `TRUE`/`FALSE` as the statement spells it: SQLite shows a default's text as written,
+/// and a parsed boolean keeps no letter case.
+fn spelled_boolean(piece: &super::split::Piece, e: &ast::Expr) -> Option<String> {
+    let ast::Expr::Value(v) = e else { return None };
+    if !matches!(v.value, ast::Value::Boolean(_)) {
+        return None;
+    }
+    let at = v.span.start;
+    let line = usize::try_from(at.line.checked_sub(piece.line)?).ok()?;
+    let text = piece.text.lines().nth(line)?;
+    let col = if line == 0 {
+        at.column.checked_sub(piece.col)?
+    } else {
+        at.column.checked_sub(1)?
+    };
+    let word: String = text
+        .chars()
+        .skip(usize::try_from(col).ok()?)
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect();
+    let same = word.eq_ignore_ascii_case(&v.value.to_string());
+    same.then_some(word)
 }
 
 /// The sequence a `nextval('[schema.]name'::regclass)` default draws from (bare name).
@@ -524,7 +578,18 @@ impl Builder {
     }
 
     fn table_mut(&mut self, name: &QName, loc: &Loc) -> Result<&mut Table, ParseError> {
-        self.schema.tables.get_mut(name).ok_or_else(|| {
+        // Where names keep their case, they still match without it.
+        let key = match self.schema.tables.contains_key(name) || folds() {
+            true => name.clone(),
+            false => self
+                .schema
+                .tables
+                .keys()
+                .find(|k| k.schema == name.schema && k.name.eq_ignore_ascii_case(&name.name))
+                .cloned()
+                .unwrap_or_else(|| name.clone()),
+        };
+        self.schema.tables.get_mut(&key).ok_or_else(|| {
             err(
                 loc,
                 format!("table `{name}` is not defined (define it before this statement)"),
@@ -672,7 +737,15 @@ impl Builder {
                         col.nullable = false;
                         col.not_null_written = true;
                     }
-                    ColumnOption::Default(e) => col.default = Some(expr(e)),
+                    ColumnOption::Default(e) => {
+                        let mut d = expr(e);
+                        if let Some(word) =
+                            self.statement.as_ref().and_then(|p| spelled_boolean(p, e))
+                        {
+                            d.sql = word;
+                        }
+                        col.default = Some(d);
+                    }
                     ColumnOption::PrimaryKey(_) => {
                         if t.primary_key.is_some() {
                             return Err(err(
@@ -683,6 +756,7 @@ impl Builder {
                         t.primary_key = Some(PrimaryKey {
                             name: cons_name.unwrap_or_default(),
                             columns: vec![cname.clone()],
+                            desc: false,
                         });
                         t.declared_keys.push(KeyRef::PrimaryKey);
                     }
@@ -781,9 +855,8 @@ impl Builder {
                                 .iter()
                                 .any(|o| tokens[0].to_string().eq_ignore_ascii_case(o)) =>
                     {
-                        if tokens[0].to_string().eq_ignore_ascii_case("DESC") {
-                            self.ignored
-                                .push(("SQLite PRIMARY KEY DESC order", cloc.clone()));
+                        if let Some(pk) = &mut t.primary_key {
+                            pk.desc = tokens[0].to_string().eq_ignore_ascii_case("DESC");
                         }
                     }
                     ColumnOption::DialectSpecific(tokens)
@@ -825,6 +898,9 @@ impl Builder {
         self.fold_serials();
         let not_managed = std::mem::take(&mut self.not_managed);
         self.schema.unreadable.extend(not_managed);
+        if !folds() {
+            match_spellings(&mut self.schema);
+        }
         for t in self.schema.tables.values_mut() {
             name_constraints(t);
         }
@@ -861,6 +937,67 @@ impl Builder {
             }
         }
         Ok(self.schema)
+    }
+}
+
+/// Where unquoted names keep their case (SQLite), a table's own key, index or view
+/// dependency written in another case than the declaration (a key on `ID` for column `Id`)
+/// takes the declared spelling: the database compares names without case. A foreign key's
+/// target is left as written (SQLite stores it so).
+fn match_spellings(s: &mut Schema) {
+    let tables: Vec<QName> = s.tables.keys().cloned().collect();
+    let declared = |n: &QName| -> Option<QName> {
+        tables
+            .iter()
+            .find(|k| k.schema == n.schema && k.name.eq_ignore_ascii_case(&n.name))
+            .cloned()
+    };
+    let columns: BTreeMap<QName, Vec<String>> = s
+        .tables
+        .iter()
+        .map(|(k, t)| {
+            (
+                k.clone(),
+                t.columns.iter().map(|c| c.name.clone()).collect(),
+            )
+        })
+        .collect();
+    let fix = |table: &QName, names: &mut Vec<String>| {
+        let Some(cols) = columns.get(table) else {
+            return;
+        };
+        for n in names.iter_mut() {
+            if let Some(c) = cols.iter().find(|c| c.eq_ignore_ascii_case(n)) {
+                n.clone_from(c);
+            }
+        }
+    };
+    for (k, t) in s.tables.iter_mut() {
+        if let Some(pk) = &mut t.primary_key {
+            fix(k, &mut pk.columns);
+        }
+        for u in &mut t.uniques {
+            fix(k, &mut u.columns);
+        }
+        // A foreign key's target stays as written: SQLite keeps it so.
+        for f in &mut t.foreign_keys {
+            fix(k, &mut f.columns);
+        }
+        for i in &mut t.indexes {
+            for p in &mut i.parts {
+                if let IndexKey::Column(c) = &mut p.key {
+                    let mut one = vec![c.clone()];
+                    fix(k, &mut one);
+                    *c = one.swap_remove(0);
+                }
+            }
+        }
+    }
+    for v in s.views.values_mut() {
+        v.depends_on = std::mem::take(&mut v.depends_on)
+            .into_iter()
+            .map(|d| declared(&d).unwrap_or(d))
+            .collect();
     }
 }
 
@@ -937,7 +1074,12 @@ fn validate_table(
                 schema
                     .tables
                     .iter()
-                    .find(|(k, _)| k.same_relation(&fk.ref_table))
+                    .find(|(k, _)| {
+                        k.same_relation(&fk.ref_table)
+                            || (!folds()
+                                && k.schema == fk.ref_table.schema
+                                && k.name.eq_ignore_ascii_case(&fk.ref_table.name))
+                    })
                     .map(|(_, v)| v)
             })
             .ok_or_else(|| err(loc, format!("foreign key `{}` on `{name}` references table `{}`, which is not defined in the schema", fk.name, fk.ref_table)))?;
@@ -951,7 +1093,13 @@ fn validate_table(
             fk.ref_columns.clone()
         };
         for c in &ref_cols {
-            if target.column(c).is_none() {
+            let found = target.column(c).is_some()
+                || (!folds()
+                    && target
+                        .columns
+                        .iter()
+                        .any(|x| x.name.eq_ignore_ascii_case(c)));
+            if !found {
                 return Err(err(
                     loc,
                     format!(
@@ -1104,6 +1252,7 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
             t.primary_key = Some(PrimaryKey {
                 name: name.as_ref().map(ident).unwrap_or_default(),
                 columns: cols(columns)?,
+                desc: false,
             });
             t.declared_keys.push(KeyRef::PrimaryKey);
         }

@@ -204,6 +204,9 @@ pub fn parse_schema_report(
 ) -> Result<(Schema, Vec<Skipped>), ParseError> {
     let mut b = ddl::Builder::default();
     b.validate = validate;
+    b.target = target;
+    // SQLite keeps an unquoted name as written (and compares names without case).
+    let _case = ddl::CaseRule::set(target != Target::Sqlite);
     let mut skipped = Vec::new();
     let mut errors: Vec<ParseError> = Vec::new();
     // Tables left alone (partitions, inheriting tables): statements about them are too.
@@ -236,6 +239,9 @@ pub fn parse_schema_report(
                         b.ignored.push((what, loc.clone()));
                     }
                     b.check_option = cut.check_option;
+                    if target == Target::Sqlite {
+                        b.statement = Some(piece.clone());
+                    }
                     stmt
                 }) {
                     Ok(stmt) if about_one_of(&stmt, &left_alone) => skipped.push(Skipped {
@@ -480,24 +486,27 @@ fn statement_at(
         }
     }
     let piece = &piece;
-    // A backslash is where MySQL's strings and everyone else's part ways.
-    let backslash = piece.text.contains('\\');
-    let mysql_strings = target == Target::Mysql;
+    // A backslash in a string is where MySQL's strings and everyone else's part ways: there
+    // the target's rules come first, and a dialect with the other rules is tried only if
+    // the statement's strings read the same by both.
+    let agree = || !piece.text.contains('\\') || strings_agree(&piece.text);
+    let portable: [&dyn sqlparser::dialect::Dialect; 3] =
+        [&GenericDialect {}, &PostgreSqlDialect {}, &SQLiteDialect {}];
     let mut dialects: Vec<&dyn sqlparser::dialect::Dialect> = Vec::new();
-    if mysql_strings {
-        dialects.push(&MySqlDialect {});
-    }
-    if !mysql_strings || !backslash {
-        dialects.extend([
-            &GenericDialect {} as &dyn sqlparser::dialect::Dialect,
-            &PostgreSqlDialect {},
-            &SQLiteDialect {},
-        ]);
-    }
-    // MySQL's backslash escapes in strings (`'it\'s'`, as mysqldump writes them), for a
-    // file of no known dialect.
-    if !mysql_strings && (target == Target::Any || !backslash) {
-        dialects.push(&MySqlDialect {});
+    match target {
+        Target::Mysql if !agree() => dialects.push(&MySqlDialect {}),
+        // MySQL's escapes (`'it\'s'`, as mysqldump writes them) last, for a file of no
+        // known dialect, or where they change nothing.
+        Target::Any | Target::Mysql => {
+            dialects.extend(portable);
+            dialects.push(&MySqlDialect {});
+        }
+        Target::Postgres | Target::Sqlite => {
+            dialects.extend(portable);
+            if agree() {
+                dialects.push(&MySqlDialect {});
+            }
+        }
     }
     let mut first = None;
     for dialect in dialects {
@@ -546,6 +555,26 @@ fn statement_at(
         }
     }
     Err(first)
+}
+
+/// True when `text`'s string literals have the same values by MySQL's rules (a backslash
+/// escapes) as by the standard ones (it is a character).
+fn strings_agree(text: &str) -> bool {
+    use sqlparser::dialect::MySqlDialect;
+    use sqlparser::tokenizer::Tokenizer;
+    let strings = |dialect: &dyn sqlparser::dialect::Dialect| {
+        Tokenizer::new(dialect, text).tokenize().ok().map(|tokens| {
+            tokens
+                .into_iter()
+                .filter_map(|t| match t {
+                    Token::SingleQuotedString(s) | Token::DoubleQuotedString(s) => Some(s),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    let mysql = strings(&MySqlDialect {});
+    mysql.is_some() && mysql == strings(&GenericDialect {})
 }
 
 /// What [`statement_at`] cut from a statement for sqlparser to read it.
@@ -954,9 +983,9 @@ mod tests {
         assert_eq!(default_of(sql, Target::Postgres), r"'a \\ b'");
         assert_eq!(default_of(sql, Target::Sqlite), r"'a \\ b'");
         assert_eq!(default_of(sql, Target::Any), r"'a \\ b'");
-        // A MySQL string in double quotes.
-        let dq = r#"CREATE TABLE t (a VARCHAR(20) DEFAULT "it's");"#;
-        assert_eq!(default_of(dq, Target::Mysql), "'it''s'");
+        // Where MySQL keeps the backslash (`\%`), a "quoted" name is still a name.
+        let plain = r#"CREATE TABLE "t" (a VARCHAR(20) DEFAULT '50\%');"#;
+        assert_eq!(default_of(plain, Target::Mysql), r"'50\%'");
     }
 
     #[test]

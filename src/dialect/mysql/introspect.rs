@@ -464,6 +464,7 @@ async fn indexes(
             t.primary_key = Some(PrimaryKey {
                 name,
                 columns: index.columns().map(str::to_string).collect(),
+                desc: false,
             });
         } else {
             t.indexes.push(index);

@@ -115,6 +115,9 @@ pub async fn introspect(conn: &mut SqliteConnection) -> Result<Schema, String> {
     )
     .map_err(|e| format!("cannot read a stored statement: {e}"))?;
     schema.unmanaged = unmanaged;
+    // Marks the schema as a live one, which the desired side is reconciled with (names
+    // that differ only in case, see `names`).
+    schema.defaults.insert("flavor".into(), "sqlite".into());
     // Only the spelling is taken from here, so a failing read keeps the parser's.
     if let Ok(rows) = sqlx::query(queries::DECLARED_TYPES)
         .fetch_all(&mut *conn)
