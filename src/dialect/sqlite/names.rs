@@ -3,6 +3,7 @@
 //! same object: the desired side takes the live spelling, so no change is planned for it.
 
 use crate::model::{KeyRef, QName, Schema, Table};
+use std::collections::{BTreeMap, HashMap};
 
 fn same(a: &QName, b: &QName) -> bool {
     a.schema == b.schema && a.name.eq_ignore_ascii_case(&b.name)
@@ -10,8 +11,8 @@ fn same(a: &QName, b: &QName) -> bool {
 
 /// Gives `desired` the live spelling of every name that differs only in case.
 pub fn live_spellings(live: &Schema, desired: &mut Schema) {
-    let tables = renames(live.tables.keys(), desired.tables.keys());
-    let views = renames(live.views.keys(), desired.views.keys());
+    let tables = renames(&live.tables, &desired.tables);
+    let views = renames(&live.views, &desired.views);
     for (from, to) in &tables {
         if let Some(mut t) = desired.tables.remove(from) {
             t.name = to.clone();
@@ -135,24 +136,24 @@ fn fk_targets(live: &Table, t: &mut Table) -> bool {
     changed
 }
 
-/// `(desired, live)` pairs of names equal but for case.
-fn renames<'a>(
-    live: impl Iterator<Item = &'a QName> + Clone,
-    desired: impl Iterator<Item = &'a QName> + Clone,
-) -> Vec<(QName, QName)> {
-    let mut out = Vec::new();
-    for d in desired.clone() {
-        if live.clone().any(|l| l == d) {
-            continue;
-        }
-        let Some(l) = live.clone().find(|l| same(l, d)) else {
-            continue;
-        };
-        if !desired.clone().any(|x| x == l) {
-            out.push((d.clone(), l.clone()));
-        }
+/// `(desired, live)` pairs of names equal but for case. One map lookup per name; the live
+/// names are folded only when some desired name is missing.
+fn renames<V, W>(live: &BTreeMap<QName, V>, desired: &BTreeMap<QName, W>) -> Vec<(QName, QName)> {
+    let missing: Vec<&QName> = desired.keys().filter(|d| !live.contains_key(*d)).collect();
+    if missing.is_empty() {
+        return Vec::new();
     }
-    out
+    let folded: HashMap<(&str, String), &QName> = live
+        .keys()
+        .map(|l| ((l.schema.as_str(), l.name.to_ascii_lowercase()), l))
+        .collect();
+    missing
+        .into_iter()
+        .filter_map(|d| {
+            let l = folded.get(&(d.schema.as_str(), d.name.to_ascii_lowercase()))?;
+            (!desired.contains_key(*l)).then(|| (d.clone(), (*l).clone()))
+        })
+        .collect()
 }
 
 fn key_names(live: &Table, t: &mut Table) {
