@@ -113,6 +113,7 @@ impl Dialect for Mysql {
         normalize::keep_live_table_checks(live, desired);
         if normalize::is_mariadb(live) {
             normalize::mariadb_json(desired);
+            normalize::mariadb_generated_nullable(desired, notes);
             for t in desired.tables.values_mut() {
                 let before = t.indexes.len();
                 t.indexes

@@ -898,6 +898,24 @@ pub fn column_checks_to_table(s: &mut Schema) {
     }
 }
 
+/// MariaDB's generated columns take no `NOT NULL` (its grammar has none there).
+pub fn mariadb_generated_nullable(s: &mut Schema, notes: &mut Vec<String>) {
+    for t in s.tables.values_mut() {
+        for c in t.columns.iter_mut().filter(|c| c.generated.is_some()) {
+            if !c.nullable {
+                c.nullable = true;
+                note(
+                    notes,
+                    format!(
+                        "mariadb: generated column {}.{} cannot be NOT NULL on MariaDB; it is left nullable",
+                        t.name, c.name
+                    ),
+                );
+            }
+        }
+    }
+}
+
 pub fn is_mariadb(s: &Schema) -> bool {
     s.defaults.get(FLAVOR).is_some_and(|f| f == "mariadb")
 }
