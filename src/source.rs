@@ -84,6 +84,7 @@ fn plural(kind: &str) -> String {
         "table lock" => "table locks".into(),
         "statement on an unmanaged table" => "statements on unmanaged tables".into(),
         "index on a materialized view" => "indexes on materialized views".into(),
+        "object with a clause not managed yet" => "objects with a clause not managed yet".into(),
         k if k.ends_with("ss") || k.ends_with('x') => format!("{k}es"),
         k if k.ends_with('y') && !k.ends_with("ey") => format!("{}ies", &k[..k.len() - 1]),
         k => format!("{k}s"),

@@ -200,6 +200,9 @@ pub struct Builder {
     pub check_option: Option<&'static str>,
     /// The dialect whose file this is.
     pub target: super::Target,
+    /// The statement being added had MySQL's partitioning clause, cut for it to be read
+    /// (see `parse::Cut`).
+    pub partitioned: bool,
     /// The text of the statement being added, where its spelling matters (SQLite stores a
     /// default's text as written).
     pub statement: Option<super::split::Piece>,
@@ -656,7 +659,7 @@ impl Builder {
         if ct.temporary {
             return Err(err(loc, "temporary tables are not part of a schema"));
         }
-        if ct.partition_by.is_some() {
+        if ct.partition_by.is_some() || std::mem::take(&mut self.partitioned) {
             return Err(not_managed(
                 loc,
                 name,

@@ -239,6 +239,7 @@ pub fn parse_schema_report(
                         b.ignored.push((what, loc.clone()));
                     }
                     b.check_option = cut.check_option;
+                    b.partitioned = cut.partitioned;
                     if target == Target::Sqlite {
                         b.statement = Some(piece.clone());
                     }
@@ -449,6 +450,7 @@ fn statement_at(
     let tail = lower.trim_end();
     let mut ignored = Vec::new();
     let mut check_option = None;
+    let mut partitioned = false;
     let mut piece = if tail.ends_with("option") || tail.ends_with("*/") {
         let (p, option) = without_check_option(piece);
         check_option = option;
@@ -458,6 +460,12 @@ fn statement_at(
     };
     if tail.ends_with("data") {
         piece = without_data_clause(&piece);
+    }
+    if target.mysql_spellings() && lower.contains("partition") {
+        if let Some(p) = without_partitions(&piece) {
+            piece = p;
+            partitioned = true;
+        }
     }
     if lower.contains("only") {
         piece = without_only_on_index(&piece);
@@ -515,6 +523,7 @@ fn statement_at(
                 let cut = Cut {
                     ignored,
                     check_option,
+                    partitioned,
                 };
                 return Ok((s, cut));
             }
@@ -549,6 +558,7 @@ fn statement_at(
                 let cut = Cut {
                     ignored,
                     check_option,
+                    partitioned,
                 };
                 return Ok((s, cut));
             }
@@ -583,6 +593,44 @@ struct Cut {
     ignored: Vec<&'static str>,
     /// A view's `WITH [CASCADED | LOCAL] CHECK OPTION`: `cascaded` or `local`.
     check_option: Option<&'static str>,
+    /// A MySQL table's `PARTITION BY …` clause (also in a mysqldump `/*!50100 … */`):
+    /// the table is left alone, as partitioned tables are not managed yet.
+    partitioned: bool,
+}
+
+/// `CREATE TABLE … PARTITION BY RANGE (…) (PARTITION p0 VALUES LESS THAN (…), …)` without
+/// its partitioning clause, which sqlparser does not read; `None` when it has none.
+fn without_partitions(piece: &split::Piece) -> Option<split::Piece> {
+    use binary_attr::{tokens, Tok};
+    let unwrapped = without_conditional_markers(&piece.text);
+    let text = unwrapped.as_deref().unwrap_or(&piece.text);
+    let toks = tokens(text);
+    let word = |k: usize| match toks.get(k) {
+        Some((Tok::Word, s, e)) => text[*s..*e].to_ascii_lowercase(),
+        _ => String::new(),
+    };
+    if word(0) != "create" || !(1..4).any(|k| word(k) == "table") {
+        return None;
+    }
+    let mut depth = 0i32;
+    let mut closed = false;
+    for (k, (tok, start, _)) in toks.iter().enumerate() {
+        match tok {
+            Tok::Open => depth += 1,
+            Tok::Close => {
+                depth -= 1;
+                closed |= depth == 0;
+            }
+            Tok::Word if depth == 0 && closed && word(k) == "partition" && word(k + 1) == "by" => {
+                return Some(split::Piece {
+                    text: text[..*start].trim_end().to_string(),
+                    ..piece.clone()
+                });
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// `… AS IDENTITY (SEQUENCE NAME s …)`: pg_dump names the identity's sequence, which is
