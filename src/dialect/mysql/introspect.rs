@@ -115,6 +115,9 @@ fn action(rule: &str) -> FkAction {
     }
 }
 
+/// The collation of MariaDB's JSON (LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin).
+pub const JSON_COLLATION: &str = "utf8mb4_bin";
+
 /// Database-level facts later steps need, kept in `Schema::defaults`.
 pub const FLAVOR: &str = "flavor";
 pub const CHARSET: &str = "charset";
@@ -254,9 +257,13 @@ async fn read(conn: &mut MySqlConnection, limit: std::time::Duration) -> Result<
         let clause = req(&r, "clause")?;
         let column_level = req(&r, "level")? == "Column";
         if let Some(col) = t.column_mut(&name) {
-            // MariaDB keeps JSON as LONGTEXT guarded by `json_valid(col)`.
+            // MariaDB keeps JSON as LONGTEXT in utf8mb4_bin guarded by `json_valid(col)` (a
+            // LONGTEXT with that check in another collation is what the file wrote).
             let expected = format!("json_valid(`{name}`)");
-            if clause.trim() == expected && matches!(col.data_type, DataType::SizedText(_)) {
+            if clause.trim() == expected
+                && matches!(col.data_type, DataType::SizedText(_))
+                && col.collation.as_deref() == Some(JSON_COLLATION)
+            {
                 col.data_type = DataType::Json;
                 col.charset = None;
                 col.collation = None;

@@ -798,18 +798,24 @@ pub fn strip_defaults(s: &mut Schema) {
     }
 }
 
-/// True when the live server is MariaDB (which lacks functional index parts).
-/// MariaDB's JSON is LONGTEXT with a column check `json_valid(c)`, and its catalog cannot
-/// tell the two apart: a file's LONGTEXT with that check is JSON there.
+/// MariaDB's JSON is LONGTEXT in utf8mb4_bin with a column check `json_valid(c)` (what
+/// mysqldump writes for it): a file's LONGTEXT with that check in that collation is JSON
+/// there; in another collation it stays a LONGTEXT with its check. (Run after
+/// `strip_defaults`: a collation the column inherits is the table's or the database's.)
 pub fn mariadb_json(s: &mut Schema) {
+    let db_collation = s.defaults.get(COLLATION).cloned();
     for t in s.tables.values_mut() {
         let mut json = Vec::new();
+        let table_collation = t.collation.clone().or_else(|| db_collation.clone());
         for c in &mut t.columns {
             if c.data_type == DataType::SizedText(crate::model::Size::Long) {
                 let want = format!("json_valid({})", c.name.to_lowercase());
                 let is_json =
                     |e: &crate::model::Expr| e.canon.replace('`', "").to_lowercase() == want;
-                if c.check.as_ref().is_some_and(is_json) {
+                let collation = c.collation.clone().or_else(|| table_collation.clone());
+                let json_collation =
+                    collation.as_deref() == Some(super::introspect::JSON_COLLATION);
+                if json_collation && c.check.as_ref().is_some_and(is_json) {
                     c.check = None;
                     c.data_type = DataType::Json;
                     c.charset = None;
@@ -817,7 +823,8 @@ pub fn mariadb_json(s: &mut Schema) {
                 } else if let Some(k) = t
                     .checks
                     .iter()
-                    .position(|k| k.expr.canon.replace('`', "").to_lowercase() == want)
+                    .position(|k| is_json(&k.expr))
+                    .filter(|_| json_collation)
                 {
                     json.push((c.name.clone(), k));
                 }
