@@ -4,7 +4,7 @@
 //! `cargo run --example corpus_report`
 
 use sqlshift::parse::kind::{classify, Kind};
-use sqlshift::parse::{parse_schema_report, split, ParseError, SourceFile};
+use sqlshift::parse::{parse_schema_report, split, ParseError, SourceFile, Target};
 
 fn main() -> std::io::Result<()> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/corpus");
@@ -28,11 +28,12 @@ fn main() -> std::io::Result<()> {
                 text,
             };
             // Statements about tables left alone are classified as managed but skipped.
-            let (left_alone, refused) = match parse_schema_report(&[source], true) {
-                Ok((_, skipped)) => (skipped.len(), 0),
-                Err(ParseError::Many(lines)) => (pieces.len() - managed, lines.len() - 1),
-                Err(_) => (pieces.len() - managed, 1),
-            };
+            let (left_alone, refused) =
+                match parse_schema_report(&[source], true, Target::of(dialect)) {
+                    Ok((_, skipped)) => (skipped.len(), 0),
+                    Err(ParseError::Many(lines)) => (pieces.len() - managed, lines.len() - 1),
+                    Err(_) => (pieces.len() - managed, 1),
+                };
             let managed = pieces.len() - left_alone;
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
             println!(

@@ -83,6 +83,7 @@ fn plural(kind: &str) -> String {
         "transaction control" => "transaction control statements".into(),
         "table lock" => "table locks".into(),
         "statement on an unmanaged table" => "statements on unmanaged tables".into(),
+        "object with a clause not managed yet" => "objects with a clause not managed yet".into(),
         k if k.ends_with("ss") || k.ends_with('x') => format!("{k}es"),
         k if k.ends_with('y') && !k.ends_with("ey") => format!("{}ies", &k[..k.len() - 1]),
         k => format!("{k}s"),
@@ -92,7 +93,8 @@ fn plural(kind: &str) -> String {
 /// Parses files and normalizes them for `dialect`.
 pub fn load_files(paths: &[PathBuf], dialect: &dyn Dialect) -> Result<Loaded, ParseError> {
     let sources = parse::read_sources(paths)?;
-    let (parsed, skipped) = parse::parse_schema_report(&sources, true)?;
+    let target = parse::Target::of(dialect.name());
+    let (parsed, skipped) = parse::parse_schema_report(&sources, true, target)?;
     let mut notes = Vec::new();
     let schema = dialect::prepare(parsed, dialect, &mut notes);
     dialect::check_name_lengths(&schema, dialect, &sources)?;

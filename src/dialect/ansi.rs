@@ -64,11 +64,14 @@ pub fn foreign_key(fk: &ForeignKey) -> String {
 
 pub fn foreign_key_body(fk: &ForeignKey) -> String {
     let mut s = format!(
-        "FOREIGN KEY ({}) REFERENCES {} ({})",
+        "FOREIGN KEY ({}) REFERENCES {}",
         columns(&fk.columns),
         qname(&fk.ref_table),
-        columns(&fk.ref_columns)
     );
+    // None named: the target's primary key (SQLite keeps the omission).
+    if !fk.ref_columns.is_empty() {
+        s.push_str(&format!(" ({})", columns(&fk.ref_columns)));
+    }
     if fk.match_full {
         s.push_str(" MATCH FULL");
     }

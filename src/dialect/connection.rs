@@ -107,7 +107,11 @@ impl Expected {
 
 /// What every introspected schema goes through before anything compares it.
 fn settle(schema: &mut Schema, dialect: &dyn Dialect) {
-    super::resolve_names(schema, dialect.default_schema());
+    super::resolve_names(
+        schema,
+        dialect.default_schema(),
+        !dialect.keeps_omitted_fk_columns(),
+    );
     let mut notes = Vec::new();
     dialect.normalize(schema, &mut notes);
     super::forget_spelling(schema, dialect);

@@ -89,6 +89,13 @@ pub trait Dialect: Sync {
     fn keeps_declared_types(&self) -> bool {
         false
     }
+
+    /// A foreign key that names no target columns keeps naming none (SQLite stores none and
+    /// finds the parent's primary key when it checks); elsewhere the target's primary key
+    /// columns are filled in, as PostgreSQL and MySQL store them.
+    fn keeps_omitted_fk_columns(&self) -> bool {
+        false
+    }
 }
 
 /// The dialect a URL names, from its scheme.
@@ -133,7 +140,11 @@ pub fn check_name_lengths(
 
 /// Parses, then normalizes for `dialect`: the desired side of every command.
 pub fn prepare(mut schema: Schema, dialect: &dyn Dialect, notes: &mut Vec<String>) -> Schema {
-    resolve_names(&mut schema, dialect.default_schema());
+    resolve_names(
+        &mut schema,
+        dialect.default_schema(),
+        !dialect.keeps_omitted_fk_columns(),
+    );
     dialect.normalize(&mut schema, notes);
     forget_spelling(&mut schema, dialect);
     schema

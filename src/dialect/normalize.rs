@@ -18,8 +18,9 @@ fn fix_type(t: &mut DataType, default: &str) {
 }
 
 /// Puts unqualified names into the default namespace, fills omitted foreign-key target
-/// columns with the target's primary key, and re-keys every map.
-pub fn resolve_names(s: &mut Schema, default: &str) {
+/// columns with the target's primary key (where `fill_fk_columns`: see
+/// `Dialect::keeps_omitted_fk_columns`), and re-keys every map.
+pub fn resolve_names(s: &mut Schema, default: &str, fill_fk_columns: bool) {
     let tables = std::mem::take(&mut s.tables);
     for (_, mut t) in tables {
         fix(&mut t.name, default);
@@ -40,7 +41,7 @@ pub fn resolve_names(s: &mut Schema, default: &str) {
                 .map(|p| (k.clone(), p.columns.clone()))
         })
         .collect();
-    for t in s.tables.values_mut() {
+    for t in s.tables.values_mut().filter(|_| fill_fk_columns) {
         for f in &mut t.foreign_keys {
             if f.ref_columns.is_empty() {
                 if let Some(cols) = pks.get(&f.ref_table) {
@@ -230,9 +231,14 @@ fn column_check(
 /// SQLite's table options have no meaning elsewhere; each is named once.
 pub fn drop_sqlite_options(s: &mut Schema, dialect: &str, notes: &mut Vec<String>) {
     for t in s.tables.values_mut() {
+        let desc = t
+            .primary_key
+            .as_mut()
+            .is_some_and(|p| std::mem::take(&mut p.desc));
         for (set, option) in [
             (std::mem::take(&mut t.without_rowid), "WITHOUT ROWID"),
             (std::mem::take(&mut t.strict), "STRICT"),
+            (desc, "PRIMARY KEY DESC"),
         ] {
             let n = format!("{dialect}: {option} is SQLite-only and ignored");
             if set && !notes.contains(&n) {
@@ -267,7 +273,10 @@ pub fn drop_postgres_clauses(s: &mut Schema, dialect: &str, notes: &mut Vec<Stri
     for v in s.views.values_mut() {
         for (k, _) in std::mem::take(&mut v.options) {
             if k == "check_option" {
-                check_options.push(v.name.clone());
+                // MySQL keeps it as a property of the view (`View::check_option`).
+                if dialect != "mysql" {
+                    check_options.push(v.name.clone());
+                }
             } else {
                 note(&format!("the view option {k} (view {})", v.name));
             }
@@ -395,7 +404,33 @@ pub fn drop_mysql_attributes(s: &mut Schema, dialect: &str, notes: &mut Vec<Stri
                     ));
                 }
             }
+            i.using = None;
+            if i.comment.take().is_some() {
+                note(format!(
+                    "{dialect}: index COMMENT is MySQL-only and ignored"
+                ));
+            }
         }
+        let options = [
+            t.row_format.take().is_some(),
+            t.key_block_size.take().is_some(),
+        ];
+        if options.contains(&true) {
+            note(format!(
+                "{dialect}: table options ROW_FORMAT / KEY_BLOCK_SIZE are MySQL-only and ignored"
+            ));
+        }
+    }
+    for v in s.views.values_mut() {
+        let options = [v.algorithm.take().is_some(), v.security.take().is_some()];
+        if options.contains(&true) {
+            note(format!(
+                "{dialect}: view ALGORITHM / SQL SECURITY are MySQL-only and ignored"
+            ));
+        }
+        // PostgreSQL keeps a CHECK OPTION among the view's options; SQLite has none, which
+        // `drop_postgres_clauses` notes.
+        v.check_option = None;
     }
 }
 
@@ -412,6 +447,9 @@ pub fn portable_type(t: &DataType) -> DataType {
             BigInt => Numeric(Some((20, Some(0)))),
             other => portable_type(other),
         },
+        Zerofill(inner, _) => portable_type(&Unsigned(inner.clone())),
+        FloatDigits { double: false, .. } => Real,
+        FloatDigits { double: true, .. } => Double,
         Year => SmallInt,
         Binary(_) | VarBinary(_) | SizedBlob(_) => Bytes,
         SizedText(_) | Set(_) | InlineEnum(_) => Text,

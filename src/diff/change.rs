@@ -144,6 +144,9 @@ pub enum Change {
         engine: Option<String>,
         charset: Option<String>,
         collation: Option<String>,
+        /// `default` and `0` put the server's default back.
+        row_format: Option<String>,
+        key_block_size: Option<u32>,
     },
     DropColumn {
         table: QName,

@@ -9,6 +9,7 @@ mod table;
 mod types;
 
 pub use change::{Change, CommentTarget, Position};
+pub(crate) use table::rename_column;
 
 use crate::model::{generated_name, QName, Schema, Table, View};
 use std::collections::BTreeSet;
@@ -255,7 +256,7 @@ fn views(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
     for (name, v) in &to.views {
         match from.views.get(name) {
             None => out.push(Change::CreateView(v.clone())),
-            Some(old) if old.query != v.query || old.materialized != v.materialized => {
+            Some(old) if old.query != v.query || !old.same_kind_and_mysql_options(v) => {
                 out.push(Change::DropView(old.clone()));
                 out.push(Change::CreateView(recreation(old, v)));
             }

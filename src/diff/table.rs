@@ -62,11 +62,13 @@ pub fn diff_table(from: &Table, to: &Table, out: &mut Vec<Change>) {
     let start = out.len();
     match (&from.primary_key, &to.primary_key) {
         (Some(a), Some(b)) if a == b => {}
-        (Some(a), Some(b)) if a.columns == b.columns => out.push(Change::RenameConstraint {
-            table: name.clone(),
-            from: a.name.clone(),
-            to: b.name.clone(),
-        }),
+        (Some(a), Some(b)) if a.columns == b.columns && a.desc == b.desc => {
+            out.push(Change::RenameConstraint {
+                table: name.clone(),
+                from: a.name.clone(),
+                to: b.name.clone(),
+            })
+        }
         (a, b) => {
             if let Some(a) = a {
                 out.push(Change::DropPrimaryKey {
@@ -203,6 +205,7 @@ pub fn diff_table(from: &Table, to: &Table, out: &mut Vec<Change>) {
     }
     indexes(name, &from.indexes, &to.indexes, out);
     if (&from.engine, &from.charset, &from.collation) != (&to.engine, &to.charset, &to.collation)
+        || (&from.row_format, from.key_block_size) != (&to.row_format, to.key_block_size)
         || (from.without_rowid, from.strict) != (to.without_rowid, to.strict)
     {
         let changed =
@@ -212,6 +215,10 @@ pub fn diff_table(from: &Table, to: &Table, out: &mut Vec<Change>) {
             engine: changed(&from.engine, &to.engine),
             charset: changed(&from.charset, &to.charset),
             collation: changed(&from.collation, &to.collation),
+            row_format: (from.row_format != to.row_format)
+                .then(|| to.row_format.clone().unwrap_or_else(|| "default".into())),
+            key_block_size: (from.key_block_size != to.key_block_size)
+                .then(|| to.key_block_size.unwrap_or(0)),
         });
     }
     if from.comment != to.comment {
@@ -326,7 +333,11 @@ pub fn indexes(rel: &QName, from: &[Index], to: &[Index], out: &mut Vec<Change>)
 }
 
 fn same_index(a: &Index, b: &Index) -> bool {
-    a.unique == b.unique && a.parts == b.parts && a.predicate == b.predicate && a.method == b.method
+    a.unique == b.unique
+        && a.parts == b.parts
+        && a.predicate == b.predicate
+        && a.method == b.method
+        && a.comment == b.comment
 }
 
 /// Matches named members by name; a same-named member with another definition is dropped

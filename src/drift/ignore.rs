@@ -212,7 +212,7 @@ mod tests {
              CREATE VIEW v AS SELECT id FROM keep;",
         )
         .unwrap_or_default();
-        crate::dialect::resolve_names(&mut s, "public");
+        crate::dialect::resolve_names(&mut s, "public", true);
         let rules = Ignore::new(
             vec!["tmp_*".into(), "*_a_idx".into()],
             vec!["audit".into()],

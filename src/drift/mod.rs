@@ -336,6 +336,13 @@ fn column_detail(from: &Column, to: &Column) -> String {
             show(&to.on_update, "none"),
         ));
     }
+    if from.check != to.check {
+        parts.push(pair(
+            "column check",
+            show(&from.check, "none"),
+            show(&to.check, "none"),
+        ));
+    }
     if parts.is_empty() {
         "definition differs".to_string()
     } else {

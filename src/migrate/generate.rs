@@ -79,7 +79,12 @@ pub async fn generate(req: &Request<'_>) -> Result<Vec<Outcome>, MigrateError> {
     let newest = dirs.iter().filter_map(|d| d.newest()).max();
     let version = files::next_version(req.now, newest);
     let sources = crate::parse::read_sources(req.schema_paths)?;
-    let raw = crate::parse::parse_schema(&sources)?;
+    // A file for one dialect is read by its rules; one shared by several, by none's.
+    let target = match req.dialects.as_slice() {
+        [only] => crate::parse::Target::of(only.name()),
+        _ => crate::parse::Target::Any,
+    };
+    let raw = crate::parse::parse_schema_with(&sources, true, target)?;
     for d in &req.dialects {
         crate::dialect::check_name_lengths(&raw, *d, &sources)?;
     }

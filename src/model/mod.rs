@@ -302,6 +302,12 @@ pub struct Table {
     pub charset: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collation: Option<String>,
+    /// MySQL `ROW_FORMAT` (lower case) and `KEY_BLOCK_SIZE` as the file states them;
+    /// `None` means the server's default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row_format: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_block_size: Option<u32>,
     /// SQLite table options (`WITHOUT ROWID`, `STRICT`); other dialects drop them.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub without_rowid: bool,
@@ -367,6 +373,8 @@ impl Table {
             engine: None,
             charset: None,
             collation: None,
+            row_format: None,
+            key_block_size: None,
             without_rowid: false,
             strict: false,
             renamed_from: None,
@@ -465,6 +473,12 @@ pub struct Column {
     /// MySQL: `ON UPDATE CURRENT_TIMESTAMP`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub on_update: Option<Expr>,
+    /// MariaDB: the unnamed `CHECK` written in the column definition. MariaDB keeps it as
+    /// part of the column (at most one, never named): `MODIFY COLUMN` replaces it and
+    /// `DROP CONSTRAINT` cannot reach it. Other dialects keep every check in
+    /// [`Table::checks`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<Expr>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
     /// The type as a schema file (or a catalog's stored SQL) spelled it. A dialect whose own
@@ -498,6 +512,7 @@ impl PartialEq for Column {
             charset: _,
             collation: _,
             on_update: _,
+            check: _,
             renamed_from,
             not_null_written: _,
             declared: _,
@@ -523,6 +538,7 @@ impl Column {
             charset: None,
             collation: None,
             on_update: None,
+            check: None,
             renamed_from: None,
             declared: None,
             not_null_written: false,
@@ -543,6 +559,7 @@ impl Column {
             && self.charset == other.charset
             && self.collation == other.collation
             && self.on_update == other.on_update
+            && self.check == other.check
     }
 }
 
@@ -550,6 +567,10 @@ impl Column {
 pub struct PrimaryKey {
     pub name: String,
     pub columns: Vec<String>,
+    /// SQLite's `PRIMARY KEY DESC` on a column: the key's index runs in descending order,
+    /// and an `INTEGER` key written so is an ordinary key, not the rowid alias.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub desc: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -677,7 +698,7 @@ pub struct IndexPart {
     pub length: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Index {
     pub name: String,
     pub unique: bool,
@@ -696,9 +717,42 @@ pub struct Index {
     /// unquoted value, in the order written.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub with: Vec<(String, String)>,
-    /// PostgreSQL `COMMENT ON INDEX`.
+    /// The index's comment (PostgreSQL `COMMENT ON INDEX`, MySQL's index `COMMENT`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// MySQL's `USING BTREE|HASH` (lower case) as the schema file wrote it. `SHOW CREATE
+    /// TABLE` shows it, but no catalog table does (information_schema has the index's real
+    /// type only, which for InnoDB is always BTREE): it is written when the index is
+    /// created and never compared.
+    #[serde(skip)]
+    pub using: Option<String>,
+}
+
+/// Everything but how `USING` was spelled (see `using`).
+impl PartialEq for Index {
+    fn eq(&self, other: &Index) -> bool {
+        let Index {
+            name,
+            unique,
+            parts,
+            predicate,
+            method,
+            nulls_not_distinct,
+            include,
+            with,
+            comment,
+            using: _,
+        } = self;
+        *name == other.name
+            && *unique == other.unique
+            && *parts == other.parts
+            && *predicate == other.predicate
+            && *method == other.method
+            && *nulls_not_distinct == other.nulls_not_distinct
+            && *include == other.include
+            && *with == other.with
+            && *comment == other.comment
+    }
 }
 
 impl Index {
@@ -735,6 +789,15 @@ pub struct View {
     /// never compared: refreshing a view changes no schema.
     #[serde(skip)]
     pub with_no_data: bool,
+    /// `WITH CASCADED|LOCAL CHECK OPTION` (`cascaded`, `local`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check_option: Option<String>,
+    /// MySQL's `ALGORITHM` (`merge`, `temptable`) and `SQL SECURITY` (`invoker`), lower
+    /// case; `None` is the server's default (`UNDEFINED`, `DEFINER`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub algorithm: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security: Option<String>,
 }
 
 impl View {
@@ -749,6 +812,9 @@ impl View {
             indexes: Vec::new(),
             column_comments: BTreeMap::new(),
             with_no_data: false,
+            check_option: None,
+            algorithm: None,
+            security: None,
         }
     }
 
@@ -784,6 +850,17 @@ pub fn option_value(v: &str) -> String {
         "false".into()
     } else {
         l
+    }
+}
+
+impl View {
+    /// The view is of the same kind, with the same MySQL options (check option,
+    /// algorithm, security): else it is created again.
+    pub fn same_kind_and_mysql_options(&self, other: &View) -> bool {
+        self.materialized == other.materialized
+            && self.check_option == other.check_option
+            && self.algorithm == other.algorithm
+            && self.security == other.security
     }
 }
 

@@ -52,6 +52,17 @@ pub enum DataType {
     SizedText(Size),
     /// `TINYBLOB`/`BLOB`/`MEDIUMBLOB`/`LONGBLOB`.
     SizedBlob(Size),
+    /// MySQL's `FLOAT(M,D)` and `DOUBLE(M,D)`: values are rounded to `decimals` digits
+    /// after the point, `digits` in all.
+    FloatDigits {
+        double: bool,
+        digits: u32,
+        decimals: u32,
+    },
+    /// MySQL's `ZEROFILL` (which makes the type UNSIGNED) on the type inside: values are
+    /// shown padded with zeros, an integer to its display width (the second value, MySQL's
+    /// default filled in; `None` for other types).
+    Zerofill(Box<DataType>, Option<u32>),
 }
 
 /// The size classes of MySQL's text and blob types.
@@ -103,7 +114,21 @@ impl DataType {
             (SizedText(_), Text) => false,
             (Text | Varchar(_) | Char(_), SizedText(Size::Long)) => false,
             (VarBinary(Some(a)), VarBinary(Some(b))) => b < a,
-            (Unsigned(a), Unsigned(b)) => a.is_narrowing_to(b),
+            (Unsigned(a), Unsigned(b)) | (Zerofill(a, _), Zerofill(b, _)) => a.is_narrowing_to(b),
+            (
+                FloatDigits {
+                    double: d1,
+                    digits: m1,
+                    decimals: s1,
+                },
+                FloatDigits {
+                    double: d2,
+                    digits: m2,
+                    decimals: s2,
+                },
+            ) => (*d1 && !d2) || s2 < s1 || m2.saturating_sub(*s2) < m1.saturating_sub(*s1),
+            (FloatDigits { double: false, .. }, Real | Double)
+            | (FloatDigits { double: true, .. }, Double) => false,
             // Negative values do not fit an unsigned type.
             (a, Unsigned(_)) if rank(a).is_some() => true,
             (Unsigned(a), b) if rank(b).is_some() => rank(b) <= rank(a),
@@ -185,6 +210,22 @@ impl fmt::Display for DataType {
             }
             SizedText(s) => write!(f, "{}text", s.prefix()),
             SizedBlob(s) => write!(f, "{}blob", s.prefix()),
+            FloatDigits {
+                double,
+                digits,
+                decimals,
+            } => write!(
+                f,
+                "{}({digits},{decimals})",
+                if *double { "double" } else { "float" }
+            ),
+            Zerofill(inner, width) => {
+                write!(f, "{inner}")?;
+                if let Some(w) = width {
+                    write!(f, "({w})")?;
+                }
+                f.write_str(" unsigned zerofill")
+            }
         }
     }
 }

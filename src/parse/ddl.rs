@@ -105,7 +105,7 @@ fn annotated_name(rest: &str) -> String {
 }
 
 pub(super) fn ident(i: &ast::Ident) -> String {
-    if i.quote_style.is_some() {
+    if i.quote_style.is_some() || !folds() {
         i.value.clone()
     } else {
         i.value.to_lowercase()
@@ -205,6 +205,63 @@ pub struct Builder {
     pub ignored: Vec<(&'static str, Loc)>,
     /// Comments attached once every statement is read.
     comments: comment::Pending,
+    /// The dialect whose file this is.
+    pub target: super::Target,
+    /// The statement being added had MySQL's partitioning clause, cut for it to be read
+    /// (see `parse::Cut`).
+    pub partitioned: bool,
+    /// The text of the statement being added, where its spelling matters (SQLite stores a
+    /// default's text as written).
+    pub statement: Option<super::split::Piece>,
+}
+
+thread_local! {
+    static FOLD: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+/// Whether unquoted names fold to lower case (PostgreSQL, MySQL and the schema language) or
+/// keep their spelling (SQLite, which compares names without case and keeps them as
+/// written), for the duration of one parse: the guard puts the previous rule back.
+pub(super) struct CaseRule(bool);
+
+impl CaseRule {
+    pub(super) fn set(fold: bool) -> CaseRule {
+        CaseRule(FOLD.with(|f| f.replace(fold)))
+    }
+}
+
+impl Drop for CaseRule {
+    fn drop(&mut self) {
+        FOLD.with(|f| f.set(self.0));
+    }
+}
+
+fn folds() -> bool {
+    FOLD.with(|f| f.get())
+}
+
+/// `TRUE`/`FALSE` as the statement spells it: SQLite shows a default's text as written,
+/// and a parsed boolean keeps no letter case.
+fn spelled_boolean(piece: &super::split::Piece, e: &ast::Expr) -> Option<String> {
+    let ast::Expr::Value(v) = e else { return None };
+    if !matches!(v.value, ast::Value::Boolean(_)) {
+        return None;
+    }
+    let at = v.span.start;
+    let line = usize::try_from(at.line.checked_sub(piece.line)?).ok()?;
+    let text = piece.text.lines().nth(line)?;
+    let col = if line == 0 {
+        at.column.checked_sub(piece.col)?
+    } else {
+        at.column.checked_sub(1)?
+    };
+    let word: String = text
+        .chars()
+        .skip(usize::try_from(col).ok()?)
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect();
+    let same = word.eq_ignore_ascii_case(&v.value.to_string());
+    same.then_some(word)
 }
 
 /// The sequence a `nextval('[schema.]name'::regclass)` default draws from (bare name).
@@ -350,6 +407,7 @@ impl Builder {
                 columns,
                 mut query,
                 options,
+                params,
                 ..
             }) => {
                 if !columns.is_empty() && !alias_view_columns(&mut query, &columns) {
@@ -367,6 +425,14 @@ impl Builder {
                 let mut view = View::new(name.clone(), materialized, query, depends_on);
                 view.options = view::options(&options, &view.name, loc)?;
                 self.locs.insert(name.clone(), loc.clone());
+                view.algorithm = params
+                    .as_ref()
+                    .and_then(|p| p.algorithm.as_ref())
+                    .map(|a| a.to_string().to_ascii_lowercase());
+                view.security = params
+                    .as_ref()
+                    .and_then(|p| p.security.as_ref())
+                    .map(|a| a.to_string().to_ascii_lowercase());
                 self.schema.views.insert(name, view);
                 Ok(())
             }
@@ -541,7 +607,18 @@ impl Builder {
     }
 
     fn table_mut(&mut self, name: &QName, loc: &Loc) -> Result<&mut Table, ParseError> {
-        self.schema.tables.get_mut(name).ok_or_else(|| {
+        // Where names keep their case, they still match without it.
+        let key = match self.schema.tables.contains_key(name) || folds() {
+            true => name.clone(),
+            false => self
+                .schema
+                .tables
+                .keys()
+                .find(|k| k.schema == name.schema && k.name.eq_ignore_ascii_case(&name.name))
+                .cloned()
+                .unwrap_or_else(|| name.clone()),
+        };
+        self.schema.tables.get_mut(&key).ok_or_else(|| {
             err(
                 loc,
                 format!("table `{name}` is not defined (define it before this statement)"),
@@ -611,7 +688,7 @@ impl Builder {
         if ct.temporary {
             return Err(err(loc, "temporary tables are not part of a schema"));
         }
-        if ct.partition_by.is_some() {
+        if ct.partition_by.is_some() || std::mem::take(&mut self.partitioned) {
             return Err(not_managed(
                 loc,
                 name,
@@ -687,7 +764,15 @@ impl Builder {
                         col.nullable = false;
                         col.not_null_written = true;
                     }
-                    ColumnOption::Default(e) => col.default = Some(expr(e)),
+                    ColumnOption::Default(e) => {
+                        let mut d = expr(e);
+                        if let Some(word) =
+                            self.statement.as_ref().and_then(|p| spelled_boolean(p, e))
+                        {
+                            d.sql = word;
+                        }
+                        col.default = Some(d);
+                    }
                     ColumnOption::PrimaryKey(_) => {
                         if t.primary_key.is_some() {
                             return Err(err(
@@ -698,6 +783,7 @@ impl Builder {
                         t.primary_key = Some(PrimaryKey {
                             name: cons_name.unwrap_or_default(),
                             columns: vec![cname.clone()],
+                            desc: false,
                         });
                         t.declared_keys.push(KeyRef::PrimaryKey);
                     }
@@ -799,9 +885,8 @@ impl Builder {
                                 .iter()
                                 .any(|o| tokens[0].to_string().eq_ignore_ascii_case(o)) =>
                     {
-                        if tokens[0].to_string().eq_ignore_ascii_case("DESC") {
-                            self.ignored
-                                .push(("SQLite PRIMARY KEY DESC order", cloc.clone()));
+                        if let Some(pk) = &mut t.primary_key {
+                            pk.desc = tokens[0].to_string().eq_ignore_ascii_case("DESC");
                         }
                     }
                     ColumnOption::DialectSpecific(tokens)
@@ -839,6 +924,9 @@ impl Builder {
         self.fold_serials();
         let not_managed = std::mem::take(&mut self.not_managed);
         self.schema.unreadable.extend(not_managed);
+        if !folds() {
+            match_spellings(&mut self.schema);
+        }
         for t in self.schema.tables.values_mut() {
             name_constraints(t);
         }
@@ -876,6 +964,67 @@ impl Builder {
             }
         }
         Ok((self.schema, left))
+    }
+}
+
+/// Where unquoted names keep their case (SQLite), a table's own key, index or view
+/// dependency written in another case than the declaration (a key on `ID` for column `Id`)
+/// takes the declared spelling: the database compares names without case. A foreign key's
+/// target is left as written (SQLite stores it so).
+fn match_spellings(s: &mut Schema) {
+    let tables: Vec<QName> = s.tables.keys().cloned().collect();
+    let declared = |n: &QName| -> Option<QName> {
+        tables
+            .iter()
+            .find(|k| k.schema == n.schema && k.name.eq_ignore_ascii_case(&n.name))
+            .cloned()
+    };
+    let columns: BTreeMap<QName, Vec<String>> = s
+        .tables
+        .iter()
+        .map(|(k, t)| {
+            (
+                k.clone(),
+                t.columns.iter().map(|c| c.name.clone()).collect(),
+            )
+        })
+        .collect();
+    let fix = |table: &QName, names: &mut Vec<String>| {
+        let Some(cols) = columns.get(table) else {
+            return;
+        };
+        for n in names.iter_mut() {
+            if let Some(c) = cols.iter().find(|c| c.eq_ignore_ascii_case(n)) {
+                n.clone_from(c);
+            }
+        }
+    };
+    for (k, t) in s.tables.iter_mut() {
+        if let Some(pk) = &mut t.primary_key {
+            fix(k, &mut pk.columns);
+        }
+        for u in &mut t.uniques {
+            fix(k, &mut u.columns);
+        }
+        // A foreign key's target stays as written: SQLite keeps it so.
+        for f in &mut t.foreign_keys {
+            fix(k, &mut f.columns);
+        }
+        for i in &mut t.indexes {
+            for p in &mut i.parts {
+                if let IndexKey::Column(c) = &mut p.key {
+                    let mut one = vec![c.clone()];
+                    fix(k, &mut one);
+                    *c = one.swap_remove(0);
+                }
+            }
+        }
+    }
+    for v in s.views.values_mut() {
+        v.depends_on = std::mem::take(&mut v.depends_on)
+            .into_iter()
+            .map(|d| declared(&d).unwrap_or(d))
+            .collect();
     }
 }
 
@@ -952,7 +1101,12 @@ fn validate_table(
                 schema
                     .tables
                     .iter()
-                    .find(|(k, _)| k.same_relation(&fk.ref_table))
+                    .find(|(k, _)| {
+                        k.same_relation(&fk.ref_table)
+                            || (!folds()
+                                && k.schema == fk.ref_table.schema
+                                && k.name.eq_ignore_ascii_case(&fk.ref_table.name))
+                    })
                     .map(|(_, v)| v)
             })
             .ok_or_else(|| err(loc, format!("foreign key `{}` on `{name}` references table `{}`, which is not defined in the schema", fk.name, fk.ref_table)))?;
@@ -966,7 +1120,13 @@ fn validate_table(
             fk.ref_columns.clone()
         };
         for c in &ref_cols {
-            if target.column(c).is_none() {
+            let found = target.column(c).is_some()
+                || (!folds()
+                    && target
+                        .columns
+                        .iter()
+                        .any(|x| x.name.eq_ignore_ascii_case(c)));
+            if !found {
                 return Err(err(
                     loc,
                     format!(
@@ -1067,6 +1227,11 @@ fn table_options(
                         t.charset = Some(text(value))
                     }
                     "COLLATE" | "DEFAULT COLLATE" => t.collation = Some(text(value)),
+                    "ROW FORMAT" => t.row_format = Some(text(value)),
+                    "KEY BLOCK SIZE" => match text(value).parse() {
+                        Ok(n) => t.key_block_size = Some(n),
+                        Err(_) => ignored.push(("table option", loc.clone())),
+                    },
                     // The next value of the counter (mysqldump writes it) is data, not
                     // schema: the database keeps its own.
                     "AUTO INCREMENT" => {}
@@ -1117,27 +1282,32 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
             t.primary_key = Some(PrimaryKey {
                 name: name.as_ref().map(ident).unwrap_or_default(),
                 columns: cols(columns)?,
+                desc: false,
             });
             t.declared_keys.push(KeyRef::PrimaryKey);
         }
         TableConstraint::Unique(ast::UniqueConstraint {
             name,
             index_name,
+            index_type,
             columns,
             nulls_distinct,
+            index_options,
             characteristics,
             ..
         }) => {
             let (deferrable, initially_deferred) = deferral(characteristics);
+            let (using, comment) = mysql_index_options(index_type, index_options);
             let name = name
                 .as_ref()
                 .or(index_name.as_ref())
                 .map(ident)
                 .unwrap_or_default();
-            let plain = columns.iter().all(|c| {
-                matches!(c.column.expr, ast::Expr::Identifier(_))
-                    && !matches!(c.column.options.sort, Some(ast::OrderBySort::Desc))
-            });
+            let plain = comment.is_none()
+                && columns.iter().all(|c| {
+                    matches!(c.column.expr, ast::Expr::Identifier(_))
+                        && !matches!(c.column.options.sort, Some(ast::OrderBySort::Desc))
+                });
             if plain {
                 t.uniques.push(Unique {
                     name,
@@ -1151,20 +1321,23 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
                 });
                 t.declared_keys.push(KeyRef::Unique(String::new()));
             } else {
-                // Prefix lengths or DESC: a unique index rather than a plain constraint.
+                // Prefix lengths, DESC or a comment: a unique index rather than a plain
+                // constraint.
                 push_key(t, name, true, columns, None);
+                if let Some(k) = t.indexes.last_mut() {
+                    (k.using, k.comment) = (using, comment);
+                }
             }
         }
         TableConstraint::Index(ast::IndexConstraint {
             name,
             index_type,
             columns,
+            index_options,
             ..
         }) => {
-            let method = index_type
-                .as_ref()
-                .map(|m| m.to_string().to_lowercase())
-                .filter(|m| m != "btree");
+            let (using, comment) = mysql_index_options(index_type, index_options);
+            let method = using.clone().filter(|m| m != "btree");
             push_key(
                 t,
                 name.as_ref().map(ident).unwrap_or_default(),
@@ -1172,6 +1345,9 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, loc: &Loc) -> Result<(), P
                 columns,
                 method,
             );
+            if let Some(k) = t.indexes.last_mut() {
+                (k.using, k.comment) = (using, comment);
+            }
         }
         TableConstraint::FulltextOrSpatial(ast::FullTextOrSpatialConstraint {
             fulltext,
@@ -1264,6 +1440,7 @@ fn push_key(
         include: Vec::new(),
         with: Vec::new(),
         comment: None,
+        using: None,
     };
     if index.name.is_empty() {
         let base = match index.parts.first().map(|p| &p.key) {
@@ -1533,11 +1710,8 @@ pub fn index_from(ci: &CreateIndex, loc: &Loc) -> Result<(QName, Index), ParseEr
         }
     }
     let parts = ci.columns.iter().map(index_part).collect();
-    let method = ci
-        .using
-        .as_ref()
-        .map(|u| u.to_string().to_lowercase())
-        .filter(|m| m != "btree");
+    let (using, comment) = mysql_index_options(&ci.using, &ci.index_options);
+    let method = using.clone().filter(|m| m != "btree");
     let name = ci.name.as_ref().map(|n| qname(n).name).unwrap_or_default();
     Ok((
         qname(&ci.table_name),
@@ -1550,9 +1724,27 @@ pub fn index_from(ci: &CreateIndex, loc: &Loc) -> Result<(QName, Index), ParseEr
             nulls_not_distinct: ci.nulls_distinct == Some(false),
             include: ci.include.iter().map(ident).collect(),
             with,
-            comment: None,
+            comment,
+            using,
         },
     ))
+}
+
+/// An index's `USING` (lower case), written before or after its columns, and MySQL's
+/// index `COMMENT`.
+fn mysql_index_options(
+    using: &Option<ast::IndexType>,
+    options: &[ast::IndexOption],
+) -> (Option<String>, Option<String>) {
+    let mut using = using.as_ref().map(|u| u.to_string().to_lowercase());
+    let mut comment = None;
+    for o in options {
+        match o {
+            ast::IndexOption::Using(u) => using = Some(u.to_string().to_lowercase()),
+            ast::IndexOption::Comment(c) => comment = Some(c.clone()),
+        }
+    }
+    (using, comment)
 }
 
 /// A view query as a model expression plus the relations it reads.

@@ -503,9 +503,21 @@ fn single_in(e: &mut Expr) {
     }
 }
 
-/// `1.50` and `1.5`, `0.00` and `0` are the same number.
+/// `1.50` and `1.5`, `0.00` and `0`, `000042` and `42` (a MySQL ZEROFILL column's default)
+/// are the same number.
 fn canonical_number(n: &str) -> String {
     let n = n.trim_start_matches('+');
+    let leading = n.len() - n.trim_start_matches('0').len();
+    let n = if leading > 0 && n.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        let rest = &n[leading..];
+        if rest.is_empty() || rest.starts_with('.') {
+            &n[leading - 1..]
+        } else {
+            rest
+        }
+    } else {
+        n
+    };
     if n.contains('.') && !n.contains(['e', 'E']) {
         let t = n.trim_end_matches('0').trim_end_matches('.');
         if t.is_empty() || t == "-" {
@@ -767,6 +779,27 @@ mod tests {
         let written = "SELECT u.id AS user_id, u.email, count(o.id) AS order_count, coalesce(sum(o.total_amount), 0) AS total_spent FROM users u LEFT JOIN orders o ON o.user_id = u.id AND o.status = 'paid' WHERE u.is_active GROUP BY u.id, u.email";
         let stored = "select `u`.`id` AS `user_id`,`u`.`email` AS `email`,count(`o`.`id`) AS `order_count`,coalesce(sum(`o`.`total_amount`),0) AS `total_spent` from (`users` `u` left join `orders` `o` on(`o`.`user_id` = `u`.`id` and `o`.`status` = 'paid')) where `u`.`is_active` <> 0 group by `u`.`id`,`u`.`email`";
         assert_eq!(canon(written), canon(stored));
+    }
+
+    #[test]
+    fn numbers_compare_by_value_not_spelling() {
+        for (a, b) in [
+            ("42", "000042"),
+            ("3.5", "0003.50"),
+            ("0", "0.00"),
+            ("0", "000"),
+            ("0.5", "00.50"),
+        ] {
+            assert_eq!(
+                super::canonical_number(a),
+                super::canonical_number(b),
+                "{a} {b}"
+            );
+        }
+        assert_ne!(
+            super::canonical_number("42"),
+            super::canonical_number("420")
+        );
     }
 
     #[test]

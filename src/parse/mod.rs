@@ -146,6 +146,39 @@ fn collect(p: &Path, out: &mut Vec<PathBuf>) -> Result<(), ParseError> {
     Ok(())
 }
 
+/// Whose rules a file is read by. A file written for a dialect means what that dialect
+/// means: a MySQL file's `'a \\ b'` is `a \ b` (a backslash escapes in MySQL strings) and
+/// its `"x"` a string; elsewhere a backslash is an ordinary character. With no target
+/// (`Any`), each statement is read by the first of several dialects that reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Target {
+    #[default]
+    Any,
+    Postgres,
+    Mysql,
+    Sqlite,
+}
+
+impl Target {
+    /// The target of a dialect by its name (`postgres`, `mysql`, `sqlite`).
+    pub fn of(dialect: &str) -> Target {
+        match dialect {
+            "postgres" => Target::Postgres,
+            "mysql" => Target::Mysql,
+            "sqlite" => Target::Sqlite,
+            _ => Target::Any,
+        }
+    }
+
+    fn mysql_spellings(self) -> bool {
+        matches!(self, Target::Any | Target::Mysql)
+    }
+
+    fn sqlite_spellings(self) -> bool {
+        matches!(self, Target::Any | Target::Sqlite)
+    }
+}
+
 /// A statement of a schema file that sqlshift recognised and left alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
@@ -158,13 +191,17 @@ pub struct Skipped {
 
 /// Parses sources into one schema and checks it is self-consistent.
 pub fn parse_schema(sources: &[SourceFile]) -> Result<Schema, ParseError> {
-    parse_schema_report(sources, true).map(|(s, _)| s)
+    parse_schema_report(sources, true, Target::Any).map(|(s, _)| s)
 }
 
-/// Like [`parse_schema`]; `validate: false` accepts dangling references, as a live
-/// database (SQLite) may hold them.
-pub fn parse_schema_with(sources: &[SourceFile], validate: bool) -> Result<Schema, ParseError> {
-    parse_schema_report(sources, validate).map(|(s, _)| s)
+/// Like [`parse_schema`], read by `target`'s rules; `validate: false` accepts dangling
+/// references, as a live database (SQLite) may hold them.
+pub fn parse_schema_with(
+    sources: &[SourceFile],
+    validate: bool,
+    target: Target,
+) -> Result<Schema, ParseError> {
+    parse_schema_report(sources, validate, target).map(|(s, _)| s)
 }
 
 /// Parses sources into one schema, with the statements it recognised but does not manage.
@@ -172,9 +209,13 @@ pub fn parse_schema_with(sources: &[SourceFile], validate: bool) -> Result<Schem
 pub fn parse_schema_report(
     sources: &[SourceFile],
     validate: bool,
+    target: Target,
 ) -> Result<(Schema, Vec<Skipped>), ParseError> {
     let mut b = ddl::Builder::default();
     b.validate = validate;
+    b.target = target;
+    // SQLite keeps an unquoted name as written (and compares names without case).
+    let _case = ddl::CaseRule::set(target != Target::Sqlite);
     let mut skipped = Vec::new();
     let mut errors: Vec<ParseError> = Vec::new();
     // Tables left alone (partitions, inheriting tables): statements about them are too.
@@ -183,7 +224,7 @@ pub fn parse_schema_report(
     let mut virtual_tables: Vec<String> = Vec::new();
     for src in sources {
         let annotations = ddl::Annotations::scan(&src.text);
-        let pieces = match split::split(&src.text) {
+        let pieces = match split::split_for(&src.text, target) {
             Ok(p) => p,
             Err(e) => {
                 errors.push(ParseError::at(&src.name, e.line, e.col, e.message));
@@ -221,9 +262,13 @@ pub fn parse_schema_report(
                         }),
                     }
                 }
-                kind::Kind::Managed => match statement_at(&piece, &src.name).map(|(stmt, cut)| {
+                kind::Kind::Managed => match statement_at(&piece, &src.name, target).map(|(stmt, cut)| {
                     for what in cut.ignored {
                         b.ignored.push((what, loc.clone()));
+                    }
+                    b.partitioned = cut.partitioned;
+                    if target == Target::Sqlite {
+                        b.statement = Some(piece.clone());
                     }
                     (stmt, cut.view)
                 }) {
@@ -410,20 +455,25 @@ fn summary(text: &str) -> String {
 /// Parses one statement of a file, with token positions as in the whole file, so
 /// errors and annotations point at the right line and column.
 ///
-/// The schema language is read with sqlparser's generic dialect. A statement it cannot
-/// read is tried as PostgreSQL (a column named `fulltext`) and as SQLite (`[bracketed]`
-/// names) read it; their string literals mean what the schema language's do. The error,
-/// when all fail, is the generic one.
+/// The schema language is read with sqlparser's generic dialect, a MySQL file with its
+/// MySQL one. A statement that cannot be read so is tried as PostgreSQL (a column named
+/// `fulltext`), SQLite (`[bracketed]` names) and MySQL read it; a dialect whose string
+/// literals mean something else than the target's (MySQL's backslash escapes) only when
+/// the statement has no backslash. The error, when all fail, is the first one.
 /// With the statement, the clauses that had to be cut for it to be read (see [`Cut`]).
-fn statement_at(piece: &split::Piece, file: &str) -> Result<(Statement, Cut), ParseError> {
-    use sqlparser::dialect::{PostgreSqlDialect, SQLiteDialect};
+fn statement_at(
+    piece: &split::Piece,
+    file: &str,
+    target: Target,
+) -> Result<(Statement, Cut), ParseError> {
+    use sqlparser::dialect::{MySqlDialect, PostgreSqlDialect, SQLiteDialect};
     // Each rewrite below first looks for its words here: most statements need none.
     let lower = piece.text.to_ascii_lowercase();
     let tail = lower.trim_end();
     let mut cut = Cut::default();
     let mut piece = if tail.ends_with("option") || tail.ends_with("*/") {
-        let (p, check_option) = without_check_option(piece);
-        cut.view.check_option = check_option;
+        let (p, option) = without_check_option(piece);
+        cut.view.check_option = option;
         p
     } else {
         piece.clone()
@@ -432,6 +482,12 @@ fn statement_at(piece: &split::Piece, file: &str) -> Result<(Statement, Cut), Pa
         let (p, no_data) = without_data_clause(&piece);
         piece = p;
         cut.view.no_data = no_data;
+    }
+    if target.mysql_spellings() && lower.contains("partition") {
+        if let Some(p) = without_partitions(&piece) {
+            piece = p;
+            cut.partitioned = true;
+        }
     }
     if lower.contains("only") {
         piece = without_only_on_index(&piece);
@@ -444,7 +500,7 @@ fn statement_at(piece: &split::Piece, file: &str) -> Result<(Statement, Cut), Pa
     if lower.contains("sequence name") {
         piece = without_sequence_name(&piece);
     }
-    if lower.contains("binary") {
+    if target.mysql_spellings() && lower.contains("binary") {
         if let Some(text) = binary_attr::rewrite(&piece.text) {
             piece.text = text;
         }
@@ -457,30 +513,57 @@ fn statement_at(piece: &split::Piece, file: &str) -> Result<(Statement, Cut), Pa
         "persistent",
         "fulltext",
         "spatial",
+        "real",
     ];
-    if mysql_words.iter().any(|w| lower.contains(w)) {
+    if target.mysql_spellings() && mysql_words.iter().any(|w| lower.contains(w)) {
         if let Some(text) = mysql_spelling::rewrite(&piece.text) {
             piece.text = text;
         }
     }
     let piece = &piece;
-    let first = match statement_in(piece, file, &GenericDialect {}) {
-        Ok(s) => return Ok((s, cut)),
-        Err(e) => e,
-    };
-    if let Ok(s) = statement_in(piece, file, &PostgreSqlDialect {}) {
-        return Ok((s, cut));
+    // A backslash in a string is where MySQL's strings and everyone else's part ways: there
+    // the target's rules come first, and a dialect with the other rules is tried only if
+    // the statement's strings read the same by both.
+    let agree = || !piece.text.contains('\\') || strings_agree(&piece.text);
+    let portable: [&dyn sqlparser::dialect::Dialect; 3] =
+        [&GenericDialect {}, &PostgreSqlDialect {}, &SQLiteDialect {}];
+    let mut dialects: Vec<&dyn sqlparser::dialect::Dialect> = Vec::new();
+    match target {
+        Target::Mysql if !agree() => dialects.push(&MySqlDialect {}),
+        // MySQL's escapes (`'it\'s'`, as mysqldump writes them) last, for a file of no
+        // known dialect, or where they change nothing.
+        Target::Any | Target::Mysql => {
+            dialects.extend(portable);
+            dialects.push(&MySqlDialect {});
+        }
+        Target::Postgres | Target::Sqlite => {
+            dialects.extend(portable);
+            if agree() {
+                dialects.push(&MySqlDialect {});
+            }
+        }
     }
-    if let Ok(s) = statement_in(piece, file, &SQLiteDialect {}) {
-        return Ok((s, cut));
+    let mut first = None;
+    for dialect in dialects {
+        match statement_in(piece, file, dialect) {
+            Ok(s) => {
+                return Ok((s, cut));
+            }
+            Err(e) => {
+                first.get_or_insert(e);
+            }
+        }
     }
-    // MySQL's backslash escapes in strings (`'it\'s'`, as mysqldump writes them).
-    if let Ok(s) = statement_in(piece, file, &sqlparser::dialect::MySqlDialect {}) {
-        return Ok((s, cut));
-    }
+    let first =
+        first.unwrap_or_else(|| ParseError::at(file, piece.line, piece.col, "syntax error"));
     // Last, SQLite's own spellings (multi-word type names, table-constraint conflict
     // clauses) in a form sqlparser reads; the error stays the one for the text as written.
-    if let Some(r) = sqlite::rewrite(&piece.text) {
+    let rewritten = if target.sqlite_spellings() {
+        sqlite::rewrite(&piece.text)
+    } else {
+        None
+    };
+    if let Some(r) = rewritten {
         let again = split::Piece {
             text: r.text,
             ..piece.clone()
@@ -499,6 +582,61 @@ fn statement_at(piece: &split::Piece, file: &str) -> Result<(Statement, Cut), Pa
         }
     }
     Err(first)
+}
+
+/// True when `text`'s string literals have the same values by MySQL's rules (a backslash
+/// escapes) as by the standard ones (it is a character).
+fn strings_agree(text: &str) -> bool {
+    use sqlparser::dialect::MySqlDialect;
+    use sqlparser::tokenizer::Tokenizer;
+    let strings = |dialect: &dyn sqlparser::dialect::Dialect| {
+        Tokenizer::new(dialect, text).tokenize().ok().map(|tokens| {
+            tokens
+                .into_iter()
+                .filter_map(|t| match t {
+                    Token::SingleQuotedString(s) | Token::DoubleQuotedString(s) => Some(s),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    let mysql = strings(&MySqlDialect {});
+    mysql.is_some() && mysql == strings(&GenericDialect {})
+}
+
+/// `CREATE TABLE … PARTITION BY RANGE (…) (PARTITION p0 VALUES LESS THAN (…), …)` without
+/// its partitioning clause, which sqlparser does not read; `None` when it has none.
+fn without_partitions(piece: &split::Piece) -> Option<split::Piece> {
+    use binary_attr::{tokens, Tok};
+    let unwrapped = without_conditional_markers(&piece.text);
+    let text = unwrapped.as_deref().unwrap_or(&piece.text);
+    let toks = tokens(text);
+    let word = |k: usize| match toks.get(k) {
+        Some((Tok::Word, s, e)) => text[*s..*e].to_ascii_lowercase(),
+        _ => String::new(),
+    };
+    if word(0) != "create" || !(1..4).any(|k| word(k) == "table") {
+        return None;
+    }
+    let mut depth = 0i32;
+    let mut closed = false;
+    for (k, (tok, start, _)) in toks.iter().enumerate() {
+        match tok {
+            Tok::Open => depth += 1,
+            Tok::Close => {
+                depth -= 1;
+                closed |= depth == 0;
+            }
+            Tok::Word if depth == 0 && closed && word(k) == "partition" && word(k + 1) == "by" => {
+                return Some(split::Piece {
+                    text: text[..*start].trim_end().to_string(),
+                    ..piece.clone()
+                });
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// `… AS IDENTITY (SEQUENCE NAME s …)`: pg_dump names the identity's sequence, which is
@@ -588,6 +726,9 @@ fn without_only_on_index(piece: &split::Piece) -> split::Piece {
 struct Cut {
     ignored: Vec<&'static str>,
     view: ddl::ViewClauses,
+    /// A MySQL table's `PARTITION BY …` clause (also in a mysqldump `/*!50100 … */`):
+    /// the table is left alone, as partitioned tables are not managed yet.
+    partitioned: bool,
 }
 
 /// `CREATE VIEW … WITH [CASCADED | LOCAL] CHECK OPTION`, which sqlparser does not read: the
@@ -929,5 +1070,50 @@ pub fn to_portable(sql: &str) -> String {
     {
         Ok(q) => portable_query(*q),
         Err(_) => sql.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn default_of(sql: &str, target: Target) -> String {
+        let sources = [SourceFile {
+            name: "t.sql".into(),
+            text: sql.into(),
+        }];
+        let schema = parse_schema_with(&sources, true, target).unwrap_or_else(|e| panic!("{e}"));
+        let t = schema.tables.values().next().expect("a table");
+        t.columns[0]
+            .default
+            .as_ref()
+            .expect("a default")
+            .sql
+            .clone()
+    }
+
+    #[test]
+    fn a_file_is_read_by_its_dialects_string_rules() {
+        let sql = r"CREATE TABLE t (a VARCHAR(20) DEFAULT 'a \\ b');";
+        // MySQL: the backslash escapes the one after it.
+        assert_eq!(default_of(sql, Target::Mysql), r"'a \ b'");
+        // Standard SQL: both are characters.
+        assert_eq!(default_of(sql, Target::Postgres), r"'a \\ b'");
+        assert_eq!(default_of(sql, Target::Sqlite), r"'a \\ b'");
+        assert_eq!(default_of(sql, Target::Any), r"'a \\ b'");
+        // Where MySQL keeps the backslash (`\%`), a "quoted" name is still a name.
+        let plain = r#"CREATE TABLE "t" (a VARCHAR(20) DEFAULT '50\%');"#;
+        assert_eq!(default_of(plain, Target::Mysql), r"'50\%'");
+    }
+
+    #[test]
+    fn mysql_spellings_are_rewritten_only_for_mysql() {
+        let sql = "CREATE TABLE t (a VARCHAR(20) BINARY);";
+        let sources = [SourceFile {
+            name: "t.sql".into(),
+            text: sql.into(),
+        }];
+        assert!(parse_schema_with(&sources, true, Target::Mysql).is_ok());
+        assert!(parse_schema_with(&sources, true, Target::Postgres).is_err());
     }
 }

@@ -7,6 +7,7 @@
 //! - `NATIONAL CHAR`, `NATIONAL VARCHAR`, `NCHAR VARCHAR` (and `CHARACTER`/`VARYING`
 //!   spellings) are `NCHAR` and `NVARCHAR`;
 //! - MariaDB's `PERSISTENT` generated column is a `STORED` one;
+//! - `REAL(M,D)` is `DOUBLE(M,D)` (MySQL's REAL is DOUBLE);
 //! - `CREATE FULLTEXT|SPATIAL INDEX i ON t (…)` is `CREATE INDEX i ON t USING FULLTEXT (…)`,
 //!   the index method the model keeps for a `FULLTEXT KEY` in a table.
 //!
@@ -75,6 +76,14 @@ pub fn rewrite(text: &str) -> Option<String> {
                             edits.push((*s, toks[j - 1].2, to.into()));
                         }
                     }
+                    // MySQL's REAL is DOUBLE; sqlparser reads no (M,D) after REAL.
+                    "real"
+                        if depth >= 1
+                            && after_name
+                            && matches!(toks.get(k + 1), Some((Tok::Open, ..))) =>
+                    {
+                        edits.push((*s, *e, "DOUBLE".into()))
+                    }
                     "persistent" if depth == 1 && prev_close => {
                         edits.push((*s, *e, "STORED".into()))
                     }
@@ -114,8 +123,8 @@ mod tests {
     #[test]
     fn mysql_spellings_become_ones_sqlparser_reads() {
         assert_eq!(
-            rewrite("CREATE TABLE t (a VARCHAR(2) CHARSET ascii, b LONG VARCHAR, c LONG varbinary, d INT AS (1) PERSISTENT, e NATIONAL CHAR(5), f national varchar(6), g NCHAR VARCHAR(7), h NATIONAL CHARACTER VARYING(8), i NCHAR(9)) DEFAULT CHARSET=utf8mb4").as_deref(),
-            Some("CREATE TABLE t (a VARCHAR(2) CHARACTER SET ascii, b MEDIUMTEXT, c MEDIUMBLOB, d INT AS (1) STORED, e NCHAR(5), f NVARCHAR(6), g NVARCHAR(7), h NVARCHAR(8), i NCHAR(9)) DEFAULT CHARSET=utf8mb4")
+            rewrite("CREATE TABLE t (a VARCHAR(2) CHARSET ascii, b LONG VARCHAR, c LONG varbinary, d INT AS (1) PERSISTENT, e NATIONAL CHAR(5), f national varchar(6), g NCHAR VARCHAR(7), h NATIONAL CHARACTER VARYING(8), i NCHAR(9), j REAL(8,2), k REAL) DEFAULT CHARSET=utf8mb4").as_deref(),
+            Some("CREATE TABLE t (a VARCHAR(2) CHARACTER SET ascii, b MEDIUMTEXT, c MEDIUMBLOB, d INT AS (1) STORED, e NCHAR(5), f NVARCHAR(6), g NVARCHAR(7), h NVARCHAR(8), i NCHAR(9), j DOUBLE(8,2), k REAL) DEFAULT CHARSET=utf8mb4")
         );
         assert_eq!(
             rewrite("CREATE FULLTEXT INDEX ft ON articles (title, body)").as_deref(),

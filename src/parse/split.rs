@@ -148,6 +148,18 @@ pub fn split(text: &str) -> Result<Vec<Piece>, SplitError> {
     split_with(text, mysql).or_else(|first| split_with(text, !mysql).map_err(|_| first))
 }
 
+/// Like [`split`], for a file whose target dialect is known: a MySQL file's strings take
+/// backslash escapes, another dialect's do not; the other way is tried only when that one
+/// leaves a string unterminated.
+pub fn split_for(text: &str, target: super::Target) -> Result<Vec<Piece>, SplitError> {
+    let mysql = match target {
+        super::Target::Any => return split(text),
+        super::Target::Mysql => true,
+        super::Target::Postgres | super::Target::Sqlite => false,
+    };
+    split_with(text, mysql).or_else(|first| split_with(text, !mysql).map_err(|_| first))
+}
+
 fn split_with(text: &str, backslash: bool) -> Result<Vec<Piece>, SplitError> {
     let mut cur = Cursor::new(text);
     let mut out = Vec::new();

@@ -125,7 +125,13 @@ async fn run_case(case: &Path, db: &TestDb) -> Result<String, String> {
     // `inspect` output reads back as the same schema.
     let live_b = conn.introspect().await.map_err(|e| e.to_string())?;
     let inspected = sqlshift::plan::schema_sql(&live_b, dialect);
-    let reread = sqlshift::parse::parse_sql("inspect.sql", &inspected)
+    // Read as `plan --schema` reads a file for this dialect.
+    let source = sqlshift::parse::SourceFile {
+        name: "inspect.sql".into(),
+        text: inspected.clone(),
+    };
+    let target = sqlshift::parse::Target::of(dialect.name());
+    let reread = sqlshift::parse::parse_schema_with(&[source], true, target)
         .map_err(|e| format!("{name}: inspect output does not parse: {e}\n{inspected}"))?;
     let reread = sqlshift::dialect::prepare(reread, dialect, &mut Vec::new());
     if !support::same(&live_b, &reread) {

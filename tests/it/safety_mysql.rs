@@ -20,8 +20,11 @@ fn a_backslash_literal_cannot_drop_another_table() {
         c.run_script("CREATE TABLE victim (id INTEGER PRIMARY KEY); INSERT INTO victim VALUES (1)")
             .await
             .unwrap();
+        // In the schema language a backslash is a character: `'x\'` ends the string. (Read as
+        // a MySQL file it escapes the quote, and the file drops `victim`, as the `mariadb`
+        // client would; the values here are what sqlshift must never let out.)
         let file = "CREATE TABLE victim (id INTEGER PRIMARY KEY);\nCREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT DEFAULT 'x\\', b TEXT DEFAULT ' ); DROP TABLE victim; -- ');";
-        let want = support::desired(file, c.dialect());
+        let want = support::desired_portable(file, c.dialect());
         let plan = support::plan_against(&mut c, &want).await;
         let _ = c.execute(&plan, &Default::default()).await;
         assert_eq!(c.count_rows("victim").await.unwrap(), 1, "{}", plan.sql());

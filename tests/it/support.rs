@@ -167,8 +167,22 @@ pub async fn transactional_dbs() -> Vec<TestDb> {
     v
 }
 
-/// Parses SQL text and normalizes it for `dialect`.
+/// Parses SQL text by `dialect`'s rules, as `plan --schema` does, and normalizes it.
 pub fn desired(sql: &str, dialect: &dyn Dialect) -> Schema {
+    let source = sqlshift::parse::SourceFile {
+        name: "test.sql".into(),
+        text: sql.into(),
+    };
+    let target = sqlshift::parse::Target::of(dialect.name());
+    let parsed = sqlshift::parse::parse_schema_with(&[source], true, target)
+        .unwrap_or_else(|e| panic!("parse: {e}"));
+    let mut notes = Vec::new();
+    dialect::prepare(parsed, dialect, &mut notes)
+}
+
+/// Parses SQL text in the schema language (no dialect's own string rules) and normalizes it
+/// for `dialect`: a portable file applied to any dialect.
+pub fn desired_portable(sql: &str, dialect: &dyn Dialect) -> Schema {
     let parsed =
         sqlshift::parse::parse_sql("test.sql", sql).unwrap_or_else(|e| panic!("parse: {e}"));
     let mut notes = Vec::new();

@@ -115,6 +115,9 @@ fn action(rule: &str) -> FkAction {
     }
 }
 
+/// The collation of MariaDB's JSON (LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin).
+pub const JSON_COLLATION: &str = "utf8mb4_bin";
+
 /// Database-level facts later steps need, kept in `Schema::defaults`.
 pub const FLAVOR: &str = "flavor";
 pub const CHARSET: &str = "charset";
@@ -169,6 +172,32 @@ async fn read(conn: &mut MySqlConnection, limit: std::time::Duration) -> Result<
         t.collation = text(&r, "collation")?.map(|e| e.to_lowercase());
         t.charset = text(&r, "charset")?.map(|e| e.to_lowercase());
         t.comment = text(&r, "comment")?.filter(|c| !c.is_empty());
+        let options = text(&r, "create_options")?.unwrap_or_default();
+        // A partitioned table is left alone, by name, on both sides (never flattened into
+        // a plain one by `inspect`, never dropped by a plan).
+        if options
+            .split_whitespace()
+            .any(|o| o.eq_ignore_ascii_case("partitioned"))
+        {
+            let why = "a partitioned table (PARTITION BY) is not managed yet".to_string();
+            s.unmanaged.push(Unmanaged {
+                kind: "table".into(),
+                name: format!("{name} ({why})"),
+            });
+            s.unreadable.insert(name, why);
+            continue;
+        }
+        // Only the options a CREATE or ALTER stated: `row_format=COMPRESSED key_block_size=8`.
+        for option in options.split_whitespace() {
+            let Some((key, value)) = option.split_once('=') else {
+                continue;
+            };
+            match key.to_ascii_lowercase().as_str() {
+                "row_format" => t.row_format = Some(value.to_ascii_lowercase()),
+                "key_block_size" => t.key_block_size = value.parse().ok(),
+                _ => {}
+            }
+        }
         s.tables.insert(name, t);
     }
     for r in fetch(conn, q::COLUMNS, limit).await? {
@@ -227,13 +256,22 @@ async fn read(conn: &mut MySqlConnection, limit: std::time::Duration) -> Result<
         };
         let name = req(&r, "name")?;
         let clause = req(&r, "clause")?;
-        // MariaDB keeps JSON as LONGTEXT guarded by `json_valid(col)`.
+        let column_level = req(&r, "level")? == "Column";
         if let Some(col) = t.column_mut(&name) {
+            // MariaDB keeps JSON as LONGTEXT in utf8mb4_bin guarded by `json_valid(col)` (a
+            // LONGTEXT with that check in another collation is what the file wrote).
             let expected = format!("json_valid(`{name}`)");
-            if clause.trim() == expected && matches!(col.data_type, DataType::SizedText(_)) {
+            if clause.trim() == expected
+                && matches!(col.data_type, DataType::SizedText(_))
+                && col.collation.as_deref() == Some(JSON_COLLATION)
+            {
                 col.data_type = DataType::Json;
                 col.charset = None;
                 col.collation = None;
+                continue;
+            }
+            if column_level {
+                col.check = Some(catalog_expr(&clause)?);
                 continue;
             }
         }
@@ -252,12 +290,22 @@ async fn read(conn: &mut MySqlConnection, limit: std::time::Duration) -> Result<
     let qualifier = current
         .map(|d| format!("`{}`.", d.replace('`', "``")))
         .unwrap_or_default();
-    for r in fetch(conn, q::VIEWS, limit).await? {
+    let views = if mariadb { q::VIEWS } else { q::VIEWS_MYSQL };
+    for r in fetch(conn, views, limit).await? {
         let name = QName::new("", req(&r, "name")?);
         let def = req(&r, "definition")?.replace(&qualifier, "");
         let (query, depends_on) = parse::view_query(&parse::from_mysql(&def)?)?;
-        s.views
-            .insert(name.clone(), View::new(name, false, query, depends_on));
+        // The server's defaults are `None`, as in a file that does not state them.
+        let option = |col: &str, default: &str| -> Result<Option<String>, String> {
+            Ok(text(&r, col)?
+                .map(|v| v.to_ascii_lowercase())
+                .filter(|v| v != default))
+        };
+        let mut view = View::new(name.clone(), false, query, depends_on);
+        view.check_option = option("check_option", "none")?;
+        view.algorithm = option("algorithm", "undefined")?;
+        view.security = option("security", "definer")?;
+        s.views.insert(name, view);
     }
     for r in fetch(conn, q::UNMANAGED, limit).await? {
         s.unmanaged.push(Unmanaged {
@@ -283,10 +331,15 @@ fn column(r: &MySqlRow, mariadb: bool) -> Result<Column, String> {
     let column_type = req(r, "column_type")?;
     // ENUM and SET values are printed with MySQL's escapes (a backslash doubled).
     let mut ty = parse::data_type(&parse::from_mysql(&column_type)?)?;
-    // In MySQL, TIMESTAMP is the zone-aware type and DATETIME the plain one.
+    // FLOAT is MySQL's 4-byte type, whatever its precision.
     if data_type == "float" {
-        ty = DataType::Real;
+        ty = match ty {
+            DataType::Unsigned(_) => DataType::Unsigned(Box::new(DataType::Real)),
+            _ => DataType::Real,
+        };
     }
+    let mut ty = super::types::native_digits(&column_type, ty);
+    // In MySQL, TIMESTAMP is the zone-aware type and DATETIME the plain one.
     if data_type == "timestamp" {
         if let DataType::Timestamp { precision, .. } = ty {
             ty = DataType::Timestamp {
@@ -336,6 +389,8 @@ fn column(r: &MySqlRow, mariadb: bool) -> Result<Column, String> {
                 | DataType::Double
                 | DataType::Boolean
                 | DataType::Unsigned(_)
+                | DataType::Zerofill(..)
+                | DataType::FloatDigits { .. }
                 | DataType::Bit(_)
         );
         // MariaDB reports defaults as SQL; MySQL 8 reports literals unquoted.
@@ -389,7 +444,11 @@ async fn indexes(
             include: Vec::new(),
             with: Vec::new(),
             comment: None,
+            using: None,
         });
+        if entry.comment.is_none() {
+            entry.comment = text(&r, "index_comment")?.filter(|c| !c.is_empty());
+        }
         let length: Option<i64> = r.try_get("sub_part").map_err(|e| e.to_string())?;
         let key = match text(&r, "column_name")? {
             Some(col) => IndexKey::Column(col),
@@ -418,6 +477,7 @@ async fn indexes(
             t.primary_key = Some(PrimaryKey {
                 name,
                 columns: index.columns().map(str::to_string).collect(),
+                desc: false,
             });
         } else {
             t.indexes.push(index);

@@ -5,7 +5,7 @@
 
 use super::introspect::{CHARSET, COLLATION, DEFAULT_COLLATION, ENGINE};
 use crate::diff::{Change, CommentTarget, Position};
-use crate::model::{QName, Schema, Table};
+use crate::model::{Column, Index, IndexKey, QName, Schema, Table};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub fn lower(changes: Vec<Change>, from: &Schema, to: &Schema) -> Vec<Change> {
@@ -32,6 +32,14 @@ pub fn lower(changes: Vec<Change>, from: &Schema, to: &Schema) -> Vec<Change> {
                     .and_then(|x| x.column(&t.name))
                     .cloned()
                     .unwrap_or(t);
+                if let (true, Some(old), Some(new)) = (
+                    kind_switch(&f, &full),
+                    old_table(&table),
+                    to.tables.get(&table),
+                ) {
+                    out.extend(drop_and_add(&table, old, new, f, full));
+                    continue;
+                }
                 altered.insert((table.clone(), full.name.clone()));
                 out.push(Change::AlterColumn {
                     table,
@@ -115,7 +123,128 @@ pub fn lower(changes: Vec<Change>, from: &Schema, to: &Schema) -> Vec<Change> {
             positions(name, old, new, &mut out);
         }
     }
+    once_each(out)
+}
+
+/// A key, index, check or foreign key dropped or re-created both for itself and for a
+/// column it names (see `drop_and_add`) is dropped or created once.
+fn once_each(changes: Vec<Change>) -> Vec<Change> {
+    let mut seen: BTreeSet<(&'static str, QName, String)> = BTreeSet::new();
+    changes
+        .into_iter()
+        .filter(|c| {
+            let name = match c {
+                Change::DropUnique { unique, .. } | Change::AddUnique { unique, .. } => {
+                    &unique.name
+                }
+                Change::DropIndex { index, .. } | Change::CreateIndex { index, .. } => &index.name,
+                Change::DropCheck { check, .. } | Change::AddCheck { check, .. } => &check.name,
+                Change::DropForeignKey { fk, .. } | Change::AddForeignKey { fk, .. } => &fk.name,
+                _ => return true,
+            };
+            match c.table() {
+                Some(t) => seen.insert((c.kind(), t.clone(), name.clone())),
+                None => true,
+            }
+        })
+        .collect()
+}
+
+/// MySQL cannot `MODIFY` a column between STORED and VIRTUAL, nor between generated and
+/// not (MariaDB: "This is not yet supported for generated columns").
+fn kind_switch(from: &Column, to: &Column) -> bool {
+    match (&from.generated, &to.generated) {
+        (Some(a), Some(b)) => a.stored != b.stored,
+        (None, None) => false,
+        _ => true,
+    }
+}
+
+/// The column dropped and added again, with what names it (keys, indexes, checks, foreign
+/// keys: MySQL refuses to drop a column a check reads, and takes it out of its indexes)
+/// dropped before and re-created after, as the desired table has them.
+fn drop_and_add(table: &QName, old: &Table, new: &Table, from: Column, to: Column) -> Vec<Change> {
+    let col = to.name.clone();
+    let names = |cols: &[String]| cols.iter().any(|c| c == &col);
+    let reads = |e: &crate::model::Expr| mentions(&e.canon, &col);
+    let mut out = Vec::new();
+    let mut after = Vec::new();
+    for u in old.uniques.iter().filter(|u| names(&u.columns)) {
+        out.push(Change::DropUnique {
+            table: table.clone(),
+            unique: u.clone(),
+        });
+    }
+    for u in new.uniques.iter().filter(|u| names(&u.columns)) {
+        after.push(Change::AddUnique {
+            table: table.clone(),
+            unique: u.clone(),
+        });
+    }
+    let indexed = |i: &Index| {
+        i.columns().any(|c| c == col)
+            || i.parts.iter().any(|p| match &p.key {
+                IndexKey::Expr(e) => reads(e),
+                IndexKey::Column(_) => false,
+            })
+    };
+    for i in old.indexes.iter().filter(|i| indexed(i)) {
+        out.push(Change::DropIndex {
+            table: table.clone(),
+            index: i.clone(),
+        });
+    }
+    for i in new.indexes.iter().filter(|i| indexed(i)) {
+        after.push(Change::CreateIndex {
+            table: table.clone(),
+            index: i.clone(),
+        });
+    }
+    for k in old.checks.iter().filter(|k| reads(&k.expr)) {
+        out.push(Change::DropCheck {
+            table: table.clone(),
+            check: k.clone(),
+        });
+    }
+    for k in new.checks.iter().filter(|k| reads(&k.expr)) {
+        after.push(Change::AddCheck {
+            table: table.clone(),
+            check: k.clone(),
+        });
+    }
+    for f in old.foreign_keys.iter().filter(|f| names(&f.columns)) {
+        out.push(Change::DropForeignKey {
+            table: table.clone(),
+            fk: f.clone(),
+        });
+    }
+    for f in new.foreign_keys.iter().filter(|f| names(&f.columns)) {
+        after.push(Change::AddForeignKey {
+            table: table.clone(),
+            fk: f.clone(),
+        });
+    }
+    out.push(Change::DropColumn {
+        table: table.clone(),
+        column: from,
+    });
+    out.push(Change::AddColumn {
+        table: table.clone(),
+        column: to,
+        position: None,
+    });
+    out.extend(after);
     out
+}
+
+/// Whether `canon` names `column` (as a whole word, quoted or not).
+fn mentions(canon: &str, column: &str) -> bool {
+    let lower = canon.to_lowercase();
+    let col = column.to_lowercase();
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    lower.match_indices(&col).any(|(at, _)| {
+        !word(lower[..at].chars().next_back()) && !word(lower[at + col.len()..].chars().next())
+    })
 }
 
 /// Effective engine, charset and collation of a table, defaults filled in.
@@ -144,7 +273,16 @@ fn table_options(table: &QName, old: &Table, new: &Table, to: &Schema) -> Option
     } else {
         (None, None)
     };
-    if engine.is_none() && charset.is_none() && collation.is_none() {
+    let row_format = (old.row_format != new.row_format)
+        .then(|| new.row_format.clone().unwrap_or_else(|| "default".into()));
+    let key_block_size =
+        (old.key_block_size != new.key_block_size).then(|| new.key_block_size.unwrap_or(0));
+    if engine.is_none()
+        && charset.is_none()
+        && collation.is_none()
+        && row_format.is_none()
+        && key_block_size.is_none()
+    {
         return None;
     }
     Some(Change::SetTableOptions {
@@ -152,6 +290,8 @@ fn table_options(table: &QName, old: &Table, new: &Table, to: &Schema) -> Option
         engine,
         charset,
         collation,
+        row_format,
+        key_block_size,
     })
 }
 

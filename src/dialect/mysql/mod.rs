@@ -107,8 +107,13 @@ impl Dialect for Mysql {
     fn reconcile(&self, live: &Schema, desired: &mut Schema, notes: &mut Vec<String>) {
         desired.defaults = live.defaults.clone();
         normalize::strip_defaults(desired);
+        if !normalize::is_mariadb(live) {
+            normalize::column_checks_to_table(desired);
+        }
+        normalize::keep_live_table_checks(live, desired);
         if normalize::is_mariadb(live) {
             normalize::mariadb_json(desired);
+            normalize::mariadb_generated_nullable(desired, notes);
             for t in desired.tables.values_mut() {
                 let before = t.indexes.len();
                 t.indexes

@@ -64,9 +64,12 @@ fn native_meaning(declared: &str, parsed: &DataType) -> Option<(DataType, Option
         Some(at) => (lower[..at].trim(), &lower[at..]),
         None => (lower.as_str(), ""),
     };
-    let base = base.split_whitespace().collect::<Vec<_>>().join(" ");
-    let base = base.strip_suffix(" unsigned").unwrap_or(&base);
-    let base = base.strip_suffix(" zerofill").unwrap_or(base);
+    let words: Vec<&str> = base
+        .split_whitespace()
+        .filter(|w| !matches!(*w, "unsigned" | "signed" | "zerofill"))
+        .collect();
+    let base = words.join(" ");
+    let base = base.as_str();
     let n: Option<u64> = args
         .trim_start_matches('(')
         .split([',', ')'])
@@ -306,6 +309,13 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
         let tname = t.name.name.clone();
         charset_alias(&mut t.charset);
         charset_alias(&mut t.collation);
+        // `ROW_FORMAT=DEFAULT` and `KEY_BLOCK_SIZE=0` ask for the server's default.
+        if t.row_format.as_deref() == Some("default") {
+            t.row_format = None;
+        }
+        if t.key_block_size == Some(0) {
+            t.key_block_size = None;
+        }
         for c in &mut t.columns {
             if let Some((ty, charset)) = c
                 .declared
@@ -326,6 +336,9 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
             // DECIMAL(p) has scale 0.
             if let DataType::Numeric(Some((p, None))) = c.data_type {
                 c.data_type = DataType::Numeric(Some((p, Some(0))));
+            }
+            if let Some(d) = &c.declared {
+                c.data_type = super::types::native_digits(d, c.data_type.clone());
             }
             let (mapped, lost) = map_type(&c.data_type, &types);
             if let Some(l) = lost {
@@ -430,6 +443,8 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
             }
             match i.method.as_deref() {
                 None | Some("fulltext") | Some("spatial") => {}
+                // Kept as written in `using`; InnoDB builds a BTREE either way.
+                Some("hash") => i.method = None,
                 Some(m) => {
                     note(
                         notes,
@@ -439,6 +454,7 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
                         ),
                     );
                     i.method = None;
+                    i.using = None;
                 }
             }
             for p in &mut i.parts {
@@ -463,6 +479,7 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
                 }
             }
             let plain = i.method.is_none()
+                && i.comment.is_none()
                 && i.parts
                     .iter()
                     .all(|p| matches!(p.key, IndexKey::Column(_)) && p.length.is_none() && !p.desc);
@@ -479,8 +496,13 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
             }
         }
         t.indexes = kept;
-        for c in &mut t.checks {
-            mysql_canon(&mut c.expr);
+        for e in t
+            .checks
+            .iter_mut()
+            .map(|c| &mut c.expr)
+            .chain(t.columns.iter_mut().filter_map(|c| c.check.as_mut()))
+        {
+            mysql_canon(e);
         }
         implicit_fk_indexes(&mut t, &unnamed_fks);
 
@@ -502,6 +524,13 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
             v.materialized = false;
         }
         v.comment = None;
+        // The server's defaults are what a file that does not say means.
+        if v.algorithm.as_deref() == Some("undefined") {
+            v.algorithm = None;
+        }
+        if v.security.as_deref() == Some("definer") {
+            v.security = None;
+        }
         v.query.sql = crate::parse::to_portable(&v.query.sql);
         mysql_canon(&mut v.query);
         v.query.canon = view_canon(&v.query.canon);
@@ -520,9 +549,10 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
 
 /// Gives what the schema file left unnamed the name MariaDB gives it, so a database the
 /// `mariadb` client built from the same file compares equal: a unique key is named after
-/// its first column (`_2`, `_3` … when taken), a foreign key `<table>_ibfk_<n>`, a check
-/// declared on a column after the column and any other check `CONSTRAINT_<n>`. (MySQL 8
-/// names checks `<table>_chk_<n>`; only MariaDB is tested here.)
+/// its first column (`_2`, `_3` … when taken), a foreign key `<table>_ibfk_<n>`, any other
+/// check `CONSTRAINT_<n>`. A check written on a column becomes part of that column, where
+/// MariaDB keeps it (see `Column::check`; `column_checks_to_table` undoes this for MySQL 8,
+/// which names every check `<table>_chk_<n>`; only MariaDB is tested here).
 ///
 /// Returns the foreign keys it named: their implicit indexes are named after the column.
 fn native_names(t: &mut crate::model::Table) -> Vec<String> {
@@ -575,7 +605,20 @@ fn native_names(t: &mut crate::model::Table) -> Vec<String> {
             t.generated_names.remove(&f.name);
             t.generated_names.insert(name.clone());
             f.name = name;
-        } else if let Some(c) = t.checks.iter_mut().find(|c| c.name == u.name) {
+        } else if let Some(at) = t.checks.iter().position(|c| c.name == u.name) {
+            // MariaDB keeps an unnamed check written on a column inside that column.
+            let column = u.column.as_ref().and_then(|col| {
+                t.columns
+                    .iter_mut()
+                    .find(|c| &c.name == col && c.check.is_none())
+            });
+            if let Some(column) = column {
+                let check = t.checks.remove(at);
+                t.generated_names.remove(&check.name);
+                column.check = Some(check.expr);
+                continue;
+            }
+            let c = &mut t.checks[at];
             let name = match &u.column {
                 Some(col) => col.clone(),
                 None => loop {
@@ -662,6 +705,7 @@ fn implicit_fk_indexes(t: &mut crate::model::Table, unnamed: &[String]) {
                 include: Vec::new(),
                 with: Vec::new(),
                 comment: None,
+                using: None,
             });
         }
     }
@@ -673,7 +717,8 @@ fn implicit_fk_indexes(t: &mut crate::model::Table, unnamed: &[String]) {
 fn is_numeric(t: &DataType) -> bool {
     use DataType::*;
     match t {
-        Unsigned(inner) => is_numeric(inner),
+        Unsigned(inner) | Zerofill(inner, _) => is_numeric(inner),
+        FloatDigits { .. } => true,
         TinyInt | SmallInt | MediumInt | Integer | BigInt | Numeric(_) | Real | Double
         | Boolean => true,
         _ => false,
@@ -762,19 +807,33 @@ pub fn strip_defaults(s: &mut Schema) {
     }
 }
 
-/// True when the live server is MariaDB (which lacks functional index parts).
-/// MariaDB's JSON is LONGTEXT with a column check `json_valid(c)`, and its catalog cannot
-/// tell the two apart: a file's LONGTEXT with that check is JSON there.
+/// MariaDB's JSON is LONGTEXT in utf8mb4_bin with a column check `json_valid(c)` (what
+/// mysqldump writes for it): a file's LONGTEXT with that check in that collation is JSON
+/// there; in another collation it stays a LONGTEXT with its check. (Run after
+/// `strip_defaults`: a collation the column inherits is the table's or the database's.)
 pub fn mariadb_json(s: &mut Schema) {
+    let db_collation = s.defaults.get(COLLATION).cloned();
     for t in s.tables.values_mut() {
         let mut json = Vec::new();
-        for c in &t.columns {
+        let table_collation = t.collation.clone().or_else(|| db_collation.clone());
+        for c in &mut t.columns {
             if c.data_type == DataType::SizedText(crate::model::Size::Long) {
                 let want = format!("json_valid({})", c.name.to_lowercase());
-                if let Some(k) = t
+                let is_json =
+                    |e: &crate::model::Expr| e.canon.replace('`', "").to_lowercase() == want;
+                let collation = c.collation.clone().or_else(|| table_collation.clone());
+                let json_collation =
+                    collation.as_deref() == Some(super::introspect::JSON_COLLATION);
+                if json_collation && c.check.as_ref().is_some_and(is_json) {
+                    c.check = None;
+                    c.data_type = DataType::Json;
+                    c.charset = None;
+                    c.collation = None;
+                } else if let Some(k) = t
                     .checks
                     .iter()
-                    .position(|k| k.expr.canon.replace('`', "").to_lowercase() == want)
+                    .position(|k| is_json(&k.expr))
+                    .filter(|_| json_collation)
                 {
                     json.push((c.name.clone(), k));
                 }
@@ -788,6 +847,88 @@ pub fn mariadb_json(s: &mut Schema) {
                 // mysqldump writes JSON's own `utf8mb4_bin`; the catalog shows JSON bare.
                 c.charset = None;
                 c.collation = None;
+            }
+        }
+    }
+}
+
+/// A check the file writes on a column that the live database already has as a table check
+/// of the same expression (built by another tool, or by a sqlshift that wrote every check at
+/// table level) is that check: the desired side keeps it at table level, by its live name,
+/// rather than planning to move it into the column.
+pub fn keep_live_table_checks(live: &Schema, desired: &mut Schema) {
+    for (name, t) in desired.tables.iter_mut() {
+        let Some(l) = live.tables.get(name) else {
+            continue;
+        };
+        for c in &mut t.columns {
+            let Some(e) = &c.check else { continue };
+            if l.column(&c.name).is_some_and(|lc| lc.check.is_some()) {
+                continue;
+            }
+            let found = l.checks.iter().find(|k| {
+                k.expr == *e
+                    && !t
+                        .checks
+                        .iter()
+                        .any(|d| d.name == k.name || d.expr == k.expr)
+            });
+            let Some(k) = found else { continue };
+            if let Some(expr) = c.check.take() {
+                t.generated_names.insert(k.name.clone());
+                t.checks.push(crate::model::Check {
+                    not_valid: false,
+                    name: k.name.clone(),
+                    expr,
+                    no_inherit: false,
+                });
+            }
+        }
+    }
+}
+
+/// MySQL 8 keeps every check at table level: a check written on a column is an ordinary
+/// named check there (`<table>_chk_<n>`).
+pub fn column_checks_to_table(s: &mut Schema) {
+    for t in s.tables.values_mut() {
+        let mut n = 0;
+        let moved: Vec<crate::model::Expr> = t
+            .columns
+            .iter_mut()
+            .filter_map(|c| c.check.take())
+            .collect();
+        for expr in moved {
+            let name = loop {
+                n += 1;
+                let name = format!("{}_chk_{n}", t.name.name);
+                if !t.checks.iter().any(|c| c.name == name) {
+                    break name;
+                }
+            };
+            t.generated_names.insert(name.clone());
+            t.checks.push(crate::model::Check {
+                not_valid: false,
+                name,
+                expr,
+                no_inherit: false,
+            });
+        }
+    }
+}
+
+/// MariaDB's generated columns take no `NOT NULL` (its grammar has none there).
+pub fn mariadb_generated_nullable(s: &mut Schema, notes: &mut Vec<String>) {
+    for t in s.tables.values_mut() {
+        for c in t.columns.iter_mut().filter(|c| c.generated.is_some()) {
+            if !c.nullable {
+                c.nullable = true;
+                note(
+                    notes,
+                    format!(
+                        "mariadb: generated column {}.{} cannot be NOT NULL on MariaDB; it is left nullable",
+                        t.name, c.name
+                    ),
+                );
             }
         }
     }

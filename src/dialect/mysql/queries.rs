@@ -17,7 +17,7 @@ pub const DEFAULT_COLLATIONS: &str =
 FROM information_schema.COLLATIONS WHERE IS_DEFAULT = 'Yes'";
 
 pub const TABLES: &str = "SELECT t.TABLE_NAME AS name, t.ENGINE AS engine, t.TABLE_COLLATION AS collation, \
-t.TABLE_COMMENT AS comment, (SELECT c.CHARACTER_SET_NAME FROM information_schema.COLLATION_CHARACTER_SET_APPLICABILITY c \
+t.TABLE_COMMENT AS comment, t.CREATE_OPTIONS AS create_options, (SELECT c.CHARACTER_SET_NAME FROM information_schema.COLLATION_CHARACTER_SET_APPLICABILITY c \
 WHERE c.COLLATION_NAME = t.TABLE_COLLATION LIMIT 1) AS charset \
 FROM information_schema.TABLES t WHERE t.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE = 'BASE TABLE' ORDER BY t.TABLE_NAME";
 
@@ -27,12 +27,12 @@ COLLATION_NAME AS collation, EXTRA AS extra, COLUMN_COMMENT AS comment, GENERATI
 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION";
 
 pub const INDEXES: &str = "SELECT TABLE_NAME AS table_name, INDEX_NAME AS name, CAST(NON_UNIQUE AS SIGNED) AS non_unique, \
-COLUMN_NAME AS column_name, CAST(SUB_PART AS SIGNED) AS sub_part, INDEX_TYPE AS index_type, COLLATION AS collation \
-FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX";
+COLUMN_NAME AS column_name, CAST(SUB_PART AS SIGNED) AS sub_part, INDEX_TYPE AS index_type, COLLATION AS collation, \
+INDEX_COMMENT AS index_comment FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX";
 
 /// MySQL 8 also reports functional key parts.
 pub const INDEXES_MYSQL: &str = "SELECT TABLE_NAME AS table_name, INDEX_NAME AS name, CAST(NON_UNIQUE AS SIGNED) AS non_unique, \
-COLUMN_NAME AS column_name, CAST(SUB_PART AS SIGNED) AS sub_part, INDEX_TYPE AS index_type, COLLATION AS collation, EXPRESSION AS expression \
+COLUMN_NAME AS column_name, CAST(SUB_PART AS SIGNED) AS sub_part, INDEX_TYPE AS index_type, COLLATION AS collation, INDEX_COMMENT AS index_comment, EXPRESSION AS expression \
 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX";
 
 /// Each side filtered in its own derived table: MariaDB does not push `DATABASE()` through
@@ -45,18 +45,27 @@ JOIN (SELECT CONSTRAINT_NAME, TABLE_NAME, UPDATE_RULE, DELETE_RULE FROM informat
 WHERE CONSTRAINT_SCHEMA = DATABASE()) r ON r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME \
 ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION";
 
-/// MariaDB names the table in CHECK_CONSTRAINTS.
-pub const CHECKS_MARIADB: &str = "SELECT TABLE_NAME AS table_name, CONSTRAINT_NAME AS name, CHECK_CLAUSE AS clause \
+/// MariaDB names the table in CHECK_CONSTRAINTS, and whether a check is part of a column
+/// (`LEVEL = 'Column'`, named after it) or of the table.
+pub const CHECKS_MARIADB: &str = "SELECT TABLE_NAME AS table_name, CONSTRAINT_NAME AS name, CHECK_CLAUSE AS clause, LEVEL AS level \
 FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() ORDER BY TABLE_NAME, CONSTRAINT_NAME";
 
 /// MySQL 8 does not: join TABLE_CONSTRAINTS for it.
-pub const CHECKS_MYSQL: &str = "SELECT tc.TABLE_NAME AS table_name, cc.CONSTRAINT_NAME AS name, cc.CHECK_CLAUSE AS clause \
+pub const CHECKS_MYSQL: &str = "SELECT tc.TABLE_NAME AS table_name, cc.CONSTRAINT_NAME AS name, cc.CHECK_CLAUSE AS clause, 'Table' AS level \
 FROM information_schema.CHECK_CONSTRAINTS cc JOIN information_schema.TABLE_CONSTRAINTS tc \
 ON tc.CONSTRAINT_SCHEMA = cc.CONSTRAINT_SCHEMA AND tc.CONSTRAINT_NAME = cc.CONSTRAINT_NAME AND tc.CONSTRAINT_TYPE = 'CHECK' \
 WHERE cc.CONSTRAINT_SCHEMA = DATABASE() AND tc.CONSTRAINT_SCHEMA = DATABASE() ORDER BY tc.TABLE_NAME, cc.CONSTRAINT_NAME";
 
+/// MySQL 8 has no ALGORITHM column in VIEWS (see `VIEWS_MYSQL`).
 pub const VIEWS: &str =
-    "SELECT TABLE_NAME AS name, VIEW_DEFINITION AS definition FROM information_schema.VIEWS \
+    "SELECT TABLE_NAME AS name, VIEW_DEFINITION AS definition, CHECK_OPTION AS check_option, \
+SECURITY_TYPE AS security, ALGORITHM AS algorithm FROM information_schema.VIEWS \
+WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME";
+
+/// MySQL 8 keeps a view's ALGORITHM out of information_schema: it is read as the default.
+pub const VIEWS_MYSQL: &str =
+    "SELECT TABLE_NAME AS name, VIEW_DEFINITION AS definition, CHECK_OPTION AS check_option, \
+SECURITY_TYPE AS security, 'UNDEFINED' AS algorithm FROM information_schema.VIEWS \
 WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME";
 
 /// Everything sqlshift leaves alone, so it can say so.
@@ -82,6 +91,7 @@ pub fn what(sql: &str) -> &'static str {
         (CHECKS_MARIADB, "the check constraints"),
         (CHECKS_MYSQL, "the check constraints"),
         (VIEWS, "the views"),
+        (VIEWS_MYSQL, "the views"),
         (UNMANAGED, "the routines, triggers, events and sequences"),
     ];
     NAMES

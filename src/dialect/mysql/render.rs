@@ -48,6 +48,9 @@ pub fn column_def(c: &Column) -> String {
     if let Some(cm) = &c.comment {
         s.push_str(&format!(" COMMENT {}", quote_literal(cm)));
     }
+    if let Some(k) = &c.check {
+        s.push_str(&format!(" CHECK ({})", expr_sql(&k.sql)));
+    }
     s
 }
 
@@ -94,7 +97,14 @@ fn index_clause(i: &Index) -> String {
         (_, true) => "UNIQUE KEY",
         _ => "KEY",
     };
-    format!("{kind} {} ({})", quote(&i.name), index_parts(i))
+    let mut s = format!("{kind} {} ({})", quote(&i.name), index_parts(i));
+    if let Some(u @ ("btree" | "hash")) = i.using.as_deref() {
+        s.push_str(&format!(" USING {}", u.to_ascii_uppercase()));
+    }
+    if let Some(c) = &i.comment {
+        s.push_str(&format!(" COMMENT {}", quote_literal(c)));
+    }
+    s
 }
 
 fn unique_clause(u: &Unique) -> String {
@@ -133,10 +143,6 @@ pub fn create_table(t: &Table) -> String {
     }
     lines.extend(t.uniques.iter().map(unique_clause));
     lines.extend(t.indexes.iter().map(index_clause));
-    // A check declared on a column is still written as a table check: MariaDB keeps a
-    // column-level check as part of the column, where `DROP CONSTRAINT` cannot reach it
-    // and every `MODIFY COLUMN` drops it, and the model does not know which kind the
-    // live one is.
     lines.extend(t.checks.iter().map(check_clause));
     lines.extend(t.foreign_keys.iter().map(fk_clause));
     let mut s = format!(
@@ -155,6 +161,19 @@ pub fn create_table(t: &Table) -> String {
     }
     if let Some(c) = &t.comment {
         s.push_str(&format!(" COMMENT={}", quote_literal(c)));
+    }
+    s.push_str(&row_options(&t.row_format, t.key_block_size));
+    s
+}
+
+/// ` ROW_FORMAT=… KEY_BLOCK_SIZE=…`, as SHOW CREATE TABLE writes them.
+fn row_options(row_format: &Option<String>, key_block_size: Option<u32>) -> String {
+    let mut s = String::new();
+    if let Some(r) = row_format {
+        s.push_str(&format!(" ROW_FORMAT={}", r.to_ascii_uppercase()));
+    }
+    if let Some(k) = key_block_size {
+        s.push_str(&format!(" KEY_BLOCK_SIZE={k}"));
     }
     s
 }
@@ -213,8 +232,14 @@ pub fn render(change: &Change) -> Vec<String> {
             engine,
             charset,
             collation,
+            row_format,
+            key_block_size,
         } => {
             let mut clauses = Vec::new();
+            let rows = row_options(row_format, *key_block_size);
+            if !rows.is_empty() {
+                clauses.push(rows.trim_start().to_string());
+            }
             if let Some(e) = engine {
                 clauses.push(format!("ENGINE={e}"));
             }
@@ -254,11 +279,24 @@ pub fn render(change: &Change) -> Vec<String> {
         ),
         CreateIndex { table, index } => alter(table, format!("ADD {}", index_clause(index))),
         DropIndex { table, index } => alter(table, format!("DROP INDEX {}", quote(&index.name))),
-        CreateView(v) => vec![format!(
-            "CREATE VIEW {} AS {}",
-            name(&v.name),
-            expr_sql(&v.query.sql)
-        )],
+        CreateView(v) => {
+            let mut s = String::from("CREATE ");
+            if let Some(a) = &v.algorithm {
+                s.push_str(&format!("ALGORITHM={} ", a.to_ascii_uppercase()));
+            }
+            if let Some(x) = &v.security {
+                s.push_str(&format!("SQL SECURITY {} ", x.to_ascii_uppercase()));
+            }
+            s.push_str(&format!(
+                "VIEW {} AS {}",
+                name(&v.name),
+                expr_sql(&v.query.sql)
+            ));
+            if let Some(c) = &v.check_option {
+                s.push_str(&format!(" WITH {} CHECK OPTION", c.to_ascii_uppercase()));
+            }
+            vec![s]
+        }
         DropView(v) => vec![format!("DROP VIEW {}", name(&v.name))],
         SetComment {
             target: CommentTarget::Table(t),

@@ -77,8 +77,68 @@ pub fn type_sql(t: &DataType) -> String {
         Uuid => "char(36)".into(),
         Array(_) => "json".into(),
         Unsigned(inner) => format!("{} unsigned", type_sql(inner)),
+        Zerofill(inner, width) => format!(
+            "{}{} unsigned zerofill",
+            type_sql(inner),
+            width.map(|w| format!("({w})")).unwrap_or_default()
+        ),
         other => other.to_string(),
     }
+}
+
+/// MySQL's `ZEROFILL` and `FLOAT(M,D)`/`DOUBLE(M,D)`, which the canonical reading of a type
+/// spelling leaves out. `spelling` is the type as a file writes it or as `COLUMN_TYPE`
+/// shows it; `parsed` is what the canonical reading made of it.
+pub fn native_digits(spelling: &str, parsed: DataType) -> DataType {
+    use DataType::*;
+    let lower = spelling.to_ascii_lowercase();
+    let (head, args): (&str, Vec<Option<u32>>) = match lower.find('(') {
+        Some(at) => {
+            let close = lower[at..].find(')').map_or(lower.len(), |c| at + c);
+            let args = lower[at + 1..close]
+                .split(',')
+                .map(|a| a.trim().parse().ok())
+                .collect();
+            (&lower[..at], args)
+        }
+        None => (&lower, Vec::new()),
+    };
+    let zerofill = lower.split_whitespace().any(|w| w == "zerofill");
+    let base: Vec<&str> = head
+        .split_whitespace()
+        .filter(|w| !matches!(*w, "unsigned" | "signed" | "zerofill"))
+        .collect();
+    let base = base.join(" ");
+    let (mut ty, unsigned) = match parsed {
+        Unsigned(inner) => (*inner, true),
+        t => (t, false),
+    };
+    if let ("float" | "double" | "double precision" | "real", [Some(m), Some(d)]) =
+        (base.as_str(), args.as_slice())
+    {
+        ty = FloatDigits {
+            double: base != "float",
+            digits: *m,
+            decimals: *d,
+        };
+    }
+    if !zerofill {
+        return if unsigned { Unsigned(Box::new(ty)) } else { ty };
+    }
+    if ty == Boolean {
+        ty = TinyInt;
+    }
+    // MySQL's display width of an unsigned integer type, when none is written.
+    let default_width = match ty {
+        TinyInt => Some(3),
+        SmallInt => Some(5),
+        MediumInt => Some(8),
+        Integer => Some(10),
+        BigInt => Some(20),
+        _ => None,
+    };
+    let width = default_width.map(|w| args.first().copied().flatten().unwrap_or(w));
+    Zerofill(Box::new(ty), width)
 }
 
 /// True when MySQL can change the type in place (no table copy): widening a VARCHAR
@@ -89,5 +149,30 @@ pub fn in_place(from: &DataType, to: &DataType) -> bool {
         (Varchar(Some(a)), Varchar(Some(b))) => b >= a && ((*a < 64) == (*b < 64)),
         (InlineEnum(a), InlineEnum(b)) | (Set(a), Set(b)) => b.starts_with(a),
         _ => from == to,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zerofill_and_float_digits_read_from_either_spelling() {
+        let read = |s: &str| {
+            let parsed = crate::parse::data_type(s).unwrap_or(DataType::Text);
+            type_sql(&native_digits(s, parsed))
+        };
+        // As a file writes them, and as COLUMN_TYPE shows them: one type.
+        assert_eq!(read("INT(6) UNSIGNED ZEROFILL"), "int(6) unsigned zerofill");
+        assert_eq!(read("int(6) unsigned zerofill"), "int(6) unsigned zerofill");
+        assert_eq!(read("INTEGER ZEROFILL"), "int(10) unsigned zerofill");
+        assert_eq!(
+            read("DECIMAL(6,2) ZEROFILL"),
+            "decimal(6,2) unsigned zerofill"
+        );
+        assert_eq!(read("FLOAT(7,3)"), "float(7,3)");
+        assert_eq!(read("DOUBLE(12,4) UNSIGNED"), "double(12,4) unsigned");
+        assert_eq!(read("REAL(8,2)"), "double(8,2)");
+        assert_eq!(read("INT(11) UNSIGNED"), "int unsigned");
     }
 }

@@ -295,7 +295,13 @@ pub async fn introspect(
         }
         let columns: Vec<String> = get(&r, "columns")?;
         match get::<String>(&r, "kind")?.as_str() {
-            "p" => t.primary_key = Some(PrimaryKey { name, columns }),
+            "p" => {
+                t.primary_key = Some(PrimaryKey {
+                    name,
+                    columns,
+                    desc: false,
+                })
+            }
             "u" => t.uniques.push(Unique {
                 name,
                 columns,

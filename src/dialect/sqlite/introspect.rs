@@ -3,7 +3,7 @@
 
 use super::queries;
 use crate::model::{Schema, Unmanaged};
-use crate::parse::{parse_schema_with, SourceFile};
+use crate::parse::{parse_schema_with, SourceFile, Target};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{ConnectOptions, Row};
 use std::str::FromStr;
@@ -56,6 +56,7 @@ pub async fn introspect(conn: &mut SqliteConnection) -> Result<Schema, String> {
                     text: text.clone(),
                 }],
                 false,
+                Target::Sqlite,
             )
             .is_ok()
         };
@@ -110,9 +111,13 @@ pub async fn introspect(conn: &mut SqliteConnection) -> Result<Schema, String> {
             text: sql,
         }],
         false,
+        Target::Sqlite,
     )
     .map_err(|e| format!("cannot read a stored statement: {e}"))?;
     schema.unmanaged = unmanaged;
+    // Marks the schema as a live one, which the desired side is reconciled with (names
+    // that differ only in case, see `names`).
+    schema.defaults.insert("flavor".into(), "sqlite".into());
     // Only the spelling is taken from here, so a failing read keeps the parser's.
     if let Ok(rows) = sqlx::query(queries::DECLARED_TYPES)
         .fetch_all(&mut *conn)

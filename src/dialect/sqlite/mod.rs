@@ -4,6 +4,7 @@
 mod execute;
 mod introspect;
 pub(crate) mod migrate;
+mod names;
 mod normalize;
 mod queries;
 mod rebuild;
@@ -40,6 +41,10 @@ impl Dialect for Sqlite {
         normalize::normalize(schema, notes)
     }
 
+    fn reconcile(&self, live: &Schema, desired: &mut Schema, _notes: &mut Vec<String>) {
+        names::live_spellings(live, desired);
+    }
+
     fn lower(&self, changes: Vec<Change>, from: &Schema, to: &Schema) -> Vec<Change> {
         rebuild::lower(changes, from, to)
     }
@@ -53,6 +58,10 @@ impl Dialect for Sqlite {
     }
 
     fn keeps_declared_types(&self) -> bool {
+        true
+    }
+
+    fn keeps_omitted_fk_columns(&self) -> bool {
         true
     }
 }

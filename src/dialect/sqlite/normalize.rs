@@ -198,6 +198,10 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
             .as_ref()
             .filter(|p| p.columns.len() == 1)
             .map(|p| p.columns[0].clone());
+        // `INTEGER PRIMARY KEY DESC` numbers nothing: it is no rowid alias.
+        let numbered_pk = single_pk
+            .clone()
+            .filter(|_| !t.primary_key.as_ref().is_some_and(|p| p.desc));
         let mut enum_checks = Vec::new();
         for c in &mut t.columns {
             let written = c.declared.take().and_then(|d| type_name(&d, t.strict));
@@ -248,7 +252,7 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
             // AUTO_INCREMENT parses to the same flag); anywhere else the table could never
             // be built with it, and every plan would rebuild the table to add it.
             let integer_key =
-                single_pk.as_deref() == Some(c.name.as_str()) && c.data_type == DataType::Integer;
+                numbered_pk.as_deref() == Some(c.name.as_str()) && c.data_type == DataType::Integer;
             if c.autoincrement && !integer_key {
                 note(format!("sqlite: AUTOINCREMENT on {tname}.{} is left out: SQLite numbers only an INTEGER PRIMARY KEY", c.name));
                 c.autoincrement = false;
@@ -261,7 +265,13 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
                 note("sqlite: comments are not stored".into());
             }
             if let Some(d) = &mut c.default {
-                d.sql = to_portable(&d.sql);
+                // A boolean keeps its letter case: SQLite shows the default's text back.
+                let boolean = ["true", "false"]
+                    .iter()
+                    .any(|b| d.sql.eq_ignore_ascii_case(b));
+                if !boolean {
+                    d.sql = to_portable(&d.sql);
+                }
                 if let Some(mapped) = clock_default(&d.sql) {
                     if let Ok(e) = crate::parse::expr(mapped) {
                         if e != *d {
@@ -282,6 +292,7 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
         // alias and a WITHOUT ROWID table's key never hold NULL.
         if let Some(pk) = &t.primary_key {
             let alias = pk.columns.len() == 1
+                && !pk.desc
                 && t.column(&pk.columns[0])
                     .is_some_and(super::render::is_rowid_type);
             let never_null = alias || t.without_rowid;

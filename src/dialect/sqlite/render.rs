@@ -53,16 +53,6 @@ fn parenthesized(sql: &str) -> bool {
     depth == 0
 }
 
-/// The schema language keeps `TRUE`/`FALSE` in lower case; SQLite stores a default's text
-/// and shows it back, and SQL files write them in capitals.
-fn boolean_as_written(sql: &str) -> &str {
-    match sql {
-        s if s.eq_ignore_ascii_case("true") => "TRUE",
-        s if s.eq_ignore_ascii_case("false") => "FALSE",
-        s => s,
-    }
-}
-
 /// `0x10` reaches the model as the hex string `X'10'` (MySQL's meaning). In SQLite it is
 /// the integer 16, and an INTEGER column is where a file writes it: there it is written
 /// back as a hex integer (at most 16 digits, SQLite's 64 bits), not as a blob.
@@ -94,6 +84,9 @@ pub fn column_def(t: &Table, c: &Column) -> String {
     let inline_pk = inline_pk(t).is_some_and(|pk| pk == c.name);
     if inline_pk {
         s.push_str(" PRIMARY KEY");
+        if t.primary_key.as_ref().is_some_and(|p| p.desc) {
+            s.push_str(" DESC");
+        }
         if c.autoincrement {
             s.push_str(" AUTOINCREMENT");
         }
@@ -112,7 +105,9 @@ pub fn column_def(t: &Table, c: &Column) -> String {
         if let Some(n) = hex_integer(c, sql) {
             s.push_str(&format!(" DEFAULT {n}"));
         } else if is_literal(sql) || parenthesized(sql) {
-            s.push_str(&format!(" DEFAULT {}", boolean_as_written(sql)));
+            // SQLite stores a default's text and shows it back: a boolean keeps the
+            // spelling the file gave it (see `parse::ddl::spelled_boolean`).
+            s.push_str(&format!(" DEFAULT {sql}"));
         } else {
             s.push_str(&format!(" DEFAULT ({sql})"));
         }
@@ -128,11 +123,12 @@ pub fn column_def(t: &Table, c: &Column) -> String {
 }
 
 /// A single INTEGER primary key is written on its column so it stays the rowid alias;
-/// only the type spelled `INTEGER` makes one (`INT PRIMARY KEY` is an ordinary key).
+/// only the type spelled `INTEGER` makes one (`INT PRIMARY KEY` is an ordinary key). So is
+/// a key whose order was written there (`PRIMARY KEY DESC`, which only a column takes).
 fn inline_pk(t: &Table) -> Option<&str> {
     let pk = t.primary_key.as_ref()?;
     match pk.columns.as_slice() {
-        [one] if t.column(one).is_some_and(is_rowid_type) => Some(one),
+        [one] if pk.desc || t.column(one).is_some_and(is_rowid_type) => Some(one),
         _ => None,
     }
 }

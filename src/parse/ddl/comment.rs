@@ -297,7 +297,7 @@ pub fn constraint_comment(text: &str, loc: &Loc) -> Option<Result<ConstraintComm
 #[cfg(test)]
 mod tests {
     use crate::model::QName;
-    use crate::parse::{parse_schema_report, SourceFile};
+    use crate::parse::{parse_schema_report, SourceFile, Target};
 
     fn parse(sql: &str) -> (crate::model::Schema, Vec<crate::parse::Skipped>) {
         parse_schema_report(
@@ -306,6 +306,7 @@ mod tests {
                 text: sql.into(),
             }],
             true,
+            Target::Postgres,
         )
         .unwrap_or_else(|e| panic!("{e}"))
     }
@@ -384,6 +385,7 @@ mod tests {
                     .into(),
             }],
             true,
+            Target::Postgres,
         )
         .err()
         .map(|e| e.to_string())

@@ -83,8 +83,11 @@ impl Builder {
             return;
         };
         if let Some(kind) = clauses.check_option {
+            // PostgreSQL keeps it as a view option, MySQL as a property of the view: each
+            // dialect's normalization keeps its own form.
             v.options.retain(|(k, _)| k != "check_option");
             v.options.push(("check_option".into(), kind.into()));
+            v.check_option = Some(kind.into());
         }
         v.with_no_data = v.materialized && clauses.no_data;
     }
