@@ -295,9 +295,12 @@ pub fn drop_postgres_clauses(s: &mut Schema, dialect: &str, notes: &mut Vec<Stri
         if !std::mem::take(&mut t.constraint_comments).is_empty() {
             note(comments);
         }
-        for i in &mut t.indexes {
-            if i.comment.take().is_some() {
-                note(comments);
+        // MySQL keeps an index's comment too (its COMMENT clause).
+        if dialect != "mysql" {
+            for i in &mut t.indexes {
+                if i.comment.take().is_some() {
+                    note(comments);
+                }
             }
         }
         for f in &mut t.foreign_keys {
@@ -404,12 +407,9 @@ pub fn drop_mysql_attributes(s: &mut Schema, dialect: &str, notes: &mut Vec<Stri
                     ));
                 }
             }
+            // PostgreSQL keeps an index's comment too (COMMENT ON INDEX); SQLite's is
+            // noted with the other comments it has no place for.
             i.using = None;
-            if i.comment.take().is_some() {
-                note(format!(
-                    "{dialect}: index COMMENT is MySQL-only and ignored"
-                ));
-            }
         }
         let options = [
             t.row_format.take().is_some(),

@@ -333,11 +333,7 @@ pub fn indexes(rel: &QName, from: &[Index], to: &[Index], out: &mut Vec<Change>)
 }
 
 fn same_index(a: &Index, b: &Index) -> bool {
-    a.unique == b.unique
-        && a.parts == b.parts
-        && a.predicate == b.predicate
-        && a.method == b.method
-        && a.comment == b.comment
+    a.unique == b.unique && a.parts == b.parts && a.predicate == b.predicate && a.method == b.method
 }
 
 /// Matches named members by name; a same-named member with another definition is dropped

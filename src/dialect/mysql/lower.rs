@@ -47,6 +47,28 @@ pub fn lower(changes: Vec<Change>, from: &Schema, to: &Schema) -> Vec<Change> {
                     to: full,
                 });
             }
+            // MySQL has no statement that changes only an index's comment: the index is
+            // created again with it.
+            Change::SetComment {
+                target: CommentTarget::Index(table, name),
+                ..
+            } => {
+                let old = old_table(&table).and_then(|t| t.indexes.iter().find(|i| i.name == name));
+                let new = to
+                    .tables
+                    .get(&table)
+                    .and_then(|t| t.indexes.iter().find(|i| i.name == name));
+                if let (Some(old), Some(new)) = (old, new) {
+                    out.push(Change::DropIndex {
+                        table: table.clone(),
+                        index: old.clone(),
+                    });
+                    out.push(Change::CreateIndex {
+                        table,
+                        index: new.clone(),
+                    });
+                }
+            }
             Change::SetComment {
                 target: CommentTarget::Column(table, col),
                 ..
