@@ -81,14 +81,23 @@ pub fn leading_words(text: &str, max: usize) -> Vec<String> {
 }
 
 /// True for `COMMENT ON CONSTRAINT c ON table …` (which sqlparser does not read).
-pub fn comment_on_constraint(text: &str) -> bool {
-    let w = leading_words(text, 3);
-    w.len() == 3 && w[0] == "COMMENT" && w[1] == "ON" && w[2] == "CONSTRAINT"
+/// `w`: the statement's first three words ([`leading_words`]).
+pub fn comment_on_constraint(w: &[String]) -> bool {
+    w.len() >= 3 && w[0] == "COMMENT" && w[1] == "ON" && w[2] == "CONSTRAINT"
 }
 
 /// The kind of a statement, from its leading words.
 pub fn classify(text: &str) -> Kind {
+    classify_words(text).0
+}
+
+/// [`classify`], with the statement's first words (up to 12), for checks of its own.
+pub fn classify_words(text: &str) -> (Kind, Vec<String>) {
     let w = leading_words(text, 12);
+    (classify_by(text, &w), w)
+}
+
+fn classify_by(text: &str, w: &[String]) -> Kind {
     let word = |k: usize| w.get(k).map(String::as_str).unwrap_or("");
     match word(0) {
         "CREATE" => match create_kind(&w[1..]) {
@@ -97,7 +106,7 @@ pub fn classify(text: &str) -> Kind {
             Kind::Managed if inherits(text) => Kind::Unmanaged("inheriting table"),
             other => other,
         },
-        "ALTER" => alter_kind(text, &w),
+        "ALTER" => alter_kind(text, w),
         "COMMENT" if word(1) == "ON" => match word(2) {
             "TABLE" | "COLUMN" | "VIEW" | "INDEX" | "SEQUENCE" | "TYPE" => Kind::Managed,
             "MATERIALIZED" if word(3) == "VIEW" => Kind::Managed,

@@ -237,13 +237,15 @@ pub fn parse_schema_report(
                 line: piece.line,
                 col: piece.col,
             };
-            let kind = match kind::classify(&piece.text) {
+            // With its first words, for the statements sqlparser does not read.
+            let (kind, head) = kind::classify_words(&piece.text);
+            let kind = match kind {
                 kind::Kind::Managed => sqlite_internal(&piece.text, &virtual_tables)
                     .map_or(kind::Kind::Managed, kind::Kind::Unmanaged),
                 other => other,
             };
-            let domain_statement = kind == kind::Kind::Managed
-                && domain::is_domain_statement(&kind::leading_words(&piece.text, 2));
+            let domain_statement =
+                kind == kind::Kind::Managed && domain::is_domain_statement(&head);
             if domain_statement {
                 if let Err(e) = domain_at(&piece, &src.name).and_then(|st| b.add_domain(st, &loc)) {
                     errors.push(e);
@@ -251,7 +253,7 @@ pub fn parse_schema_report(
                 continue;
             }
             match kind {
-                kind::Kind::Managed if kind::comment_on_constraint(&piece.text) => {
+                kind::Kind::Managed if kind::comment_on_constraint(&head) => {
                     match ddl::constraint_comment(&piece.text, &loc) {
                         Some(Ok(c)) => b.constraint_comment(c, &loc),
                         Some(Err(e)) => errors.push(e),
