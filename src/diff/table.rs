@@ -1,7 +1,7 @@
 //! Differences inside one table: columns, keys, constraints, indexes, comments.
 
 use super::{Change, CommentTarget};
-use crate::model::{Index, QName, Table};
+use crate::model::{Index, QName, Table, Unique};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub fn diff_table(from: &Table, to: &Table, out: &mut Vec<Change>) {
@@ -88,7 +88,7 @@ pub fn diff_table(from: &Table, to: &Table, out: &mut Vec<Change>) {
         &from.uniques,
         &to.uniques,
         |u| &u.name,
-        |a, b| a.columns == b.columns,
+        Unique::same_definition,
         |u| Change::DropUnique {
             table: name.clone(),
             unique: u.clone(),
@@ -130,13 +130,8 @@ pub fn diff_table(from: &Table, to: &Table, out: &mut Vec<Change>) {
         &from.foreign_keys,
         &to.foreign_keys,
         |c| &c.name,
-        |a, b| {
-            let mut a = a.clone();
-            a.name = b.name.clone();
-            let loosened = !a.not_valid && b.not_valid;
-            a.not_valid = b.not_valid;
-            &a == b && !loosened
-        },
+        // As for checks: validating is a step of its own, loosening re-adds the key.
+        |a, b| a.same_definition(b) && (a.not_valid || !b.not_valid),
         |c| Change::DropForeignKey {
             table: name.clone(),
             fk: c.clone(),
@@ -191,11 +186,9 @@ pub fn diff_table(from: &Table, to: &Table, out: &mut Vec<Change>) {
         .iter()
         .filter(|f| f.not_valid)
         .filter(|f| {
-            to.foreign_keys.iter().any(|w| {
-                let mut live = (*f).clone();
-                live.not_valid = false;
-                w == &live
-            })
+            to.foreign_keys
+                .iter()
+                .any(|w| w.name == f.name && w.same_definition(f) && !w.not_valid)
         });
     for n in unvalidated.chain(unvalidated_fks.map(|f| &f.name)) {
         out.push(Change::ValidateConstraint {
@@ -294,7 +287,7 @@ pub fn indexes(rel: &QName, from: &[Index], to: &[Index], out: &mut Vec<Change>)
         from,
         to,
         |i| &i.name,
-        same_index,
+        Index::same_definition,
         |i| Change::DropIndex {
             table: rel.clone(),
             index: i.clone(),
@@ -319,7 +312,7 @@ pub fn indexes(rel: &QName, from: &[Index], to: &[Index], out: &mut Vec<Change>)
         .collect();
     for b in to {
         let old = renamed.get(&b.name).unwrap_or(&b.name);
-        let Some(a) = from.iter().find(|a| a.name == *old && same_index(a, b)) else {
+        let Some(a) = from.iter().find(|a| a.name == *old && a.same_definition(b)) else {
             continue;
         };
         if a.comment != b.comment {
@@ -330,10 +323,6 @@ pub fn indexes(rel: &QName, from: &[Index], to: &[Index], out: &mut Vec<Change>)
             });
         }
     }
-}
-
-fn same_index(a: &Index, b: &Index) -> bool {
-    a.unique == b.unique && a.parts == b.parts && a.predicate == b.predicate && a.method == b.method
 }
 
 /// Matches named members by name; a same-named member with another definition is dropped

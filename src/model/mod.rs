@@ -587,6 +587,16 @@ pub struct Unique {
     pub initially_deferred: bool,
 }
 
+impl Unique {
+    /// Everything but the name.
+    pub fn same_definition(&self, other: &Unique) -> bool {
+        self.columns == other.columns
+            && self.nulls_not_distinct == other.nulls_not_distinct
+            && self.deferrable == other.deferrable
+            && self.initially_deferred == other.initially_deferred
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Check {
     pub name: String,
@@ -643,6 +653,20 @@ pub struct ForeignKey {
     /// PostgreSQL's `NOT VALID`: existing rows were never checked.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub not_valid: bool,
+}
+
+impl ForeignKey {
+    /// Everything but the name and whether it was validated.
+    pub fn same_definition(&self, other: &ForeignKey) -> bool {
+        self.columns == other.columns
+            && self.ref_table == other.ref_table
+            && self.ref_columns == other.ref_columns
+            && self.on_delete == other.on_delete
+            && self.on_update == other.on_update
+            && self.deferrable == other.deferrable
+            && self.initially_deferred == other.initially_deferred
+            && self.match_full == other.match_full
+    }
 }
 
 /// An exclusion constraint (PostgreSQL): no two rows may have every element compare true
@@ -756,6 +780,18 @@ impl PartialEq for Index {
 }
 
 impl Index {
+    /// Everything the index is, but its name, comment and how `USING` was spelled: two
+    /// indexes alike so are one index (possibly renamed).
+    pub fn same_definition(&self, other: &Index) -> bool {
+        self.unique == other.unique
+            && self.parts == other.parts
+            && self.predicate == other.predicate
+            && self.method == other.method
+            && self.nulls_not_distinct == other.nulls_not_distinct
+            && self.include == other.include
+            && self.with == other.with
+    }
+
     /// Plain column names the index covers (expressions are left out).
     pub fn columns(&self) -> impl Iterator<Item = &str> {
         self.parts.iter().filter_map(|p| match &p.key {

@@ -1,6 +1,6 @@
 //! Names the schema files left to sqlshift, kept as the live database has them.
 
-use crate::model::{Index, QName, Schema, Table};
+use crate::model::{QName, Schema, Table};
 use std::collections::BTreeSet;
 
 /// Which member of a table a rename is for.
@@ -82,16 +82,6 @@ fn used(t: &Table, name: &str, relation: bool) -> bool {
     }
 }
 
-fn same_index(a: &Index, b: &Index) -> bool {
-    a.unique == b.unique
-        && a.parts == b.parts
-        && a.predicate == b.predicate
-        && a.method == b.method
-        && a.nulls_not_distinct == b.nulls_not_distinct
-        && a.include == b.include
-        && a.with == b.with
-}
-
 fn adopt(live: &Table, t: &Table) -> Vec<(Member, String)> {
     let mut out = Vec::new();
     // Live names already given to a desired member: (name, as an index-like relation).
@@ -115,12 +105,7 @@ fn adopt(live: &Table, t: &Table) -> Vec<(Member, String)> {
         let candidates = live
             .uniques
             .iter()
-            .filter(|l| {
-                l.columns == u.columns
-                    && l.nulls_not_distinct == u.nulls_not_distinct
-                    && l.deferrable == u.deferrable
-                    && l.initially_deferred == u.initially_deferred
-            })
+            .filter(|l| l.same_definition(u))
             .map(|l| l.name.as_str())
             .collect();
         let has = |n: &str| live.uniques.iter().any(|l| l.name == n);
@@ -132,16 +117,7 @@ fn adopt(live: &Table, t: &Table) -> Vec<(Member, String)> {
         let candidates = live
             .foreign_keys
             .iter()
-            .filter(|l| {
-                l.columns == f.columns
-                    && l.ref_table == f.ref_table
-                    && l.ref_columns == f.ref_columns
-                    && l.on_delete == f.on_delete
-                    && l.on_update == f.on_update
-                    && l.deferrable == f.deferrable
-                    && l.initially_deferred == f.initially_deferred
-                    && l.match_full == f.match_full
-            })
+            .filter(|l| l.same_definition(f))
             .map(|l| l.name.as_str())
             .collect();
         let has = |n: &str| live.foreign_keys.iter().any(|l| l.name == n);
@@ -177,7 +153,7 @@ fn adopt(live: &Table, t: &Table) -> Vec<(Member, String)> {
         let candidates = live
             .indexes
             .iter()
-            .filter(|l| same_index(l, x))
+            .filter(|l| l.same_definition(x))
             .map(|l| l.name.as_str())
             .collect();
         let has = |n: &str| live.indexes.iter().any(|l| l.name == n);
