@@ -16,9 +16,11 @@ pub enum Kind {
 /// The leading words of a statement, upper-cased, with comments skipped and MySQL's
 /// conditional comments (`/*!50003 CREATE*/`) read as the text they hold.
 pub fn leading_words(text: &str, max: usize) -> Vec<String> {
+    // Reads only as far as the words asked for: a statement can be long.
     let mut words = Vec::new();
     let mut word = String::new();
-    let chars: Vec<char> = text.chars().collect();
+    let bytes = text.as_bytes();
+    let at = |i: usize| bytes.get(i).copied();
     let mut i = 0;
     let push = |word: &mut String, words: &mut Vec<String>| {
         if !word.is_empty() {
@@ -26,34 +28,34 @@ pub fn leading_words(text: &str, max: usize) -> Vec<String> {
             word.clear();
         }
     };
-    while i < chars.len() && words.len() < max {
-        let c = chars[i];
-        if c == '/' && chars.get(i + 1) == Some(&'*') {
+    while words.len() < max {
+        let Some(c) = text.get(i..).and_then(|t| t.chars().next()) else {
+            break;
+        };
+        if c == '/' && at(i + 1) == Some(b'*') {
             push(&mut word, &mut words);
-            if chars.get(i + 2) == Some(&'!') {
+            if at(i + 2) == Some(b'!') {
                 // Conditional comment: skip the marker and version, keep the text.
                 i += 3;
-                while i < chars.len() && chars[i].is_ascii_digit() {
+                while at(i).is_some_and(|b| b.is_ascii_digit()) {
                     i += 1;
                 }
                 continue;
             }
-            while i + 1 < chars.len() && !(chars[i] == '*' && chars[i + 1] == '/') {
-                i += 1;
-            }
-            i += 2;
+            i = match text[i + 2..].find("*/") {
+                Some(end) => i + 2 + end + 2,
+                None => text.len(),
+            };
             continue;
         }
-        if c == '*' && chars.get(i + 1) == Some(&'/') {
+        if c == '*' && at(i + 1) == Some(b'/') {
             push(&mut word, &mut words);
             i += 2;
             continue;
         }
-        if c == '-' && chars.get(i + 1) == Some(&'-') {
+        if c == '-' && at(i + 1) == Some(b'-') {
             push(&mut word, &mut words);
-            while i < chars.len() && chars[i] != '\n' {
-                i += 1;
-            }
+            i = text[i..].find('\n').map_or(text.len(), |end| i + end);
             continue;
         }
         if c.is_alphanumeric() || c == '_' {
@@ -62,18 +64,14 @@ pub fn leading_words(text: &str, max: usize) -> Vec<String> {
             // A quoted name or value ends the run of keywords worth reading.
             push(&mut word, &mut words);
             words.push(c.to_string());
-            let q = c;
-            i += 1;
-            while i < chars.len() && chars[i] != q {
-                i += 1;
-            }
+            i = text[i + 1..].find(c).map_or(text.len(), |end| i + 1 + end);
         } else {
             push(&mut word, &mut words);
             if c == '\\' || c == '=' || c == '(' {
                 words.push(c.to_string());
             }
         }
-        i += 1;
+        i += c.len_utf8();
     }
     push(&mut word, &mut words);
     words.truncate(max);
@@ -223,15 +221,26 @@ fn inherits(text: &str) -> bool {
 /// The object a `CREATE <object>` statement names (`object` is `TABLE`, `DOMAIN`, `TYPE`),
 /// as an unquoted name would fold (lower case) or as quoted; the schema is left out.
 pub fn created_name(text: &str, object: &str) -> Option<String> {
-    let words = leading_words(text, 6);
+    created_name_in(text, &leading_words(text, 6), object)
+}
+
+/// [`created_name`], given the statement's first words ([`leading_words`]).
+pub fn created_name_in(text: &str, words: &[String], object: &str) -> Option<String> {
+    let words = &words[..words.len().min(6)];
     if words.first().map(String::as_str) != Some("CREATE") || !words.iter().any(|w| w == object) {
         return None;
     }
-    let upper = text.to_ascii_uppercase();
-    let at = upper.find(object)? + object.len();
+    let at = text
+        .as_bytes()
+        .windows(object.len())
+        .position(|w| w.eq_ignore_ascii_case(object.as_bytes()))?
+        + object.len();
     let mut rest = text[at..].trim_start();
     for skip in ["IF NOT EXISTS", "ONLY"] {
-        if rest.to_ascii_uppercase().starts_with(skip) {
+        if rest
+            .get(..skip.len())
+            .is_some_and(|r| r.eq_ignore_ascii_case(skip))
+        {
             rest = rest[skip.len()..].trim_start();
         }
     }
@@ -358,6 +367,16 @@ fn alter_kind(text: &str, w: &[String]) -> Kind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn leading_words_skip_comments_and_stop_early() {
+        assert_eq!(
+            leading_words("/*/ DROP */ create -- x\n/*!40101 TABLE*/ `t` (a int)", 12),
+            ["CREATE", "TABLE", "`", "(", "A", "INT"]
+        );
+        assert_eq!(leading_words("CREATE TABLE é_1 (", 2), ["CREATE", "TABLE"]);
+        assert_eq!(leading_words("SELECT 'unterminated", 5), ["SELECT", "'"]);
+    }
 
     #[test]
     fn dump_statements_are_recognised() {

@@ -240,7 +240,7 @@ pub fn parse_schema_report(
             // With its first words, for the statements sqlparser does not read.
             let (kind, head) = kind::classify_words(&piece.text);
             let kind = match kind {
-                kind::Kind::Managed => sqlite_internal(&piece.text, &virtual_tables)
+                kind::Kind::Managed => sqlite_internal(&piece.text, &head, &virtual_tables)
                     .map_or(kind::Kind::Managed, kind::Kind::Unmanaged),
                 other => other,
             };
@@ -380,8 +380,8 @@ pub fn parse_schema_report(
 /// `sqlite3 .schema` prints what SQLite made itself: `sqlite_sequence` and the shadow
 /// tables of a virtual table (`docs_fts_data` for FTS5, `places_node` for R*Tree …), which
 /// no schema may create. The catalog side leaves them out too.
-fn sqlite_internal(text: &str, virtual_tables: &[String]) -> Option<&'static str> {
-    let name = kind::created_name(text, "TABLE")?;
+fn sqlite_internal(text: &str, head: &[String], virtual_tables: &[String]) -> Option<&'static str> {
+    let name = kind::created_name_in(text, head, "TABLE")?;
     if name.starts_with("sqlite_") {
         return Some("SQLite internal table");
     }

@@ -57,10 +57,24 @@ pub fn from_mysql(sql: &str) -> Result<String, String> {
 }
 
 fn respell(dialect: &dyn Dialect, sql: &str, q: &Quoting) -> Result<String, String> {
+    if nothing_to_respell(sql) {
+        return Ok(sql.to_string());
+    }
     let tokens = Tokenizer::new(dialect, sql)
         .tokenize()
         .map_err(|e| format!("cannot read expression `{sql}`: {e}"))?;
     Ok(emit(&tokens, q, &[]))
+}
+
+/// Text without a literal, a quoted name or a comment: every token prints as it was read,
+/// so tokenizing it would give the text back (most defaults and types are such text).
+fn nothing_to_respell(sql: &str) -> bool {
+    sql.is_ascii()
+        && !sql
+            .bytes()
+            .any(|b| matches!(b, b'\'' | b'"' | b'`' | b'$' | b'#' | b'\\'))
+        && !sql.contains("--")
+        && !sql.contains("/*")
 }
 
 fn emit(tokens: &[Token], q: &Quoting, marks: &[(String, Mark)]) -> String {

@@ -24,42 +24,47 @@ pub struct SplitError {
     pub message: String,
 }
 
+/// A position in the text, by byte, with the line and column (in characters) it is at.
+/// Everything the splitter looks for is ASCII, so it reads bytes and decodes a character
+/// only where a word or a quote needs one.
 struct Cursor<'a> {
-    chars: Vec<char>,
+    text: &'a str,
     pos: usize,
     line: u64,
     col: u64,
-    _text: &'a str,
 }
 
 impl<'a> Cursor<'a> {
     fn new(text: &'a str) -> Self {
         Cursor {
-            chars: text.chars().collect(),
+            text,
             pos: 0,
             line: 1,
             col: 1,
-            _text: text,
         }
     }
 
-    fn peek(&self, k: usize) -> Option<char> {
-        self.chars.get(self.pos + k).copied()
+    fn byte(&self, k: usize) -> Option<u8> {
+        self.text.as_bytes().get(self.pos + k).copied()
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.text.get(self.pos..)?.chars().next()
     }
 
     fn starts_with(&self, s: &str) -> bool {
-        s.chars().enumerate().all(|(k, c)| self.peek(k) == Some(c))
+        self.text.as_bytes()[self.pos..].starts_with(s.as_bytes())
     }
 
     fn starts_with_ci(&self, s: &str) -> bool {
-        s.chars()
-            .enumerate()
-            .all(|(k, c)| self.peek(k).is_some_and(|p| p.eq_ignore_ascii_case(&c)))
+        self.text.as_bytes()[self.pos..]
+            .get(..s.len())
+            .is_some_and(|b| b.eq_ignore_ascii_case(s.as_bytes()))
     }
 
     fn bump(&mut self) -> Option<char> {
-        let c = self.peek(0)?;
-        self.pos += 1;
+        let c = self.peek()?;
+        self.pos += c.len_utf8();
         if c == '\n' {
             self.line += 1;
             self.col = 1;
@@ -69,12 +74,19 @@ impl<'a> Cursor<'a> {
         Some(c)
     }
 
+    /// Moves past `n` bytes of ASCII text.
+    fn skip_ascii(&mut self, n: usize) {
+        for _ in 0..n {
+            self.bump();
+        }
+    }
+
     /// True when only blanks precede the cursor on its line.
     fn at_line_start(&self) -> bool {
-        self.chars[..self.pos]
-            .iter()
+        self.text[..self.pos]
+            .chars()
             .rev()
-            .take_while(|&&c| c != '\n')
+            .take_while(|&c| c != '\n')
             .all(|c| c.is_whitespace())
     }
 }
@@ -88,12 +100,20 @@ struct Words {
     depth: usize,
     /// The previous word, upper-cased (`END IF` must not close a block).
     last: String,
+    /// [`Words::has_body`], once the head is read.
+    body: Option<bool>,
 }
+
+/// How many words of a statement's head are kept.
+const HEAD: usize = 8;
 
 impl Words {
     /// `CREATE [OR REPLACE] [DEFINER …] TRIGGER|PROCEDURE|FUNCTION|EVENT`: a routine whose
     /// body may hold `;`. A table, index or view named `event` is not one.
     fn has_body(&self) -> bool {
+        if let Some(known) = self.body {
+            return known;
+        }
         if self.head.first().map(String::as_str) != Some("CREATE") {
             return false;
         }
@@ -110,10 +130,16 @@ impl Words {
     }
 
     fn word(&mut self, w: &str) {
-        let up = w.to_ascii_uppercase();
-        if self.head.len() < 8 {
-            self.head.push(up.clone());
+        if self.head.len() < HEAD {
+            self.head.push(w.to_ascii_uppercase());
+            if self.head.len() == HEAD {
+                self.body = Some(self.has_body());
+            }
+        } else if self.body == Some(false) {
+            // Most statements: nothing after the head is worth a look.
+            return;
         }
+        let up = w.to_ascii_uppercase();
         if self.has_body() {
             // An `END` closes its block once the next word shows it is not `END IF`,
             // `END LOOP`, `END WHILE` or `END REPEAT` (MySQL compound statements).
@@ -166,32 +192,33 @@ fn split_with(text: &str, backslash: bool) -> Result<Vec<Piece>, SplitError> {
     let mut delimiter = ";".to_string();
     // Where the delimiter was last changed from `;`: a file must set it back.
     let mut delimiter_set_at = 0;
-    let mut buf = String::new();
-    let mut start: Option<(u64, u64)> = None;
+    // The statement being read: its first byte, line and column. Its text runs from there
+    // to the delimiter (comments and all).
+    let mut start: Option<(usize, u64, u64)> = None;
     let mut words = Words::default();
-    let mut word = String::new();
+    // The word being read, as a byte range of the text.
+    let mut word: Option<usize> = None;
 
-    let flush_word = |word: &mut String, words: &mut Words| {
-        if !word.is_empty() {
-            words.word(word);
-            word.clear();
+    let flush_word = |word: &mut Option<usize>, words: &mut Words, end: usize| {
+        if let Some(from) = word.take() {
+            words.word(&text[from..end]);
         }
     };
 
-    while let Some(c) = cur.peek(0) {
+    while let Some(b) = cur.byte(0) {
         // `DELIMITER x` lines (mysql client): change the delimiter, never a statement.
-        if start.is_none() && cur.at_line_start() && cur.starts_with_ci("delimiter") {
-            let after = cur.peek(9);
-            if after.is_some_and(|a| a == ' ' || a == '\t') {
-                let mut line = String::new();
-                while let Some(ch) = cur.peek(0) {
-                    if ch == '\n' {
-                        break;
-                    }
-                    line.push(ch);
+        if start.is_none()
+            && (b | 0x20) == b'd'
+            && cur.starts_with_ci("delimiter")
+            && cur.at_line_start()
+        {
+            let after = cur.byte(9);
+            if after.is_some_and(|a| a == b' ' || a == b'\t') {
+                let from = cur.pos;
+                while cur.byte(0).is_some_and(|c| c != b'\n') {
                     cur.bump();
                 }
-                let new = line[9..].trim().to_string();
+                let new = text[from + 9..cur.pos].trim().to_string();
                 if new.is_empty() {
                     return Err(SplitError {
                         line: cur.line,
@@ -206,75 +233,50 @@ fn split_with(text: &str, backslash: bool) -> Result<Vec<Piece>, SplitError> {
         }
         // The delimiter ends the statement, unless inside a routine body.
         if cur.starts_with(&delimiter) {
-            flush_word(&mut word, &mut words);
+            flush_word(&mut word, &mut words, cur.pos);
             words.at_delimiter();
             if delimiter != ";" || words.depth == 0 {
+                let end = cur.pos;
                 for _ in 0..delimiter.chars().count() {
                     cur.bump();
                 }
-                if let Some((line, col)) = start.take() {
+                if let Some((from, line, col)) = start.take() {
                     out.push(Piece {
-                        text: std::mem::take(&mut buf).trim_end().to_string(),
+                        text: text[from..end].trim_end().to_string(),
                         line,
                         col,
                     });
                 }
-                buf.clear();
                 words = Words::default();
                 continue;
             }
         }
-        let (line, col) = (cur.line, cur.col);
+        let (at, line, col) = (cur.pos, cur.line, cur.col);
         // Comments: kept in the statement text (the parser skips them), never start one.
-        if cur.starts_with("--") || (c == '#' && cur.at_line_start()) {
-            flush_word(&mut word, &mut words);
-            while let Some(ch) = cur.peek(0) {
-                if ch == '\n' {
-                    break;
-                }
-                if start.is_some() {
-                    buf.push(ch);
-                }
-                cur.bump();
-            }
+        if (b == b'-' && cur.byte(1) == Some(b'-')) || (b == b'#' && cur.at_line_start()) {
+            flush_word(&mut word, &mut words, at);
+            cur.pos = text[at..].find('\n').map_or(text.len(), |n| at + n);
+            cur.col += text[at..cur.pos].chars().count() as u64;
             continue;
         }
-        if cur.starts_with("/*") {
-            flush_word(&mut word, &mut words);
+        if b == b'/' && cur.byte(1) == Some(b'*') {
+            flush_word(&mut word, &mut words, at);
             // MySQL runs the text of `/*!NNNNN … */`: it is a statement of its own.
-            let conditional = cur.peek(2) == Some('!');
-            if conditional && start.is_none() {
-                start = Some((line, col));
+            if cur.byte(2) == Some(b'!') && start.is_none() {
+                start = Some((at, line, col));
             }
-            let keep = start.is_some();
             let mut depth = 0usize;
             loop {
                 if cur.starts_with("/*") {
                     depth += 1;
-                    for _ in 0..2 {
-                        if let Some(ch) = cur.bump() {
-                            if keep {
-                                buf.push(ch);
-                            }
-                        }
-                    }
+                    cur.skip_ascii(2);
                 } else if cur.starts_with("*/") {
                     depth -= 1;
-                    for _ in 0..2 {
-                        if let Some(ch) = cur.bump() {
-                            if keep {
-                                buf.push(ch);
-                            }
-                        }
-                    }
+                    cur.skip_ascii(2);
                     if depth == 0 {
                         break;
                     }
-                } else if let Some(ch) = cur.bump() {
-                    if keep {
-                        buf.push(ch);
-                    }
-                } else {
+                } else if cur.bump().is_none() {
                     return Err(SplitError {
                         line,
                         col,
@@ -284,46 +286,45 @@ fn split_with(text: &str, backslash: bool) -> Result<Vec<Piece>, SplitError> {
             }
             continue;
         }
+        let c = if b.is_ascii() {
+            b as char
+        } else {
+            cur.peek().unwrap_or(char::REPLACEMENT_CHARACTER)
+        };
         if c.is_whitespace() {
-            flush_word(&mut word, &mut words);
-            if start.is_some() {
-                buf.push(c);
-            }
+            flush_word(&mut word, &mut words, at);
             cur.bump();
             continue;
         }
         if start.is_none() {
-            start = Some((line, col));
+            start = Some((at, line, col));
         }
         match c {
             '\'' | '"' | '`' => {
-                flush_word(&mut word, &mut words);
-                quoted(&mut cur, &mut buf, c, backslash && c == '\'')?;
+                flush_word(&mut word, &mut words, at);
+                quoted(&mut cur, c, backslash && c == '\'')?;
             }
             '$' if !word_char_before(&cur) => {
                 if let Some(tag) = dollar_tag(&cur) {
-                    flush_word(&mut word, &mut words);
-                    dollar_quoted(&mut cur, &mut buf, &tag)?;
+                    flush_word(&mut word, &mut words, at);
+                    dollar_quoted(&mut cur, &tag)?;
                 } else {
-                    buf.push(c);
                     cur.bump();
                 }
             }
             _ if c.is_alphanumeric() || c == '_' => {
-                word.push(c);
-                buf.push(c);
+                word.get_or_insert(at);
                 cur.bump();
             }
             _ => {
-                flush_word(&mut word, &mut words);
-                buf.push(c);
+                flush_word(&mut word, &mut words, at);
                 cur.bump();
             }
         }
     }
-    flush_word(&mut word, &mut words);
-    if let Some((line, col)) = start {
-        let text = buf.trim_end().to_string();
+    flush_word(&mut word, &mut words, cur.pos);
+    if let Some((from, line, col)) = start {
+        let text = text[from..].trim_end().to_string();
         if !text.is_empty() {
             out.push(Piece { text, line, col });
         }
@@ -341,24 +342,20 @@ fn split_with(text: &str, backslash: bool) -> Result<Vec<Piece>, SplitError> {
 }
 
 fn word_char_before(cur: &Cursor) -> bool {
-    cur.pos > 0
-        && cur
-            .chars
-            .get(cur.pos - 1)
-            .is_some_and(|c| c.is_alphanumeric() || *c == '_')
+    cur.text[..cur.pos]
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_alphanumeric() || c == '_')
 }
 
 /// `$tag$` at the cursor (`$$` included), not a `$1` parameter.
 fn dollar_tag(cur: &Cursor) -> Option<String> {
-    let mut tag = String::from("$");
-    let mut k = 1;
-    loop {
-        let c = cur.peek(k)?;
+    let rest = cur.text.get(cur.pos + 1..)?;
+    for (k, c) in rest.char_indices() {
         if c == '$' {
-            tag.push('$');
-            return Some(tag);
+            return Some(cur.text[cur.pos..cur.pos + 1 + k + 1].to_string());
         }
-        let ok = if k == 1 {
+        let ok = if k == 0 {
             c.is_alphabetic() || c == '_'
         } else {
             c.is_alphanumeric() || c == '_'
@@ -366,66 +363,51 @@ fn dollar_tag(cur: &Cursor) -> Option<String> {
         if !ok {
             return None;
         }
-        tag.push(c);
-        k += 1;
     }
+    None
 }
 
-fn dollar_quoted(cur: &mut Cursor, buf: &mut String, tag: &str) -> Result<(), SplitError> {
+fn dollar_quoted(cur: &mut Cursor, tag: &str) -> Result<(), SplitError> {
     let (line, col) = (cur.line, cur.col);
-    for _ in 0..tag.chars().count() {
-        if let Some(c) = cur.bump() {
-            buf.push(c);
-        }
+    let n = tag.chars().count();
+    for _ in 0..n {
+        cur.bump();
     }
     loop {
         if cur.starts_with(tag) {
-            for _ in 0..tag.chars().count() {
-                if let Some(c) = cur.bump() {
-                    buf.push(c);
-                }
+            for _ in 0..n {
+                cur.bump();
             }
             return Ok(());
         }
-        match cur.bump() {
-            Some(c) => buf.push(c),
-            None => {
-                return Err(SplitError {
-                    line,
-                    col,
-                    message: format!("unterminated dollar-quoted string `{tag}`"),
-                })
-            }
+        if cur.bump().is_none() {
+            return Err(SplitError {
+                line,
+                col,
+                message: format!("unterminated dollar-quoted string `{tag}`"),
+            });
         }
     }
 }
 
 /// A quoted string or identifier; the quote doubled stands for itself, and with
 /// `backslash` a backslash escapes the next character.
-fn quoted(cur: &mut Cursor, buf: &mut String, q: char, backslash: bool) -> Result<(), SplitError> {
+fn quoted(cur: &mut Cursor, q: char, backslash: bool) -> Result<(), SplitError> {
     let (line, col) = (cur.line, cur.col);
-    if let Some(c) = cur.bump() {
-        buf.push(c);
-    }
+    cur.bump();
     loop {
         match cur.bump() {
             Some('\\') if backslash => {
-                buf.push('\\');
-                if let Some(c) = cur.bump() {
-                    buf.push(c);
-                }
+                cur.bump();
             }
             Some(c) if c == q => {
-                buf.push(c);
-                if cur.peek(0) == Some(q) {
-                    if let Some(c) = cur.bump() {
-                        buf.push(c);
-                    }
+                if cur.peek() == Some(q) {
+                    cur.bump();
                     continue;
                 }
                 return Ok(());
             }
-            Some(c) => buf.push(c),
+            Some(_) => {}
             None => {
                 let what = match q {
                     '\'' => "string",

@@ -1,6 +1,7 @@
 //! Reading a PostgreSQL database: the fixed set of catalog queries in `queries`, joined in
 //! memory. Index, view and expression texts are parsed by the same parser as schema files.
 
+use super::memo::Memo;
 use super::queries as q;
 use crate::dialect::connection::describe;
 use crate::model::{
@@ -178,6 +179,7 @@ pub async fn introspect(
     unbound(conn).await;
     let rows = rows?;
     let mut s = Schema::default();
+    let mut memo = Memo::default();
     for r in rows.schemas {
         let name: String = get(&r, "name")?;
         if let Some(c) = get::<Option<String>>(&r, "comment")? {
@@ -201,7 +203,7 @@ pub async fn introspect(
     }
     for r in rows.domains {
         let name = QName::new(get::<String>(&r, "schema")?, get::<String>(&r, "name")?);
-        match domain(&r, name.clone()) {
+        match domain(&r, name.clone(), &mut memo) {
             Ok(d) => {
                 s.domains.insert(name, d);
             }
@@ -211,13 +213,13 @@ pub async fn introspect(
             }),
         }
     }
-    user_types(&rows.composites, &rows.ranges, &mut s)?;
+    user_types(&rows.composites, &rows.ranges, &mut s, &mut memo)?;
     // One object sqlshift cannot interpret is left alone, by name; the rest is read.
     let mut bad: BTreeMap<QName, String> = BTreeMap::new();
     for r in rows.sequences {
         let name = QName::new(get::<String>(&r, "schema")?, get::<String>(&r, "name")?);
         let ty: String = get(&r, "data_type")?;
-        let data_type = match parse::data_type(&ty) {
+        let data_type = match memo.data_type(&ty) {
             Ok(t) => t,
             Err(e) => {
                 s.unmanaged.push(Unmanaged {
@@ -268,7 +270,7 @@ pub async fn introspect(
             get::<String>(&r, "schema")?,
             get::<String>(&r, "table_name")?,
         );
-        match column(&r) {
+        match column(&r, &mut memo) {
             Ok(col) => {
                 if let Some(t) = s.tables.get_mut(&table) {
                     t.columns.push(col);
@@ -347,7 +349,7 @@ pub async fn introspect(
                     Some(b) => (b, true),
                     None => (body, false),
                 };
-                match parse::expr(body) {
+                match memo.expr(body) {
                     Ok(expr) => t.checks.push(Check {
                         not_valid: !get::<bool>(&r, "validated")?,
                         name,
@@ -378,8 +380,8 @@ pub async fn introspect(
         let Some(t) = s.tables.get_mut(&table) else {
             continue;
         };
-        match parse::index_definition(&def) {
-            Ok((_, mut index)) => {
+        match memo.index(&def) {
+            Ok(mut index) => {
                 index.comment = comment;
                 t.indexes.push(index)
             }
@@ -419,8 +421,8 @@ pub async fn introspect(
         let Some(v) = s.views.get_mut(&view) else {
             continue;
         };
-        match parse::index_definition(&def) {
-            Ok((_, mut index)) => {
+        match memo.index(&def) {
+            Ok(mut index) => {
                 index.comment = comment;
                 v.indexes.push(index);
             }
@@ -467,7 +469,7 @@ fn user_defined(typtype: &str, schema: &str) -> bool {
 
 /// The type a row describes in the columns `typtype`, `type_schema`, `type_name`, the
 /// same for an array's element (`elem_…`), and `data_type` (`format_type`).
-fn row_type(r: &PgRow) -> Result<DataType, String> {
+fn row_type(r: &PgRow, memo: &mut Memo) -> Result<DataType, String> {
     let typtype: String = get(r, "typtype")?;
     let schema: String = get(r, "type_schema")?;
     let elem_typtype: Option<String> = get(r, "elem_typtype")?;
@@ -487,7 +489,7 @@ fn row_type(r: &PgRow) -> Result<DataType, String> {
         }
     }
     let spelled: String = get(r, "data_type")?;
-    parse::data_type(&spelled)
+    memo.data_type(&spelled)
 }
 
 /// A name found through the search path (`pg_catalog`, `public`) is kept without its
@@ -504,7 +506,12 @@ fn searched(schema: Option<String>, name: Option<String>) -> Option<QName> {
 }
 
 /// Composite and range types; one that cannot be read is named as not managed.
-fn user_types(composites: &[PgRow], ranges: &[PgRow], s: &mut Schema) -> Result<(), String> {
+fn user_types(
+    composites: &[PgRow],
+    ranges: &[PgRow],
+    s: &mut Schema,
+    memo: &mut Memo,
+) -> Result<(), String> {
     let mut unreadable = Vec::new();
     for r in composites {
         let name = QName::new(get::<String>(r, "schema")?, get::<String>(r, "name")?);
@@ -518,7 +525,7 @@ fn user_types(composites: &[PgRow], ranges: &[PgRow], s: &mut Schema) -> Result<
         let Some(attr) = get::<Option<String>>(r, "attribute")? else {
             continue;
         };
-        match row_type(r) {
+        match row_type(r, memo) {
             Ok(data_type) => t.attributes.push(Attribute {
                 name: attr,
                 data_type,
@@ -529,7 +536,7 @@ fn user_types(composites: &[PgRow], ranges: &[PgRow], s: &mut Schema) -> Result<
     }
     for r in ranges {
         let name = QName::new(get::<String>(r, "schema")?, get::<String>(r, "name")?);
-        let subtype = match row_type(r) {
+        let subtype = match row_type(r, memo) {
             Ok(t) => t,
             Err(e) => {
                 unreadable.push((name, format!("subtype: {e}")));
@@ -566,11 +573,11 @@ fn user_types(composites: &[PgRow], ranges: &[PgRow], s: &mut Schema) -> Result<
     Ok(())
 }
 
-fn domain(r: &PgRow, name: QName) -> Result<Domain, String> {
-    let mut d = Domain::new(name, row_type(r)?);
+fn domain(r: &PgRow, name: QName, memo: &mut Memo) -> Result<Domain, String> {
+    let mut d = Domain::new(name, row_type(r, memo)?);
     d.not_null = get(r, "not_null")?;
     d.default = get::<Option<String>>(r, "default_expr")?
-        .map(|e| parse::expr(&e))
+        .map(|e| memo.expr(&e))
         .transpose()?;
     d.collation = searched(get(r, "collation_schema")?, get(r, "collation")?);
     let names: Vec<String> = get(r, "check_names")?;
@@ -587,7 +594,7 @@ fn domain(r: &PgRow, name: QName) -> Result<Domain, String> {
             .and_then(|b| b.strip_suffix(')'))
             .unwrap_or(body);
         d.checks.push(DomainCheck {
-            expr: parse::expr(body).map_err(|e| format!("check {name}: {e}"))?,
+            expr: memo.expr(body).map_err(|e| format!("check {name}: {e}"))?,
             name,
             not_valid,
         });
@@ -595,9 +602,9 @@ fn domain(r: &PgRow, name: QName) -> Result<Domain, String> {
     Ok(d)
 }
 
-fn column(r: &PgRow) -> Result<Column, String> {
+fn column(r: &PgRow, memo: &mut Memo) -> Result<Column, String> {
     let name: String = get(r, "name")?;
-    let mut c = Column::new(&name, row_type(r)?);
+    let mut c = Column::new(&name, row_type(r, memo)?);
     c.nullable = !get::<bool>(r, "not_null")?;
     c.comment = get(r, "comment")?;
     if let Some(coll) = get::<Option<String>>(r, "collation")? {
@@ -643,7 +650,7 @@ fn column(r: &PgRow) -> Result<Column, String> {
     if generated == "s" {
         if let Some(d) = &default {
             c.generated = Some(Generated {
-                expr: parse::expr(d)?,
+                expr: memo.expr(d)?,
                 stored: true,
             });
         }
@@ -655,7 +662,7 @@ fn column(r: &PgRow) -> Result<Column, String> {
         if is_serial {
             c.serial = true;
         } else {
-            c.default = Some(parse::expr(&d)?);
+            c.default = Some(memo.expr(&d)?);
         }
     }
     Ok(c)

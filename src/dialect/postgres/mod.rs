@@ -4,6 +4,7 @@ mod domain;
 mod execute;
 mod identity;
 mod introspect;
+mod memo;
 pub(crate) mod migrate;
 mod normalize;
 mod opclass;
