@@ -322,6 +322,12 @@ pub fn drop_postgres_clauses(s: &mut Schema, dialect: &str, notes: &mut Vec<Stri
         if !std::mem::take(&mut t.exclusions).is_empty() {
             note("an exclusion constraint (EXCLUDE)");
         }
+        if std::mem::take(&mut t.unlogged) {
+            note("UNLOGGED");
+        }
+        if !std::mem::take(&mut t.storage).is_empty() {
+            note("a table's storage parameters (WITH (…))");
+        }
         for c in &mut t.columns {
             if !std::mem::take(&mut c.identity_options).is_default() {
                 note("an identity column's sequence options");

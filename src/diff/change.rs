@@ -148,6 +148,18 @@ pub enum Change {
         row_format: Option<String>,
         key_block_size: Option<u32>,
     },
+    /// PostgreSQL `ALTER TABLE … SET UNLOGGED` (`unlogged`) or `SET LOGGED`.
+    SetLogged {
+        table: QName,
+        unlogged: bool,
+    },
+    /// PostgreSQL storage parameters (`fillfactor`, `toast.autovacuum_enabled`, …) changed
+    /// in place: `ALTER TABLE … SET (…)` / `RESET (…)`.
+    SetStorage {
+        table: QName,
+        from: Vec<(String, String)>,
+        to: Vec<(String, String)>,
+    },
     DropColumn {
         table: QName,
         column: Column,
@@ -274,6 +286,8 @@ impl Change {
             AddColumn { .. } => "add_column",
             MoveColumn { .. } => "move_column",
             SetTableOptions { .. } => "set_table_options",
+            SetLogged { .. } => "set_persistence",
+            SetStorage { .. } => "set_storage",
             DropColumn { .. } => "drop_column",
             RenameColumn { .. } => "rename_column",
             AlterColumn { .. } => "alter_column",
@@ -309,6 +323,8 @@ impl Change {
             AddColumn { table, .. }
             | MoveColumn { table, .. }
             | SetTableOptions { table, .. }
+            | SetLogged { table, .. }
+            | SetStorage { table, .. }
             | DropColumn { table, .. }
             | RenameColumn { table, .. }
             | AlterColumn { table, .. }
@@ -411,7 +427,9 @@ impl Change {
                 vec![format!("column {table}.{}", column.name)]
             }
             MoveColumn { table, to, .. } => vec![format!("column {table}.{}", to.name)],
-            SetTableOptions { table, .. } => vec![format!("table {table}")],
+            SetTableOptions { table, .. } | SetLogged { table, .. } | SetStorage { table, .. } => {
+                vec![format!("table {table}")]
+            }
             AlterColumn { table, to, .. } => vec![format!("column {table}.{}", to.name)],
             RenameColumn { table, from, to } => vec![
                 format!("column {table}.{from}"),

@@ -17,6 +17,7 @@ mod requote;
 pub mod split;
 mod sqlite;
 pub mod statement;
+mod tablespace;
 mod typed_literal;
 mod types;
 mod usertype;
@@ -269,6 +270,7 @@ pub fn parse_schema_report(
                         b.ignored.push((what, loc.clone()));
                     }
                     b.partitioned = cut.partitioned;
+                    b.tablespace = cut.tablespace;
                     if target == Target::Sqlite {
                         b.statement = Some(piece.clone());
                     }
@@ -489,6 +491,12 @@ fn statement_at(
         if let Some(p) = without_partitions(&piece) {
             piece = p;
             cut.partitioned = true;
+        }
+    }
+    if target != Target::Mysql && lower.contains("tablespace") {
+        if let Some((p, name)) = tablespace::cut(&piece) {
+            piece = p;
+            cut.tablespace = Some(name);
         }
     }
     if lower.contains("only") {
@@ -731,6 +739,8 @@ struct Cut {
     /// A MySQL table's `PARTITION BY …` clause (also in a mysqldump `/*!50100 … */`):
     /// the table is left alone, as partitioned tables are not managed yet.
     partitioned: bool,
+    /// PostgreSQL's `TABLESPACE name` (see [`tablespace::cut`]).
+    tablespace: Option<String>,
 }
 
 /// `CREATE VIEW … WITH [CASCADED | LOCAL] CHECK OPTION`, which sqlparser does not read: the

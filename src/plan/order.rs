@@ -256,6 +256,7 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
             d.drops.push(Shape(table.clone()));
             d.creates.push(Shape(table.clone()));
         }
+        SetLogged { table, .. } | SetStorage { table, .. } => d.needs_new.push(Rel(table.clone())),
         AlterColumn { table, from, to } => {
             d.drops.push(Shape(table.clone()));
             d.creates.push(Shape(table.clone()));
@@ -487,6 +488,7 @@ fn phase(c: &Change) -> u8 {
         CreateTable(_) => 23,
         AddColumn { .. } => 24,
         SetTableOptions { .. } => 24,
+        SetLogged { .. } | SetStorage { .. } => 24,
         MoveColumn { .. } => 26,
         AlterColumn { .. } => 25,
         RenameConstraint { .. } | RenameIndex { .. } => 30,

@@ -258,8 +258,11 @@ pub async fn introspect(
                 "a partitioned table (PARTITION BY) is not managed yet".into(),
             );
         }
-        if get::<String>(&r, "persistence")? == "u" {
-            bad.insert(name.clone(), "an UNLOGGED table is not managed yet".into());
+        t.unlogged = get::<String>(&r, "persistence")? == "u";
+        t.storage = options(&r)?;
+        t.no_toast = get(&r, "no_toast")?;
+        if let Some(ts) = get::<Option<String>>(&r, "tablespace")? {
+            bad.insert(name.clone(), not_default_tablespace("it is", &ts));
         }
         s.tables.insert(name, t);
     }
@@ -371,6 +374,11 @@ pub async fn introspect(
         );
         let def: String = get(&r, "definition")?;
         let comment: Option<String> = get(&r, "comment")?;
+        if let Some(ts) = get::<Option<String>>(&r, "tablespace")? {
+            let index: String = get(&r, "name")?;
+            bad.entry(table.clone())
+                .or_insert(not_default_tablespace(&format!("its index {index} is"), &ts));
+        }
         if get::<String>(&r, "relkind")? == "m" {
             view_indexes.push((table, def, comment));
             continue;
@@ -403,13 +411,10 @@ pub async fn introspect(
         let mut v = View::new(name.clone(), materialized, query, depends_on);
         v.comment = get(&r, "comment")?;
         v.with_no_data = materialized && !get::<bool>(&r, "populated")?;
-        v.options = get::<Vec<String>>(&r, "options")?
-            .into_iter()
-            .map(|o| match o.split_once('=') {
-                Some((k, val)) => (k.to_string(), val.to_string()),
-                None => (o, String::new()),
-            })
-            .collect();
+        v.options = options(&r)?;
+        if let Some(ts) = get::<Option<String>>(&r, "tablespace")? {
+            bad.insert(name.clone(), not_default_tablespace("it is", &ts));
+        }
         let columns: Vec<String> = get(&r, "commented_columns")?;
         let comments: Vec<String> = get(&r, "column_comments")?;
         v.column_comments = columns.into_iter().zip(comments).collect();
@@ -659,4 +664,21 @@ fn column(r: &PgRow) -> Result<Column, String> {
         }
     }
     Ok(c)
+}
+
+/// A relation's `options` column (see `queries::relation_options`) as name and value.
+fn options(r: &PgRow) -> Result<Vec<(String, String)>, String> {
+    Ok(get::<Vec<String>>(r, "options")?
+        .into_iter()
+        .map(|o| match o.split_once('=') {
+            Some((k, val)) => (k.to_string(), val.to_string()),
+            None => (o, String::new()),
+        })
+        .collect())
+}
+
+/// Why an object placed in a tablespace other than the database's default is left alone
+/// (the file side says the same, see `parse::ddl::tablespace`).
+fn not_default_tablespace(what: &str, ts: &str) -> String {
+    format!("{what} in tablespace {ts}; tablespaces other than pg_default are not managed")
 }

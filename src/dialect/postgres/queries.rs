@@ -23,6 +23,21 @@ macro_rules! not_extension_member {
     };
 }
 
+/// A relation's `reloptions` and its TOAST table's, the latter named `toast.x` as
+/// `CREATE TABLE … WITH (…)` spells them, as `options`.
+macro_rules! relation_options {
+    ($alias:literal) => {
+        concat!(
+            "coalesce(",
+            $alias,
+            ".reloptions, '{}')::text[] || coalesce((SELECT array_agg('toast.' || o ORDER BY k.ord) ",
+            "FROM pg_class tc, unnest(tc.reloptions) WITH ORDINALITY k(o, ord) WHERE tc.oid = ",
+            $alias,
+            ".reltoastrelid), '{}')::text[] AS options"
+        )
+    };
+}
+
 /// `pg_description` of an object (`$oid`) of a catalog (`$class`), joined as `$alias`.
 macro_rules! description {
     ($alias:literal, $class:literal, $oid:literal) => {
@@ -168,10 +183,15 @@ pub const SEQUENCES: &str = concat!(
     " ORDER BY 1, 2"
 );
 
+/// Tables with their storage parameters (`name=value`, a TOAST table's own after
+/// `toast.`), whether they have a TOAST table, and a tablespace other than the default.
 pub const TABLES: &str = concat!(
     "SELECT n.nspname::text AS schema, c.relname::text AS name, obj_description(c.oid, 'pg_class') AS comment, ",
     "EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid) AS inherits, ",
-    "c.relkind::text AS relkind, c.relpersistence::text AS persistence ",
+    "c.relkind::text AS relkind, c.relpersistence::text AS persistence, ",
+    relation_options!("c"),
+    ", c.reltoastrelid = 0 AS no_toast, ",
+    "(SELECT ts.spcname::text FROM pg_tablespace ts WHERE ts.oid = c.reltablespace) AS tablespace ",
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace ",
     "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND ",
     user_ns!("n"),
@@ -248,7 +268,8 @@ pub const CONSTRAINTS: &str = concat!(
 /// exclusion constraint.
 pub const INDEXES: &str = concat!(
     "SELECT n.nspname::text AS schema, c.relname::text AS table_name, i.relname::text AS name, ",
-    "pg_get_indexdef(ix.indexrelid) AS definition, c.relkind::text AS relkind, d.description AS comment ",
+    "pg_get_indexdef(ix.indexrelid) AS definition, c.relkind::text AS relkind, d.description AS comment, ",
+    "(SELECT ts.spcname::text FROM pg_tablespace ts WHERE ts.oid = i.reltablespace) AS tablespace ",
     "FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class c ON c.oid = ix.indrelid ",
     "JOIN pg_namespace n ON n.oid = c.relnamespace",
     description!("d", "pg_class", "ix.indexrelid"),
@@ -264,7 +285,9 @@ pub const INDEXES: &str = concat!(
 /// arrays in column order; `populated` is false for a materialized view not filled yet.
 pub const VIEWS: &str = concat!(
     "SELECT n.nspname::text AS schema, c.relname::text AS name, c.relkind::text AS kind, ",
-    "pg_get_viewdef(c.oid, true) AS definition, coalesce(c.reloptions, '{}')::text[] AS options, ",
+    "pg_get_viewdef(c.oid, true) AS definition, ",
+    relation_options!("c"),
+    ", (SELECT ts.spcname::text FROM pg_tablespace ts WHERE ts.oid = c.reltablespace) AS tablespace, ",
     "c.relispopulated AS populated, d.description AS comment, ",
     "ARRAY(SELECT a.attname::text FROM pg_attribute a JOIN pg_description ad ON ad.classoid = 'pg_class'::regclass ",
     "AND ad.objoid = a.attrelid AND ad.objsubid = a.attnum WHERE a.attrelid = c.oid AND a.attnum > 0 ORDER BY a.attnum) AS commented_columns, ",
