@@ -259,6 +259,9 @@ pub fn drop_postgres_clauses(s: &mut Schema, dialect: &str, notes: &mut Vec<Stri
         }
     };
     let comments = "COMMENT ON INDEX/CONSTRAINT/TYPE/SEQUENCE/SCHEMA/VIEW";
+    if !std::mem::take(&mut s.type_comments).is_empty() {
+        note(comments);
+    }
     if !std::mem::take(&mut s.schema_comments).is_empty() {
         note(comments);
     }

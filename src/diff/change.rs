@@ -20,8 +20,9 @@ pub enum CommentTarget {
     /// A constraint of a table: (table, constraint name).
     Constraint(QName, String),
     Sequence(QName),
-    /// An enum type.
+    /// An enum, composite or range type.
     Type(QName),
+    Domain(QName),
     Schema(String),
 }
 
@@ -37,6 +38,7 @@ impl CommentTarget {
             CommentTarget::Constraint(t, c) => format!("constraint {t}.{c}"),
             CommentTarget::Sequence(s) => format!("sequence {s}"),
             CommentTarget::Type(e) => format!("type {e}"),
+            CommentTarget::Domain(d) => format!("domain {d}"),
             CommentTarget::Schema(s) => format!("schema {s}"),
         }
     }

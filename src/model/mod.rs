@@ -37,6 +37,11 @@ pub struct Schema {
     /// Comments on the namespaces in `schemas`, by namespace (PostgreSQL `COMMENT ON SCHEMA`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub schema_comments: BTreeMap<String, String>,
+    /// Comments on composite types, range types and domains, by name (PostgreSQL `COMMENT
+    /// ON TYPE` / `COMMENT ON DOMAIN`; the names share one namespace). Kept apart from the
+    /// types so a comment never reads as a change of the type itself.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub type_comments: BTreeMap<QName, String>,
     /// Objects found in a database that sqlshift does not manage; reported, never dropped.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unmanaged: Vec<Unmanaged>,

@@ -406,7 +406,7 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
                 T::Index(t, i) => d.needs_new.push(Index(t.clone(), i.clone())),
                 T::Constraint(t, c) => d.needs_new.push(Constraint(t.clone(), c.clone())),
                 T::Sequence(s) => d.needs_new.push(Seq(s.clone())),
-                T::Type(e) => d.needs_new.push(Type(e.clone())),
+                T::Type(e) | T::Domain(e) => d.needs_new.push(Type(e.clone())),
                 T::Schema(s) => d.needs_new.push(Schema(s.clone())),
             }
         }

@@ -203,6 +203,9 @@ pub async fn introspect(
         let name = QName::new(get::<String>(&r, "schema")?, get::<String>(&r, "name")?);
         match domain(&r, name.clone()) {
             Ok(d) => {
+                if let Some(c) = get::<Option<String>>(&r, "comment")? {
+                    s.type_comments.insert(name.clone(), c);
+                }
                 s.domains.insert(name, d);
             }
             Err(e) => s.unmanaged.push(Unmanaged {
@@ -520,6 +523,9 @@ fn user_types(composites: &[PgRow], ranges: &[PgRow], s: &mut Schema) -> Result<
                 name: name.clone(),
                 attributes: Vec::new(),
             });
+        if let Some(c) = get::<Option<String>>(r, "comment")? {
+            s.type_comments.insert(name.clone(), c);
+        }
         let Some(attr) = get::<Option<String>>(r, "attribute")? else {
             continue;
         };
@@ -541,6 +547,9 @@ fn user_types(composites: &[PgRow], ranges: &[PgRow], s: &mut Schema) -> Result<
                 continue;
             }
         };
+        if let Some(c) = get::<Option<String>>(r, "comment")? {
+            s.type_comments.insert(name.clone(), c);
+        }
         // The name PostgreSQL derives is no choice of the schema's: kept as `None`.
         let derived = QName::new(name.schema.clone(), default_multirange(&name.name));
         let multirange = get::<Option<String>>(r, "multirange")?
@@ -563,6 +572,7 @@ fn user_types(composites: &[PgRow], ranges: &[PgRow], s: &mut Schema) -> Result<
     for (name, why) in unreadable {
         s.composites.remove(&name);
         s.ranges.remove(&name);
+        s.type_comments.remove(&name);
         s.unmanaged.push(Unmanaged {
             kind: "type".into(),
             name: format!("{name} (cannot read: {why})"),

@@ -713,6 +713,7 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
             CommentTarget::Constraint(t, c) => constraint_comment_sql(t, c, to),
             CommentTarget::Sequence(s) => comment_sql(&format!("SEQUENCE {}", qname(s)), to),
             CommentTarget::Type(e) => comment_sql(&format!("TYPE {}", qname(e)), to),
+            CommentTarget::Domain(d) => comment_sql(&format!("DOMAIN {}", qname(d)), to),
             CommentTarget::Schema(s) => comment_sql(&format!("SCHEMA {}", quote_ident(s)), to),
         }],
     }
