@@ -91,6 +91,11 @@ pub fn resolve_names(s: &mut Schema, default: &str, fill_fk_columns: bool) {
         }
         s.ranges.insert(r.name.clone(), r);
     }
+    let type_comments = std::mem::take(&mut s.type_comments);
+    for (mut k, c) in type_comments {
+        fix(&mut k, default);
+        s.type_comments.insert(k, c);
+    }
     let seqs = std::mem::take(&mut s.sequences);
     for (_, mut q) in seqs {
         fix(&mut q.name, default);
