@@ -1119,6 +1119,32 @@ mod tests {
     }
 
     #[test]
+    fn an_object_in_another_tablespace_is_left_alone_by_name() {
+        let sql = "CREATE TABLE a (id int, b text) WITH (fillfactor = 70, toast.autovacuum_enabled = off) TABLESPACE pg_default;
+            CREATE UNLOGGED TABLE b (id int) TABLESPACE fast;
+            CREATE TABLE c (id int);
+            CREATE INDEX c_id ON c (id) TABLESPACE fast;";
+        let sources = [SourceFile {
+            name: "t.sql".into(),
+            text: sql.into(),
+        }];
+        let s =
+            parse_schema_with(&sources, true, Target::Postgres).unwrap_or_else(|e| panic!("{e}"));
+        let a = &s.tables[&model::QName::new("", "a")];
+        assert_eq!(
+            a.storage,
+            [
+                ("fillfactor".to_string(), "70".to_string()),
+                ("toast.autovacuum_enabled".to_string(), "off".to_string())
+            ]
+        );
+        for name in ["b", "c"] {
+            let why = &s.unreadable[&model::QName::new("", name)];
+            assert!(why.contains("tablespace fast"), "{why}");
+        }
+    }
+
+    #[test]
     fn mysql_spellings_are_rewritten_only_for_mysql() {
         let sql = "CREATE TABLE t (a VARCHAR(20) BINARY);";
         let sources = [SourceFile {

@@ -67,8 +67,14 @@ pub fn cut(piece: &Piece) -> Option<(Piece, String)> {
         } else {
             at
         };
-        let from = offset(tokens[first].span.start.line, tokens[first].span.start.column)?;
-        let to = offset(tokens[*name_at].span.end.line, tokens[*name_at].span.end.column)?;
+        let from = offset(
+            tokens[first].span.start.line,
+            tokens[first].span.start.column,
+        )?;
+        let to = offset(
+            tokens[*name_at].span.end.line,
+            tokens[*name_at].span.end.column,
+        )?;
         text.replace_range(from..to, &" ".repeat(piece.text[from..to].chars().count()));
         if found
             .as_deref()
@@ -110,7 +116,10 @@ mod tests {
         assert!(!p.text.contains("USING INDEX"));
         assert!(p.text.contains("WITH (fillfactor = 80)"));
         assert_eq!(p.text.len(), "CREATE TABLE t (id int,\n  CONSTRAINT k PRIMARY KEY (id) USING INDEX TABLESPACE pg_default\n) WITH (fillfactor = 80) TABLESPACE fast".len());
-        let (p, ts) = cut(&piece("CREATE INDEX i ON t (a) TABLESPACE \"Fast\" WHERE a > 0")).unwrap();
+        let (p, ts) = cut(&piece(
+            "CREATE INDEX i ON t (a) TABLESPACE \"Fast\" WHERE a > 0",
+        ))
+        .unwrap();
         assert_eq!(ts, "Fast");
         assert!(p.text.ends_with("WHERE a > 0"));
     }

@@ -379,8 +379,10 @@ pub async fn introspect(
         let comment: Option<String> = get(&r, "comment")?;
         if let Some(ts) = get::<Option<String>>(&r, "tablespace")? {
             let index: String = get(&r, "name")?;
-            bad.entry(table.clone())
-                .or_insert(not_default_tablespace(&format!("its index {index} is"), &ts));
+            bad.entry(table.clone()).or_insert(not_default_tablespace(
+                &format!("its index {index} is"),
+                &ts,
+            ));
         }
         if get::<String>(&r, "relkind")? == "m" {
             view_indexes.push((table, def, comment));

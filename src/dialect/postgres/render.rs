@@ -685,9 +685,7 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
             from,
             to,
         ),
-        SetStorage { table, from, to } => {
-            set_options(&format!("TABLE {}", qname(table)), from, to)
-        }
+        SetStorage { table, from, to } => set_options(&format!("TABLE {}", qname(table)), from, to),
         SetLogged { table, unlogged } => vec![format!(
             "ALTER TABLE {} SET {}",
             qname(table),
