@@ -91,6 +91,11 @@ pub fn resolve_names(s: &mut Schema, default: &str, fill_fk_columns: bool) {
         }
         s.ranges.insert(r.name.clone(), r);
     }
+    let type_comments = std::mem::take(&mut s.type_comments);
+    for (mut k, c) in type_comments {
+        fix(&mut k, default);
+        s.type_comments.insert(k, c);
+    }
     let seqs = std::mem::take(&mut s.sequences);
     for (_, mut q) in seqs {
         fix(&mut q.name, default);
@@ -259,6 +264,9 @@ pub fn drop_postgres_clauses(s: &mut Schema, dialect: &str, notes: &mut Vec<Stri
         }
     };
     let comments = "COMMENT ON INDEX/CONSTRAINT/TYPE/SEQUENCE/SCHEMA/VIEW";
+    if !std::mem::take(&mut s.type_comments).is_empty() {
+        note(comments);
+    }
     if !std::mem::take(&mut s.schema_comments).is_empty() {
         note(comments);
     }
@@ -321,6 +329,12 @@ pub fn drop_postgres_clauses(s: &mut Schema, dialect: &str, notes: &mut Vec<Stri
         }
         if !std::mem::take(&mut t.exclusions).is_empty() {
             note("an exclusion constraint (EXCLUDE)");
+        }
+        if std::mem::take(&mut t.unlogged) {
+            note("UNLOGGED");
+        }
+        if !std::mem::take(&mut t.storage).is_empty() {
+            note("a table's storage parameters (WITH (…))");
         }
         for c in &mut t.columns {
             if !std::mem::take(&mut c.identity_options).is_default() {

@@ -20,8 +20,9 @@ pub enum CommentTarget {
     /// A constraint of a table: (table, constraint name).
     Constraint(QName, String),
     Sequence(QName),
-    /// An enum type.
+    /// An enum, composite or range type.
     Type(QName),
+    Domain(QName),
     Schema(String),
 }
 
@@ -37,6 +38,7 @@ impl CommentTarget {
             CommentTarget::Constraint(t, c) => format!("constraint {t}.{c}"),
             CommentTarget::Sequence(s) => format!("sequence {s}"),
             CommentTarget::Type(e) => format!("type {e}"),
+            CommentTarget::Domain(d) => format!("domain {d}"),
             CommentTarget::Schema(s) => format!("schema {s}"),
         }
     }
@@ -147,6 +149,18 @@ pub enum Change {
         /// `default` and `0` put the server's default back.
         row_format: Option<String>,
         key_block_size: Option<u32>,
+    },
+    /// PostgreSQL `ALTER TABLE … SET UNLOGGED` (`unlogged`) or `SET LOGGED`.
+    SetLogged {
+        table: QName,
+        unlogged: bool,
+    },
+    /// PostgreSQL storage parameters (`fillfactor`, `toast.autovacuum_enabled`, …) changed
+    /// in place: `ALTER TABLE … SET (…)` / `RESET (…)`.
+    SetStorage {
+        table: QName,
+        from: Vec<(String, String)>,
+        to: Vec<(String, String)>,
     },
     DropColumn {
         table: QName,
@@ -274,6 +288,8 @@ impl Change {
             AddColumn { .. } => "add_column",
             MoveColumn { .. } => "move_column",
             SetTableOptions { .. } => "set_table_options",
+            SetLogged { .. } => "set_persistence",
+            SetStorage { .. } => "set_storage",
             DropColumn { .. } => "drop_column",
             RenameColumn { .. } => "rename_column",
             AlterColumn { .. } => "alter_column",
@@ -309,6 +325,8 @@ impl Change {
             AddColumn { table, .. }
             | MoveColumn { table, .. }
             | SetTableOptions { table, .. }
+            | SetLogged { table, .. }
+            | SetStorage { table, .. }
             | DropColumn { table, .. }
             | RenameColumn { table, .. }
             | AlterColumn { table, .. }
@@ -411,7 +429,9 @@ impl Change {
                 vec![format!("column {table}.{}", column.name)]
             }
             MoveColumn { table, to, .. } => vec![format!("column {table}.{}", to.name)],
-            SetTableOptions { table, .. } => vec![format!("table {table}")],
+            SetTableOptions { table, .. } | SetLogged { table, .. } | SetStorage { table, .. } => {
+                vec![format!("table {table}")]
+            }
             AlterColumn { table, to, .. } => vec![format!("column {table}.{}", to.name)],
             RenameColumn { table, from, to } => vec![
                 format!("column {table}.{from}"),

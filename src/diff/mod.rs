@@ -49,6 +49,7 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     domain::domains(from, to, &mut out);
     types::composites(from, to, &mut out);
     types::ranges(from, to, &mut out);
+    types::comments(from, to, &mut out);
     for (name, s) in &to.sequences {
         match from.sequences.get(name) {
             None => out.push(Change::CreateSequence(s.clone())),

@@ -214,6 +214,20 @@ pub fn diff_table(from: &Table, to: &Table, out: &mut Vec<Change>) {
                 .then(|| to.key_block_size.unwrap_or(0)),
         });
     }
+    if from.unlogged != to.unlogged {
+        out.push(Change::SetLogged {
+            table: name.clone(),
+            unlogged: to.unlogged,
+        });
+    }
+    let wanted = kept_storage(&from, to);
+    if !crate::model::same_options(&from.storage, &wanted) {
+        out.push(Change::SetStorage {
+            table: name.clone(),
+            from: from.storage.clone(),
+            to: wanted,
+        });
+    }
     if from.comment != to.comment {
         out.push(Change::SetComment {
             target: CommentTarget::Table(name.clone()),
@@ -419,4 +433,15 @@ pub fn rename_column(t: &mut Table, old: &str, new: &str) {
     for x in &mut t.exclusions {
         fix(&mut x.include);
     }
+}
+
+/// The storage parameters `to` asks of the live table `from`: without the `toast.` ones
+/// when PostgreSQL made `from` no TOAST table (it keeps none for such a table, and drops
+/// them from a `CREATE TABLE` the same way).
+fn kept_storage(from: &Table, to: &Table) -> Vec<(String, String)> {
+    to.storage
+        .iter()
+        .filter(|(k, _)| !(from.no_toast && k.starts_with("toast.")))
+        .cloned()
+        .collect()
 }

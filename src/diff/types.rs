@@ -1,8 +1,8 @@
 //! Composite and range types: created, dropped, altered (composites) or created again
-//! (ranges, which PostgreSQL cannot alter).
+//! (ranges, which PostgreSQL cannot alter); their comments and domains' comments.
 
-use super::Change;
-use crate::model::Schema;
+use super::{Change, CommentTarget};
+use crate::model::{QName, Schema};
 
 pub(super) fn composites(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
     for (name, t) in &to.composites {
@@ -42,4 +42,49 @@ pub(super) fn ranges(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
             out.push(Change::DropRange(r.clone()));
         }
     }
+}
+
+/// Comments on composite types, range types and domains (`Schema::type_comments`). A type
+/// created, or created again (a rebuilt range or domain), starts without one.
+pub(super) fn comments(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
+    let mut rebuilt: Vec<&QName> = Vec::new();
+    for c in out.iter() {
+        match c {
+            Change::RebuildRange { to, .. } => rebuilt.push(&to.name),
+            Change::RebuildDomain { to, dependents, .. } => {
+                rebuilt.push(&to.name);
+                rebuilt.extend(dependents.iter().map(|d| &d.name));
+            }
+            _ => {}
+        }
+    }
+    let mut changes = Vec::new();
+    let names = to
+        .composites
+        .keys()
+        .map(|k| (k, false))
+        .chain(to.ranges.keys().map(|k| (k, false)))
+        .chain(to.domains.keys().map(|k| (k, true)));
+    for (name, domain) in names {
+        let existed = if domain {
+            from.domains.contains_key(name)
+        } else {
+            from.composites.contains_key(name) || from.ranges.contains_key(name)
+        };
+        let kept = existed && !rebuilt.contains(&name);
+        let live = from.type_comments.get(name).filter(|_| kept);
+        let wanted = to.type_comments.get(name);
+        if live != wanted {
+            changes.push(Change::SetComment {
+                target: if domain {
+                    CommentTarget::Domain(name.clone())
+                } else {
+                    CommentTarget::Type(name.clone())
+                },
+                from: live.cloned(),
+                to: wanted.cloned(),
+            });
+        }
+    }
+    out.extend(changes);
 }

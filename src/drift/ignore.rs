@@ -108,6 +108,7 @@ impl Ignore {
         }
         if self.kind("comment") {
             schema.schema_comments.clear();
+            schema.type_comments.clear();
             for e in schema.enums.values_mut() {
                 e.comment = None;
             }

@@ -454,7 +454,15 @@ pub fn describe(c: &Change) -> Difference {
             first(c),
             format!("{table}.{name} is NOT VALID in the database, validated expected"),
         ),
-        SetViewOptions { from, to, .. } => {
+        SetLogged { unlogged, .. } => different(
+            first(c),
+            if *unlogged {
+                "logged in the database, UNLOGGED expected".to_string()
+            } else {
+                "UNLOGGED in the database, logged expected".to_string()
+            },
+        ),
+        SetViewOptions { from, to, .. } | SetStorage { from, to, .. } => {
             let list = |o: &[(String, String)]| {
                 if o.is_empty() {
                     "none".to_string()

@@ -37,6 +37,11 @@ pub struct Schema {
     /// Comments on the namespaces in `schemas`, by namespace (PostgreSQL `COMMENT ON SCHEMA`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub schema_comments: BTreeMap<String, String>,
+    /// Comments on composite types, range types and domains, by name (PostgreSQL `COMMENT
+    /// ON TYPE` / `COMMENT ON DOMAIN`; the names share one namespace). Kept apart from the
+    /// types so a comment never reads as a change of the type itself.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub type_comments: BTreeMap<QName, String>,
     /// Objects found in a database that sqlshift does not manage; reported, never dropped.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unmanaged: Vec<Unmanaged>,
@@ -313,6 +318,19 @@ pub struct Table {
     pub without_rowid: bool,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub strict: bool,
+    /// PostgreSQL `CREATE UNLOGGED TABLE` (`pg_class.relpersistence` `u`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unlogged: bool,
+    /// PostgreSQL storage parameters (`WITH (fillfactor = 80, toast.autovacuum_enabled =
+    /// off)`), lower-case name (`toast.` before a TOAST table's own) and unquoted value as
+    /// PostgreSQL stores them in `reloptions`, in the order written.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub storage: Vec<(String, String)>,
+    /// Live side: PostgreSQL made no TOAST table for this table (no column can need one),
+    /// so it keeps no `toast.` parameters, as it drops those of such a `CREATE TABLE`.
+    /// Never compared.
+    #[serde(skip)]
+    pub no_toast: bool,
     /// `-- sqlshift:renamed-from old` on the table; only ever set on the desired side.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
@@ -377,6 +395,9 @@ impl Table {
             key_block_size: None,
             without_rowid: false,
             strict: false,
+            unlogged: false,
+            storage: Vec::new(),
+            no_toast: false,
             renamed_from: None,
             attached: Vec::new(),
             unnamed: Vec::new(),
@@ -865,25 +886,34 @@ impl View {
     /// True when both views set the same options to the same values, in any order and
     /// whatever the spelling of a boolean (`on`, `true`, `1` …, as PostgreSQL reads them).
     pub fn same_options(&self, other: &View) -> bool {
-        let canon = |v: &View| -> BTreeMap<String, String> {
-            v.options
-                .iter()
-                .map(|(k, val)| (k.clone(), option_value(val)))
-                .collect()
-        };
-        canon(self) == canon(other)
+        same_options(&self.options, &other.options)
     }
 }
 
+/// True when both lists set the same options (view options, storage parameters) to the
+/// same values, in any order and whatever the spelling of a boolean or number.
+pub fn same_options(a: &[(String, String)], b: &[(String, String)]) -> bool {
+    let canon = |o: &[(String, String)]| -> BTreeMap<String, String> {
+        o.iter()
+            .map(|(k, val)| (k.clone(), option_value(val)))
+            .collect()
+    };
+    canon(a) == canon(b)
+}
+
 /// An option value as PostgreSQL compares it: a boolean in any of its spellings becomes
-/// `true`/`false`, anything else is compared as lower-case text.
+/// `true`/`false`, a number its value (`80`, `'80.0'`; `.2`, `2e-1`), anything else is
+/// compared as lower-case text.
 pub fn option_value(v: &str) -> String {
     let l = v.trim().to_ascii_lowercase();
     let prefix_of = |word: &str| !l.is_empty() && word.starts_with(l.as_str());
+    let numeric = l.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '.' | '-' | '+'));
     if l == "on" || l == "1" || prefix_of("true") || prefix_of("yes") {
         "true".into()
     } else if l == "off" || l == "0" || prefix_of("false") || prefix_of("no") {
         "false".into()
+    } else if let Some(n) = numeric.then(|| l.parse::<f64>().ok()).flatten() {
+        n.to_string()
     } else {
         l
     }

@@ -210,6 +210,8 @@ pub struct Builder {
     /// The statement being added had MySQL's partitioning clause, cut for it to be read
     /// (see `parse::Cut`).
     pub partitioned: bool,
+    /// The statement being added had PostgreSQL's `TABLESPACE name`, cut for it to be read.
+    pub tablespace: Option<String>,
     /// The text of the statement being added, where its spelling matters (SQLite stores a
     /// default's text as written).
     pub statement: Option<super::split::Piece>,
@@ -382,6 +384,18 @@ impl Builder {
     }
 
     pub fn add(&mut self, stmt: Statement, loc: &Loc, ann: &Annotations) -> Result<(), ParseError> {
+        if let Some(ts) = self.tablespace.take() {
+            let placed = match &stmt {
+                Statement::CreateTable(ct) => Some(&ct.name),
+                Statement::CreateIndex(ci) => Some(&ci.table_name),
+                Statement::CreateView(cv) => Some(&cv.name),
+                Statement::AlterTable(at) => Some(&at.name),
+                _ => None,
+            };
+            if let Some(object) = placed {
+                tablespace(&qname(object), &ts, loc)?;
+            }
+        }
         match stmt {
             Statement::CreateTable(ct) => self.create_table(&ct, loc, ann),
             Statement::CreateIndex(ci) => {
@@ -695,13 +709,6 @@ impl Builder {
                 "a partitioned table (PARTITION BY) is not managed yet",
             ));
         }
-        if ct.unlogged {
-            return Err(not_managed(
-                loc,
-                name,
-                "an UNLOGGED table is not managed yet",
-            ));
-        }
         if self.schema.relation_exists(&name) {
             let first = self
                 .locs
@@ -711,6 +718,7 @@ impl Builder {
             return Err(err(loc, format!("`{name}` is defined twice{first}")));
         }
         let mut t = Table::new(name.clone());
+        t.unlogged = ct.unlogged;
         for o in &ct.sqlite_table_options.options {
             match o {
                 ast::SqliteTableOption::WithoutRowid => t.without_rowid = true,
@@ -911,7 +919,7 @@ impl Builder {
         for c in &ct.constraints {
             add_constraint(&mut t, c, loc)?;
         }
-        table_options(&mut t, ct, loc, &mut self.ignored)?;
+        table_options(&mut t, ct, loc, self.target, &mut self.ignored)?;
         self.locs.insert(name.clone(), loc.clone());
         self.pending_checks.push((name.clone(), loc.clone()));
         self.schema.tables.insert(name, t);
@@ -1181,19 +1189,40 @@ fn check_type(
     }
 }
 
+/// `TABLESPACE name` on a table, index or materialized view: PostgreSQL's default
+/// tablespace is where sqlshift builds everything, so it is accepted; any other would be
+/// silently built in the default one, so the object is left alone, named.
+pub(crate) fn tablespace(object: &QName, name: &str, loc: &Loc) -> Result<(), ParseError> {
+    if name.eq_ignore_ascii_case("pg_default") {
+        return Ok(());
+    }
+    Err(not_managed(
+        loc,
+        object.clone(),
+        format!("it is in tablespace {name}; tablespaces other than pg_default are not managed"),
+    ))
+}
+
 /// MySQL table options: `ENGINE`, `DEFAULT CHARSET`, `COLLATE`, `COMMENT`.
 fn table_options(
     t: &mut Table,
     ct: &CreateTable,
     loc: &Loc,
+    target: super::Target,
     ignored: &mut Vec<(&'static str, Loc)>,
 ) -> Result<(), ParseError> {
     let opts = match &ct.table_options {
         ast::CreateTableOptions::None => return Ok(()),
         ast::CreateTableOptions::Plain(o) | ast::CreateTableOptions::TableProperties(o) => o,
-        // Storage parameters (`WITH (fillfactor = 70)`): the catalog side does not read
-        // them either, so they are left as they are on both sides.
-        _ => {
+        // PostgreSQL storage parameters; `oids = false` is accepted and kept by no
+        // server since 12, so it is no parameter.
+        with @ ast::CreateTableOptions::With(_) => {
+            t.storage = view::options(with, &t.name, loc)?;
+            t.storage
+                .retain(|(k, v)| !(k == "oids" && crate::model::option_value(v) == "false"));
+            return Ok(());
+        }
+        ast::CreateTableOptions::Options(_) => {
             ignored.push(("table option", loc.clone()));
             return Ok(());
         }
@@ -1246,6 +1275,10 @@ fn table_options(
                     }
                     _ => ignored.push(("table option", loc.clone())),
                 }
+            }
+            // MySQL's general tablespaces are another thing, left alone as before.
+            ast::SqlOption::TableSpace(ts) if target != super::Target::Mysql => {
+                tablespace(&t.name, &ts.name, loc)?
             }
             ast::SqlOption::Comment(c) => {
                 t.comment = Some(match c {

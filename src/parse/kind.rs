@@ -106,7 +106,7 @@ fn classify_by(text: &str, w: &[String]) -> Kind {
         },
         "ALTER" => alter_kind(text, w),
         "COMMENT" if word(1) == "ON" => match word(2) {
-            "TABLE" | "COLUMN" | "VIEW" | "INDEX" | "SEQUENCE" | "TYPE" => Kind::Managed,
+            "TABLE" | "COLUMN" | "VIEW" | "INDEX" | "SEQUENCE" | "TYPE" | "DOMAIN" => Kind::Managed,
             "MATERIALIZED" if word(3) == "VIEW" => Kind::Managed,
             // The default schema is not managed, nor is its comment.
             "SCHEMA" if word(3) != "PUBLIC" => Kind::Managed,

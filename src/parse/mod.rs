@@ -17,6 +17,7 @@ mod requote;
 pub mod split;
 mod sqlite;
 pub mod statement;
+mod tablespace;
 mod typed_literal;
 mod types;
 mod usertype;
@@ -269,6 +270,7 @@ pub fn parse_schema_report(
                         b.ignored.push((what, loc.clone()));
                     }
                     b.partitioned = cut.partitioned;
+                    b.tablespace = cut.tablespace;
                     if target == Target::Sqlite {
                         b.statement = Some(piece.clone());
                     }
@@ -489,6 +491,12 @@ fn statement_at(
         if let Some(p) = without_partitions(&piece) {
             piece = p;
             cut.partitioned = true;
+        }
+    }
+    if target != Target::Mysql && lower.contains("tablespace") {
+        if let Some((p, name)) = tablespace::cut(&piece) {
+            piece = p;
+            cut.tablespace = Some(name);
         }
     }
     if lower.contains("only") {
@@ -731,6 +739,8 @@ struct Cut {
     /// A MySQL table's `PARTITION BY …` clause (also in a mysqldump `/*!50100 … */`):
     /// the table is left alone, as partitioned tables are not managed yet.
     partitioned: bool,
+    /// PostgreSQL's `TABLESPACE name` (see [`tablespace::cut`]).
+    tablespace: Option<String>,
 }
 
 /// `CREATE VIEW … WITH [CASCADED | LOCAL] CHECK OPTION`, which sqlparser does not read: the
@@ -1106,6 +1116,32 @@ mod tests {
         // Where MySQL keeps the backslash (`\%`), a "quoted" name is still a name.
         let plain = r#"CREATE TABLE "t" (a VARCHAR(20) DEFAULT '50\%');"#;
         assert_eq!(default_of(plain, Target::Mysql), r"'50\%'");
+    }
+
+    #[test]
+    fn an_object_in_another_tablespace_is_left_alone_by_name() {
+        let sql = "CREATE TABLE a (id int, b text) WITH (fillfactor = 70, toast.autovacuum_enabled = off) TABLESPACE pg_default;
+            CREATE UNLOGGED TABLE b (id int) TABLESPACE fast;
+            CREATE TABLE c (id int);
+            CREATE INDEX c_id ON c (id) TABLESPACE fast;";
+        let sources = [SourceFile {
+            name: "t.sql".into(),
+            text: sql.into(),
+        }];
+        let s =
+            parse_schema_with(&sources, true, Target::Postgres).unwrap_or_else(|e| panic!("{e}"));
+        let a = &s.tables[&model::QName::new("", "a")];
+        assert_eq!(
+            a.storage,
+            [
+                ("fillfactor".to_string(), "70".to_string()),
+                ("toast.autovacuum_enabled".to_string(), "off".to_string())
+            ]
+        );
+        for name in ["b", "c"] {
+            let why = &s.unreadable[&model::QName::new("", name)];
+            assert!(why.contains("tablespace fast"), "{why}");
+        }
     }
 
     #[test]

@@ -256,6 +256,7 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
             d.drops.push(Shape(table.clone()));
             d.creates.push(Shape(table.clone()));
         }
+        SetLogged { table, .. } | SetStorage { table, .. } => d.needs_new.push(Rel(table.clone())),
         AlterColumn { table, from, to } => {
             d.drops.push(Shape(table.clone()));
             d.creates.push(Shape(table.clone()));
@@ -405,7 +406,7 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
                 T::Index(t, i) => d.needs_new.push(Index(t.clone(), i.clone())),
                 T::Constraint(t, c) => d.needs_new.push(Constraint(t.clone(), c.clone())),
                 T::Sequence(s) => d.needs_new.push(Seq(s.clone())),
-                T::Type(e) => d.needs_new.push(Type(e.clone())),
+                T::Type(e) | T::Domain(e) => d.needs_new.push(Type(e.clone())),
                 T::Schema(s) => d.needs_new.push(Schema(s.clone())),
             }
         }
@@ -487,6 +488,7 @@ fn phase(c: &Change) -> u8 {
         CreateTable(_) => 23,
         AddColumn { .. } => 24,
         SetTableOptions { .. } => 24,
+        SetLogged { .. } | SetStorage { .. } => 24,
         MoveColumn { .. } => 26,
         AlterColumn { .. } => 25,
         RenameConstraint { .. } | RenameIndex { .. } => 30,

@@ -63,6 +63,7 @@ pub fn owner(change: &Change) -> Owner {
             CommentTarget::MaterializedView(v) => Owner::new("materialized view", v),
             CommentTarget::Sequence(s) => Owner::new("sequence", s),
             CommentTarget::Type(e) => Owner::new("type", e),
+            CommentTarget::Domain(d) => Owner::new("domain", d),
             CommentTarget::Schema(s) => Owner::new("schema", s),
             // A column or index of a view says `table`: see [`of_views`].
             CommentTarget::Table(t)

@@ -332,6 +332,8 @@ pub fn render(change: &Change) -> Vec<String> {
         | DropSequence(_)
         | AlterSequence { .. }
         | SetViewOptions { .. }
+        | SetLogged { .. }
+        | SetStorage { .. }
         | AddExclusion { .. }
         | DropExclusion { .. } => {
             vec![format!("-- sqlshift: {} has no MySQL form", change.kind())]

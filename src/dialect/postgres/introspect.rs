@@ -205,6 +205,9 @@ pub async fn introspect(
         let name = QName::new(get::<String>(&r, "schema")?, get::<String>(&r, "name")?);
         match domain(&r, name.clone(), &mut memo) {
             Ok(d) => {
+                if let Some(c) = get::<Option<String>>(&r, "comment")? {
+                    s.type_comments.insert(name.clone(), c);
+                }
                 s.domains.insert(name, d);
             }
             Err(e) => s.unmanaged.push(Unmanaged {
@@ -260,8 +263,11 @@ pub async fn introspect(
                 "a partitioned table (PARTITION BY) is not managed yet".into(),
             );
         }
-        if get::<String>(&r, "persistence")? == "u" {
-            bad.insert(name.clone(), "an UNLOGGED table is not managed yet".into());
+        t.unlogged = get::<String>(&r, "persistence")? == "u";
+        t.storage = options(&r)?;
+        t.no_toast = get(&r, "no_toast")?;
+        if let Some(ts) = get::<Option<String>>(&r, "tablespace")? {
+            bad.insert(name.clone(), not_default_tablespace("it is", &ts));
         }
         s.tables.insert(name, t);
     }
@@ -373,6 +379,13 @@ pub async fn introspect(
         );
         let def: String = get(&r, "definition")?;
         let comment: Option<String> = get(&r, "comment")?;
+        if let Some(ts) = get::<Option<String>>(&r, "tablespace")? {
+            let index: String = get(&r, "name")?;
+            bad.entry(table.clone()).or_insert(not_default_tablespace(
+                &format!("its index {index} is"),
+                &ts,
+            ));
+        }
         if get::<String>(&r, "relkind")? == "m" {
             view_indexes.push((table, def, comment));
             continue;
@@ -405,13 +418,10 @@ pub async fn introspect(
         let mut v = View::new(name.clone(), materialized, query, depends_on);
         v.comment = get(&r, "comment")?;
         v.with_no_data = materialized && !get::<bool>(&r, "populated")?;
-        v.options = get::<Vec<String>>(&r, "options")?
-            .into_iter()
-            .map(|o| match o.split_once('=') {
-                Some((k, val)) => (k.to_string(), val.to_string()),
-                None => (o, String::new()),
-            })
-            .collect();
+        v.options = options(&r)?;
+        if let Some(ts) = get::<Option<String>>(&r, "tablespace")? {
+            bad.insert(name.clone(), not_default_tablespace("it is", &ts));
+        }
         let columns: Vec<String> = get(&r, "commented_columns")?;
         let comments: Vec<String> = get(&r, "column_comments")?;
         v.column_comments = columns.into_iter().zip(comments).collect();
@@ -522,6 +532,9 @@ fn user_types(
                 name: name.clone(),
                 attributes: Vec::new(),
             });
+        if let Some(c) = get::<Option<String>>(r, "comment")? {
+            s.type_comments.insert(name.clone(), c);
+        }
         let Some(attr) = get::<Option<String>>(r, "attribute")? else {
             continue;
         };
@@ -543,6 +556,9 @@ fn user_types(
                 continue;
             }
         };
+        if let Some(c) = get::<Option<String>>(r, "comment")? {
+            s.type_comments.insert(name.clone(), c);
+        }
         // The name PostgreSQL derives is no choice of the schema's: kept as `None`.
         let derived = QName::new(name.schema.clone(), default_multirange(&name.name));
         let multirange = get::<Option<String>>(r, "multirange")?
@@ -565,6 +581,7 @@ fn user_types(
     for (name, why) in unreadable {
         s.composites.remove(&name);
         s.ranges.remove(&name);
+        s.type_comments.remove(&name);
         s.unmanaged.push(Unmanaged {
             kind: "type".into(),
             name: format!("{name} (cannot read: {why})"),
@@ -666,4 +683,21 @@ fn column(r: &PgRow, memo: &mut Memo) -> Result<Column, String> {
         }
     }
     Ok(c)
+}
+
+/// A relation's `options` column (see `queries::relation_options`) as name and value.
+fn options(r: &PgRow) -> Result<Vec<(String, String)>, String> {
+    Ok(get::<Vec<String>>(r, "options")?
+        .into_iter()
+        .map(|o| match o.split_once('=') {
+            Some((k, val)) => (k.to_string(), val.to_string()),
+            None => (o, String::new()),
+        })
+        .collect())
+}
+
+/// Why an object placed in a tablespace other than the database's default is left alone
+/// (the file side says the same, see `parse::ddl::tablespace`).
+fn not_default_tablespace(what: &str, ts: &str) -> String {
+    format!("{what} in tablespace {ts}; tablespaces other than pg_default are not managed")
 }

@@ -113,6 +113,17 @@ impl Dialect for Postgres {
                     }
                 }
             }
+            SetLogged { table, unlogged } => {
+                let to = if *unlogged { "UNLOGGED" } else { "LOGGED" };
+                h.push(Hazard::new(
+                    TableRewrite,
+                    format!("SET {to} rewrites {table} and its indexes"),
+                ));
+                h.push(Hazard::new(
+                    AccessExclusiveLock,
+                    format!("{table} is locked against reads and writes during the rewrite"),
+                ));
+            }
             AddColumn { table, column, .. } => {
                 let volatile = column.serial
                     || column.identity.is_some()

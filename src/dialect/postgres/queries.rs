@@ -23,6 +23,21 @@ macro_rules! not_extension_member {
     };
 }
 
+/// A relation's `reloptions` and its TOAST table's, the latter named `toast.x` as
+/// `CREATE TABLE … WITH (…)` spells them, as `options`.
+macro_rules! relation_options {
+    ($alias:literal) => {
+        concat!(
+            "coalesce(",
+            $alias,
+            ".reloptions, '{}')::text[] || coalesce((SELECT array_agg('toast.' || o ORDER BY k.ord) ",
+            "FROM pg_class tc, unnest(tc.reloptions) WITH ORDINALITY k(o, ord) WHERE tc.oid = ",
+            $alias,
+            ".reltoastrelid), '{}')::text[] AS options"
+        )
+    };
+}
+
 /// `pg_description` of an object (`$oid`) of a catalog (`$class`), joined as `$alias`.
 macro_rules! description {
     ($alias:literal, $class:literal, $oid:literal) => {
@@ -83,12 +98,14 @@ pub const DOMAINS: &str = concat!(
     "CASE WHEN t.typcollation <> bt.typcollation THEN co.collname::text END AS collation, ",
     "CASE WHEN t.typcollation <> bt.typcollation THEN con_ns.nspname::text END AS collation_schema, ",
     "ARRAY(SELECT c.conname::text FROM pg_constraint c WHERE c.contypid = t.oid AND c.contype = 'c' ORDER BY c.conname) AS check_names, ",
-    "ARRAY(SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c WHERE c.contypid = t.oid AND c.contype = 'c' ORDER BY c.conname) AS check_defs ",
+    "ARRAY(SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c WHERE c.contypid = t.oid AND c.contype = 'c' ORDER BY c.conname) AS check_defs, ",
+    "d.description AS comment ",
     "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace ",
     "JOIN pg_type bt ON bt.oid = t.typbasetype JOIN pg_namespace btn ON btn.oid = bt.typnamespace ",
     "LEFT JOIN pg_type et ON et.oid = bt.typelem AND bt.typcategory = 'A' ",
     "LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace ",
-    "LEFT JOIN pg_collation co ON co.oid = t.typcollation LEFT JOIN pg_namespace con_ns ON con_ns.oid = co.collnamespace ",
+    "LEFT JOIN pg_collation co ON co.oid = t.typcollation LEFT JOIN pg_namespace con_ns ON con_ns.oid = co.collnamespace",
+    description!("d", "pg_type", "t.oid"),
     "WHERE t.typtype = 'd' AND ",
     user_ns!("n"),
     " AND ",
@@ -104,14 +121,16 @@ pub const COMPOSITES: &str = concat!(
     "at.typtype::text AS typtype, atn.nspname::text AS type_schema, at.typname::text AS type_name, ",
     "et.typtype::text AS elem_typtype, etn.nspname::text AS elem_schema, et.typname::text AS elem_name, ",
     "CASE WHEN a.attcollation <> at.typcollation THEN co.collname::text END AS collation, ",
-    "CASE WHEN a.attcollation <> at.typcollation THEN con.nspname::text END AS collation_schema ",
+    "CASE WHEN a.attcollation <> at.typcollation THEN con.nspname::text END AS collation_schema, ",
+    "d.description AS comment ",
     "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace ",
     "JOIN pg_class r ON r.oid = t.typrelid AND r.relkind = 'c' ",
     "LEFT JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped ",
     "LEFT JOIN pg_type at ON at.oid = a.atttypid LEFT JOIN pg_namespace atn ON atn.oid = at.typnamespace ",
     "LEFT JOIN pg_type et ON et.oid = at.typelem AND at.typcategory = 'A' ",
     "LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace ",
-    "LEFT JOIN pg_collation co ON co.oid = a.attcollation LEFT JOIN pg_namespace con ON con.oid = co.collnamespace ",
+    "LEFT JOIN pg_collation co ON co.oid = a.attcollation LEFT JOIN pg_namespace con ON con.oid = co.collnamespace",
+    description!("d", "pg_type", "t.oid"),
     "WHERE t.typtype = 'c' AND ",
     user_ns!("n"),
     " AND ",
@@ -134,7 +153,7 @@ pub const RANGES: &str = concat!(
     "CASE WHEN rg.rngcollation <> st.typcollation THEN con.nspname::text END AS collation_schema, ",
     "cp.proname::text AS canonical, cpn.nspname::text AS canonical_schema, ",
     "dp.proname::text AS subtype_diff, dpn.nspname::text AS subtype_diff_schema, ",
-    "mt.typname::text AS multirange, mtn.nspname::text AS multirange_schema ",
+    "mt.typname::text AS multirange, mtn.nspname::text AS multirange_schema, d.description AS comment ",
     "FROM pg_range rg JOIN pg_type t ON t.oid = rg.rngtypid JOIN pg_namespace n ON n.oid = t.typnamespace ",
     "JOIN pg_type st ON st.oid = rg.rngsubtype JOIN pg_namespace stn ON stn.oid = st.typnamespace ",
     "LEFT JOIN pg_type et ON et.oid = st.typelem AND st.typcategory = 'A' ",
@@ -143,7 +162,8 @@ pub const RANGES: &str = concat!(
     "LEFT JOIN pg_collation co ON co.oid = rg.rngcollation LEFT JOIN pg_namespace con ON con.oid = co.collnamespace ",
     "LEFT JOIN pg_proc cp ON cp.oid = rg.rngcanonical LEFT JOIN pg_namespace cpn ON cpn.oid = cp.pronamespace ",
     "LEFT JOIN pg_proc dp ON dp.oid = rg.rngsubdiff LEFT JOIN pg_namespace dpn ON dpn.oid = dp.pronamespace ",
-    "LEFT JOIN pg_type mt ON mt.oid = rg.rngmultitypid LEFT JOIN pg_namespace mtn ON mtn.oid = mt.typnamespace ",
+    "LEFT JOIN pg_type mt ON mt.oid = rg.rngmultitypid LEFT JOIN pg_namespace mtn ON mtn.oid = mt.typnamespace",
+    description!("d", "pg_type", "t.oid"),
     "WHERE ",
     user_ns!("n"),
     " AND ",
@@ -168,10 +188,15 @@ pub const SEQUENCES: &str = concat!(
     " ORDER BY 1, 2"
 );
 
+/// Tables with their storage parameters (`name=value`, a TOAST table's own after
+/// `toast.`), whether they have a TOAST table, and a tablespace other than the default.
 pub const TABLES: &str = concat!(
     "SELECT n.nspname::text AS schema, c.relname::text AS name, obj_description(c.oid, 'pg_class') AS comment, ",
     "EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid) AS inherits, ",
-    "c.relkind::text AS relkind, c.relpersistence::text AS persistence ",
+    "c.relkind::text AS relkind, c.relpersistence::text AS persistence, ",
+    relation_options!("c"),
+    ", c.reltoastrelid = 0 AS no_toast, ",
+    "(SELECT ts.spcname::text FROM pg_tablespace ts WHERE ts.oid = c.reltablespace) AS tablespace ",
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace ",
     "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND ",
     user_ns!("n"),
@@ -248,7 +273,8 @@ pub const CONSTRAINTS: &str = concat!(
 /// exclusion constraint.
 pub const INDEXES: &str = concat!(
     "SELECT n.nspname::text AS schema, c.relname::text AS table_name, i.relname::text AS name, ",
-    "pg_get_indexdef(ix.indexrelid) AS definition, c.relkind::text AS relkind, d.description AS comment ",
+    "pg_get_indexdef(ix.indexrelid) AS definition, c.relkind::text AS relkind, d.description AS comment, ",
+    "(SELECT ts.spcname::text FROM pg_tablespace ts WHERE ts.oid = i.reltablespace) AS tablespace ",
     "FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class c ON c.oid = ix.indrelid ",
     "JOIN pg_namespace n ON n.oid = c.relnamespace",
     description!("d", "pg_class", "ix.indexrelid"),
@@ -264,7 +290,9 @@ pub const INDEXES: &str = concat!(
 /// arrays in column order; `populated` is false for a materialized view not filled yet.
 pub const VIEWS: &str = concat!(
     "SELECT n.nspname::text AS schema, c.relname::text AS name, c.relkind::text AS kind, ",
-    "pg_get_viewdef(c.oid, true) AS definition, coalesce(c.reloptions, '{}')::text[] AS options, ",
+    "pg_get_viewdef(c.oid, true) AS definition, ",
+    relation_options!("c"),
+    ", (SELECT ts.spcname::text FROM pg_tablespace ts WHERE ts.oid = c.reltablespace) AS tablespace, ",
     "c.relispopulated AS populated, d.description AS comment, ",
     "ARRAY(SELECT a.attname::text FROM pg_attribute a JOIN pg_description ad ON ad.classoid = 'pg_class'::regclass ",
     "AND ad.objoid = a.attrelid AND ad.objsubid = a.attnum WHERE a.attrelid = c.oid AND a.attnum > 0 ORDER BY a.attnum) AS commented_columns, ",

@@ -212,14 +212,9 @@ fn create_view(v: &View) -> Vec<String> {
     out
 }
 
-/// `ALTER [MATERIALIZED] VIEW … SET (…)` for options added or changed, `RESET (…)` for
-/// options taken away.
-fn set_view_options(
-    view: &QName,
-    materialized: bool,
-    from: &[(String, String)],
-    to: &[(String, String)],
-) -> Vec<String> {
+/// `ALTER <head> SET (…)` for options added or changed, `RESET (…)` for options taken
+/// away (view options, storage parameters).
+fn set_options(head: &str, from: &[(String, String)], to: &[(String, String)]) -> Vec<String> {
     let was = |k: &str| from.iter().find(|(n, _)| n == k).map(|(_, v)| v);
     let set: Vec<String> = to
         .iter()
@@ -231,7 +226,7 @@ fn set_view_options(
         .filter(|(k, _)| !to.iter().any(|(n, _)| n == k))
         .map(|(k, _)| k.split('.').map(quote_ident).collect::<Vec<_>>().join("."))
         .collect();
-    let head = format!("ALTER {} {}", view_kind(materialized), qname(view));
+    let head = format!("ALTER {head}");
     let mut out = Vec::new();
     if !reset.is_empty() {
         out.push(format!("{head} RESET ({})", reset.join(", ")));
@@ -255,11 +250,17 @@ fn create_table(t: &Table) -> Vec<String> {
     lines.extend(valid_checks.into_iter().map(ansi::check));
     lines.extend(valid_fks.into_iter().map(|f| fk_clause(&t.name, f)));
     lines.extend(t.exclusions.iter().map(|x| exclusion_clause(&t.name, x)));
-    let mut out = vec![format!(
-        "CREATE TABLE {} (\n  {}\n)",
+    let mut create = format!(
+        "CREATE {}TABLE {} (\n  {}\n)",
+        if t.unlogged { "UNLOGGED " } else { "" },
         qname(&t.name),
         lines.join(",\n  ")
-    )];
+    );
+    if !t.storage.is_empty() {
+        let with: Vec<String> = t.storage.iter().map(option_sql).collect();
+        create.push_str(&format!(" WITH ({})", with.join(", ")));
+    }
+    let mut out = vec![create];
     let later = unvalidated_checks
         .into_iter()
         .map(ansi::check)
@@ -679,7 +680,17 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
             materialized,
             from,
             to,
-        } => set_view_options(view, *materialized, from, to),
+        } => set_options(
+            &format!("{} {}", view_kind(*materialized), qname(view)),
+            from,
+            to,
+        ),
+        SetStorage { table, from, to } => set_options(&format!("TABLE {}", qname(table)), from, to),
+        SetLogged { table, unlogged } => vec![format!(
+            "ALTER TABLE {} SET {}",
+            qname(table),
+            if *unlogged { "UNLOGGED" } else { "LOGGED" }
+        )],
         DropView(v) => vec![format!(
             "DROP {}VIEW {}",
             if v.materialized { "MATERIALIZED " } else { "" },
@@ -700,6 +711,7 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
             CommentTarget::Constraint(t, c) => constraint_comment_sql(t, c, to),
             CommentTarget::Sequence(s) => comment_sql(&format!("SEQUENCE {}", qname(s)), to),
             CommentTarget::Type(e) => comment_sql(&format!("TYPE {}", qname(e)), to),
+            CommentTarget::Domain(d) => comment_sql(&format!("DOMAIN {}", qname(d)), to),
             CommentTarget::Schema(s) => comment_sql(&format!("SCHEMA {}", quote_ident(s)), to),
         }],
     }

@@ -277,6 +277,8 @@ pub fn render(change: &Change) -> Vec<String> {
         | AlterSequence { .. }
         | SetComment { .. }
         | SetViewOptions { .. }
+        | SetLogged { .. }
+        | SetStorage { .. }
         | MoveColumn { .. }
         | SetTableOptions { .. } => {
             vec![format!("-- sqlshift: {} has no SQLite form", change.kind())]

@@ -86,14 +86,27 @@ impl Builder {
                     )),
                 }
             }
-            CommentObject::Type => {
-                match self
-                    .schema
-                    .enums
-                    .iter_mut()
-                    .find(|(k, _)| k.same_relation(&q))
-                {
-                    Some((_, e)) => e.comment = text,
+            CommentObject::Type | CommentObject::Domain => {
+                let s = &mut self.schema;
+                if let Some((_, e)) = s.enums.iter_mut().find(|(k, _)| k.same_relation(&q)) {
+                    e.comment = text;
+                    return Some(Ok(()));
+                }
+                // PostgreSQL takes either word for a domain, or a composite or range type.
+                let other = s
+                    .composites
+                    .keys()
+                    .chain(s.ranges.keys())
+                    .chain(s.domains.keys())
+                    .find(|k| k.same_relation(&q))
+                    .cloned();
+                match other {
+                    Some(k) => {
+                        match text {
+                            Some(t) => s.type_comments.insert(k, t),
+                            None => s.type_comments.remove(&k),
+                        };
+                    }
                     None => self.ignored.push(("unmanaged type comment", loc.clone())),
                 }
                 Ok(())

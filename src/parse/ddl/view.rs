@@ -16,9 +16,10 @@ pub struct ViewClauses {
     pub no_data: bool,
 }
 
-/// `WITH (security_barrier, check_option = local, fillfactor = '70')`: lower-case names
-/// (`toast.x` for a namespaced one) and unquoted values in the order written, a name alone
-/// meaning `true`, as PostgreSQL stores them in `pg_class.reloptions`.
+/// `WITH (security_barrier, check_option = local, fillfactor = '70')` of a view, or a
+/// table's storage parameters: lower-case names (`toast.x` for a namespaced one) and
+/// unquoted values in the order written, a name alone meaning `true`, as PostgreSQL stores
+/// them in `pg_class.reloptions`.
 pub(super) fn options(
     opts: &CreateTableOptions,
     view: &QName,
@@ -31,7 +32,7 @@ pub(super) fn options(
             return Err(not_managed(
                 loc,
                 view.clone(),
-                format!("the view option `{other}` is not managed"),
+                format!("the option `{other}` is not managed"),
             ))
         }
     };
@@ -53,7 +54,7 @@ pub(super) fn options(
                 return Err(not_managed(
                     loc,
                     view.clone(),
-                    format!("the view option `{other}` is not managed"),
+                    format!("the option `{other}` is not managed"),
                 ))
             }
         };
@@ -72,6 +73,11 @@ fn option_value(e: &ast::Expr) -> String {
             other => other.to_string(),
         },
         ast::Expr::Identifier(i) => ident(i),
+        // PostgreSQL's grammar reads `+3` as the number 3 (`-3` keeps its sign).
+        ast::Expr::UnaryOp {
+            op: ast::UnaryOperator::Plus,
+            expr,
+        } => option_value(expr),
         other => other.to_string().to_lowercase(),
     }
 }
