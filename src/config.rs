@@ -46,9 +46,21 @@ pub struct Config {
     pub catalog_timeout: Option<String>,
     #[serde(default)]
     pub allow_destructive: bool,
-    /// PostgreSQL: build and drop indexes with CONCURRENTLY, outside the transaction.
+    /// PostgreSQL: build and drop indexes with CONCURRENTLY, outside the transaction
+    /// (online mode does so anyway).
     #[serde(default)]
     pub concurrent_indexes: bool,
+    /// PostgreSQL online mode: changes to existing tables take their least-locking form
+    /// (NOT VALID + VALIDATE, concurrent unique indexes, NOT NULL through a check, index
+    /// replacement). Default on; `online: false` writes the plain forms.
+    #[serde(default)]
+    pub online: Option<bool>,
+    /// How many times a step that timed out waiting for a lock is tried again; default 3.
+    #[serde(default)]
+    pub lock_retries: Option<u32>,
+    /// The wait before the first retry, doubled for each next one; default `1s`.
+    #[serde(default)]
+    pub lock_retry_backoff: Option<String>,
     /// `sqlshift drift` settings.
     #[serde(default)]
     pub drift: DriftConfig,
@@ -110,6 +122,10 @@ pub struct Environment {
     pub migrate_lock_timeout: Option<String>,
     #[serde(default)]
     pub catalog_timeout: Option<String>,
+    #[serde(default)]
+    pub lock_retries: Option<u32>,
+    #[serde(default)]
+    pub lock_retry_backoff: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -204,6 +220,9 @@ impl Config {
             if let Some(v) = &mut env.statement_timeout {
                 fix(format!("environments.{name}.statement_timeout"), v)?;
             }
+            if let Some(v) = &mut env.lock_retry_backoff {
+                fix(format!("environments.{name}.lock_retry_backoff"), v)?;
+            }
             if let Some(v) = &mut env.migrate_lock_timeout {
                 fix(format!("environments.{name}.migrate_lock_timeout"), v)?;
             }
@@ -213,6 +232,9 @@ impl Config {
         }
         if let Some(v) = &mut self.lock_timeout {
             fix("lock_timeout".into(), v)?;
+        }
+        if let Some(v) = &mut self.lock_retry_backoff {
+            fix("lock_retry_backoff".into(), v)?;
         }
         if let Some(v) = &mut self.migrate_lock_timeout {
             fix("migrate_lock_timeout".into(), v)?;

@@ -109,7 +109,7 @@ async fn execute(
     args: &ApplyArgs,
     expect: Expected,
 ) -> Result<Ran, Failure> {
-    printer::print_plan(&plan, conn.url(), PlanFormat::Text);
+    printer::print_plan(&plan, conn.url(), PlanFormat::Text, &[]);
     if plan.is_empty() {
         return Ok(Ran::Done(Status::Success));
     }

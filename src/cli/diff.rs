@@ -22,7 +22,8 @@ pub async fn run(settings: &Settings, args: DiffArgs) -> Result<Status, Failure>
             crate::migrate::tracking::hide(&mut loaded.schema, settings.tracking_table(), dialect);
         }
     }
-    let mut plan = crate::plan::plan(&a.schema, &b.schema, dialect, &Default::default());
+    // The same rendering settings as `plan` (online mode, concurrent indexes).
+    let mut plan = crate::plan::plan(&a.schema, &b.schema, dialect, &settings.render_options());
     plan.warnings.extend(a.notes);
     plan.warnings.extend(b.notes);
     printer::warn_all(&plan.warnings);
@@ -34,6 +35,7 @@ pub async fn run(settings: &Settings, args: DiffArgs) -> Result<Status, Failure>
             crate::dialect::redact_url(&args.to)
         ),
         args.format,
+        &[],
     );
     Ok(Status::Success)
 }

@@ -3,7 +3,7 @@
 
 use super::settings::Settings;
 use super::{Failure, GenerateArgs, Status};
-use crate::dialect::{Dialect, RenderOptions};
+use crate::dialect::Dialect;
 use crate::migrate::generate::{self, Outcome, Request};
 use crate::migrate::Options;
 
@@ -49,10 +49,7 @@ pub async fn run(settings: &Settings, args: GenerateArgs) -> Result<Status, Fail
         targets: &m.targets,
         dialects,
         dev_urls: &dev_urls,
-        render: RenderOptions {
-            inspect: false,
-            concurrent_indexes: settings.config.concurrent_indexes,
-        },
+        render: settings.render_options(),
         migrator: Options::new(&m.table),
         now: std::time::SystemTime::now(),
     };

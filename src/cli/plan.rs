@@ -86,7 +86,8 @@ pub async fn prepare(
 pub async fn run(settings: &Settings, args: PlanArgs) -> Result<Status, Failure> {
     let p = prepare(settings, &args.target, &args.schema, args.allow_destructive).await?;
     printer::warn_all(&p.plan.warnings);
-    printer::print_plan(&p.plan, p.conn.url(), args.format);
+    let session = p.conn.dialect().session_sql(&p.resolved.exec);
+    printer::print_plan(&p.plan, p.conn.url(), args.format, &session);
     if let Some(out) = &args.out {
         let file = PlanFile::new(&p.plan, p.conn.url(), p.fingerprints());
         std::fs::write(out, file.to_json()).map_err(|e| {

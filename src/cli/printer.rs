@@ -183,10 +183,19 @@ pub fn plan_text(plan: &Plan, target: &str, style: Style) -> String {
     out
 }
 
-pub fn print_plan(plan: &Plan, target: &str, format: PlanFormat) {
+/// Prints a plan; `session` is the settings it runs with (`SET lock_timeout = …`), which
+/// the SQL form starts with, so the script a reviewer reads is the one that runs.
+pub fn print_plan(plan: &Plan, target: &str, format: PlanFormat, session: &[String]) {
     match format {
         PlanFormat::Text => print!("{}", plan_text(plan, target, Style::stdout())),
-        PlanFormat::Sql => print!("{}", plan.sql()),
+        PlanFormat::Sql => {
+            if !plan.is_empty() {
+                for s in session {
+                    println!("{s};");
+                }
+            }
+            print!("{}", plan.sql())
+        }
         // A `Value` built from strings and numbers always serializes.
         PlanFormat::Json => println!("{:#}", plan_json(plan, target)),
     }

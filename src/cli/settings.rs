@@ -7,6 +7,13 @@ use crate::migrate::tracking;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// Every step waits at most this long for a table lock unless `lock_timeout` says
+/// otherwise: a step stuck behind a long transaction would otherwise queue every query on
+/// the table behind its own lock request.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+/// Tries after a lock timeout before a plan fails.
+pub const DEFAULT_LOCK_RETRIES: u32 = 3;
+
 pub struct Settings {
     pub config: Config,
     pub config_path: String,
@@ -97,15 +104,27 @@ impl Settings {
         // Sent to the server as milliseconds, so a spelling PostgreSQL reads differently
         // (`1m` is not a minute there) or not at all never reaches it.
         let as_ms = |d: Option<Duration>| d.map(|d| format!("{}ms", d.as_millis()));
+        let lock_timeout = self
+            .duration(
+                env_name.as_deref(),
+                "lock_timeout",
+                env.and_then(|e| e.lock_timeout.clone()),
+                c.lock_timeout.clone(),
+            )?
+            .unwrap_or(DEFAULT_LOCK_TIMEOUT);
+        let lock_retry_backoff = self
+            .duration(
+                env_name.as_deref(),
+                "lock_retry_backoff",
+                env.and_then(|e| e.lock_retry_backoff.clone()),
+                c.lock_retry_backoff.clone(),
+            )?
+            .unwrap_or(Duration::from_secs(1));
         Ok(Resolved {
             url,
             exec: ExecOptions {
-                lock_timeout: as_ms(self.duration(
-                    env_name.as_deref(),
-                    "lock_timeout",
-                    env.and_then(|e| e.lock_timeout.clone()),
-                    c.lock_timeout.clone(),
-                )?),
+                // `0` switches the timeout off, as PostgreSQL reads it.
+                lock_timeout: as_ms(Some(lock_timeout)),
                 statement_timeout: as_ms(self.duration(
                     env_name.as_deref(),
                     "statement_timeout",
@@ -113,12 +132,14 @@ impl Settings {
                     c.statement_timeout.clone(),
                 )?),
                 lock_wait: migrate_lock_timeout,
+                lock_retries: env
+                    .and_then(|e| e.lock_retries)
+                    .or(c.lock_retries)
+                    .unwrap_or(DEFAULT_LOCK_RETRIES),
+                lock_retry_backoff,
                 expect: None,
             },
-            render: RenderOptions {
-                concurrent_indexes: c.concurrent_indexes,
-                inspect: false,
-            },
+            render: self.render_options(),
             allow_destructive: allow_flag
                 || env
                     .and_then(|e| e.allow_destructive)
@@ -126,6 +147,16 @@ impl Settings {
             migrate_lock_timeout,
             catalog_timeout,
         })
+    }
+
+    /// How plans render, from `online` and `concurrent_indexes`: the same for `plan`,
+    /// `apply`, `diff` and `generate`.
+    pub fn render_options(&self) -> RenderOptions {
+        RenderOptions {
+            concurrent_indexes: self.config.concurrent_indexes,
+            online: self.config.online.unwrap_or(true),
+            inspect: false,
+        }
     }
 
     /// A duration setting: the environment's value, else the top-level one; a value that

@@ -51,6 +51,11 @@ pub struct ExecOptions {
     pub statement_timeout: Option<String>,
     /// How long to wait for another run's apply lock.
     pub lock_wait: Duration,
+    /// PostgreSQL: how many times a step that timed out waiting for a table lock is tried
+    /// again before the plan fails.
+    pub lock_retries: u32,
+    /// The wait before the first retry; each further retry waits twice as long.
+    pub lock_retry_backoff: Duration,
     /// The state the plan was made from. Checked after the apply lock is taken, so a plan
     /// never runs on a database that changed while this run waited.
     pub expect: Option<Expected>,
@@ -62,6 +67,8 @@ impl Default for ExecOptions {
             lock_timeout: None,
             statement_timeout: None,
             lock_wait: Duration::from_secs(60),
+            lock_retries: 0,
+            lock_retry_backoff: Duration::from_secs(1),
             expect: None,
         }
     }

@@ -42,13 +42,34 @@ pub struct Capabilities {
 }
 
 /// Settings that change the SQL a plan renders.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RenderOptions {
     /// PostgreSQL: build indexes with `CONCURRENTLY` (outside the transaction).
     pub concurrent_indexes: bool,
+    /// PostgreSQL online mode (on unless `online: false`): each change to a table that
+    /// already exists takes its least-locking form (see `dialect/postgres/online.rs`).
+    pub online: bool,
     /// Writing `inspect` output: where a dialect's type name means something else in
     /// sqlshift's schema language (MySQL's TIMESTAMP), use the schema language's name.
     pub inspect: bool,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions {
+            concurrent_indexes: false,
+            online: true,
+            inspect: false,
+        }
+    }
+}
+
+impl RenderOptions {
+    /// Indexes on existing tables are built and dropped `CONCURRENTLY`: asked for, or
+    /// part of online mode.
+    pub fn concurrently(&self) -> bool {
+        self.concurrent_indexes || self.online
+    }
 }
 
 pub trait Dialect: Sync {
@@ -70,6 +91,21 @@ pub trait Dialect: Sync {
     /// Rewrites changes the dialect cannot do in place (SQLite: table rebuilds).
     fn lower(&self, changes: Vec<Change>, _from: &Schema, _to: &Schema) -> Vec<Change> {
         changes
+    }
+    /// Rewrites changes into the forms that lock least (PostgreSQL online mode); `from`
+    /// is the live side, whose tables hold rows.
+    fn online(&self, changes: Vec<Change>, _from: &Schema, _opts: &RenderOptions) -> Vec<Change> {
+        changes
+    }
+    /// Indexes (qualified, quoted) a step builds outside a transaction: a failed build
+    /// leaves them INVALID, and the executor drops them.
+    fn concurrent_builds(&self, _change: &Change, _opts: &RenderOptions) -> Vec<String> {
+        Vec::new()
+    }
+    /// The session settings a plan runs with (`SET lock_timeout = …`), printed ahead of
+    /// its SQL so the script a reviewer reads is the one that runs.
+    fn session_sql(&self, _exec: &ExecOptions) -> Vec<String> {
+        Vec::new()
     }
     /// Adjusts the desired schema with facts only the live database knows (MySQL's
     /// default character set), before diffing.

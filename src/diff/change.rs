@@ -239,6 +239,15 @@ pub enum Change {
         from: String,
         to: String,
     },
+    /// An index whose definition changes, replaced without a moment without it: the new
+    /// one is built under a temporary name, the old one dropped, the new one renamed
+    /// (PostgreSQL online mode; other dialects drop and create).
+    ReplaceIndex {
+        table: QName,
+        from: Index,
+        to: Index,
+        temp: String,
+    },
     CreateView(View),
     DropView(View),
     /// PostgreSQL view options (`security_barrier`, `check_option`, …) changed in place.
@@ -308,6 +317,7 @@ impl Change {
             CreateIndex { .. } => "create_index",
             DropIndex { .. } => "drop_index",
             RenameIndex { .. } => "rename_index",
+            ReplaceIndex { .. } => "replace_index",
             CreateView(_) => "create_view",
             DropView(_) => "drop_view",
             SetViewOptions { .. } => "set_view_options",
@@ -344,7 +354,8 @@ impl Change {
             | ValidateConstraint { table, .. }
             | CreateIndex { table, .. }
             | DropIndex { table, .. }
-            | RenameIndex { table, .. } => Some(table),
+            | RenameIndex { table, .. }
+            | ReplaceIndex { table, .. } => Some(table),
             SetComment {
                 target:
                     CommentTarget::Table(t)
@@ -460,6 +471,7 @@ impl Change {
             CreateIndex { table, index } | DropIndex { table, index } => {
                 vec![format!("index {table}.{}", index.name)]
             }
+            ReplaceIndex { table, to, .. } => vec![format!("index {table}.{}", to.name)],
             RenameIndex { table, from, to } => {
                 vec![
                     format!("index {table}.{from}"),

@@ -434,7 +434,9 @@ pub fn describe(c: &Change) -> Difference {
             format!("table {to}"),
             format!("named {from} in the database, {to} expected"),
         ),
-        RebuildTable { .. } => different(first(c), "definition differs".to_string()),
+        RebuildTable { .. } | ReplaceIndex { .. } => {
+            different(first(c), "definition differs".to_string())
+        }
         AlterColumn { from, to, .. } => different(first(c), column_detail(from, to)),
         MoveColumn { from, to, .. } => {
             let mut d = "position differs".to_string();

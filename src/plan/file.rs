@@ -46,6 +46,10 @@ pub struct FileStep {
     pub objects: Vec<String>,
     pub sql: Vec<String>,
     pub transactional: bool,
+    /// Indexes the step builds concurrently, dropped again if a failed build leaves them
+    /// INVALID.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub builds: Vec<String>,
     pub hazards: Vec<FileHazard>,
 }
 
@@ -122,6 +126,7 @@ const KINDS: &[&str] = &[
     "create_index",
     "drop_index",
     "rename_index",
+    "replace_index",
     "create_view",
     "drop_view",
     "set_view_options",
@@ -152,6 +157,7 @@ pub fn steps(plan: &Plan) -> Vec<FileStep> {
             objects: s.objects.clone(),
             sql: s.sql.clone(),
             transactional: s.transactional,
+            builds: s.builds.clone(),
             hazards: s
                 .hazards
                 .iter()
@@ -275,6 +281,7 @@ impl PlanFile {
                 sql: s.sql.clone(),
                 hazards,
                 transactional: s.transactional,
+                builds: s.builds.clone(),
                 changes: Vec::new(),
                 owner: Owner::new(okind, oname),
             });

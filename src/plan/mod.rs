@@ -29,6 +29,10 @@ pub struct Step {
     pub hazards: Vec<Hazard>,
     /// False when the step must run outside a transaction (e.g. `CREATE INDEX CONCURRENTLY`).
     pub transactional: bool,
+    /// Indexes (qualified, quoted) the step builds outside a transaction: a failed build
+    /// leaves them INVALID, and the executor drops them again.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub builds: Vec<String>,
     /// The changes this step performs: one, or several a dialect combined into one statement.
     #[serde(skip)]
     pub changes: Vec<Change>,
@@ -157,6 +161,7 @@ pub fn plan(from: &Schema, to: &Schema, dialect: &dyn Dialect, opts: &RenderOpti
     let (from, to) = leave_unreadable(from, to, &mut notes);
     let changes = crate::diff::diff(&from, &to);
     let changes = dialect.lower(changes, &from, &to);
+    let changes = dialect.online(changes, &from, opts);
     let mut plan = plan_changes(changes, dialect, opts);
     if !from.views.is_empty() || !to.views.is_empty() {
         owner::of_views(&mut plan.steps, &from, &to);
@@ -186,6 +191,7 @@ pub fn plan_changes(changes: Vec<Change>, dialect: &dyn Dialect, opts: &RenderOp
                 sql: dialect.render(&change, opts),
                 hazards,
                 transactional: dialect.transactional(&change, opts),
+                builds: dialect.concurrent_builds(&change, opts),
                 changes: vec![change],
             }
         })

@@ -368,6 +368,26 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
             d.drops.push(Index(table.clone(), from.clone()));
             d.creates.push(Index(table.clone(), to.clone()));
         }
+        ReplaceIndex {
+            table, from, to, ..
+        } => {
+            // The index is modified in place: it exists before and after.
+            d.drops.push(Index(table.clone(), from.name.clone()));
+            d.creates.push(Index(table.clone(), to.name.clone()));
+            d.needs_new.push(Shape(table.clone()));
+            d.needs_old
+                .extend(from.columns().map(|c| Column(table.clone(), c.to_string())));
+            d.needs_new
+                .extend(to.columns().map(|c| Column(table.clone(), c.to_string())));
+            for (i, side) in [(from, &mut d.drops), (to, &mut d.creates)] {
+                if i.unique && i.predicate.is_none() {
+                    side.push(UniqueCols(
+                        table.clone(),
+                        i.columns().map(str::to_string).collect(),
+                    ));
+                }
+            }
+        }
         CreateView(v) => {
             d.creates.push(Rel(v.name.clone()));
             d.creates.push(Shape(v.name.clone()));
@@ -494,7 +514,7 @@ fn phase(c: &Change) -> u8 {
         RenameConstraint { .. } | RenameIndex { .. } => 30,
         ValidateConstraint { .. } => 32,
         AddPrimaryKey { .. } | AddUnique { .. } | AddCheck { .. } | AddExclusion { .. } => 31,
-        CreateIndex { .. } => 32,
+        CreateIndex { .. } | ReplaceIndex { .. } => 32,
         AddForeignKey { .. } => 33,
         CreateView(_) => 40,
         SetViewOptions { .. } => 41,

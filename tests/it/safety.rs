@@ -21,7 +21,11 @@ fn a_failing_statement_leaves_the_database_unchanged() {
                 .await
                 .expect("seed");
             let before = conn.introspect().await.expect("introspect");
-            let plan = support::plan_against(&mut conn, &support::desired(AFTER, d)).await;
+            // One transaction holds the whole plan only without online mode, whose
+            // concurrent builds commit on their own (tests/it/online.rs).
+            let plan =
+                support::plan_with(&mut conn, &support::desired(AFTER, d), &support::offline())
+                    .await;
             assert!(plan.steps.len() >= 2, "{}", plan.sql());
             let err = conn
                 .execute(&plan, &ExecOptions::default())
@@ -111,6 +115,7 @@ fn postgres_concurrent_indexes_run_outside_the_transaction() {
         let live = conn.introspect().await.expect("introspect");
         let opts = sqlshift::dialect::RenderOptions {
             concurrent_indexes: true,
+            online: false,
             inspect: false,
         };
         let plan = sqlshift::plan::plan(&live, &want, d, &opts);

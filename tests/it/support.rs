@@ -190,8 +190,21 @@ pub fn desired_portable(sql: &str, dialect: &dyn Dialect) -> Schema {
 }
 
 pub async fn plan_against(conn: &mut Connection, want: &Schema) -> Plan {
+    plan_with(conn, want, &RenderOptions::default()).await
+}
+
+/// Plans from the live state to `want` with the given rendering settings.
+pub async fn plan_with(conn: &mut Connection, want: &Schema, opts: &RenderOptions) -> Plan {
     let live = conn.introspect().await.expect("introspect");
-    sqlshift::plan::plan(&live, want, conn.dialect(), &RenderOptions::default())
+    sqlshift::plan::plan(&live, want, conn.dialect(), opts)
+}
+
+/// Rendering without PostgreSQL's online mode: every step in one transaction.
+pub fn offline() -> RenderOptions {
+    RenderOptions {
+        online: false,
+        ..RenderOptions::default()
+    }
 }
 
 /// Plans from the live state to `want` and runs it; returns the plan that ran.

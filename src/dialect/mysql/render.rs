@@ -279,6 +279,13 @@ pub fn render(change: &Change) -> Vec<String> {
         ),
         CreateIndex { table, index } => alter(table, format!("ADD {}", index_clause(index))),
         DropIndex { table, index } => alter(table, format!("DROP INDEX {}", quote(&index.name))),
+        // Planned by PostgreSQL's online mode only.
+        ReplaceIndex {
+            table, from, to, ..
+        } => alter(
+            table,
+            format!("DROP INDEX {}, ADD {}", quote(&from.name), index_clause(to)),
+        ),
         CreateView(v) => {
             let mut s = String::from("CREATE ");
             if let Some(a) = &v.algorithm {

@@ -1,8 +1,11 @@
 //! Running a plan on PostgreSQL: under a session advisory lock (taken first, so the plan's
-//! source state is checked again while no other apply can change it), consecutive
-//! transactional steps share one transaction with `lock_timeout` / `statement_timeout` set
-//! locally; steps that cannot run in a transaction (`CREATE INDEX CONCURRENTLY`) run on
-//! their own, in plan order.
+//! source state is checked again while no other apply can change it), with the session's
+//! `lock_timeout` / `statement_timeout` set as `plan --format sql` prints them, consecutive
+//! transactional steps share one transaction; steps that cannot run in a transaction
+//! (`CREATE INDEX CONCURRENTLY`, a `VALIDATE CONSTRAINT` in its own) run on their own, in
+//! plan order. A step that times out waiting for a table lock is tried again with backoff
+//! (`lock_retries`): a transaction from its start, an autocommit step from the statement
+//! that timed out. An index a failed concurrent build leaves INVALID is dropped.
 
 use crate::dialect::connection::{describe, Endpoint};
 use crate::dialect::writer::quote_literal;
@@ -22,11 +25,11 @@ pub async fn execute(
             let read =
                 super::introspect(conn, Some(&endpoint.secret), endpoint.catalog_timeout).await;
             match expected.verify(read, &super::Postgres, &endpoint.shown) {
-                Ok(()) => run(conn, plan, opts).await,
+                Ok(()) => run_with_settings(conn, plan, opts).await,
                 Err(e) => Err(e),
             }
         }
-        None => run(conn, plan, opts).await,
+        None => run_with_settings(conn, plan, opts).await,
     };
     // Closing the connection would release it too; a failed unlock changes nothing.
     let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
@@ -64,6 +67,41 @@ async fn lock(conn: &mut PgConnection, opts: &ExecOptions, url: &str) -> Result<
     }
 }
 
+/// The session settings a plan runs with, as `plan --format sql` prints them.
+pub fn session_settings(opts: &ExecOptions) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(t) = &opts.lock_timeout {
+        out.push(format!("SET lock_timeout = {}", quote_literal(t)));
+    }
+    if let Some(t) = &opts.statement_timeout {
+        out.push(format!("SET statement_timeout = {}", quote_literal(t)));
+    }
+    out
+}
+
+async fn run_with_settings(
+    conn: &mut PgConnection,
+    plan: &Plan,
+    opts: &ExecOptions,
+) -> Result<(), DbError> {
+    let settings = session_settings(opts);
+    for s in &settings {
+        if let Err(e) = sqlx::raw_sql(s).execute(&mut *conn).await {
+            return Err(DbError::Apply(format!(
+                "{s} failed: {}; nothing was applied",
+                describe(&e)
+            )));
+        }
+    }
+    let result = run(conn, plan, opts).await;
+    if !settings.is_empty() {
+        let _ = sqlx::raw_sql("RESET lock_timeout; RESET statement_timeout")
+            .execute(&mut *conn)
+            .await;
+    }
+    result
+}
+
 async fn run(conn: &mut PgConnection, plan: &Plan, opts: &ExecOptions) -> Result<(), DbError> {
     let total = plan.steps.len();
     let mut committed = 0usize;
@@ -76,12 +114,22 @@ async fn run(conn: &mut PgConnection, plan: &Plan, opts: &ExecOptions) -> Result
         }
         let segment = &plan.steps[i..j];
         let result = if tx {
-            run_transaction(conn, segment, i, opts).await
+            let mut backoff = Backoff::new(opts);
+            loop {
+                match run_transaction(conn, segment, i).await {
+                    Ok(()) => break Ok(()),
+                    Err(mut f) => {
+                        if !backoff.again(&mut f).await {
+                            break Err(f);
+                        }
+                    }
+                }
+            }
         } else {
-            run_autocommit(conn, &segment[0], i).await
+            run_autocommit(conn, &segment[0], i, opts).await
         };
-        if let Err((step, stmt, reason)) = result {
-            let s = &plan.steps[step];
+        if let Err(f) = result {
+            let s = &plan.steps[f.step];
             let state = if committed == 0 && tx {
                 "nothing was applied: the transaction was rolled back".to_string()
             } else {
@@ -90,10 +138,17 @@ async fn run(conn: &mut PgConnection, plan: &Plan, opts: &ExecOptions) -> Result
                     if tx { ", the failing transaction was rolled back" } else { "" }
                 )
             };
+            let retried = match f.retried {
+                0 => String::new(),
+                n => format!(" (tried {} times, waiting longer each time)", n + 1),
+            };
             return Err(DbError::Apply(format!(
-                "step {} of {total} ({}) failed: {reason}\n  statement: {stmt}\n{state}",
-                step + 1,
-                s.objects.join(", ")
+                "step {} of {total} ({}) failed: {}{retried}\n  statement: {}\n{}{state}",
+                f.step + 1,
+                s.objects.join(", "),
+                f.reason,
+                f.stmt,
+                f.note,
             )));
         }
         committed = j;
@@ -105,60 +160,148 @@ async fn run(conn: &mut PgConnection, plan: &Plan, opts: &ExecOptions) -> Result
 /// Advisory lock key shared by every sqlshift apply ("sqlshift" in ASCII, truncated).
 const APPLY_LOCK_KEY: i64 = 0x7371_6c73_6869_6674;
 
-type StepFailure = (usize, String, String);
+/// A statement that failed: where, why, and what was done about it.
+struct StepFailure {
+    step: usize,
+    stmt: String,
+    reason: String,
+    /// The statement timed out waiting for a lock (55P03): worth trying again.
+    lock_timeout: bool,
+    retried: u32,
+    /// What the failure left and what was cleaned up, one line each, newline-terminated.
+    note: String,
+}
+
+impl StepFailure {
+    fn new(step: usize, stmt: &str, e: &sqlx::Error) -> StepFailure {
+        let lock_timeout =
+            matches!(e, sqlx::Error::Database(db) if db.code().as_deref() == Some("55P03"));
+        StepFailure {
+            step,
+            stmt: stmt.to_string(),
+            reason: describe(e),
+            lock_timeout,
+            retried: 0,
+            note: String::new(),
+        }
+    }
+}
+
+/// Retries after lock timeouts: `opts.lock_retries` times at most, waiting
+/// `lock_retry_backoff`, then twice as long each time.
+struct Backoff {
+    wait: std::time::Duration,
+    tries: u32,
+    max: u32,
+}
+
+impl Backoff {
+    fn new(opts: &ExecOptions) -> Backoff {
+        Backoff {
+            wait: opts.lock_retry_backoff,
+            tries: 0,
+            max: opts.lock_retries,
+        }
+    }
+
+    /// Waits and says yes when `f` is worth another try; otherwise records the retries.
+    async fn again(&mut self, f: &mut StepFailure) -> bool {
+        if f.lock_timeout && self.tries < self.max {
+            tokio::time::sleep(self.wait).await;
+            self.wait = self.wait.saturating_mul(2);
+            self.tries += 1;
+            true
+        } else {
+            f.retried = self.tries;
+            false
+        }
+    }
+}
 
 async fn run_transaction(
     conn: &mut PgConnection,
     steps: &[Step],
     offset: usize,
-    opts: &ExecOptions,
 ) -> Result<(), StepFailure> {
-    let fail = |k: usize, stmt: &str, e: sqlx::Error| (offset + k, stmt.to_string(), describe(&e));
     sqlx::raw_sql("BEGIN")
         .execute(&mut *conn)
         .await
-        .map_err(|e| fail(0, "BEGIN", e))?;
-    let mut settings = Vec::new();
-    if let Some(t) = &opts.lock_timeout {
-        settings.push(format!("SET LOCAL lock_timeout = {}", quote_literal(t)));
-    }
-    if let Some(t) = &opts.statement_timeout {
-        settings.push(format!(
-            "SET LOCAL statement_timeout = {}",
-            quote_literal(t)
-        ));
-    }
-    for s in &settings {
-        if let Err(e) = sqlx::raw_sql(s).execute(&mut *conn).await {
-            let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
-            return Err(fail(0, s, e));
-        }
-    }
+        .map_err(|e| StepFailure::new(offset, "BEGIN", &e))?;
     for (k, step) in steps.iter().enumerate() {
         for stmt in &step.sql {
             if let Err(e) = sqlx::raw_sql(stmt).execute(&mut *conn).await {
                 let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
-                return Err(fail(k, stmt, e));
+                return Err(StepFailure::new(offset + k, stmt, &e));
             }
         }
     }
     sqlx::raw_sql("COMMIT")
         .execute(&mut *conn)
         .await
-        .map_err(|e| fail(steps.len().saturating_sub(1), "COMMIT", e))?;
+        .map_err(|e| StepFailure::new(offset + steps.len().saturating_sub(1), "COMMIT", &e))?;
     Ok(())
 }
 
+/// A step outside a transaction, statement by statement: a lock timeout retries the
+/// statement that timed out (those before it are committed).
 async fn run_autocommit(
     conn: &mut PgConnection,
     step: &Step,
     index: usize,
+    opts: &ExecOptions,
 ) -> Result<(), StepFailure> {
-    for stmt in &step.sql {
-        sqlx::raw_sql(stmt)
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| (index, stmt.clone(), describe(&e)))?;
+    for (k, stmt) in step.sql.iter().enumerate() {
+        let mut backoff = Backoff::new(opts);
+        let result = loop {
+            match sqlx::raw_sql(stmt).execute(&mut *conn).await {
+                Ok(_) => break Ok(()),
+                Err(e) => {
+                    let mut f = StepFailure::new(index, stmt, &e);
+                    if !backoff.again(&mut f).await {
+                        break Err(f);
+                    }
+                    // A concurrent build that timed out left its index INVALID.
+                    drop_invalid(conn, &step.builds).await;
+                }
+            }
+        };
+        if let Err(mut f) = result {
+            for name in drop_invalid(conn, &step.builds).await {
+                f.note.push_str(&format!(
+                    "the failed build left index {name} INVALID: it was dropped again\n"
+                ));
+            }
+            if k > 0 {
+                f.note.push_str(&format!(
+                    "the step's first {k} statement(s) ran and were committed\n"
+                ));
+            }
+            return Err(f);
+        }
     }
     Ok(())
+}
+
+/// Drops those of `indexes` (qualified, quoted names) that exist and are INVALID; returns
+/// the ones dropped. One catalog query for all of them.
+async fn drop_invalid(conn: &mut PgConnection, indexes: &[String]) -> Vec<String> {
+    if indexes.is_empty() {
+        return Vec::new();
+    }
+    let invalid: Vec<String> = sqlx::query_scalar(
+        "SELECT n FROM unnest($1::text[]) AS n \
+         JOIN pg_index i ON i.indexrelid = to_regclass(n) WHERE NOT i.indisvalid",
+    )
+    .bind(indexes)
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap_or_default();
+    let mut dropped = Vec::new();
+    for name in invalid {
+        let sql = format!("DROP INDEX CONCURRENTLY IF EXISTS {name}");
+        if sqlx::raw_sql(&sql).execute(&mut *conn).await.is_ok() {
+            dropped.push(name);
+        }
+    }
+    dropped
 }

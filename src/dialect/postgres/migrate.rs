@@ -179,7 +179,18 @@ pub async fn run(
     if script.transactional {
         run_transaction(conn, table, script, record, opts).await
     } else {
-        run_autocommit(conn, table, script, record).await
+        // Outside a transaction the timeouts hold for the session, for this file only.
+        let settings = super::execute::session_settings(opts);
+        for s in &settings {
+            sqlx::raw_sql(s).execute(&mut *conn).await.map_err(db_err)?;
+        }
+        let result = run_autocommit(conn, table, script, record).await;
+        if !settings.is_empty() {
+            let _ = sqlx::raw_sql("RESET lock_timeout; RESET statement_timeout")
+                .execute(&mut *conn)
+                .await;
+        }
+        result
     }
 }
 

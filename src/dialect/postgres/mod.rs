@@ -7,6 +7,7 @@ mod introspect;
 mod memo;
 pub(crate) mod migrate;
 mod normalize;
+mod online;
 mod opclass;
 pub mod queries;
 mod render;
@@ -29,7 +30,7 @@ pub async fn open(url: &str) -> Result<sqlx::PgConnection, sqlx::Error> {
         .await
 }
 
-use super::{Capabilities, Dialect, RenderOptions};
+use super::{Capabilities, Dialect, ExecOptions, RenderOptions};
 use crate::diff::Change;
 use crate::model::Schema;
 use crate::plan::{Hazard, HazardCode};
@@ -97,7 +98,15 @@ impl Dialect for Postgres {
                         ),
                     ));
                 }
-                if from.nullable && !to.nullable {
+                if online::not_null_via_check(from, to, opts) {
+                    h.push(Hazard::new(
+                        NotTransactional,
+                        format!(
+                            "{table}.{} is proved NOT NULL by a check validated in its own transaction (SHARE UPDATE EXCLUSIVE; reads and writes go on); SET NOT NULL then needs no scan",
+                            to.name
+                        ),
+                    ));
+                } else if from.nullable && !to.nullable {
                     h.push(Hazard::new(
                         AccessExclusiveLock,
                         format!("SET NOT NULL scans all of {table} under an ACCESS EXCLUSIVE lock"),
@@ -145,8 +154,8 @@ impl Dialect for Postgres {
                 }
             }
             CreateIndex { table, .. } => {
-                if opts.concurrent_indexes {
-                    h.push(Hazard::new(NotTransactional, "CREATE INDEX CONCURRENTLY runs outside the transaction; if it fails it leaves an INVALID index to drop"));
+                if opts.concurrently() {
+                    h.push(Hazard::new(NotTransactional, "CREATE INDEX CONCURRENTLY runs outside the transaction (SHARE UPDATE EXCLUSIVE; reads and writes go on); a failed build's INVALID index is dropped again"));
                 } else {
                     h.push(Hazard::new(
                         BlocksWrites,
@@ -160,9 +169,17 @@ impl Dialect for Postgres {
                     "the new value of {name} is committed on its own so later steps can use it"
                 ),
             )),
-            DropIndex { .. } if opts.concurrent_indexes => h.push(Hazard::new(
+            DropIndex { .. } if opts.concurrently() => h.push(Hazard::new(
                 NotTransactional,
                 "DROP INDEX CONCURRENTLY runs outside the transaction",
+            )),
+            ReplaceIndex { table, to, temp, .. } => h.push(Hazard::new(
+                NotTransactional,
+                format!("the new {} is built CONCURRENTLY as {temp} on {table}, the old one dropped CONCURRENTLY, the new one renamed; outside the transaction, reads and writes go on", to.name),
+            )),
+            ValidateConstraint { table, .. } if opts.online => h.push(Hazard::new(
+                NotTransactional,
+                format!("validated in its own transaction under SHARE UPDATE EXCLUSIVE: reads and writes to {table} go on"),
             )),
             AddForeignKey { table, fk } if !fk.not_valid => h.push(Hazard::new(
                 BlocksWrites,
@@ -175,6 +192,10 @@ impl Dialect for Postgres {
             AddExclusion { table, .. } => h.push(Hazard::new(
                 AccessExclusiveLock,
                 format!("{table} is locked while the exclusion constraint's index builds and checks every row"),
+            )),
+            AddPrimaryKey { table, .. } | AddUnique { table, .. } if opts.online => h.push(Hazard::new(
+                NotTransactional,
+                format!("the unique index is built CONCURRENTLY (reads and writes to {table} go on), then attached with USING INDEX; outside the transaction, and a failed build's INVALID index is dropped again"),
             )),
             AddPrimaryKey { table, .. } | AddUnique { table, .. } => h.push(Hazard::new(
                 AccessExclusiveLock,
@@ -240,8 +261,39 @@ impl Dialect for Postgres {
             // A value added inside a transaction cannot be used until it commits, and the
             // same plan may well set it as a default.
             Change::AddEnumValue { .. } => false,
-            Change::CreateIndex { .. } | Change::DropIndex { .. } => !opts.concurrent_indexes,
+            Change::CreateIndex { .. } | Change::DropIndex { .. } => !opts.concurrently(),
+            Change::ReplaceIndex { .. } => false,
+            Change::AddUnique { .. } | Change::AddPrimaryKey { .. } => !opts.online,
+            // Its own transaction: the strong lock of the ADD … NOT VALID before it is
+            // released first, and its SHARE UPDATE EXCLUSIVE lock right after.
+            Change::ValidateConstraint { .. } => !opts.online,
+            Change::AlterColumn { from, to, .. } | Change::MoveColumn { from, to, .. } => {
+                !online::not_null_via_check(from, to, opts)
+            }
             _ => true,
         }
+    }
+
+    fn online(&self, changes: Vec<Change>, from: &Schema, opts: &RenderOptions) -> Vec<Change> {
+        online::rewrite(changes, from, opts)
+    }
+
+    fn concurrent_builds(&self, change: &Change, opts: &RenderOptions) -> Vec<String> {
+        use super::ansi::sibling;
+        match change {
+            Change::CreateIndex { table, index } if opts.concurrently() => {
+                vec![sibling(table, &index.name)]
+            }
+            Change::AddUnique { table, unique } if opts.online => {
+                vec![sibling(table, &unique.name)]
+            }
+            Change::AddPrimaryKey { table, pk } if opts.online => vec![sibling(table, &pk.name)],
+            Change::ReplaceIndex { table, temp, .. } => vec![sibling(table, temp)],
+            _ => Vec::new(),
+        }
+    }
+
+    fn session_sql(&self, exec: &ExecOptions) -> Vec<String> {
+        execute::session_settings(exec)
     }
 }

@@ -4,6 +4,7 @@ use super::super::ansi::{self, qname};
 use super::super::writer::{quote_ident, quote_literal};
 use super::super::RenderOptions;
 use super::identity;
+use super::online;
 use super::types::{column_type_sql, type_sql};
 use crate::diff::{Change, CommentTarget};
 use crate::model::{
@@ -138,7 +139,7 @@ fn comment_sql(target: &str, c: &Option<String>) -> String {
 }
 
 /// `CREATE INDEX`, and its comment.
-fn create_index(rel: &QName, i: &Index, concurrently: bool) -> Vec<String> {
+pub(super) fn create_index(rel: &QName, i: &Index, concurrently: bool) -> Vec<String> {
     let mut out = vec![ansi::create_index(rel, i, concurrently)];
     if i.comment.is_some() {
         out.push(comment_sql(
@@ -608,13 +609,24 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
             quote_ident(from),
             quote_ident(to)
         )],
-        AlterColumn { table, from, to } => alter_column(table, from, to),
         // PostgreSQL has no column order: a move is only its definition change.
-        MoveColumn {
+        AlterColumn { table, from, to }
+        | MoveColumn {
             table, from, to, ..
-        } => alter_column(table, from, to),
+        } => {
+            let alter = alter_column(table, from, to);
+            if online::not_null_via_check(from, to, opts) {
+                online::set_not_null(table, &to.name, alter)
+            } else {
+                alter
+            }
+        }
         // Normalization clears MySQL table options, so these never differ here.
         SetTableOptions { .. } => vec!["-- sqlshift: table options have no PostgreSQL form".into()],
+        AddPrimaryKey { table, pk } if opts.online => {
+            online::key_using_index(table, &online::primary_as_unique(pk), true)
+        }
+        AddUnique { table, unique } if opts.online => online::key_using_index(table, unique, false),
         AddPrimaryKey { table, pk } => vec![format!(
             "ALTER TABLE {} ADD {}PRIMARY KEY ({})",
             qname(table),
@@ -659,10 +671,16 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
             quote_ident(from),
             quote_ident(to)
         )],
-        CreateIndex { table, index } => create_index(table, index, opts.concurrent_indexes),
+        CreateIndex { table, index } => create_index(table, index, opts.concurrently()),
+        ReplaceIndex {
+            table,
+            from,
+            to,
+            temp,
+        } => online::replace_index(table, from, to, temp),
         DropIndex { table, index } => vec![format!(
             "DROP INDEX {}{}",
-            if opts.concurrent_indexes {
+            if opts.concurrently() {
                 "CONCURRENTLY "
             } else {
                 ""

@@ -254,6 +254,7 @@ pub fn render(change: &Change) -> Vec<String> {
         | RenameConstraint { .. }
         | ValidateConstraint { .. }
         | RenameIndex { .. }
+        | ReplaceIndex { .. }
         | CreateSchema(_)
         | DropSchema(_)
         | CreateExtension(_)
