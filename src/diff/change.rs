@@ -170,6 +170,9 @@ pub enum Change {
         table: QName,
         from: String,
         to: String,
+        /// Sequences named after the column (PostgreSQL's `t_col_seq`), renamed with it
+        /// (see [`RenameTable`](Change::RenameTable)'s).
+        sequences: Vec<(QName, String)>,
     },
     AlterColumn {
         table: QName,
@@ -444,10 +447,18 @@ impl Change {
                 vec![format!("table {table}")]
             }
             AlterColumn { table, to, .. } => vec![format!("column {table}.{}", to.name)],
-            RenameColumn { table, from, to } => vec![
+            RenameColumn {
+                table,
+                from,
+                to,
+                sequences,
+            } => [
                 format!("column {table}.{from}"),
                 format!("column {table}.{to}"),
-            ],
+            ]
+            .into_iter()
+            .chain(sequences.iter().map(|(s, _)| format!("sequence {s}")))
+            .collect(),
             AddPrimaryKey { table, pk } | DropPrimaryKey { table, pk } => {
                 vec![format!("constraint {table}.{}", pk.name)]
             }

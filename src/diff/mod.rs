@@ -131,6 +131,23 @@ fn follow_rename(moved: &mut Table, old: &QName) -> Vec<(QName, String)> {
     out
 }
 
+/// Like [`follow_rename`], for a column of `t` renamed from `old` to `new`: its sequence
+/// named after the old column name is renamed after the new one.
+pub(super) fn follow_column_rename(t: &mut Table, old: &str, new: &str) -> Vec<(QName, String)> {
+    let table = t.name.name.clone();
+    let Some(seq) = t.column_mut(old).and_then(|c| c.sequence.as_mut()) else {
+        return Vec::new();
+    };
+    let was = generated_name(&table, &[old], "seq", SEQUENCE_NAME_LIMIT);
+    let now = generated_name(&table, &[new], "seq", SEQUENCE_NAME_LIMIT);
+    if seq.name != was || was == now {
+        return Vec::new();
+    }
+    let renamed = vec![(seq.clone(), now.clone())];
+    seq.name = now;
+    renamed
+}
+
 /// Only PostgreSQL reports a column's sequence; its names are at most 63 bytes.
 const SEQUENCE_NAME_LIMIT: usize = 63;
 

@@ -11,10 +11,12 @@ pub fn diff_table(from: &Table, to: &Table, out: &mut Vec<Change>) {
     for c in &to.columns {
         let Some(old) = &c.renamed_from else { continue };
         if from.column(&c.name).is_none() && from.column(old).is_some() {
+            let sequences = super::follow_column_rename(from.to_mut(), old, &c.name);
             out.push(Change::RenameColumn {
                 table: name.clone(),
                 from: old.clone(),
                 to: c.name.clone(),
+                sequences,
             });
             rename_column(from.to_mut(), old, &c.name);
         }

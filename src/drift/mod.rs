@@ -446,7 +446,9 @@ pub fn describe(c: &Change) -> Difference {
             different(first(c), d)
         }
         SetTableOptions { .. } => different(first(c), "table options differ".to_string()),
-        RenameColumn { table, from, to }
+        RenameColumn {
+            table, from, to, ..
+        }
         | RenameConstraint { table, from, to }
         | RenameIndex { table, from, to } => different(
             first(c),

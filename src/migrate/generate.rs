@@ -235,7 +235,12 @@ pub fn reverse_plan(
                     }
                 }
             }
-            crate::diff::Change::RenameColumn { table, from, to } => {
+            crate::diff::Change::RenameColumn {
+                table,
+                from: was,
+                to,
+                sequences,
+            } => {
                 // `table` is the new name; the replayed table may still have the old one.
                 let old_table = desired
                     .tables
@@ -243,11 +248,18 @@ pub fn reverse_plan(
                     .and_then(|t| t.renamed_from.clone())
                     .map(|old| crate::model::QName::new(table.schema.clone(), old))
                     .filter(|q| back_to.tables.contains_key(q))
-                    .unwrap_or(table);
+                    .unwrap_or(table.clone());
+                // As for a table: the way back starts from the sequence's new name.
+                if let Some((seq, new)) = sequences.first() {
+                    if let Some(c) = from.tables.get_mut(&table).and_then(|t| t.column_mut(&to)) {
+                        c.sequence =
+                            Some(crate::model::QName::new(seq.schema.clone(), new.clone()));
+                    }
+                }
                 if let Some(c) = back_to
                     .tables
                     .get_mut(&old_table)
-                    .and_then(|t| t.column_mut(&from))
+                    .and_then(|t| t.column_mut(&was))
                 {
                     c.renamed_from = Some(to);
                 }

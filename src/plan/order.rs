@@ -229,7 +229,9 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
             d.drops.push(Shape(table.clone()));
             types_of(&column.data_type, &mut d.needs_old);
         }
-        RenameColumn { table, from, to } => {
+        RenameColumn {
+            table, from, to, ..
+        } => {
             d.drops
                 .extend([Column(table.clone(), from.clone()), Shape(table.clone())]);
             d.creates

@@ -351,7 +351,9 @@ fn positions(table: &QName, old: &Table, new: &Table, out: &mut Vec<Change>) {
     let mut dropped = BTreeSet::new();
     for c in out.iter() {
         match c {
-            Change::RenameColumn { table: t, from, to } if t == table => {
+            Change::RenameColumn {
+                table: t, from, to, ..
+            } if t == table => {
                 renames.insert(from.clone(), to.clone());
             }
             Change::DropColumn { table: t, column } if t == table => {

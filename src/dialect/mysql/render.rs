@@ -222,7 +222,9 @@ pub fn render(change: &Change) -> Vec<String> {
         DropColumn { table, column } => {
             alter(table, format!("DROP COLUMN {}", quote(&column.name)))
         }
-        RenameColumn { table, from, to } => alter(
+        RenameColumn {
+            table, from, to, ..
+        } => alter(
             table,
             format!("RENAME COLUMN {} TO {}", quote(from), quote(to)),
         ),

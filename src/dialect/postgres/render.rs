@@ -603,12 +603,27 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
             qname(table),
             quote_ident(&column.name)
         )],
-        RenameColumn { table, from, to } => vec![format!(
-            "ALTER TABLE {} RENAME COLUMN {} TO {}",
-            qname(table),
-            quote_ident(from),
-            quote_ident(to)
-        )],
+        RenameColumn {
+            table,
+            from,
+            to,
+            sequences,
+        } => {
+            let mut out = vec![format!(
+                "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                qname(table),
+                quote_ident(from),
+                quote_ident(to)
+            )];
+            out.extend(sequences.iter().map(|(seq, new)| {
+                format!(
+                    "ALTER SEQUENCE {} RENAME TO {}",
+                    qname(seq),
+                    quote_ident(new)
+                )
+            }));
+            out
+        }
         // PostgreSQL has no column order: a move is only its definition change.
         AlterColumn { table, from, to }
         | MoveColumn {

@@ -224,7 +224,9 @@ pub fn render(change: &Change) -> Vec<String> {
                 column_def(&t, column)
             )]
         }
-        RenameColumn { table, from, to } => vec![format!(
+        RenameColumn {
+            table, from, to, ..
+        } => vec![format!(
             "ALTER TABLE {} RENAME COLUMN {} TO {}",
             ansi::qname(table),
             quote_ident(from),
