@@ -30,6 +30,17 @@ pub fn resolve_names(s: &mut Schema, default: &str, fill_fk_columns: bool) {
         for f in &mut t.foreign_keys {
             fix(&mut f.ref_table, default);
         }
+        if let Some(p) = &mut t.partition_of {
+            fix(&mut p.parent, default);
+        }
+        for p in &mut t.inherits {
+            fix(p, default);
+        }
+        for i in &mut t.indexes {
+            if let Some(a) = &mut i.attached_to {
+                fix(&mut a.table, default);
+            }
+        }
         s.tables.insert(t.name.clone(), t);
     }
     let pks: BTreeMap<QName, Vec<String>> = s

@@ -1441,6 +1441,8 @@ fn push_key(
         with: Vec::new(),
         comment: None,
         using: None,
+        only: false,
+        attached_to: None,
     };
     if index.name.is_empty() {
         let base = match index.parts.first().map(|p| &p.key) {
@@ -1726,6 +1728,8 @@ pub fn index_from(ci: &CreateIndex, loc: &Loc) -> Result<(QName, Index), ParseEr
             with,
             comment,
             using,
+            only: false,
+            attached_to: None,
         },
     ))
 }

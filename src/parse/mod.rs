@@ -11,6 +11,7 @@ mod expr;
 mod keywords;
 pub mod kind;
 mod mysql_spelling;
+mod partition;
 mod postgres;
 mod recursive_view;
 mod requote;
@@ -26,7 +27,7 @@ pub use expr::{canonical_expr, canonical_query, portable, portable_query};
 pub use keywords::{quote_all_keep_alias_case, quote_keywords};
 pub use postgres::{exclusion_definition, exclusion_name_words, qualified_collation};
 pub use requote::{from_mysql, requote, standard_literal, Quoting};
-pub use typed_literal::hex_bits;
+pub use typed_literal::{boolean, hex_bits, stored_text};
 pub use types::map_type;
 pub use view_star::expand_view_stars;
 

@@ -332,6 +332,10 @@ pub fn render(change: &Change) -> Vec<String> {
         | DropSequence(_)
         | AlterSequence { .. }
         | SetViewOptions { .. }
+        // PostgreSQL's partitions and inheritance; normalization leaves such tables out here.
+        | SetPartitionOf { .. }
+        | SetInherits { .. }
+        | Refuse { .. }
         | AddExclusion { .. }
         | DropExclusion { .. } => {
             vec![format!("-- sqlshift: {} has no MySQL form", change.kind())]

@@ -7,6 +7,7 @@ mod introspect;
 pub(crate) mod migrate;
 mod normalize;
 mod opclass;
+mod partition;
 pub mod queries;
 mod render;
 mod types;

@@ -28,7 +28,7 @@ fn collate_clause(c: &Column) -> String {
         .unwrap_or_default()
 }
 
-fn column_def(c: &Column) -> String {
+pub(super) fn column_def(c: &Column) -> String {
     let mut s = format!(
         "{} {}{}",
         quote_ident(&c.name),
@@ -137,9 +137,22 @@ fn comment_sql(target: &str, c: &Option<String>) -> String {
     )
 }
 
-/// `CREATE INDEX`, and its comment.
+/// `CREATE INDEX` (`ON ONLY` a partitioned table where the file said so), the partition
+/// index's attachment to its parent's, and its comment.
 fn create_index(rel: &QName, i: &Index, concurrently: bool) -> Vec<String> {
-    let mut out = vec![ansi::create_index(rel, i, concurrently)];
+    let mut sql = ansi::create_index(rel, i, concurrently);
+    if i.only {
+        let on = format!(" ON {}", qname(rel));
+        sql = sql.replacen(&on, &format!(" ON ONLY {}", qname(rel)), 1);
+    }
+    let mut out = vec![sql];
+    if let Some(parent) = &i.attached_to {
+        out.push(format!(
+            "ALTER INDEX {} ATTACH PARTITION {}",
+            ansi::sibling(&parent.table, &parent.name),
+            ansi::sibling(rel, &i.name)
+        ));
+    }
     if i.comment.is_some() {
         out.push(comment_sql(
             &format!("INDEX {}", ansi::sibling(rel, &i.name)),
@@ -243,27 +256,15 @@ fn set_view_options(
 }
 
 fn create_table(t: &Table) -> Vec<String> {
-    let mut lines: Vec<String> = t.columns.iter().map(column_def).collect();
-    lines.extend(pk_clause(t));
-    lines.extend(t.uniques.iter().map(|u| unique_clause(t, u)));
+    let mut out = super::partition::create_table_head(t, &table_lines(t));
     // A NOT VALID constraint exists only as added to a table (CREATE TABLE validates a
     // check at once and refuses NOT VALID on a foreign key).
-    let (valid_checks, unvalidated_checks): (Vec<_>, Vec<_>) =
-        t.checks.iter().partition(|c| !c.not_valid);
-    let (valid_fks, unvalidated_fks): (Vec<_>, Vec<_>) =
-        t.foreign_keys.iter().partition(|f| !f.not_valid);
-    lines.extend(valid_checks.into_iter().map(ansi::check));
-    lines.extend(valid_fks.into_iter().map(|f| fk_clause(&t.name, f)));
-    lines.extend(t.exclusions.iter().map(|x| exclusion_clause(&t.name, x)));
-    let mut out = vec![format!(
-        "CREATE TABLE {} (\n  {}\n)",
-        qname(&t.name),
-        lines.join(",\n  ")
-    )];
-    let later = unvalidated_checks
-        .into_iter()
+    let later = t
+        .checks
+        .iter()
+        .filter(|c| c.not_valid)
         .map(ansi::check)
-        .chain(unvalidated_fks.into_iter().map(ansi::foreign_key));
+        .chain(t.foreign_keys.iter().filter(|f| f.not_valid).map(ansi::foreign_key));
     out.extend(later.map(|c| format!("ALTER TABLE {} ADD {c} NOT VALID", qname(&t.name))));
     for i in &t.indexes {
         out.extend(create_index(&t.name, i, false));
@@ -286,6 +287,35 @@ fn create_table(t: &Table) -> Vec<String> {
         }
     }
     out
+}
+
+/// What a `CREATE TABLE`'s parentheses hold: its own columns (inherited ones are the
+/// parents'), keys and constraints.
+pub(super) struct TableLines {
+    pub columns: Vec<String>,
+    pub constraints: Vec<String>,
+}
+
+fn table_lines(t: &Table) -> TableLines {
+    let own = t.partition_of.is_none() && !t.inherits.is_empty();
+    let columns = t
+        .columns
+        .iter()
+        .filter(|c| !(own && c.inherited))
+        .map(column_def)
+        .collect();
+    let mut lines: Vec<String> = Vec::new();
+    lines.extend(pk_clause(t));
+    lines.extend(t.uniques.iter().map(|u| unique_clause(t, u)));
+    let valid_checks = t.checks.iter().filter(|c| !c.not_valid);
+    let valid_fks = t.foreign_keys.iter().filter(|f| !f.not_valid);
+    lines.extend(valid_checks.map(ansi::check));
+    lines.extend(valid_fks.map(|f| fk_clause(&t.name, f)));
+    lines.extend(t.exclusions.iter().map(|x| exclusion_clause(&t.name, x)));
+    TableLines {
+        columns,
+        constraints: lines,
+    }
 }
 
 fn sequence_options(s: &Sequence, alter: bool) -> String {
@@ -685,6 +715,19 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
             if v.materialized { "MATERIALIZED " } else { "" },
             qname(&v.name)
         )],
+        SetPartitionOf { table, from, to } => super::partition::set_partition_of(table, from, to),
+        SetInherits { table, add, remove } => {
+            let mut out: Vec<String> = remove
+                .iter()
+                .map(|p| format!("ALTER TABLE {} NO INHERIT {}", qname(table), qname(p)))
+                .collect();
+            out.extend(
+                add.iter()
+                    .map(|p| format!("ALTER TABLE {} INHERIT {}", qname(table), qname(p))),
+            );
+            out
+        }
+        Refuse { table, reason } => vec![format!("-- sqlshift: refused: table {table}: {reason}")],
         SetComment { target, to, .. } => vec![match target {
             CommentTarget::Table(t) => comment_sql(&format!("TABLE {}", qname(t)), to),
             CommentTarget::Column(t, c) => {

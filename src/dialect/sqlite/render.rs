@@ -277,6 +277,10 @@ pub fn render(change: &Change) -> Vec<String> {
         | AlterSequence { .. }
         | SetComment { .. }
         | SetViewOptions { .. }
+        // PostgreSQL's partitions and inheritance; normalization leaves such tables out here.
+        | SetPartitionOf { .. }
+        | SetInherits { .. }
+        | Refuse { .. }
         | MoveColumn { .. }
         | SetTableOptions { .. } => {
             vec![format!("-- sqlshift: {} has no SQLite form", change.kind())]
