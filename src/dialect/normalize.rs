@@ -269,6 +269,21 @@ pub fn drop_postgres_clauses(s: &mut Schema, dialect: &str, notes: &mut Vec<Stri
             notes.push(n);
         }
     };
+    // PostgreSQL's partitioned and inheriting tables have no counterpart here: left alone
+    // by name, as a MySQL file's partitioned tables are.
+    let partitioned: Vec<_> = s
+        .tables
+        .values()
+        .filter(|t| t.partition_by.is_some() || t.partition_of.is_some() || !t.inherits.is_empty())
+        .map(|t| t.name.clone())
+        .collect();
+    for name in partitioned {
+        s.tables.remove(&name);
+        s.unreadable.insert(
+            name,
+            format!("a PostgreSQL partitioned, partition or inheriting table is not managed on {dialect}"),
+        );
+    }
     let comments = "COMMENT ON INDEX/CONSTRAINT/TYPE/SEQUENCE/SCHEMA/VIEW";
     if !std::mem::take(&mut s.schema_comments).is_empty() {
         note(comments);

@@ -25,6 +25,7 @@ mod view_star;
 
 pub use expr::{canonical_expr, canonical_query, portable, portable_query};
 pub use keywords::{quote_all_keep_alias_case, quote_keywords};
+pub use partition::{partition_bound, partition_key};
 pub use postgres::{exclusion_definition, exclusion_name_words, qualified_collation};
 pub use requote::{from_mysql, requote, standard_literal, Quoting};
 pub use typed_literal::{boolean, hex_bits, stored_text};
@@ -178,6 +179,10 @@ impl Target {
     fn sqlite_spellings(self) -> bool {
         matches!(self, Target::Any | Target::Sqlite)
     }
+
+    fn postgres_spellings(self) -> bool {
+        matches!(self, Target::Any | Target::Postgres)
+    }
 }
 
 /// A statement of a schema file that sqlshift recognised and left alone.
@@ -243,8 +248,21 @@ pub fn parse_schema_report(
             let kind = match kind {
                 kind::Kind::Managed => sqlite_internal(&piece.text, &virtual_tables)
                     .map_or(kind::Kind::Managed, kind::Kind::Unmanaged),
+                // PostgreSQL's partitions and inheriting tables are managed; a MySQL or
+                // SQLite file has none (the catalogs there have no such tables either).
+                kind::Kind::Unmanaged("partition" | "inheriting table")
+                    if target.postgres_spellings() =>
+                {
+                    kind::Kind::Managed
+                }
                 other => other,
             };
+            if target.postgres_spellings() {
+                if let Some((parent, child)) = partition::index_attachment(&piece.text) {
+                    b.attach_index(&parent, &child, &loc);
+                    continue;
+                }
+            }
             let domain_statement =
                 kind == kind::Kind::Managed && domain::is_domain_statement(&head);
             if domain_statement {
@@ -270,6 +288,8 @@ pub fn parse_schema_report(
                         b.ignored.push((what, loc.clone()));
                     }
                     b.partitioned = cut.partitioned;
+                    b.partition_by = cut.partition_by;
+                    b.index_only = cut.index_only;
                     if target == Target::Sqlite {
                         b.statement = Some(piece.clone());
                     }
@@ -486,14 +506,23 @@ fn statement_at(
         piece = p;
         cut.view.no_data = no_data;
     }
-    if target.mysql_spellings() && lower.contains("partition") {
-        if let Some(p) = without_partitions(&piece) {
+    if lower.contains("partition") {
+        let pg = match target.postgres_spellings() {
+            true => partition::cut_partition_by(&piece),
+            false => None,
+        };
+        if let Some((p, clause)) = pg {
             piece = p;
-            cut.partitioned = true;
+            cut.partition_by = Some(clause);
+        } else if target.mysql_spellings() {
+            if let Some(p) = without_partitions(&piece) {
+                piece = p;
+                cut.partitioned = true;
+            }
         }
     }
     if lower.contains("only") {
-        piece = without_only_on_index(&piece);
+        (piece, cut.index_only) = without_only_on_index(&piece);
     }
     if lower.contains("recursive") {
         if let Some(text) = recursive_view::rewrite(&piece.text) {
@@ -680,10 +709,10 @@ fn without_sequence_name(piece: &split::Piece) -> split::Piece {
     }
 }
 
-/// `CREATE INDEX … ON ONLY t`: pg_dump's spelling for a partitioned table's own index.
-/// On any other table `ONLY` changes nothing, and sqlparser does not read it; it is blanked
-/// out (not removed) so that positions in error messages stay right.
-fn without_only_on_index(piece: &split::Piece) -> split::Piece {
+/// `CREATE INDEX … ON ONLY t`: pg_dump's spelling for a partitioned table's own index,
+/// made without building one on each partition. sqlparser does not read it; it is blanked
+/// out (not removed) so that positions in error messages stay right, and said with `true`.
+fn without_only_on_index(piece: &split::Piece) -> (split::Piece, bool) {
     let mut spans = Vec::new();
     let mut start = None;
     for (i, ch) in piece.text.char_indices() {
@@ -706,20 +735,21 @@ fn without_only_on_index(piece: &split::Piece) -> split::Piece {
             .unwrap_or_default()
     };
     if word(0) != "CREATE" || !(word(1) == "INDEX" || word(2) == "INDEX") {
-        return piece.clone();
+        return (piece.clone(), false);
     }
     for k in 2..spans.len().saturating_sub(1) {
         if word(k) == "ON" && word(k + 1) == "ONLY" {
             let (a, b) = spans[k + 1];
             let mut text = piece.text.clone();
             text.replace_range(a..b, &" ".repeat(b - a));
-            return split::Piece {
+            let cut = split::Piece {
                 text,
                 ..piece.clone()
             };
+            return (cut, true);
         }
     }
-    piece.clone()
+    (piece.clone(), false)
 }
 
 /// Clauses cut from a statement so that sqlparser reads it: the ones left as they are
@@ -730,8 +760,12 @@ struct Cut {
     ignored: Vec<&'static str>,
     view: ddl::ViewClauses,
     /// A MySQL table's `PARTITION BY …` clause (also in a mysqldump `/*!50100 … */`):
-    /// the table is left alone, as partitioned tables are not managed yet.
+    /// the table is left alone, as MySQL's partitioned tables are not managed yet.
     partitioned: bool,
+    /// A PostgreSQL table's `PARTITION BY` clause, after those words.
+    partition_by: Option<String>,
+    /// `CREATE INDEX … ON ONLY t`.
+    index_only: bool,
 }
 
 /// `CREATE VIEW … WITH [CASCADED | LOCAL] CHECK OPTION`, which sqlparser does not read: the

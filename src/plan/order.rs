@@ -342,6 +342,9 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
         }
         CreateIndex { table, index } => {
             d.creates.push(Index(table.clone(), index.name.clone()));
+            if let Some(a) = &index.attached_to {
+                d.needs_new.push(Index(a.table.clone(), a.name.clone()));
+            }
             if index.unique && index.predicate.is_none() {
                 d.creates.push(UniqueCols(
                     table.clone(),
