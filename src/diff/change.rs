@@ -2,8 +2,8 @@
 //! new variant does not compile until each dialect handles it.
 
 use crate::model::{
-    Check, Column, CompositeType, Domain, EnumType, Exclusion, ForeignKey, Index, PrimaryKey,
-    PartitionOf, QName, RangeType, Sequence, Table, Unique, View,
+    Check, Column, CompositeType, Domain, EnumType, Exclusion, ForeignKey, Index, PartitionOf,
+    PrimaryKey, QName, RangeType, Sequence, Table, Unique, View,
 };
 use serde::Serialize;
 
@@ -255,7 +255,10 @@ pub enum Change {
     /// A change sqlshift will not make, with why: it cannot be done in place without
     /// moving the rows (a partitioned table's key), and doing it otherwise would lose them.
     /// A plan holding one is refused before anything runs.
-    Refuse { table: QName, reason: String },
+    Refuse {
+        table: QName,
+        reason: String,
+    },
 }
 
 impl Change {

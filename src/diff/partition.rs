@@ -41,21 +41,34 @@ pub fn placement(from: &Table, to: &Table, out: &mut Vec<Change>) {
     a.sort();
     b.sort();
     if a != b {
-        out.push(Change::SetInherits {
-            table: name.clone(),
-            add: to
-                .inherits
-                .iter()
-                .filter(|p| !from.inherits.contains(p))
-                .cloned()
-                .collect(),
-            remove: from
-                .inherits
-                .iter()
-                .filter(|p| !to.inherits.contains(p))
-                .cloned()
-                .collect(),
-        });
+        // Leaving a parent comes before the columns it gave are dropped; joining one
+        // after the columns it needs are added: two steps.
+        let remove: Vec<_> = from
+            .inherits
+            .iter()
+            .filter(|p| !to.inherits.contains(p))
+            .cloned()
+            .collect();
+        let add: Vec<_> = to
+            .inherits
+            .iter()
+            .filter(|p| !from.inherits.contains(p))
+            .cloned()
+            .collect();
+        if !remove.is_empty() {
+            out.push(Change::SetInherits {
+                table: name.clone(),
+                add: Vec::new(),
+                remove,
+            });
+        }
+        if !add.is_empty() {
+            out.push(Change::SetInherits {
+                table: name.clone(),
+                add,
+                remove: Vec::new(),
+            });
+        }
     }
 }
 
@@ -123,8 +136,8 @@ pub fn after_parents(from: &Schema, to: &Schema, child: &Table) -> Option<Table>
                 .columns
                 .iter()
                 .any(|w| from_name(was, w).as_deref() == Some(c.name.as_str()));
-            let follows = child.partition_of.is_some()
-                || t.column(&c.name).is_some_and(|m| m.inherited);
+            let follows =
+                child.partition_of.is_some() || t.column(&c.name).is_some_and(|m| m.inherited);
             if !kept && follows {
                 t.columns.retain(|m| m.name != c.name);
             }

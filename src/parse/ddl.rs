@@ -377,10 +377,12 @@ impl Builder {
             let parts: Vec<ast::Ident> = n.split('.').map(ast::Ident::from).collect();
             let parts = parts
                 .into_iter()
-                .map(|i| match i.value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
-                    Some(q) => ast::Ident::with_quote('"', q.replace("\"\"", "\"")),
-                    None => i,
-                })
+                .map(
+                    |i| match i.value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+                        Some(q) => ast::Ident::with_quote('"', q.replace("\"\"", "\"")),
+                        None => i,
+                    },
+                )
                 .map(ObjectNamePart::Identifier)
                 .collect();
             qname(&ObjectName(parts))
@@ -395,7 +397,8 @@ impl Builder {
     fn resolve_index_attachments(&mut self) -> Result<(), ParseError> {
         let find = |s: &Schema, n: &QName| -> Option<(QName, bool)> {
             s.tables.iter().find_map(|(k, t)| {
-                let same_schema = n.schema.is_empty() || k.schema.is_empty() || n.schema == k.schema;
+                let same_schema =
+                    n.schema.is_empty() || k.schema.is_empty() || n.schema == k.schema;
                 if !same_schema {
                     return None;
                 }

@@ -1044,11 +1044,20 @@ pub fn value_as_column(text: &str, column: &str) -> Result<model::Expr, String> 
 
 /// Parses one `CREATE INDEX` statement (as `pg_get_indexdef` prints it).
 pub fn index_definition(text: &str) -> Result<(model::QName, model::Index), String> {
-    let stmts = statements("catalog", text).map_err(|e| e.to_string())?;
+    let piece = split::Piece {
+        text: text.to_string(),
+        line: 1,
+        col: 1,
+    };
+    let (piece, only) = without_only_on_index(&piece);
+    let stmts = statements("catalog", &piece.text).map_err(|e| e.to_string())?;
     match stmts.into_iter().next() {
-        Some((Statement::CreateIndex(ci), loc)) => {
-            ddl::index_from(&ci, &loc).map_err(|e| e.to_string())
-        }
+        Some((Statement::CreateIndex(ci), loc)) => ddl::index_from(&ci, &loc)
+            .map(|(t, mut i)| {
+                i.only = only;
+                (t, i)
+            })
+            .map_err(|e| e.to_string()),
         _ => Err(format!("not an index definition: {text}")),
     }
 }

@@ -116,9 +116,11 @@ pub fn partition_key(text: &str) -> Result<PartitionKey, String> {
 /// A bound as the catalog prints it (`FOR VALUES FROM ('a') TO ('b')`, `DEFAULT`).
 pub fn partition_bound(text: &str) -> Result<PartitionBound, String> {
     let sql = format!("ALTER TABLE p ATTACH PARTITION c {text}");
-    let stmts = super::statements("catalog", &sql).map_err(|e| e.to_string())?;
+    let dialect = sqlparser::dialect::PostgreSqlDialect {};
+    let stmts = sqlparser::parser::Parser::parse_sql(&dialect, &sql)
+        .map_err(|e| format!("cannot read the partition bound `{text}`: {e}"))?;
     match stmts.into_iter().next() {
-        Some((ast::Statement::AlterTable(at), _)) => match at.operations.first() {
+        Some(ast::Statement::AlterTable(at)) => match at.operations.first() {
             Some(ast::AlterTableOperation::AttachPartitionOf { for_values, .. }) => {
                 Ok(bound(for_values))
             }
@@ -195,8 +197,7 @@ pub fn index_attachment(text: &str) -> Option<(String, String)> {
     if upper.get(2).map(String::as_str) == Some("IF") {
         k = 4;
     }
-    if upper.get(k + 1)? != "ATTACH" || upper.get(k + 2)? != "PARTITION" || words.len() != k + 4
-    {
+    if upper.get(k + 1)? != "ATTACH" || upper.get(k + 2)? != "PARTITION" || words.len() != k + 4 {
         return None;
     }
     Some((words[k].to_string(), words[k + 3].to_string()))
@@ -254,7 +255,10 @@ mod tests {
             "CREATE TABLE t (a int) PARTITION BY RANGE (a) (PARTITION p0 VALUES LESS THAN (10))"
         ))
         .is_none());
-        assert!(cut_partition_by(&piece("CREATE TABLE t (a int) PARTITION BY HASH (a) PARTITIONS 4")).is_none());
+        assert!(cut_partition_by(&piece(
+            "CREATE TABLE t (a int) PARTITION BY HASH (a) PARTITIONS 4"
+        ))
+        .is_none());
         assert!(cut_partition_by(&piece("CREATE TABLE t (a int) PARTITION BY KEY (a)")).is_none());
     }
 }

@@ -320,7 +320,11 @@ mod tests {
             ("2022-1-2", "2022-01-02 00:00:00+00"),
             ("2022-01-02T03:04Z", "2022-01-02 03:04:00+00"),
         ] {
-            assert_eq!(timestamptz_utc(written).as_deref(), Some(stored), "{written}");
+            assert_eq!(
+                timestamptz_utc(written).as_deref(),
+                Some(stored),
+                "{written}"
+            );
         }
         assert_eq!(timestamptz_utc("now"), None);
     }

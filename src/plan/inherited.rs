@@ -31,12 +31,31 @@ pub fn leave_inherited<'a>(
 
 fn strip(side: &Schema, other: &Schema) -> Schema {
     let mut out = side.clone();
+    // An index attached to a parent's index made ON ONLY was made and attached on its own:
+    // a side printed whole (`inspect`, where the other side has no such table) keeps it.
+    let only_parent = |i: &crate::model::Index| {
+        i.attached_to.as_ref().is_some_and(|a| {
+            side.tables
+                .get(&a.table)
+                .and_then(|t| t.indexes.iter().find(|p| p.name == a.name))
+                .is_some_and(|p| p.only)
+        })
+    };
     for (name, t) in out.tables.iter_mut() {
         if t.inherited_members.is_empty() {
             continue;
         }
         let declared = other.tables.get(name);
-        let keep = |n: &str| declared.is_some_and(|o| names(o, n));
+        let own: Vec<String> = match declared {
+            Some(_) => Vec::new(),
+            None => t
+                .indexes
+                .iter()
+                .filter(|i| only_parent(i))
+                .map(|i| i.name.clone())
+                .collect(),
+        };
+        let keep = |n: &str| declared.is_some_and(|o| names(o, n)) || own.iter().any(|o| o == n);
         let gone: Vec<String> = t
             .inherited_members
             .iter()

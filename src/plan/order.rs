@@ -407,7 +407,9 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
         }
         SetViewOptions { view, .. } => d.needs_new.push(Rel(view.clone())),
         SetPartitionOf { table, from, to } => {
-            d.needs_new.push(Rel(table.clone()));
+            // A table joins a parent with the parent's columns.
+            d.needs_new
+                .extend([Rel(table.clone()), Shape(table.clone())]);
             if let Some(p) = to {
                 d.needs_new
                     .extend([Rel(p.parent.clone()), Shape(p.parent.clone())]);
@@ -418,6 +420,12 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
         }
         SetInherits { table, add, remove } => {
             d.needs_new.push(Rel(table.clone()));
+            if add.is_empty() {
+                // Before the columns the parent gave are dropped.
+                d.needs_old.push(Shape(table.clone()));
+            } else {
+                d.needs_new.push(Shape(table.clone()));
+            }
             for p in add {
                 d.needs_new.extend([Rel(p.clone()), Shape(p.clone())]);
             }

@@ -20,6 +20,7 @@ mod migrate;
 mod names;
 mod native;
 mod native_laws;
+mod partitions;
 mod pg_sequences;
 mod property;
 mod review;

@@ -215,6 +215,23 @@ impl Dialect for Postgres {
                     ));
                 }
             }
+            SetPartitionOf { table, from, to } => {
+                if let Some(f) = from {
+                    h.push(Hazard::new(
+                        AccessExclusiveLock,
+                        format!("detaching {table} locks it and {} while it runs", f.parent),
+                    ));
+                }
+                if let Some(p) = to {
+                    h.push(Hazard::new(
+                        MayFail,
+                        format!(
+                            "attaching {table} to {} scans its rows under lock to check they fit {}; a row that does not fails the step",
+                            p.parent, p.bound
+                        ),
+                    ));
+                }
+            }
             CreateView(v) if v.materialized && !v.with_no_data => h.push(Hazard::new(
                 BlocksWrites,
                 format!("materialized view {} runs its query to fill itself", v.name),

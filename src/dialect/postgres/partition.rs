@@ -212,9 +212,12 @@ pub fn bound_value(ty: &DataType, v: &str) -> String {
             Err(_) => quoted(&raw),
         },
         DataType::Numeric(typmod) => {
-            let text = numeric_text(raw.trim(), typmod.and_then(|(_, s)| s).or(typmod.map(|_| 0)));
-            let plain = text.starts_with(|c: char| c.is_ascii_digit())
-                && text.contains(['.', 'e', 'E']);
+            let text = numeric_text(
+                raw.trim(),
+                typmod.and_then(|(_, s)| s).or(typmod.map(|_| 0)),
+            );
+            let plain =
+                text.starts_with(|c: char| c.is_ascii_digit()) && text.contains(['.', 'e', 'E']);
             if plain {
                 text
             } else {

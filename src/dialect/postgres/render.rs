@@ -264,7 +264,12 @@ fn create_table(t: &Table) -> Vec<String> {
         .iter()
         .filter(|c| c.not_valid)
         .map(ansi::check)
-        .chain(t.foreign_keys.iter().filter(|f| f.not_valid).map(ansi::foreign_key));
+        .chain(
+            t.foreign_keys
+                .iter()
+                .filter(|f| f.not_valid)
+                .map(ansi::foreign_key),
+        );
     out.extend(later.map(|c| format!("ALTER TABLE {} ADD {c} NOT VALID", qname(&t.name))));
     for i in &t.indexes {
         out.extend(create_index(&t.name, i, false));
