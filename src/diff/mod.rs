@@ -5,6 +5,7 @@
 
 mod change;
 mod domain;
+mod inherited;
 mod partition;
 mod table;
 mod types;
@@ -17,6 +18,11 @@ use std::collections::BTreeSet;
 
 /// Lists the changes from `from` to `to`. Both must be normalized for the same dialect.
 pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
+    let (from, to) = inherited::leave_inherited(
+        std::borrow::Cow::Borrowed(from),
+        std::borrow::Cow::Borrowed(to),
+    );
+    let (from, to) = (from.as_ref(), to.as_ref());
     let mut out = Vec::new();
     for s in to.schemas.difference(&from.schemas) {
         out.push(Change::CreateSchema(s.clone()));

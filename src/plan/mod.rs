@@ -8,7 +8,6 @@
 
 pub mod file;
 mod hazard;
-mod inherited;
 mod names;
 mod order;
 mod owner;
@@ -156,7 +155,6 @@ pub fn plan(from: &Schema, to: &Schema, dialect: &dyn Dialect, opts: &RenderOpti
         _ => (from, to),
     };
     let (from, to) = leave_unreadable(from, to, &mut notes);
-    let (from, to) = inherited::leave_inherited(from, to);
     let changes = crate::diff::diff(&from, &to);
     let changes = dialect.lower(changes, &from, &to);
     let mut plan = plan_changes(changes, dialect, opts);
