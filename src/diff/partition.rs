@@ -32,8 +32,8 @@ pub fn placement(from: &Table, to: &Table, out: &mut Vec<Change>) {
     if from.partition_of != to.partition_of {
         out.push(Change::SetPartitionOf {
             table: name.clone(),
-            from: from.partition_of.clone(),
-            to: to.partition_of.clone(),
+            from: from.partition_of.as_deref().cloned(),
+            to: to.partition_of.as_deref().cloned(),
         });
     }
     let mut a = from.inherits.clone();

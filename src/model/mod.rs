@@ -320,10 +320,10 @@ pub struct Table {
     pub renamed_from: Option<String>,
     /// PostgreSQL `PARTITION BY …`: the table is partitioned and holds no rows itself.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub partition_by: Option<PartitionKey>,
+    pub partition_by: Option<Box<PartitionKey>>,
     /// PostgreSQL: the table is a partition of another (`PARTITION OF` / `ATTACH PARTITION`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub partition_of: Option<PartitionOf>,
+    pub partition_of: Option<Box<PartitionOf>>,
     /// PostgreSQL `INHERITS (a, b)`, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub inherits: Vec<QName>,

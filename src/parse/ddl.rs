@@ -615,10 +615,10 @@ impl Builder {
                             }
                             let parent = parent.name.clone();
                             let child = self.table_mut(&qname(&partition), loc)?;
-                            child.partition_of = Some(crate::model::PartitionOf {
+                            child.partition_of = Some(Box::new(crate::model::PartitionOf {
                                 parent,
                                 bound: super::partition::bound(&for_values),
-                            });
+                            }));
                         }
                         ast::AlterTableOperation::DetachPartitionOf { partition, .. } => {
                             self.table_mut(&qname(&partition), loc)?.partition_of = None;
@@ -1054,10 +1054,10 @@ impl Builder {
             add_constraint(&mut t, c, loc)?;
         }
         if let Some(clause) = partition_clause {
-            t.partition_by = Some(
+            t.partition_by = Some(Box::new(
                 super::partition::partition_key(&clause)
                     .map_err(|m| err(loc, format!("`{name}`: {m}")))?,
-            );
+            ));
         }
         self.inherit_columns(&mut t, ct, loc)?;
         table_options(&mut t, ct, loc, &mut self.ignored)?;
@@ -1135,10 +1135,10 @@ impl Builder {
                 .as_ref()
                 .map(super::partition::bound)
                 .unwrap_or(crate::model::PartitionBound::Default);
-            t.partition_of = Some(crate::model::PartitionOf {
+            t.partition_of = Some(Box::new(crate::model::PartitionOf {
                 parent: parent_names.swap_remove(0),
                 bound,
-            });
+            }));
             return Ok(());
         }
         for c in own {

@@ -466,7 +466,7 @@ pub async fn introspect(
 /// parents.
 fn partitioning(r: &PgRow, t: &mut Table) -> Result<(), String> {
     if let Some(key) = get::<Option<String>>(r, "partition_key")? {
-        t.partition_by = Some(parse::partition_key(&key)?);
+        t.partition_by = Some(Box::new(parse::partition_key(&key)?));
     }
     let schemas: Vec<String> = get(r, "parent_schemas")?;
     let names: Vec<String> = get(r, "parent_names")?;
@@ -477,10 +477,10 @@ fn partitioning(r: &PgRow, t: &mut Table) -> Result<(), String> {
         .collect();
     match get::<Option<String>>(r, "partition_bound")? {
         Some(bound) if !parents.is_empty() => {
-            t.partition_of = Some(PartitionOf {
+            t.partition_of = Some(Box::new(PartitionOf {
                 parent: parents.swap_remove(0),
                 bound: parse::partition_bound(&bound)?,
-            });
+            }));
         }
         _ => t.inherits = parents,
     }

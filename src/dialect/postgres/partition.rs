@@ -34,7 +34,7 @@ pub(super) fn create_table_head(t: &Table, lines: &TableLines) -> Vec<String> {
     };
     let key = t
         .partition_by
-        .as_ref()
+        .as_deref()
         .map(partition_by_clause)
         .unwrap_or_default();
     match &t.partition_of {
