@@ -257,7 +257,8 @@ pub fn parse_schema_report(
                 }
                 other => other,
             };
-            if target.postgres_spellings() {
+            let alter_index = head.len() > 1 && head[0] == "ALTER" && head[1] == "INDEX";
+            if alter_index && target.postgres_spellings() {
                 if let Some((parent, child)) = partition::index_attachment(&piece.text) {
                     b.attach_index(&parent, &child, &loc);
                     continue;
@@ -639,36 +640,14 @@ fn strings_agree(text: &str) -> bool {
 /// `CREATE TABLE … PARTITION BY RANGE (…) (PARTITION p0 VALUES LESS THAN (…), …)` without
 /// its partitioning clause, which sqlparser does not read; `None` when it has none.
 fn without_partitions(piece: &split::Piece) -> Option<split::Piece> {
-    use binary_attr::{tokens, Tok};
     let unwrapped = without_conditional_markers(&piece.text);
     let text = unwrapped.as_deref().unwrap_or(&piece.text);
-    let toks = tokens(text);
-    let word = |k: usize| match toks.get(k) {
-        Some((Tok::Word, s, e)) => text[*s..*e].to_ascii_lowercase(),
-        _ => String::new(),
-    };
-    if word(0) != "create" || !(1..4).any(|k| word(k) == "table") {
-        return None;
-    }
-    let mut depth = 0i32;
-    let mut closed = false;
-    for (k, (tok, start, _)) in toks.iter().enumerate() {
-        match tok {
-            Tok::Open => depth += 1,
-            Tok::Close => {
-                depth -= 1;
-                closed |= depth == 0;
-            }
-            Tok::Word if depth == 0 && closed && word(k) == "partition" && word(k + 1) == "by" => {
-                return Some(split::Piece {
-                    text: text[..*start].trim_end().to_string(),
-                    ..piece.clone()
-                });
-            }
-            _ => {}
-        }
-    }
-    None
+    let (toks, k) = partition::partition_by_at(text)?;
+    let start = toks[k].1;
+    Some(split::Piece {
+        text: text[..start].trim_end().to_string(),
+        ..piece.clone()
+    })
 }
 
 /// `… AS IDENTITY (SEQUENCE NAME s …)`: pg_dump names the identity's sequence, which is

@@ -11,8 +11,71 @@ use sqlparser::ast::{self, ForValues, PartitionBoundValue};
 /// its partitions or counts them): the statement with the clause blanked out (positions
 /// kept), and the clause's text after `PARTITION BY`.
 pub fn cut_partition_by(piece: &Piece) -> Option<(Piece, String)> {
-    use super::binary_attr::{tokens, Tok};
+    use super::binary_attr::Tok;
     let text = &piece.text;
+    let (toks, k) = partition_by_at(text)?;
+    let word = |k: usize| match toks.get(k) {
+        Some((Tok::Word, s, e)) => text[*s..*e].to_ascii_lowercase(),
+        _ => String::new(),
+    };
+    if !matches!(word(k + 2).as_str(), "range" | "list" | "hash") {
+        return None;
+    }
+    // The key's parentheses, then nothing MySQL would add.
+    let open = k + 3;
+    if !matches!(toks.get(open), Some((Tok::Open, _, _))) {
+        return None;
+    }
+    let mut d = 0i32;
+    let mut end = None;
+    for (j, (t, _, e)) in toks.iter().enumerate().skip(open) {
+        match t {
+            Tok::Open => d += 1,
+            Tok::Close => {
+                d -= 1;
+                if d == 0 {
+                    end = Some((j, *e));
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let (j, end) = end?;
+    if word(j + 1) == "partitions"
+        || word(j + 1) == "subpartition"
+        || matches!(toks.get(j + 1), Some((Tok::Open, _, _)))
+    {
+        return None;
+    }
+    let start = toks[k].1;
+    let clause = &text[start..end];
+    let after_by = clause
+        .split_once(char::is_whitespace)
+        .map(|(_, r)| r.trim_start())
+        .and_then(|r| r.split_once(char::is_whitespace))
+        .map(|(_, r)| r.trim().to_string())?;
+    let blank: String = clause
+        .chars()
+        .map(|c| if c == '\n' { '\n' } else { ' ' })
+        .collect();
+    let mut blanked = text.clone();
+    blanked.replace_range(start..end, &blank);
+    Some((
+        Piece {
+            text: blanked,
+            ..piece.clone()
+        },
+        after_by,
+    ))
+}
+
+/// A `CREATE TABLE`'s tokens and the index of the `PARTITION` of a `PARTITION BY` after
+/// its column list (PostgreSQL's or MySQL's clause), if it has one.
+pub(super) fn partition_by_at(
+    text: &str,
+) -> Option<(Vec<(super::binary_attr::Tok, usize, usize)>, usize)> {
+    use super::binary_attr::{tokens, Tok};
     let toks = tokens(text);
     let word = |k: usize| match toks.get(k) {
         Some((Tok::Word, s, e)) => text[*s..*e].to_ascii_lowercase(),
@@ -23,7 +86,7 @@ pub fn cut_partition_by(piece: &Piece) -> Option<(Piece, String)> {
     }
     let mut depth = 0i32;
     let mut closed = false;
-    for (k, (tok, start, _)) in toks.iter().enumerate() {
+    for (k, (tok, _, _)) in toks.iter().enumerate() {
         match tok {
             Tok::Open => depth += 1,
             Tok::Close => {
@@ -31,55 +94,7 @@ pub fn cut_partition_by(piece: &Piece) -> Option<(Piece, String)> {
                 closed |= depth == 0;
             }
             Tok::Word if depth == 0 && closed && word(k) == "partition" && word(k + 1) == "by" => {
-                if !matches!(word(k + 2).as_str(), "range" | "list" | "hash") {
-                    return None;
-                }
-                // The key's parentheses, then nothing MySQL would add.
-                let open = k + 3;
-                if !matches!(toks.get(open), Some((Tok::Open, _, _))) {
-                    return None;
-                }
-                let mut d = 0i32;
-                let mut end = None;
-                for (j, (t, _, e)) in toks.iter().enumerate().skip(open) {
-                    match t {
-                        Tok::Open => d += 1,
-                        Tok::Close => {
-                            d -= 1;
-                            if d == 0 {
-                                end = Some((j, *e));
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                let (j, end) = end?;
-                let after = word(j + 1);
-                if matches!(after.as_str(), "partitions" | "subpartition")
-                    || matches!(toks.get(j + 1), Some((Tok::Open, _, _)))
-                {
-                    return None;
-                }
-                let clause = text[*start..end].to_string();
-                let after_by = clause
-                    .split_once(char::is_whitespace)
-                    .map(|(_, r)| r.trim_start())
-                    .and_then(|r| r.split_once(char::is_whitespace))
-                    .map(|(_, r)| r.trim().to_string())?;
-                let mut blanked = text.clone();
-                let blank: String = text[*start..end]
-                    .chars()
-                    .map(|c| if c == '\n' { '\n' } else { ' ' })
-                    .collect();
-                blanked.replace_range(*start..end, &blank);
-                return Some((
-                    Piece {
-                        text: blanked,
-                        ..piece.clone()
-                    },
-                    after_by,
-                ));
+                return Some((toks, k));
             }
             _ => {}
         }
