@@ -72,9 +72,7 @@ pub fn cut_partition_by(piece: &Piece) -> Option<(Piece, String)> {
 
 /// A `CREATE TABLE`'s tokens and the index of the `PARTITION` of a `PARTITION BY` after
 /// its column list (PostgreSQL's or MySQL's clause), if it has one.
-pub(super) fn partition_by_at(
-    text: &str,
-) -> Option<(Vec<(super::binary_attr::Tok, usize, usize)>, usize)> {
+pub(super) fn partition_by_at(text: &str) -> Option<(super::binary_attr::Tokens, usize)> {
     use super::binary_attr::{tokens, Tok};
     let toks = tokens(text);
     let word = |k: usize| match toks.get(k) {
