@@ -91,7 +91,14 @@ pub(super) fn partition_by_at(text: &str) -> Option<(super::binary_attr::Tokens,
                 depth -= 1;
                 closed |= depth == 0;
             }
-            Tok::Word if depth == 0 && closed && word(k) == "partition" && word(k + 1) == "by" => {
+            // After the column list, or after `PARTITION OF p DEFAULT` (a partition without
+            // column entries, itself partitioned).
+            Tok::Word
+                if depth == 0
+                    && (closed || (k > 0 && word(k - 1) == "default"))
+                    && word(k) == "partition"
+                    && word(k + 1) == "by" =>
+            {
                 return Some((toks, k));
             }
             _ => {}
