@@ -267,6 +267,23 @@ impl Connection {
     /// after it commits. With `opts.expect`, the live schema is read again once the lock is
     /// held and the plan runs only if it is still the state the plan was made from.
     pub async fn execute(&mut self, plan: &Plan, opts: &ExecOptions) -> Result<(), DbError> {
+        let refused: Vec<String> = plan
+            .steps
+            .iter()
+            .flat_map(|s| &s.changes)
+            .filter_map(|c| match c {
+                crate::diff::Change::Refuse { table, reason } => {
+                    Some(format!("  table {table}: {reason}"))
+                }
+                _ => None,
+            })
+            .collect();
+        if !refused.is_empty() {
+            return Err(DbError::Apply(format!(
+                "refusing to run this plan: it asks for what sqlshift will not do; nothing was applied:\n{}",
+                refused.join("\n")
+            )));
+        }
         match self {
             Connection::Sqlite(c, e) => sqlite::execute(c, plan, opts, &e.shown).await,
             Connection::Postgres(c, e) => postgres::execute(c, plan, opts, e).await,

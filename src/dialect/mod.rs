@@ -52,6 +52,10 @@ pub struct RenderOptions {
     /// Writing `inspect` output: where a dialect's type name means something else in
     /// sqlshift's schema language (MySQL's TIMESTAMP), use the schema language's name.
     pub inspect: bool,
+    /// Tables whose indexes and keys take the plain form, never `CONCURRENTLY`: PostgreSQL
+    /// partitioned tables (it refuses a concurrent build there) and tables the plan
+    /// creates (empty). Filled in by the planner from the plan's two schemas.
+    pub plain_on: std::collections::BTreeSet<crate::model::QName>,
 }
 
 impl Default for RenderOptions {
@@ -60,6 +64,7 @@ impl Default for RenderOptions {
             concurrent_indexes: false,
             online: true,
             inspect: false,
+            plain_on: Default::default(),
         }
     }
 }
@@ -69,6 +74,16 @@ impl RenderOptions {
     /// part of online mode.
     pub fn concurrently(&self) -> bool {
         self.concurrent_indexes || self.online
+    }
+
+    /// [`concurrently`](Self::concurrently), for an index on `table`.
+    pub fn concurrently_on(&self, table: &crate::model::QName) -> bool {
+        self.concurrently() && !self.plain_on.contains(table)
+    }
+
+    /// Online mode, for a change to `table`.
+    pub fn online_on(&self, table: &crate::model::QName) -> bool {
+        self.online && !self.plain_on.contains(table)
     }
 }
 

@@ -30,6 +30,17 @@ pub fn resolve_names(s: &mut Schema, default: &str, fill_fk_columns: bool) {
         for f in &mut t.foreign_keys {
             fix(&mut f.ref_table, default);
         }
+        if let Some(p) = &mut t.partition_of {
+            fix(&mut p.parent, default);
+        }
+        for p in &mut t.inherits {
+            fix(p, default);
+        }
+        for i in &mut t.indexes {
+            if let Some(a) = &mut i.attached_to {
+                fix(&mut a.table, default);
+            }
+        }
         s.tables.insert(t.name.clone(), t);
     }
     let pks: BTreeMap<QName, Vec<String>> = s
@@ -263,6 +274,21 @@ pub fn drop_postgres_clauses(s: &mut Schema, dialect: &str, notes: &mut Vec<Stri
             notes.push(n);
         }
     };
+    // PostgreSQL's partitioned and inheriting tables have no counterpart here: left alone
+    // by name, as a MySQL file's partitioned tables are.
+    let partitioned: Vec<_> = s
+        .tables
+        .values()
+        .filter(|t| t.partition_by.is_some() || t.partition_of.is_some() || !t.inherits.is_empty())
+        .map(|t| t.name.clone())
+        .collect();
+    for name in partitioned {
+        s.tables.remove(&name);
+        s.unreadable.insert(
+            name,
+            format!("a PostgreSQL partitioned, partition or inheriting table is not managed on {dialect}"),
+        );
+    }
     let comments = "COMMENT ON INDEX/CONSTRAINT/TYPE/SEQUENCE/SCHEMA/VIEW";
     if !std::mem::take(&mut s.type_comments).is_empty() {
         note(comments);

@@ -2,8 +2,8 @@
 //! new variant does not compile until each dialect handles it.
 
 use crate::model::{
-    Check, Column, CompositeType, Domain, EnumType, Exclusion, ForeignKey, Index, PrimaryKey,
-    QName, RangeType, Sequence, Table, Unique, View,
+    Check, Column, CompositeType, Domain, EnumType, Exclusion, ForeignKey, Index, PartitionOf,
+    PrimaryKey, QName, RangeType, Sequence, Table, Unique, View,
 };
 use serde::Serialize;
 
@@ -265,6 +265,26 @@ pub enum Change {
         from: Option<String>,
         to: Option<String>,
     },
+    /// PostgreSQL: a table becomes a partition, stops being one, or moves to another bound
+    /// (`DETACH PARTITION` then `ATTACH PARTITION`).
+    SetPartitionOf {
+        table: QName,
+        from: Option<PartitionOf>,
+        to: Option<PartitionOf>,
+    },
+    /// PostgreSQL: `ALTER TABLE … INHERIT parent` / `NO INHERIT parent`.
+    SetInherits {
+        table: QName,
+        add: Vec<QName>,
+        remove: Vec<QName>,
+    },
+    /// A change sqlshift will not make, with why: it cannot be done in place without
+    /// moving the rows (a partitioned table's key), and doing it otherwise would lose them.
+    /// A plan holding one is refused before anything runs.
+    Refuse {
+        table: QName,
+        reason: String,
+    },
 }
 
 impl Change {
@@ -325,6 +345,9 @@ impl Change {
             DropView(_) => "drop_view",
             SetViewOptions { .. } => "set_view_options",
             SetComment { .. } => "set_comment",
+            SetPartitionOf { .. } => "set_partition_of",
+            SetInherits { .. } => "set_inherits",
+            Refuse { .. } => "refused",
         }
     }
 
@@ -358,7 +381,10 @@ impl Change {
             | CreateIndex { table, .. }
             | DropIndex { table, .. }
             | RenameIndex { table, .. }
-            | ReplaceIndex { table, .. } => Some(table),
+            | ReplaceIndex { table, .. }
+            | SetPartitionOf { table, .. }
+            | SetInherits { table, .. }
+            | Refuse { table, .. } => Some(table),
             SetComment {
                 target:
                     CommentTarget::Table(t)
@@ -494,6 +520,9 @@ impl Change {
                 view, materialized, ..
             } => vec![view_object(view, *materialized)],
             SetComment { target, .. } => vec![target.object()],
+            SetPartitionOf { table, .. } | SetInherits { table, .. } | Refuse { table, .. } => {
+                vec![format!("table {table}")]
+            }
         }
     }
 }

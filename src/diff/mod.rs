@@ -5,6 +5,8 @@
 
 mod change;
 mod domain;
+mod inherited;
+mod partition;
 mod table;
 mod types;
 
@@ -16,6 +18,11 @@ use std::collections::BTreeSet;
 
 /// Lists the changes from `from` to `to`. Both must be normalized for the same dialect.
 pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
+    let (from, to) = inherited::leave_inherited(
+        std::borrow::Cow::Borrowed(from),
+        std::borrow::Cow::Borrowed(to),
+    );
+    let (from, to) = (from.as_ref(), to.as_ref());
     let mut out = Vec::new();
     for s in to.schemas.difference(&from.schemas) {
         out.push(Change::CreateSchema(s.clone()));
@@ -100,8 +107,14 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
             }),
         };
         match old {
-            None => out.push(Change::CreateTable(t.clone())),
-            Some(old) => table::diff_table(&old, t, &mut out),
+            None => create_table(t, &mut out),
+            Some(old) => {
+                partition::placement(&old, t, &mut out);
+                match partition::after_parents(from, to, &old) {
+                    Some(passed) => table::diff_table(&passed, t, &mut out),
+                    None => table::diff_table(&old, t, &mut out),
+                }
+            }
         }
     }
     for (name, t) in &from.tables {
@@ -111,6 +124,30 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     }
     views(from, to, &mut out);
     out
+}
+
+/// A new table. A partitioned table's indexes, and a partition's indexes attached to its
+/// parent's, are created after it as steps of their own: after the partitions are
+/// attached (an index made on the parent first would be built on each of them with a name
+/// of the server's choosing), and after the parent index they attach to.
+fn create_table(t: &Table, out: &mut Vec<Change>) {
+    let apart = |i: &crate::model::Index| t.partition_by.is_some() || i.attached_to.is_some();
+    if !t.indexes.iter().any(apart) {
+        out.push(Change::CreateTable(t.clone()));
+        return;
+    }
+    let mut created = t.clone();
+    let (later, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut created.indexes)
+        .into_iter()
+        .partition(|i| apart(i));
+    created.indexes = kept;
+    out.push(Change::CreateTable(created));
+    for index in later {
+        out.push(Change::CreateIndex {
+            table: t.name.clone(),
+            index,
+        });
+    }
 }
 
 /// The sequences of `moved`'s serial and identity columns that carry the name the server
@@ -371,6 +408,20 @@ pub fn add_view_recreations(out: &mut Vec<Change>, from: &Schema, to: &Schema) {
         .cloned()
         .collect();
     touched.extend(recreated.iter().cloned());
+    // A parent's column changes reach its partitions and children, and the views reading
+    // them.
+    loop {
+        let below: Vec<QName> = from
+            .tables
+            .values()
+            .filter(|t| !touched.contains(&t.name) && t.parents().any(|p| touched.contains(p)))
+            .map(|t| t.name.clone())
+            .collect();
+        if below.is_empty() {
+            break;
+        }
+        touched.extend(below);
+    }
     loop {
         let mut added = false;
         for (name, v) in &to.views {

@@ -446,6 +446,33 @@ pub fn describe(c: &Change) -> Difference {
             different(first(c), d)
         }
         SetTableOptions { .. } => different(first(c), "table options differ".to_string()),
+        SetPartitionOf { from, to, .. } => {
+            let place = |p: &Option<crate::model::PartitionOf>| match p {
+                Some(p) => format!("a partition of {} {}", p.parent, p.bound),
+                None => "not a partition".to_string(),
+            };
+            different(
+                first(c),
+                format!("{} in the database, {} expected", place(from), place(to)),
+            )
+        }
+        SetInherits { add, remove, .. } => {
+            let names = |v: &[crate::model::QName]| {
+                v.iter()
+                    .map(|q| q.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let mut d = Vec::new();
+            if !add.is_empty() {
+                d.push(format!("does not inherit from {}", names(add)));
+            }
+            if !remove.is_empty() {
+                d.push(format!("inherits from {}, not expected", names(remove)));
+            }
+            different(first(c), d.join("; "))
+        }
+        Refuse { reason, .. } => different(first(c), reason.clone()),
         RenameColumn {
             table, from, to, ..
         }

@@ -6,10 +6,12 @@
 
 mod expr;
 mod names;
+mod partition;
 mod types;
 
 pub use expr::Expr;
 pub use names::{generated_name, QName};
+pub use partition::{IndexRef, PartitionBound, PartitionKey, PartitionOf};
 pub use types::{DataType, Size};
 
 use serde::Serialize;
@@ -334,6 +336,22 @@ pub struct Table {
     /// `-- sqlshift:renamed-from old` on the table; only ever set on the desired side.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+    /// PostgreSQL `PARTITION BY …`: the table is partitioned and holds no rows itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partition_by: Option<Box<PartitionKey>>,
+    /// PostgreSQL: the table is a partition of another (`PARTITION OF` / `ATTACH PARTITION`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partition_of: Option<Box<PartitionOf>>,
+    /// PostgreSQL `INHERITS (a, b)`, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub inherits: Vec<QName>,
+    /// Names of the constraints and indexes a live table got from its parent rather than
+    /// from a statement of its own: keys and foreign keys cloned onto a partition, indexes
+    /// attached to a parent's index, checks inherited. A schema file that does not declare
+    /// one leaves it alone (it comes and goes with the parent's); one it declares is
+    /// compared by name. Only set on the live side; never compared.
+    #[serde(skip)]
+    pub inherited_members: BTreeSet<String>,
     /// Objects sqlshift does not manage that live and die with this table (SQLite
     /// triggers), as the database stores their SQL, so a table rebuild can re-create them.
     /// Only ever set on the live side; never compared.
@@ -399,6 +417,10 @@ impl Table {
             storage: Vec::new(),
             no_toast: false,
             renamed_from: None,
+            partition_by: None,
+            partition_of: None,
+            inherits: Vec::new(),
+            inherited_members: BTreeSet::new(),
             attached: Vec::new(),
             unnamed: Vec::new(),
             generated_names: Default::default(),
@@ -412,6 +434,15 @@ impl Table {
 
     pub fn column_mut(&mut self, name: &str) -> Option<&mut Column> {
         self.columns.iter_mut().find(|c| c.name == name)
+    }
+
+    /// The parents whose columns this table has: its partitioned table, or the tables it
+    /// inherits from.
+    pub fn parents(&self) -> impl Iterator<Item = &QName> {
+        self.partition_of
+            .iter()
+            .map(|p| &p.parent)
+            .chain(self.inherits.iter())
     }
 
     /// Keeps constraint and index lists sorted by name so output is deterministic.
@@ -513,6 +544,11 @@ pub struct Column {
     /// which spelling made it, so a rebuilt or new table keeps the file's.
     #[serde(skip)]
     pub not_null_written: bool,
+    /// PostgreSQL: the column comes from the table's parents and is not declared by the
+    /// table's own `CREATE TABLE` (`attislocal` false). How a new partition or inheriting
+    /// table is created; never compared (the column is the same either way).
+    #[serde(skip)]
+    pub inherited: bool,
 }
 
 /// Everything but how `NOT NULL` was spelled (see `not_null_written`).
@@ -537,6 +573,7 @@ impl PartialEq for Column {
             renamed_from,
             not_null_written: _,
             declared: _,
+            inherited: _,
         } = self;
         *name == other.name && *renamed_from == other.renamed_from && self.same_definition(other)
     }
@@ -563,6 +600,7 @@ impl Column {
             renamed_from: None,
             declared: None,
             not_null_written: false,
+            inherited: false,
         }
     }
 
@@ -771,6 +809,16 @@ pub struct Index {
     /// created and never compared.
     #[serde(skip)]
     pub using: Option<String>,
+    /// PostgreSQL `CREATE INDEX … ON ONLY parent`: the partitioned table's index is made
+    /// without building one on each partition (they are attached one by one). How the
+    /// index is created; never compared.
+    #[serde(skip)]
+    pub only: bool,
+    /// PostgreSQL: the partitioned table's index this partition's index is attached to
+    /// (`ALTER INDEX parent_index ATTACH PARTITION this`). Never compared: PostgreSQL
+    /// attaches an equal index itself when the parent's is made or the table attached.
+    #[serde(skip)]
+    pub attached_to: Option<IndexRef>,
 }
 
 /// Everything but how `USING` was spelled (see `using`).
@@ -787,6 +835,8 @@ impl PartialEq for Index {
             with,
             comment,
             using: _,
+            only: _,
+            attached_to: _,
         } = self;
         *name == other.name
             && *unique == other.unique

@@ -36,9 +36,12 @@ pub(super) enum Tok {
     Other,
 }
 
+/// Tokens with their byte ranges, as [`tokens`] gives them.
+pub(super) type Tokens = Vec<(Tok, usize, usize)>;
+
 /// The significant tokens of `text` (comments and whitespace left out), each with its byte
 /// range; quoted strings and names are single `Other` tokens.
-pub(super) fn tokens(text: &str) -> Vec<(Tok, usize, usize)> {
+pub(super) fn tokens(text: &str) -> Tokens {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;

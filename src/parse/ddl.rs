@@ -212,6 +212,13 @@ pub struct Builder {
     pub partitioned: bool,
     /// The statement being added had PostgreSQL's `TABLESPACE name`, cut for it to be read.
     pub tablespace: Option<String>,
+    /// The statement being added had PostgreSQL's `PARTITION BY`, cut for it to be read:
+    /// the words after `PARTITION BY`.
+    pub partition_by: Option<String>,
+    /// The statement being added was `CREATE INDEX … ON ONLY t`.
+    pub index_only: bool,
+    /// `ALTER INDEX parent ATTACH PARTITION child`, resolved once every index is known.
+    index_attachments: Vec<(QName, QName, Loc)>,
     /// The text of the statement being added, where its spelling matters (SQLite stores a
     /// default's text as written).
     pub statement: Option<super::split::Piece>,
@@ -366,6 +373,82 @@ impl Builder {
             .retain(|k, _| !folded.contains(&k.name.to_ascii_lowercase()));
     }
 
+    /// Records `ALTER INDEX parent ATTACH PARTITION child` (names as written).
+    pub fn attach_index(&mut self, parent: &str, child: &str, loc: &Loc) {
+        let name = |n: &str| -> QName {
+            let parts: Vec<ast::Ident> = n.split('.').map(ast::Ident::from).collect();
+            let parts = parts
+                .into_iter()
+                .map(
+                    |i| match i.value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+                        Some(q) => ast::Ident::with_quote('"', q.replace("\"\"", "\"")),
+                        None => i,
+                    },
+                )
+                .map(ObjectNamePart::Identifier)
+                .collect();
+            qname(&ObjectName(parts))
+        };
+        self.index_attachments
+            .push((name(parent), name(child), loc.clone()));
+    }
+
+    /// The index attachments, once every index is known: a partition's index records the
+    /// parent's it belongs to. An attachment of a key's index (pg_dump writes those too)
+    /// changes nothing: a partition's keys are compared by name.
+    fn resolve_index_attachments(&mut self) -> Result<(), ParseError> {
+        let find = |s: &Schema, n: &QName| -> Option<(QName, bool)> {
+            s.tables.iter().find_map(|(k, t)| {
+                let same_schema =
+                    n.schema.is_empty() || k.schema.is_empty() || n.schema == k.schema;
+                if !same_schema {
+                    return None;
+                }
+                if t.indexes.iter().any(|i| i.name == n.name) {
+                    return Some((k.clone(), true));
+                }
+                let key = t.primary_key.iter().any(|p| p.name == n.name)
+                    || t.uniques.iter().any(|u| u.name == n.name);
+                key.then(|| (k.clone(), false))
+            })
+        };
+        for (parent, child, loc) in std::mem::take(&mut self.index_attachments) {
+            let missing = |n: &QName| err(&loc, format!("index `{n}` is not defined"));
+            let (ptable, _) = find(&self.schema, &parent).ok_or_else(|| missing(&parent))?;
+            let (ctable, is_index) = find(&self.schema, &child).ok_or_else(|| missing(&child))?;
+            if !is_index {
+                continue;
+            }
+            if let Some(i) = self
+                .schema
+                .tables
+                .get_mut(&ctable)
+                .and_then(|t| t.indexes.iter_mut().find(|i| i.name == child.name))
+            {
+                i.attached_to = Some(crate::model::IndexRef {
+                    table: ptable,
+                    name: parent.name.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The tables made from `table`'s columns (partitions, inheriting tables), at any depth.
+    fn descendants(&self, table: &QName) -> Vec<QName> {
+        let mut out: Vec<QName> = Vec::new();
+        let mut todo = vec![table.clone()];
+        while let Some(p) = todo.pop() {
+            for (k, t) in &self.schema.tables {
+                if t.parents().any(|q| q.same_relation(&p)) && !out.contains(k) {
+                    out.push(k.clone());
+                    todo.push(k.clone());
+                }
+            }
+        }
+        out
+    }
+
     /// Records `ALTER SEQUENCE s OWNED BY t.c` (bare names, as unquoted names fold).
     pub fn sequence_owned_by(&mut self, sequence: &str, table: &str, column: &str) {
         self.owned_sequences.insert(
@@ -403,9 +486,11 @@ impl Builder {
                 if self.is_materialized_view(&ci.table_name) {
                     return self.view_index(&table, index, loc);
                 }
+                let only = std::mem::take(&mut self.index_only);
                 let t = self.table_mut(&table, loc)?;
                 let unnamed = index.name.is_empty();
-                let index = name_index(t, index);
+                let mut index = name_index(t, index);
+                index.only = only;
                 if unnamed {
                     t.generated_names.insert(index.name.clone());
                 }
@@ -522,11 +607,36 @@ impl Builder {
                 ..
             } => self.comment(object_type, &object_name, comment, loc),
             Statement::AlterTable(ast::AlterTable {
-                name, operations, ..
+                name,
+                operations,
+                only,
+                ..
             }) => {
                 let table = qname(&name);
                 for op in operations {
                     match op {
+                        // pg_dump's spelling of a partition: created as a table, attached.
+                        ast::AlterTableOperation::AttachPartitionOf {
+                            partition,
+                            for_values,
+                        } => {
+                            let parent = self.table_mut(&table, loc)?;
+                            if parent.partition_by.is_none() {
+                                return Err(err(
+                                    loc,
+                                    format!("`{table}` is not partitioned (it has no PARTITION BY)"),
+                                ));
+                            }
+                            let parent = parent.name.clone();
+                            let child = self.table_mut(&qname(&partition), loc)?;
+                            child.partition_of = Some(Box::new(crate::model::PartitionOf {
+                                parent,
+                                bound: super::partition::bound(&for_values),
+                            }));
+                        }
+                        ast::AlterTableOperation::DetachPartitionOf { partition, .. } => {
+                            self.table_mut(&qname(&partition), loc)?.partition_of = None;
+                        }
                         ast::AlterTableOperation::AddConstraint {
                             constraint,
                             not_valid,
@@ -556,9 +666,40 @@ impl Builder {
                         // pg_dump's serial idiom and `structure.sql` set column defaults and
                         // NOT NULL after the CREATE TABLE: folded into the column.
                         ast::AlterTableOperation::AlterColumn { column_name, op } => {
+                            let col = ident(&column_name);
+                            // Without ONLY a default or NOT NULL passes down to the
+                            // partitions and inheriting tables, as PostgreSQL does it.
+                            let recurses = !only
+                                && matches!(
+                                    op,
+                                    ast::AlterColumnOperation::SetDefault { .. }
+                                        | ast::AlterColumnOperation::DropDefault
+                                        | ast::AlterColumnOperation::SetNotNull
+                                        | ast::AlterColumnOperation::DropNotNull
+                                );
+                            if recurses {
+                                let key = self.table_mut(&table, loc)?.name.clone();
+                                for d in self.descendants(&key) {
+                                    let Some(c) = self
+                                        .schema
+                                        .tables
+                                        .get_mut(&d)
+                                        .and_then(|t| t.column_mut(&col))
+                                    else {
+                                        continue;
+                                    };
+                                    match &op {
+                                        ast::AlterColumnOperation::SetDefault { value } => {
+                                            c.default = Some(expr(value))
+                                        }
+                                        ast::AlterColumnOperation::DropDefault => c.default = None,
+                                        ast::AlterColumnOperation::SetNotNull => c.nullable = false,
+                                        _ => c.nullable = true,
+                                    }
+                                }
+                            }
                             let t = self.table_mut(&table, loc)?;
                             let tname = t.name.clone();
-                            let col = ident(&column_name);
                             let c = t.column_mut(&col).ok_or_else(|| {
                                 err(loc, format!("column `{col}` is not defined in `{tname}`"))
                             })?;
@@ -702,11 +843,12 @@ impl Builder {
         if ct.temporary {
             return Err(err(loc, "temporary tables are not part of a schema"));
         }
+        let partition_clause = self.partition_by.take();
         if ct.partition_by.is_some() || std::mem::take(&mut self.partitioned) {
             return Err(not_managed(
                 loc,
                 name,
-                "a partitioned table (PARTITION BY) is not managed yet",
+                "a partitioned table with this PARTITION BY clause (MySQL's) is not managed yet",
             ));
         }
         if self.schema.relation_exists(&name) {
@@ -919,6 +1061,13 @@ impl Builder {
         for c in &ct.constraints {
             add_constraint(&mut t, c, loc)?;
         }
+        if let Some(clause) = partition_clause {
+            t.partition_by = Some(Box::new(
+                super::partition::partition_key(&clause)
+                    .map_err(|m| err(loc, format!("`{name}`: {m}")))?,
+            ));
+        }
+        self.inherit_columns(&mut t, ct, loc)?;
         table_options(&mut t, ct, loc, self.target, &mut self.ignored)?;
         self.locs.insert(name.clone(), loc.clone());
         self.pending_checks.push((name.clone(), loc.clone()));
@@ -926,9 +1075,110 @@ impl Builder {
         Ok(())
     }
 
+    /// A partition's or inheriting table's columns: its parents' first (copied as
+    /// PostgreSQL copies them: type, default, NOT NULL, generation), then its own. A
+    /// partition's column entries only give a column a default or NOT NULL; an inheriting
+    /// table's entry of an inherited column merges with it.
+    fn inherit_columns(
+        &mut self,
+        t: &mut Table,
+        ct: &CreateTable,
+        loc: &Loc,
+    ) -> Result<(), ParseError> {
+        let parents: Vec<ObjectName> = match (&ct.partition_of, &ct.inherits) {
+            (Some(p), _) => vec![p.clone()],
+            (None, Some(list)) => list.clone(),
+            (None, None) => return Ok(()),
+        };
+        let mut inherited: Vec<Column> = Vec::new();
+        let mut parent_names = Vec::new();
+        for p in &parents {
+            let parent = self.table_mut(&qname(p), loc)?;
+            parent_names.push(parent.name.clone());
+            if ct.partition_of.is_some() && parent.partition_by.is_none() {
+                let pn = parent.name.clone();
+                return Err(err(
+                    loc,
+                    format!("`{pn}` is not partitioned (it has no PARTITION BY)"),
+                ));
+            }
+            let parent = parent.clone();
+            for c in &parent.columns {
+                let copy = inherited_column(&parent, c);
+                match inherited.iter_mut().find(|i| i.name == c.name) {
+                    Some(i) if i.data_type != copy.data_type => {
+                        return Err(err(
+                            loc,
+                            format!("inherited column `{}` has a type conflict", c.name),
+                        ))
+                    }
+                    Some(i) => {
+                        i.nullable &= copy.nullable;
+                        i.default = i.default.take().or(copy.default);
+                    }
+                    None => inherited.push(copy),
+                }
+            }
+        }
+        let own = std::mem::take(&mut t.columns);
+        if let Some(p) = &ct.partition_of {
+            // Column entries of `PARTITION OF`: options only.
+            for c in &own {
+                let Some(i) = inherited.iter_mut().find(|i| i.name == c.name) else {
+                    return Err(err(
+                        loc,
+                        format!("column `{}` is not a column of `{}`", c.name, qname(p)),
+                    ));
+                };
+                if c.default.is_some() {
+                    i.default.clone_from(&c.default);
+                }
+                if !c.nullable {
+                    i.nullable = false;
+                }
+            }
+            t.columns = inherited;
+            let bound = ct
+                .for_values
+                .as_ref()
+                .map(super::partition::bound)
+                .unwrap_or(crate::model::PartitionBound::Default);
+            t.partition_of = Some(Box::new(crate::model::PartitionOf {
+                parent: parent_names.swap_remove(0),
+                bound,
+            }));
+            return Ok(());
+        }
+        for c in own {
+            match inherited.iter_mut().find(|i| i.name == c.name) {
+                Some(i) => {
+                    if i.data_type != c.data_type {
+                        return Err(err(
+                            loc,
+                            format!("column `{}` has a type conflict with its parent's", c.name),
+                        ));
+                    }
+                    let nullable = i.nullable && c.nullable;
+                    let default = c.default.clone().or(i.default.take());
+                    *i = Column {
+                        nullable,
+                        default,
+                        inherited: false,
+                        ..c
+                    };
+                }
+                None => inherited.push(c),
+            }
+        }
+        t.columns = inherited;
+        t.inherits = parent_names;
+        Ok(())
+    }
+
     /// Names what the user left unnamed and checks references, then hands over the schema.
     /// The schema, with the comments it left alone (see [`Builder::settle_comments`]).
     pub fn finish(mut self) -> Result<(Schema, comment::LeftAlone), ParseError> {
+        self.resolve_index_attachments()?;
         self.fold_serials();
         let not_managed = std::mem::take(&mut self.not_managed);
         self.schema.unreadable.extend(not_managed);
@@ -973,6 +1223,39 @@ impl Builder {
         }
         Ok((self.schema, left))
     }
+}
+
+/// A parent's column as a partition or inheriting table gets it: type, collation,
+/// default, NOT NULL (also a primary key's) and generation; a serial's default is the
+/// `nextval` of its sequence, which stays the parent's.
+fn inherited_column(parent: &Table, c: &Column) -> Column {
+    let mut copy = c.clone();
+    copy.inherited = true;
+    copy.comment = None;
+    copy.renamed_from = None;
+    copy.identity = None;
+    copy.identity_options = Default::default();
+    copy.sequence = None;
+    copy.not_null_written = false;
+    if parent
+        .primary_key
+        .as_ref()
+        .is_some_and(|pk| pk.columns.contains(&c.name))
+    {
+        copy.nullable = false;
+    }
+    if c.serial {
+        copy.serial = false;
+        copy.nullable = false;
+        let seq = crate::model::generated_name(&parent.name.name, &[&c.name], "seq", 63);
+        let seq = match parent.name.schema.as_str() {
+            "" | "public" => seq,
+            s => format!("{s}.{seq}"),
+        };
+        let sql = format!("nextval('{}'::regclass)", seq.replace('\'', "''"));
+        copy.default = super::expr(&sql).ok();
+    }
+    copy
 }
 
 /// Where unquoted names keep their case (SQLite), a table's own key, index or view
@@ -1474,6 +1757,8 @@ fn push_key(
         with: Vec::new(),
         comment: None,
         using: None,
+        only: false,
+        attached_to: None,
     };
     if index.name.is_empty() {
         let base = match index.parts.first().map(|p| &p.key) {
@@ -1759,6 +2044,8 @@ pub fn index_from(ci: &CreateIndex, loc: &Loc) -> Result<(QName, Index), ParseEr
             with,
             comment,
             using,
+            only: false,
+            attached_to: None,
         },
     ))
 }

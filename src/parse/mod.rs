@@ -11,6 +11,7 @@ mod expr;
 mod keywords;
 pub mod kind;
 mod mysql_spelling;
+mod partition;
 mod postgres;
 mod recursive_view;
 mod requote;
@@ -25,9 +26,10 @@ mod view_star;
 
 pub use expr::{canonical_expr, canonical_query, portable, portable_query};
 pub use keywords::{quote_all_keep_alias_case, quote_keywords};
+pub use partition::{partition_bound, partition_key};
 pub use postgres::{exclusion_definition, exclusion_name_words, qualified_collation};
 pub use requote::{from_mysql, requote, standard_literal, Quoting};
-pub use typed_literal::hex_bits;
+pub use typed_literal::{boolean, hex_bits, stored_text};
 pub use types::map_type;
 pub use view_star::expand_view_stars;
 
@@ -178,6 +180,10 @@ impl Target {
     fn sqlite_spellings(self) -> bool {
         matches!(self, Target::Any | Target::Sqlite)
     }
+
+    fn postgres_spellings(self) -> bool {
+        matches!(self, Target::Any | Target::Postgres)
+    }
 }
 
 /// A statement of a schema file that sqlshift recognised and left alone.
@@ -243,8 +249,22 @@ pub fn parse_schema_report(
             let kind = match kind {
                 kind::Kind::Managed => sqlite_internal(&piece.text, &head, &virtual_tables)
                     .map_or(kind::Kind::Managed, kind::Kind::Unmanaged),
+                // PostgreSQL's partitions and inheriting tables are managed; a MySQL or
+                // SQLite file has none (the catalogs there have no such tables either).
+                kind::Kind::Unmanaged("partition" | "inheriting table")
+                    if target.postgres_spellings() =>
+                {
+                    kind::Kind::Managed
+                }
                 other => other,
             };
+            let alter_index = head.len() > 1 && head[0] == "ALTER" && head[1] == "INDEX";
+            if alter_index && target.postgres_spellings() {
+                if let Some((parent, child)) = partition::index_attachment(&piece.text) {
+                    b.attach_index(&parent, &child, &loc);
+                    continue;
+                }
+            }
             let domain_statement =
                 kind == kind::Kind::Managed && domain::is_domain_statement(&head);
             if domain_statement {
@@ -271,6 +291,8 @@ pub fn parse_schema_report(
                     }
                     b.partitioned = cut.partitioned;
                     b.tablespace = cut.tablespace;
+                    b.partition_by = cut.partition_by;
+                    b.index_only = cut.index_only;
                     if target == Target::Sqlite {
                         b.statement = Some(piece.clone());
                     }
@@ -487,10 +509,19 @@ fn statement_at(
         piece = p;
         cut.view.no_data = no_data;
     }
-    if target.mysql_spellings() && lower.contains("partition") {
-        if let Some(p) = without_partitions(&piece) {
+    if lower.contains("partition") {
+        let pg = match target.postgres_spellings() {
+            true => partition::cut_partition_by(&piece),
+            false => None,
+        };
+        if let Some((p, clause)) = pg {
             piece = p;
-            cut.partitioned = true;
+            cut.partition_by = Some(clause);
+        } else if target.mysql_spellings() {
+            if let Some(p) = without_partitions(&piece) {
+                piece = p;
+                cut.partitioned = true;
+            }
         }
     }
     if target != Target::Mysql && lower.contains("tablespace") {
@@ -500,7 +531,7 @@ fn statement_at(
         }
     }
     if lower.contains("only") {
-        piece = without_only_on_index(&piece);
+        (piece, cut.index_only) = without_only_on_index(&piece);
     }
     if lower.contains("recursive") {
         if let Some(text) = recursive_view::rewrite(&piece.text) {
@@ -617,36 +648,14 @@ fn strings_agree(text: &str) -> bool {
 /// `CREATE TABLE … PARTITION BY RANGE (…) (PARTITION p0 VALUES LESS THAN (…), …)` without
 /// its partitioning clause, which sqlparser does not read; `None` when it has none.
 fn without_partitions(piece: &split::Piece) -> Option<split::Piece> {
-    use binary_attr::{tokens, Tok};
     let unwrapped = without_conditional_markers(&piece.text);
     let text = unwrapped.as_deref().unwrap_or(&piece.text);
-    let toks = tokens(text);
-    let word = |k: usize| match toks.get(k) {
-        Some((Tok::Word, s, e)) => text[*s..*e].to_ascii_lowercase(),
-        _ => String::new(),
-    };
-    if word(0) != "create" || !(1..4).any(|k| word(k) == "table") {
-        return None;
-    }
-    let mut depth = 0i32;
-    let mut closed = false;
-    for (k, (tok, start, _)) in toks.iter().enumerate() {
-        match tok {
-            Tok::Open => depth += 1,
-            Tok::Close => {
-                depth -= 1;
-                closed |= depth == 0;
-            }
-            Tok::Word if depth == 0 && closed && word(k) == "partition" && word(k + 1) == "by" => {
-                return Some(split::Piece {
-                    text: text[..*start].trim_end().to_string(),
-                    ..piece.clone()
-                });
-            }
-            _ => {}
-        }
-    }
-    None
+    let (toks, k) = partition::partition_by_at(text)?;
+    let start = toks[k].1;
+    Some(split::Piece {
+        text: text[..start].trim_end().to_string(),
+        ..piece.clone()
+    })
 }
 
 /// `… AS IDENTITY (SEQUENCE NAME s …)`: pg_dump names the identity's sequence, which is
@@ -687,10 +696,10 @@ fn without_sequence_name(piece: &split::Piece) -> split::Piece {
     }
 }
 
-/// `CREATE INDEX … ON ONLY t`: pg_dump's spelling for a partitioned table's own index.
-/// On any other table `ONLY` changes nothing, and sqlparser does not read it; it is blanked
-/// out (not removed) so that positions in error messages stay right.
-fn without_only_on_index(piece: &split::Piece) -> split::Piece {
+/// `CREATE INDEX … ON ONLY t`: pg_dump's spelling for a partitioned table's own index,
+/// made without building one on each partition. sqlparser does not read it; it is blanked
+/// out (not removed) so that positions in error messages stay right, and said with `true`.
+fn without_only_on_index(piece: &split::Piece) -> (split::Piece, bool) {
     let mut spans = Vec::new();
     let mut start = None;
     for (i, ch) in piece.text.char_indices() {
@@ -713,20 +722,21 @@ fn without_only_on_index(piece: &split::Piece) -> split::Piece {
             .unwrap_or_default()
     };
     if word(0) != "CREATE" || !(word(1) == "INDEX" || word(2) == "INDEX") {
-        return piece.clone();
+        return (piece.clone(), false);
     }
     for k in 2..spans.len().saturating_sub(1) {
         if word(k) == "ON" && word(k + 1) == "ONLY" {
             let (a, b) = spans[k + 1];
             let mut text = piece.text.clone();
             text.replace_range(a..b, &" ".repeat(b - a));
-            return split::Piece {
+            let cut = split::Piece {
                 text,
                 ..piece.clone()
             };
+            return (cut, true);
         }
     }
-    piece.clone()
+    (piece.clone(), false)
 }
 
 /// Clauses cut from a statement so that sqlparser reads it: the ones left as they are
@@ -737,10 +747,14 @@ struct Cut {
     ignored: Vec<&'static str>,
     view: ddl::ViewClauses,
     /// A MySQL table's `PARTITION BY …` clause (also in a mysqldump `/*!50100 … */`):
-    /// the table is left alone, as partitioned tables are not managed yet.
+    /// the table is left alone, as MySQL's partitioned tables are not managed yet.
     partitioned: bool,
     /// PostgreSQL's `TABLESPACE name` (see [`tablespace::cut`]).
     tablespace: Option<String>,
+    /// A PostgreSQL table's `PARTITION BY` clause, after those words.
+    partition_by: Option<String>,
+    /// `CREATE INDEX … ON ONLY t`.
+    index_only: bool,
 }
 
 /// `CREATE VIEW … WITH [CASCADED | LOCAL] CHECK OPTION`, which sqlparser does not read: the
@@ -1019,11 +1033,20 @@ pub fn value_as_column(text: &str, column: &str) -> Result<model::Expr, String> 
 
 /// Parses one `CREATE INDEX` statement (as `pg_get_indexdef` prints it).
 pub fn index_definition(text: &str) -> Result<(model::QName, model::Index), String> {
-    let stmts = statements("catalog", text).map_err(|e| e.to_string())?;
+    let piece = split::Piece {
+        text: text.to_string(),
+        line: 1,
+        col: 1,
+    };
+    let (piece, only) = without_only_on_index(&piece);
+    let stmts = statements("catalog", &piece.text).map_err(|e| e.to_string())?;
     match stmts.into_iter().next() {
-        Some((Statement::CreateIndex(ci), loc)) => {
-            ddl::index_from(&ci, &loc).map_err(|e| e.to_string())
-        }
+        Some((Statement::CreateIndex(ci), loc)) => ddl::index_from(&ci, &loc)
+            .map(|(t, mut i)| {
+                i.only = only;
+                (t, i)
+            })
+            .map_err(|e| e.to_string()),
         _ => Err(format!("not an index definition: {text}")),
     }
 }

@@ -10,6 +10,7 @@ pub fn stored_text(ty: &str, text: &str) -> Option<String> {
         "interval" => interval(text),
         "date" => date(text.trim()),
         "timestamp" | "timestamp without time zone" => timestamp(text.trim()),
+        "timestamptz" | "timestamp with time zone" => timestamptz_utc(text.trim()),
         _ => None,
     }
 }
@@ -42,6 +43,81 @@ fn date(text: &str) -> Option<String> {
 /// One to `max` ASCII digits.
 fn digits(s: &str, max: usize) -> bool {
     !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A `timestamptz` as PostgreSQL prints it in a session whose TimeZone is UTC (sqlshift
+/// reads catalogs so): the instant moved to UTC, `+00`. A value without an offset is read
+/// as UTC.
+fn timestamptz_utc(text: &str) -> Option<String> {
+    let t = text.trim();
+    // The offset: `+01`, `+01:00`, `-0530`, `Z`, after the time of day.
+    let (local, offset_minutes) = match t.rfind(['+', '-']) {
+        Some(at) if at > 10 && t[..at].contains(':') => {
+            let off = &t[at + 1..];
+            let sign: i64 = if t.as_bytes()[at] == b'-' { -1 } else { 1 };
+            let (h, m) = match off.split_once(':') {
+                Some((h, m)) => (h, m),
+                None if off.len() == 4 => off.split_at(2),
+                None => (off, "0"),
+            };
+            if !(digits(h, 2) && digits(m, 2)) {
+                return None;
+            }
+            let minutes = h.parse::<i64>().ok()? * 60 + m.parse::<i64>().ok()?;
+            (t[..at].trim(), sign * minutes)
+        }
+        _ => match t.strip_suffix(['Z', 'z']) {
+            Some(l) => (l.trim(), 0),
+            None => (t, 0),
+        },
+    };
+    let stamp = timestamp(local)?;
+    let (day, clock) = stamp.split_once(' ')?;
+    let mut parts = day.splitn(3, '-');
+    let (y, mo, d) = (
+        parts.next()?.parse::<i64>().ok()?,
+        parts.next()?.parse::<i64>().ok()?,
+        parts.next()?.parse::<i64>().ok()?,
+    );
+    let (hms, frac) = clock.split_once('.').map_or((clock, ""), |(a, b)| (a, b));
+    let mut hms = hms.split(':').map(|p| p.parse::<i64>().ok());
+    let (h, mi, sec) = (hms.next()??, hms.next()??, hms.next()??);
+    let total = days_from_civil(y, mo, d) * 1440 + h * 60 + mi - offset_minutes;
+    let (days, minute) = (total.div_euclid(1440), total.rem_euclid(1440));
+    let (y, mo, d) = civil_from_days(days);
+    let frac = if frac.is_empty() {
+        String::new()
+    } else {
+        format!(".{frac}")
+    };
+    Some(format!(
+        "{y:04}-{mo:02}-{d:02} {:02}:{:02}:{sec:02}{frac}+00",
+        minute / 60,
+        minute % 60
+    ))
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146097 + doe - 719468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 fn timestamp(text: &str) -> Option<String> {
@@ -231,5 +307,25 @@ mod tests {
             Some("2024-01-02 03:04:05.12")
         );
         assert_eq!(timestamp("now"), None);
+    }
+
+    #[test]
+    fn timestamptz_values_are_moved_to_utc() {
+        for (written, stored) in [
+            ("2022-04-01 01:00:00+01", "2022-04-01 00:00:00+00"),
+            ("2022-04-01 00:30:00+01:00", "2022-03-31 23:30:00+00"),
+            ("2022-01-01 00:00:00+00", "2022-01-01 00:00:00+00"),
+            ("2024-02-28 23:00:00-0130", "2024-02-29 00:30:00+00"),
+            ("2024-12-31 23:59:59.5-01", "2025-01-01 00:59:59.5+00"),
+            ("2022-1-2", "2022-01-02 00:00:00+00"),
+            ("2022-01-02T03:04Z", "2022-01-02 03:04:00+00"),
+        ] {
+            assert_eq!(
+                timestamptz_utc(written).as_deref(),
+                Some(stored),
+                "{written}"
+            );
+        }
+        assert_eq!(timestamptz_utc("now"), None);
     }
 }

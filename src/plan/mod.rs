@@ -161,6 +161,7 @@ pub fn plan(from: &Schema, to: &Schema, dialect: &dyn Dialect, opts: &RenderOpti
     let (from, to) = leave_unreadable(from, to, &mut notes);
     let changes = crate::diff::diff(&from, &to);
     let changes = dialect.lower(changes, &from, &to);
+    let opts = &with_plain_tables(opts, &from, &to, &changes);
     let changes = dialect.online(changes, &from, opts);
     let mut plan = plan_changes(changes, dialect, opts);
     if !from.views.is_empty() || !to.views.is_empty() {
@@ -169,6 +170,32 @@ pub fn plan(from: &Schema, to: &Schema, dialect: &dyn Dialect, opts: &RenderOpti
     notes.append(&mut plan.warnings);
     plan.warnings = notes;
     plan
+}
+
+/// `opts` with the tables whose indexes and keys take the plain form (see
+/// [`RenderOptions::plain_on`]): partitioned on either side, or created by `changes`.
+fn with_plain_tables(
+    opts: &RenderOptions,
+    from: &Schema,
+    to: &Schema,
+    changes: &[Change],
+) -> RenderOptions {
+    let partitioned = |s: &Schema| {
+        s.tables
+            .values()
+            .filter(|t| t.partition_by.is_some())
+            .map(|t| t.name.clone())
+            .collect::<Vec<_>>()
+    };
+    let created = changes.iter().filter_map(|c| match c {
+        Change::CreateTable(t) => Some(t.name.clone()),
+        _ => None,
+    });
+    let mut opts = opts.clone();
+    opts.plain_on.extend(partitioned(from));
+    opts.plain_on.extend(partitioned(to));
+    opts.plain_on.extend(created);
+    opts
 }
 
 /// Order given changes and render them.

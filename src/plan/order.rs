@@ -160,6 +160,10 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
                 types_of(&c.data_type, &mut d.needs_new);
             }
             table_members(t, &mut d.creates);
+            // A partition or inheriting table is made from its parent's columns.
+            for p in t.parents() {
+                d.needs_new.extend([Rel(p.clone()), Shape(p.clone())]);
+            }
             if fk_needs_target {
                 for fk in &t.foreign_keys {
                     if fk.ref_table != *n {
@@ -178,6 +182,10 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
             table_members(t, &mut d.drops);
             for c in &t.columns {
                 types_of(&c.data_type, &mut d.needs_old);
+            }
+            // Dropping a parent drops its partitions: they go first, on their own.
+            for p in t.parents() {
+                d.needs_old.push(Rel(p.clone()));
             }
             for fk in &t.foreign_keys {
                 if fk.ref_table != *n {
@@ -337,6 +345,9 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
         }
         CreateIndex { table, index } => {
             d.creates.push(Index(table.clone(), index.name.clone()));
+            if let Some(a) = &index.attached_to {
+                d.needs_new.push(Index(a.table.clone(), a.name.clone()));
+            }
             if index.unique && index.predicate.is_none() {
                 d.creates.push(UniqueCols(
                     table.clone(),
@@ -418,6 +429,34 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
             }
         }
         SetViewOptions { view, .. } => d.needs_new.push(Rel(view.clone())),
+        SetPartitionOf { table, from, to } => {
+            // A table joins a parent with the parent's columns.
+            d.needs_new
+                .extend([Rel(table.clone()), Shape(table.clone())]);
+            if let Some(p) = to {
+                d.needs_new
+                    .extend([Rel(p.parent.clone()), Shape(p.parent.clone())]);
+            }
+            if let Some(p) = from {
+                d.needs_old.push(Rel(p.parent.clone()));
+            }
+        }
+        SetInherits { table, add, remove } => {
+            d.needs_new.push(Rel(table.clone()));
+            if add.is_empty() {
+                // Before the columns the parent gave are dropped.
+                d.needs_old.push(Shape(table.clone()));
+            } else {
+                d.needs_new.push(Shape(table.clone()));
+            }
+            for p in add {
+                d.needs_new.extend([Rel(p.clone()), Shape(p.clone())]);
+            }
+            for p in remove {
+                d.needs_old.push(Rel(p.clone()));
+            }
+        }
+        Refuse { .. } => {}
         SetComment { target, .. } => {
             use crate::diff::CommentTarget as T;
             match target {
@@ -511,6 +550,8 @@ fn phase(c: &Change) -> u8 {
         AddColumn { .. } => 24,
         SetTableOptions { .. } => 24,
         SetLogged { .. } | SetStorage { .. } => 24,
+        SetPartitionOf { .. } | SetInherits { .. } => 24,
+        Refuse { .. } => 50,
         MoveColumn { .. } => 26,
         AlterColumn { .. } => 25,
         RenameConstraint { .. } | RenameIndex { .. } => 30,

@@ -69,8 +69,18 @@ async fn table_counts(
     tables: &[String],
 ) -> Vec<(String, i64)> {
     let mut out = Vec::new();
+    let d = conn.dialect();
     for t in tables {
-        let n = conn.count_rows(t).await.unwrap_or(-1);
+        // A PostgreSQL parent's count takes in its children's rows: each table counts its
+        // own (`ONLY`), so a child that joins a parent moves no row.
+        let n = if d.name() == "postgres" {
+            let quoted: Vec<String> = t.split('.').map(|p| d.quote_ident(p)).collect();
+            conn.scalar_i64(&format!("SELECT count(*) FROM ONLY {}", quoted.join(".")))
+                .await
+                .unwrap_or(-1)
+        } else {
+            conn.count_rows(t).await.unwrap_or(-1)
+        };
         out.push((t.clone(), n));
     }
     out

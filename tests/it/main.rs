@@ -21,6 +21,7 @@ mod names;
 mod native;
 mod native_laws;
 mod online;
+mod partitions;
 mod pg_sequences;
 mod property;
 mod review;

@@ -116,7 +116,7 @@ fn postgres_concurrent_indexes_run_outside_the_transaction() {
         let opts = sqlshift::dialect::RenderOptions {
             concurrent_indexes: true,
             online: false,
-            inspect: false,
+            ..Default::default()
         };
         let plan = sqlshift::plan::plan(&live, &want, d, &opts);
         let index_step = plan

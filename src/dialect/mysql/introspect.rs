@@ -445,6 +445,8 @@ async fn indexes(
             with: Vec::new(),
             comment: None,
             using: None,
+            only: false,
+            attached_to: None,
         });
         if entry.comment.is_none() {
             entry.comment = text(&r, "index_comment")?.filter(|c| !c.is_empty());

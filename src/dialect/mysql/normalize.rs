@@ -706,6 +706,8 @@ fn implicit_fk_indexes(t: &mut crate::model::Table, unnamed: &[String]) {
                 with: Vec::new(),
                 comment: None,
                 using: None,
+                only: false,
+                attached_to: None,
             });
         }
     }

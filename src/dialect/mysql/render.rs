@@ -343,6 +343,10 @@ pub fn render(change: &Change) -> Vec<String> {
         | SetViewOptions { .. }
         | SetLogged { .. }
         | SetStorage { .. }
+        // PostgreSQL's partitions and inheritance; normalization leaves such tables out here.
+        | SetPartitionOf { .. }
+        | SetInherits { .. }
+        | Refuse { .. }
         | AddExclusion { .. }
         | DropExclusion { .. } => {
             vec![format!("-- sqlshift: {} has no MySQL form", change.kind())]

@@ -6,8 +6,8 @@ use super::queries as q;
 use crate::dialect::connection::describe;
 use crate::model::{
     default_multirange, Attribute, Check, Column, CompositeType, DataType, Domain, DomainCheck,
-    EnumType, FkAction, ForeignKey, Generated, Identity, IdentityOptions, PrimaryKey, QName,
-    RangeType, Schema, Sequence, Table, Unique, Unmanaged, View,
+    EnumType, FkAction, ForeignKey, Generated, Identity, IdentityOptions, IndexRef, PartitionOf,
+    PrimaryKey, QName, RangeType, Schema, Sequence, Table, Unique, Unmanaged, View,
 };
 use crate::parse;
 use sqlx::postgres::PgRow;
@@ -34,8 +34,10 @@ async fn fetch(conn: &mut PgConnection, sql: &str) -> Result<Vec<PgRow>, String>
 /// `limit` (the `catalog_timeout` setting) instead of waiting forever.
 async fn bound(conn: &mut PgConnection, limit: Duration) -> Result<(), String> {
     let ms = limit.as_millis().max(1);
+    // Timestamps with time zone print in the session's zone (partition bounds, defaults);
+    // read in UTC, they compare with a file's values brought to UTC.
     sqlx::raw_sql(&format!(
-        "SET statement_timeout = {ms}; SET lock_timeout = {ms}"
+        "SET statement_timeout = {ms}; SET lock_timeout = {ms}; SET TimeZone = 'UTC'"
     ))
     .execute(&mut *conn)
     .await
@@ -45,7 +47,7 @@ async fn bound(conn: &mut PgConnection, limit: Duration) -> Result<(), String> {
 
 /// Puts the session's timeouts back: the same connection runs the plan, with its own.
 async fn unbound(conn: &mut PgConnection) {
-    let _ = sqlx::raw_sql("RESET statement_timeout; RESET lock_timeout")
+    let _ = sqlx::raw_sql("RESET statement_timeout; RESET lock_timeout; RESET TimeZone")
         .execute(&mut *conn)
         .await;
 }
@@ -251,17 +253,8 @@ pub async fn introspect(
         let name = QName::new(get::<String>(&r, "schema")?, get::<String>(&r, "name")?);
         let mut t = Table::new(name.clone());
         t.comment = get(&r, "comment")?;
-        if get::<bool>(&r, "inherits")? {
-            bad.insert(
-                name.clone(),
-                "it inherits from another table; table inheritance is not managed yet".into(),
-            );
-        }
-        if get::<String>(&r, "relkind")? == "p" {
-            bad.insert(
-                name.clone(),
-                "a partitioned table (PARTITION BY) is not managed yet".into(),
-            );
+        if let Err(e) = partitioning(&r, &mut t) {
+            bad.insert(name.clone(), format!("its definition cannot be read: {e}"));
         }
         t.unlogged = get::<String>(&r, "persistence")? == "u";
         t.storage = options(&r)?;
@@ -277,7 +270,8 @@ pub async fn introspect(
             get::<String>(&r, "table_name")?,
         );
         match column(&r, &mut memo) {
-            Ok(col) => {
+            Ok(mut col) => {
+                col.inherited = get(&r, "inherited")?;
                 if let Some(t) = s.tables.get_mut(&table) {
                     t.columns.push(col);
                 }
@@ -300,6 +294,9 @@ pub async fn introspect(
         let name: String = get(&r, "name")?;
         if let Some(c) = get::<Option<String>>(&r, "comment")? {
             t.constraint_comments.insert(name.clone(), c);
+        }
+        if get::<bool>(&r, "inherited")? {
+            t.inherited_members.insert(name.clone());
         }
         let columns: Vec<String> = get(&r, "columns")?;
         match get::<String>(&r, "kind")?.as_str() {
@@ -396,6 +393,17 @@ pub async fn introspect(
         match memo.index(&def) {
             Ok(mut index) => {
                 index.comment = comment;
+                // Made ON ONLY a partitioned table and not yet on every partition.
+                index.only = get::<String>(&r, "relkind")? == "p" && !get::<bool>(&r, "valid")?;
+                if let Some([schema, table, name]) =
+                    get::<Option<Vec<String>>>(&r, "parent_index")?.as_deref()
+                {
+                    index.attached_to = Some(IndexRef {
+                        table: QName::new(schema.clone(), table.clone()),
+                        name: name.clone(),
+                    });
+                    t.inherited_members.insert(index.name.clone());
+                }
                 t.indexes.push(index)
             }
             Err(e) => {
@@ -464,6 +472,31 @@ pub async fn introspect(
         t.sort_members();
     }
     Ok(s)
+}
+
+/// A partitioned table's key, a partition's parent and bound, an inheriting table's
+/// parents.
+fn partitioning(r: &PgRow, t: &mut Table) -> Result<(), String> {
+    if let Some(key) = get::<Option<String>>(r, "partition_key")? {
+        t.partition_by = Some(Box::new(parse::partition_key(&key)?));
+    }
+    let schemas: Vec<String> = get(r, "parent_schemas")?;
+    let names: Vec<String> = get(r, "parent_names")?;
+    let mut parents: Vec<QName> = schemas
+        .into_iter()
+        .zip(names)
+        .map(|(s, n)| QName::new(s, n))
+        .collect();
+    match get::<Option<String>>(r, "partition_bound")? {
+        Some(bound) if !parents.is_empty() => {
+            t.partition_of = Some(Box::new(PartitionOf {
+                parent: parents.swap_remove(0),
+                bound: parse::partition_bound(&bound)?,
+            }));
+        }
+        _ => t.inherits = parents,
+    }
+    Ok(())
 }
 
 /// A type the database's users defined (enum, domain, composite or range type), which is

@@ -9,6 +9,7 @@ pub(crate) mod migrate;
 mod normalize;
 mod online;
 mod opclass;
+mod partition;
 pub mod queries;
 mod render;
 mod types;
@@ -154,7 +155,7 @@ impl Dialect for Postgres {
                 }
             }
             CreateIndex { table, .. } => {
-                if opts.concurrently() {
+                if opts.concurrently_on(table) {
                     h.push(Hazard::new(NotTransactional, "CREATE INDEX CONCURRENTLY runs outside the transaction (SHARE UPDATE EXCLUSIVE; reads and writes go on); a failed build's INVALID index is dropped again"));
                 } else {
                     h.push(Hazard::new(
@@ -169,7 +170,7 @@ impl Dialect for Postgres {
                     "the new value of {name} is committed on its own so later steps can use it"
                 ),
             )),
-            DropIndex { .. } if opts.concurrently() => h.push(Hazard::new(
+            DropIndex { table, .. } if opts.concurrently_on(table) => h.push(Hazard::new(
                 NotTransactional,
                 "DROP INDEX CONCURRENTLY runs outside the transaction",
             )),
@@ -193,7 +194,7 @@ impl Dialect for Postgres {
                 AccessExclusiveLock,
                 format!("{table} is locked while the exclusion constraint's index builds and checks every row"),
             )),
-            AddPrimaryKey { table, .. } | AddUnique { table, .. } if opts.online => h.push(Hazard::new(
+            AddPrimaryKey { table, .. } | AddUnique { table, .. } if opts.online_on(table) => h.push(Hazard::new(
                 NotTransactional,
                 format!("the unique index is built CONCURRENTLY (reads and writes to {table} go on), then attached with USING INDEX; outside the transaction, and a failed build's INVALID index is dropped again"),
             )),
@@ -247,6 +248,23 @@ impl Dialect for Postgres {
                     ));
                 }
             }
+            SetPartitionOf { table, from, to } => {
+                if let Some(f) = from {
+                    h.push(Hazard::new(
+                        AccessExclusiveLock,
+                        format!("detaching {table} locks it and {} while it runs", f.parent),
+                    ));
+                }
+                if let Some(p) = to {
+                    h.push(Hazard::new(
+                        MayFail,
+                        format!(
+                            "attaching {table} to {} scans its rows under lock to check they fit {}; a row that does not fails the step",
+                            p.parent, p.bound
+                        ),
+                    ));
+                }
+            }
             CreateView(v) if v.materialized && !v.with_no_data => h.push(Hazard::new(
                 BlocksWrites,
                 format!("materialized view {} runs its query to fill itself", v.name),
@@ -261,9 +279,13 @@ impl Dialect for Postgres {
             // A value added inside a transaction cannot be used until it commits, and the
             // same plan may well set it as a default.
             Change::AddEnumValue { .. } => false,
-            Change::CreateIndex { .. } | Change::DropIndex { .. } => !opts.concurrently(),
+            Change::CreateIndex { table, .. } | Change::DropIndex { table, .. } => {
+                !opts.concurrently_on(table)
+            }
             Change::ReplaceIndex { .. } => false,
-            Change::AddUnique { .. } | Change::AddPrimaryKey { .. } => !opts.online,
+            Change::AddUnique { table, .. } | Change::AddPrimaryKey { table, .. } => {
+                !opts.online_on(table)
+            }
             // Its own transaction: the strong lock of the ADD … NOT VALID before it is
             // released first, and its SHARE UPDATE EXCLUSIVE lock right after.
             Change::ValidateConstraint { .. } => !opts.online,
@@ -281,13 +303,15 @@ impl Dialect for Postgres {
     fn concurrent_builds(&self, change: &Change, opts: &RenderOptions) -> Vec<String> {
         use super::ansi::sibling;
         match change {
-            Change::CreateIndex { table, index } if opts.concurrently() => {
+            Change::CreateIndex { table, index } if opts.concurrently_on(table) => {
                 vec![sibling(table, &index.name)]
             }
-            Change::AddUnique { table, unique } if opts.online => {
+            Change::AddUnique { table, unique } if opts.online_on(table) => {
                 vec![sibling(table, &unique.name)]
             }
-            Change::AddPrimaryKey { table, pk } if opts.online => vec![sibling(table, &pk.name)],
+            Change::AddPrimaryKey { table, pk } if opts.online_on(table) => {
+                vec![sibling(table, &pk.name)]
+            }
             Change::ReplaceIndex { table, temp, .. } => vec![sibling(table, temp)],
             _ => Vec::new(),
         }

@@ -142,6 +142,7 @@ pub fn normalize(s: &mut Schema, notes: &mut Vec<String>) {
         super::opclass::drop_default_opclasses(t);
         t.sort_members();
     }
+    super::partition::canonical_bounds(s);
     for v in s.views.values_mut() {
         v.indexes.sort_by(|a, b| a.name.cmp(&b.name));
     }

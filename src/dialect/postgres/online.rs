@@ -34,7 +34,7 @@ pub fn rewrite(changes: Vec<Change>, from: &Schema, opts: &RenderOptions) -> Vec
             _ => None,
         })
         .collect();
-    let replaced = replaced_indexes(&changes, from);
+    let replaced = replaced_indexes(&changes, from, opts);
     let mut out = Vec::with_capacity(changes.len());
     for change in changes {
         match change {
@@ -49,8 +49,9 @@ pub fn rewrite(changes: Vec<Change>, from: &Schema, opts: &RenderOptions) -> Vec
                 });
                 out.push(Change::ValidateConstraint { table, name });
             }
+            // PostgreSQL has no NOT VALID foreign key on a partitioned table.
             Change::AddForeignKey { table, mut fk }
-                if !fk.not_valid && !created.contains(&table) =>
+                if !fk.not_valid && !created.contains(&table) && opts.online_on(&table) =>
             {
                 fk.not_valid = true;
                 let name = fk.name.clone();
@@ -88,7 +89,11 @@ pub fn rewrite(changes: Vec<Change>, from: &Schema, opts: &RenderOptions) -> Vec
 
 /// Indexes dropped and created again under the same name (a definition change) whose
 /// temporary name is free.
-fn replaced_indexes(changes: &[Change], from: &Schema) -> BTreeSet<(QName, String)> {
+fn replaced_indexes(
+    changes: &[Change],
+    from: &Schema,
+    opts: &RenderOptions,
+) -> BTreeSet<(QName, String)> {
     let dropped: BTreeSet<(&QName, &str)> = changes
         .iter()
         .filter_map(|c| match c {
@@ -101,6 +106,7 @@ fn replaced_indexes(changes: &[Change], from: &Schema) -> BTreeSet<(QName, Strin
         .filter_map(|c| match c {
             Change::CreateIndex { table, index }
                 if dropped.contains(&(table, index.name.as_str()))
+                    && opts.concurrently_on(table)
                     && !name_taken(from, table, &temp_index_name(&index.name))
                     && from_index(from, table, &index.name).is_some() =>
             {
@@ -222,6 +228,8 @@ fn key_index(key: &Unique) -> Index {
         with: Vec::new(),
         comment: None,
         using: None,
+        only: false,
+        attached_to: None,
     }
 }
 

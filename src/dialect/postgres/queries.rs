@@ -188,17 +188,24 @@ pub const SEQUENCES: &str = concat!(
     " ORDER BY 1, 2"
 );
 
-/// Tables with their storage parameters (`name=value`, a TOAST table's own after
-/// `toast.`), whether they have a TOAST table, and a tablespace other than the default.
+/// Tables, partitioned tables and partitions, with a partitioned table's key, a
+/// partition's bound and the tables it inherits from (its partitioned table, or its
+/// `INHERITS` list in order), their storage parameters (`name=value`, a TOAST table's own
+/// after `toast.`), whether they have a TOAST table, and a tablespace other than the default.
 pub const TABLES: &str = concat!(
     "SELECT n.nspname::text AS schema, c.relname::text AS name, obj_description(c.oid, 'pg_class') AS comment, ",
-    "EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid) AS inherits, ",
     "c.relkind::text AS relkind, c.relpersistence::text AS persistence, ",
+    "CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_key, ",
+    "CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS partition_bound, ",
+    "ARRAY(SELECT pn.nspname::text FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent ",
+    "JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = c.oid ORDER BY i.inhseqno) AS parent_schemas, ",
+    "ARRAY(SELECT pc.relname::text FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent ",
+    "WHERE i.inhrelid = c.oid ORDER BY i.inhseqno) AS parent_names, ",
     relation_options!("c"),
     ", c.reltoastrelid = 0 AS no_toast, ",
     "(SELECT ts.spcname::text FROM pg_tablespace ts WHERE ts.oid = c.reltablespace) AS tablespace ",
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace ",
-    "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND ",
+    "WHERE c.relkind IN ('r', 'p') AND ",
     user_ns!("n"),
     " AND ",
     not_extension_member!("c.oid"),
@@ -209,7 +216,7 @@ pub const COLUMNS: &str = concat!(
     "SELECT n.nspname::text AS schema, c.relname::text AS table_name, a.attname::text AS name, ",
     "format_type(a.atttypid, a.atttypmod) AS data_type, a.attnotnull AS not_null, ",
     "pg_get_expr(ad.adbin, ad.adrelid) AS default_expr, a.attidentity::text AS identity, ",
-    "a.attgenerated::text AS generated, d.description AS comment, ",
+    "a.attgenerated::text AS generated, d.description AS comment, NOT a.attislocal AS inherited, ",
     "t.typtype::text AS typtype, tn.nspname::text AS type_schema, t.typname::text AS type_name, ",
     "et.typtype::text AS elem_typtype, etn.nspname::text AS elem_schema, et.typname::text AS elem_name, ",
     // The column's collation where it is not its type's.
@@ -238,7 +245,7 @@ pub const COLUMNS: &str = concat!(
     "LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace ",
     "LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A' ",
     "LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace ",
-    "WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND ",
+    "WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p') AND ",
     user_ns!("n"),
     " AND ",
     not_extension_member!("c.oid"),
@@ -258,11 +265,13 @@ pub const CONSTRAINTS: &str = concat!(
     // Read through jsonb so a server before 15 (no such column) reads false.
     "coalesce((SELECT (to_jsonb(i) ->> 'indnullsnotdistinct')::boolean FROM pg_index i ",
     "WHERE i.indexrelid = con.conindid AND con.contype = 'u'), false) AS nulls_not_distinct, ",
-    "cd.description AS comment ",
+    "cd.description AS comment, ",
+    // Cloned onto a partition from its parent's, or inherited: not the table's own.
+    "(con.conparentid <> 0 OR NOT con.conislocal) AS inherited ",
     "FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace ",
     "LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace",
     description!("cd", "pg_constraint", "con.oid"),
-    "WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND ",
+    "WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND c.relkind IN ('r', 'p') AND ",
     user_ns!("n"),
     " AND ",
     not_extension_member!("c.oid"),
@@ -274,11 +283,17 @@ pub const CONSTRAINTS: &str = concat!(
 pub const INDEXES: &str = concat!(
     "SELECT n.nspname::text AS schema, c.relname::text AS table_name, i.relname::text AS name, ",
     "pg_get_indexdef(ix.indexrelid) AS definition, c.relkind::text AS relkind, d.description AS comment, ",
-    "(SELECT ts.spcname::text FROM pg_tablespace ts WHERE ts.oid = i.reltablespace) AS tablespace ",
+    "(SELECT ts.spcname::text FROM pg_tablespace ts WHERE ts.oid = i.reltablespace) AS tablespace, ",
+    "ix.indisvalid AS valid, ",
+    // A partition's index attached to its parent's: that index's table and name.
+    "(SELECT ARRAY[pn.nspname::text, pt.relname::text, pi.relname::text] FROM pg_inherits inh ",
+    "JOIN pg_class pi ON pi.oid = inh.inhparent JOIN pg_index pix ON pix.indexrelid = pi.oid ",
+    "JOIN pg_class pt ON pt.oid = pix.indrelid JOIN pg_namespace pn ON pn.oid = pt.relnamespace ",
+    "WHERE inh.inhrelid = ix.indexrelid) AS parent_index ",
     "FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class c ON c.oid = ix.indrelid ",
     "JOIN pg_namespace n ON n.oid = c.relnamespace",
     description!("d", "pg_class", "ix.indexrelid"),
-    "WHERE c.relkind IN ('r', 'p', 'm') AND NOT c.relispartition AND ",
+    "WHERE c.relkind IN ('r', 'p', 'm') AND ",
     user_ns!("n"),
     " AND ",
     not_extension_member!("c.oid"),
@@ -328,8 +343,8 @@ pub const UNMANAGED: &str = concat!(
     user_ns!("n"),
     " AND ",
     not_extension_member!("t.oid"),
-    " UNION ALL SELECT CASE c.relkind WHEN 'f' THEN 'foreign table' ELSE 'partition' END, n.nspname || '.' || c.relname ",
-    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE (c.relkind = 'f' OR c.relispartition) AND ",
+    " UNION ALL SELECT 'foreign table', n.nspname || '.' || c.relname ",
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'f' AND ",
     user_ns!("n"),
     // The index of a key has a comment of its own, besides the key's; not managed.
     " UNION ALL SELECT 'comment on the index of a constraint', n.nspname || '.' || i.relname FROM pg_constraint con ",

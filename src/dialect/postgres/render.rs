@@ -29,7 +29,7 @@ fn collate_clause(c: &Column) -> String {
         .unwrap_or_default()
 }
 
-fn column_def(c: &Column) -> String {
+pub(super) fn column_def(c: &Column) -> String {
     let mut s = format!(
         "{} {}{}",
         quote_ident(&c.name),
@@ -138,9 +138,22 @@ fn comment_sql(target: &str, c: &Option<String>) -> String {
     )
 }
 
-/// `CREATE INDEX`, and its comment.
+/// `CREATE INDEX` (`ON ONLY` a partitioned table where the file said so), the partition
+/// index's attachment to its parent's, and its comment.
 pub(super) fn create_index(rel: &QName, i: &Index, concurrently: bool) -> Vec<String> {
-    let mut out = vec![ansi::create_index(rel, i, concurrently)];
+    let mut sql = ansi::create_index(rel, i, concurrently);
+    if i.only {
+        let on = format!(" ON {}", qname(rel));
+        sql = sql.replacen(&on, &format!(" ON ONLY {}", qname(rel)), 1);
+    }
+    let mut out = vec![sql];
+    if let Some(parent) = &i.attached_to {
+        out.push(format!(
+            "ALTER INDEX {} ATTACH PARTITION {}",
+            ansi::sibling(&parent.table, &parent.name),
+            ansi::sibling(rel, &i.name)
+        ));
+    }
     if i.comment.is_some() {
         out.push(comment_sql(
             &format!("INDEX {}", ansi::sibling(rel, &i.name)),
@@ -239,33 +252,29 @@ fn set_options(head: &str, from: &[(String, String)], to: &[(String, String)]) -
 }
 
 fn create_table(t: &Table) -> Vec<String> {
-    let mut lines: Vec<String> = t.columns.iter().map(column_def).collect();
-    lines.extend(pk_clause(t));
-    lines.extend(t.uniques.iter().map(|u| unique_clause(t, u)));
+    let mut out = super::partition::create_table_head(t, &table_lines(t));
     // A NOT VALID constraint exists only as added to a table (CREATE TABLE validates a
     // check at once and refuses NOT VALID on a foreign key).
-    let (valid_checks, unvalidated_checks): (Vec<_>, Vec<_>) =
-        t.checks.iter().partition(|c| !c.not_valid);
-    let (valid_fks, unvalidated_fks): (Vec<_>, Vec<_>) =
-        t.foreign_keys.iter().partition(|f| !f.not_valid);
-    lines.extend(valid_checks.into_iter().map(ansi::check));
-    lines.extend(valid_fks.into_iter().map(|f| fk_clause(&t.name, f)));
-    lines.extend(t.exclusions.iter().map(|x| exclusion_clause(&t.name, x)));
-    let mut create = format!(
-        "CREATE {}TABLE {} (\n  {}\n)",
-        if t.unlogged { "UNLOGGED " } else { "" },
-        qname(&t.name),
-        lines.join(",\n  ")
-    );
-    if !t.storage.is_empty() {
-        let with: Vec<String> = t.storage.iter().map(option_sql).collect();
-        create.push_str(&format!(" WITH ({})", with.join(", ")));
+    if let Some(create) = out.first_mut() {
+        if t.unlogged {
+            *create = create.replacen("CREATE TABLE", "CREATE UNLOGGED TABLE", 1);
+        }
+        if !t.storage.is_empty() {
+            let with: Vec<String> = t.storage.iter().map(option_sql).collect();
+            create.push_str(&format!(" WITH ({})", with.join(", ")));
+        }
     }
-    let mut out = vec![create];
-    let later = unvalidated_checks
-        .into_iter()
+    let later = t
+        .checks
+        .iter()
+        .filter(|c| c.not_valid)
         .map(ansi::check)
-        .chain(unvalidated_fks.into_iter().map(ansi::foreign_key));
+        .chain(
+            t.foreign_keys
+                .iter()
+                .filter(|f| f.not_valid)
+                .map(ansi::foreign_key),
+        );
     out.extend(later.map(|c| format!("ALTER TABLE {} ADD {c} NOT VALID", qname(&t.name))));
     for i in &t.indexes {
         out.extend(create_index(&t.name, i, false));
@@ -288,6 +297,35 @@ fn create_table(t: &Table) -> Vec<String> {
         }
     }
     out
+}
+
+/// What a `CREATE TABLE`'s parentheses hold: its own columns (inherited ones are the
+/// parents'), keys and constraints.
+pub(super) struct TableLines {
+    pub columns: Vec<String>,
+    pub constraints: Vec<String>,
+}
+
+fn table_lines(t: &Table) -> TableLines {
+    let own = t.partition_of.is_none() && !t.inherits.is_empty();
+    let columns = t
+        .columns
+        .iter()
+        .filter(|c| !(own && c.inherited))
+        .map(column_def)
+        .collect();
+    let mut lines: Vec<String> = Vec::new();
+    lines.extend(pk_clause(t));
+    lines.extend(t.uniques.iter().map(|u| unique_clause(t, u)));
+    let valid_checks = t.checks.iter().filter(|c| !c.not_valid);
+    let valid_fks = t.foreign_keys.iter().filter(|f| !f.not_valid);
+    lines.extend(valid_checks.map(ansi::check));
+    lines.extend(valid_fks.map(|f| fk_clause(&t.name, f)));
+    lines.extend(t.exclusions.iter().map(|x| exclusion_clause(&t.name, x)));
+    TableLines {
+        columns,
+        constraints: lines,
+    }
 }
 
 fn sequence_options(s: &Sequence, alter: bool) -> String {
@@ -638,10 +676,12 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
         }
         // Normalization clears MySQL table options, so these never differ here.
         SetTableOptions { .. } => vec!["-- sqlshift: table options have no PostgreSQL form".into()],
-        AddPrimaryKey { table, pk } if opts.online => {
+        AddPrimaryKey { table, pk } if opts.online_on(table) => {
             online::key_using_index(table, &online::primary_as_unique(pk), true)
         }
-        AddUnique { table, unique } if opts.online => online::key_using_index(table, unique, false),
+        AddUnique { table, unique } if opts.online_on(table) => {
+            online::key_using_index(table, unique, false)
+        }
         AddPrimaryKey { table, pk } => vec![format!(
             "ALTER TABLE {} ADD {}PRIMARY KEY ({})",
             qname(table),
@@ -686,7 +726,7 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
             quote_ident(from),
             quote_ident(to)
         )],
-        CreateIndex { table, index } => create_index(table, index, opts.concurrently()),
+        CreateIndex { table, index } => create_index(table, index, opts.concurrently_on(table)),
         ReplaceIndex {
             table,
             from,
@@ -695,7 +735,7 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
         } => online::replace_index(table, from, to, temp),
         DropIndex { table, index } => vec![format!(
             "DROP INDEX {}{}",
-            if opts.concurrently() {
+            if opts.concurrently_on(table) {
                 "CONCURRENTLY "
             } else {
                 ""
@@ -729,6 +769,19 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
             if v.materialized { "MATERIALIZED " } else { "" },
             qname(&v.name)
         )],
+        SetPartitionOf { table, from, to } => super::partition::set_partition_of(table, from, to),
+        SetInherits { table, add, remove } => {
+            let mut out: Vec<String> = remove
+                .iter()
+                .map(|p| format!("ALTER TABLE {} NO INHERIT {}", qname(table), qname(p)))
+                .collect();
+            out.extend(
+                add.iter()
+                    .map(|p| format!("ALTER TABLE {} INHERIT {}", qname(table), qname(p))),
+            );
+            out
+        }
+        Refuse { table, reason } => vec![format!("-- sqlshift: refused: table {table}: {reason}")],
         SetComment { target, to, .. } => vec![match target {
             CommentTarget::Table(t) => comment_sql(&format!("TABLE {}", qname(t)), to),
             CommentTarget::Column(t, c) => {

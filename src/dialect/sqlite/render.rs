@@ -282,6 +282,10 @@ pub fn render(change: &Change) -> Vec<String> {
         | SetViewOptions { .. }
         | SetLogged { .. }
         | SetStorage { .. }
+        // PostgreSQL's partitions and inheritance; normalization leaves such tables out here.
+        | SetPartitionOf { .. }
+        | SetInherits { .. }
+        | Refuse { .. }
         | MoveColumn { .. }
         | SetTableOptions { .. } => {
             vec![format!("-- sqlshift: {} has no SQLite form", change.kind())]
