@@ -11,7 +11,7 @@ mod online;
 mod opclass;
 pub mod queries;
 mod render;
-mod types;
+pub(crate) mod types;
 mod usertype;
 
 pub use execute::execute;
