@@ -219,7 +219,7 @@ fn lint_file(
     let lines: Vec<&str> = f.text.lines().collect();
     for stmt in script::split(&f.text) {
         let mut found: Vec<(Severity, HazardCode, String)> = Vec::new();
-        match statement_ops(&stmt.sql, dialect == Some("mysql")) {
+        match statement_ops(&stmt.sql, dialect) {
             Ok(ops) => {
                 for op in ops {
                     check(&op, dialect, state, &mut found);
@@ -658,7 +658,7 @@ mod tests {
         assert_eq!(f, vec![(3, "unused-allow"), (5, "data-loss")]);
     }
 
-    const BASE: &str = "CREATE TABLE parent (id int PRIMARY KEY);\nCREATE TABLE child (id int NOT NULL, parent_id int, email text, code int, note text);\nCREATE INDEX child_email_idx ON child (email);\nCREATE MATERIALIZED VIEW mv AS SELECT 1;\n";
+    const BASE: &str = "CREATE TABLE parent (id int PRIMARY KEY);\nCREATE TABLE child (id int NOT NULL, parent_id int, email text, code int, note text);\nCREATE INDEX child_email_idx ON child (email);\nCREATE MATERIALIZED VIEW mv AS SELECT 1;\nCREATE TABLE v (s varchar(10));\n";
 
     /// Each unsafe PostgreSQL statement against a table with rows, with the code it gets.
     #[test]
@@ -702,7 +702,7 @@ mod tests {
             "-- sqlshift:no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY child_code_key ON public.child (code);\nALTER TABLE public.child ADD CONSTRAINT child_code_key UNIQUE USING INDEX child_code_key;\nCREATE UNIQUE INDEX CONCURRENTLY child_pkey ON public.child (id);\nALTER TABLE public.child ADD CONSTRAINT child_pkey PRIMARY KEY USING INDEX child_pkey;\n",
             "ALTER TABLE public.child ADD CONSTRAINT child_email_sqlshift_not_null CHECK (email IS NOT NULL) NOT VALID;\nALTER TABLE public.child VALIDATE CONSTRAINT child_email_sqlshift_not_null;\nALTER TABLE public.child ALTER COLUMN email SET NOT NULL;\nALTER TABLE public.child DROP CONSTRAINT child_email_sqlshift_not_null;\n",
             "-- sqlshift:no-transaction\nCREATE INDEX CONCURRENTLY child_email_idx_sqlshift_new ON public.child ((lower(email)));\nDROP INDEX CONCURRENTLY public.child_email_idx;\nALTER INDEX public.child_email_idx_sqlshift_new RENAME TO child_email_idx;\nALTER TABLE public.child RENAME CONSTRAINT a TO b;\nREINDEX INDEX CONCURRENTLY child_email_idx;\n",
-            "ALTER TABLE child ALTER COLUMN note TYPE varchar(20);\nALTER TABLE child ALTER COLUMN note TYPE varchar(30) USING note::varchar(30);\nALTER TABLE child ADD COLUMN t timestamptz DEFAULT now();\nSET lock_timeout = '2s';\nREFRESH MATERIALIZED VIEW CONCURRENTLY mv;\n",
+            "ALTER TABLE v ALTER COLUMN s TYPE varchar(20);\nALTER TABLE v ALTER COLUMN s TYPE text USING s::text;\nALTER TABLE child ALTER COLUMN note TYPE text USING note::text;\nALTER TABLE child ADD COLUMN t timestamptz DEFAULT now();\nSET lock_timeout = '2s';\nREFRESH MATERIALIZED VIEW CONCURRENTLY mv;\n",
         ];
         for sql in safe {
             let mut f = run(Some("postgres"), &[BASE, sql]);

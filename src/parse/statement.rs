@@ -11,7 +11,7 @@ use sqlparser::ast::{
     AlterColumnOperation, AlterTableOperation, ColumnDef, ColumnOption, ObjectType,
     RenameTableNameKind, Statement, TableConstraint,
 };
-use sqlparser::dialect::{Dialect as SqlDialect, GenericDialect, MySqlDialect};
+use sqlparser::dialect::{Dialect as SqlDialect, GenericDialect, MySqlDialect, PostgreSqlDialect};
 use sqlparser::parser::Parser;
 
 /// A column as a statement defines it.
@@ -233,12 +233,14 @@ fn column_info(cd: &ColumnDef) -> ColumnInfo {
     c
 }
 
-/// Parses one statement (`mysql` picks MySQL syntax) into its operations.
-pub fn statement_ops(sql: &str, mysql: bool) -> Result<Vec<Op>, String> {
-    let dialect: Box<dyn SqlDialect> = if mysql {
-        Box::new(MySqlDialect {})
-    } else {
-        Box::new(GenericDialect {})
+/// Parses one statement in the syntax of `dialect` (a canonical name; none: generic)
+/// into its operations.
+pub fn statement_ops(sql: &str, dialect: Option<&str>) -> Result<Vec<Op>, String> {
+    let dialect: Box<dyn SqlDialect> = match dialect {
+        Some("mysql") => Box::new(MySqlDialect {}),
+        // `ALTER … TYPE … USING` is PostgreSQL's own.
+        Some("postgres") => Box::new(PostgreSqlDialect {}),
+        _ => Box::new(GenericDialect {}),
     };
     let stmts = match Parser::parse_sql(dialect.as_ref(), sql) {
         Ok(s) => s,
@@ -518,7 +520,7 @@ mod tests {
     use super::*;
 
     fn ops(sql: &str) -> Vec<Op> {
-        statement_ops(sql, false).unwrap_or_default()
+        statement_ops(sql, None).unwrap_or_default()
     }
 
     #[test]
@@ -558,6 +560,6 @@ mod tests {
             }]
         ));
         assert_eq!(ops("INSERT INTO t VALUES (1)"), vec![Op::Other]);
-        assert!(statement_ops("CREATE TABLBE x", false).is_err());
+        assert!(statement_ops("CREATE TABLBE x", None).is_err());
     }
 }
