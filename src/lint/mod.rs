@@ -156,6 +156,30 @@ struct State {
     proved: BTreeSet<(String, String)>,
     /// The file being linted runs inside a transaction (no `-- sqlshift:no-transaction`).
     in_transaction: bool,
+    /// Tables the file rebuilds: the table a table it creates is later renamed to, with
+    /// that new table (SQLite's documented rebuild: create, copy, drop, rename).
+    replaced: BTreeMap<String, String>,
+}
+
+/// The tables a file replaces by a table it creates and renames to the old name.
+fn replacements(
+    parsed: &[(crate::dialect::migrate::Statement, Result<Vec<Op>, String>)],
+    dialect: Option<&str>,
+) -> BTreeMap<String, String> {
+    let mut created = BTreeSet::new();
+    let mut out = BTreeMap::new();
+    for op in parsed.iter().filter_map(|(_, o)| o.as_ref().ok()).flatten() {
+        match op {
+            Op::CreateTable { table, .. } => {
+                created.insert(key(table, dialect));
+            }
+            Op::RenameTable { from, to } if created.contains(&key(from, dialect)) => {
+                out.insert(key(to, dialect), key(from, dialect));
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Lints every group; findings in file and line order.
@@ -217,9 +241,17 @@ fn lint_file(
     state.new.clear();
     state.in_transaction = !script::no_transaction(&f.text);
     let lines: Vec<&str> = f.text.lines().collect();
-    for stmt in script::split(&f.text) {
+    let parsed: Vec<_> = script::split(&f.text)
+        .into_iter()
+        .map(|stmt| {
+            let ops = statement_ops(&stmt.sql, dialect);
+            (stmt, ops)
+        })
+        .collect();
+    state.replaced = replacements(&parsed, dialect);
+    for (stmt, ops) in parsed {
         let mut found: Vec<(Severity, HazardCode, String)> = Vec::new();
-        match statement_ops(&stmt.sql, dialect) {
+        match ops {
             Ok(ops) => {
                 for op in ops {
                     check(&op, dialect, state, &mut found);
@@ -291,7 +323,25 @@ fn check(
         }
         Op::DropTable { table } => {
             let t = k(table);
-            if !state.new.contains(&t) {
+            if let Some(new) = state.replaced.get(&t).filter(|_| !state.new.contains(&t)) {
+                // A rebuild: the rows live on in `new`; only columns it lacks are lost.
+                let kept = state.tables.get(new);
+                let lost: Vec<&str> = state
+                    .tables
+                    .get(&t)
+                    .into_iter()
+                    .flat_map(|c| c.keys())
+                    .filter(|c| !kept.is_some_and(|k| k.contains_key(*c)))
+                    .map(String::as_str)
+                    .collect();
+                if !lost.is_empty() {
+                    found.push((
+                        Error,
+                        DataLoss,
+                        format!("rebuilds {t} as {new} without column(s) {}; their values are lost", lost.join(", ")),
+                    ));
+                }
+            } else if !state.new.contains(&t) {
                 found.push((Error, DataLoss, format!("drops table {t} and all its rows")));
             }
             state.tables.remove(&t);
@@ -709,5 +759,21 @@ mod tests {
             f.retain(|(_, c)| *c != "may-fail");
             assert!(f.is_empty(), "{sql}\n{f:?}");
         }
+    }
+
+    /// SQLite's rebuild (create, copy, drop, rename) keeps the rows: its DROP TABLE is no
+    /// loss, unless the new table lacks a column of the old one.
+    #[test]
+    fn a_rebuild_drops_only_the_columns_it_leaves_out() {
+        let base = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT);";
+        let rebuild = |cols: &str| {
+            format!("CREATE TABLE \"_sqlshift_new_t\" ({cols});\nINSERT INTO \"_sqlshift_new_t\" (id, a) SELECT id, a FROM t;\nDROP TABLE t;\nALTER TABLE \"_sqlshift_new_t\" RENAME TO t;\n")
+        };
+        let kept = rebuild("id INTEGER PRIMARY KEY, a TEXT NOT NULL, b TEXT");
+        assert!(run(Some("sqlite"), &[base, &kept]).is_empty());
+        let lost = rebuild("id INTEGER PRIMARY KEY, a TEXT");
+        assert_eq!(run(Some("sqlite"), &[base, &lost]), vec![(3, "data-loss")]);
+        // Renaming a table created here to a name nothing dropped is no rebuild.
+        assert_eq!(run(Some("sqlite"), &[base, "DROP TABLE t;\nCREATE TABLE u (id INT);\nALTER TABLE u RENAME TO v;"]), vec![(1, "data-loss")]);
     }
 }
