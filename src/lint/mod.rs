@@ -644,6 +644,40 @@ fn concurrent_in_tx(state: &State, what: &str, found: &mut Vec<(Severity, Hazard
     }
 }
 
+/// `new` (a migration `generate` wrote after `history`, in the same folder) with an
+/// allow line above each statement lint reports an error on: generate writes only what
+/// the user asked for and permitted (`--allow-destructive`, a rename hint, `online:
+/// false`), so the file says which hazard that acceptance covers, and lints clean.
+pub fn accept(history: &[LintFile], dialect: Option<&'static str>, new: &str) -> String {
+    let mut files = history.to_vec();
+    let name = "\0new".to_string();
+    files.push(LintFile {
+        name: name.clone(),
+        text: new.to_string(),
+    });
+    let mut by_line: BTreeMap<usize, Vec<Finding>> = BTreeMap::new();
+    for f in lint(&[Group { dialect, files }]) {
+        if f.file == name && f.severity == Severity::Error {
+            by_line.entry(f.line).or_default().push(f);
+        }
+    }
+    if by_line.is_empty() {
+        return new.to_string();
+    }
+    let mut out = String::with_capacity(new.len());
+    for (i, line) in new.split_inclusive('\n').enumerate() {
+        if let Some(found) = by_line.get(&(i + 1)) {
+            for f in found {
+                out.push_str(&format!("-- accepted: {}\n", f.message));
+            }
+            let codes: Vec<&str> = found.iter().map(|f| f.code).collect();
+            out.push_str(&format!("-- {ALLOW} {}\n", codes.join(" ")));
+        }
+        out.push_str(line);
+    }
+    out
+}
+
 /// The number of error-level findings.
 pub fn errors(findings: &[Finding]) -> usize {
     findings
@@ -775,5 +809,19 @@ mod tests {
         assert_eq!(run(Some("sqlite"), &[base, &lost]), vec![(3, "data-loss")]);
         // Renaming a table created here to a name nothing dropped is no rebuild.
         assert_eq!(run(Some("sqlite"), &[base, "DROP TABLE t;\nCREATE TABLE u (id INT);\nALTER TABLE u RENAME TO v;"]), vec![(1, "data-loss")]);
+    }
+
+    #[test]
+    fn accept_writes_an_allow_line_above_each_error_and_then_lints_clean() {
+        let history = vec![LintFile {
+            name: "1.up.sql".into(),
+            text: "CREATE TABLE t (id INT, a INT);".into(),
+        }];
+        let new = "-- 1. column t.a (drop column)\nALTER TABLE t DROP COLUMN a;\n";
+        let out = accept(&history, Some("postgres"), new);
+        assert_eq!(out, "-- 1. column t.a (drop column)\n-- accepted: drops column public.t.a and its values\n-- sqlshift:allow data-loss\nALTER TABLE t DROP COLUMN a;\n");
+        let mut files = history.clone();
+        files.push(LintFile { name: "2.up.sql".into(), text: out });
+        assert!(lint(&[Group { dialect: Some("postgres"), files }]).is_empty());
     }
 }

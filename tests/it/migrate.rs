@@ -104,6 +104,17 @@ async fn run_case(case: &Path, db: &TestDb) -> Result<(), String> {
         .await
         .map_err(|e| format!("{name}: generate to.sql: {e}"))?;
     let changed = written(&second) == 1;
+    // Law: what generate writes lints without error-level findings.
+    let groups = sqlshift::lint::collect(&project.path().join("migrations"), Some(d.name()))
+        .map_err(|e| e.to_string())?;
+    let errors: Vec<String> = sqlshift::lint::lint(&groups)
+        .into_iter()
+        .filter(|f| f.severity == sqlshift::lint::Severity::Error)
+        .map(|f| format!("{}:{}: {}: {}", f.file.rsplit('/').next().unwrap_or_default(), f.line, f.code, f.message))
+        .collect();
+    if !errors.is_empty() {
+        return Err(format!("{name}: lint finds errors in the generated migrations:\n{}", errors.join("\n")));
+    }
     let dir = files::load(&project.path().join("migrations")).map_err(|e| e.to_string())?;
     assert_eq!(
         dir.migrations.len(),
