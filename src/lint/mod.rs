@@ -772,7 +772,10 @@ mod tests {
             ("RESET ALL;", &["lock-timeout-off"]),
         ];
         for (sql, want) in cases {
-            let got: Vec<&str> = run(Some("postgres"), &[BASE, sql]).into_iter().map(|(_, c)| c).collect();
+            let got: Vec<&str> = run(Some("postgres"), &[BASE, sql])
+                .into_iter()
+                .map(|(_, c)| c)
+                .collect();
             assert_eq!(&got, want, "{sql}");
         }
     }
@@ -808,7 +811,16 @@ mod tests {
         let lost = rebuild("id INTEGER PRIMARY KEY, a TEXT");
         assert_eq!(run(Some("sqlite"), &[base, &lost]), vec![(3, "data-loss")]);
         // Renaming a table created here to a name nothing dropped is no rebuild.
-        assert_eq!(run(Some("sqlite"), &[base, "DROP TABLE t;\nCREATE TABLE u (id INT);\nALTER TABLE u RENAME TO v;"]), vec![(1, "data-loss")]);
+        assert_eq!(
+            run(
+                Some("sqlite"),
+                &[
+                    base,
+                    "DROP TABLE t;\nCREATE TABLE u (id INT);\nALTER TABLE u RENAME TO v;"
+                ]
+            ),
+            vec![(1, "data-loss")]
+        );
     }
 
     #[test]
@@ -821,7 +833,14 @@ mod tests {
         let out = accept(&history, Some("postgres"), new);
         assert_eq!(out, "-- 1. column t.a (drop column)\n-- accepted: drops column public.t.a and its values\n-- sqlshift:allow data-loss\nALTER TABLE t DROP COLUMN a;\n");
         let mut files = history.clone();
-        files.push(LintFile { name: "2.up.sql".into(), text: out });
-        assert!(lint(&[Group { dialect: Some("postgres"), files }]).is_empty());
+        files.push(LintFile {
+            name: "2.up.sql".into(),
+            text: out,
+        });
+        assert!(lint(&[Group {
+            dialect: Some("postgres"),
+            files
+        }])
+        .is_empty());
     }
 }

@@ -123,7 +123,9 @@ pub enum Op {
 pub enum ConstraintKind {
     ForeignKey,
     /// `not_null_of`: the column when the check is `column IS NOT NULL`.
-    Check { not_null_of: Option<String> },
+    Check {
+        not_null_of: Option<String>,
+    },
     Exclusion,
 }
 
@@ -131,11 +133,30 @@ pub enum ConstraintKind {
 /// immutable and stable ones defaults commonly use (PostgreSQL 11+ stores their value
 /// once). Lower-case.
 const NON_VOLATILE: &[&str] = &[
-    "now", "current_timestamp", "current_date", "current_time", "localtimestamp",
-    "localtime", "transaction_timestamp", "statement_timestamp", "current_user",
-    "session_user", "current_schema", "lower", "upper", "concat", "coalesce",
-    "make_date", "make_interval", "jsonb_build_object", "json_build_object",
-    "jsonb_build_array", "json_build_array", "array", "to_jsonb", "to_json",
+    "now",
+    "current_timestamp",
+    "current_date",
+    "current_time",
+    "localtimestamp",
+    "localtime",
+    "transaction_timestamp",
+    "statement_timestamp",
+    "current_user",
+    "session_user",
+    "current_schema",
+    "lower",
+    "upper",
+    "concat",
+    "coalesce",
+    "make_date",
+    "make_interval",
+    "jsonb_build_object",
+    "json_build_object",
+    "jsonb_build_array",
+    "json_build_array",
+    "array",
+    "to_jsonb",
+    "to_json",
 ];
 
 /// The first function a default calls that is not known to be non-volatile; `Err` when
@@ -144,9 +165,19 @@ fn default_calls(e: &sqlparser::ast::Expr) -> Option<Result<String, String>> {
     use sqlparser::ast::{visit_expressions, Expr};
     use std::ops::ControlFlow;
     const VOLATILE: &[&str] = &[
-        "random", "gen_random_uuid", "uuid_generate_v1", "uuid_generate_v1mc",
-        "uuid_generate_v4", "uuidv4", "uuidv7", "clock_timestamp", "timeofday",
-        "nextval", "txid_current", "pg_current_xact_id", "setseed",
+        "random",
+        "gen_random_uuid",
+        "uuid_generate_v1",
+        "uuid_generate_v1mc",
+        "uuid_generate_v4",
+        "uuidv4",
+        "uuidv7",
+        "clock_timestamp",
+        "timeofday",
+        "nextval",
+        "txid_current",
+        "pg_current_xact_id",
+        "setseed",
     ];
     let mut found = None;
     let _ = visit_expressions(e, |x| {
@@ -280,7 +311,10 @@ fn unparsed_ops(sql: &str) -> Option<Vec<Op>> {
             table: None,
             what: "CLUSTER".into(),
         },
-        ["VACUUM", ..] if w.iter().any(|x| x.trim_matches(|c| c == '(' || c == ')' || c == ',') == "FULL") => {
+        ["VACUUM", ..]
+            if w.iter()
+                .any(|x| x.trim_matches(|c| c == '(' || c == ')' || c == ',') == "FULL") =>
+        {
             Op::Rewrite {
                 table: None,
                 what: "VACUUM FULL".into(),
@@ -325,11 +359,9 @@ fn ops_of(s: Statement, out: &mut Vec<Op>) {
             table: v.table_name.as_ref().map(qname),
             what: "VACUUM FULL".into(),
         }),
-        Statement::RefreshMaterializedView(r) if !r.concurrently => {
-            out.push(Op::RefreshBlocking {
-                view: qname(&r.name),
-            })
-        }
+        Statement::RefreshMaterializedView(r) if !r.concurrently => out.push(Op::RefreshBlocking {
+            view: qname(&r.name),
+        }),
         Statement::Set(sqlparser::ast::Set::SingleAssignment {
             variable, values, ..
         }) if variable.to_string().eq_ignore_ascii_case("lock_timeout") => {
@@ -337,16 +369,22 @@ fn ops_of(s: Statement, out: &mut Vec<Op>) {
                 .first()
                 .map(|v| v.to_string().trim_matches('\'').to_ascii_lowercase())
                 .unwrap_or_default();
-            let off = v == "default" || v.trim_end_matches(|c: char| c.is_ascii_alphabetic()).trim().parse::<f64>().is_ok_and(|n| n == 0.0);
+            let off = v == "default"
+                || v.trim_end_matches(|c: char| c.is_ascii_alphabetic())
+                    .trim()
+                    .parse::<f64>()
+                    .is_ok_and(|n| n == 0.0);
             out.push(if off { Op::LockTimeoutOff } else { Op::Other })
         }
         Statement::Reset(r) => {
             let what = format!("{r}").to_ascii_lowercase();
-            out.push(if what.ends_with(" all") || what.ends_with(" lock_timeout") {
-                Op::LockTimeoutOff
-            } else {
-                Op::Other
-            })
+            out.push(
+                if what.ends_with(" all") || what.ends_with(" lock_timeout") {
+                    Op::LockTimeoutOff
+                } else {
+                    Op::Other
+                },
+            )
         }
         Statement::CreateIndex(ci) => out.push(Op::CreateIndex {
             table: qname(&ci.table_name),
@@ -409,7 +447,10 @@ fn alter_op(table: &QName, op: AlterTableOperation, out: &mut Vec<Op>) {
         }
         AlterTableOperation::AlterColumn {
             column_name,
-            op: AlterColumnOperation::SetDataType { data_type, using, .. },
+            op:
+                AlterColumnOperation::SetDataType {
+                    data_type, using, ..
+                },
         } => {
             let spelled = data_type.to_string();
             out.push(Op::AlterType {
@@ -474,12 +515,13 @@ fn alter_op(table: &QName, op: AlterTableOperation, out: &mut Vec<Op>) {
                 kind,
                 not_valid,
             };
-            let unique = |name: &Option<sqlparser::ast::Ident>, primary, using_index| Op::AddUnique {
-                table: t(),
-                name: name.as_ref().map(ident),
-                primary,
-                using_index,
-            };
+            let unique =
+                |name: &Option<sqlparser::ast::Ident>, primary, using_index| Op::AddUnique {
+                    table: t(),
+                    name: name.as_ref().map(ident),
+                    primary,
+                    using_index,
+                };
             out.push(match &constraint {
                 TableConstraint::Unique(c) => unique(&c.name, false, false),
                 TableConstraint::PrimaryKey(c) => unique(&c.name, true, false),
