@@ -175,7 +175,19 @@ async fn for_dialect(
         notes: &notes,
         irreversible: &irreversible,
     };
-    let up_text = render_file(&header, Direction::Up, &up, &down_name, &BTreeSet::new());
+    let history: Vec<crate::lint::LintFile> = dir
+        .migrations
+        .iter()
+        .map(|m| crate::lint::LintFile {
+            name: m.up_file.clone(),
+            text: m.up_sql.clone(),
+        })
+        .collect();
+    let up_text = crate::lint::accept(
+        &history,
+        Some(d.name()),
+        &render_file(&header, Direction::Up, &up, &down_name, &BTreeSet::new()),
+    );
     let down_text = render_file(&header, Direction::Down, &down, &up_name, &lost_objects);
 
     let migration = Migration::from_texts(

@@ -38,6 +38,21 @@ pub enum HazardCode {
     /// Lint: a table or column rename; application versions still running use the old name.
     #[serde(rename = "rename-breaks-clients")]
     RenameBreaksClients,
+    /// Lint, PostgreSQL: a FOREIGN KEY or CHECK added to an existing table without NOT VALID.
+    #[serde(rename = "constraint-not-valid")]
+    ConstraintNotValid,
+    /// Lint, PostgreSQL: UNIQUE or PRIMARY KEY added to an existing table without `USING INDEX`.
+    #[serde(rename = "unique-without-index")]
+    UniqueWithoutIndex,
+    /// Lint, PostgreSQL: SET NOT NULL without a validated `CHECK (c IS NOT NULL)`.
+    #[serde(rename = "set-not-null-scan")]
+    SetNotNullScan,
+    /// Lint, PostgreSQL: CONCURRENTLY in a migration that runs inside a transaction.
+    #[serde(rename = "concurrent-in-transaction")]
+    ConcurrentInTransaction,
+    /// Lint, PostgreSQL: the migration switches lock_timeout off.
+    #[serde(rename = "lock-timeout-off")]
+    LockTimeoutOff,
 }
 
 impl HazardCode {
@@ -54,11 +69,16 @@ impl HazardCode {
             HazardCode::NotNullWithoutDefault => "not-null-without-default",
             HazardCode::IndexNotConcurrent => "index-not-concurrent",
             HazardCode::RenameBreaksClients => "rename-breaks-clients",
+            HazardCode::ConstraintNotValid => "constraint-not-valid",
+            HazardCode::UniqueWithoutIndex => "unique-without-index",
+            HazardCode::SetNotNullScan => "set-not-null-scan",
+            HazardCode::ConcurrentInTransaction => "concurrent-in-transaction",
+            HazardCode::LockTimeoutOff => "lock-timeout-off",
         }
     }
 
     /// Every code, in documentation order.
-    pub const ALL: [HazardCode; 11] = [
+    pub const ALL: [HazardCode; 16] = [
         HazardCode::DataLoss,
         HazardCode::TableRewrite,
         HazardCode::AccessExclusiveLock,
@@ -70,6 +90,11 @@ impl HazardCode {
         HazardCode::NotNullWithoutDefault,
         HazardCode::IndexNotConcurrent,
         HazardCode::RenameBreaksClients,
+        HazardCode::ConstraintNotValid,
+        HazardCode::UniqueWithoutIndex,
+        HazardCode::SetNotNullScan,
+        HazardCode::ConcurrentInTransaction,
+        HazardCode::LockTimeoutOff,
     ];
 
     /// The code a stable name stands for (plan files, `-- sqlshift:allow CODE`).
@@ -104,6 +129,21 @@ impl HazardCode {
             }
             HazardCode::RenameBreaksClients => {
                 "application versions still running use the old name and fail"
+            }
+            HazardCode::ConstraintNotValid => {
+                "writes wait while every row is checked; add it NOT VALID, then VALIDATE"
+            }
+            HazardCode::UniqueWithoutIndex => {
+                "reads and writes wait while the index builds; build it CONCURRENTLY, then USING INDEX"
+            }
+            HazardCode::SetNotNullScan => {
+                "reads and writes wait while every row is scanned; prove it with a validated CHECK first"
+            }
+            HazardCode::ConcurrentInTransaction => {
+                "CONCURRENTLY cannot run inside a transaction block; the migration fails"
+            }
+            HazardCode::LockTimeoutOff => {
+                "a step waiting for a lock queues every query on the table behind it, without limit"
             }
         }
     }

@@ -51,12 +51,19 @@ fn fixture_codes() -> Vec<String> {
 
 /// The codes lint reports: hazards plans share, lint-only hazards, and its own two.
 const LINT_CODES: &[&str] = &[
+    "access-exclusive-lock",
+    "concurrent-in-transaction",
+    "constraint-not-valid",
     "data-loss",
     "index-not-concurrent",
+    "lock-timeout-off",
     "may-fail",
     "not-null-without-default",
     "rename-breaks-clients",
+    "set-not-null-scan",
+    "table-rewrite",
     "unchecked",
+    "unique-without-index",
     "unused-allow",
 ];
 

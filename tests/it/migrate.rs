@@ -104,6 +104,28 @@ async fn run_case(case: &Path, db: &TestDb) -> Result<(), String> {
         .await
         .map_err(|e| format!("{name}: generate to.sql: {e}"))?;
     let changed = written(&second) == 1;
+    // Law: what generate writes lints without error-level findings.
+    let groups = sqlshift::lint::collect(&project.path().join("migrations"), Some(d.name()))
+        .map_err(|e| e.to_string())?;
+    let errors: Vec<String> = sqlshift::lint::lint(&groups)
+        .into_iter()
+        .filter(|f| f.severity == sqlshift::lint::Severity::Error)
+        .map(|f| {
+            format!(
+                "{}:{}: {}: {}",
+                f.file.rsplit('/').next().unwrap_or_default(),
+                f.line,
+                f.code,
+                f.message
+            )
+        })
+        .collect();
+    if !errors.is_empty() {
+        return Err(format!(
+            "{name}: lint finds errors in the generated migrations:\n{}",
+            errors.join("\n")
+        ));
+    }
     let dir = files::load(&project.path().join("migrations")).map_err(|e| e.to_string())?;
     assert_eq!(
         dir.migrations.len(),
@@ -902,5 +924,94 @@ fn the_repository_migrations_verify_and_replay_to_schema() {
             checked += 1;
         }
         assert!(checked >= 1);
+    });
+}
+
+/// `migrate up` on PostgreSQL retries a migration whose statement timed out waiting for a
+/// lock, with backoff, like `apply` (issue 12): in a transaction from its start, outside
+/// one from the statement that timed out. Without retries the same wait fails it.
+#[test]
+fn issue12_migrate_up_retries_a_lock_timeout_with_backoff() {
+    use sqlx::Connection as _;
+    use std::time::{Duration, Instant};
+    let rt = support::rt();
+    rt.block_on(async {
+        let Some(db) = support::pg_db().await else {
+            return;
+        };
+        let mut setup = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        sqlx::raw_sql("CREATE TABLE busy (id int)")
+            .execute(&mut setup)
+            .await
+            .unwrap();
+        // Holds a lock `ALTER TABLE` waits for, for `ms`.
+        let hold = |ms: u64| {
+            let url = db.url.clone();
+            async move {
+                let mut h = sqlx::PgConnection::connect(&url).await.expect("holder");
+                sqlx::raw_sql("BEGIN; SELECT count(*) FROM busy")
+                    .execute(&mut h)
+                    .await
+                    .expect("hold");
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                sqlx::raw_sql("COMMIT")
+                    .execute(&mut h)
+                    .await
+                    .expect("commit");
+            }
+        };
+        // The folder holding the first `n` of `files`.
+        let dir = |files: &[(i64, &str)]| files::Directory {
+            path: PathBuf::from("migrations"),
+            migrations: files
+                .iter()
+                .map(|(version, up)| {
+                    files::Migration::from_texts(
+                        *version,
+                        "busy",
+                        format!("migrations/{version}_busy.up.sql"),
+                        up.as_bytes(),
+                        None,
+                    )
+                    .unwrap()
+                })
+                .collect(),
+        };
+        let with = |retries: u32| {
+            let mut o = opts();
+            o.exec.lock_timeout = Some("200ms".into());
+            o.exec.lock_retries = retries;
+            o.exec.lock_retry_backoff = Duration::from_millis(150);
+            o
+        };
+        let files = [
+            (1, "ALTER TABLE busy ADD COLUMN a int;\n"),
+            (
+                2,
+                "-- sqlshift:no-transaction\nALTER TABLE busy ADD COLUMN b int;\n",
+            ),
+        ];
+        for n in 1..=files.len() {
+            let version = files[n - 1].0;
+            let d = dir(&files[..n]);
+            let run = async {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                migrator::up(db.connect().await, &d, &with(0), None, &mut Quiet).await
+            };
+            let (failed, ()) = tokio::join!(run, hold(1000));
+            let msg = failed.err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(msg.contains("lock timeout"), "{version}: {msg}");
+
+            let start = Instant::now();
+            let run = async {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                migrator::up(db.connect().await, &d, &with(4), None, &mut Quiet).await
+            };
+            let (applied, ()) = tokio::join!(run, hold(1000));
+            let (_, report) = applied
+                .unwrap_or_else(|e| panic!("{version}: retries should outlast the holder: {e}"));
+            assert_eq!(report.ran.len(), 1, "{version}");
+            assert!(start.elapsed() >= Duration::from_millis(1000), "{version}");
+        }
     });
 }

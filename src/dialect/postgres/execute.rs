@@ -174,8 +174,7 @@ struct StepFailure {
 
 impl StepFailure {
     fn new(step: usize, stmt: &str, e: &sqlx::Error) -> StepFailure {
-        let lock_timeout =
-            matches!(e, sqlx::Error::Database(db) if db.code().as_deref() == Some("55P03"));
+        let lock_timeout = is_lock_timeout(e);
         StepFailure {
             step,
             stmt: stmt.to_string(),
@@ -188,15 +187,21 @@ impl StepFailure {
 }
 
 /// Retries after lock timeouts: `opts.lock_retries` times at most, waiting
-/// `lock_retry_backoff`, then twice as long each time.
-struct Backoff {
+/// `lock_retry_backoff`, then twice as long each time. `migrate` shares it.
+pub(super) struct Backoff {
     wait: std::time::Duration,
     tries: u32,
     max: u32,
 }
 
+/// True when `e` is PostgreSQL giving up waiting for a lock (55P03, lock_not_available:
+/// what `lock_timeout` raises).
+pub(super) fn is_lock_timeout(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.code().as_deref() == Some("55P03"))
+}
+
 impl Backoff {
-    fn new(opts: &ExecOptions) -> Backoff {
+    pub(super) fn new(opts: &ExecOptions) -> Backoff {
         Backoff {
             wait: opts.lock_retry_backoff,
             tries: 0,
@@ -204,12 +209,27 @@ impl Backoff {
         }
     }
 
-    /// Waits and says yes when `f` is worth another try; otherwise records the retries.
-    async fn again(&mut self, f: &mut StepFailure) -> bool {
-        if f.lock_timeout && self.tries < self.max {
+    /// Waits and says yes when a failure that timed out waiting for a lock may be tried
+    /// again.
+    pub(super) async fn wait_again(&mut self, lock_timeout: bool) -> bool {
+        if lock_timeout && self.tries < self.max {
             tokio::time::sleep(self.wait).await;
             self.wait = self.wait.saturating_mul(2);
             self.tries += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// How many times it waited and allowed another try.
+    pub(super) fn tries(&self) -> u32 {
+        self.tries
+    }
+
+    /// Waits and says yes when `f` is worth another try; otherwise records the retries.
+    async fn again(&mut self, f: &mut StepFailure) -> bool {
+        if self.wait_again(f.lock_timeout).await {
             true
         } else {
             f.retried = self.tries;

@@ -1,6 +1,7 @@
 //! Versioned migrations on PostgreSQL: the tracking table, a session advisory lock, and
 //! each migration in its own transaction (or in autocommit when the file opts out).
 
+use super::execute::{is_lock_timeout, Backoff};
 use crate::dialect::connection::describe;
 use crate::dialect::migrate::{
     quoted_table, MigrationDbError, Record, Script, ScriptFailure, TrackingRow,
@@ -177,14 +178,24 @@ pub async fn run(
     opts: &ExecOptions,
 ) -> Result<i64, MigrationDbError> {
     if script.transactional {
-        run_transaction(conn, table, script, record, opts).await
+        // A statement that timed out waiting for a lock rolls the whole migration back;
+        // it is tried again from its start, as `apply` does.
+        let mut backoff = Backoff::new(opts);
+        loop {
+            match run_transaction(conn, table, script, record, opts).await {
+                Err(Attempt::LockTimeout(_)) if backoff.wait_again(true).await => {}
+                Err(Attempt::LockTimeout(f)) => return Err(retried(f, backoff.tries()).into()),
+                Err(Attempt::Failed(e)) => return Err(e),
+                Ok(ms) => return Ok(ms),
+            }
+        }
     } else {
         // Outside a transaction the timeouts hold for the session, for this file only.
         let settings = super::execute::session_settings(opts);
         for s in &settings {
             sqlx::raw_sql(s).execute(&mut *conn).await.map_err(db_err)?;
         }
-        let result = run_autocommit(conn, table, script, record).await;
+        let result = run_autocommit(conn, table, script, record, opts).await;
         if !settings.is_empty() {
             let _ = sqlx::raw_sql("RESET lock_timeout; RESET statement_timeout")
                 .execute(&mut *conn)
@@ -194,13 +205,36 @@ pub async fn run(
     }
 }
 
+/// Why one try of a migration failed: a lock timeout is worth another.
+enum Attempt {
+    LockTimeout(ScriptFailure),
+    Failed(MigrationDbError),
+}
+
+impl<E: Into<MigrationDbError>> From<E> for Attempt {
+    fn from(e: E) -> Attempt {
+        Attempt::Failed(e.into())
+    }
+}
+
+/// The failure, saying how often it was tried.
+fn retried(mut f: ScriptFailure, tries: u32) -> ScriptFailure {
+    if tries > 0 {
+        f.reason.push_str(&format!(
+            " (tried {} times, waiting longer each time)",
+            tries + 1
+        ));
+    }
+    f
+}
+
 async fn run_transaction(
     conn: &mut PgConnection,
     table: &str,
     script: &Script<'_>,
     record: &Record<'_>,
     opts: &ExecOptions,
-) -> Result<i64, MigrationDbError> {
+) -> Result<i64, Attempt> {
     const ROLLED_BACK: &str =
         "nothing of this migration was applied: its transaction was rolled back";
     sqlx::raw_sql("BEGIN")
@@ -227,9 +261,12 @@ async fn run_transaction(
     for (i, stmt) in script.statements.iter().enumerate() {
         if let Err(e) = sqlx::raw_sql(&stmt.sql).execute(&mut *conn).await {
             let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
-            return Err(
-                ScriptFailure::new(script, i, &stmt.sql, describe(&e), ROLLED_BACK.into()).into(),
-            );
+            let f = ScriptFailure::new(script, i, &stmt.sql, describe(&e), ROLLED_BACK.into());
+            return Err(if is_lock_timeout(&e) {
+                Attempt::LockTimeout(f)
+            } else {
+                f.into()
+            });
         }
     }
     let ms = elapsed_ms(start);
@@ -255,15 +292,25 @@ async fn run_transaction(
     Ok(ms)
 }
 
+/// Statement by statement; one that timed out waiting for a lock is tried again on its
+/// own (those before it are committed).
 async fn run_autocommit(
     conn: &mut PgConnection,
     table: &str,
     script: &Script<'_>,
     record: &Record<'_>,
+    opts: &ExecOptions,
 ) -> Result<i64, MigrationDbError> {
     let start = Instant::now();
     for (i, stmt) in script.statements.iter().enumerate() {
-        if let Err(e) = sqlx::raw_sql(&stmt.sql).execute(&mut *conn).await {
+        let mut backoff = Backoff::new(opts);
+        let result = loop {
+            match sqlx::raw_sql(&stmt.sql).execute(&mut *conn).await {
+                Err(e) if backoff.wait_again(is_lock_timeout(&e)).await => {}
+                other => break other,
+            }
+        };
+        if let Err(e) = result {
             let state = if i == 0 {
                 "nothing of this migration was applied; it is not recorded as applied".to_string()
             } else {
@@ -271,7 +318,8 @@ async fn run_autocommit(
                     "the file opts out of transactions (-- sqlshift:no-transaction): statements 1-{i} ran and stay applied, and the migration is not recorded; finish or undo them by hand, then run the command again"
                 )
             };
-            return Err(ScriptFailure::new(script, i, &stmt.sql, describe(&e), state).into());
+            let f = ScriptFailure::new(script, i, &stmt.sql, describe(&e), state);
+            return Err(retried(f, backoff.tries()).into());
         }
     }
     let ms = elapsed_ms(start);

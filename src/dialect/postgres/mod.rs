@@ -12,7 +12,7 @@ mod opclass;
 mod partition;
 pub mod queries;
 mod render;
-mod types;
+pub(crate) mod types;
 mod usertype;
 
 pub use execute::execute;
