@@ -146,6 +146,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 #[derive(Default)]
 struct State {
     tables: BTreeMap<String, BTreeMap<String, Option<DataType>>>,
+    /// PostgreSQL partitioned tables: no index is built CONCURRENTLY on one, and no
+    /// foreign key is added NOT VALID, so the plain forms are the only ones (a warning).
+    partitioned: BTreeSet<String>,
     /// Tables created by the file being linted (still empty while it runs).
     new: BTreeSet<String>,
     /// Indexes the folder created, by name (schema-qualified key), with their table.
@@ -310,8 +313,15 @@ fn check(
     let k = |q: &QName| key(q, dialect);
     let pg = dialect == Some("postgres");
     match op {
-        Op::CreateTable { table, columns } => {
+        Op::CreateTable {
+            table,
+            columns,
+            partitioned,
+        } => {
             let t = k(table);
+            if *partitioned {
+                state.partitioned.insert(t.clone());
+            }
             state.tables.insert(
                 t.clone(),
                 columns
@@ -451,7 +461,7 @@ fn check(
                     MayFail,
                     format!("adds {what} {n}on {t}; fails if existing rows repeat a value"),
                 ));
-                if pg {
+                if pg && !state.partitioned.contains(&t) {
                     found.push((
                         Error,
                         UniqueWithoutIndex,
@@ -478,7 +488,9 @@ fn check(
                 ConstraintKind::Exclusion => {}
                 ConstraintKind::ForeignKey | ConstraintKind::Check { .. } => {
                     let what = if *kind == ConstraintKind::ForeignKey { "foreign key" } else { "check" };
-                    if existing && pg && !not_valid {
+                    let fk_on_partitioned = *kind == ConstraintKind::ForeignKey
+                        && state.partitioned.contains(&t);
+                    if existing && pg && !not_valid && !fk_on_partitioned {
                         found.push((
                             Error,
                             ConstraintNotValid,
@@ -520,7 +532,19 @@ fn check(
                 && keys.iter().all(|i| {
                     state.indexes.get(i).is_some_and(|t| state.new.contains(t))
                 });
-            if pg && !concurrently && !on_new {
+            let on_partitioned = keys.iter().any(|i| {
+                state
+                    .indexes
+                    .get(i)
+                    .is_some_and(|t| state.partitioned.contains(t))
+            });
+            if pg && !concurrently && !on_new && on_partitioned {
+                found.push((
+                    Warning,
+                    IndexNotConcurrent,
+                    format!("drops index {} of a partitioned table, which PostgreSQL cannot do CONCURRENTLY: reads and writes to it wait (ACCESS EXCLUSIVE) until it is gone", keys.join(", ")),
+                ));
+            } else if pg && !concurrently && !on_new {
                 found.push((
                     Error,
                     IndexNotConcurrent,
@@ -589,7 +613,13 @@ fn check(
                         ),
                     ));
                 }
-                if pg && !concurrently {
+                if pg && !concurrently && state.partitioned.contains(&t) {
+                    found.push((
+                        Warning,
+                        IndexNotConcurrent,
+                        format!("builds index {n}on partitioned table {t}, which PostgreSQL cannot do CONCURRENTLY: writes to {t} wait until it is built (to avoid it: CREATE INDEX … ON ONLY {t}, build each partition's index CONCURRENTLY, then ALTER INDEX … ATTACH PARTITION each)"),
+                    ));
+                } else if pg && !concurrently {
                     found.push((
                         Error,
                         IndexNotConcurrent,
@@ -712,6 +742,40 @@ mod tests {
             &["CREATE TABLE t (id INT);\nALTER TABLE t ADD COLUMN a INT NOT NULL;\nCREATE INDEX t_a ON t (a);\nDROP TABLE t;\n"],
         );
         assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn a_partitioned_table_has_only_the_plain_forms() {
+        let lint = |f: &[&str]| {
+            let g = Group {
+                dialect: Some("postgres"),
+                files: f
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| LintFile {
+                        name: format!("{i}.up.sql"),
+                        text: t.to_string(),
+                    })
+                    .collect(),
+            };
+            lint(&[g])
+                .into_iter()
+                .map(|f| (f.line, f.code, f.severity == Severity::Error))
+                .collect::<Vec<_>>()
+        };
+        let f = lint(&[
+            "CREATE TABLE r (id INT PRIMARY KEY);\nCREATE TABLE m (id INT, r INT, at DATE) PARTITION BY RANGE (at);\nCREATE INDEX m_at ON m (at);",
+            "CREATE INDEX m_r ON m (r);\nALTER TABLE m ADD CONSTRAINT m_u UNIQUE (id, at);\nALTER TABLE m ADD CONSTRAINT m_fk FOREIGN KEY (r) REFERENCES r (id);\nDROP INDEX m_at;\nCREATE INDEX r_x ON r (id);",
+        ]);
+        assert_eq!(
+            f,
+            vec![
+                (1, "index-not-concurrent", false),
+                (2, "may-fail", false),
+                (4, "index-not-concurrent", false),
+                (5, "index-not-concurrent", true),
+            ]
+        );
     }
 
     #[test]

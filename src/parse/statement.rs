@@ -39,6 +39,8 @@ pub enum Op {
     CreateTable {
         table: QName,
         columns: Vec<ColumnInfo>,
+        /// PostgreSQL `PARTITION BY`: the table holds no rows of its own.
+        partitioned: bool,
     },
     DropTable {
         table: QName,
@@ -330,6 +332,7 @@ fn ops_of(s: Statement, out: &mut Vec<Op>) {
         Statement::CreateTable(ct) => out.push(Op::CreateTable {
             table: qname(&ct.name),
             columns: ct.columns.iter().map(column_info).collect(),
+            partitioned: ct.partition_by.is_some(),
         }),
         Statement::Drop {
             object_type: ObjectType::Table,
