@@ -53,10 +53,13 @@ const LOAD_BATCH: usize = 2_000;
 const PHASE_BUDGET: Duration = Duration::from_secs(30);
 
 /// The catalog queries one PostgreSQL introspection runs, timed one by one.
-const CATALOG_QUERIES: [(&str, &str); 10] = [
+const CATALOG_QUERIES: [(&str, &str); 13] = [
     ("SCHEMAS", queries::SCHEMAS),
     ("EXTENSIONS", queries::EXTENSIONS),
     ("ENUMS", queries::ENUMS),
+    ("DOMAINS", queries::DOMAINS),
+    ("COMPOSITES", queries::COMPOSITES),
+    ("RANGES", queries::RANGES),
     ("SEQUENCES", queries::SEQUENCES),
     ("TABLES", queries::TABLES),
     ("COLUMNS", queries::COLUMNS),

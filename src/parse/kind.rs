@@ -212,10 +212,10 @@ fn create_kind(w: &[String]) -> Kind {
 
 /// `CREATE TABLE … INHERITS (parent)`.
 fn inherits(text: &str) -> bool {
-    let upper = text.to_ascii_uppercase();
-    upper
-        .rfind("INHERITS")
-        .is_some_and(|i| upper[i + 8..].trim_start().starts_with('('))
+    text.as_bytes()
+        .windows(8)
+        .rposition(|w| w.eq_ignore_ascii_case(b"INHERITS"))
+        .is_some_and(|i| text[i + 8..].trim_start().starts_with('('))
 }
 
 /// The object a `CREATE <object>` statement names (`object` is `TABLE`, `DOMAIN`, `TYPE`),
@@ -308,12 +308,21 @@ pub fn owned_by(text: &str) -> Option<(String, String, String)> {
 
 /// `CREATE TABLE … PARTITION OF parent …`.
 fn partition_of(text: &str) -> bool {
-    let upper = text.to_ascii_uppercase();
-    upper
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .windows(2)
-        .any(|w| w == ["PARTITION", "OF"])
+    // The words `PARTITION OF`, each standing alone between blanks.
+    let bytes = text.as_bytes();
+    let alone = |from: usize, to: usize| {
+        (from == 0 || bytes[from - 1].is_ascii_whitespace())
+            && bytes.get(to).is_none_or(|b| b.is_ascii_whitespace())
+    };
+    bytes
+        .windows(9)
+        .enumerate()
+        .filter(|(i, w)| w.eq_ignore_ascii_case(b"PARTITION") && alone(*i, i + 9))
+        .any(|(i, _)| {
+            let rest = text[i + 9..].trim_start();
+            let at = text.len() - rest.len();
+            rest.get(..2).is_some_and(|w| w.eq_ignore_ascii_case("OF")) && alone(at, at + 2)
+        })
 }
 
 fn is_object_word(w: &str) -> bool {
