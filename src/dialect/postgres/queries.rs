@@ -283,13 +283,13 @@ pub const CONSTRAINTS: &str = concat!(
 pub const INDEXES: &str = concat!(
     "SELECT n.nspname::text AS schema, c.relname::text AS table_name, i.relname::text AS name, ",
     "pg_get_indexdef(ix.indexrelid) AS definition, c.relkind::text AS relkind, d.description AS comment, ",
-    "(SELECT ts.spcname::text FROM pg_tablespace ts WHERE ts.oid = i.reltablespace) AS tablespace, ",
+    "CASE WHEN i.reltablespace <> 0 THEN (SELECT ts.spcname::text FROM pg_tablespace ts WHERE ts.oid = i.reltablespace) END AS tablespace, ",
     "ix.indisvalid AS valid, ",
     // A partition's index attached to its parent's: that index's table and name.
-    "(SELECT ARRAY[pn.nspname::text, pt.relname::text, pi.relname::text] FROM pg_inherits inh ",
+    "CASE WHEN i.relispartition THEN (SELECT ARRAY[pn.nspname::text, pt.relname::text, pi.relname::text] FROM pg_inherits inh ",
     "JOIN pg_class pi ON pi.oid = inh.inhparent JOIN pg_index pix ON pix.indexrelid = pi.oid ",
     "JOIN pg_class pt ON pt.oid = pix.indrelid JOIN pg_namespace pn ON pn.oid = pt.relnamespace ",
-    "WHERE inh.inhrelid = ix.indexrelid) AS parent_index ",
+    "WHERE inh.inhrelid = ix.indexrelid) END AS parent_index ",
     "FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class c ON c.oid = ix.indrelid ",
     "JOIN pg_namespace n ON n.oid = c.relnamespace",
     description!("d", "pg_class", "ix.indexrelid"),
