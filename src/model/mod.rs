@@ -6,10 +6,12 @@
 
 mod expr;
 mod names;
+mod routine;
 mod types;
 
 pub use expr::Expr;
 pub use names::{generated_name, QName};
+pub use routine::{Returns, Routine, RoutineArg, RoutineKind};
 pub use types::{DataType, Size};
 
 use serde::Serialize;
@@ -34,6 +36,9 @@ pub struct Schema {
     pub sequences: BTreeMap<QName, Sequence>,
     pub tables: BTreeMap<QName, Table>,
     pub views: BTreeMap<QName, View>,
+    /// PostgreSQL functions, procedures and aggregates, by [`Routine::key`].
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub routines: BTreeMap<String, Routine>,
     /// Comments on the namespaces in `schemas`, by namespace (PostgreSQL `COMMENT ON SCHEMA`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub schema_comments: BTreeMap<String, String>,
@@ -829,6 +834,9 @@ pub struct View {
     pub query: Expr,
     /// Tables and views the query reads; used to order drops and re-creates.
     pub depends_on: BTreeSet<QName>,
+    /// Functions the query calls, by name: created before the view, dropped after it.
+    #[serde(skip)]
+    pub calls: BTreeSet<QName>,
     pub comment: Option<String>,
     /// PostgreSQL view options as written (`security_barrier`, `security_invoker`, and
     /// `check_option` = `local`/`cascaded` for `WITH … CHECK OPTION`; storage parameters
@@ -864,6 +872,7 @@ impl View {
             materialized,
             query,
             depends_on,
+            calls: BTreeSet::new(),
             comment: None,
             options: Vec::new(),
             indexes: Vec::new(),

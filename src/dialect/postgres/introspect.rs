@@ -50,7 +50,7 @@ async fn unbound(conn: &mut PgConnection) {
         .await;
 }
 
-fn get<'r, T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>>(
+pub(super) fn get<'r, T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>>(
     row: &'r PgRow,
     col: &str,
 ) -> Result<T, String> {
@@ -82,6 +82,7 @@ struct Rows {
     constraints: Vec<PgRow>,
     indexes: Vec<PgRow>,
     views: Vec<PgRow>,
+    routines: Vec<PgRow>,
     unmanaged: Vec<PgRow>,
 }
 
@@ -113,6 +114,7 @@ async fn fetch_all(
             fetch(conn, q::SEQUENCES).await?,
             fetch(conn, q::TABLES).await?,
             fetch(conn, q::VIEWS).await?,
+            fetch(conn, q::ROUTINES).await?,
             fetch(conn, q::UNMANAGED).await?,
         ))
     };
@@ -139,6 +141,7 @@ async fn fetch_all(
         sequences,
         tables,
         views,
+        routines,
         unmanaged,
     ) = main?;
     let columns = match columns {
@@ -165,6 +168,7 @@ async fn fetch_all(
         constraints,
         indexes,
         views,
+        routines,
         unmanaged,
     })
 }
@@ -407,7 +411,7 @@ pub async fn introspect(
     for r in rows.views {
         let name = QName::new(get::<String>(&r, "schema")?, get::<String>(&r, "name")?);
         let def: String = get(&r, "definition")?;
-        let (query, depends_on) = match parse::view_query(&def) {
+        let (query, depends_on, calls) = match parse::view_query(&def) {
             Ok(q) => q,
             Err(e) => {
                 bad.insert(name, format!("its definition cannot be read: {e}"));
@@ -416,6 +420,7 @@ pub async fn introspect(
         };
         let materialized = get::<String>(&r, "kind")? == "m";
         let mut v = View::new(name.clone(), materialized, query, depends_on);
+        v.calls = calls;
         v.comment = get(&r, "comment")?;
         v.with_no_data = materialized && !get::<bool>(&r, "populated")?;
         v.options = options(&r)?;
@@ -442,6 +447,7 @@ pub async fn introspect(
             }
         }
     }
+    super::routine::read(&rows.routines, &mut s)?;
     for r in rows.unmanaged {
         s.unmanaged.push(Unmanaged {
             kind: get(&r, "kind")?,

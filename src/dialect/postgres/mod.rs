@@ -11,6 +11,7 @@ mod online;
 mod opclass;
 pub mod queries;
 mod render;
+mod routine;
 mod types;
 mod usertype;
 
