@@ -255,7 +255,15 @@ pub fn parse_schema_report(
                             errors.push(e);
                         }
                     }
-                    Err(message) => errors.push(ParseError::At { loc, message }),
+                    Err(message) if target == Target::Postgres => {
+                        errors.push(ParseError::At { loc, message })
+                    }
+                    // Without a dialect, another dialect's routine is left alone.
+                    Err(_) => skipped.push(Skipped {
+                        kind: "function",
+                        loc,
+                        summary: summary(&piece.text),
+                    }),
                 }
                 continue;
             }

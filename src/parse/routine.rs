@@ -98,6 +98,9 @@ pub fn routine(text: &str) -> Result<Routine, String> {
         attributes(&mut c, &mut r)?;
     }
     r.identity_sql = raw.join(", ");
+    if r.language == "sql" {
+        sql_body_calls(&mut r, toks);
+    }
     if kind == RoutineKind::Aggregate && raw.is_empty() {
         r.identity_sql = "*".into();
     }
@@ -584,6 +587,46 @@ fn attributes(c: &mut Cursor, r: &mut Routine) -> Result<(), String> {
     Ok(())
 }
 
+/// The functions an SQL body calls: PostgreSQL checks such a body when it is created, so
+/// they must exist first (ordering only; a name that no change creates is no edge).
+fn sql_body_calls(r: &mut Routine, toks: &[Token]) {
+    let dialect = PostgreSqlDialect {};
+    let mut body_toks = Vec::new();
+    for t in toks {
+        match t {
+            Token::DollarQuotedString(s) => body_toks.extend(
+                Tokenizer::new(&dialect, &s.value)
+                    .tokenize()
+                    .unwrap_or_default(),
+            ),
+            Token::SingleQuotedString(s) => {
+                body_toks.extend(Tokenizer::new(&dialect, s).tokenize().unwrap_or_default())
+            }
+            other => body_toks.push(other.clone()),
+        }
+    }
+    let body_toks: Vec<Token> = body_toks
+        .into_iter()
+        .filter(|t| !matches!(t, Token::Whitespace(_)))
+        .collect();
+    for (i, t) in body_toks.iter().enumerate() {
+        let (Token::Word(w), Some(Token::LParen)) = (t, body_toks.get(i + 1)) else {
+            continue;
+        };
+        let name = fold(w);
+        let schema = match (
+            i.checked_sub(2).map(|j| &body_toks[j]),
+            i.checked_sub(1).map(|j| &body_toks[j]),
+        ) {
+            (Some(Token::Word(s)), Some(Token::Period)) => fold(s),
+            _ => String::new(),
+        };
+        if name != r.name.name {
+            r.needs.insert(QName::new(schema, name));
+        }
+    }
+}
+
 /// A `SET` value as PostgreSQL prints it back, without quotes: `public, pg_temp`.
 fn set_value(toks: &[Token]) -> String {
     split_commas(toks)
@@ -637,12 +680,29 @@ fn atomic_body(toks: &[Token]) -> String {
     }
     for p in pieces.into_iter().filter(|p| !p.is_empty()) {
         let text = join(p);
+        let is_query = matches!(&p[0], Token::Word(w) if ["SELECT", "WITH", "VALUES", "TABLE"].iter().any(|k| w.value.eq_ignore_ascii_case(k)))
+            || p[0] == Token::LParen;
         let q = Parser::new(&PostgreSqlDialect {})
             .try_with_sql(&text)
             .and_then(|mut x| x.parse_query());
         out.push(match q {
-            Ok(q) => canonical_query(*q),
-            Err(_) => join(&p[..p.len().min(3)]).to_lowercase(),
+            Ok(q) if is_query => canonical_query(*q),
+            _ => {
+                // pg_dump qualifies the table (`public.items`), a file may not.
+                let mut words: Vec<Token> = Vec::new();
+                let mut k = 0;
+                while k < p.len() && words.len() < 3 {
+                    let public =
+                        matches!(&p[k], Token::Word(w) if w.value.eq_ignore_ascii_case("public"));
+                    if public && p.get(k + 1) == Some(&Token::Period) {
+                        k += 2;
+                        continue;
+                    }
+                    words.push(p[k].clone());
+                    k += 1;
+                }
+                join(&words).to_lowercase()
+            }
         });
     }
     out.join("; ")

@@ -517,7 +517,8 @@ fn phase(c: &Change) -> u8 {
     use Change::*;
     match c {
         DropView(_) => 0,
-        DropForeignKey { .. } => 1,
+        // Before tables: an SQL-standard body depends on the tables it reads.
+        DropForeignKey { .. } | DropRoutine(_) => 1,
         DropIndex { .. }
         | DropCheck { .. }
         | DropUnique { .. }
@@ -526,7 +527,6 @@ fn phase(c: &Change) -> u8 {
         DropTable(_) => 3,
         DropColumn { .. } => 4,
         DropSequence(_) | DropEnum(_) | DropDomain(_) | DropComposite(_) | DropRange(_) => 5,
-        DropRoutine(_) => 5,
         DropExtension(_) | DropSchema(_) => 6,
         CreateSchema(_) => 10,
         CreateExtension(_) => 11,
