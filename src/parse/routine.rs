@@ -828,6 +828,67 @@ fn searched_type(t: &DataType) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::{parse_schema_with, SourceFile, Target};
+
+    fn file(text: &str, target: Target) -> Result<crate::model::Schema, String> {
+        let src = SourceFile {
+            name: "schema/app.sql".into(),
+            text: text.into(),
+        };
+        parse_schema_with(&[src], true, target).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn bad_function_names_file_line_and_column() {
+        let e = file(
+            "CREATE TABLE t (id int);\n\nCREATE FUNCTION f(a int) RETURNS int LANGUAGE sql FROBNICATE AS 'select 1';\n",
+            Target::Postgres,
+        )
+        .unwrap_err();
+        assert!(e.contains("schema/app.sql:3:1"), "{e}");
+        assert!(e.contains("FROBNICATE"), "{e}");
+        let e = file(
+            "CREATE FUNCTION f(int) RETURNS int AS 'select 1' LANGUAGE sql;\nCREATE FUNCTION f(integer) RETURNS int AS 'select 2' LANGUAGE sql;\n",
+            Target::Postgres,
+        )
+        .unwrap_err();
+        assert!(e.contains("defined twice"), "{e}");
+    }
+
+    #[test]
+    fn overloads_and_other_dialects() {
+        let s = file(
+            "CREATE FUNCTION f(int) RETURNS int AS 'select 1' LANGUAGE sql;\nCREATE FUNCTION f(text) RETURNS int AS 'select 2' LANGUAGE sql;\n",
+            Target::Postgres,
+        )
+        .unwrap();
+        assert_eq!(s.routines.len(), 2);
+        // A MySQL routine is left alone on MySQL.
+        let s = file(
+            "CREATE FUNCTION f() RETURNS INT DETERMINISTIC RETURN 1;\n",
+            Target::Mysql,
+        )
+        .unwrap();
+        assert!(s.routines.is_empty());
+    }
+
+    #[test]
+    fn attributes_and_defaults_left_out() {
+        let a = routine("CREATE FUNCTION f() RETURNS SETOF int LANGUAGE sql VOLATILE CALLED ON NULL INPUT SECURITY INVOKER NOT LEAKPROOF PARALLEL UNSAFE COST 100 ROWS 1000 AS 'select 1'").unwrap();
+        let b = routine("CREATE FUNCTION f() RETURNS SETOF integer AS 'select 1' LANGUAGE 'sql'")
+            .unwrap();
+        assert_eq!(a, b);
+        let c =
+            routine("CREATE FUNCTION f() RETURNS SETOF integer AS 'select 1' LANGUAGE sql ROWS 5")
+                .unwrap();
+        assert_ne!(a, c);
+        let t =
+            routine("CREATE FUNCTION f(OUT a int, OUT b text) AS 'select 1, ''x''' LANGUAGE sql")
+                .unwrap();
+        assert_eq!(t.body, "select 1, 'x'");
+        let o = routine("CREATE AGGREGATE pct(float8 ORDER BY float8) (SFUNC = s, STYPE = internal, FINALFUNC = fin, FINALFUNC_EXTRA)").unwrap();
+        assert_eq!(o.identity_sql, "float8 ORDER BY float8");
+    }
 
     #[test]
     fn file_and_catalog_meet() {
