@@ -375,7 +375,7 @@ fn argument(toks: &[Token], default_mode: &str) -> Result<(RoutineArg, String), 
         && matches!(&decl[0], Token::Word(_))
         && matches!(&decl[1], Token::Word(_))
         && !starts_multiword_type(&c.upper().unwrap_or_default(), decl.get(1));
-    let (name, ty) = match (named, &decl[..]) {
+    let (name, ty) = match (named, decl) {
         (true, [Token::Word(w), ty @ ..]) => (Some(fold(w)), ty),
         _ => (None, decl),
     };
@@ -801,8 +801,7 @@ fn aggregate(
             }
             "sortop" => Some(
                 text.replace("OPERATOR(pg_catalog.", "")
-                    .replace(')', "")
-                    .replace('(', ""),
+                    .replace([')', '('], ""),
             ),
             "initcond" | "minitcond" => Some(text),
             other => return Err(format!("unknown aggregate option `{other}`")),
