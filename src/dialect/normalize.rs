@@ -61,7 +61,7 @@ pub fn resolve_names(s: &mut Schema, default: &str, fill_fk_columns: bool) {
                 d
             })
             .collect();
-        v.calls = std::mem::take(&mut v.calls)
+        v.calls.0 = std::mem::take(&mut v.calls.0)
             .into_iter()
             .map(|mut d| {
                 fix(&mut d, default);

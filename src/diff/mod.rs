@@ -374,7 +374,7 @@ pub fn add_view_recreations(out: &mut Vec<Change>, from: &Schema, to: &Schema) {
                 continue;
             };
             if old.depends_on.iter().any(|d| touched.contains(d))
-                || old.calls.iter().any(|f| dropped_routines.contains(f))
+                || old.calls.0.iter().any(|f| dropped_routines.contains(f))
             {
                 out.push(Change::DropView(old.clone()));
                 out.push(Change::CreateView(recreation(old, v)));

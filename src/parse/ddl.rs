@@ -437,7 +437,7 @@ impl Builder {
                 }
                 let (query, depends_on, calls) = view_expr(*query);
                 let mut view = View::new(name.clone(), materialized, query, depends_on);
-                view.calls = calls;
+                view.calls = crate::model::Calls(calls);
                 view.options = view::options(&options, &view.name, loc)?;
                 self.locs.insert(name.clone(), loc.clone());
                 view.algorithm = params

@@ -278,6 +278,11 @@ fn join(toks: &[Token]) -> String {
 }
 
 fn split_commas(toks: &[Token]) -> Vec<&[Token]> {
+    split_at(toks, &Token::Comma)
+}
+
+/// The runs between `sep` at depth 0.
+fn split_at<'t>(toks: &'t [Token], sep: &Token) -> Vec<&'t [Token]> {
     let mut out = Vec::new();
     let mut depth = 0i32;
     let mut start = 0;
@@ -285,7 +290,7 @@ fn split_commas(toks: &[Token]) -> Vec<&[Token]> {
         match t {
             Token::LParen | Token::LBracket => depth += 1,
             Token::RParen | Token::RBracket => depth -= 1,
-            Token::Comma if depth == 0 => {
+            t if depth == 0 && t == sep => {
                 out.push(&toks[start..i]);
                 start = i + 1;
             }
@@ -661,24 +666,10 @@ fn expr_canon(text: &str) -> Result<String, String> {
 /// PostgreSQL prints back in its own spelling) by their leading words only.
 fn atomic_body(toks: &[Token]) -> String {
     let mut out = Vec::new();
-    let mut start = 0;
-    let mut depth = 0i32;
-    let mut pieces = Vec::new();
-    for (i, t) in toks.iter().enumerate() {
-        match t {
-            Token::LParen => depth += 1,
-            Token::RParen => depth -= 1,
-            Token::SemiColon if depth == 0 => {
-                pieces.push(&toks[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    if start < toks.len() {
-        pieces.push(&toks[start..]);
-    }
-    for p in pieces.into_iter().filter(|p| !p.is_empty()) {
+    for p in split_at(toks, &Token::SemiColon)
+        .into_iter()
+        .filter(|p| !p.is_empty())
+    {
         let text = join(p);
         let is_query = matches!(&p[0], Token::Word(w) if ["SELECT", "WITH", "VALUES", "TABLE"].iter().any(|k| w.value.eq_ignore_ascii_case(k)))
             || p[0] == Token::LParen;

@@ -405,7 +405,7 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
         }
         CreateView(v) => {
             d.needs_new
-                .extend(v.calls.iter().map(|f| Routine(f.clone())));
+                .extend(v.calls.0.iter().map(|f| Routine(f.clone())));
             d.creates.push(Rel(v.name.clone()));
             d.creates.push(Shape(v.name.clone()));
             d.creates.extend(
@@ -421,7 +421,7 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
         }
         DropView(v) => {
             d.needs_old
-                .extend(v.calls.iter().map(|f| Routine(f.clone())));
+                .extend(v.calls.0.iter().map(|f| Routine(f.clone())));
             d.drops.push(Rel(v.name.clone()));
             d.drops.push(Shape(v.name.clone()));
             d.drops.extend(

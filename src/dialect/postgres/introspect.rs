@@ -420,7 +420,7 @@ pub async fn introspect(
         };
         let materialized = get::<String>(&r, "kind")? == "m";
         let mut v = View::new(name.clone(), materialized, query, depends_on);
-        v.calls = calls;
+        v.calls = crate::model::Calls(calls);
         v.comment = get(&r, "comment")?;
         v.with_no_data = materialized && !get::<bool>(&r, "populated")?;
         v.options = options(&r)?;
