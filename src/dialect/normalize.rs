@@ -72,7 +72,29 @@ pub fn resolve_names(s: &mut Schema, default: &str, fill_fk_columns: bool) {
                 d
             })
             .collect();
+        v.calls.0 = std::mem::take(&mut v.calls.0)
+            .into_iter()
+            .map(|mut d| {
+                fix(&mut d, default);
+                d
+            })
+            .collect();
         s.views.insert(v.name.clone(), v);
+    }
+    let routines = std::mem::take(&mut s.routines);
+    for (_, mut r) in routines {
+        fix(&mut r.name, default);
+        for t in r.types_mut() {
+            fix_type(t, default);
+        }
+        r.needs = std::mem::take(&mut r.needs)
+            .into_iter()
+            .map(|mut d| {
+                fix(&mut d, default);
+                d
+            })
+            .collect();
+        s.routines.insert(r.key(), r);
     }
     let enums = std::mem::take(&mut s.enums);
     for (_, mut e) in enums {
@@ -208,6 +230,16 @@ pub fn inline_domains(s: &mut Schema, dialect: &str, notes: &mut Vec<String>) {
 /// Composite and range types on a dialect without them: their columns are what the
 /// dialect makes of a type it does not know (text), and one warning names them.
 pub fn drop_postgres_types(s: &mut Schema, dialect: &str, notes: &mut Vec<String>) {
+    let routines: Vec<String> = std::mem::take(&mut s.routines)
+        .into_keys()
+        .map(|k| format!("`{k}`"))
+        .collect();
+    if !routines.is_empty() {
+        notes.push(format!(
+            "{dialect}: PostgreSQL functions, procedures and aggregates are not created: {}",
+            routines.join(", ")
+        ));
+    }
     let names: Vec<String> = std::mem::take(&mut s.composites)
         .into_keys()
         .chain(std::mem::take(&mut s.ranges).into_keys())

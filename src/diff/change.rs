@@ -3,7 +3,7 @@
 
 use crate::model::{
     Check, Column, CompositeType, Domain, EnumType, Exclusion, ForeignKey, Index, PartitionOf,
-    PrimaryKey, QName, RangeType, Sequence, Table, Unique, View,
+    PrimaryKey, QName, RangeType, Routine, Sequence, Table, Unique, View,
 };
 use serde::Serialize;
 
@@ -251,6 +251,13 @@ pub enum Change {
         to: Index,
         temp: String,
     },
+    CreateRoutine(Routine),
+    DropRoutine(Routine),
+    /// `CREATE OR REPLACE`: the body or an attribute changes, the signature does not.
+    ReplaceRoutine {
+        from: Routine,
+        to: Routine,
+    },
     CreateView(View),
     DropView(View),
     /// PostgreSQL view options (`security_barrier`, `check_option`, …) changed in place.
@@ -341,6 +348,9 @@ impl Change {
             DropIndex { .. } => "drop_index",
             RenameIndex { .. } => "rename_index",
             ReplaceIndex { .. } => "replace_index",
+            CreateRoutine(_) => "create_routine",
+            DropRoutine(_) => "drop_routine",
+            ReplaceRoutine { .. } => "replace_routine",
             CreateView(_) => "create_view",
             DropView(_) => "drop_view",
             SetViewOptions { .. } => "set_view_options",
@@ -514,6 +524,9 @@ impl Change {
                     format!("index {table}.{from}"),
                     format!("index {table}.{to}"),
                 ]
+            }
+            CreateRoutine(r) | DropRoutine(r) | ReplaceRoutine { to: r, .. } => {
+                vec![format!("{} {}", r.kind.noun(), r.key())]
             }
             CreateView(v) | DropView(v) => vec![view_object(&v.name, v.materialized)],
             SetViewOptions {

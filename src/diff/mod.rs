@@ -7,6 +7,7 @@ mod change;
 mod domain;
 mod inherited;
 mod partition;
+mod routine;
 mod table;
 mod types;
 
@@ -57,6 +58,7 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     types::composites(from, to, &mut out);
     types::ranges(from, to, &mut out);
     types::comments(from, to, &mut out);
+    routine::routines(from, to, &mut out);
     for (name, s) in &to.sequences {
         match from.sequences.get(name) {
             None => out.push(Change::CreateSequence(s.clone())),
@@ -422,6 +424,14 @@ pub fn add_view_recreations(out: &mut Vec<Change>, from: &Schema, to: &Schema) {
         }
         touched.extend(below);
     }
+    // A function dropped (and maybe created again) takes the views that call it along.
+    let dropped_routines: BTreeSet<QName> = out
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropRoutine(r) => Some(r.name.clone()),
+            _ => None,
+        })
+        .collect();
     loop {
         let mut added = false;
         for (name, v) in &to.views {
@@ -431,7 +441,9 @@ pub fn add_view_recreations(out: &mut Vec<Change>, from: &Schema, to: &Schema) {
             let Some(old) = from.views.get(name) else {
                 continue;
             };
-            if old.depends_on.iter().any(|d| touched.contains(d)) {
+            if old.depends_on.iter().any(|d| touched.contains(d))
+                || old.calls.0.iter().any(|f| dropped_routines.contains(f))
+            {
                 out.push(Change::DropView(old.clone()));
                 out.push(Change::CreateView(recreation(old, v)));
                 recreated.insert(name.clone());

@@ -92,6 +92,9 @@ impl Ignore {
         schema.domains.retain(|q, _| !self.object("type", q));
         schema.composites.retain(|q, _| !self.object("type", q));
         schema.ranges.retain(|q, _| !self.object("type", q));
+        schema
+            .routines
+            .retain(|_, r| !self.object(r.kind.noun(), &r.name));
         schema.sequences.retain(|q, _| !self.object("sequence", q));
         schema.views.retain(|q, v| {
             let kind = if v.materialized {

@@ -384,6 +384,7 @@ pub fn describe(c: &Change) -> Difference {
         | AddForeignKey { .. }
         | AddExclusion { .. }
         | CreateIndex { .. }
+        | CreateRoutine(_)
         | CreateView(_) => missing(),
         DropSchema(_)
         | DropExtension(_)
@@ -400,7 +401,9 @@ pub fn describe(c: &Change) -> Difference {
         | DropForeignKey { .. }
         | DropExclusion { .. }
         | DropIndex { .. }
+        | DropRoutine(_)
         | DropView(_) => extra(),
+        ReplaceRoutine { .. } => different(first(c), "definition differs".to_string()),
         AddEnumValue { value, .. } => different(first(c), format!("value '{value}' is missing")),
         RebuildEnum { from, to, .. } => different(
             format!("type {}", to.name),

@@ -7,11 +7,13 @@
 mod expr;
 mod names;
 mod partition;
+mod routine;
 mod types;
 
 pub use expr::Expr;
 pub use names::{generated_name, QName};
 pub use partition::{IndexRef, PartitionBound, PartitionKey, PartitionOf};
+pub use routine::{Returns, Routine, RoutineArg, RoutineKind};
 pub use types::{DataType, Size};
 
 use serde::Serialize;
@@ -36,6 +38,9 @@ pub struct Schema {
     pub sequences: BTreeMap<QName, Sequence>,
     pub tables: BTreeMap<QName, Table>,
     pub views: BTreeMap<QName, View>,
+    /// PostgreSQL functions, procedures and aggregates, by [`Routine::key`].
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub routines: BTreeMap<String, Routine>,
     /// Comments on the namespaces in `schemas`, by namespace (PostgreSQL `COMMENT ON SCHEMA`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub schema_comments: BTreeMap<String, String>,
@@ -879,6 +884,9 @@ pub struct View {
     pub query: Expr,
     /// Tables and views the query reads; used to order drops and re-creates.
     pub depends_on: BTreeSet<QName>,
+    /// Functions the query calls, by name: created before the view, dropped after it.
+    #[serde(skip)]
+    pub calls: Calls,
     pub comment: Option<String>,
     /// PostgreSQL view options as written (`security_barrier`, `security_invoker`, and
     /// `check_option` = `local`/`cascaded` for `WITH … CHECK OPTION`; storage parameters
@@ -907,6 +915,17 @@ pub struct View {
     pub security: Option<String>,
 }
 
+/// Names of the functions an expression calls: for ordering only, so never part of an
+/// object's equality (a catalog may spell the same query with other calls).
+#[derive(Debug, Clone, Default)]
+pub struct Calls(pub BTreeSet<QName>);
+
+impl PartialEq for Calls {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
 impl View {
     pub fn new(name: QName, materialized: bool, query: Expr, depends_on: BTreeSet<QName>) -> Self {
         View {
@@ -914,6 +933,7 @@ impl View {
             materialized,
             query,
             depends_on,
+            calls: Calls::default(),
             comment: None,
             options: Vec::new(),
             indexes: Vec::new(),

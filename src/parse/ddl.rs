@@ -520,8 +520,9 @@ impl Builder {
                 if self.schema.relation_exists(&name) {
                     return Err(err(loc, format!("`{name}` is defined twice")));
                 }
-                let (query, depends_on) = view_expr(*query);
+                let (query, depends_on, calls) = view_expr(*query);
                 let mut view = View::new(name.clone(), materialized, query, depends_on);
+                view.calls = crate::model::Calls(calls);
                 view.options = view::options(&options, &view.name, loc)?;
                 self.locs.insert(name.clone(), loc.clone());
                 view.algorithm = params
@@ -2068,8 +2069,9 @@ fn mysql_index_options(
 }
 
 /// A view query as a model expression plus the relations it reads.
-pub fn view_expr(q: Query) -> (Expr, BTreeSet<QName>) {
+pub fn view_expr(q: Query) -> (Expr, BTreeSet<QName>, BTreeSet<QName>) {
     let mut deps = BTreeSet::new();
+    let mut calls = BTreeSet::new();
     let mut ctes = BTreeSet::new();
     if let Some(with) = &q.with {
         for cte in &with.cte_tables {
@@ -2077,9 +2079,19 @@ pub fn view_expr(q: Query) -> (Expr, BTreeSet<QName>) {
         }
     }
     // Relations, not set-returning functions (`FROM generate_series(1, 3)`).
-    struct Relations<'a>(&'a BTreeSet<String>, &'a mut BTreeSet<QName>);
+    struct Relations<'a>(
+        &'a BTreeSet<String>,
+        &'a mut BTreeSet<QName>,
+        &'a mut BTreeSet<QName>,
+    );
     impl sqlparser::ast::Visitor for Relations<'_> {
         type Break = ();
+        fn pre_visit_expr(&mut self, e: &ast::Expr) -> ControlFlow<()> {
+            if let ast::Expr::Function(f) = e {
+                self.2.insert(qname(&f.name));
+            }
+            ControlFlow::Continue(())
+        }
         fn pre_visit_table_factor(&mut self, tf: &ast::TableFactor) -> ControlFlow<()> {
             if let ast::TableFactor::Table {
                 name, args: None, ..
@@ -2093,9 +2105,9 @@ pub fn view_expr(q: Query) -> (Expr, BTreeSet<QName>) {
             ControlFlow::Continue(())
         }
     }
-    let _ = sqlparser::ast::Visit::visit(&q, &mut Relations(&ctes, &mut deps));
+    let _ = sqlparser::ast::Visit::visit(&q, &mut Relations(&ctes, &mut deps, &mut calls));
     let sql = super::requote::lossless(&q);
-    (Expr::new(sql, canonical_query(q)), deps)
+    (Expr::new(sql, canonical_query(q)), deps, calls)
 }
 
 fn sequence(name: QName, opts: &[SequenceOptions], loc: &Loc) -> Result<Sequence, ParseError> {

@@ -771,7 +771,9 @@ mod tests {
     use crate::parse::view_query;
 
     fn canon(sql: &str) -> String {
-        view_query(sql).map(|(e, _)| e.canon).unwrap_or_else(|e| e)
+        view_query(sql)
+            .map(|(e, _, _)| e.canon)
+            .unwrap_or_else(|e| e)
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod partition;
 mod postgres;
 mod recursive_view;
 mod requote;
+mod routine;
 pub mod split;
 mod sqlite;
 pub mod statement;
@@ -264,6 +265,27 @@ pub fn parse_schema_report(
                     b.attach_index(&parent, &child, &loc);
                     continue;
                 }
+            }
+            if matches!(target, Target::Postgres | Target::Any)
+                && routine::is_routine_statement(&head)
+            {
+                match routine::routine(&piece.text) {
+                    Ok(r) => {
+                        if let Err(e) = b.add_routine(r, &loc) {
+                            errors.push(e);
+                        }
+                    }
+                    Err(message) if target == Target::Postgres => {
+                        errors.push(ParseError::At { loc, message })
+                    }
+                    // Without a dialect, another dialect's routine is left alone.
+                    Err(_) => skipped.push(Skipped {
+                        kind: "function",
+                        loc,
+                        summary: summary(&piece.text),
+                    }),
+                }
+                continue;
             }
             let domain_statement =
                 kind == kind::Kind::Managed && domain::is_domain_statement(&head);
@@ -1054,7 +1076,14 @@ pub fn index_definition(text: &str) -> Result<(model::QName, model::Index), Stri
 /// Parses a view body (`SELECT …`) into the model's query expression and its dependencies.
 pub fn view_query(
     text: &str,
-) -> Result<(model::Expr, std::collections::BTreeSet<model::QName>), String> {
+) -> Result<
+    (
+        model::Expr,
+        std::collections::BTreeSet<model::QName>,
+        std::collections::BTreeSet<model::QName>,
+    ),
+    String,
+> {
     Ok(ddl::view_expr(view_ast(text)?))
 }
 
@@ -1078,6 +1107,11 @@ fn view_ast(text: &str) -> Result<sqlparser::ast::Query, String> {
         .or_else(|first| whole(&PostgreSqlDialect {}).map_err(|_| first))
         .map_err(|e| format!("cannot read view query: {e}"))?;
     Ok(*q)
+}
+
+/// Reads a `CREATE FUNCTION | PROCEDURE | AGGREGATE` statement (a file's or the catalog's).
+pub fn routine_statement(text: &str) -> Result<model::Routine, String> {
+    routine::routine(text)
 }
 
 /// Maps a catalog type spelling.

@@ -37,7 +37,7 @@ pub fn expand_view_stars(s: &mut Schema, using_as_on: bool) -> Vec<(QName, Strin
     for name in starred {
         match expanded(s, &name, &mut outputs, 0, using_as_on) {
             Ok(Some(q)) => {
-                let (query, depends_on) = view_expr(q);
+                let (query, depends_on, _) = view_expr(q);
                 if let Some(v) = s.views.get_mut(&name) {
                     // The file's text is what gets run; only the comparison changes.
                     v.query.canon = query.canon;

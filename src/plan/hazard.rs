@@ -171,6 +171,22 @@ pub fn generic(change: &Change) -> Vec<Hazard> {
     let mut h = Vec::new();
     match change {
         DropTable(t) => h.push(Hazard::new(DataLoss, format!("drops table {} and all its rows", t.name))),
+        DropRoutine(r) => h.push(Hazard::new(
+            MayFail,
+            format!(
+                "drops {} {}; fails while an object sqlshift does not re-create (a trigger, a default, another function) still uses it",
+                r.kind.noun(),
+                r.key()
+            ),
+        )),
+        ReplaceRoutine { to, .. } if to.security_definer() => h.push(Hazard::new(
+            MayFail,
+            format!(
+                "replaces SECURITY DEFINER {} {}: the new body runs with its owner's rights",
+                to.kind.noun(),
+                to.key()
+            ),
+        )),
         DropColumn { table, column } => h.push(Hazard::new(
             DataLoss,
             format!("drops column {table}.{} and its values", column.name),

@@ -24,6 +24,8 @@ enum Key {
     Place(QName, String),
     /// A unique key over these columns, which foreign keys can reference.
     UniqueCols(QName, Vec<String>),
+    /// A function, procedure or aggregate, by name (all overloads at once).
+    Routine(QName),
 }
 
 #[derive(Default)]
@@ -401,7 +403,22 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
                 }
             }
         }
+        CreateRoutine(r) => {
+            d.creates.push(Routine(r.name.clone()));
+            d.needs_new.push(Schema(r.name.schema.clone()));
+            routine_needs(r, &mut d.needs_new);
+        }
+        DropRoutine(r) => {
+            d.drops.push(Routine(r.name.clone()));
+            routine_needs(r, &mut d.needs_old);
+        }
+        ReplaceRoutine { to, .. } => {
+            d.needs_new.push(Routine(to.name.clone()));
+            routine_needs(to, &mut d.needs_new);
+        }
         CreateView(v) => {
+            d.needs_new
+                .extend(v.calls.0.iter().map(|f| Routine(f.clone())));
             d.creates.push(Rel(v.name.clone()));
             d.creates.push(Shape(v.name.clone()));
             d.creates.extend(
@@ -416,6 +433,8 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
             }
         }
         DropView(v) => {
+            d.needs_old
+                .extend(v.calls.0.iter().map(|f| Routine(f.clone())));
             d.drops.push(Rel(v.name.clone()));
             d.drops.push(Shape(v.name.clone()));
             d.drops.extend(
@@ -481,6 +500,18 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
     d
 }
 
+/// What a routine's signature names (types, and tables by their row type) and the
+/// functions an aggregate is made of.
+fn routine_needs(r: &crate::model::Routine, out: &mut Vec<Key>) {
+    for t in r.types() {
+        types_of(t, out);
+        if let DataType::Named(q) = t {
+            out.push(Key::Rel(q.clone()));
+        }
+    }
+    out.extend(r.needs.iter().map(|f| Key::Routine(f.clone())));
+}
+
 /// The plain columns an exclusion constraint's elements and INCLUDE list name.
 fn exclusion_columns(table: &QName, x: &crate::model::Exclusion) -> Vec<Key> {
     let keys = x.elements.iter().filter_map(|e| match &e.part.key {
@@ -527,7 +558,8 @@ fn phase(c: &Change) -> u8 {
     use Change::*;
     match c {
         DropView(_) => 0,
-        DropForeignKey { .. } => 1,
+        // Before tables: an SQL-standard body depends on the tables it reads.
+        DropForeignKey { .. } | DropRoutine(_) => 1,
         DropIndex { .. }
         | DropCheck { .. }
         | DropUnique { .. }
@@ -559,6 +591,8 @@ fn phase(c: &Change) -> u8 {
         AddPrimaryKey { .. } | AddUnique { .. } | AddCheck { .. } | AddExclusion { .. } => 31,
         CreateIndex { .. } | ReplaceIndex { .. } => 32,
         AddForeignKey { .. } => 33,
+        // After tables: an SQL function's body is checked against them when created.
+        CreateRoutine(_) | ReplaceRoutine { .. } => 34,
         CreateView(_) => 40,
         SetViewOptions { .. } => 41,
         SetComment { .. } => 50,

@@ -54,6 +54,9 @@ pub fn owner(change: &Change) -> Owner {
         RebuildRange { to, .. } => Owner::new("type", &to.name),
         CreateSequence(s) | DropSequence(s) => Owner::new("sequence", &s.name),
         AlterSequence { to, .. } => Owner::new("sequence", &to.name),
+        CreateRoutine(r) | DropRoutine(r) | ReplaceRoutine { to: r, .. } => {
+            Owner::new(r.kind.noun(), r.key())
+        }
         CreateView(v) | DropView(v) => Owner::new(view_kind(v.materialized), &v.name),
         SetViewOptions {
             view, materialized, ..

@@ -164,7 +164,8 @@ pub fn view(d: Native, db: &TestDb) -> Result<String, String> {
 }
 
 /// `pg_dump --schema-only`, statement by statement, sorted, with what sqlshift does not
-/// manage (functions, triggers, grants, partitions …) taken out on both sides alike.
+/// manage (triggers, grants, policies …) taken out on both sides alike. Functions,
+/// procedures and aggregates are kept: they are managed on PostgreSQL.
 fn pg_view(db: &TestDb) -> Result<String, String> {
     let mut c = Command::new("pg_dump");
     c.args([
@@ -188,12 +189,20 @@ fn pg_view(db: &TestDb) -> Result<String, String> {
         .map(|p| strip_comment_lines(&p.text))
         .filter(|s| !s.is_empty())
         .filter(|s| {
+            let routine = ["CREATE FUNCTION ", "CREATE PROCEDURE ", "CREATE AGGREGATE "]
+                .iter()
+                .any(|k| s.starts_with(k));
             !s.starts_with("SET ")
                 && !s.starts_with("SELECT pg_catalog.set_config")
-                && matches!(
-                    sqlshift::parse::kind::classify(s),
-                    sqlshift::parse::kind::Kind::Managed
-                )
+                && (routine
+                    || matches!(
+                        sqlshift::parse::kind::classify(s),
+                        sqlshift::parse::kind::Kind::Managed
+                            // Managed on PostgreSQL (classify alone knows no dialect).
+                            | sqlshift::parse::kind::Kind::Unmanaged(
+                                "partition" | "inheriting table"
+                            )
+                    ))
         })
         .collect();
     stmts.sort();

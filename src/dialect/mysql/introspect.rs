@@ -294,7 +294,7 @@ async fn read(conn: &mut MySqlConnection, limit: std::time::Duration) -> Result<
     for r in fetch(conn, views, limit).await? {
         let name = QName::new("", req(&r, "name")?);
         let def = req(&r, "definition")?.replace(&qualifier, "");
-        let (query, depends_on) = parse::view_query(&parse::from_mysql(&def)?)?;
+        let (query, depends_on, _) = parse::view_query(&parse::from_mysql(&def)?)?;
         // The server's defaults are `None`, as in a file that does not state them.
         let option = |col: &str, default: &str| -> Result<Option<String>, String> {
             Ok(text(&r, col)?

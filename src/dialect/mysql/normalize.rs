@@ -963,14 +963,14 @@ mod tests {
         let stored = "select `cu`.`customer_id` AS `ID`,concat(`cu`.`first_name`,' ',`cu`.`last_name`) AS `name`,\
             group_concat(`cu`.`email` order by `cu`.`email` ASC separator ', ') AS `mails`,'it\\'s' AS `n`,\
             sum(`cu`.`active`) AS `total`,count(0) AS `n` from `customer` `cu` group by `cu`.`customer_id` order by sum(`cu`.`active`) desc";
-        let from_file = crate::parse::view_query(written).map(|(q, _)| canon(q));
+        let from_file = crate::parse::view_query(written).map(|(q, _, _)| canon(q));
         let from_catalog = crate::parse::from_mysql(stored)
             .and_then(|t| crate::parse::view_query(&t))
-            .map(|(q, _)| canon(q));
+            .map(|(q, _, _)| canon(q));
         assert_eq!(from_file, from_catalog);
         // The literal's own text is never folded.
-        let other = crate::parse::view_query("SELECT 'A' AS x FROM t").map(|(q, _)| canon(q));
-        let lower = crate::parse::view_query("SELECT 'a' AS x FROM t").map(|(q, _)| canon(q));
+        let other = crate::parse::view_query("SELECT 'A' AS x FROM t").map(|(q, _, _)| canon(q));
+        let lower = crate::parse::view_query("SELECT 'a' AS x FROM t").map(|(q, _, _)| canon(q));
         assert_ne!(other, lower);
     }
 }

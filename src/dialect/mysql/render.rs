@@ -193,6 +193,9 @@ fn position(p: &Option<Position>) -> String {
 pub fn render(change: &Change) -> Vec<String> {
     use Change::*;
     match change {
+        CreateRoutine(_) | DropRoutine(_) | ReplaceRoutine { .. } => {
+            vec![format!("-- sqlshift: {} has no MySQL form", change.kind())]
+        }
         CreateTable(t) => vec![create_table(t)],
         DropTable(t) => vec![format!("DROP TABLE {}", name(&t.name))],
         RenameTable { from, to, .. } => {

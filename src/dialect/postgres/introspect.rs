@@ -52,7 +52,7 @@ async fn unbound(conn: &mut PgConnection) {
         .await;
 }
 
-fn get<'r, T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>>(
+pub(super) fn get<'r, T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>>(
     row: &'r PgRow,
     col: &str,
 ) -> Result<T, String> {
@@ -84,6 +84,7 @@ struct Rows {
     constraints: Vec<PgRow>,
     indexes: Vec<PgRow>,
     views: Vec<PgRow>,
+    routines: Vec<PgRow>,
     unmanaged: Vec<PgRow>,
 }
 
@@ -115,6 +116,7 @@ async fn fetch_all(
             fetch(conn, q::SEQUENCES).await?,
             fetch(conn, q::TABLES).await?,
             fetch(conn, q::VIEWS).await?,
+            fetch(conn, q::ROUTINES).await?,
             fetch(conn, q::UNMANAGED).await?,
         ))
     };
@@ -141,6 +143,7 @@ async fn fetch_all(
         sequences,
         tables,
         views,
+        routines,
         unmanaged,
     ) = main?;
     let columns = match columns {
@@ -167,6 +170,7 @@ async fn fetch_all(
         constraints,
         indexes,
         views,
+        routines,
         unmanaged,
     })
 }
@@ -415,7 +419,7 @@ pub async fn introspect(
     for r in rows.views {
         let name = QName::new(get::<String>(&r, "schema")?, get::<String>(&r, "name")?);
         let def: String = get(&r, "definition")?;
-        let (query, depends_on) = match parse::view_query(&def) {
+        let (query, depends_on, calls) = match parse::view_query(&def) {
             Ok(q) => q,
             Err(e) => {
                 bad.insert(name, format!("its definition cannot be read: {e}"));
@@ -424,6 +428,7 @@ pub async fn introspect(
         };
         let materialized = get::<String>(&r, "kind")? == "m";
         let mut v = View::new(name.clone(), materialized, query, depends_on);
+        v.calls = crate::model::Calls(calls);
         v.comment = get(&r, "comment")?;
         v.with_no_data = materialized && !get::<bool>(&r, "populated")?;
         v.options = options(&r)?;
@@ -450,6 +455,7 @@ pub async fn introspect(
             }
         }
     }
+    super::routine::read(&rows.routines, &mut s)?;
     for r in rows.unmanaged {
         s.unmanaged.push(Unmanaged {
             kind: get(&r, "kind")?,

@@ -12,6 +12,7 @@ mod opclass;
 mod partition;
 pub mod queries;
 mod render;
+mod routine;
 pub(crate) mod types;
 mod usertype;
 

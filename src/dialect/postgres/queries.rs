@@ -323,15 +323,69 @@ pub const VIEWS: &str = concat!(
 );
 
 /// Everything sqlshift leaves alone, so it can say so.
-pub const UNMANAGED: &str = concat!(
-    "SELECT 'function' AS kind, n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name ",
-    "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE ",
+/// An aggregate's option, when set (`$cond`), as `CREATE AGGREGATE` spells it.
+macro_rules! agg_option {
+    ($cond:literal, $value:literal) => {
+        concat!("CASE WHEN ", $cond, " THEN ", $value, " END")
+    };
+}
+
+/// `FINALFUNC_MODIFY` / `MFINALFUNC_MODIFY` when not the default for the aggregate's kind.
+macro_rules! agg_modify {
+    ($key:literal, $col:literal) => {
+        concat!(
+            "CASE WHEN ",
+            $col,
+            " <> CASE WHEN a.aggkind = 'n' THEN 'r' ELSE 'w' END THEN '",
+            $key,
+            " = ' || CASE ",
+            $col,
+            " WHEN 'r' THEN 'READ_ONLY' WHEN 's' THEN 'SHAREABLE' ELSE 'READ_WRITE' END END"
+        )
+    };
+}
+
+/// Functions, procedures and aggregates: each one's definition as a statement, read back
+/// by the same reader as a file's (`pg_get_functiondef`; an aggregate's spelled here from
+/// `pg_aggregate`). A range type's constructors come and go with it and are left out.
+pub const ROUTINES: &str = concat!(
+    "SELECT n.nspname::text AS schema, p.proname::text AS name, ",
+    "pg_get_function_identity_arguments(p.oid) AS identity, ",
+    "CASE WHEN p.prokind <> 'a' THEN pg_get_functiondef(p.oid) ELSE ",
+    "'CREATE AGGREGATE ' || quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || ",
+    "CASE WHEN p.pronargs = 0 THEN '*' ELSE pg_get_function_identity_arguments(p.oid) END || ') (' || concat_ws(', ', ",
+    "'SFUNC = ' || a.aggtransfn::regproc::text, 'STYPE = ' || format_type(a.aggtranstype, NULL), ",
+    agg_option!("a.aggtransspace <> 0", "'SSPACE = ' || a.aggtransspace"), ", ",
+    agg_option!("a.aggfinalfn <> 0", "'FINALFUNC = ' || a.aggfinalfn::regproc::text"), ", ",
+    agg_option!("a.aggfinalextra", "'FINALFUNC_EXTRA'"), ", ",
+    agg_modify!("FINALFUNC_MODIFY", "a.aggfinalmodify"), ", ",
+    agg_option!("a.aggcombinefn <> 0", "'COMBINEFUNC = ' || a.aggcombinefn::regproc::text"), ", ",
+    agg_option!("a.aggserialfn <> 0", "'SERIALFUNC = ' || a.aggserialfn::regproc::text"), ", ",
+    agg_option!("a.aggdeserialfn <> 0", "'DESERIALFUNC = ' || a.aggdeserialfn::regproc::text"), ", ",
+    agg_option!("a.agginitval IS NOT NULL", "'INITCOND = ' || quote_literal(a.agginitval)"), ", ",
+    agg_option!("a.aggmtransfn <> 0", "'MSFUNC = ' || a.aggmtransfn::regproc::text"), ", ",
+    agg_option!("a.aggminvtransfn <> 0", "'MINVFUNC = ' || a.aggminvtransfn::regproc::text"), ", ",
+    agg_option!("a.aggmtranstype <> 0", "'MSTYPE = ' || format_type(a.aggmtranstype, NULL)"), ", ",
+    agg_option!("a.aggmtransspace <> 0", "'MSSPACE = ' || a.aggmtransspace"), ", ",
+    agg_option!("a.aggmfinalfn <> 0", "'MFINALFUNC = ' || a.aggmfinalfn::regproc::text"), ", ",
+    agg_option!("a.aggmfinalextra", "'MFINALFUNC_EXTRA'"), ", ",
+    "CASE WHEN a.aggmtransfn <> 0 THEN ", agg_modify!("MFINALFUNC_MODIFY", "a.aggmfinalmodify"), " END, ",
+    agg_option!("a.aggminitval IS NOT NULL", "'MINITCOND = ' || quote_literal(a.aggminitval)"), ", ",
+    agg_option!("a.aggsortop <> 0", "'SORTOP = ' || (SELECT o.oprname FROM pg_operator o WHERE o.oid = a.aggsortop)"), ", ",
+    agg_option!("a.aggkind = 'h'", "'HYPOTHETICAL'"), ", ",
+    "CASE p.proparallel WHEN 's' THEN 'PARALLEL = SAFE' WHEN 'r' THEN 'PARALLEL = RESTRICTED' END",
+    ") || ')' END AS definition ",
+    "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace ",
+    "LEFT JOIN pg_aggregate a ON a.aggfnoid = p.oid WHERE ",
     user_ns!("n"),
     " AND ",
     not_extension_member!("p.oid"),
-    // A range type's constructors come and go with it.
     " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i')",
-    " UNION ALL SELECT 'trigger', n.nspname || '.' || c.relname || '.' || t.tgname FROM pg_trigger t ",
+    " ORDER BY 1, 2, 3"
+);
+
+pub const UNMANAGED: &str = concat!(
+    "SELECT 'trigger' AS kind, n.nspname || '.' || c.relname || '.' || t.tgname AS name FROM pg_trigger t ",
     "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal AND ",
     user_ns!("n"),
     " UNION ALL SELECT 'policy', n.nspname || '.' || c.relname || '.' || p.polname FROM pg_policy p ",
@@ -355,7 +409,7 @@ pub const UNMANAGED: &str = concat!(
 );
 
 /// How many catalog queries one introspection runs (a constant, whatever the schema size).
-pub const QUERY_COUNT: usize = 13;
+pub const QUERY_COUNT: usize = 14;
 
 /// What a catalog query reads, for messages.
 pub fn what(sql: &str) -> &'static str {
@@ -372,6 +426,7 @@ pub fn what(sql: &str) -> &'static str {
         (CONSTRAINTS, "constraints"),
         (INDEXES, "indexes"),
         (VIEWS, "views"),
+        (ROUTINES, "functions"),
         (UNMANAGED, "unmanaged objects"),
     ]
     .iter()

@@ -208,6 +208,9 @@ pub fn create_table(t: &Table, name: &str) -> Vec<String> {
 pub fn render(change: &Change) -> Vec<String> {
     use Change::*;
     match change {
+        CreateRoutine(_) | DropRoutine(_) | ReplaceRoutine { .. } => {
+            vec![format!("-- sqlshift: {} has no SQLite form", change.kind())]
+        }
         CreateTable(t) => create_table(t, &ansi::qname(&t.name)),
         DropTable(t) => vec![format!("DROP TABLE {}", ansi::qname(&t.name))],
         RenameTable { from, to, .. } => vec![format!(
