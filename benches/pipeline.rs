@@ -53,7 +53,7 @@ const LOAD_BATCH: usize = 2_000;
 const PHASE_BUDGET: Duration = Duration::from_secs(30);
 
 /// The catalog queries one PostgreSQL introspection runs, timed one by one.
-const CATALOG_QUERIES: [(&str, &str); 13] = [
+const CATALOG_QUERIES: [(&str, &str); 14] = [
     ("SCHEMAS", queries::SCHEMAS),
     ("EXTENSIONS", queries::EXTENSIONS),
     ("ENUMS", queries::ENUMS),
@@ -66,6 +66,7 @@ const CATALOG_QUERIES: [(&str, &str); 13] = [
     ("CONSTRAINTS", queries::CONSTRAINTS),
     ("INDEXES", queries::INDEXES),
     ("VIEWS", queries::VIEWS),
+    ("ROUTINES", queries::ROUTINES),
     ("UNMANAGED", queries::UNMANAGED),
 ];
 

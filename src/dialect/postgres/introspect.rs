@@ -94,7 +94,7 @@ async fn open(url: &str, limit: Duration) -> Option<PgConnection> {
     Some(c)
 }
 
-/// Runs the catalog queries: the three big ones on two extra connections when `url` allows
+/// Runs the catalog queries: COLUMNS and INDEXES on two extra connections when `url` allows
 /// opening them (the server works on them in parallel), everything on `conn` otherwise.
 async fn fetch_all(
     conn: &mut PgConnection,
@@ -118,6 +118,10 @@ async fn fetch_all(
             fetch(conn, q::VIEWS).await?,
             fetch(conn, q::ROUTINES).await?,
             fetch(conn, q::UNMANAGED).await?,
+            // Here, not with INDEXES: the small queries before it take about as long as
+            // the two big ones on the other connections (1,000 tables: ~50 ms + ~55 ms,
+            // COLUMNS ~120 ms, INDEXES ~85 ms).
+            fetch(conn, q::CONSTRAINTS).await?,
         ))
     };
     let columns = async {
@@ -128,7 +132,7 @@ async fn fetch_all(
     };
     let keys = async {
         match c.as_mut() {
-            Some(c) => Some((fetch(c, q::CONSTRAINTS).await, fetch(c, q::INDEXES).await)),
+            Some(c) => Some(fetch(c, q::INDEXES).await),
             None => None,
         }
     };
@@ -145,17 +149,15 @@ async fn fetch_all(
         views,
         routines,
         unmanaged,
+        constraints,
     ) = main?;
     let columns = match columns {
         Some(r) => r?,
         None => fetch(conn, q::COLUMNS).await?,
     };
-    let (constraints, indexes) = match keys {
-        Some((a, b)) => (a?, b?),
-        None => (
-            fetch(conn, q::CONSTRAINTS).await?,
-            fetch(conn, q::INDEXES).await?,
-        ),
+    let indexes = match keys {
+        Some(r) => r?,
+        None => fetch(conn, q::INDEXES).await?,
     };
     Ok(Rows {
         schemas,
