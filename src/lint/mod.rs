@@ -721,6 +721,14 @@ mod tests {
     use super::*;
 
     fn run(dialect: Option<&'static str>, files: &[&str]) -> Vec<(usize, &'static str)> {
+        findings(dialect, files)
+            .into_iter()
+            .map(|(line, code, _)| (line, code))
+            .collect()
+    }
+
+    /// Line, code and whether it is an error, for each finding.
+    fn findings(dialect: Option<&'static str>, files: &[&str]) -> Vec<(usize, &'static str, bool)> {
         let g = Group {
             dialect,
             files: files
@@ -732,7 +740,10 @@ mod tests {
                 })
                 .collect(),
         };
-        lint(&[g]).into_iter().map(|f| (f.line, f.code)).collect()
+        lint(&[g])
+            .into_iter()
+            .map(|f| (f.line, f.code, f.severity == Severity::Error))
+            .collect()
     }
 
     #[test]
@@ -746,24 +757,7 @@ mod tests {
 
     #[test]
     fn a_partitioned_table_has_only_the_plain_forms() {
-        let lint = |f: &[&str]| {
-            let g = Group {
-                dialect: Some("postgres"),
-                files: f
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| LintFile {
-                        name: format!("{i}.up.sql"),
-                        text: t.to_string(),
-                    })
-                    .collect(),
-            };
-            lint(&[g])
-                .into_iter()
-                .map(|f| (f.line, f.code, f.severity == Severity::Error))
-                .collect::<Vec<_>>()
-        };
-        let f = lint(&[
+        let f = findings(Some("postgres"), &[
             "CREATE TABLE r (id INT PRIMARY KEY);\nCREATE TABLE m (id INT, r INT, at DATE) PARTITION BY RANGE (at);\nCREATE INDEX m_at ON m (at);",
             "CREATE INDEX m_r ON m (r);\nALTER TABLE m ADD CONSTRAINT m_u UNIQUE (id, at);\nALTER TABLE m ADD CONSTRAINT m_fk FOREIGN KEY (r) REFERENCES r (id);\nDROP INDEX m_at;\nCREATE INDEX r_x ON r (id);",
         ]);
