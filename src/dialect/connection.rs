@@ -137,6 +137,8 @@ pub struct Endpoint {
     pub(crate) secret: String,
     /// How long one catalog query may run or wait for a lock.
     pub(crate) catalog_timeout: Duration,
+    /// The privileges and owners an introspection keeps (none unless configured).
+    pub(crate) access: crate::model::Access,
 }
 
 /// The catalog read bound when the configuration sets none.
@@ -151,6 +153,7 @@ pub async fn connect(url: &str) -> Result<Connection, DbError> {
         shown: shown.clone(),
         secret: url.to_string(),
         catalog_timeout: DEFAULT_CATALOG_TIMEOUT,
+        access: Default::default(),
     };
     Ok(match dialect.name() {
         "sqlite" => Connection::Sqlite(within(&shown, sqlite::open(url)).await?, endpoint),
@@ -240,6 +243,25 @@ impl Connection {
         self
     }
 
+    /// Keeps the privileges and owners `access` manages in what [`Connection::introspect`]
+    /// reads (it reads none otherwise).
+    pub fn with_access(mut self, access: crate::model::Access) -> Self {
+        match &mut self {
+            Connection::Sqlite(_, e) | Connection::Postgres(_, e) | Connection::Mysql(_, e) => {
+                e.access = access
+            }
+        }
+        self
+    }
+
+    fn access(&self) -> &crate::model::Access {
+        match self {
+            Connection::Sqlite(_, e) | Connection::Postgres(_, e) | Connection::Mysql(_, e) => {
+                &e.access
+            }
+        }
+    }
+
     pub fn url(&self) -> &str {
         match self {
             Connection::Sqlite(_, u) | Connection::Postgres(_, u) | Connection::Mysql(_, u) => {
@@ -260,6 +282,7 @@ impl Connection {
         };
         let mut schema = res.map_err(|reason| DbError::Introspect { url, reason })?;
         settle(&mut schema, self.dialect());
+        schema.security.scope(self.access());
         Ok(schema)
     }
 

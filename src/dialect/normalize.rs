@@ -230,6 +230,11 @@ pub fn inline_domains(s: &mut Schema, dialect: &str, notes: &mut Vec<String>) {
 /// Composite and range types on a dialect without them: their columns are what the
 /// dialect makes of a type it does not know (text), and one warning names them.
 pub fn drop_postgres_types(s: &mut Schema, dialect: &str, notes: &mut Vec<String>) {
+    if !std::mem::take(&mut s.security).is_empty() {
+        notes.push(format!(
+            "{dialect}: PostgreSQL row-level security, policies, privileges and owners are not applied"
+        ));
+    }
     let routines: Vec<String> = std::mem::take(&mut s.routines)
         .into_keys()
         .map(|k| format!("`{k}`"))

@@ -7,6 +7,8 @@ use crate::model::{
 };
 use serde::Serialize;
 
+pub use super::security::SecurityChange;
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CommentTarget {
@@ -292,6 +294,8 @@ pub enum Change {
         table: QName,
         reason: String,
     },
+    /// Row-level security, policies, privileges and owners (PostgreSQL).
+    Security(SecurityChange),
 }
 
 impl Change {
@@ -358,6 +362,7 @@ impl Change {
             SetPartitionOf { .. } => "set_partition_of",
             SetInherits { .. } => "set_inherits",
             Refuse { .. } => "refused",
+            Security(c) => c.kind(),
         }
     }
 
@@ -395,6 +400,7 @@ impl Change {
             | SetPartitionOf { table, .. }
             | SetInherits { table, .. }
             | Refuse { table, .. } => Some(table),
+            Security(c) => c.table(),
             SetComment {
                 target:
                     CommentTarget::Table(t)
@@ -536,6 +542,7 @@ impl Change {
             SetPartitionOf { table, .. } | SetInherits { table, .. } | Refuse { table, .. } => {
                 vec![format!("table {table}")]
             }
+            Security(c) => c.objects(),
         }
     }
 }

@@ -8,10 +8,11 @@ mod domain;
 mod inherited;
 mod partition;
 mod routine;
+mod security;
 mod table;
 mod types;
 
-pub use change::{Change, CommentTarget, Position};
+pub use change::{Change, CommentTarget, Position, SecurityChange};
 pub(crate) use table::rename_column;
 
 use crate::model::{generated_name, QName, Schema, Table, View};
@@ -125,6 +126,7 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
         }
     }
     views(from, to, &mut out);
+    security::security(from, to, &mut out);
     out
 }
 

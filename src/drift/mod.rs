@@ -404,6 +404,9 @@ pub fn describe(c: &Change) -> Difference {
         | DropRoutine(_)
         | DropView(_) => extra(),
         ReplaceRoutine { .. } => different(first(c), "definition differs".to_string()),
+        Security(crate::diff::SecurityChange::CreatePolicy(_)) => missing(),
+        Security(crate::diff::SecurityChange::DropPolicy(_)) => extra(),
+        Security(s) => different(first(c), security_detail(s)),
         AddEnumValue { value, .. } => different(first(c), format!("value '{value}' is missing")),
         RebuildEnum { from, to, .. } => different(
             format!("type {}", to.name),
@@ -565,4 +568,45 @@ fn domain_detail(from: &crate::model::Domain, to: &crate::model::Domain) -> Stri
         }
     }
     parts.join("; ")
+}
+
+/// How a drift report states an access-control difference.
+fn security_detail(c: &crate::diff::SecurityChange) -> String {
+    use crate::diff::SecurityChange as S;
+    let list = |p: &crate::model::Privs| {
+        if p.is_empty() {
+            "nothing".to_string()
+        } else {
+            p.iter()
+                .map(|(k, o)| if *o { format!("{k} (with grant option)") } else { k.clone() })
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    match c {
+        S::CreatePolicy(_) => "missing".to_string(),
+        S::DropPolicy(_) => "extra".to_string(),
+        S::AlterPolicy { .. } => "definition differs".to_string(),
+        S::SetRowSecurity { from, to, .. } => format!(
+            "row level security {} in the database, {} expected",
+            row_security_words(from),
+            row_security_words(to)
+        ),
+        S::SetPrivileges { from, to, .. } | S::SetDefaultPrivileges { from, to, .. } => {
+            format!("holds {} in the database, {} expected", list(from), list(to))
+        }
+        S::SetOwner { from, to, .. } => format!(
+            "owned by {} in the database, {to} expected",
+            from.as_deref().unwrap_or("another role")
+        ),
+    }
+}
+
+fn row_security_words(r: &crate::model::RowSecurity) -> &'static str {
+    match (r.enabled, r.forced) {
+        (false, false) => "off",
+        (true, false) => "on",
+        (true, true) => "on and forced",
+        (false, true) => "forced but off",
+    }
 }

@@ -8,12 +8,17 @@ mod expr;
 mod names;
 mod partition;
 mod routine;
+pub mod security;
 mod types;
 
 pub use expr::Expr;
 pub use names::{generated_name, QName};
 pub use partition::{IndexRef, PartitionBound, PartitionKey, PartitionOf};
 pub use routine::{Returns, Routine, RoutineArg, RoutineKind};
+pub use security::{
+    Access, DefaultObjects, DefaultPrivileges, Grants, ObjectPrivileges, Owned, Policy, Privs,
+    RowSecurity, Securable, SecurableKind, Security,
+};
 pub use types::{DataType, Size};
 
 use serde::Serialize;
@@ -41,6 +46,9 @@ pub struct Schema {
     /// PostgreSQL functions, procedures and aggregates, by [`Routine::key`].
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub routines: BTreeMap<String, Routine>,
+    /// PostgreSQL row-level security, policies, and (when managed) privileges and owners.
+    #[serde(skip_serializing_if = "Security::is_empty")]
+    pub security: Security,
     /// Comments on the namespaces in `schemas`, by namespace (PostgreSQL `COMMENT ON SCHEMA`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub schema_comments: BTreeMap<String, String>,

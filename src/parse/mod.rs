@@ -16,6 +16,7 @@ mod postgres;
 mod recursive_view;
 mod requote;
 mod routine;
+mod security;
 pub mod split;
 mod sqlite;
 pub mod statement;
@@ -219,7 +220,19 @@ pub fn parse_schema_report(
     validate: bool,
     target: Target,
 ) -> Result<(Schema, Vec<Skipped>), ParseError> {
+    parse_schema_access(sources, validate, target, &model::Access::default())
+}
+
+/// [`parse_schema_report`], reading the privileges and owners `access` manages (GRANT,
+/// REVOKE, ALTER DEFAULT PRIVILEGES, OWNER TO); otherwise they are left alone, reported.
+pub fn parse_schema_access(
+    sources: &[SourceFile],
+    validate: bool,
+    target: Target,
+    access: &model::Access,
+) -> Result<(Schema, Vec<Skipped>), ParseError> {
     let mut b = ddl::Builder::default();
+    let mut access_control = security::Recorder::default();
     b.validate = validate;
     b.target = target;
     // SQLite keeps an unquoted name as written (and compares names without case).
@@ -259,6 +272,21 @@ pub fn parse_schema_report(
                 }
                 other => other,
             };
+            if target.postgres_spellings() {
+                let read = access_control.read(&head, &piece.text, &loc, access, &b.schema);
+                if let Some(read) = read {
+                    match read {
+                        Ok(security::Read::Done) => {}
+                        Ok(security::Read::LeftAlone(kind)) => skipped.push(Skipped {
+                            kind,
+                            loc,
+                            summary: summary(&piece.text),
+                        }),
+                        Err(e) => errors.push(e),
+                    }
+                    continue;
+                }
+            }
             let alter_index = head.len() > 1 && head[0] == "ALTER" && head[1] == "INDEX";
             if alter_index && target.postgres_spellings() {
                 if let Some((parent, child)) = partition::index_attachment(&piece.text) {
@@ -409,7 +437,10 @@ pub fn parse_schema_report(
     b.leave_alone(&left_alone);
     match b.finish() {
         Err(e) => errors.push(e),
-        Ok((schema, left)) if errors.is_empty() => {
+        Ok((mut schema, left)) if errors.is_empty() => {
+            if let Err(e) = access_control.finish(&mut schema, access, &mut skipped) {
+                return Err(gather(e));
+            }
             skipped.extend(left.into_iter().map(|(kind, loc, summary)| Skipped {
                 kind,
                 loc,
@@ -1112,6 +1143,18 @@ fn view_ast(text: &str) -> Result<sqlparser::ast::Query, String> {
 /// Reads a `CREATE FUNCTION | PROCEDURE | AGGREGATE` statement (a file's or the catalog's).
 pub fn routine_statement(text: &str) -> Result<model::Routine, String> {
     routine::routine(text)
+}
+
+/// The input argument types of a routine's argument list (`pg_get_function_identity_arguments`).
+pub fn routine_input_types(args: &str) -> Result<Vec<model::DataType>, String> {
+    use sqlparser::tokenizer::Tokenizer;
+    let toks: Vec<Token> = Tokenizer::new(&sqlparser::dialect::PostgreSqlDialect {}, args)
+        .tokenize()
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|t| !matches!(t, Token::Whitespace(_)))
+        .collect();
+    routine::input_types(&toks)
 }
 
 /// Maps a catalog type spelling.

@@ -135,6 +135,13 @@ const KINDS: &[&str] = &[
     "set_view_options",
     "set_comment",
     "alter_table",
+    "set_row_security",
+    "create_policy",
+    "drop_policy",
+    "alter_policy",
+    "set_privileges",
+    "set_default_privileges",
+    "set_owner",
 ];
 
 const OWNER_KINDS: &[&str] = &[

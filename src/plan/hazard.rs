@@ -53,6 +53,14 @@ pub enum HazardCode {
     /// Lint, PostgreSQL: the migration switches lock_timeout off.
     #[serde(rename = "lock-timeout-off")]
     LockTimeoutOff,
+    /// PostgreSQL: a policy or row-level security change lets roles see or change rows
+    /// they could not before.
+    #[serde(rename = "widens-access")]
+    WidensAccess,
+    /// PostgreSQL: row-level security switched on for a table without a policy: every row
+    /// is hidden from every role but the owner.
+    #[serde(rename = "hides-rows")]
+    HidesRows,
 }
 
 impl HazardCode {
@@ -74,11 +82,13 @@ impl HazardCode {
             HazardCode::SetNotNullScan => "set-not-null-scan",
             HazardCode::ConcurrentInTransaction => "concurrent-in-transaction",
             HazardCode::LockTimeoutOff => "lock-timeout-off",
+            HazardCode::WidensAccess => "widens-access",
+            HazardCode::HidesRows => "hides-rows",
         }
     }
 
     /// Every code, in documentation order.
-    pub const ALL: [HazardCode; 16] = [
+    pub const ALL: [HazardCode; 18] = [
         HazardCode::DataLoss,
         HazardCode::TableRewrite,
         HazardCode::AccessExclusiveLock,
@@ -95,6 +105,8 @@ impl HazardCode {
         HazardCode::SetNotNullScan,
         HazardCode::ConcurrentInTransaction,
         HazardCode::LockTimeoutOff,
+        HazardCode::WidensAccess,
+        HazardCode::HidesRows,
     ];
 
     /// The code a stable name stands for (plan files, `-- sqlshift:allow CODE`).
@@ -145,6 +157,8 @@ impl HazardCode {
             HazardCode::LockTimeoutOff => {
                 "a step waiting for a lock queues every query on the table behind it, without limit"
             }
+            HazardCode::WidensAccess => "roles can see or change rows they could not before",
+            HazardCode::HidesRows => "every row is hidden from every role but the table's owner",
         }
     }
 }
@@ -170,6 +184,7 @@ pub fn generic(change: &Change) -> Vec<Hazard> {
     use HazardCode::*;
     let mut h = Vec::new();
     match change {
+        Security(c) => h.extend(super::security::hazards(c)),
         DropTable(t) => h.push(Hazard::new(DataLoss, format!("drops table {} and all its rows", t.name))),
         DropRoutine(r) => h.push(Hazard::new(
             MayFail,

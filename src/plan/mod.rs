@@ -11,6 +11,7 @@ mod hazard;
 mod names;
 mod order;
 mod owner;
+mod security;
 
 pub use hazard::{Hazard, HazardCode};
 pub use owner::{owner, renamed_from, Owner};

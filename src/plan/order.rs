@@ -476,6 +476,7 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
             }
         }
         Refuse { .. } => {}
+        Security(c) => security_needs(c, &mut d),
         SetComment { target, .. } => {
             use crate::diff::CommentTarget as T;
             match target {
@@ -596,6 +597,48 @@ fn phase(c: &Change) -> u8 {
         CreateView(_) => 40,
         SetViewOptions { .. } => 41,
         SetComment { .. } => 50,
+        Security(c) => security_phase(c),
+    }
+}
+
+/// Policies go before the columns they read change and come back after views (their
+/// expressions may call functions and read other tables); privileges and owners once
+/// every object exists; default privileges last, so objects this plan creates get only
+/// the grants it writes.
+fn security_phase(c: &crate::diff::SecurityChange) -> u8 {
+    use crate::diff::SecurityChange as S;
+    match c {
+        S::DropPolicy(_) => 0,
+        S::SetRowSecurity { .. } => 42,
+        S::CreatePolicy(_) | S::AlterPolicy { .. } => 43,
+        S::SetOwner { .. } => 55,
+        S::SetPrivileges { .. } => 56,
+        S::SetDefaultPrivileges { .. } => 57,
+    }
+}
+
+fn security_needs(c: &crate::diff::SecurityChange, d: &mut Deps) {
+    use crate::diff::SecurityChange as S;
+    use crate::model::SecurableKind as K;
+    match c {
+        S::SetPrivileges { object, .. } | S::SetOwner { object, .. } => {
+            let q = object.name.clone();
+            d.needs_new.push(match object.kind {
+                K::Schema => Key::Schema(q.name),
+                K::Table => Key::Rel(q),
+                K::Column => match &object.column {
+                    Some(col) => Key::Column(q, col.clone()),
+                    None => Key::Rel(q),
+                },
+                K::Sequence => Key::Seq(q),
+                K::Type => Key::Type(q),
+                K::Function | K::Procedure => Key::Routine(q),
+            });
+        }
+        S::SetDefaultPrivileges {
+            schema: Some(s), ..
+        } => d.needs_new.push(Key::Schema(s.clone())),
+        _ => {}
     }
 }
 

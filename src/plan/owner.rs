@@ -74,6 +74,7 @@ pub fn owner(change: &Change) -> Owner {
             | CommentTarget::Index(t, _)
             | CommentTarget::Constraint(t, _) => Owner::new("table", t),
         },
+        Security(c) => security_owner(c),
         other => match other.table() {
             Some(t) => Owner::new("table", t),
             // Every remaining variant names a table; keep a readable fallback anyway.
@@ -109,5 +110,31 @@ pub fn renamed_from(change: &Change) -> Option<Owner> {
     match change {
         Change::RenameTable { from, .. } => Some(Owner::new("table", from)),
         _ => None,
+    }
+}
+
+/// A policy or row-security change belongs to its table; a privilege or owner change to
+/// its object (a column's to the table), default privileges to the schema or database.
+fn security_owner(c: &crate::diff::SecurityChange) -> Owner {
+    use crate::diff::SecurityChange as S;
+    use crate::model::SecurableKind as K;
+    match c {
+        S::SetPrivileges { object, .. } | S::SetOwner { object, .. } => match object.kind {
+            K::Schema => Owner::new("schema", &object.name.name),
+            K::Table | K::Column => Owner::new("table", &object.name),
+            K::Function | K::Procedure => {
+                let args: Vec<String> = object.args.iter().map(|a| a.to_string()).collect();
+                Owner::new(object.kind.noun(), format!("{}({})", object.name, args.join(", ")))
+            }
+            k => Owner::new(k.noun(), &object.name),
+        },
+        S::SetDefaultPrivileges { schema, .. } => match schema {
+            Some(s) => Owner::new("schema", s),
+            None => Owner::new("default privileges", "*"),
+        },
+        other => match other.table() {
+            Some(t) => Owner::new("table", t),
+            None => Owner::new("table", ""),
+        },
     }
 }

@@ -193,7 +193,7 @@ fn position(p: &Option<Position>) -> String {
 pub fn render(change: &Change) -> Vec<String> {
     use Change::*;
     match change {
-        CreateRoutine(_) | DropRoutine(_) | ReplaceRoutine { .. } => {
+        CreateRoutine(_) | DropRoutine(_) | ReplaceRoutine { .. } | Security(_) => {
             vec![format!("-- sqlshift: {} has no MySQL form", change.kind())]
         }
         CreateTable(t) => vec![create_table(t)],

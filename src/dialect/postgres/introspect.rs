@@ -86,6 +86,9 @@ struct Rows {
     views: Vec<PgRow>,
     routines: Vec<PgRow>,
     unmanaged: Vec<PgRow>,
+    /// Row-level security and policies; owners and privileges (see `security.rs`).
+    policies: Vec<PgRow>,
+    access: Vec<PgRow>,
 }
 
 async fn open(url: &str, limit: Duration) -> Option<PgConnection> {
@@ -132,7 +135,16 @@ async fn fetch_all(
     };
     let keys = async {
         match c.as_mut() {
-            Some(c) => Some(fetch(c, q::INDEXES).await),
+            Some(c) => Some(
+                async {
+                    Ok::<_, String>((
+                        fetch(c, q::INDEXES).await?,
+                        fetch(c, q::POLICIES).await?,
+                        fetch(c, q::ACCESS).await?,
+                    ))
+                }
+                .await,
+            ),
             None => None,
         }
     };
@@ -155,9 +167,13 @@ async fn fetch_all(
         Some(r) => r?,
         None => fetch(conn, q::COLUMNS).await?,
     };
-    let indexes = match keys {
+    let (indexes, policies, access) = match keys {
         Some(r) => r?,
-        None => fetch(conn, q::INDEXES).await?,
+        None => (
+            fetch(conn, q::INDEXES).await?,
+            fetch(conn, q::POLICIES).await?,
+            fetch(conn, q::ACCESS).await?,
+        ),
     };
     Ok(Rows {
         schemas,
@@ -174,6 +190,8 @@ async fn fetch_all(
         views,
         routines,
         unmanaged,
+        policies,
+        access,
     })
 }
 
@@ -458,6 +476,8 @@ pub async fn introspect(
         }
     }
     super::routine::read(&rows.routines, &mut s)?;
+    super::security::read_policies(&rows.policies, &mut s)?;
+    super::security::read_access(&rows.access, &mut s)?;
     for r in rows.unmanaged {
         s.unmanaged.push(Unmanaged {
             kind: get(&r, "kind")?,

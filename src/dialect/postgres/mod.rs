@@ -13,6 +13,7 @@ mod partition;
 pub mod queries;
 mod render;
 mod routine;
+mod security;
 pub(crate) mod types;
 mod usertype;
 
@@ -62,6 +63,10 @@ impl Dialect for Postgres {
 
     fn normalize(&self, schema: &mut Schema, notes: &mut Vec<String>) {
         normalize::normalize(schema, notes)
+    }
+
+    fn reconcile(&self, live: &Schema, desired: &mut Schema, _notes: &mut Vec<String>) {
+        security::name_current_user(live, desired);
     }
 
     fn render(&self, change: &Change, opts: &RenderOptions) -> Vec<String> {

@@ -388,8 +388,6 @@ pub const UNMANAGED: &str = concat!(
     "SELECT 'trigger' AS kind, n.nspname || '.' || c.relname || '.' || t.tgname AS name FROM pg_trigger t ",
     "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal AND ",
     user_ns!("n"),
-    " UNION ALL SELECT 'policy', n.nspname || '.' || c.relname || '.' || p.polname FROM pg_policy p ",
-    "JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace",
     // Base types (with their own input and output functions) other than arrays.
     " UNION ALL SELECT 'base type', ",
     "n.nspname || '.' || t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace ",
@@ -408,8 +406,71 @@ pub const UNMANAGED: &str = concat!(
     " ORDER BY 1, 2"
 );
 
+/// Tables with row-level security on or forced, and every policy (with its table's
+/// flags): expressions as `pg_get_expr` prints them, roles by name (`public` for PUBLIC).
+pub const POLICIES: &str = concat!(
+    "SELECT n.nspname::text AS schema, c.relname::text AS table, c.relrowsecurity AS enabled, ",
+    "c.relforcerowsecurity AS forced, p.polname::text AS name, p.polcmd::text AS command, ",
+    "p.polpermissive AS permissive, ",
+    "ARRAY(SELECT CASE WHEN r.oid = 0 THEN 'public' ELSE pg_get_userbyid(r.oid)::text END ",
+    "FROM unnest(p.polroles) AS r(oid) ORDER BY 1) AS roles, ",
+    "pg_get_expr(p.polqual, p.polrelid) AS using_expr, ",
+    "pg_get_expr(p.polwithcheck, p.polrelid) AS check_expr, d.description AS comment ",
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace ",
+    "LEFT JOIN pg_policy p ON p.polrelid = c.oid ",
+    "LEFT JOIN pg_description d ON d.classoid = 'pg_policy'::regclass AND d.objoid = p.oid AND d.objsubid = 0 ",
+    "WHERE (c.relrowsecurity OR c.relforcerowsecurity OR p.oid IS NOT NULL) AND ",
+    user_ns!("n"),
+    " ORDER BY 1, 2, 5"
+);
+
+/// Owner and privileges of every object sqlshift manages privileges of, a column's where
+/// it has any, and the default privileges; plus one row naming the role reading them (the
+/// one a plan's objects are created by). Privileges as `aclexplode` lists them, with the
+/// built-in ones of an object that never had a GRANT (`acldefault`).
+pub const ACCESS: &str = concat!(
+    "SELECT x.kind, x.schema, x.name, x.args, x.col, pg_get_userbyid(x.owner)::text AS owner, ",
+    "ARRAY(SELECT CASE WHEN e.grantee = 0 THEN 'public' ELSE pg_get_userbyid(e.grantee)::text END ",
+    "|| ' ' || e.privilege_type || CASE WHEN e.is_grantable THEN ' *' ELSE '' END ",
+    "FROM aclexplode(coalesce(x.acl, acldefault(x.t, x.owner))) e ORDER BY 1) AS grants FROM (",
+    "SELECT CASE WHEN c.relkind = 'S' THEN 'sequence' WHEN c.relkind = 'm' THEN 'materialized view' ",
+    "WHEN c.relkind = 'v' THEN 'view' ELSE 'table' END AS kind, n.nspname::text AS schema, ",
+    "c.relname::text AS name, NULL::text AS args, NULL::text AS col, c.relowner AS owner, c.relacl AS acl, ",
+    "CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::\"char\" AS t ",
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace ",
+    "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') AND ",
+    user_ns!("n"),
+    " AND ",
+    not_extension_member!("c.oid"),
+    " UNION ALL SELECT 'column', n.nspname, c.relname, NULL, a.attname::text, c.relowner, a.attacl, 'c' ",
+    "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace ",
+    "WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND ",
+    user_ns!("n"),
+    " UNION ALL SELECT CASE WHEN p.prokind = 'p' THEN 'procedure' ELSE 'function' END, n.nspname, p.proname, ",
+    "pg_get_function_identity_arguments(p.oid), NULL, p.proowner, p.proacl, 'f' ",
+    "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE ",
+    user_ns!("n"),
+    " AND ",
+    not_extension_member!("p.oid"),
+    " UNION ALL SELECT 'type', n.nspname, t.typname, NULL, NULL, t.typowner, t.typacl, 'T' ",
+    "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace ",
+    "WHERE (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND ",
+    "(SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c')) AND ",
+    user_ns!("n"),
+    " AND ",
+    not_extension_member!("t.oid"),
+    " UNION ALL SELECT 'schema', NULL, n.nspname, NULL, NULL, n.nspowner, n.nspacl, 'n' ",
+    "FROM pg_namespace n WHERE n.nspname <> 'public' AND ",
+    user_ns!("n"),
+    " AND ",
+    not_extension_member!("n.oid"),
+    " UNION ALL SELECT 'default', dn.nspname, d.defaclobjtype::text, NULL, NULL, d.defaclrole, d.defaclacl, ",
+    "'r' FROM pg_default_acl d LEFT JOIN pg_namespace dn ON dn.oid = d.defaclnamespace",
+    ") x UNION ALL SELECT 'session', NULL, NULL, NULL, NULL, current_user::text, NULL ORDER BY 1, 2, 3, 4, 5"
+);
+
 /// How many catalog queries one introspection runs (a constant, whatever the schema size).
-pub const QUERY_COUNT: usize = 14;
+pub const QUERY_COUNT: usize = 16;
 
 /// What a catalog query reads, for messages.
 pub fn what(sql: &str) -> &'static str {
@@ -427,6 +488,8 @@ pub fn what(sql: &str) -> &'static str {
         (INDEXES, "indexes"),
         (VIEWS, "views"),
         (ROUTINES, "functions"),
+        (POLICIES, "row-level security and policies"),
+        (ACCESS, "privileges and owners"),
         (UNMANAGED, "unmanaged objects"),
     ]
     .iter()

@@ -749,6 +749,7 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
         )],
         CreateRoutine(r) => vec![r.sql.clone()],
         ReplaceRoutine { to, .. } => vec![super::routine::or_replace(to)],
+        Security(c) => super::security::render(c),
         DropRoutine(r) => vec![super::routine::drop(r)],
         CreateView(v) => create_view(v),
         SetViewOptions {

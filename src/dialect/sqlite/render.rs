@@ -208,7 +208,7 @@ pub fn create_table(t: &Table, name: &str) -> Vec<String> {
 pub fn render(change: &Change) -> Vec<String> {
     use Change::*;
     match change {
-        CreateRoutine(_) | DropRoutine(_) | ReplaceRoutine { .. } => {
+        CreateRoutine(_) | DropRoutine(_) | ReplaceRoutine { .. } | Security(_) => {
             vec![format!("-- sqlshift: {} has no SQLite form", change.kind())]
         }
         CreateTable(t) => create_table(t, &ansi::qname(&t.name)),
