@@ -27,7 +27,11 @@ pub enum SecurityChange {
         /// The table has a policy in the desired schema (else enabling hides every row).
         has_policies: bool,
     },
-    CreatePolicy(Policy),
+    /// `on_new_table`: the plan creates the table too (nothing was reachable before).
+    CreatePolicy {
+        policy: Policy,
+        on_new_table: bool,
+    },
     DropPolicy(Policy),
     /// `ALTER POLICY` (roles, expressions) and `COMMENT ON POLICY`.
     AlterPolicy { from: Policy, to: Policy },
@@ -61,7 +65,7 @@ impl SecurityChange {
     pub fn kind(&self) -> &'static str {
         match self {
             SecurityChange::SetRowSecurity { .. } => "set_row_security",
-            SecurityChange::CreatePolicy(_) => "create_policy",
+            SecurityChange::CreatePolicy { .. } => "create_policy",
             SecurityChange::DropPolicy(_) => "drop_policy",
             SecurityChange::AlterPolicy { .. } => "alter_policy",
             SecurityChange::SetPrivileges { .. } => "set_privileges",
@@ -73,7 +77,7 @@ impl SecurityChange {
     pub fn objects(&self) -> Vec<String> {
         match self {
             SecurityChange::SetRowSecurity { table, .. } => vec![format!("table {table}")],
-            SecurityChange::CreatePolicy(p)
+            SecurityChange::CreatePolicy { policy: p, .. }
             | SecurityChange::DropPolicy(p)
             | SecurityChange::AlterPolicy { to: p, .. } => {
                 vec![format!("policy {} on {}", p.name, p.table)]
@@ -104,7 +108,7 @@ impl SecurityChange {
     pub fn table(&self) -> Option<&QName> {
         match self {
             SecurityChange::SetRowSecurity { table, .. } => Some(table),
-            SecurityChange::CreatePolicy(p)
+            SecurityChange::CreatePolicy { policy: p, .. }
             | SecurityChange::DropPolicy(p)
             | SecurityChange::AlterPolicy { to: p, .. } => Some(&p.table),
             _ => None,
@@ -186,9 +190,21 @@ pub(super) fn security(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
             ),
             Some(old) if !created(&p.table) => {
                 push(out, SecurityChange::DropPolicy(old.clone()));
-                push(out, SecurityChange::CreatePolicy(p.clone()));
+                push(
+                    out,
+                    SecurityChange::CreatePolicy {
+                        policy: p.clone(),
+                        on_new_table: false,
+                    },
+                );
             }
-            _ => push(out, SecurityChange::CreatePolicy(p.clone())),
+            _ => push(
+                out,
+                SecurityChange::CreatePolicy {
+                    policy: p.clone(),
+                    on_new_table: created(&p.table),
+                },
+            ),
         }
     }
     for (k, p) in &a.policies {

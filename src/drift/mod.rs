@@ -404,7 +404,7 @@ pub fn describe(c: &Change) -> Difference {
         | DropRoutine(_)
         | DropView(_) => extra(),
         ReplaceRoutine { .. } => different(first(c), "definition differs".to_string()),
-        Security(crate::diff::SecurityChange::CreatePolicy(_)) => missing(),
+        Security(crate::diff::SecurityChange::CreatePolicy { .. }) => missing(),
         Security(crate::diff::SecurityChange::DropPolicy(_)) => extra(),
         Security(s) => different(first(c), security_detail(s)),
         AddEnumValue { value, .. } => different(first(c), format!("value '{value}' is missing")),
@@ -584,7 +584,7 @@ fn security_detail(c: &crate::diff::SecurityChange) -> String {
         }
     };
     match c {
-        S::CreatePolicy(_) => "missing".to_string(),
+        S::CreatePolicy { .. } => "missing".to_string(),
         S::DropPolicy(_) => "extra".to_string(),
         S::AlterPolicy { .. } => "definition differs".to_string(),
         S::SetRowSecurity { from, to, .. } => format!(

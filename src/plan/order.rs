@@ -610,7 +610,7 @@ fn security_phase(c: &crate::diff::SecurityChange) -> u8 {
     match c {
         S::DropPolicy(_) => 0,
         S::SetRowSecurity { .. } => 42,
-        S::CreatePolicy(_) | S::AlterPolicy { .. } => 43,
+        S::CreatePolicy { .. } | S::AlterPolicy { .. } => 43,
         S::SetOwner { .. } => 55,
         S::SetPrivileges { .. } => 56,
         S::SetDefaultPrivileges { .. } => 57,

@@ -38,12 +38,15 @@ pub fn hazards(c: &SecurityChange) -> Vec<Hazard> {
             "drops RESTRICTIVE policy {} on {}: the rows it kept out become reachable",
             p.name, p.table
         ))),
-        SecurityChange::CreatePolicy(p) if p.permissive => h.push(widens(format!(
+        SecurityChange::CreatePolicy {
+            policy: p,
+            on_new_table: false,
+        } if p.permissive => h.push(widens(format!(
             "adds PERMISSIVE policy {} on {}: {} gain{} the rows it admits{}",
             p.name,
             p.table,
             roles(&p.roles),
-            if p.roles.len() == 1 && p.roles[0] != PUBLIC { "s" } else { "" },
+            if p.roles.len() == 1 { "s" } else { "" },
             if p.using.is_none() && p.check.is_none() {
                 " (every row: it has no USING)"
             } else {

@@ -312,7 +312,7 @@ pub fn render(c: &SecurityChange) -> Vec<String> {
             }
             out
         }
-        SecurityChange::CreatePolicy(p) => create_policy(p),
+        SecurityChange::CreatePolicy { policy: p, .. } => create_policy(p),
         SecurityChange::DropPolicy(p) => vec![format!("DROP POLICY {}", on_policy(p))],
         SecurityChange::AlterPolicy { from, to } => {
             let mut clauses = String::new();
