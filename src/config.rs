@@ -64,6 +64,32 @@ pub struct Config {
     /// `sqlshift drift` settings.
     #[serde(default)]
     pub drift: DriftConfig,
+    /// PostgreSQL GRANT/REVOKE and default privileges: off unless `manage: true`.
+    #[serde(default)]
+    pub privileges: PrivilegesConfig,
+    /// PostgreSQL `OWNER TO`: off unless `manage: true`.
+    #[serde(default)]
+    pub owner: OwnerConfig,
+}
+
+/// `privileges:` in sqlshift.yaml. Roles live outside one database, so sqlshift only
+/// compares and changes the privileges of the roles listed here (never creates a role).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivilegesConfig {
+    #[serde(default)]
+    pub manage: bool,
+    /// Role names as PostgreSQL keeps them (case matters); `PUBLIC` for PUBLIC.
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
+/// `owner:` in sqlshift.yaml.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OwnerConfig {
+    #[serde(default)]
+    pub manage: bool,
 }
 
 /// `drift:` in sqlshift.yaml.
@@ -251,6 +277,43 @@ impl Config {
         Ok(())
     }
 
+    /// What of PostgreSQL's access control the configuration manages; a list that cannot
+    /// be used is an error naming its key.
+    pub fn access(&self, path: &str) -> Result<crate::model::Access, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.to_string(),
+            message,
+        };
+        let p = &self.privileges;
+        let mut roles = std::collections::BTreeSet::new();
+        for r in &p.roles {
+            if r.trim().is_empty() {
+                return Err(invalid(
+                    "`privileges.roles` has an empty role name".to_string(),
+                ));
+            }
+            roles.insert(if r.eq_ignore_ascii_case("public") {
+                crate::model::security::PUBLIC.to_string()
+            } else {
+                r.clone()
+            });
+        }
+        if p.manage && roles.is_empty() {
+            return Err(invalid(
+                "`privileges.manage` is true but `privileges.roles` lists no role: list the roles whose privileges sqlshift may change (e.g. `roles: [app_ro, app_rw]`)".to_string(),
+            ));
+        }
+        if !p.manage && !roles.is_empty() {
+            return Err(invalid(
+                "`privileges.roles` is set but `privileges.manage` is not true: add `manage: true` to manage these roles' privileges, or remove the list".to_string(),
+            ));
+        }
+        Ok(crate::model::Access {
+            privilege_roles: p.manage.then_some(roles),
+            owners: self.owner.manage,
+        })
+    }
+
     pub fn environment(&self, name: &str, path: &str) -> Result<&Environment, ConfigError> {
         self.environments
             .get(name)
@@ -379,6 +442,45 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(e.contains("unknown field `ignored`"), "{e}");
+    }
+
+    #[test]
+    fn access_keys_parse_and_are_checked() {
+        let c = Config::parse(
+            "privileges:\n  manage: true\n  roles: [app_ro, \"App RW\", PUBLIC]\nowner:\n  manage: true\n",
+            "f",
+        )
+        .unwrap_or_default();
+        let a = c.access("f").unwrap_or_default();
+        let roles: Vec<&str> = a
+            .privilege_roles
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(roles, ["App RW", "app_ro", "public"]);
+        assert!(a.owners);
+        let off = Config::parse("", "f").unwrap_or_default().access("f");
+        assert_eq!(off.ok(), Some(crate::model::Access::default()));
+        let e = Config::parse("privileges:\n  manage: true\n", "f")
+            .unwrap_or_default()
+            .access("f")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("`privileges.roles` lists no role"), "{e}");
+        let e = Config::parse("privileges:\n  roles: [a]\n", "f")
+            .unwrap_or_default()
+            .access("f")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("`privileges.manage` is not true"), "{e}");
+        let e = Config::parse("privileges:\n  role: [a]\n", "f")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("unknown field `role`"), "{e}");
     }
 
     #[test]

@@ -92,9 +92,18 @@ fn plural(kind: &str) -> String {
 
 /// Parses files and normalizes them for `dialect`.
 pub fn load_files(paths: &[PathBuf], dialect: &dyn Dialect) -> Result<Loaded, ParseError> {
+    load_files_access(paths, dialect, &crate::model::Access::default())
+}
+
+/// [`load_files`], reading the privileges and owners `access` manages.
+pub fn load_files_access(
+    paths: &[PathBuf],
+    dialect: &dyn Dialect,
+    access: &crate::model::Access,
+) -> Result<Loaded, ParseError> {
     let sources = parse::read_sources(paths)?;
     let target = parse::Target::of(dialect.name());
-    let (parsed, skipped) = parse::parse_schema_report(&sources, true, target)?;
+    let (parsed, skipped) = parse::parse_schema_access(&sources, true, target, access)?;
     let mut notes = Vec::new();
     let schema = dialect::prepare(parsed, dialect, &mut notes);
     dialect::check_name_lengths(&schema, dialect, &sources)?;
@@ -107,10 +116,19 @@ pub fn load_files(paths: &[PathBuf], dialect: &dyn Dialect) -> Result<Loaded, Pa
 }
 
 pub async fn load(source: &Source, dialect: &dyn Dialect) -> Result<Loaded, SourceError> {
+    load_access(source, dialect, &crate::model::Access::default()).await
+}
+
+/// [`load`], keeping the privileges and owners `access` manages.
+pub async fn load_access(
+    source: &Source,
+    dialect: &dyn Dialect,
+    access: &crate::model::Access,
+) -> Result<Loaded, SourceError> {
     match source {
-        Source::Files(p) => Ok(load_files(p, dialect)?),
+        Source::Files(p) => Ok(load_files_access(p, dialect, access)?),
         Source::Url(u) => {
-            let mut conn = dialect::connect(u).await?;
+            let mut conn = dialect::connect(u).await?.with_access(access.clone());
             let schema = conn.introspect().await?;
             Ok(Loaded {
                 schema,

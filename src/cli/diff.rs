@@ -14,8 +14,8 @@ pub async fn run(settings: &Settings, args: DiffArgs) -> Result<Status, Failure>
         (Some(d), _, None) | (None, Some(d), None) => d?,
         (None, None, None) => &crate::dialect::postgres::Postgres,
     };
-    let mut a = source::load(&from, dialect).await?;
-    let mut b = source::load(&to, dialect).await?;
+    let mut a = source::load_access(&from, dialect, &settings.access).await?;
+    let mut b = source::load_access(&to, dialect, &settings.access).await?;
     // The migration tracking table is sqlshift's bookkeeping, not schema.
     for (src, loaded) in [(&from, &mut a), (&to, &mut b)] {
         if matches!(src, Source::Url(_)) {

@@ -66,7 +66,7 @@ pub async fn run(settings: &Settings, args: DriftArgs) -> Result<Status, Failure
     let (files_schema, dir, expected_label) = match args.against {
         Against::Schema => {
             let paths = settings.schema_paths(&args.schema);
-            let loaded = crate::source::load_files(&paths, dialect)?;
+            let loaded = crate::source::load_files_access(&paths, dialect, &settings.access)?;
             warnings.extend(loaded.notes);
             let label = paths
                 .iter()

@@ -50,6 +50,7 @@ pub async fn run(settings: &Settings, args: GenerateArgs) -> Result<Status, Fail
         dialects,
         dev_urls: &dev_urls,
         render: settings.render_options(),
+        access: settings.access.clone(),
         migrator: Options::new(&m.table),
         now: std::time::SystemTime::now(),
     };

@@ -34,7 +34,8 @@ pub async fn run(settings: &Settings, args: GraphArgs) -> Result<Status, Failure
                 crate::dialect::dialect_for_url(&resolved.url)?
             }
         };
-        crate::source::load_files(&settings.schema_paths(&args.schema), dialect)?.schema
+        let paths = settings.schema_paths(&args.schema);
+        crate::source::load_files_access(&paths, dialect, &settings.access)?.schema
     };
     match args.format {
         GraphFormat::Mermaid => print!("{}", mermaid(&schema)),

@@ -58,7 +58,9 @@ pub async fn prepare(
     let dialect = crate::dialect::dialect_for_url(&resolved.url)?;
     // Parse the files on a blocking thread while the database is read: the two overlap.
     let paths = settings.schema_paths(schema);
-    let parsing = tokio::task::spawn_blocking(move || source::load_files(&paths, dialect));
+    let access = settings.access.clone();
+    let parsing =
+        tokio::task::spawn_blocking(move || source::load_files_access(&paths, dialect, &access));
     let reading = async {
         let mut conn = resolved.connect().await?;
         let live = live_schema(settings, &mut conn).await?;

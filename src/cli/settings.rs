@@ -17,6 +17,8 @@ pub const DEFAULT_LOCK_RETRIES: u32 = 3;
 pub struct Settings {
     pub config: Config,
     pub config_path: String,
+    /// PostgreSQL privileges and owners the configuration manages (`privileges`, `owner`).
+    pub access: crate::model::Access,
     /// `--verbose`: list what is summarised otherwise.
     pub verbose: bool,
 }
@@ -31,6 +33,8 @@ pub struct Resolved {
     pub migrate_lock_timeout: Duration,
     /// How long one catalog query may run or wait for a lock.
     pub catalog_timeout: Duration,
+    /// The privileges and owners an introspection keeps.
+    pub access: crate::model::Access,
 }
 
 impl Resolved {
@@ -38,7 +42,8 @@ impl Resolved {
     pub async fn connect(&self) -> Result<crate::dialect::Connection, Failure> {
         Ok(crate::source::connect(&self.url)
             .await?
-            .with_catalog_timeout(self.catalog_timeout))
+            .with_catalog_timeout(self.catalog_timeout)
+            .with_access(self.access.clone()))
     }
 }
 
@@ -53,9 +58,11 @@ pub struct MigrateSettings {
 impl Settings {
     pub fn load(path: Option<&Path>) -> Result<Settings, Failure> {
         let (config, config_path) = Config::load(path)?;
+        let access = config.access(&config_path)?;
         Ok(Settings {
             config,
             config_path,
+            access,
             verbose: false,
         })
     }
@@ -146,6 +153,7 @@ impl Settings {
                     .unwrap_or(c.allow_destructive),
             migrate_lock_timeout,
             catalog_timeout,
+            access: self.access.clone(),
         })
     }
 

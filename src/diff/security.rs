@@ -13,7 +13,7 @@ use crate::model::{
     SecurableKind,
 };
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One access-control edit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -226,38 +226,34 @@ fn reads_column(p: &Policy, column: &str) -> bool {
     })
 }
 
-/// The objects a plan creates, or drops and creates again, in `out`.
-fn new_objects(from: &Schema, to: &Schema, out: &[Change]) -> BTreeSet<String> {
-    let mut made = BTreeSet::new();
-    let mut routines = Vec::new();
-    let mut add = |k: SecurableKind, q: &QName| {
-        made.insert(Securable::new(k, q.clone()).key());
+/// The objects a plan creates, or drops and creates again, in `out`, by key.
+fn new_objects(out: &[Change]) -> BTreeMap<String, Securable> {
+    let mut made = BTreeMap::new();
+    let mut add = |o: Securable| {
+        made.insert(o.key(), o);
     };
+    let of = |k: SecurableKind, q: &QName| Securable::new(k, q.clone());
     for c in out {
         match c {
-            Change::CreateTable(t) => add(SecurableKind::Table, &t.name),
-            Change::CreateView(v) => add(SecurableKind::Table, &v.name),
-            Change::CreateSequence(s) => add(SecurableKind::Sequence, &s.name),
-            Change::CreateEnum(e) => add(SecurableKind::Type, &e.name),
-            Change::RebuildEnum { to, .. } => add(SecurableKind::Type, &to.name),
-            Change::CreateDomain(d) => add(SecurableKind::Type, &d.name),
+            Change::CreateTable(t) => add(of(SecurableKind::Table, &t.name)),
+            Change::CreateView(v) => add(of(SecurableKind::Table, &v.name)),
+            Change::CreateSequence(s) => add(of(SecurableKind::Sequence, &s.name)),
+            Change::CreateEnum(e) => add(of(SecurableKind::Type, &e.name)),
+            Change::RebuildEnum { to, .. } => add(of(SecurableKind::Type, &to.name)),
+            Change::CreateDomain(d) => add(of(SecurableKind::Type, &d.name)),
             Change::RebuildDomain { to, dependents, .. } => {
                 for d in std::iter::once(to).chain(dependents) {
-                    add(SecurableKind::Type, &d.name);
+                    add(of(SecurableKind::Type, &d.name));
                 }
             }
-            Change::CreateComposite(t) => add(SecurableKind::Type, &t.name),
-            Change::CreateRange(r) => add(SecurableKind::Type, &r.name),
-            Change::RebuildRange { to, .. } => add(SecurableKind::Type, &r_name(to)),
-            Change::CreateSchema(s) => add(SecurableKind::Schema, &QName::new("", s.clone())),
-            Change::CreateRoutine(r) => {
-                routines.push(Securable::of_routine(r).key());
-            }
+            Change::CreateComposite(t) => add(of(SecurableKind::Type, &t.name)),
+            Change::CreateRange(r) => add(of(SecurableKind::Type, &r.name)),
+            Change::RebuildRange { to, .. } => add(of(SecurableKind::Type, &r_name(to))),
+            Change::CreateSchema(s) => add(of(SecurableKind::Schema, &QName::new("", s.clone()))),
+            Change::CreateRoutine(r) => add(Securable::of_routine(r)),
             _ => {}
         }
     }
-    let _ = (from, to);
-    made.extend(routines);
     made
 }
 
@@ -299,22 +295,25 @@ fn fresh(object: &Securable, from: &Schema) -> Grants {
 
 fn privileges(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
     let (a, b) = (&from.security.privileges, &to.security.privileges);
-    if a.is_empty() && b.is_empty() {
+    let scope = to.security.scoped.as_ref().or(from.security.scoped.as_ref());
+    if scope.is_none() && a.is_empty() && b.is_empty() {
         return;
     }
-    let made = new_objects(from, to, out);
-    let scope = to.security.scoped.as_ref().or(from.security.scoped.as_ref());
+    let made = new_objects(out);
     let empty = Grants::default();
     let mut keys: BTreeSet<&String> = b.keys().collect();
     // An object that is gone takes its privileges along.
     keys.extend(a.keys().filter(|k| exists(to, &a[*k].object)));
+    keys.extend(made.keys());
     let mut changes = Vec::new();
     for k in keys {
-        let (object, want) = match b.get(k) {
-            Some(p) => (&p.object, &p.grants),
-            None => (&a[k].object, &empty),
+        let (object, want) = match (b.get(k), a.get(k), made.get(k)) {
+            (Some(p), _, _) => (&p.object, &p.grants),
+            (None, Some(p), _) => (&p.object, &empty),
+            (None, None, Some(o)) => (o, &empty),
+            (None, None, None) => continue,
         };
-        let is_new = made.contains(&object.relation().key());
+        let is_new = made.contains_key(&object.relation().key());
         let fresh_grants;
         let had = if is_new {
             // A column of a new table holds nothing; the table what a new one gets.
@@ -415,10 +414,10 @@ fn owners(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
     if from.security.owners.is_empty() && to.security.owners.is_empty() {
         return;
     }
-    let made = new_objects(from, to, out);
+    let made = new_objects(out);
     let mut changes = Vec::new();
     for (k, o) in &to.security.owners {
-        let was = if made.contains(k) {
+        let was = if made.contains_key(k) {
             me.clone()
         } else {
             from.security.owners.get(k).map(|w| w.owner.clone())

@@ -31,6 +31,8 @@ pub struct Request<'a> {
     /// Dev server URLs per dialect, where scratch databases are created.
     pub dev_urls: &'a BTreeMap<String, String>,
     pub render: RenderOptions,
+    /// PostgreSQL privileges and owners the configuration manages.
+    pub access: crate::model::Access,
     pub migrator: Options,
     pub now: SystemTime,
 }
@@ -84,7 +86,7 @@ pub async fn generate(req: &Request<'_>) -> Result<Vec<Outcome>, MigrateError> {
         [only] => crate::parse::Target::of(only.name()),
         _ => crate::parse::Target::Any,
     };
-    let raw = crate::parse::parse_schema_with(&sources, true, target)?;
+    let (raw, _) = crate::parse::parse_schema_access(&sources, true, target, &req.access)?;
     for d in &req.dialects {
         crate::dialect::check_name_lengths(&raw, *d, &sources)?;
     }
@@ -93,6 +95,7 @@ pub async fn generate(req: &Request<'_>) -> Result<Vec<Outcome>, MigrateError> {
     for (d, dir) in req.dialects.iter().zip(&dirs) {
         let dev_url = req.dev_urls.get(d.name()).map(String::as_str);
         let mut scratch = Scratch::create(*d, dev_url).await?;
+        scratch.set_access(&req.access);
         let result = for_dialect(&mut scratch, dir, &raw, version, req).await;
         scratch.destroy().await;
         rendered.push((d.name(), dir.path.clone(), result?));

@@ -113,6 +113,13 @@ impl Scratch {
         Ok(())
     }
 
+    /// Keeps the privileges and owners `access` manages in [`Scratch::schema`].
+    pub fn set_access(&mut self, access: &crate::model::Access) {
+        if let Some(c) = self.conn.take() {
+            self.conn = Some(c.with_access(access.clone()));
+        }
+    }
+
     /// The scratch database's schema, without the tracking table.
     pub async fn schema(&mut self, table: &str) -> Result<Schema, MigrateError> {
         let mut conn = self.take()?;

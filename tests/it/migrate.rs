@@ -48,6 +48,7 @@ async fn generate_one(
         dialects: vec![d],
         dev_urls: &urls,
         render: RenderOptions::default(),
+        access: Default::default(),
         migrator: opts(),
         now: std::time::SystemTime::now(),
     };
