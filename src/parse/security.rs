@@ -784,6 +784,19 @@ impl Recorder {
                 acls.insert(key.clone(), new_object(o, &defaults));
             }
         }
+        // An object the files give no owner is owned by the role that creates it.
+        if access.owners {
+            for (key, o) in &objects {
+                schema
+                    .security
+                    .owners
+                    .entry(key.clone())
+                    .or_insert_with(|| Owned {
+                        object: o.clone(),
+                        owner: CURRENT_USER.into(),
+                    });
+            }
+        }
         schema.security.privileges = acls.into_iter().filter(|(_, p)| !p.grants.is_empty()).collect();
         schema.security.default_privileges = defaults;
         schema.security.row_security.retain(|_, r| r.enabled || r.forced);

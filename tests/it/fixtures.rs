@@ -7,7 +7,8 @@
 //! it applies to, one per line; default all), `seed.sql` (rows inserted after `from`), and
 //! `to-check.sql` / `from-check.sql`: statements that must succeed once the database has
 //! been migrated to `to`, and back to `from` (an insert that relies on a sequence
-//! continuing after the seeded rows).
+//! continuing after the seeded rows). A `sqlshift.yaml` in the folder says which
+//! privileges and owners the case manages (`privileges`, `owner`), as the CLI reads it.
 
 use crate::support::{self, TestDb};
 use sqlshift::plan::Plan;
@@ -89,9 +90,10 @@ async fn table_counts(
 async fn run_case(case: &Path, db: &TestDb) -> Result<String, String> {
     let dialect = db.dialect();
     let name = case.file_name().and_then(|n| n.to_str()).unwrap_or("case");
-    let from = support::desired(&read(&case.join("from.sql")), dialect);
-    let to = support::desired(&read(&case.join("to.sql")), dialect);
-    let mut conn = db.connect().await;
+    let access = support::case_access(case);
+    let from = support::desired_access(&read(&case.join("from.sql")), dialect, &access);
+    let to = support::desired_access(&read(&case.join("to.sql")), dialect, &access);
+    let mut conn = db.connect().await.with_access(access.clone());
 
     support::apply(&mut conn, &from).await;
     let again = support::plan_against(&mut conn, &from).await;
@@ -141,7 +143,7 @@ async fn run_case(case: &Path, db: &TestDb) -> Result<String, String> {
         text: inspected.clone(),
     };
     let target = sqlshift::parse::Target::of(dialect.name());
-    let reread = sqlshift::parse::parse_schema_with(&[source], true, target)
+    let (reread, _) = sqlshift::parse::parse_schema_access(&[source], true, target, &access)
         .map_err(|e| format!("{name}: inspect output does not parse: {e}\n{inspected}"))?;
     let reread = sqlshift::dialect::prepare(reread, dialect, &mut Vec::new());
     if !support::same(&live_b, &reread) {
@@ -205,6 +207,7 @@ async fn check(
 }
 
 fn run_all(dialect_name: &str, make: impl Fn() -> Option<TestDb>) {
+    let _roles = (dialect_name == "postgres").then(support::pg_roles);
     let rt = support::rt();
     let mut failures = Vec::new();
     let mut ran = 0;

@@ -156,25 +156,28 @@ pub fn dump(d: Native, db: &TestDb) -> Result<String, String> {
 /// The database as the server's own tools show it, normalized only where two equal
 /// databases legitimately differ (names of the databases, counters, random keys).
 pub fn view(d: Native, db: &TestDb) -> Result<String, String> {
+    view_access(d, db, false)
+}
+
+/// [`view`]; `access`: privileges and owners are compared too (PostgreSQL).
+pub fn view_access(d: Native, db: &TestDb, access: bool) -> Result<String, String> {
     match d {
-        Native::Postgres => pg_view(db),
+        Native::Postgres => pg_view(db, access),
         Native::Mysql => my_view(db),
         Native::Sqlite => sqlite_view(db),
     }
 }
 
 /// `pg_dump --schema-only`, statement by statement, sorted, with what sqlshift does not
-/// manage (triggers, grants, policies …) taken out on both sides alike. Functions,
-/// procedures and aggregates are kept: they are managed on PostgreSQL.
-fn pg_view(db: &TestDb) -> Result<String, String> {
+/// manage (triggers, rules …) taken out on both sides alike. Functions, procedures,
+/// aggregates, row-level security and policies are kept: they are managed on PostgreSQL;
+/// so are grants, default privileges and owners where the test manages them (`access`).
+fn pg_view(db: &TestDb, access: bool) -> Result<String, String> {
     let mut c = Command::new("pg_dump");
-    c.args([
-        "--schema-only",
-        "--no-owner",
-        "--no-privileges",
-        "-d",
-        &db.url,
-    ]);
+    c.args(["--schema-only", "-d", &db.url]);
+    if !access {
+        c.args(["--no-owner", "--no-privileges"]);
+    }
     let out = run(c, "pg_dump", None)?;
     let text = String::from_utf8_lossy(&out.stdout);
     let kept: String = text
@@ -192,9 +195,18 @@ fn pg_view(db: &TestDb) -> Result<String, String> {
             let routine = ["CREATE FUNCTION ", "CREATE PROCEDURE ", "CREATE AGGREGATE "]
                 .iter()
                 .any(|k| s.starts_with(k));
+            let security = s.starts_with("CREATE POLICY ")
+                || s.starts_with("COMMENT ON POLICY ")
+                || (s.starts_with("ALTER TABLE ") && s.ends_with(" ROW LEVEL SECURITY"))
+                || (access
+                    && (s.starts_with("GRANT ")
+                        || s.starts_with("REVOKE ")
+                        || s.starts_with("ALTER DEFAULT PRIVILEGES ")
+                        || s.contains(" OWNER TO ")));
             !s.starts_with("SET ")
                 && !s.starts_with("SELECT pg_catalog.set_config")
                 && (routine
+                    || security
                     || matches!(
                         sqlshift::parse::kind::classify(s),
                         sqlshift::parse::kind::Kind::Managed

@@ -24,6 +24,8 @@ use std::path::{Path, PathBuf};
 struct Subject {
     id: String,
     path: PathBuf,
+    /// A fixture case's `sqlshift.yaml` (privileges and owners managed), run with it.
+    config: Option<PathBuf>,
 }
 
 type Laws = BTreeMap<u8, Result<(), String>>;
@@ -62,6 +64,7 @@ fn subjects_in(dir: &str, d: Native) -> Vec<Subject> {
         .map(|path| Subject {
             id: format!("{} {}", d.name(), rel(&path)),
             path,
+            config: None,
         })
         .collect()
 }
@@ -109,9 +112,11 @@ fn case_subjects(d: Native) -> (Vec<Subject>, Vec<String>) {
                 }
                 continue;
             }
+            let config = dir.join("sqlshift.yaml");
             out.push(Subject {
                 id: format!("{} {}", d.name(), rel(&path)),
                 path,
+                config: config.exists().then_some(config),
             });
         }
     }
@@ -140,6 +145,14 @@ fn check(d: Native, s: &Subject) -> Option<Laws> {
     let work = tempfile::tempdir().expect("tempdir");
     let dir = work.path();
     let file = s.path.display().to_string();
+    // `plan`, `apply` and `inspect` run in `dir`, where they find the case's settings.
+    let access = match &s.config {
+        Some(c) => {
+            std::fs::copy(c, dir.join("sqlshift.yaml")).expect("copy sqlshift.yaml");
+            true
+        }
+        None => false,
+    };
     let nat = d.fresh()?;
     if let Err(e) = native::load(d, &nat, &s.path) {
         let msg = format!("the file does not load with {}'s own client: {e}", d.name());
@@ -194,7 +207,7 @@ fn check(d: Native, s: &Subject) -> Option<Laws> {
             laws.insert(1, ok_no_changes("plan after apply", plan(&twin, &file)));
             laws.insert(
                 7,
-                same_view(d, &nat, &twin, "native load", "sqlshift apply"),
+                same_view(d, &nat, &twin, "native load", "sqlshift apply", access),
             );
             let empty = dir.join("empty.sql");
             std::fs::write(&empty, "").expect("empty schema file");
@@ -217,7 +230,7 @@ fn check(d: Native, s: &Subject) -> Option<Laws> {
                 2,
                 back.and_then(|_| {
                     let blank = d.fresh().ok_or("server gone")?;
-                    same_view(d, &blank, &twin, "empty database", "after dropping all")
+                    same_view(d, &blank, &twin, "empty database", "after dropping all", access)
                 }),
             );
         }
@@ -227,9 +240,16 @@ fn check(d: Native, s: &Subject) -> Option<Laws> {
     Some(laws)
 }
 
-fn same_view(d: Native, a: &TestDb, b: &TestDb, an: &str, bn: &str) -> Result<(), String> {
-    let va = native::view(d, a)?;
-    let vb = native::view(d, b)?;
+fn same_view(
+    d: Native,
+    a: &TestDb,
+    b: &TestDb,
+    an: &str,
+    bn: &str,
+    access: bool,
+) -> Result<(), String> {
+    let va = native::view_access(d, a, access)?;
+    let vb = native::view_access(d, b, access)?;
     if va == vb {
         Ok(())
     } else {
@@ -281,6 +301,8 @@ fn known_gaps() -> BTreeMap<(String, u8), String> {
 }
 
 fn run(d: Native, subjects: Vec<Subject>, mut failures: Vec<String>) {
+    // Policies and grants of the PostgreSQL files name the test roles.
+    let _roles = (d == Native::Postgres).then(crate::support::pg_roles);
     assert!(!subjects.is_empty(), "no {} file to check", d.name());
     let gaps = known_gaps();
     let mut held = 0;

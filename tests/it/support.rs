@@ -257,3 +257,84 @@ pub fn bin_env(
 pub fn bin(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
     bin_env(dir, args, &[])
 }
+
+/// The roles the PostgreSQL fixtures grant to and name in policies. Roles are
+/// cluster-wide, so they are created while some test holds a [`PgRoles`] guard and
+/// dropped when the last one lets go (the tests' databases, which hold grants to them,
+/// are gone by then).
+pub const PG_TEST_ROLES: [&str; 3] = ["pgrls_reader", "pgrls_writer", "pgrls_admin"];
+
+static ROLE_HOLDERS: std::sync::Mutex<usize> = std::sync::Mutex::new(0);
+
+/// Keeps [`PG_TEST_ROLES`] on the test server while it lives. Declare it before the test
+/// databases, so they are dropped first.
+pub struct PgRoles;
+
+async fn pg_admin_script(sql: &str) -> Result<(), String> {
+    let mut c = dialect::connect(&pg_admin_url())
+        .await
+        .map_err(|e| e.to_string())?;
+    c.run_script(sql).await.map_err(|e| e.to_string())
+}
+
+/// Creates the test roles (if the server is reachable) and holds them.
+pub fn pg_roles() -> PgRoles {
+    let mut n = ROLE_HOLDERS.lock().unwrap_or_else(|e| e.into_inner());
+    if *n == 0 {
+        let sql: String = PG_TEST_ROLES
+            .iter()
+            .map(|r| {
+                format!(
+                    "DO $$ BEGIN CREATE ROLE {r}; EXCEPTION WHEN duplicate_object THEN NULL; END $$;\n"
+                )
+            })
+            .collect();
+        // Unreachable servers are reported by the tests that need them.
+        let _ = std::thread::spawn(move || rt().block_on(pg_admin_script(&sql))).join();
+    }
+    *n += 1;
+    PgRoles
+}
+
+impl Drop for PgRoles {
+    fn drop(&mut self) {
+        let mut n = ROLE_HOLDERS.lock().unwrap_or_else(|e| e.into_inner());
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            let sql: String = PG_TEST_ROLES
+                .iter()
+                .map(|r| format!("DROP ROLE IF EXISTS {r};\n"))
+                .collect();
+            // A role still used by a database another run left behind stays; the next
+            // run finds it there.
+            let _ = std::thread::spawn(move || rt().block_on(pg_admin_script(&sql))).join();
+        }
+    }
+}
+
+/// The privileges and owners a fixture folder's `sqlshift.yaml` manages (none without one).
+pub fn case_access(dir: &std::path::Path) -> sqlshift::model::Access {
+    let path = dir.join("sqlshift.yaml");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let shown = path.display().to_string();
+            sqlshift::config::Config::parse(&text, &shown)
+                .and_then(|c| c.access(&shown))
+                .unwrap_or_else(|e| panic!("{e}"))
+        }
+        Err(_) => Default::default(),
+    }
+}
+
+/// [`desired`], reading the privileges and owners `access` manages.
+pub fn desired_access(sql: &str, dialect: &dyn Dialect, access: &sqlshift::model::Access) -> Schema {
+    let source = sqlshift::parse::SourceFile {
+        name: "test.sql".into(),
+        text: sql.into(),
+    };
+    let target = sqlshift::parse::Target::of(dialect.name());
+    let (parsed, _) = sqlshift::parse::parse_schema_access(&[source], true, target, access)
+        .unwrap_or_else(|e| panic!("parse: {e}"));
+    let mut notes = Vec::new();
+    dialect::prepare(parsed, dialect, &mut notes)
+}

@@ -22,8 +22,13 @@ pub async fn execute(
     lock(conn, opts, &endpoint.shown).await?;
     let result = match &opts.expect {
         Some(expected) => {
-            let read =
-                super::introspect(conn, Some(&endpoint.secret), endpoint.catalog_timeout).await;
+            // Read as the plan's live side was: privileges and owners scoped alike.
+            let read = super::introspect(conn, Some(&endpoint.secret), endpoint.catalog_timeout)
+                .await
+                .map(|mut s| {
+                    s.security.scope(&endpoint.access);
+                    s
+                });
             match expected.verify(read, &super::Postgres, &endpoint.shown) {
                 Ok(()) => run_with_settings(conn, plan, opts).await,
                 Err(e) => Err(e),
