@@ -53,7 +53,7 @@ const LOAD_BATCH: usize = 2_000;
 const PHASE_BUDGET: Duration = Duration::from_secs(30);
 
 /// The catalog queries one PostgreSQL introspection runs, timed one by one.
-const CATALOG_QUERIES: [(&str, &str); 14] = [
+const CATALOG_QUERIES: [(&str, &str); 16] = [
     ("SCHEMAS", queries::SCHEMAS),
     ("EXTENSIONS", queries::EXTENSIONS),
     ("ENUMS", queries::ENUMS),
@@ -68,6 +68,8 @@ const CATALOG_QUERIES: [(&str, &str); 14] = [
     ("VIEWS", queries::VIEWS),
     ("ROUTINES", queries::ROUTINES),
     ("UNMANAGED", queries::UNMANAGED),
+    ("POLICIES", queries::POLICIES),
+    ("ACCESS", queries::ACCESS),
 ];
 
 fn main() -> Result<()> {

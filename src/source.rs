@@ -84,6 +84,14 @@ fn plural(kind: &str) -> String {
         "table lock" => "table locks".into(),
         "statement on an unmanaged table" => "statements on unmanaged tables".into(),
         "object with a clause not managed yet" => "objects with a clause not managed yet".into(),
+        "privilege on an unmanaged object" => "privileges on unmanaged objects".into(),
+        "default privilege on unmanaged objects" => {
+            "default privileges on unmanaged objects".into()
+        }
+        "owner of an unmanaged object" => "owners of unmanaged objects".into(),
+        "privilege of a role not in privileges.roles" => {
+            "privileges of roles not in privileges.roles".into()
+        }
         k if k.ends_with("ss") || k.ends_with('x') => format!("{k}es"),
         k if k.ends_with('y') && !k.ends_with("ey") => format!("{}ies", &k[..k.len() - 1]),
         k => format!("{k}s"),

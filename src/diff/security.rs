@@ -9,8 +9,7 @@
 use super::Change;
 use crate::model::security::{DefaultObjects, CURRENT_USER, PUBLIC};
 use crate::model::{
-    DefaultPrivileges, Grants, Policy, Privs, QName, RowSecurity, Schema, Securable,
-    SecurableKind,
+    DefaultPrivileges, Grants, Policy, Privs, QName, RowSecurity, Schema, Securable, SecurableKind,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -34,7 +33,10 @@ pub enum SecurityChange {
     },
     DropPolicy(Policy),
     /// `ALTER POLICY` (roles, expressions) and `COMMENT ON POLICY`.
-    AlterPolicy { from: Policy, to: Policy },
+    AlterPolicy {
+        from: Policy,
+        to: Policy,
+    },
     /// REVOKE then GRANT, so `grantee` holds `to` on `object` instead of `from`.
     SetPrivileges {
         object: Securable,
@@ -166,9 +168,9 @@ pub(super) fn security(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
     let touched: BTreeSet<(QName, String)> = out
         .iter()
         .filter_map(|c| match c {
-            Change::AlterColumn { table, from, to, .. } if from.data_type != to.data_type => {
-                Some((table.clone(), to.name.clone()))
-            }
+            Change::AlterColumn {
+                table, from, to, ..
+            } if from.data_type != to.data_type => Some((table.clone(), to.name.clone())),
             Change::DropColumn { table, column } => Some((table.clone(), column.name.clone())),
             _ => None,
         })
@@ -268,9 +270,7 @@ fn fresh(object: &Securable, from: &Schema) -> Grants {
     let me = from.defaults.get("current_user");
     let entries = |schema: Option<&str>| {
         from.security.default_privileges.values().find(|d| {
-            Some(&d.role) == me
-                && d.schema.as_deref() == schema
-                && d.objects.covers(object.kind)
+            Some(&d.role) == me && d.schema.as_deref() == schema && d.objects.covers(object.kind)
         })
     };
     match entries(None) {
@@ -295,7 +295,11 @@ fn fresh(object: &Securable, from: &Schema) -> Grants {
 
 fn privileges(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
     let (a, b) = (&from.security.privileges, &to.security.privileges);
-    let scope = to.security.scoped.as_ref().or(from.security.scoped.as_ref());
+    let scope = to
+        .security
+        .scoped
+        .as_ref()
+        .or(from.security.scoped.as_ref());
     if scope.is_none() && a.is_empty() && b.is_empty() {
         return;
     }
@@ -329,7 +333,11 @@ fn privileges(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
         let grantees: BTreeSet<&String> = want
             .0
             .keys()
-            .chain(had.0.keys().filter(|g| !is_new || scope.is_some_and(|r| r.contains(*g))))
+            .chain(
+                had.0
+                    .keys()
+                    .filter(|g| !is_new || scope.is_some_and(|r| r.contains(*g))),
+            )
             .collect();
         for g in grantees {
             let was = had.0.get(g).cloned().unwrap_or_default();
@@ -378,12 +386,24 @@ fn default_privileges(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
         &from.security.default_privileges,
         &to.security.default_privileges,
     );
-    let scope = to.security.scoped.as_ref().or(from.security.scoped.as_ref());
+    let scope = to
+        .security
+        .scoped
+        .as_ref()
+        .or(from.security.scoped.as_ref());
     let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
     for k in keys {
         let Some(any) = b.get(k).or_else(|| a.get(k)) else {
             continue;
         };
+        // A schema's entries go with it (PostgreSQL drops them with the schema).
+        if any
+            .schema
+            .as_ref()
+            .is_some_and(|n| !to.schemas.contains(n) && n != "public")
+        {
+            continue;
+        }
         let builtin = DefaultPrivileges::builtin(&any.role, any.schema.as_deref(), any.objects);
         let was = a.get(k).map_or(&builtin.grants, |d| &d.grants);
         let now = b.get(k).map_or(&builtin.grants, |d| &d.grants);

@@ -578,7 +578,13 @@ fn security_detail(c: &crate::diff::SecurityChange) -> String {
             "nothing".to_string()
         } else {
             p.iter()
-                .map(|(k, o)| if *o { format!("{k} (with grant option)") } else { k.clone() })
+                .map(|(k, o)| {
+                    if *o {
+                        format!("{k} (with grant option)")
+                    } else {
+                        k.clone()
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join(", ")
         }
@@ -593,7 +599,11 @@ fn security_detail(c: &crate::diff::SecurityChange) -> String {
             row_security_words(to)
         ),
         S::SetPrivileges { from, to, .. } | S::SetDefaultPrivileges { from, to, .. } => {
-            format!("holds {} in the database, {} expected", list(from), list(to))
+            format!(
+                "holds {} in the database, {} expected",
+                list(from),
+                list(to)
+            )
         }
         S::SetOwner { from, to, .. } => format!(
             "owned by {} in the database, {to} expected",

@@ -124,7 +124,10 @@ fn security_owner(c: &crate::diff::SecurityChange) -> Owner {
             K::Table | K::Column => Owner::new("table", &object.name),
             K::Function | K::Procedure => {
                 let args: Vec<String> = object.args.iter().map(|a| a.to_string()).collect();
-                Owner::new(object.kind.noun(), format!("{}({})", object.name, args.join(", ")))
+                Owner::new(
+                    object.kind.noun(),
+                    format!("{}({})", object.name, args.join(", ")),
+                )
             }
             k => Owner::new(k.noun(), &object.name),
         },

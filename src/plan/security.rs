@@ -92,7 +92,13 @@ pub fn hazards(c: &SecurityChange) -> Vec<Hazard> {
 
 fn roles(r: &[String]) -> String {
     r.iter()
-        .map(|r| if r == PUBLIC { "PUBLIC".to_string() } else { r.clone() })
+        .map(|r| {
+            if r == PUBLIC {
+                "PUBLIC".to_string()
+            } else {
+                r.clone()
+            }
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -111,6 +111,15 @@ GRANT ALL ON TABLE public.item TO PUBLIC;
 /// Loads a corpus file with `psql` into a fresh database, then plans the same file against
 /// it: the run must read the whole file (exit 0). Returns the number of planned steps.
 fn corpus_plan_on_postgres(file: &str, has_unmanaged: bool) -> Option<usize> {
+    corpus_plan_with(file, has_unmanaged, None).map(|(steps, _)| steps)
+}
+
+/// [`corpus_plan_on_postgres`] with a `sqlshift.yaml`; also returns the run's warnings.
+fn corpus_plan_with(
+    file: &str,
+    has_unmanaged: bool,
+    config: Option<&str>,
+) -> Option<(usize, String)> {
     let rt = support::rt();
     let db = rt.block_on(support::pg_db())?;
     let path = support::repo().join("fixtures/corpus/postgres").join(file);
@@ -125,6 +134,9 @@ fn corpus_plan_on_postgres(file: &str, has_unmanaged: bool) -> Option<usize> {
         String::from_utf8_lossy(&load.stderr)
     );
     let dir = tempfile::tempdir().expect("tempdir");
+    if let Some(c) = config {
+        std::fs::write(dir.path().join("sqlshift.yaml"), c).expect("config");
+    }
     let schema = path.display().to_string();
     let (code, out, err) = bin(
         dir.path(),
@@ -141,7 +153,7 @@ fn corpus_plan_on_postgres(file: &str, has_unmanaged: bool) -> Option<usize> {
     let plan: serde_json::Value = serde_json::from_str(&out).expect("plan JSON");
     let steps = plan["steps"].as_array().map_or(0, Vec::len);
     eprintln!("corpus postgres/{file}: plan against the psql-loaded database: {steps} step(s)");
-    Some(steps)
+    Some((steps, err))
 }
 
 #[test]
@@ -158,6 +170,35 @@ fn corpus_sakila_and_pagila_read_whole_on_postgres() {
     }
     if let Some(steps) = corpus_plan_on_postgres("pagila.sql", true) {
         assert_eq!(steps, 0, "pagila");
+    }
+}
+
+/// Pagila's and Sakila's GRANT/REVOKE lines (on the `public` schema) are reported, never
+/// a stopped run: as not managed with privileges off, as on an object not managed with
+/// privileges and owners on; and with both on, every other owner and privilege (PUBLIC's
+/// EXECUTE on the functions, USAGE on the types) adopts with no changes.
+#[test]
+fn corpus_grants_are_reported_with_privileges_off_and_on() {
+    for file in ["pagila.sql", "sakila.sql"] {
+        let Some((steps, err)) = corpus_plan_with(file, true, None) else {
+            return;
+        };
+        assert_eq!(steps, 0, "{file}");
+        assert!(
+            err.contains(" privileges") && err.contains("owner changes"),
+            "{file}: {err}"
+        );
+        let config = "privileges:\n  manage: true\n  roles: [PUBLIC, pgrls_reader]\nowner:\n  manage: true\n";
+        let Some((steps, err)) = corpus_plan_with(file, true, Some(config)) else {
+            return;
+        };
+        assert_eq!(steps, 0, "{file} with privileges and owners managed: {err}");
+        assert!(
+            err.contains("privileges on unmanaged objects")
+                && err.contains("owners of unmanaged objects")
+                && !err.contains("owner change"),
+            "{file}: {err}"
+        );
     }
 }
 

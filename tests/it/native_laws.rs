@@ -230,7 +230,14 @@ fn check(d: Native, s: &Subject) -> Option<Laws> {
                 2,
                 back.and_then(|_| {
                     let blank = d.fresh().ok_or("server gone")?;
-                    same_view(d, &blank, &twin, "empty database", "after dropping all", access)
+                    same_view(
+                        d,
+                        &blank,
+                        &twin,
+                        "empty database",
+                        "after dropping all",
+                        access,
+                    )
                 }),
             );
         }

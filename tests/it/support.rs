@@ -327,7 +327,11 @@ pub fn case_access(dir: &std::path::Path) -> sqlshift::model::Access {
 }
 
 /// [`desired`], reading the privileges and owners `access` manages.
-pub fn desired_access(sql: &str, dialect: &dyn Dialect, access: &sqlshift::model::Access) -> Schema {
+pub fn desired_access(
+    sql: &str,
+    dialect: &dyn Dialect,
+    access: &sqlshift::model::Access,
+) -> Schema {
     let source = sqlshift::parse::SourceFile {
         name: "test.sql".into(),
         text: sql.into(),

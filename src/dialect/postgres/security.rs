@@ -294,7 +294,9 @@ fn privilege_statements(
 
 pub fn render(c: &SecurityChange) -> Vec<String> {
     match c {
-        SecurityChange::SetRowSecurity { table, from, to, .. } => {
+        SecurityChange::SetRowSecurity {
+            table, from, to, ..
+        } => {
             let mut out = Vec::new();
             if from.enabled != to.enabled {
                 out.push(format!(
@@ -404,7 +406,9 @@ pub fn render(c: &SecurityChange) -> Vec<String> {
                 to,
             )
         }
-        SecurityChange::SetOwner { object, to, alter, .. } => vec![format!(
+        SecurityChange::SetOwner {
+            object, to, alter, ..
+        } => vec![format!(
             "ALTER {alter} {} OWNER TO {}",
             object_sql(object),
             role(to)
