@@ -28,14 +28,14 @@ pub enum SecurityChange {
     },
     /// `on_new_table`: the plan creates the table too (nothing was reachable before).
     CreatePolicy {
-        policy: Policy,
+        policy: Box<Policy>,
         on_new_table: bool,
     },
-    DropPolicy(Policy),
+    DropPolicy(Box<Policy>),
     /// `ALTER POLICY` (roles, expressions) and `COMMENT ON POLICY`.
     AlterPolicy {
-        from: Policy,
-        to: Policy,
+        from: Box<Policy>,
+        to: Box<Policy>,
     },
     /// REVOKE then GRANT, so `grantee` holds `to` on `object` instead of `from`.
     SetPrivileges {
@@ -186,16 +186,16 @@ pub(super) fn security(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
             Some(old) if !created(&p.table) && old.alterable_to(p) && !in_the_way(old) => push(
                 out,
                 SecurityChange::AlterPolicy {
-                    from: old.clone(),
-                    to: p.clone(),
+                    from: Box::new(old.clone()),
+                    to: Box::new(p.clone()),
                 },
             ),
             Some(old) if !created(&p.table) => {
-                push(out, SecurityChange::DropPolicy(old.clone()));
+                push(out, SecurityChange::DropPolicy(Box::new(old.clone())));
                 push(
                     out,
                     SecurityChange::CreatePolicy {
-                        policy: p.clone(),
+                        policy: Box::new(p.clone()),
                         on_new_table: false,
                     },
                 );
@@ -203,7 +203,7 @@ pub(super) fn security(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
             _ => push(
                 out,
                 SecurityChange::CreatePolicy {
-                    policy: p.clone(),
+                    policy: Box::new(p.clone()),
                     on_new_table: created(&p.table),
                 },
             ),
@@ -211,7 +211,7 @@ pub(super) fn security(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
     }
     for (k, p) in &a.policies {
         if !b.policies.contains_key(k) && !dropped(&p.table) {
-            push(out, SecurityChange::DropPolicy(p.clone()));
+            push(out, SecurityChange::DropPolicy(Box::new(p.clone())));
         }
     }
     privileges(from, to, out);

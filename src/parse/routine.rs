@@ -815,6 +815,19 @@ fn searched_type(t: &DataType) -> String {
     }
 }
 
+/// The input argument types of an argument list (`a integer, OUT b text` → `integer`), as
+/// `GRANT … ON FUNCTION f(…)` and `ALTER FUNCTION f(…) OWNER TO` name a routine.
+pub(super) fn input_types(toks: &[Token]) -> Result<Vec<DataType>, String> {
+    let mut out = Vec::new();
+    for group in split_commas(toks) {
+        let (a, _) = argument(group, "in")?;
+        if a.is_input() {
+            out.push(a.data_type);
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -913,15 +926,3 @@ mod tests {
     }
 }
 
-/// The input argument types of an argument list (`a integer, OUT b text` → `integer`), as
-/// `GRANT … ON FUNCTION f(…)` and `ALTER FUNCTION f(…) OWNER TO` name a routine.
-pub(super) fn input_types(toks: &[Token]) -> Result<Vec<DataType>, String> {
-    let mut out = Vec::new();
-    for group in split_commas(toks) {
-        let (a, _) = argument(group, "in")?;
-        if a.is_input() {
-            out.push(a.data_type);
-        }
-    }
-    Ok(out)
-}

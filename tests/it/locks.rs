@@ -118,6 +118,12 @@ fn scenarios() -> Vec<(&'static str, String)> {
             "drop_table",
             edit("CREATE TABLE loose (id int, at date);", ""),
         ),
+        (
+            "row_security_and_policies",
+            format!(
+                "{BASE}ALTER TABLE child ENABLE ROW LEVEL SECURITY;\nALTER TABLE base FORCE ROW LEVEL SECURITY;\nCREATE POLICY child_read ON child FOR SELECT USING (code > 0);\nCREATE POLICY base_all ON base AS RESTRICTIVE USING (id <> 0);\nCOMMENT ON POLICY base_all ON base IS 'not zero';\n"
+            ),
+        ),
     ]
 }
 

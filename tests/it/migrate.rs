@@ -34,6 +34,17 @@ async fn generate_one(
     name: &str,
     schema_sql: &str,
 ) -> Result<Vec<Outcome>, String> {
+    generate_access(root, d, name, schema_sql, &Default::default()).await
+}
+
+/// [`generate_one`] managing the privileges and owners `access` names.
+async fn generate_access(
+    root: &Path,
+    d: &'static dyn Dialect,
+    name: &str,
+    schema_sql: &str,
+    access: &sqlshift::model::Access,
+) -> Result<Vec<Outcome>, String> {
     let schema_dir = root.join("schema");
     std::fs::create_dir_all(&schema_dir).unwrap();
     std::fs::write(schema_dir.join("schema.sql"), schema_sql).unwrap();
@@ -48,7 +59,7 @@ async fn generate_one(
         dialects: vec![d],
         dev_urls: &urls,
         render: RenderOptions::default(),
-        access: Default::default(),
+        access: access.clone(),
         migrator: opts(),
         now: std::time::SystemTime::now(),
     };
@@ -72,17 +83,25 @@ fn applies_to(case: &Path, dialect: &str) -> bool {
     }
 }
 
-/// The live schema without the tracking table.
-async fn live(db: &TestDb) -> sqlshift::model::Schema {
-    let mut c = db.connect().await;
+/// The live schema without the tracking table, keeping what `access` manages.
+async fn live_access(db: &TestDb, access: &sqlshift::model::Access) -> sqlshift::model::Schema {
+    let mut c = db.connect().await.with_access(access.clone());
     let mut s = c.introspect().await.unwrap();
     tracking::hide(&mut s, TABLE, db.dialect());
     s
 }
 
 async fn converged(db: &TestDb, sql: &str) -> Result<(), String> {
-    let want = support::desired(sql, db.dialect());
-    let have = live(db).await;
+    converged_access(db, sql, &Default::default()).await
+}
+
+async fn converged_access(
+    db: &TestDb,
+    sql: &str,
+    access: &sqlshift::model::Access,
+) -> Result<(), String> {
+    let want = support::desired_access(sql, db.dialect(), access);
+    let have = live_access(db, access).await;
     let plan = sqlshift::plan::plan(&have, &want, db.dialect(), &RenderOptions::default());
     if plan.is_empty() {
         Ok(())
@@ -97,11 +116,12 @@ async fn run_case(case: &Path, db: &TestDb) -> Result<(), String> {
     let from = std::fs::read_to_string(case.join("from.sql")).unwrap();
     let to = std::fs::read_to_string(case.join("to.sql")).unwrap();
     let project = tempfile::tempdir().unwrap();
-    let first = generate_one(project.path(), d, "from", &from)
+    let access = support::case_access(case);
+    let first = generate_access(project.path(), d, "from", &from, &access)
         .await
         .map_err(|e| format!("{name}: generate from.sql: {e}"))?;
     let written = |o: &[Outcome]| usize::from(matches!(o.first(), Some(Outcome::Written { .. })));
-    let second = generate_one(project.path(), d, "to", &to)
+    let second = generate_access(project.path(), d, "to", &to, &access)
         .await
         .map_err(|e| format!("{name}: generate to.sql: {e}"))?;
     let changed = written(&second) == 1;
@@ -144,7 +164,7 @@ async fn run_case(case: &Path, db: &TestDb) -> Result<(), String> {
         .await
         .map_err(|e| format!("{name}: migrate up: {e}"))?;
     assert_eq!(report.ran.len(), dir.migrations.len());
-    converged(db, &to).await.map_err(|rest| {
+    converged_access(db, &to, &access).await.map_err(|rest| {
         format!("{name}: after migrate up, plan against to.sql is not empty:\n{rest}")
     })?;
     if !changed {
@@ -154,7 +174,7 @@ async fn run_case(case: &Path, db: &TestDb) -> Result<(), String> {
     migrator::down(conn, &opts(), DownTarget::Steps(1), &mut Quiet)
         .await
         .map_err(|e| format!("{name}: migrate down: {e}"))?;
-    converged(db, &from).await.map_err(|rest| {
+    converged_access(db, &from, &access).await.map_err(|rest| {
         format!("{name}: after migrate down 1, plan against from.sql is not empty:\n{rest}")
     })?;
     let conn = db.connect().await;
@@ -162,7 +182,7 @@ async fn run_case(case: &Path, db: &TestDb) -> Result<(), String> {
         .await
         .map_err(|e| format!("{name}: migrate up again: {e}"))?;
     assert_eq!(report.ran.len(), 1);
-    converged(db, &to)
+    converged_access(db, &to, &access)
         .await
         .map_err(|rest| format!("{name}: after up again, plan is not empty:\n{rest}"))?;
     Ok(())
@@ -318,6 +338,7 @@ fn codes_agree(groups: &[sqlshift::lint::Group]) -> Result<(), String> {
 }
 
 fn run_all(dialect_name: &str, make: impl Fn() -> Option<TestDb>) {
+    let _roles = (dialect_name == "postgres").then(support::pg_roles);
     let rt = support::rt();
     let mut failures = Vec::new();
     let mut ran = 0;

@@ -143,21 +143,20 @@ pub fn locks(change: &Change, opts: &RenderOptions) -> Vec<Lock> {
             use crate::diff::SecurityChange as S;
             use crate::model::SecurableKind as K;
             match c {
-                S::AlterPolicy { from, to } if from.comment != to.comment && {
-                    let mut same = from.clone();
-                    same.comment = to.comment.clone();
-                    same == *to
-                } =>
+                S::AlterPolicy { from, to }
+                    if from.comment != to.comment && {
+                        let mut same = from.clone();
+                        same.comment = to.comment.clone();
+                        same == *to
+                    } =>
                 {
                     on(&to.table, AccessShare, Brief)
                 }
                 S::SetRowSecurity { table, .. } => on(table, AccessExclusive, Brief),
-                S::CreatePolicy { policy: p, .. } | S::DropPolicy(p) | S::AlterPolicy { to: p, .. } => {
-                    on(&p.table, AccessExclusive, Brief)
-                }
-                S::SetOwner { object, .. }
-                    if matches!(object.kind, K::Table | K::Sequence) =>
-                {
+                S::CreatePolicy { policy: p, .. }
+                | S::DropPolicy(p)
+                | S::AlterPolicy { to: p, .. } => on(&p.table, AccessExclusive, Brief),
+                S::SetOwner { object, .. } if matches!(object.kind, K::Table | K::Sequence) => {
                     on(&object.name, AccessExclusive, Brief)
                 }
                 _ => {}
