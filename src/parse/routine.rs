@@ -925,4 +925,3 @@ mod tests {
         assert!(d.args.iter().all(|a| a.name.is_none()));
     }
 }
-
