@@ -112,7 +112,8 @@ pub struct IgnoreConfig {
     #[serde(default)]
     pub schemas: Vec<String>,
     /// Object kinds: table, view, materialized_view, type, sequence, schema, extension,
-    /// index, unique, check, foreign_key, comment.
+    /// index, unique, check, foreign_key, comment, policy (with row-level security),
+    /// privilege, owner.
     #[serde(default)]
     pub kinds: Vec<String>,
 }

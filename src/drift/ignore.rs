@@ -19,6 +19,9 @@ pub const KINDS: &[&str] = &[
     "check",
     "foreign_key",
     "comment",
+    "policy",
+    "privilege",
+    "owner",
 ];
 
 /// What to leave out of a drift comparison.
@@ -146,6 +149,43 @@ impl Ignore {
                 }
             }
         }
+        self.access(schema);
+    }
+
+    /// Row-level security and policies go with their table (and `policy`), privileges
+    /// and owners with their object (and `privilege`, `owner`).
+    fn access(&self, schema: &mut Schema) {
+        let tables: BTreeSet<QName> = schema.tables.keys().cloned().collect();
+        let sec = &mut schema.security;
+        let policies = self.kind("policy");
+        sec.row_security
+            .retain(|t, _| !policies && tables.contains(t));
+        sec.policies.retain(|_, p| {
+            let qualified = format!("{}.{}", p.table, p.name);
+            !policies && tables.contains(&p.table) && !self.name(&p.name, &qualified)
+        });
+        let object = |o: &crate::model::Securable| {
+            let kind = match o.kind {
+                crate::model::SecurableKind::Column => "table",
+                k => k.noun(),
+            };
+            match o.kind {
+                crate::model::SecurableKind::Schema => {
+                    self.kind("schema")
+                        || self.schemas.contains(&o.name.name)
+                        || self.name(&o.name.name, &o.name.name)
+                }
+                _ => self.object(kind, &o.name),
+            }
+        };
+        let privileges = self.kind("privilege");
+        sec.privileges
+            .retain(|_, p| !privileges && !object(&p.object));
+        sec.default_privileges.retain(|_, d| {
+            !privileges && !d.schema.as_ref().is_some_and(|s| self.schemas.contains(s))
+        });
+        let owners = self.kind("owner");
+        sec.owners.retain(|_, o| !owners && !object(&o.object));
     }
 }
 

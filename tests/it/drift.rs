@@ -492,3 +492,60 @@ fn clean_reports_in_every_format() {
     assert_eq!(v["drift"], serde_json::json!([]));
     assert_eq!(v["summary"]["added"], 0);
 }
+
+/// Issue 13: a policy dropped by hand, row-level security switched off, and (managed) a
+/// grant and an owner changed by hand are drift; each can be ignored by its kind.
+#[test]
+fn postgres_policies_privileges_and_owners_drift() {
+    let _roles = support::pg_roles();
+    let Some(db) = support::rt().block_on(support::pg_db()) else {
+        return;
+    };
+    let p = tempfile::tempdir().unwrap();
+    std::fs::create_dir(p.path().join("schema")).unwrap();
+    std::fs::write(
+        p.path().join("schema/s.sql"),
+        "CREATE TABLE notes (id int PRIMARY KEY, author text NOT NULL);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON notes FOR SELECT TO pgrls_reader USING (author = current_user);
+GRANT SELECT ON notes TO pgrls_reader;
+",
+    )
+    .unwrap();
+    let config = "privileges:\n  manage: true\n  roles: [pgrls_reader]\nowner:\n  manage: true\n";
+    std::fs::write(p.path().join("sqlshift.yaml"), config).unwrap();
+    assert_eq!(bin(p.path(), &["apply", "--yes", "--url", &db.url]).0, 0);
+    let (code, v) = drift_json(p.path(), &["--url", &db.url]);
+    assert_eq!(code, 0, "{v:#}");
+    run_sql(
+        &db.url,
+        "DROP POLICY own ON notes; ALTER TABLE notes DISABLE ROW LEVEL SECURITY;
+         REVOKE SELECT ON notes FROM pgrls_reader; ALTER TABLE notes OWNER TO pgrls_admin;",
+    );
+    let (code, v) = drift_json(p.path(), &["--url", &db.url]);
+    assert_eq!(code, 1, "{v:#}");
+    let text = v.to_string();
+    for what in [
+        "policy own on public.notes",
+        "row level security off in the database, on expected",
+        "table public.notes to pgrls_reader",
+        "owned by pgrls_admin in the database, postgres expected",
+    ] {
+        assert!(text.contains(what), "{what}: {v:#}");
+    }
+    std::fs::write(
+        p.path().join("sqlshift.yaml"),
+        format!("{config}drift:\n  ignore:\n    kinds: [policy, privilege, owner]\n"),
+    )
+    .unwrap();
+    let (code, v) = drift_json(p.path(), &["--url", &db.url]);
+    assert_eq!(code, 0, "{v:#}");
+    // Without the opt-in, the grant and the owner are not compared at all.
+    std::fs::write(
+        p.path().join("sqlshift.yaml"),
+        "drift:\n  ignore:\n    kinds: [policy]\n",
+    )
+    .unwrap();
+    let (code, v) = drift_json(p.path(), &["--url", &db.url]);
+    assert_eq!(code, 0, "{v:#}");
+}

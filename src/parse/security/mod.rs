@@ -37,7 +37,10 @@ pub(super) enum Read {
 /// known ([`Recorder::finish`]).
 #[derive(Default)]
 pub(super) struct Recorder {
-    events: Vec<(Event, Loc)>,
+    /// Each statement's event, where it is, and its first line (for reports).
+    events: Vec<(Event, Loc, String)>,
+    /// The first line of the statement being read.
+    summary: String,
 }
 
 enum Event {
@@ -112,6 +115,7 @@ impl Recorder {
     ) -> Option<Result<Read, ParseError>> {
         let w = |k: usize| words.get(k).map(String::as_str).unwrap_or("");
         let privileges = access.privilege_roles.is_some();
+        self.summary = super::summary(text);
         let result = match (w(0), w(1), w(2)) {
             ("CREATE", "POLICY", _) => self.create_policy(text, loc),
             ("ALTER", "POLICY", _) => self.alter_policy(text, loc),
@@ -123,7 +127,9 @@ impl Recorder {
             }
             ("GRANT" | "REVOKE", _, _) if privileges => self.grant(text, loc, schema),
             ("ALTER", "DEFAULT", "PRIVILEGES") if privileges => self.defaults(text, loc, schema),
-            ("ALTER", _, _) if access.owners && words.iter().any(|x| x == "OWNER") => {
+            ("ALTER", _, _)
+                if access.owners && text.to_ascii_uppercase().contains(" OWNER TO ") =>
+            {
                 match self.owner(text, loc) {
                     Ok(None) => return None,
                     Ok(Some(r)) => Ok(r),
@@ -138,8 +144,12 @@ impl Recorder {
         }))
     }
 
+    fn record(&mut self, e: Event, loc: &Loc) {
+        self.events.push((e, loc.clone(), self.summary.clone()));
+    }
+
     fn push(&mut self, e: Event, loc: &Loc) -> Result<Read, String> {
-        self.events.push((e, loc.clone()));
+        self.record(e, loc);
         Ok(Read::Done)
     }
 
@@ -161,7 +171,7 @@ impl Recorder {
             loc: loc.clone(),
             message,
         };
-        for (event, loc) in self.events {
+        for (event, loc, summary) in self.events {
             match event {
                 Event::Policy(_)
                 | Event::AlterPolicy { .. }
@@ -212,7 +222,7 @@ impl Recorder {
                             skipped.push(super::Skipped {
                                 kind: "privilege on an unmanaged object",
                                 loc: loc.clone(),
-                                summary: String::new(),
+                                summary: summary.clone(),
                             });
                             continue;
                         }
@@ -265,7 +275,7 @@ impl Recorder {
                         None => skipped.push(super::Skipped {
                             kind: "owner of an unmanaged object",
                             loc: loc.clone(),
-                            summary: String::new(),
+                            summary: summary.clone(),
                         }),
                     }
                 }

@@ -147,13 +147,13 @@ impl Recorder {
             c.word("ROW")?;
             c.word("LEVEL")?;
             c.word("SECURITY")?;
-            self.events.push((
+            self.record(
                 Event::RowSecurity {
                     table: table.clone(),
                     action,
                 },
-                loc.clone(),
-            ));
+                loc,
+            );
             if !c.comma() {
                 break;
             }
@@ -272,7 +272,7 @@ impl Recorder {
         c.end()?;
         let existing = existing(schema);
         for role in roles {
-            self.events.push((
+            self.record(
                 Event::Defaults {
                     change: PrivilegeChange {
                         grant,
@@ -285,8 +285,8 @@ impl Recorder {
                     objects,
                     existing: existing.clone(),
                 },
-                loc.clone(),
-            ));
+                loc,
+            );
         }
         Ok(Read::Done)
     }
