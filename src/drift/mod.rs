@@ -385,6 +385,7 @@ pub fn describe(c: &Change) -> Difference {
         | AddExclusion { .. }
         | CreateIndex { .. }
         | CreateRoutine(_)
+        | CreateProgram(_)
         | CreateView(_) => missing(),
         DropSchema(_)
         | DropExtension(_)
@@ -402,7 +403,9 @@ pub fn describe(c: &Change) -> Difference {
         | DropExclusion { .. }
         | DropIndex { .. }
         | DropRoutine(_)
+        | DropProgram(_)
         | DropView(_) => extra(),
+        ReplaceProgram { from, to } => different(first(c), crate::diff::program_difference(from, to)),
         ReplaceRoutine { .. } => different(first(c), "definition differs".to_string()),
         AddEnumValue { value, .. } => different(first(c), format!("value '{value}' is missing")),
         RebuildEnum { from, to, .. } => different(

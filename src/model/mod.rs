@@ -7,12 +7,14 @@
 mod expr;
 mod names;
 mod partition;
+mod program;
 mod routine;
 mod types;
 
 pub use expr::Expr;
 pub use names::{generated_name, QName};
 pub use partition::{IndexRef, PartitionBound, PartitionKey, PartitionOf};
+pub use program::{Program, ProgramKind, ProgramParam};
 pub use routine::{Returns, Routine, RoutineArg, RoutineKind};
 pub use types::{DataType, Size};
 
@@ -41,6 +43,10 @@ pub struct Schema {
     /// PostgreSQL functions, procedures and aggregates, by [`Routine::key`].
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub routines: BTreeMap<String, Routine>,
+    /// MySQL/MariaDB triggers, procedures, functions and events and SQLite triggers, by
+    /// [`Program::key`].
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub programs: BTreeMap<String, Program>,
     /// Comments on the namespaces in `schemas`, by namespace (PostgreSQL `COMMENT ON SCHEMA`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub schema_comments: BTreeMap<String, String>,

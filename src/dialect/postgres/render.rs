@@ -747,6 +747,9 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
             ansi::sibling(table, from),
             quote_ident(to)
         )],
+        CreateProgram(_) | DropProgram(_) | ReplaceProgram { .. } => {
+            vec![format!("-- sqlshift: {} has no PostgreSQL form", change.kind())]
+        }
         CreateRoutine(r) => vec![r.sql.clone()],
         ReplaceRoutine { to, .. } => vec![super::routine::or_replace(to)],
         DropRoutine(r) => vec![super::routine::drop(r)],
