@@ -84,12 +84,9 @@ pub fn client_text(text: &str) -> String {
         if c == '/' && at(i + 1) == Some('*') {
             let kept = at(i + 2) == Some('!') || (at(i + 2) == Some('M') && at(i + 3) == Some('!'));
             if !kept {
-                // To the closing `*/`; the lines it spans stay (the client keeps them).
+                // To the closing `*/`, the lines it spans too.
                 i += 2;
                 while i < n && !(chars[i] == '*' && at(i + 1) == Some('/')) {
-                    if chars[i] == '\n' {
-                        out.push('\n');
-                    }
                     i += 1;
                 }
                 i = (i + 2).min(n);

@@ -38,7 +38,7 @@ pub fn read(rows: &Rows, s: &mut Schema, text: Text) -> Result<(), String> {
         let key = (req(r, "kind")?.to_uppercase(), req(r, "name")?);
         let mut p = format!(
             "{} {} {}",
-            req(r, "mode")?,
+            req(r, "param_mode")?,
             quote(&req(r, "param")?),
             req(r, "data_type")?
         );
@@ -157,17 +157,17 @@ fn routine_statement(
         .unwrap_or_default();
     let mut stmt = format!("CREATE {kind} {}({list})", quote(name));
     if kind == "FUNCTION" {
-        stmt.push_str(&format!(" RETURNS {}", req("returns")?));
+        stmt.push_str(&format!(" RETURNS {}", req("return_type")?));
         charset_clause(&mut stmt, text(r, "charset")?, text(r, "collation")?);
     }
-    if req("deterministic")? == "YES" {
+    if req("is_deterministic")? == "YES" {
         stmt.push_str("\n    DETERMINISTIC");
     }
-    let access = req("access")?;
+    let access = req("data_access")?;
     if !access.is_empty() && access != "CONTAINS SQL" {
         stmt.push_str(&format!("\n    {access}"));
     }
-    if req("security")? == "INVOKER" {
+    if req("security_type")? == "INVOKER" {
         stmt.push_str("\n    SQL SECURITY INVOKER");
     }
     let comment = req("comment")?;
@@ -180,7 +180,7 @@ fn routine_statement(
 fn event_statement(r: &MySqlRow, name: &str, text: Text) -> Result<String, String> {
     let req = |c: &str| -> Result<String, String> { Ok(text(r, c)?.unwrap_or_default()) };
     let mut stmt = format!("CREATE EVENT {} ON SCHEDULE ", quote(name));
-    if req("type")? == "ONE TIME" {
+    if req("event_type")? == "ONE TIME" {
         stmt.push_str(&format!("AT {}", literal(&req("execute_at")?)));
     } else {
         stmt.push_str(&format!(
@@ -213,9 +213,8 @@ fn event_statement(r: &MySqlRow, name: &str, text: Text) -> Result<String, Strin
 /// (`defaults`, as `introspect` keeps them).
 pub fn settle(s: &mut Schema, defaults: &BTreeMap<String, String>) {
     use super::introspect::{CHARSET, COLLATION, DEFAULT_COLLATION};
-    let server_mode = defaults
-        .get(SQL_MODE)
-        .map(|m| crate::parse::canonical_mode(m));
+    let mariadb = defaults.get(super::introspect::FLAVOR).map(String::as_str) == Some("mariadb");
+    let server_mode = defaults.get(SQL_MODE).map(|m| expand_mode(m, mariadb));
     let db_charset = defaults.get(CHARSET).cloned().unwrap_or_default();
     let db_collation = defaults.get(COLLATION).cloned().unwrap_or_default();
     let default_of = |cs: &str| {
@@ -241,8 +240,11 @@ pub fn settle(s: &mut Schema, defaults: &BTreeMap<String, String>) {
     };
     for p in s.programs.values_mut() {
         if let (Some(mode), Some(server)) = (p.attributes.get("sql_mode"), &server_mode) {
-            if crate::parse::canonical_mode(mode) == *server {
+            let mode = expand_mode(mode, mariadb);
+            if mode == *server {
                 p.attributes.remove("sql_mode");
+            } else {
+                p.attributes.insert("sql_mode".into(), mode);
             }
         }
         p.params.iter_mut().for_each(fix);
@@ -250,6 +252,45 @@ pub fn settle(s: &mut Schema, defaults: &BTreeMap<String, String>) {
             fix(r);
         }
     }
+}
+
+/// A `sql_mode` as a set, in one order, with each combination mode (`TRADITIONAL`,
+/// `ANSI`, …) followed by the modes it sets, as the server shows it once set.
+fn expand_mode(mode: &str, mariadb: bool) -> String {
+    let mut set = std::collections::BTreeSet::new();
+    for m in crate::parse::canonical_mode(mode).split(',').filter(|m| !m.is_empty()) {
+        let parts: &[&str] = match (m, mariadb) {
+            ("TRADITIONAL", true) => &[
+                "STRICT_TRANS_TABLES", "STRICT_ALL_TABLES", "NO_ZERO_IN_DATE", "NO_ZERO_DATE",
+                "ERROR_FOR_DIVISION_BY_ZERO", "NO_AUTO_CREATE_USER", "NO_ENGINE_SUBSTITUTION",
+            ],
+            ("TRADITIONAL", false) => &[
+                "STRICT_TRANS_TABLES", "STRICT_ALL_TABLES", "NO_ZERO_IN_DATE", "NO_ZERO_DATE",
+                "ERROR_FOR_DIVISION_BY_ZERO",
+            ],
+            ("ANSI", true) => &["REAL_AS_FLOAT", "PIPES_AS_CONCAT", "ANSI_QUOTES", "IGNORE_SPACE"],
+            ("ANSI", false) => &[
+                "REAL_AS_FLOAT", "PIPES_AS_CONCAT", "ANSI_QUOTES", "IGNORE_SPACE", "ONLY_FULL_GROUP_BY",
+            ],
+            ("ORACLE", _) => &[
+                "PIPES_AS_CONCAT", "ANSI_QUOTES", "IGNORE_SPACE", "NO_KEY_OPTIONS", "NO_TABLE_OPTIONS",
+                "NO_FIELD_OPTIONS", "NO_AUTO_CREATE_USER", "SIMULTANEOUS_ASSIGNMENT",
+            ],
+            ("MSSQL" | "DB2" | "POSTGRESQL", _) => &[
+                "PIPES_AS_CONCAT", "ANSI_QUOTES", "IGNORE_SPACE", "NO_KEY_OPTIONS", "NO_TABLE_OPTIONS",
+                "NO_FIELD_OPTIONS",
+            ],
+            ("MAXDB", _) => &[
+                "PIPES_AS_CONCAT", "ANSI_QUOTES", "IGNORE_SPACE", "NO_KEY_OPTIONS", "NO_TABLE_OPTIONS",
+                "NO_FIELD_OPTIONS", "NO_AUTO_CREATE_USER",
+            ],
+            ("MYSQL323" | "MYSQL40", _) => &["HIGH_NOT_PRECEDENCE"],
+            _ => &[],
+        };
+        set.insert(m.to_string());
+        set.extend(parts.iter().map(|p| p.to_string()));
+    }
+    set.into_iter().collect::<Vec<_>>().join(",")
 }
 
 /// The desired side against the live one (see the module doc): settled with the live

@@ -70,14 +70,14 @@ WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME";
 
 /// Procedures and functions (MariaDB's packages come along and are left alone). The body
 /// is NULL for a user who may not see it.
-pub const ROUTINES: &str = "SELECT ROUTINE_NAME AS name, ROUTINE_TYPE AS kind, DTD_IDENTIFIER AS returns, \
-CHARACTER_SET_NAME AS charset, COLLATION_NAME AS collation, ROUTINE_DEFINITION AS body, IS_DETERMINISTIC AS deterministic, \
-SQL_DATA_ACCESS AS access, SECURITY_TYPE AS security, ROUTINE_COMMENT AS comment, SQL_MODE AS sql_mode \
+pub const ROUTINES: &str = "SELECT ROUTINE_NAME AS name, ROUTINE_TYPE AS kind, DTD_IDENTIFIER AS return_type, \
+CHARACTER_SET_NAME AS charset, COLLATION_NAME AS collation, ROUTINE_DEFINITION AS body, IS_DETERMINISTIC AS is_deterministic, \
+SQL_DATA_ACCESS AS data_access, SECURITY_TYPE AS security_type, ROUTINE_COMMENT AS comment, SQL_MODE AS sql_mode \
 FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() ORDER BY ROUTINE_TYPE, ROUTINE_NAME";
 
 /// Every routine's parameters in order (position 0 is a function's result, read from
 /// ROUTINES).
-pub const PARAMETERS: &str = "SELECT SPECIFIC_NAME AS name, ROUTINE_TYPE AS kind, PARAMETER_MODE AS mode, \
+pub const PARAMETERS: &str = "SELECT SPECIFIC_NAME AS name, ROUTINE_TYPE AS kind, PARAMETER_MODE AS param_mode, \
 PARAMETER_NAME AS param, DTD_IDENTIFIER AS data_type, CHARACTER_SET_NAME AS charset, COLLATION_NAME AS collation \
 FROM information_schema.PARAMETERS WHERE SPECIFIC_SCHEMA = DATABASE() AND ORDINAL_POSITION > 0 \
 ORDER BY ROUTINE_TYPE, SPECIFIC_NAME, ORDINAL_POSITION";
@@ -89,7 +89,7 @@ WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_SCHEMA = DATABASE() \
 ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER";
 
 /// Events, their times as the event's time zone shows them.
-pub const EVENTS: &str = "SELECT EVENT_NAME AS name, EVENT_DEFINITION AS body, EVENT_TYPE AS type, \
+pub const EVENTS: &str = "SELECT EVENT_NAME AS name, EVENT_DEFINITION AS body, EVENT_TYPE AS event_type, \
 CAST(EXECUTE_AT AS CHAR) AS execute_at, CAST(INTERVAL_VALUE AS CHAR) AS interval_value, INTERVAL_FIELD AS interval_field, \
 CAST(STARTS AS CHAR) AS starts, CAST(ENDS AS CHAR) AS ends, STATUS AS status, ON_COMPLETION AS on_completion, \
 EVENT_COMMENT AS comment, SQL_MODE AS sql_mode FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() ORDER BY EVENT_NAME";
