@@ -836,8 +836,10 @@ fn schedule(r: &mut Reader, p: &mut Program) -> Result<(), String> {
         .word_at(r.k)
         .ok_or_else(|| format!("expected an interval unit {}", r.here()))?;
     r.k += 1;
+    // The catalog keeps a quoted interval with its quotes (`'1:30'`).
+    let value = value.trim().trim_matches('\'');
     p.attributes
-        .insert("every".into(), format!("{} {unit}", value.trim()));
+        .insert("every".into(), format!("{value} {unit}"));
     p.attributes.insert("starts".into(), "?".into());
     if r.eat("STARTS") {
         let s = time(r);

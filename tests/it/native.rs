@@ -273,13 +273,14 @@ fn my_programs(db: &TestDb, dbname: &str) -> Result<String, String> {
     let mut out = String::new();
     let list = my_query(
         db,
-        "SELECT ROUTINE_TYPE, ROUTINE_NAME FROM information_schema.ROUTINES \
+        "SELECT ROUTINE_TYPE, ROUTINE_NAME, 0 FROM information_schema.ROUTINES \
          WHERE ROUTINE_SCHEMA = DATABASE() \
-         UNION ALL SELECT 'EVENT', EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() \
-         ORDER BY 1, 2",
+         UNION ALL SELECT 'EVENT', EVENT_NAME, STARTS = CREATED FROM information_schema.EVENTS \
+         WHERE EVENT_SCHEMA = DATABASE() ORDER BY 1, 2",
     )?;
     for line in list.lines() {
-        let Some((kind, name)) = line.split_once('\t') else {
+        let mut cols = line.split('\t');
+        let (Some(kind), Some(name), clock) = (cols.next(), cols.next(), cols.next()) else {
             continue;
         };
         let quoted = format!("`{}`", name.replace('`', "``"));
@@ -288,7 +289,15 @@ fn my_programs(db: &TestDb, dbname: &str) -> Result<String, String> {
         let mut cols: Vec<&str> = shown.trim_end_matches('\n').split('\t').collect();
         cols.truncate(cols.len().saturating_sub(3));
         let body = cols.get(1..).map(|c| c.join("\t")).unwrap_or_default();
-        out.push_str(&format!("{kind} {}\n", without_definer(&body.replace(&format!("`{dbname}`."), ""))));
+        let mut body = without_definer(&body.replace(&format!("`{dbname}`."), ""));
+        // An event made without STARTS starts when it was made: the clock, not the file.
+        if clock == Some("1") {
+            if let Some(at) = body.find(" STARTS '") {
+                let end = body[at + 9..].find('\'').map_or(body.len(), |e| at + 9 + e + 1);
+                body.replace_range(at..end, " STARTS (when made)");
+            }
+        }
+        out.push_str(&format!("{kind} {body}\n"));
     }
     out.push_str(&my_query(
         db,

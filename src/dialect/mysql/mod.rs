@@ -26,28 +26,29 @@ pub async fn open(url: &str) -> Result<sqlx::MySqlConnection, sqlx::Error> {
         Some(rest) => format!("mysql://{rest}"),
         None => url.to_string(),
     };
-    // sqlx would add PIPES_AS_CONCAT and NO_ENGINE_SUBSTITUTION to the session's sql_mode
-    // and set its time zone to UTC: a trigger or routine made in that session would keep
-    // that mode (`||` meaning CONCAT), and an event's times would be read in UTC. The
-    // session keeps the server's own, as the `mariadb` client's does.
+    // sqlx adds PIPES_AS_CONCAT and NO_ENGINE_SUBSTITUTION to the session's sql_mode, asks
+    // for IGNORE_SPACE in its handshake, and sets the time zone to UTC: a trigger or
+    // routine made in that session would keep that mode (`||` meaning CONCAT), and an
+    // event's times would be read in UTC. The session takes the server's own mode and
+    // time zone instead, as the `mariadb` client's does.
     let options = <sqlx::mysql::MySqlConnectOptions as std::str::FromStr>::from_str(&url)?
         .pipes_as_concat(false)
         .no_engine_substitution(false)
         .timezone(None);
     let mut conn = sqlx::MySqlConnection::connect_with(&options).await?;
-    let mode: String = sqlx::query_scalar("SELECT CAST(@@SESSION.sql_mode AS CHAR)")
-        .fetch_one(&mut conn)
-        .await?;
-    if mode
+    let (session, global): (String, String) = sqlx::query_as(
+        "SELECT CAST(@@SESSION.sql_mode AS CHAR), CAST(@@GLOBAL.sql_mode AS CHAR)",
+    )
+    .fetch_one(&mut conn)
+    .await?;
+    let kept: Vec<&str> = global
         .split(',')
-        .any(|m| m.eq_ignore_ascii_case("NO_BACKSLASH_ESCAPES"))
-    {
-        let kept: Vec<&str> = mode
-            .split(',')
-            .filter(|m| !m.eq_ignore_ascii_case("NO_BACKSLASH_ESCAPES"))
-            .collect();
+        .filter(|m| !m.eq_ignore_ascii_case("NO_BACKSLASH_ESCAPES"))
+        .collect();
+    let kept = kept.join(",");
+    if kept != session {
         sqlx::query("SET SESSION sql_mode = ?")
-            .bind(kept.join(","))
+            .bind(kept)
             .execute(&mut conn)
             .await?;
     }

@@ -183,9 +183,12 @@ fn event_statement(r: &MySqlRow, name: &str, text: Text) -> Result<String, Strin
     if req("event_type")? == "ONE TIME" {
         stmt.push_str(&format!("AT {}", literal(&req("execute_at")?)));
     } else {
+        // A compound interval is shown quoted already (`'1:30'`).
+        let value = req("interval_value")?;
+        let value = value.trim_matches('\'');
         stmt.push_str(&format!(
             "EVERY {} {}",
-            literal(&req("interval_value")?),
+            literal(value),
             req("interval_field")?
         ));
         if let Some(s) = text(r, "starts")?.filter(|s| !s.is_empty()) {
