@@ -42,7 +42,7 @@ pub fn read(rows: &Rows, s: &mut Schema, text: Text) -> Result<(), String> {
             quote(&req(r, "param")?),
             req(r, "data_type")?
         );
-        charset_clause(&mut p, text(r, "charset")?, text(r, "collation")?);
+        charset_clause(&mut p, text(r, "charset")?, text(r, "collation")?, &s.defaults);
         params.entry(key).or_default().push(p.trim_start().to_string());
     }
     let add = |s: &mut Schema, r: &MySqlRow, kind: &str, name: String, stmt: Result<String, String>| {
@@ -68,7 +68,7 @@ pub fn read(rows: &Rows, s: &mut Schema, text: Text) -> Result<(), String> {
         let stmt = match (kind.as_str(), body) {
             (_, None) => Err("its body is not shown to this user (it needs the SHOW_ROUTINE privilege or to be the definer)".into()),
             ("PROCEDURE" | "FUNCTION", Some(body)) if !aggregate(&body) => {
-                routine_statement(r, &kind, &name, &body, &params, text)
+                routine_statement(r, &kind, &name, &body, &params, text, &s.defaults)
             }
             _ => {
                 s.unmanaged.push(Unmanaged {
@@ -123,11 +123,26 @@ fn aggregate(body: &str) -> bool {
         .contains("FETCH GROUP NEXT ROW")
 }
 
-fn charset_clause(out: &mut String, charset: Option<String>, collation: Option<String>) {
-    if let Some(c) = charset.filter(|c| !c.is_empty()) {
+/// ` CHARSET x COLLATE y`, each only where it is not the database's default.
+fn charset_clause(
+    out: &mut String,
+    charset: Option<String>,
+    collation: Option<String>,
+    defaults: &BTreeMap<String, String>,
+) {
+    let mut p = ProgramParam {
+        mode: String::new(),
+        name: String::new(),
+        data_type: String::new(),
+        charset: charset.filter(|c| !c.is_empty()).map(|c| c.to_lowercase()),
+        collation: collation.filter(|c| !c.is_empty()).map(|c| c.to_lowercase()),
+    };
+    settle_param(&mut p, defaults);
+    let (charset, collation) = (p.charset, p.collation);
+    if let Some(c) = charset {
         out.push_str(&format!(" CHARSET {c}"));
     }
-    if let Some(c) = collation.filter(|c| !c.is_empty()) {
+    if let Some(c) = collation {
         out.push_str(&format!(" COLLATE {c}"));
     }
 }
@@ -139,6 +154,7 @@ fn routine_statement(
     body: &str,
     params: &BTreeMap<(String, String), Vec<String>>,
     text: Text,
+    defaults: &BTreeMap<String, String>,
 ) -> Result<String, String> {
     let req = |c: &str| -> Result<String, String> { Ok(text(r, c)?.unwrap_or_default()) };
     let list = params
@@ -158,7 +174,7 @@ fn routine_statement(
     let mut stmt = format!("CREATE {kind} {}({list})", quote(name));
     if kind == "FUNCTION" {
         stmt.push_str(&format!(" RETURNS {}", req("return_type")?));
-        charset_clause(&mut stmt, text(r, "charset")?, text(r, "collation")?);
+        charset_clause(&mut stmt, text(r, "charset")?, text(r, "collation")?, defaults);
     }
     if req("is_deterministic")? == "YES" {
         stmt.push_str("\n    DETERMINISTIC");
@@ -215,32 +231,8 @@ fn event_statement(r: &MySqlRow, name: &str, text: Text) -> Result<String, Strin
 /// the server's, character sets and collations only where they are not the database's
 /// (`defaults`, as `introspect` keeps them).
 pub fn settle(s: &mut Schema, defaults: &BTreeMap<String, String>) {
-    use super::introspect::{CHARSET, COLLATION, DEFAULT_COLLATION};
     let mariadb = defaults.get(super::introspect::FLAVOR).map(String::as_str) == Some("mariadb");
     let server_mode = defaults.get(SQL_MODE).map(|m| expand_mode(m, mariadb));
-    let db_charset = defaults.get(CHARSET).cloned().unwrap_or_default();
-    let db_collation = defaults.get(COLLATION).cloned().unwrap_or_default();
-    let default_of = |cs: &str| {
-        if cs == db_charset {
-            Some(db_collation.clone())
-        } else {
-            defaults.get(&format!("{DEFAULT_COLLATION}{cs}")).cloned()
-        }
-    };
-    let fix = |p: &mut ProgramParam| {
-        let cs = p.charset.clone().or_else(|| {
-            p.collation
-                .as_ref()
-                .and_then(|c| c.split('_').next().map(str::to_string))
-        });
-        let cs = cs.unwrap_or_else(|| db_charset.clone());
-        if p.collation.is_some() && p.collation == default_of(&cs) {
-            p.collation = None;
-        }
-        if p.charset.as_deref() == Some(db_charset.as_str()) && p.collation.is_none() {
-            p.charset = None;
-        }
-    };
     for p in s.programs.values_mut() {
         if let (Some(mode), Some(server)) = (p.attributes.get("sql_mode"), &server_mode) {
             let mode = expand_mode(mode, mariadb);
@@ -250,10 +242,34 @@ pub fn settle(s: &mut Schema, defaults: &BTreeMap<String, String>) {
                 p.attributes.insert("sql_mode".into(), mode);
             }
         }
-        p.params.iter_mut().for_each(fix);
-        if let Some(r) = p.returns.as_mut() {
-            fix(r);
+        for param in p.params.iter_mut().chain(p.returns.as_mut()) {
+            settle_param(param, defaults);
         }
+    }
+}
+
+/// A parameter's character set and collation, kept only where they are not the
+/// database's (or, for another character set, not that set's default collation).
+fn settle_param(p: &mut ProgramParam, defaults: &BTreeMap<String, String>) {
+    use super::introspect::{CHARSET, COLLATION, DEFAULT_COLLATION};
+    let db_charset = defaults.get(CHARSET).cloned().unwrap_or_default();
+    let db_collation = defaults.get(COLLATION).cloned().unwrap_or_default();
+    let cs = p.charset.clone().or_else(|| {
+        p.collation
+            .as_ref()
+            .and_then(|c| c.split('_').next().map(str::to_string))
+    });
+    let cs = cs.unwrap_or_else(|| db_charset.clone());
+    let default = if cs == db_charset {
+        Some(db_collation)
+    } else {
+        defaults.get(&format!("{DEFAULT_COLLATION}{cs}")).cloned()
+    };
+    if p.collation.is_some() && p.collation == default {
+        p.collation = None;
+    }
+    if p.charset.as_deref() == Some(db_charset.as_str()) && p.collation.is_none() {
+        p.charset = None;
     }
 }
 
