@@ -55,9 +55,9 @@ fn reordered(from: &Schema, to: &Schema) -> BTreeSet<String> {
                 l.iter()
                     .map(|(_, k)| *k)
                     .filter(|k| {
-                        to.programs.get(*k).is_some_and(|d| {
-                            from.programs.get(*k).is_some_and(|o| o == d)
-                        })
+                        to.programs
+                            .get(*k)
+                            .is_some_and(|d| from.programs.get(*k).is_some_and(|o| o == d))
                     })
                     .collect()
             })

@@ -95,9 +95,9 @@ impl Ignore {
         schema
             .routines
             .retain(|_, r| !self.object(r.kind.noun(), &r.name));
-        schema
-            .programs
-            .retain(|_, p| !self.object(p.kind.noun(), &crate::model::QName::new("", p.name.clone())));
+        schema.programs.retain(|_, p| {
+            !self.object(p.kind.noun(), &crate::model::QName::new("", p.name.clone()))
+        });
         schema.sequences.retain(|q, _| !self.object("sequence", q));
         schema.views.retain(|q, v| {
             let kind = if v.materialized {

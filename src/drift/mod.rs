@@ -405,7 +405,9 @@ pub fn describe(c: &Change) -> Difference {
         | DropRoutine(_)
         | DropProgram(_)
         | DropView(_) => extra(),
-        ReplaceProgram { from, to } => different(first(c), crate::diff::program_difference(from, to)),
+        ReplaceProgram { from, to } => {
+            different(first(c), crate::diff::program_difference(from, to))
+        }
         ReplaceRoutine { .. } => different(first(c), "definition differs".to_string()),
         AddEnumValue { value, .. } => different(first(c), format!("value '{value}' is missing")),
         RebuildEnum { from, to, .. } => different(

@@ -31,8 +31,8 @@ mod view_star;
 pub use expr::{canonical_expr, canonical_query, portable, portable_query};
 pub use keywords::{quote_all_keep_alias_case, quote_keywords};
 pub use partition::{partition_bound, partition_key};
-pub use programs::{canonical_mode, place as place_trigger, place_triggers};
 pub use postgres::{exclusion_definition, exclusion_name_words, qualified_collation};
+pub use programs::{canonical_mode, place as place_trigger, place_triggers};
 pub use requote::{from_mysql, requote, standard_literal, Quoting};
 pub use typed_literal::{boolean, hex_bits, stored_text};
 pub use types::map_type;
@@ -279,14 +279,33 @@ pub fn parse_schema_report(
                         loc,
                         summary: summary(&piece.text),
                     }),
+                    // Another dialect's function or trigger (a PostgreSQL dump applied to
+                    // MySQL) is left alone, as its other statements are.
+                    Err(message) if message.starts_with(mysql_program::NOT_MYSQL) => {
+                        skipped.push(Skipped {
+                            kind: match kind {
+                                kind::Kind::Unmanaged(k) => k,
+                                _ => "function",
+                            },
+                            loc,
+                            summary: summary(&piece.text),
+                        })
+                    }
                     Err(message) => errors.push(ParseError::At { loc, message }),
                 }
                 continue;
             }
             if target == Target::Sqlite && kind == kind::Kind::Unmanaged("trigger") {
-                if sqlite_trigger::is_temporary(&head) {
+                let not_kept = if sqlite_trigger::is_temporary(&head) {
+                    Some("temporary trigger")
+                } else if !sqlite_trigger::is_sqlite_trigger(&piece.text) {
+                    Some("trigger")
+                } else {
+                    None
+                };
+                if let Some(kind) = not_kept {
                     skipped.push(Skipped {
-                        kind: "temporary trigger",
+                        kind,
                         loc,
                         summary: summary(&piece.text),
                     });

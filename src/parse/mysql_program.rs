@@ -26,16 +26,21 @@ pub struct Read {
     pub definer: Option<String>,
 }
 
+/// How an error starts when the statement is another dialect's (PostgreSQL's `LANGUAGE
+/// plpgsql … AS $$ … $$`, `EXECUTE FUNCTION f()`): such a statement is left alone.
+pub const NOT_MYSQL: &str = "not a MySQL statement";
+
 /// True for the first words of a `CREATE … TRIGGER | PROCEDURE | FUNCTION | EVENT`.
 pub fn is_program_statement(head: &[String]) -> bool {
     head.first().map(String::as_str) == Some("CREATE")
-        && head.iter().skip(1).take(8).any(|w| {
-            matches!(
-                w.as_str(),
-                "TRIGGER" | "PROCEDURE" | "FUNCTION" | "EVENT"
-            )
-        })
-        && !head.iter().any(|w| w == "TABLE" || w == "VIEW" || w == "INDEX")
+        && head
+            .iter()
+            .skip(1)
+            .take(8)
+            .any(|w| matches!(w.as_str(), "TRIGGER" | "PROCEDURE" | "FUNCTION" | "EVENT"))
+        && !head
+            .iter()
+            .any(|w| w == "TABLE" || w == "VIEW" || w == "INDEX")
 }
 
 /// `text` as the `mariadb`/`mysql` client sends it: `#`, `-- ` and `/* … */` comments taken
@@ -256,7 +261,10 @@ impl Reader<'_> {
         match self.toks.get(self.k) {
             Some((_, at)) => {
                 let rest: String = self.text[*at..].chars().take(30).collect();
-                format!("at `{}`", rest.split_whitespace().collect::<Vec<_>>().join(" "))
+                format!(
+                    "at `{}`",
+                    rest.split_whitespace().collect::<Vec<_>>().join(" ")
+                )
             }
             None => "at the end of the statement".into(),
         }
@@ -385,12 +393,18 @@ pub fn program(statement: &str) -> Result<Read, String> {
             p.params = params(&list, kind)?;
             if kind == ProgramKind::Function {
                 r.expect("RETURNS")?;
+                if matches!(r.word_at(r.k).as_deref(), Some("TRIGGER" | "SETOF" | "TABLE" | "VOID" | "EVENT_TRIGGER")) {
+                    return Err(format!("{NOT_MYSQL}: RETURNS {}", r.word_at(r.k).unwrap_or_default()));
+                }
                 let from = r.offset();
                 type_words(&mut r)?;
                 let spelled = text[from..r.offset()].trim();
                 p.returns = Some(param_type(String::new(), String::new(), spelled)?);
             }
             characteristics(&mut r, &mut p)?;
+            if r.is("AS") {
+                return Err(format!("{NOT_MYSQL}: a quoted body (AS …)"));
+            }
         }
         ProgramKind::Trigger => {
             let timing = r.word_at(r.k).unwrap_or_default();
@@ -407,6 +421,9 @@ pub fn program(statement: &str) -> Result<Read, String> {
             p.table = Some(QName::new("", r.name()?));
             r.expect("FOR")?;
             r.expect("EACH")?;
+            if r.is("STATEMENT") {
+                return Err(format!("{NOT_MYSQL}: FOR EACH STATEMENT"));
+            }
             r.expect("ROW")?;
             p.attributes.insert("timing".into(), timing.to_lowercase());
             p.attributes.insert("event".into(), event.to_lowercase());
@@ -430,7 +447,8 @@ pub fn program(statement: &str) -> Result<Read, String> {
                 let not = r.eat("NOT");
                 r.expect("PRESERVE")?;
                 if !not {
-                    p.attributes.insert("on completion".into(), "preserve".into());
+                    p.attributes
+                        .insert("on completion".into(), "preserve".into());
                 }
             }
             if r.eat("ENABLE") {
@@ -453,6 +471,9 @@ pub fn program(statement: &str) -> Result<Read, String> {
             r.expect("DO")?;
         }
     }
+    if kind == ProgramKind::Trigger && r.is("EXECUTE") {
+        return Err(format!("{NOT_MYSQL}: EXECUTE FUNCTION"));
+    }
     let body_at = r.offset();
     if body_at >= text.len() {
         return Err("the statement has no body".into());
@@ -473,11 +494,7 @@ pub fn program(statement: &str) -> Result<Read, String> {
     };
     let kind_offset = r.toks.get(kind_at).map_or(0, |t| t.1);
     let _ = name_at;
-    p.sql = format!(
-        "CREATE {} {}",
-        text[kind_offset..head_end].trim_end(),
-        body
-    );
+    p.sql = format!("CREATE {} {}", text[kind_offset..head_end].trim_end(), body);
     Ok(Read {
         program: p,
         order,
@@ -759,7 +776,9 @@ fn characteristics(r: &mut Reader, p: &mut Program) -> Result<(), String> {
             }
             Some("LANGUAGE") => {
                 r.k += 1;
-                r.expect("SQL")?;
+                if !r.eat("SQL") {
+                    return Err(format!("{NOT_MYSQL}: LANGUAGE {}", r.word_at(r.k).unwrap_or_default()));
+                }
             }
             Some("DETERMINISTIC") => {
                 r.k += 1;
@@ -936,36 +955,76 @@ mod tests {
         assert_eq!(p.params[1].data_type, "decimal(10,2) unsigned");
         assert_eq!(p.params[2].mode, "out");
         assert_eq!(p.params[2].data_type, "int(11)");
-        assert_eq!(p.attributes.get("sql data access").map(String::as_str), Some("reads sql data"));
-        assert_eq!(p.attributes.get("comment").map(String::as_str), Some("Provides a report"));
+        assert_eq!(
+            p.attributes.get("sql data access").map(String::as_str),
+            Some("reads sql data")
+        );
+        assert_eq!(
+            p.attributes.get("comment").map(String::as_str),
+            Some("Provides a report")
+        );
         assert!(!p.attributes.contains_key("security"));
         assert_eq!(p.body, "proc: BEGIN LEAVE proc; END");
-        assert!(p.sql.starts_with("CREATE PROCEDURE rewards_report ("), "{}", p.sql);
-        let f = program("CREATE FUNCTION f(p INT) RETURNS BOOLEAN DETERMINISTIC RETURN p > 0 AND g(p)").unwrap().program;
-        assert_eq!(f.returns.as_ref().map(|r| r.data_type.as_str()), Some("tinyint(1)"));
+        assert!(
+            p.sql.starts_with("CREATE PROCEDURE rewards_report ("),
+            "{}",
+            p.sql
+        );
+        let f =
+            program("CREATE FUNCTION f(p INT) RETURNS BOOLEAN DETERMINISTIC RETURN p > 0 AND g(p)")
+                .unwrap()
+                .program;
+        assert_eq!(
+            f.returns.as_ref().map(|r| r.data_type.as_str()),
+            Some("tinyint(1)")
+        );
         assert_eq!(f.body, "RETURN p > 0 AND g(p)");
         assert!(f.needs.contains("function g"));
         let v = program("CREATE FUNCTION v(a VARCHAR(20) CHARACTER SET latin1 COLLATE latin1_bin) RETURNS CHAR CHARSET ascii NO SQL RETURN 'a'").unwrap().program;
         assert_eq!(v.params[0].data_type, "varchar(20)");
         assert_eq!(v.params[0].charset.as_deref(), Some("latin1"));
         assert_eq!(v.params[0].collation.as_deref(), Some("latin1_bin"));
-        assert_eq!(v.returns.as_ref().and_then(|r| r.charset.as_deref()), Some("ascii"));
+        assert_eq!(
+            v.returns.as_ref().and_then(|r| r.charset.as_deref()),
+            Some("ascii")
+        );
     }
 
     #[test]
     fn triggers_and_events() {
         let t = program("/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`localhost`*/ /*!50003 TRIGGER `ins_film` AFTER INSERT ON `film` FOR EACH ROW BEGIN\n INSERT INTO film_text VALUES (new.film_id);\n END */").unwrap();
         assert_eq!(t.program.table, Some(QName::new("", "film")));
-        assert_eq!(t.program.body, "BEGIN INSERT INTO film_text VALUES (new.film_id); END");
-        let o = program("CREATE TRIGGER b BEFORE UPDATE ON t FOR EACH ROW PRECEDES a SET NEW.x = 1").unwrap();
+        assert_eq!(
+            t.program.body,
+            "BEGIN INSERT INTO film_text VALUES (new.film_id); END"
+        );
+        let o =
+            program("CREATE TRIGGER b BEFORE UPDATE ON t FOR EACH ROW PRECEDES a SET NEW.x = 1")
+                .unwrap();
         assert_eq!(o.order, Some(TriggerOrder::Precedes("a".into())));
-        assert_eq!(o.program.sql, "CREATE TRIGGER b BEFORE UPDATE ON t FOR EACH ROW SET NEW.x = 1");
+        assert_eq!(
+            o.program.sql,
+            "CREATE TRIGGER b BEFORE UPDATE ON t FOR EACH ROW SET NEW.x = 1"
+        );
         let e = program("CREATE EVENT IF NOT EXISTS e ON SCHEDULE EVERY 1 HOUR STARTS '2030-01-01' ON COMPLETION PRESERVE DISABLE COMMENT 'c' DO DELETE FROM t").unwrap().program;
-        assert_eq!(e.attributes.get("every").map(String::as_str), Some("1 HOUR"));
-        assert_eq!(e.attributes.get("starts").map(String::as_str), Some("2030-01-01 00:00:00"));
-        assert_eq!(e.attributes.get("status").map(String::as_str), Some("disabled"));
+        assert_eq!(
+            e.attributes.get("every").map(String::as_str),
+            Some("1 HOUR")
+        );
+        assert_eq!(
+            e.attributes.get("starts").map(String::as_str),
+            Some("2030-01-01 00:00:00")
+        );
+        assert_eq!(
+            e.attributes.get("status").map(String::as_str),
+            Some("disabled")
+        );
         assert_eq!(e.body, "DELETE FROM t");
-        let at = program("CREATE EVENT e2 ON SCHEDULE AT CURRENT_TIMESTAMP + INTERVAL 1 DAY DO SELECT 1").unwrap().program;
+        let at = program(
+            "CREATE EVENT e2 ON SCHEDULE AT CURRENT_TIMESTAMP + INTERVAL 1 DAY DO SELECT 1",
+        )
+        .unwrap()
+        .program;
         assert_eq!(at.attributes.get("at").map(String::as_str), Some("?"));
     }
 

@@ -81,7 +81,9 @@ impl Programs {
                     .entry((t.name.to_lowercase(), timing, event))
                     .or_default();
                 let at = match &read.order {
-                    Some(TriggerOrder::Follows(o)) => list.iter().position(|x| x == o).map(|i| i + 1),
+                    Some(TriggerOrder::Follows(o)) => {
+                        list.iter().position(|x| x == o).map(|i| i + 1)
+                    }
                     Some(TriggerOrder::Precedes(o)) => list.iter().position(|x| x == o),
                     None => None,
                 };
@@ -119,7 +121,13 @@ pub fn place_triggers(names: &[String]) -> Vec<(String, u32, Option<String>)> {
     names
         .iter()
         .enumerate()
-        .map(|(i, n)| (key(n), i as u32 + 1, i.checked_sub(1).map(|j| key(&names[j]))))
+        .map(|(i, n)| {
+            (
+                key(n),
+                i as u32 + 1,
+                i.checked_sub(1).map(|j| key(&names[j])),
+            )
+        })
         .collect()
 }
 
@@ -150,7 +158,8 @@ pub fn sql_mode_set(text: &str) -> Option<Option<String>> {
             || before.ends_with("local");
         // `@saved_sql_mode` and `@OLD_SQL_MODE` are variables, not the setting.
         let word_start = at == 0
-            || !lower.as_bytes()[at - 1].is_ascii_alphanumeric() && lower.as_bytes()[at - 1] != b'_';
+            || !lower.as_bytes()[at - 1].is_ascii_alphanumeric()
+                && lower.as_bytes()[at - 1] != b'_';
         if !prefix_ok || !word_start || before.ends_with("@") && !before.ends_with("@@") {
             continue;
         }
@@ -189,14 +198,28 @@ mod tests {
             sql_mode_set("/*!50003 SET sql_mode              = 'STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION' */"),
             Some(Some("STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION".into()))
         );
-        assert_eq!(sql_mode_set("/*!50003 SET sql_mode = @saved_sql_mode */"), Some(None));
-        assert_eq!(sql_mode_set("/*!50003 SET @saved_sql_mode = @@sql_mode */"), None);
         assert_eq!(
-            sql_mode_set("/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */"),
+            sql_mode_set("/*!50003 SET sql_mode = @saved_sql_mode */"),
+            Some(None)
+        );
+        assert_eq!(
+            sql_mode_set("/*!50003 SET @saved_sql_mode = @@sql_mode */"),
+            None
+        );
+        assert_eq!(
+            sql_mode_set(
+                "/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */"
+            ),
             Some(Some("NO_AUTO_VALUE_ON_ZERO".into()))
         );
-        assert_eq!(sql_mode_set("/*!40101 SET SQL_MODE=@OLD_SQL_MODE */"), Some(None));
+        assert_eq!(
+            sql_mode_set("/*!40101 SET SQL_MODE=@OLD_SQL_MODE */"),
+            Some(None)
+        );
         assert_eq!(sql_mode_set("SET NAMES utf8mb4"), None);
-        assert_eq!(sql_mode_set("SET SESSION sql_mode = 'ansi_quotes'"), Some(Some("ANSI_QUOTES".into())));
+        assert_eq!(
+            sql_mode_set("SET SESSION sql_mode = 'ansi_quotes'"),
+            Some(Some("ANSI_QUOTES".into()))
+        );
     }
 }

@@ -88,6 +88,46 @@ pub fn is_temporary(head: &[String]) -> bool {
     head.len() > 2 && head[0] == "CREATE" && matches!(head[1].as_str(), "TEMP" | "TEMPORARY")
 }
 
+/// True when `statement` is a trigger SQLite can hold: a `BEGIN … END` body of `INSERT`,
+/// `UPDATE`, `DELETE` and `SELECT` statements. Another dialect's trigger in a SQLite file
+/// (PostgreSQL's `EXECUTE FUNCTION f()`, MySQL's `SET NEW.x = …` from a dump) is not: it
+/// is left alone, as any statement of another dialect.
+pub fn is_sqlite_trigger(statement: &str) -> bool {
+    let text = statement.trim().trim_end_matches(';').trim_end();
+    let Some(begin) = words(text)
+        .into_iter()
+        .find(|w| !w.quoted && w.text.eq_ignore_ascii_case("BEGIN"))
+    else {
+        return false;
+    };
+    let body = &text[begin.end..];
+    let mut pieces = Vec::new();
+    let (mut start, mut quote) = (0, None::<char>);
+    for (i, c) in body.char_indices() {
+        match (quote, c) {
+            (Some(q), d) if d == q || (q == '[' && d == ']') => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"' | '`' | '[') => quote = Some(c),
+            (None, ';') => {
+                pieces.push(&body[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    pieces.push(&body[start..]);
+    pieces.iter().all(|p| {
+        let first = words(p)
+            .into_iter()
+            .next()
+            .map(|w| w.text.to_ascii_uppercase());
+        matches!(
+            first.as_deref(),
+            None | Some("INSERT" | "UPDATE" | "DELETE" | "SELECT" | "WITH" | "REPLACE" | "VALUES" | "END")
+        )
+    })
+}
+
 /// Reads a `CREATE TRIGGER` statement.
 pub fn trigger(statement: &str) -> Result<Program, String> {
     let text = statement.trim().trim_end_matches(';').trim_end();
@@ -144,7 +184,10 @@ pub fn trigger(statement: &str) -> Result<Program, String> {
     let table = w
         .get(k)
         .ok_or_else(|| format!("trigger `{name}` names no table (ON …)"))?;
-    if !w.iter().any(|x| !x.quoted && x.text.eq_ignore_ascii_case("BEGIN")) {
+    if !w
+        .iter()
+        .any(|x| !x.quoted && x.text.eq_ignore_ascii_case("BEGIN"))
+    {
         return Err(format!("trigger `{name}` has no BEGIN … END body"));
     }
     let _ = table.end;
@@ -166,12 +209,21 @@ mod tests {
         let p = trigger("create temp trigger if not exists main.\"q t\" instead of update of x on v\n  for each row when new.x > 1\nbegin\n  select 1;\nend;").unwrap();
         assert_eq!(p.name, "q t");
         assert_eq!(p.table, Some(QName::new("", "v")));
-        assert_eq!(p.attributes.get("timing").map(String::as_str), Some("instead of"));
-        assert_eq!(p.attributes.get("event").map(String::as_str), Some("update"));
+        assert_eq!(
+            p.attributes.get("timing").map(String::as_str),
+            Some("instead of")
+        );
+        assert_eq!(
+            p.attributes.get("event").map(String::as_str),
+            Some("update")
+        );
         assert_eq!(
             p.sql,
             "CREATE TRIGGER \"q t\" instead of update of x on v\n  for each row when new.x > 1\nbegin\n  select 1;\nend"
         );
         assert!(trigger("CREATE TRIGGER t AFTER INSERT ON a SELECT 1").is_err());
+        assert!(is_sqlite_trigger("CREATE TRIGGER t AFTER INSERT ON a BEGIN\n  UPDATE a SET x = ';'; -- c\n  SELECT RAISE(IGNORE);\nEND"));
+        assert!(!is_sqlite_trigger("CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW BEGIN SET NEW.id = NEW.id + 1; END"));
+        assert!(!is_sqlite_trigger("CREATE TRIGGER t BEFORE UPDATE ON a FOR EACH ROW EXECUTE FUNCTION f()"));
     }
 }

@@ -420,7 +420,8 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
         }
         CreateProgram(p) | ReplaceProgram { to: p, .. } => {
             d.creates.push(Program(p.key()));
-            d.needs_new.extend(p.needs.iter().map(|k| Program(k.clone())));
+            d.needs_new
+                .extend(p.needs.iter().map(|k| Program(k.clone())));
             if let Some(t) = &p.table {
                 d.needs_new.extend([Rel(t.clone()), Shape(t.clone())]);
             }

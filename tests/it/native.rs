@@ -293,7 +293,9 @@ fn my_programs(db: &TestDb, dbname: &str) -> Result<String, String> {
         // An event made without STARTS starts when it was made: the clock, not the file.
         if clock == Some("1") {
             if let Some(at) = body.find(" STARTS '") {
-                let end = body[at + 9..].find('\'').map_or(body.len(), |e| at + 9 + e + 1);
+                let end = body[at + 9..]
+                    .find('\'')
+                    .map_or(body.len(), |e| at + 9 + e + 1);
                 body.replace_range(at..end, " STARTS (when made)");
             }
         }

@@ -36,11 +36,10 @@ pub async fn open(url: &str) -> Result<sqlx::MySqlConnection, sqlx::Error> {
         .no_engine_substitution(false)
         .timezone(None);
     let mut conn = sqlx::MySqlConnection::connect_with(&options).await?;
-    let (session, global): (String, String) = sqlx::query_as(
-        "SELECT CAST(@@SESSION.sql_mode AS CHAR), CAST(@@GLOBAL.sql_mode AS CHAR)",
-    )
-    .fetch_one(&mut conn)
-    .await?;
+    let (session, global): (String, String) =
+        sqlx::query_as("SELECT CAST(@@SESSION.sql_mode AS CHAR), CAST(@@GLOBAL.sql_mode AS CHAR)")
+            .fetch_one(&mut conn)
+            .await?;
     let kept: Vec<&str> = global
         .split(',')
         .filter(|m| !m.eq_ignore_ascii_case("NO_BACKSLASH_ESCAPES"))
@@ -145,11 +144,11 @@ impl Dialect for Mysql {
 
     fn render(&self, change: &Change, opts: &RenderOptions) -> Vec<String> {
         match change {
-            Change::CreateProgram(p) => program::create(p, opts.inspect),
+            Change::CreateProgram(p) => program::create(p, opts.inspect, opts.definer.as_deref()),
             Change::DropProgram(p) => vec![program::drop(p)],
             Change::ReplaceProgram { from, to } => {
                 let mut out = vec![program::drop(from)];
-                out.extend(program::create(to, opts.inspect));
+                out.extend(program::create(to, opts.inspect, opts.definer.as_deref()));
                 out
             }
             _ => render::render(change),

@@ -30,9 +30,8 @@ type Text = fn(&MySqlRow, &str) -> Result<Option<String>, String>;
 
 /// Reads the rows into `s.programs`; one that cannot be read is left alone, by name.
 pub fn read(rows: &Rows, s: &mut Schema, text: Text) -> Result<(), String> {
-    let req = |r: &MySqlRow, c: &str| -> Result<String, String> {
-        Ok(text(r, c)?.unwrap_or_default())
-    };
+    let req =
+        |r: &MySqlRow, c: &str| -> Result<String, String> { Ok(text(r, c)?.unwrap_or_default()) };
     let mut params: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     for r in &rows.parameters {
         let key = (req(r, "kind")?.to_uppercase(), req(r, "name")?);
@@ -42,24 +41,33 @@ pub fn read(rows: &Rows, s: &mut Schema, text: Text) -> Result<(), String> {
             quote(&req(r, "param")?),
             req(r, "data_type")?
         );
-        charset_clause(&mut p, text(r, "charset")?, text(r, "collation")?, &s.defaults);
-        params.entry(key).or_default().push(p.trim_start().to_string());
+        charset_clause(
+            &mut p,
+            text(r, "charset")?,
+            text(r, "collation")?,
+            &s.defaults,
+        );
+        params
+            .entry(key)
+            .or_default()
+            .push(p.trim_start().to_string());
     }
-    let add = |s: &mut Schema, r: &MySqlRow, kind: &str, name: String, stmt: Result<String, String>| {
-        let read = stmt.and_then(|t| mysql_program::program(&t).map(|r| r.program));
-        match read {
-            Ok(mut p) => {
-                if let Some(mode) = text(r, "sql_mode").ok().flatten() {
-                    p.attributes.insert("sql_mode".into(), mode);
+    let add =
+        |s: &mut Schema, r: &MySqlRow, kind: &str, name: String, stmt: Result<String, String>| {
+            let read = stmt.and_then(|t| mysql_program::program(&t).map(|r| r.program));
+            match read {
+                Ok(mut p) => {
+                    if let Some(mode) = text(r, "sql_mode").ok().flatten() {
+                        p.attributes.insert("sql_mode".into(), mode);
+                    }
+                    s.programs.insert(p.key(), p);
                 }
-                s.programs.insert(p.key(), p);
+                Err(e) => s.unmanaged.push(Unmanaged {
+                    kind: kind.to_string(),
+                    name: format!("{name} (cannot read: {e})"),
+                }),
             }
-            Err(e) => s.unmanaged.push(Unmanaged {
-                kind: kind.to_string(),
-                name: format!("{name} (cannot read: {e})"),
-            }),
-        }
-    };
+        };
     for r in &rows.routines {
         let name = req(r, "name")?;
         let kind = req(r, "kind")?.to_uppercase();
@@ -135,7 +143,9 @@ fn charset_clause(
         name: String::new(),
         data_type: String::new(),
         charset: charset.filter(|c| !c.is_empty()).map(|c| c.to_lowercase()),
-        collation: collation.filter(|c| !c.is_empty()).map(|c| c.to_lowercase()),
+        collation: collation
+            .filter(|c| !c.is_empty())
+            .map(|c| c.to_lowercase()),
     };
     settle_param(&mut p, defaults);
     let (charset, collation) = (p.charset, p.collation);
@@ -174,7 +184,12 @@ fn routine_statement(
     let mut stmt = format!("CREATE {kind} {}({list})", quote(name));
     if kind == "FUNCTION" {
         stmt.push_str(&format!(" RETURNS {}", req("return_type")?));
-        charset_clause(&mut stmt, text(r, "charset")?, text(r, "collation")?, defaults);
+        charset_clause(
+            &mut stmt,
+            text(r, "charset")?,
+            text(r, "collation")?,
+            defaults,
+        );
     }
     if req("is_deterministic")? == "YES" {
         stmt.push_str("\n    DETERMINISTIC");
@@ -277,31 +292,66 @@ fn settle_param(p: &mut ProgramParam, defaults: &BTreeMap<String, String>) {
 /// `ANSI`, …) followed by the modes it sets, as the server shows it once set.
 fn expand_mode(mode: &str, mariadb: bool) -> String {
     let mut set = std::collections::BTreeSet::new();
-    for m in crate::parse::canonical_mode(mode).split(',').filter(|m| !m.is_empty()) {
+    for m in crate::parse::canonical_mode(mode)
+        .split(',')
+        .filter(|m| !m.is_empty())
+    {
         let parts: &[&str] = match (m, mariadb) {
             ("TRADITIONAL", true) => &[
-                "STRICT_TRANS_TABLES", "STRICT_ALL_TABLES", "NO_ZERO_IN_DATE", "NO_ZERO_DATE",
-                "ERROR_FOR_DIVISION_BY_ZERO", "NO_AUTO_CREATE_USER", "NO_ENGINE_SUBSTITUTION",
+                "STRICT_TRANS_TABLES",
+                "STRICT_ALL_TABLES",
+                "NO_ZERO_IN_DATE",
+                "NO_ZERO_DATE",
+                "ERROR_FOR_DIVISION_BY_ZERO",
+                "NO_AUTO_CREATE_USER",
+                "NO_ENGINE_SUBSTITUTION",
             ],
             ("TRADITIONAL", false) => &[
-                "STRICT_TRANS_TABLES", "STRICT_ALL_TABLES", "NO_ZERO_IN_DATE", "NO_ZERO_DATE",
+                "STRICT_TRANS_TABLES",
+                "STRICT_ALL_TABLES",
+                "NO_ZERO_IN_DATE",
+                "NO_ZERO_DATE",
                 "ERROR_FOR_DIVISION_BY_ZERO",
             ],
-            ("ANSI", true) => &["REAL_AS_FLOAT", "PIPES_AS_CONCAT", "ANSI_QUOTES", "IGNORE_SPACE"],
+            ("ANSI", true) => &[
+                "REAL_AS_FLOAT",
+                "PIPES_AS_CONCAT",
+                "ANSI_QUOTES",
+                "IGNORE_SPACE",
+            ],
             ("ANSI", false) => &[
-                "REAL_AS_FLOAT", "PIPES_AS_CONCAT", "ANSI_QUOTES", "IGNORE_SPACE", "ONLY_FULL_GROUP_BY",
+                "REAL_AS_FLOAT",
+                "PIPES_AS_CONCAT",
+                "ANSI_QUOTES",
+                "IGNORE_SPACE",
+                "ONLY_FULL_GROUP_BY",
             ],
             ("ORACLE", _) => &[
-                "PIPES_AS_CONCAT", "ANSI_QUOTES", "IGNORE_SPACE", "NO_KEY_OPTIONS", "NO_TABLE_OPTIONS",
-                "NO_FIELD_OPTIONS", "NO_AUTO_CREATE_USER", "SIMULTANEOUS_ASSIGNMENT",
+                "PIPES_AS_CONCAT",
+                "ANSI_QUOTES",
+                "IGNORE_SPACE",
+                "NO_KEY_OPTIONS",
+                "NO_TABLE_OPTIONS",
+                "NO_FIELD_OPTIONS",
+                "NO_AUTO_CREATE_USER",
+                "SIMULTANEOUS_ASSIGNMENT",
             ],
             ("MSSQL" | "DB2" | "POSTGRESQL", _) => &[
-                "PIPES_AS_CONCAT", "ANSI_QUOTES", "IGNORE_SPACE", "NO_KEY_OPTIONS", "NO_TABLE_OPTIONS",
+                "PIPES_AS_CONCAT",
+                "ANSI_QUOTES",
+                "IGNORE_SPACE",
+                "NO_KEY_OPTIONS",
+                "NO_TABLE_OPTIONS",
                 "NO_FIELD_OPTIONS",
             ],
             ("MAXDB", _) => &[
-                "PIPES_AS_CONCAT", "ANSI_QUOTES", "IGNORE_SPACE", "NO_KEY_OPTIONS", "NO_TABLE_OPTIONS",
-                "NO_FIELD_OPTIONS", "NO_AUTO_CREATE_USER",
+                "PIPES_AS_CONCAT",
+                "ANSI_QUOTES",
+                "IGNORE_SPACE",
+                "NO_KEY_OPTIONS",
+                "NO_TABLE_OPTIONS",
+                "NO_FIELD_OPTIONS",
+                "NO_AUTO_CREATE_USER",
             ],
             ("MYSQL323" | "MYSQL40", _) => &["HIGH_NOT_PRECEDENCE"],
             _ => &[],
@@ -336,7 +386,12 @@ pub fn reconcile(live: &Schema, desired: &mut Schema) {
 /// The statements that create `p`: its own, inside `SET sql_mode` when it was made in a
 /// mode other than the server's. For `inspect`, in a `DELIMITER` block, so the output
 /// loads with the `mariadb` client.
-pub fn create(p: &Program, inspect: bool) -> Vec<String> {
+pub fn create(p: &Program, inspect: bool, definer: Option<&str>) -> Vec<String> {
+    let sql = match definer.filter(|_| !inspect).map(definer_sql) {
+        Some(d) => p.sql.replacen("CREATE ", &format!("CREATE DEFINER = {d} "), 1),
+        None => p.sql.clone(),
+    };
+    let p = &Program { sql, ..p.clone() };
     let stmt = if inspect {
         let delimiter = ["$$", ";;", "//"]
             .into_iter()
@@ -358,6 +413,39 @@ pub fn create(p: &Program, inspect: bool) -> Vec<String> {
     }
 }
 
+/// `app@%`, `'app'@'%'` or `` `app`@`%` `` as `` `app`@`%` `` (each part re-quoted from
+/// its value); `CURRENT_USER` as is.
+fn definer_sql(d: &str) -> String {
+    let d = d.trim();
+    if d.eq_ignore_ascii_case("CURRENT_USER") || d.eq_ignore_ascii_case("CURRENT_USER()") {
+        return "CURRENT_USER".into();
+    }
+    let unquote = |s: &str| {
+        let s = s.trim();
+        match s.chars().next() {
+            Some(q @ ('\'' | '"' | '`')) if s.len() >= 2 && s.ends_with(q) => {
+                s[1..s.len() - 1].replace(&format!("{q}{q}"), &q.to_string())
+            }
+            _ => s.to_string(),
+        }
+    };
+    // The `@` between user and host: the last one outside quotes.
+    let mut at = None;
+    let mut quote = None;
+    for (i, c) in d.char_indices() {
+        match (quote, c) {
+            (Some(q), x) if x == q => quote = None,
+            (None, '\'' | '"' | '`') => quote = Some(c),
+            (None, '@') => at = Some(i),
+            _ => {}
+        }
+    }
+    match at {
+        Some(i) => format!("{}@{}", quote(&unquote(&d[..i])), quote(&unquote(&d[i + 1..]))),
+        None => quote(&unquote(d)),
+    }
+}
+
 pub fn drop(p: &Program) -> String {
     format!("DROP {} IF EXISTS {}", p.kind.word(), quote(&p.name))
 }
@@ -367,5 +455,37 @@ pub fn describe(p: &Program) -> String {
     match (&p.table, p.kind) {
         (Some(t), ProgramKind::Trigger) => format!("trigger {} on {}", p.name, t),
         _ => format!("{} {}", p.kind.noun(), p.name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn definers_are_requoted_from_their_values() {
+        assert_eq!(definer_sql("app@%"), "`app`@`%`");
+        assert_eq!(definer_sql("'app'@'10.0.%'"), "`app`@`10.0.%`");
+        assert_eq!(definer_sql("`we``ird`@`h`"), "`we``ird`@`h`");
+        assert_eq!(definer_sql("current_user()"), "CURRENT_USER");
+        let mut p = Program::new(ProgramKind::Procedure, "p");
+        p.sql = "CREATE PROCEDURE p() SELECT 1".into();
+        assert_eq!(
+            create(&p, false, Some("app@%")),
+            ["CREATE DEFINER = `app`@`%` PROCEDURE p() SELECT 1"]
+        );
+        p.attributes.insert("sql_mode".into(), "ANSI".into());
+        let inspect = create(&p, true, Some("app@%"));
+        assert_eq!(inspect[1], "SET SESSION sql_mode = 'ANSI'");
+        assert_eq!(inspect[2], "DELIMITER $$\nCREATE PROCEDURE p() SELECT 1$$\nDELIMITER ");
+    }
+
+    #[test]
+    fn sql_modes_compare_as_sets() {
+        assert_eq!(
+            expand_mode("traditional", true),
+            expand_mode("STRICT_TRANS_TABLES,STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,TRADITIONAL,NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION", true)
+        );
+        assert_ne!(expand_mode("ANSI", true), expand_mode("", true));
     }
 }

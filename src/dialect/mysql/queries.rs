@@ -95,7 +95,8 @@ CAST(STARTS AS CHAR) AS starts, CAST(ENDS AS CHAR) AS ends, STATUS AS status, ON
 EVENT_COMMENT AS comment, SQL_MODE AS sql_mode FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() ORDER BY EVENT_NAME";
 
 /// Everything sqlshift leaves alone, so it can say so.
-pub const UNMANAGED: &str = "SELECT 'sequence' AS kind, TABLE_NAME AS name FROM information_schema.TABLES \
+pub const UNMANAGED: &str =
+    "SELECT 'sequence' AS kind, TABLE_NAME AS name FROM information_schema.TABLES \
 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'SEQUENCE' ORDER BY 1, 2";
 
 /// How many catalog queries one introspection runs (a constant, whatever the schema size).

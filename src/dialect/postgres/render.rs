@@ -748,7 +748,10 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
             quote_ident(to)
         )],
         CreateProgram(_) | DropProgram(_) | ReplaceProgram { .. } => {
-            vec![format!("-- sqlshift: {} has no PostgreSQL form", change.kind())]
+            vec![format!(
+                "-- sqlshift: {} has no PostgreSQL form",
+                change.kind()
+            )]
         }
         CreateRoutine(r) => vec![r.sql.clone()],
         ReplaceRoutine { to, .. } => vec![super::routine::or_replace(to)],

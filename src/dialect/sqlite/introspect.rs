@@ -105,12 +105,10 @@ pub async fn introspect(conn: &mut SqliteConnection) -> Result<Schema, String> {
                     }),
                 }
             }
-            other => {
-                unmanaged.push(Unmanaged {
-                    kind: other.to_string(),
-                    name: name.clone(),
-                })
-            }
+            other => unmanaged.push(Unmanaged {
+                kind: other.to_string(),
+                name: name.clone(),
+            }),
         }
     }
     let mut schema = parse_schema_with(
