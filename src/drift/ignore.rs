@@ -19,6 +19,10 @@ pub const KINDS: &[&str] = &[
     "check",
     "foreign_key",
     "comment",
+    "trigger",
+    "procedure",
+    "function",
+    "event",
 ];
 
 /// What to leave out of a drift comparison.
