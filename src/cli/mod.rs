@@ -10,7 +10,7 @@ mod inspect;
 mod lint;
 mod migrate;
 mod plan;
-mod printer;
+pub mod printer;
 mod settings;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};

@@ -18,7 +18,8 @@ pub fn plan_json(plan: &Plan, target: &str) -> serde_json::Value {
                 "objects": s.objects,
                 "sql": s.sql,
                 "transactional": s.transactional,
-                "hazards": s.hazards.iter().map(|h| json!({"code": h.code.as_str(), "message": h.message})).collect::<Vec<_>>(),
+                "hazards": s.hazards,
+                "locks": s.locks,
             })
         })
         .collect();
@@ -29,6 +30,7 @@ pub fn plan_json(plan: &Plan, target: &str) -> serde_json::Value {
         "summary": {
             "steps": plan.steps.len(),
             "destructive": plan.destructive_steps().count(),
+            "longest_lock": plan.longest_lock().map(|(step, l)| json!({"step": step, "lock": l})),
         },
         "steps": steps,
         "warnings": plan.warnings,
@@ -145,6 +147,10 @@ pub fn plan_text(plan: &Plan, target: &str, style: Style) -> String {
                 out.push_str(&style.dim(&format!("       ({})", h.code.explanation())));
                 out.push('\n');
             }
+            for l in &s.locks {
+                out.push_str(&style.dim(&format!("     lock: {l}")));
+                out.push('\n');
+            }
             if !s.transactional && mixed {
                 out.push_str("     (runs outside the transaction)\n");
             }
@@ -180,6 +186,9 @@ pub fn plan_text(plan: &Plan, target: &str, style: Style) -> String {
     } else {
         summary
     });
+    if let Some((step, l)) = plan.longest_lock() {
+        out.push_str(&format!("Longest lock: {l}, step {step}\n"));
+    }
     out
 }
 

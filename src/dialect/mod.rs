@@ -59,6 +59,9 @@ pub struct RenderOptions {
     /// MySQL: the `DEFINER` stored programs are created with (`mysql_definer`), as the
     /// config writes it (`app@%`, `'app'@'%'`); `None` sends none (the connected user).
     pub definer: Option<String>,
+    /// Tables and views the plan creates: nobody else sees them until it commits, so
+    /// their locks are not worth a reader's attention.
+    pub created: std::collections::BTreeSet<crate::model::QName>,
 }
 
 impl Default for RenderOptions {
@@ -69,6 +72,7 @@ impl Default for RenderOptions {
             inspect: false,
             plain_on: Default::default(),
             definer: None,
+            created: Default::default(),
         }
     }
 }
@@ -135,6 +139,10 @@ pub trait Dialect: Sync {
         steps
     }
     fn hazards(&self, change: &Change, opts: &RenderOptions) -> Vec<Hazard>;
+    /// The table locks `change` takes on tables that exist before the plan.
+    fn locks(&self, _change: &Change, _opts: &RenderOptions) -> Vec<crate::plan::Lock> {
+        Vec::new()
+    }
     fn transactional(&self, _change: &Change, _opts: &RenderOptions) -> bool {
         self.caps().transactional_ddl
     }

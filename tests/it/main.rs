@@ -15,6 +15,7 @@ mod fixtures;
 mod kill9;
 mod lint;
 mod literals;
+mod locks;
 mod messages;
 mod migrate;
 mod names;

@@ -9,7 +9,7 @@ mod normalize;
 mod program;
 pub mod queries;
 mod render;
-mod types;
+pub mod types;
 
 pub use execute::execute;
 pub use introspect::introspect;
