@@ -393,8 +393,14 @@ pub fn program(statement: &str) -> Result<Read, String> {
             p.params = params(&list, kind)?;
             if kind == ProgramKind::Function {
                 r.expect("RETURNS")?;
-                if matches!(r.word_at(r.k).as_deref(), Some("TRIGGER" | "SETOF" | "TABLE" | "VOID" | "EVENT_TRIGGER")) {
-                    return Err(format!("{NOT_MYSQL}: RETURNS {}", r.word_at(r.k).unwrap_or_default()));
+                if matches!(
+                    r.word_at(r.k).as_deref(),
+                    Some("TRIGGER" | "SETOF" | "TABLE" | "VOID" | "EVENT_TRIGGER")
+                ) {
+                    return Err(format!(
+                        "{NOT_MYSQL}: RETURNS {}",
+                        r.word_at(r.k).unwrap_or_default()
+                    ));
                 }
                 let from = r.offset();
                 type_words(&mut r)?;
@@ -777,7 +783,10 @@ fn characteristics(r: &mut Reader, p: &mut Program) -> Result<(), String> {
             Some("LANGUAGE") => {
                 r.k += 1;
                 if !r.eat("SQL") {
-                    return Err(format!("{NOT_MYSQL}: LANGUAGE {}", r.word_at(r.k).unwrap_or_default()));
+                    return Err(format!(
+                        "{NOT_MYSQL}: LANGUAGE {}",
+                        r.word_at(r.k).unwrap_or_default()
+                    ));
                 }
             }
             Some("DETERMINISTIC") => {

@@ -123,7 +123,9 @@ pub fn is_sqlite_trigger(statement: &str) -> bool {
             .map(|w| w.text.to_ascii_uppercase());
         matches!(
             first.as_deref(),
-            None | Some("INSERT" | "UPDATE" | "DELETE" | "SELECT" | "WITH" | "REPLACE" | "VALUES" | "END")
+            None | Some(
+                "INSERT" | "UPDATE" | "DELETE" | "SELECT" | "WITH" | "REPLACE" | "VALUES" | "END"
+            )
         )
     })
 }
@@ -223,7 +225,11 @@ mod tests {
         );
         assert!(trigger("CREATE TRIGGER t AFTER INSERT ON a SELECT 1").is_err());
         assert!(is_sqlite_trigger("CREATE TRIGGER t AFTER INSERT ON a BEGIN\n  UPDATE a SET x = ';'; -- c\n  SELECT RAISE(IGNORE);\nEND"));
-        assert!(!is_sqlite_trigger("CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW BEGIN SET NEW.id = NEW.id + 1; END"));
-        assert!(!is_sqlite_trigger("CREATE TRIGGER t BEFORE UPDATE ON a FOR EACH ROW EXECUTE FUNCTION f()"));
+        assert!(!is_sqlite_trigger(
+            "CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW BEGIN SET NEW.id = NEW.id + 1; END"
+        ));
+        assert!(!is_sqlite_trigger(
+            "CREATE TRIGGER t BEFORE UPDATE ON a FOR EACH ROW EXECUTE FUNCTION f()"
+        ));
     }
 }

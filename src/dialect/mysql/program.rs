@@ -388,7 +388,9 @@ pub fn reconcile(live: &Schema, desired: &mut Schema) {
 /// loads with the `mariadb` client.
 pub fn create(p: &Program, inspect: bool, definer: Option<&str>) -> Vec<String> {
     let sql = match definer.filter(|_| !inspect).map(definer_sql) {
-        Some(d) => p.sql.replacen("CREATE ", &format!("CREATE DEFINER = {d} "), 1),
+        Some(d) => p
+            .sql
+            .replacen("CREATE ", &format!("CREATE DEFINER = {d} "), 1),
         None => p.sql.clone(),
     };
     let p = &Program { sql, ..p.clone() };
@@ -431,17 +433,21 @@ fn definer_sql(d: &str) -> String {
     };
     // The `@` between user and host: the last one outside quotes.
     let mut at = None;
-    let mut quote = None;
+    let mut open = None;
     for (i, c) in d.char_indices() {
-        match (quote, c) {
-            (Some(q), x) if x == q => quote = None,
-            (None, '\'' | '"' | '`') => quote = Some(c),
+        match (open, c) {
+            (Some(q), x) if x == q => open = None,
+            (None, '\'' | '"' | '`') => open = Some(c),
             (None, '@') => at = Some(i),
             _ => {}
         }
     }
     match at {
-        Some(i) => format!("{}@{}", quote(&unquote(&d[..i])), quote(&unquote(&d[i + 1..]))),
+        Some(i) => format!(
+            "{}@{}",
+            quote(&unquote(&d[..i])),
+            quote(&unquote(&d[i + 1..]))
+        ),
         None => quote(&unquote(d)),
     }
 }
@@ -477,7 +483,10 @@ mod tests {
         p.attributes.insert("sql_mode".into(), "ANSI".into());
         let inspect = create(&p, true, Some("app@%"));
         assert_eq!(inspect[1], "SET SESSION sql_mode = 'ANSI'");
-        assert_eq!(inspect[2], "DELIMITER $$\nCREATE PROCEDURE p() SELECT 1$$\nDELIMITER ");
+        assert_eq!(
+            inspect[2],
+            "DELIMITER $$\nCREATE PROCEDURE p() SELECT 1$$\nDELIMITER "
+        );
     }
 
     #[test]
