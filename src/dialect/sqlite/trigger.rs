@@ -38,20 +38,24 @@ pub fn around(mut changes: Vec<Change>, from: &Schema, to: &Schema) -> Vec<Chang
     let touched: BTreeSet<String> = changes
         .iter()
         .filter_map(|c| match c {
-            Change::DropProgram(p) | Change::ReplaceProgram { from: p, .. } => Some(key(p)),
+            Change::DropProgram(p)
+            | Change::ReplaceProgram { from: p, .. }
+            | Change::CreateProgram(p) => Some(key(p)),
             _ => None,
         })
         .collect();
     for c in &mut changes {
         if let Change::RebuildTable { from: old, .. } = c {
-            let mine: Vec<&Program> = from
+            // The rebuild brings back, in their stored order, the triggers the table has
+            // before the plan and keeps as they are; the plan makes the others itself.
+            let kept: Vec<&Program> = from
                 .programs
                 .values()
                 .filter(|p| on(p, &old.name, old.renamed_from.as_deref()))
-                .filter(|p| touched.contains(&key(p)))
+                .filter(|p| !touched.contains(&key(p)))
                 .collect();
             old.attached
-                .retain(|sql| !mine.iter().any(|p| p.sql.trim() == sql.trim()));
+                .retain(|sql| kept.iter().any(|p| p.sql.trim() == sql.trim()));
         }
     }
     let dropped_views: BTreeSet<QName> = changes
