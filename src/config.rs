@@ -55,6 +55,11 @@ pub struct Config {
     /// replacement). Default on; `online: false` writes the plain forms.
     #[serde(default)]
     pub online: Option<bool>,
+    /// MySQL/MariaDB: the account triggers, routines and events are created for
+    /// (`DEFINER = app@'%'`); default: the connected user (no DEFINER clause is sent).
+    /// Never compared: a program's definer is not part of its definition.
+    #[serde(default)]
+    pub mysql_definer: Option<String>,
     /// How many times a step that timed out waiting for a lock is tried again; default 3.
     #[serde(default)]
     pub lock_retries: Option<u32>,

@@ -163,6 +163,7 @@ impl Settings {
         RenderOptions {
             concurrent_indexes: self.config.concurrent_indexes,
             online: self.config.online.unwrap_or(true),
+            definer: self.config.mysql_definer.clone(),
             ..Default::default()
         }
     }

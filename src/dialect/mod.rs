@@ -56,6 +56,9 @@ pub struct RenderOptions {
     /// partitioned tables (it refuses a concurrent build there) and tables the plan
     /// creates (empty). Filled in by the planner from the plan's two schemas.
     pub plain_on: std::collections::BTreeSet<crate::model::QName>,
+    /// MySQL: the `DEFINER` stored programs are created with (`mysql_definer`), as the
+    /// config writes it (`app@%`, `'app'@'%'`); `None` sends none (the connected user).
+    pub definer: Option<String>,
     /// Tables and views the plan creates: nobody else sees them until it commits, so
     /// their locks are not worth a reader's attention.
     pub created: std::collections::BTreeSet<crate::model::QName>,
@@ -68,6 +71,7 @@ impl Default for RenderOptions {
             online: true,
             inspect: false,
             plain_on: Default::default(),
+            definer: None,
             created: Default::default(),
         }
     }

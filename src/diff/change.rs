@@ -3,7 +3,7 @@
 
 use crate::model::{
     Check, Column, CompositeType, Domain, EnumType, Exclusion, ForeignKey, Index, PartitionOf,
-    PrimaryKey, QName, RangeType, Routine, Sequence, Table, Unique, View,
+    PrimaryKey, Program, QName, RangeType, Routine, Sequence, Table, Unique, View,
 };
 use serde::Serialize;
 
@@ -260,6 +260,14 @@ pub enum Change {
         from: Routine,
         to: Routine,
     },
+    /// A MySQL trigger, procedure, function or event, or a SQLite trigger.
+    CreateProgram(Program),
+    DropProgram(Program),
+    /// Dropped and created again in one step: neither server alters a body in place.
+    ReplaceProgram {
+        from: Program,
+        to: Program,
+    },
     CreateView(View),
     DropView(View),
     /// PostgreSQL view options (`security_barrier`, `check_option`, …) changed in place.
@@ -355,6 +363,9 @@ impl Change {
             CreateRoutine(_) => "create_routine",
             DropRoutine(_) => "drop_routine",
             ReplaceRoutine { .. } => "replace_routine",
+            CreateProgram(_) => "create_program",
+            DropProgram(_) => "drop_program",
+            ReplaceProgram { .. } => "replace_program",
             CreateView(_) => "create_view",
             DropView(_) => "drop_view",
             SetViewOptions { .. } => "set_view_options",
@@ -533,6 +544,9 @@ impl Change {
             }
             CreateRoutine(r) | DropRoutine(r) | ReplaceRoutine { to: r, .. } => {
                 vec![format!("{} {}", r.kind.noun(), r.key())]
+            }
+            CreateProgram(p) | DropProgram(p) | ReplaceProgram { to: p, .. } => {
+                vec![format!("{} {}", p.kind.noun(), p.name)]
             }
             CreateView(v) | DropView(v) => vec![view_object(&v.name, v.materialized)],
             SetViewOptions {

@@ -7,6 +7,8 @@ mod change;
 mod domain;
 mod inherited;
 mod partition;
+mod program;
+pub use program::program_difference;
 mod routine;
 mod security;
 mod table;
@@ -60,6 +62,7 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
     types::ranges(from, to, &mut out);
     types::comments(from, to, &mut out);
     routine::routines(from, to, &mut out);
+    program::programs(from, to, &mut out);
     for (name, s) in &to.sequences {
         match from.sequences.get(name) {
             None => out.push(Change::CreateSequence(s.clone())),

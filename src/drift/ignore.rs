@@ -19,6 +19,10 @@ pub const KINDS: &[&str] = &[
     "check",
     "foreign_key",
     "comment",
+    "trigger",
+    "procedure",
+    "function",
+    "event",
     "policy",
     "privilege",
     "owner",
@@ -98,6 +102,9 @@ impl Ignore {
         schema
             .routines
             .retain(|_, r| !self.object(r.kind.noun(), &r.name));
+        schema.programs.retain(|_, p| {
+            !self.object(p.kind.noun(), &crate::model::QName::new("", p.name.clone()))
+        });
         schema.sequences.retain(|q, _| !self.object("sequence", q));
         schema.views.retain(|q, v| {
             let kind = if v.materialized {

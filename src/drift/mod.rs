@@ -385,6 +385,7 @@ pub fn describe(c: &Change) -> Difference {
         | AddExclusion { .. }
         | CreateIndex { .. }
         | CreateRoutine(_)
+        | CreateProgram(_)
         | CreateView(_) => missing(),
         DropSchema(_)
         | DropExtension(_)
@@ -402,7 +403,11 @@ pub fn describe(c: &Change) -> Difference {
         | DropExclusion { .. }
         | DropIndex { .. }
         | DropRoutine(_)
+        | DropProgram(_)
         | DropView(_) => extra(),
+        ReplaceProgram { from, to } => {
+            different(first(c), crate::diff::program_difference(from, to))
+        }
         ReplaceRoutine { .. } => different(first(c), "definition differs".to_string()),
         Security(crate::diff::SecurityChange::CreatePolicy { .. }) => missing(),
         Security(crate::diff::SecurityChange::DropPolicy(_)) => extra(),

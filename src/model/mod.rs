@@ -7,6 +7,7 @@
 mod expr;
 mod names;
 mod partition;
+mod program;
 mod routine;
 pub mod security;
 mod types;
@@ -14,6 +15,7 @@ mod types;
 pub use expr::Expr;
 pub use names::{generated_name, QName};
 pub use partition::{IndexRef, PartitionBound, PartitionKey, PartitionOf};
+pub use program::{Program, ProgramKind, ProgramParam};
 pub use routine::{Returns, Routine, RoutineArg, RoutineKind};
 pub use security::{
     Access, DefaultObjects, DefaultPrivileges, Grants, ObjectPrivileges, Owned, Policy, Privs,
@@ -49,6 +51,10 @@ pub struct Schema {
     /// PostgreSQL row-level security, policies, and (when managed) privileges and owners.
     #[serde(skip_serializing_if = "Security::is_empty")]
     pub security: Security,
+    /// MySQL/MariaDB triggers, procedures, functions and events and SQLite triggers, by
+    /// [`Program::key`].
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub programs: BTreeMap<String, Program>,
     /// Comments on the namespaces in `schemas`, by namespace (PostgreSQL `COMMENT ON SCHEMA`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub schema_comments: BTreeMap<String, String>,

@@ -10,15 +10,18 @@ mod domain;
 mod expr;
 mod keywords;
 pub mod kind;
+pub mod mysql_program;
 mod mysql_spelling;
 mod partition;
 mod postgres;
+mod programs;
 mod recursive_view;
 mod requote;
 mod routine;
 mod security;
 pub mod split;
 mod sqlite;
+pub mod sqlite_trigger;
 pub mod statement;
 mod tablespace;
 mod typed_literal;
@@ -30,6 +33,7 @@ pub use expr::{canonical_expr, canonical_query, portable, portable_query};
 pub use keywords::{quote_all_keep_alias_case, quote_keywords};
 pub use partition::{partition_bound, partition_key};
 pub use postgres::{exclusion_definition, exclusion_name_words, qualified_collation};
+pub use programs::{canonical_mode, place as place_trigger, place_triggers};
 pub use requote::{from_mysql, requote, standard_literal, Quoting};
 pub use typed_literal::{boolean, hex_bits, stored_text};
 pub use types::map_type;
@@ -243,6 +247,7 @@ pub fn parse_schema_access(
     let mut left_alone: std::collections::BTreeSet<String> = Default::default();
     let mut unreadable: std::collections::BTreeSet<String> = Default::default();
     let mut virtual_tables: Vec<String> = Vec::new();
+    let mut programs = programs::Programs::new(target == Target::Sqlite);
     for src in sources {
         let annotations = ddl::Annotations::scan(&src.text);
         let pieces = match split::split_for(&src.text, target) {
@@ -293,6 +298,62 @@ pub fn parse_schema_access(
                     b.attach_index(&parent, &child, &loc);
                     continue;
                 }
+            }
+            if target == Target::Mysql && mysql_program::is_program_statement(&head) {
+                match mysql_program::program(&piece.text) {
+                    Ok(read) => programs.add(read, loc),
+                    Err(message) if message.starts_with("aggregate") => skipped.push(Skipped {
+                        kind: "aggregate function",
+                        loc,
+                        summary: summary(&piece.text),
+                    }),
+                    // Another dialect's function or trigger (a PostgreSQL dump applied to
+                    // MySQL) is left alone, as its other statements are.
+                    Err(message) if message.starts_with(mysql_program::NOT_MYSQL) => {
+                        skipped.push(Skipped {
+                            kind: match kind {
+                                kind::Kind::Unmanaged(k) => k,
+                                _ => "function",
+                            },
+                            loc,
+                            summary: summary(&piece.text),
+                        })
+                    }
+                    Err(message) => errors.push(ParseError::At { loc, message }),
+                }
+                continue;
+            }
+            if target == Target::Sqlite && kind == kind::Kind::Unmanaged("trigger") {
+                let not_kept = if sqlite_trigger::is_temporary(&head) {
+                    Some("temporary trigger")
+                } else if !sqlite_trigger::is_sqlite_trigger(&piece.text) {
+                    Some("trigger")
+                } else {
+                    None
+                };
+                if let Some(kind) = not_kept {
+                    skipped.push(Skipped {
+                        kind,
+                        loc,
+                        summary: summary(&piece.text),
+                    });
+                    continue;
+                }
+                match sqlite_trigger::trigger(&piece.text) {
+                    Ok(program) => programs.add(
+                        mysql_program::Read {
+                            program,
+                            order: None,
+                            definer: None,
+                        },
+                        loc,
+                    ),
+                    Err(message) => errors.push(ParseError::At { loc, message }),
+                }
+                continue;
+            }
+            if target == Target::Mysql && kind == kind::Kind::Unmanaged("SET statement") {
+                programs.set_statement(&piece.text);
             }
             if matches!(target, Target::Postgres | Target::Any)
                 && routine::is_routine_statement(&head)
@@ -438,8 +499,12 @@ pub fn parse_schema_access(
     match b.finish() {
         Err(e) => errors.push(e),
         Ok((mut schema, left)) if errors.is_empty() => {
+            errors.extend(programs.finish(&mut schema, validate));
             if let Err(e) = access_control.finish(&mut schema, access, &mut skipped) {
-                return Err(gather(e));
+                errors.extend(e);
+            }
+            if !errors.is_empty() {
+                return Err(gather(errors));
             }
             skipped.extend(left.into_iter().map(|(kind, loc, summary)| Skipped {
                 kind,
@@ -848,7 +913,7 @@ fn without_check_option(piece: &split::Piece) -> (split::Piece, Option<&'static 
 
 /// `text` with the markers of its `/*!NNNNN … */` conditional comments blanked out (same
 /// length, so positions hold), or `None` when it has none. Quoted text is left alone.
-fn without_conditional_markers(text: &str) -> Option<String> {
+pub(crate) fn without_conditional_markers(text: &str) -> Option<String> {
     if !text.contains("/*!") {
         return None;
     }

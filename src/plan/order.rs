@@ -26,6 +26,8 @@ enum Key {
     UniqueCols(QName, Vec<String>),
     /// A function, procedure or aggregate, by name (all overloads at once).
     Routine(QName),
+    /// A MySQL or SQLite stored program, by `Program::key`.
+    Program(String),
 }
 
 #[derive(Default)]
@@ -416,6 +418,20 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
             d.needs_new.push(Routine(to.name.clone()));
             routine_needs(to, &mut d.needs_new);
         }
+        CreateProgram(p) | ReplaceProgram { to: p, .. } => {
+            d.creates.push(Program(p.key()));
+            d.needs_new
+                .extend(p.needs.iter().map(|k| Program(k.clone())));
+            if let Some(t) = &p.table {
+                d.needs_new.extend([Rel(t.clone()), Shape(t.clone())]);
+            }
+        }
+        DropProgram(p) => {
+            d.drops.push(Program(p.key()));
+            if let Some(t) = &p.table {
+                d.needs_old.push(Rel(t.clone()));
+            }
+        }
         CreateView(v) => {
             d.needs_new
                 .extend(v.calls.0.iter().map(|f| Routine(f.clone())));
@@ -560,7 +576,7 @@ fn phase(c: &Change) -> u8 {
     match c {
         DropView(_) => 0,
         // Before tables: an SQL-standard body depends on the tables it reads.
-        DropForeignKey { .. } | DropRoutine(_) => 1,
+        DropForeignKey { .. } | DropRoutine(_) | DropProgram(_) => 1,
         DropIndex { .. }
         | DropCheck { .. }
         | DropUnique { .. }
@@ -595,6 +611,15 @@ fn phase(c: &Change) -> u8 {
         // After tables: an SQL function's body is checked against them when created.
         CreateRoutine(_) | ReplaceRoutine { .. } => 34,
         CreateView(_) => 40,
+        // Triggers after their tables and views (SQLite: INSTEAD OF on a view), routines
+        // with the other routines.
+        CreateProgram(p) | ReplaceProgram { to: p, .. } => {
+            if p.table.is_some() || p.kind == crate::model::ProgramKind::Event {
+                42
+            } else {
+                34
+            }
+        }
         SetViewOptions { .. } => 41,
         SetComment { .. } => 50,
         Security(c) => security_phase(c),

@@ -57,6 +57,9 @@ pub fn owner(change: &Change) -> Owner {
         CreateRoutine(r) | DropRoutine(r) | ReplaceRoutine { to: r, .. } => {
             Owner::new(r.kind.noun(), r.key())
         }
+        CreateProgram(p) | DropProgram(p) | ReplaceProgram { to: p, .. } => {
+            Owner::new(p.kind.noun(), &p.name)
+        }
         CreateView(v) | DropView(v) => Owner::new(view_kind(v.materialized), &v.name),
         SetViewOptions {
             view, materialized, ..

@@ -266,12 +266,9 @@ fn sqlite_objects_sqlshift_cannot_manage_are_listed_not_dropped() {
     rt.block_on(async {
         let url = format!("sqlite://{}", dir.path().join("dev.db").display());
         let mut c = sqlshift::dialect::connect(&url).await.expect("connect");
-        c.run_script(
-            "CREATE VIRTUAL TABLE docs USING fts5(body);
-             CREATE TRIGGER users_touch AFTER UPDATE ON users BEGIN SELECT 1; END;",
-        )
-        .await
-        .expect("setup");
+        c.run_script("CREATE VIRTUAL TABLE docs USING fts5(body);")
+            .await
+            .expect("setup");
     });
     let (code, out, err) = sqlshift(dir.path(), &["plan"]);
     assert_eq!(code, 0, "{err}");
@@ -281,7 +278,20 @@ fn sqlite_objects_sqlshift_cannot_manage_are_listed_not_dropped() {
         err.contains("not managed: shadow table of docs docs_data"),
         "{err}"
     );
-    assert!(err.contains("not managed: trigger users_touch"), "{err}");
+    // Triggers are managed: one the schema files do not have is dropped by a plan.
+    rt.block_on(async {
+        let url = format!("sqlite://{}", dir.path().join("dev.db").display());
+        let mut c = sqlshift::dialect::connect(&url).await.expect("connect");
+        c.run_script("CREATE TRIGGER users_touch AFTER UPDATE ON users BEGIN SELECT 1; END;")
+            .await
+            .expect("trigger");
+    });
+    let (code, out, err) = sqlshift(dir.path(), &["plan"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("DROP TRIGGER IF EXISTS users_touch"),
+        "{out}{err}"
+    );
 }
 
 #[test]
@@ -299,14 +309,14 @@ fn mysql_demo_converges_reads_back_and_lists_unmanaged_objects() {
     );
     rt.block_on(async {
         let mut c = db.connect().await;
-        c.run_script("CREATE PROCEDURE touch() SELECT 1")
+        c.run_script("CREATE SEQUENCE touch")
             .await
-            .expect("procedure");
+            .expect("sequence");
     });
     let (code, out, err) = sqlshift(dir.path(), &["plan", "--url", &db.url]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, "No changes.\n", "{err}");
-    assert!(err.contains("not managed: procedure touch"), "{err}");
+    assert!(err.contains("not managed: sequence touch"), "{err}");
     let (code, sql, _) = sqlshift(dir.path(), &["inspect", "--url", &db.url]);
     assert_eq!(code, 0);
     std::fs::write(dir.path().join("my.sql"), &sql).expect("write");

@@ -24,6 +24,7 @@ mod native_laws;
 mod online;
 mod partitions;
 mod pg_sequences;
+mod programs;
 mod property;
 mod review;
 mod safety;

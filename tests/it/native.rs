@@ -129,8 +129,11 @@ pub fn dump(d: Native, db: &TestDb) -> Result<String, String> {
         Native::Mysql => {
             let u = my_url(&db.url);
             let mut c = Command::new("mysqldump");
+            // Routines and events are dumped only when asked for (triggers always are).
             c.args([
                 "--no-data",
+                "--routines",
+                "--events",
                 "--user",
                 &u.user,
                 "--host",
@@ -238,7 +241,13 @@ fn my_query(db: &TestDb, sql: &str) -> Result<String, String> {
 }
 
 /// `SHOW CREATE TABLE` / `SHOW CREATE VIEW` of every object, with the table's next
-/// AUTO_INCREMENT value, the view's definer and the database's own name taken out.
+/// AUTO_INCREMENT value, the view's definer and the database's own name taken out; then
+/// the stored programs: `SHOW CREATE PROCEDURE | FUNCTION | EVENT` with their `sql_mode`
+/// (and an event's time zone), and each trigger as `information_schema.TRIGGERS` has it
+/// (table, timing, event, its place among its table's triggers, body, `sql_mode`). The
+/// definer is taken out (sqlshift makes programs as the connected user), and so are the
+/// client character set and collation a program was made with (the `mariadb` client and
+/// sqlshift connect with different ones; both send UTF-8).
 fn my_view(db: &TestDb) -> Result<String, String> {
     let list = my_query(
         db,
@@ -268,7 +277,70 @@ fn my_view(db: &TestDb) -> Result<String, String> {
         out.push_str(&normalize_my(body.trim_end(), &dbname));
         out.push_str(";\n");
     }
+    out.push_str(&my_programs(db, &dbname)?);
     Ok(out)
+}
+
+fn my_programs(db: &TestDb, dbname: &str) -> Result<String, String> {
+    let mut out = String::new();
+    let list = my_query(
+        db,
+        "SELECT ROUTINE_TYPE, ROUTINE_NAME, 0 FROM information_schema.ROUTINES \
+         WHERE ROUTINE_SCHEMA = DATABASE() \
+         UNION ALL SELECT 'EVENT', EVENT_NAME, STARTS = CREATED FROM information_schema.EVENTS \
+         WHERE EVENT_SCHEMA = DATABASE() ORDER BY 1, 2",
+    )?;
+    for line in list.lines() {
+        let mut cols = line.split('\t');
+        let (Some(kind), Some(name), clock) = (cols.next(), cols.next(), cols.next()) else {
+            continue;
+        };
+        let quoted = format!("`{}`", name.replace('`', "``"));
+        let shown = my_query(db, &format!("SHOW CREATE {kind} {quoted}"))?;
+        // Name, sql_mode, [time_zone,] the statement, then three character set columns.
+        let mut cols: Vec<&str> = shown.trim_end_matches('\n').split('\t').collect();
+        cols.truncate(cols.len().saturating_sub(3));
+        let body = cols.get(1..).map(|c| c.join("\t")).unwrap_or_default();
+        let mut body = without_definer(&body.replace(&format!("`{dbname}`."), ""));
+        // An event made without STARTS starts when it was made: the clock, not the file.
+        if clock == Some("1") {
+            if let Some(at) = body.find(" STARTS '") {
+                let end = body[at + 9..]
+                    .find('\'')
+                    .map_or(body.len(), |e| at + 9 + e + 1);
+                body.replace_range(at..end, " STARTS (when made)");
+            }
+        }
+        out.push_str(&format!("{kind} {body}\n"));
+    }
+    out.push_str(&my_query(
+        db,
+        "SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER, \
+         ACTION_STATEMENT, SQL_MODE FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() \
+         ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER",
+    )?);
+    Ok(out)
+}
+
+/// `CREATE DEFINER=`u`@`h` PROCEDURE …` without its definer.
+fn without_definer(s: &str) -> String {
+    let Some(i) = s.find(" DEFINER=") else {
+        return s.to_string();
+    };
+    let rest = &s[i + " DEFINER=".len()..];
+    // `user`@`host`: two backquoted parts and the `@` between them.
+    let mut end = 0;
+    let mut quotes = 0;
+    for (k, c) in rest.char_indices() {
+        if c == '`' {
+            quotes += 1;
+        }
+        if c == ' ' && quotes % 2 == 0 {
+            end = k;
+            break;
+        }
+    }
+    format!("{}{}", &s[..i], &rest[end..])
 }
 
 fn normalize_my(sql: &str, dbname: &str) -> String {
@@ -297,7 +369,7 @@ fn sqlite_view(db: &TestDb) -> Result<String, String> {
     // made (SQLite never drops it), so AUTOINCREMENT is read from each table's own SQL.
     let q = "\
 CREATE TEMP VIEW managed AS SELECT m.type, m.name, m.tbl_name, m.sql FROM sqlite_schema m
- WHERE m.name NOT LIKE 'sqlite_%' AND m.type <> 'trigger'
+ WHERE m.name NOT LIKE 'sqlite_%'
    AND NOT EXISTS (SELECT 1 FROM pragma_table_list l WHERE l.schema = 'main'
                    AND l.name = m.tbl_name AND l.type IN ('virtual', 'shadow'));
 SELECT 'object', type, name, tbl_name FROM managed ORDER BY type, name;
@@ -314,6 +386,7 @@ SELECT 'index', m.name, l.name, l.\"unique\", l.origin, l.partial
 SELECT 'index column', l.name, x.seqno, x.cid, x.name, x.\"desc\", x.coll, x.key
   FROM managed m JOIN pragma_index_list(m.name) l JOIN pragma_index_xinfo(l.name) x
  WHERE m.type = 'table' ORDER BY m.name, l.name, x.seqno;
+SELECT 'trigger', name, tbl_name, sql FROM managed WHERE type = 'trigger' ORDER BY name;
 SELECT 'foreign key', m.name, f.id, f.seq, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete, f.match
   FROM managed m JOIN pragma_foreign_key_list(m.name) f
  WHERE m.type = 'table' ORDER BY m.name, f.id, f.seq;

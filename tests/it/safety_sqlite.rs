@@ -73,7 +73,8 @@ CREATE TABLE log (id INTEGER PRIMARY KEY, item_id INTEGER REFERENCES items (id),
 CREATE VIEW item_names AS SELECT name FROM items;
 CREATE VIEW item_log AS SELECT i.id, l.msg FROM items AS i JOIN log AS l ON l.item_id = i.id;";
 
-/// Triggers sqlshift does not manage: two on `items`, one on `log` that names `items`.
+/// Triggers: two on `items`, one on `log` that names `items`. Made by hand after rows are
+/// in (so the seed logs nothing); the desired schema after the rebuild has them too.
 const TRIGGERS: &str = "
 CREATE TRIGGER items_ai AFTER INSERT ON items BEGIN
   INSERT INTO log (item_id, msg) VALUES (new.id, 'insert');
@@ -113,11 +114,16 @@ fn issue8_sqlite_rebuild_keeps_rows_triggers_indexes_views_and_the_autoincrement
                 .expect("rows");
         drop(c);
 
-        let want = support::desired(SHOP_V2, d);
+        let want = support::desired(&format!("{SHOP_V2}\n{TRIGGERS}"), d);
         let plan = support::plan_against(&mut conn, &want).await;
         assert!(
             plan.steps.iter().any(|s| s.kind == "rebuild_table"),
             "{}",
+            plan.sql()
+        );
+        assert!(
+            !plan.steps.iter().any(|s| s.kind.ends_with("_program")),
+            "the rebuild brings the unchanged triggers back itself:\n{}",
             plan.sql()
         );
         conn.execute(&plan, &dialect::ExecOptions::default())
@@ -203,10 +209,13 @@ fn issue8_sqlite_rebuild_that_would_break_a_trigger_fails_and_changes_nothing() 
         .await
         .expect("seed");
         let before = conn.introspect().await.expect("introspect");
-        // Dropping `note` (and a change that needs a rebuild) would leave `items_note`
-        // naming a column that is gone.
+        // Dropping `note` (and a change that needs a rebuild) would leave `items_note`,
+        // which the schema keeps, naming a column that is gone.
         let v2 = "CREATE TABLE items (id INTEGER PRIMARY KEY, qty INTEGER NOT NULL DEFAULT 0);
-                  CREATE TABLE log (id INTEGER PRIMARY KEY, msg TEXT);";
+                  CREATE TABLE log (id INTEGER PRIMARY KEY, msg TEXT);
+                  CREATE TRIGGER items_note AFTER INSERT ON items BEGIN
+               INSERT INTO log (msg) VALUES (new.note);
+             END;";
         let plan = support::plan_against(&mut conn, &support::desired(v2, d)).await;
         let err = conn
             .execute(&plan, &dialect::ExecOptions::default())
@@ -252,7 +261,8 @@ fn issue8_sqlite_rebuild_with_renames_keeps_triggers_under_the_new_names() {
         )
         .await
         .expect("seed");
-        // The table and a column are renamed, and a change needs a rebuild.
+        // The table and a column are renamed, and a change needs a rebuild; the schema
+        // writes the triggers with the new names.
         let v2 = "-- sqlshift:renamed-from items
                   CREATE TABLE goods (
                     id INTEGER PRIMARY KEY,
@@ -260,7 +270,13 @@ fn issue8_sqlite_rebuild_with_renames_keeps_triggers_under_the_new_names() {
                     -- sqlshift:renamed-from note
                     remark TEXT
                   );
-                  CREATE TABLE log (id INTEGER PRIMARY KEY, msg TEXT);";
+                  CREATE TABLE log (id INTEGER PRIMARY KEY, msg TEXT);
+                  CREATE TRIGGER items_ins AFTER INSERT ON goods BEGIN
+                    INSERT INTO log (msg) VALUES ('ins ' || new.remark);
+                  END;
+                  CREATE TRIGGER items_upd AFTER UPDATE OF remark ON goods BEGIN
+                    INSERT INTO log (msg) VALUES ('upd ' || (SELECT count(*) FROM goods));
+                  END;";
         let want = support::desired(v2, d);
         let plan = support::apply(&mut conn, &want).await;
         assert!(
@@ -312,11 +328,12 @@ CREATE TRIGGER a_ins AFTER INSERT ON a BEGIN INSERT INTO log (msg) VALUES ('ins'
     .unwrap();
     let schema = p.path().join("schema");
     std::fs::create_dir_all(&schema).unwrap();
-    // `a` gains a CHECK: a rebuild, up and down.
+    // `a` gains a CHECK: a rebuild, up and down; the trigger stays.
     std::fs::write(
         schema.join("schema.sql"),
         "CREATE TABLE a (id INTEGER PRIMARY KEY, CHECK (id > 0));
 CREATE TABLE log (id INTEGER PRIMARY KEY, msg TEXT);
+CREATE TRIGGER a_ins AFTER INSERT ON a BEGIN INSERT INTO log (msg) VALUES ('ins'); END;
 ",
     )
     .unwrap();

@@ -159,6 +159,8 @@ async fn read(conn: &mut MySqlConnection, limit: std::time::Duration) -> Result<
         .insert(COLLATION.into(), req(db, "collation")?.to_lowercase());
     s.defaults
         .insert(ENGINE.into(), req(db, "engine")?.to_lowercase());
+    s.defaults
+        .insert(super::program::SQL_MODE.into(), req(db, "sql_mode")?);
     for r in fetch(conn, q::DEFAULT_COLLATIONS, limit).await? {
         s.defaults.insert(
             format!("{DEFAULT_COLLATION}{}", req(&r, "charset")?.to_lowercase()),
@@ -307,6 +309,13 @@ async fn read(conn: &mut MySqlConnection, limit: std::time::Duration) -> Result<
         view.security = option("security", "definer")?;
         s.views.insert(name, view);
     }
+    let programs = super::program::Rows {
+        routines: fetch(conn, q::ROUTINES, limit).await?,
+        parameters: fetch(conn, q::PARAMETERS, limit).await?,
+        triggers: fetch(conn, q::TRIGGERS, limit).await?,
+        events: fetch(conn, q::EVENTS, limit).await?,
+    };
+    super::program::read(&programs, &mut s, text)?;
     for r in fetch(conn, q::UNMANAGED, limit).await? {
         s.unmanaged.push(Unmanaged {
             kind: req(&r, "kind")?,

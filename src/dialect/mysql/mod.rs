@@ -6,6 +6,7 @@ mod introspect;
 mod lower;
 pub mod migrate;
 mod normalize;
+mod program;
 pub mod queries;
 mod render;
 pub mod types;
@@ -25,20 +26,28 @@ pub async fn open(url: &str) -> Result<sqlx::MySqlConnection, sqlx::Error> {
         Some(rest) => format!("mysql://{rest}"),
         None => url.to_string(),
     };
-    let mut conn = sqlx::MySqlConnection::connect(&url).await?;
-    let mode: String = sqlx::query_scalar("SELECT CAST(@@SESSION.sql_mode AS CHAR)")
-        .fetch_one(&mut conn)
-        .await?;
-    if mode
+    // sqlx adds PIPES_AS_CONCAT and NO_ENGINE_SUBSTITUTION to the session's sql_mode, asks
+    // for IGNORE_SPACE in its handshake, and sets the time zone to UTC: a trigger or
+    // routine made in that session would keep that mode (`||` meaning CONCAT), and an
+    // event's times would be read in UTC. The session takes the server's own mode and
+    // time zone instead, as the `mariadb` client's does.
+    let options = <sqlx::mysql::MySqlConnectOptions as std::str::FromStr>::from_str(&url)?
+        .pipes_as_concat(false)
+        .no_engine_substitution(false)
+        .timezone(None);
+    let mut conn = sqlx::MySqlConnection::connect_with(&options).await?;
+    let (session, global): (String, String) =
+        sqlx::query_as("SELECT CAST(@@SESSION.sql_mode AS CHAR), CAST(@@GLOBAL.sql_mode AS CHAR)")
+            .fetch_one(&mut conn)
+            .await?;
+    let kept: Vec<&str> = global
         .split(',')
-        .any(|m| m.eq_ignore_ascii_case("NO_BACKSLASH_ESCAPES"))
-    {
-        let kept: Vec<&str> = mode
-            .split(',')
-            .filter(|m| !m.eq_ignore_ascii_case("NO_BACKSLASH_ESCAPES"))
-            .collect();
+        .filter(|m| !m.eq_ignore_ascii_case("NO_BACKSLASH_ESCAPES"))
+        .collect();
+    let kept = kept.join(",");
+    if kept != session {
         sqlx::query("SET SESSION sql_mode = ?")
-            .bind(kept.join(","))
+            .bind(kept)
             .execute(&mut conn)
             .await?;
     }
@@ -105,6 +114,7 @@ impl Dialect for Mysql {
     }
 
     fn reconcile(&self, live: &Schema, desired: &mut Schema, notes: &mut Vec<String>) {
+        program::reconcile(live, desired);
         desired.defaults = live.defaults.clone();
         normalize::strip_defaults(desired);
         if !normalize::is_mariadb(live) {
@@ -132,8 +142,17 @@ impl Dialect for Mysql {
         lower::lower(changes, from, to)
     }
 
-    fn render(&self, change: &Change, _opts: &RenderOptions) -> Vec<String> {
-        render::render(change)
+    fn render(&self, change: &Change, opts: &RenderOptions) -> Vec<String> {
+        match change {
+            Change::CreateProgram(p) => program::create(p, opts.inspect, opts.definer.as_deref()),
+            Change::DropProgram(p) => vec![program::drop(p)],
+            Change::ReplaceProgram { from, to } => {
+                let mut out = vec![program::drop(from)];
+                out.extend(program::create(to, opts.inspect, opts.definer.as_deref()));
+                out
+            }
+            _ => render::render(change),
+        }
     }
 
     fn hazards(&self, change: &Change, _opts: &RenderOptions) -> Vec<Hazard> {
@@ -142,6 +161,28 @@ impl Dialect for Mysql {
         // That MySQL DDL is not transactional is said once per plan (see `plan_changes`),
         // not on every step.
         let mut h = Vec::new();
+        match change {
+            ReplaceProgram { to, .. } => h.push(Hazard::new(
+                NotTransactional,
+                format!(
+                    "drops {} and creates it again: in between it does not exist ({})",
+                    program::describe(to),
+                    if to.kind == crate::model::ProgramKind::Trigger {
+                        "rows written to its table then do not fire it"
+                    } else {
+                        "a call then fails"
+                    }
+                ),
+            )),
+            DropProgram(p) if p.kind != crate::model::ProgramKind::Trigger => h.push(Hazard::new(
+                MayFail,
+                format!(
+                    "drops {}; triggers, events and routines that still call it fail when they run",
+                    program::describe(p)
+                ),
+            )),
+            _ => {}
+        }
         let Some(table) = change.table() else {
             return h;
         };

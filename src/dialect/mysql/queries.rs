@@ -8,7 +8,7 @@
 
 /// Server flavour and the database's defaults.
 pub const DATABASE: &str = "SELECT VERSION() AS version, DEFAULT_CHARACTER_SET_NAME AS charset, \
-DEFAULT_COLLATION_NAME AS collation, @@default_storage_engine AS engine \
+DEFAULT_COLLATION_NAME AS collation, @@default_storage_engine AS engine, CAST(@@GLOBAL.sql_mode AS CHAR) AS sql_mode \
 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()";
 
 /// The default collation of every character set.
@@ -68,15 +68,39 @@ pub const VIEWS_MYSQL: &str =
 SECURITY_TYPE AS security, 'UNDEFINED' AS algorithm FROM information_schema.VIEWS \
 WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME";
 
+/// Procedures and functions (MariaDB's packages come along and are left alone). The body
+/// is NULL for a user who may not see it.
+pub const ROUTINES: &str = "SELECT ROUTINE_NAME AS name, ROUTINE_TYPE AS kind, DTD_IDENTIFIER AS return_type, \
+CHARACTER_SET_NAME AS charset, COLLATION_NAME AS collation, ROUTINE_DEFINITION AS body, IS_DETERMINISTIC AS is_deterministic, \
+SQL_DATA_ACCESS AS data_access, SECURITY_TYPE AS security_type, ROUTINE_COMMENT AS comment, SQL_MODE AS sql_mode \
+FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() ORDER BY ROUTINE_TYPE, ROUTINE_NAME";
+
+/// Every routine's parameters in order (position 0 is a function's result, read from
+/// ROUTINES).
+pub const PARAMETERS: &str = "SELECT SPECIFIC_NAME AS name, ROUTINE_TYPE AS kind, PARAMETER_MODE AS param_mode, \
+PARAMETER_NAME AS param, DTD_IDENTIFIER AS data_type, CHARACTER_SET_NAME AS charset, COLLATION_NAME AS collation \
+FROM information_schema.PARAMETERS WHERE SPECIFIC_SCHEMA = DATABASE() AND ORDINAL_POSITION > 0 \
+ORDER BY ROUTINE_TYPE, SPECIFIC_NAME, ORDINAL_POSITION";
+
+/// Triggers in the order they fire within their table, timing and event.
+pub const TRIGGERS: &str = "SELECT TRIGGER_NAME AS name, EVENT_MANIPULATION AS event, EVENT_OBJECT_TABLE AS table_name, \
+ACTION_STATEMENT AS body, ACTION_TIMING AS timing, SQL_MODE AS sql_mode FROM information_schema.TRIGGERS \
+WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_SCHEMA = DATABASE() \
+ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER";
+
+/// Events, their times as the event's time zone shows them.
+pub const EVENTS: &str = "SELECT EVENT_NAME AS name, EVENT_DEFINITION AS body, EVENT_TYPE AS event_type, \
+CAST(EXECUTE_AT AS CHAR) AS execute_at, CAST(INTERVAL_VALUE AS CHAR) AS interval_value, INTERVAL_FIELD AS interval_field, \
+CAST(STARTS AS CHAR) AS starts, CAST(ENDS AS CHAR) AS ends, STATUS AS status, ON_COMPLETION AS on_completion, \
+EVENT_COMMENT AS comment, SQL_MODE AS sql_mode FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() ORDER BY EVENT_NAME";
+
 /// Everything sqlshift leaves alone, so it can say so.
-pub const UNMANAGED: &str = "SELECT CONCAT(LOWER(ROUTINE_TYPE)) AS kind, ROUTINE_NAME AS name FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() \
-UNION ALL SELECT 'trigger', TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_SCHEMA = DATABASE() \
-UNION ALL SELECT 'event', EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() \
-UNION ALL SELECT 'sequence', TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'SEQUENCE' \
-ORDER BY 1, 2";
+pub const UNMANAGED: &str =
+    "SELECT 'sequence' AS kind, TABLE_NAME AS name FROM information_schema.TABLES \
+WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'SEQUENCE' ORDER BY 1, 2";
 
 /// How many catalog queries one introspection runs (a constant, whatever the schema size).
-pub const QUERY_COUNT: usize = 9;
+pub const QUERY_COUNT: usize = 13;
 
 /// What a catalog query reads, for messages.
 pub fn what(sql: &str) -> &'static str {
@@ -92,7 +116,11 @@ pub fn what(sql: &str) -> &'static str {
         (CHECKS_MYSQL, "the check constraints"),
         (VIEWS, "the views"),
         (VIEWS_MYSQL, "the views"),
-        (UNMANAGED, "the routines, triggers, events and sequences"),
+        (ROUTINES, "the procedures and functions"),
+        (PARAMETERS, "the routines' parameters"),
+        (TRIGGERS, "the triggers"),
+        (EVENTS, "the events"),
+        (UNMANAGED, "the sequences"),
     ];
     NAMES
         .iter()

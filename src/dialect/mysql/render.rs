@@ -193,6 +193,8 @@ fn position(p: &Option<Position>) -> String {
 pub fn render(change: &Change) -> Vec<String> {
     use Change::*;
     match change {
+        // Stored programs are rendered in `program` (see `Mysql::render`).
+        CreateProgram(_) | DropProgram(_) | ReplaceProgram { .. } => Vec::new(),
         CreateRoutine(_) | DropRoutine(_) | ReplaceRoutine { .. } | Security(_) => {
             vec![format!("-- sqlshift: {} has no MySQL form", change.kind())]
         }

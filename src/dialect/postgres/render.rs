@@ -747,6 +747,12 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
             ansi::sibling(table, from),
             quote_ident(to)
         )],
+        CreateProgram(_) | DropProgram(_) | ReplaceProgram { .. } => {
+            vec![format!(
+                "-- sqlshift: {} has no PostgreSQL form",
+                change.kind()
+            )]
+        }
         CreateRoutine(r) => vec![r.sql.clone()],
         ReplaceRoutine { to, .. } => vec![super::routine::or_replace(to)],
         Security(c) => super::security::render(c),

@@ -47,6 +47,7 @@ pub async fn introspect(conn: &mut SqliteConnection) -> Result<Schema, String> {
     // Triggers are not managed, but a table rebuild drops them with the table and must
     // re-create them exactly as stored.
     let mut triggers: Vec<(String, String)> = Vec::new();
+    let mut programs = Vec::new();
     let mut sql = String::new();
     for (kind, name, table, text) in &objects {
         let readable = || {
@@ -94,15 +95,20 @@ pub async fn introspect(conn: &mut SqliteConnection) -> Result<Schema, String> {
                 sql.push_str(text);
                 sql.push_str(";\n");
             }
-            other => {
-                if other == "trigger" {
-                    triggers.push((table.clone(), text.clone()));
+            "trigger" => {
+                triggers.push((table.clone(), text.clone()));
+                match crate::parse::sqlite_trigger::trigger(text) {
+                    Ok(p) => programs.push(p),
+                    Err(e) => unmanaged.push(Unmanaged {
+                        kind: "trigger".into(),
+                        name: format!("{name} (cannot read: {e})"),
+                    }),
                 }
-                unmanaged.push(Unmanaged {
-                    kind: other.to_string(),
-                    name: name.clone(),
-                })
             }
+            other => unmanaged.push(Unmanaged {
+                kind: other.to_string(),
+                name: name.clone(),
+            }),
         }
     }
     let mut schema = parse_schema_with(
@@ -115,6 +121,9 @@ pub async fn introspect(conn: &mut SqliteConnection) -> Result<Schema, String> {
     )
     .map_err(|e| format!("cannot read a stored statement: {e}"))?;
     schema.unmanaged = unmanaged;
+    for p in programs {
+        schema.programs.insert(super::trigger::key(&p), p);
+    }
     // Marks the schema as a live one, which the desired side is reconciled with (names
     // that differ only in case, see `names`).
     schema.defaults.insert("flavor".into(), "sqlite".into());

@@ -9,6 +9,7 @@ mod normalize;
 mod queries;
 mod rebuild;
 mod render;
+mod trigger;
 
 pub use execute::execute;
 pub use introspect::{introspect, open};
@@ -46,7 +47,7 @@ impl Dialect for Sqlite {
     }
 
     fn lower(&self, changes: Vec<Change>, from: &Schema, to: &Schema) -> Vec<Change> {
-        rebuild::lower(changes, from, to)
+        trigger::around(rebuild::lower(changes, from, to), from, to)
     }
 
     fn render(&self, change: &Change, _opts: &RenderOptions) -> Vec<String> {

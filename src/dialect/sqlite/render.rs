@@ -211,6 +211,13 @@ pub fn render(change: &Change) -> Vec<String> {
         CreateRoutine(_) | DropRoutine(_) | ReplaceRoutine { .. } | Security(_) => {
             vec![format!("-- sqlshift: {} has no SQLite form", change.kind())]
         }
+        CreateProgram(p) => super::trigger::create(p),
+        DropProgram(p) => vec![super::trigger::drop(p)],
+        ReplaceProgram { from, to } => {
+            let mut out = vec![super::trigger::drop(from)];
+            out.extend(super::trigger::create(to));
+            out
+        }
         CreateTable(t) => create_table(t, &ansi::qname(&t.name)),
         DropTable(t) => vec![format!("DROP TABLE {}", ansi::qname(&t.name))],
         RenameTable { from, to, .. } => vec![format!(
