@@ -132,6 +132,7 @@ pub(super) fn security(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
     let created = |t: &QName| !from.tables.contains_key(t);
     let (a, b) = (&from.security, &to.security);
     let off = crate::model::RowSecurity::default();
+    let with_policies: BTreeSet<&QName> = b.policies.values().map(|p| &p.table).collect();
     for (t, want) in &b.row_security {
         let was = if created(t) {
             off
@@ -145,7 +146,7 @@ pub(super) fn security(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
                     table: t.clone(),
                     from: was,
                     to: *want,
-                    has_policies: b.policies.values().any(|p| p.table == *t),
+                    has_policies: with_policies.contains(t),
                 },
             );
         }
@@ -158,7 +159,7 @@ pub(super) fn security(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
                     table: t.clone(),
                     from: *was,
                     to: off,
-                    has_policies: b.policies.values().any(|p| p.table == *t),
+                    has_policies: with_policies.contains(t),
                 },
             );
         }
@@ -307,7 +308,12 @@ fn privileges(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
     let empty = Grants::default();
     let mut keys: BTreeSet<&String> = b.keys().collect();
     // An object that is gone takes its privileges along.
-    keys.extend(a.keys().filter(|k| exists(to, &a[*k].object)));
+    let routines: BTreeSet<String> = to
+        .routines
+        .values()
+        .map(|r| Securable::of_routine(r).key())
+        .collect();
+    keys.extend(a.keys().filter(|k| exists(to, &routines, &a[*k].object)));
     keys.extend(made.keys());
     let mut changes = Vec::new();
     for k in keys {
@@ -355,8 +361,9 @@ fn privileges(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
     out.extend(changes.into_iter().map(Change::Security));
 }
 
-/// Whether the object is in the schema (privileges on a dropped one need no REVOKE).
-fn exists(s: &Schema, o: &Securable) -> bool {
+/// Whether the object is in the schema (privileges on a dropped one need no REVOKE);
+/// `routines`: the keys of its functions and procedures.
+fn exists(s: &Schema, routines: &BTreeSet<String>, o: &Securable) -> bool {
     let q = &o.name;
     match o.kind {
         SecurableKind::Schema => s.schemas.contains(&q.name),
@@ -374,10 +381,7 @@ fn exists(s: &Schema, o: &Securable) -> bool {
                 || s.composites.contains_key(q)
                 || s.ranges.contains_key(q)
         }
-        SecurableKind::Function | SecurableKind::Procedure => s
-            .routines
-            .values()
-            .any(|r| Securable::of_routine(r).key() == o.key()),
+        SecurableKind::Function | SecurableKind::Procedure => routines.contains(&o.key()),
     }
 }
 

@@ -43,6 +43,7 @@ pub(super) struct Recorder {
     summary: String,
 }
 
+#[derive(Clone)]
 enum Event {
     Policy(Policy),
     AlterPolicy {
@@ -83,6 +84,7 @@ enum Event {
 }
 
 /// What a GRANT or REVOKE gives or takes.
+#[derive(Clone)]
 struct PrivilegeChange {
     grant: bool,
     /// `WITH GRANT OPTION` (grant) or `GRANT OPTION FOR` (revoke).
@@ -93,6 +95,7 @@ struct PrivilegeChange {
 }
 
 /// The objects a GRANT names.
+#[derive(Clone)]
 enum Target {
     /// `ON [TABLE] t`: a table, view or sequence, told apart once all are known.
     Relation(QName, Option<SecurableKind>),
@@ -162,25 +165,61 @@ impl Recorder {
     ) -> Result<(), Vec<ParseError>> {
         let mut errors = Vec::new();
         let objects = securables(schema);
-        let mut acls: BTreeMap<String, ObjectPrivileges> = BTreeMap::new();
-        // The default privileges in force, and the objects whose privileges have started
-        // (from the defaults in force when they were created).
-        let mut defaults: BTreeMap<String, DefaultPrivileges> = BTreeMap::new();
-        let mut started: BTreeSet<String> = BTreeSet::new();
         let err = |loc: &Loc, message: String| ParseError::At {
             loc: loc.clone(),
             message,
         };
-        for (event, loc, summary) in self.events {
+        // The default privileges in force before each `ALTER DEFAULT PRIVILEGES`, with the
+        // objects created by then: an object starts from the state before the first such
+        // statement that finds it created (or from the final state).
+        let mut defaults: BTreeMap<String, DefaultPrivileges> = BTreeMap::new();
+        let mut before: Vec<(&BTreeSet<String>, BTreeMap<String, DefaultPrivileges>)> = Vec::new();
+        for (event, loc, _) in &self.events {
+            let Event::Defaults {
+                change,
+                role,
+                schemas,
+                objects: kind,
+                existing,
+            } = event
+            else {
+                continue;
+            };
+            before.push((existing, defaults.clone()));
+            let scopes: Vec<Option<&str>> = if schemas.is_empty() {
+                vec![None]
+            } else {
+                schemas.iter().map(|s| Some(s.as_str())).collect()
+            };
+            for s in scopes {
+                let builtin = DefaultPrivileges::builtin(role, s, *kind);
+                let entry = defaults.entry(builtin.key()).or_insert(builtin);
+                let expand = |p: &str| default_privileges_of(*kind, p);
+                if let Err(m) = change_grants(&mut entry.grants, change, &expand) {
+                    errors.push(err(loc, m));
+                }
+            }
+        }
+        let start = |o: &Securable| {
+            let state = before
+                .iter()
+                .find(|(made, _)| made.contains(&o.key()))
+                .map_or(&defaults, |(_, d)| d);
+            new_object(o, state)
+        };
+        let mut acls: BTreeMap<String, ObjectPrivileges> = BTreeMap::new();
+        let mut owners: Vec<(Securable, String)> = Vec::new();
+        for (event, loc, summary) in &self.events {
             match event {
                 Event::Policy(_)
                 | Event::AlterPolicy { .. }
                 | Event::PolicyComment { .. }
                 | Event::RowSecurity { .. } => {
-                    if let Err(m) = policy_event(schema, event) {
-                        errors.push(err(&loc, m));
+                    if let Err(m) = policy_event(schema, event.clone()) {
+                        errors.push(err(loc, m));
                     }
                 }
+                Event::Defaults { .. } => {}
                 Event::Privileges {
                     change,
                     target,
@@ -205,17 +244,10 @@ impl Recorder {
                             ),
                         });
                     }
-                    // Objects created before this statement start from the defaults in
-                    // force now (those created before an earlier one have started).
-                    for (key, o) in &objects {
-                        if existing.contains(key) && started.insert(key.clone()) {
-                            acls.insert(key.clone(), new_object(o, &defaults));
-                        }
-                    }
-                    let targets = match resolve_target(&target, &objects, &existing) {
+                    let targets = match resolve_target(target, &objects, existing) {
                         Ok(t) => t,
                         Err(Some(m)) => {
-                            errors.push(err(&loc, m));
+                            errors.push(err(loc, m));
                             continue;
                         }
                         Err(None) => {
@@ -228,50 +260,21 @@ impl Recorder {
                         }
                     };
                     for t in targets {
-                        if let Err(m) = apply(&mut acls, &t, &change) {
-                            errors.push(err(&loc, m));
+                        if !acls.contains_key(&t.key()) {
+                            acls.insert(t.key(), start(&t));
                         }
-                    }
-                }
-                Event::Defaults {
-                    change,
-                    role,
-                    schemas,
-                    objects: kind,
-                    existing,
-                } => {
-                    for (key, o) in &objects {
-                        if existing.contains(key) && started.insert(key.clone()) {
-                            acls.insert(key.clone(), new_object(o, &defaults));
-                        }
-                    }
-                    let scopes: Vec<Option<String>> = if schemas.is_empty() {
-                        vec![None]
-                    } else {
-                        schemas.into_iter().map(Some).collect()
-                    };
-                    for s in scopes {
-                        let builtin = DefaultPrivileges::builtin(&role, s.as_deref(), kind);
-                        let entry = defaults.entry(builtin.key()).or_insert(builtin);
-                        if let Err(m) = change_grants(&mut entry.grants, &change, &|p| {
-                            default_privileges_of(kind, p)
-                        }) {
-                            errors.push(err(&loc, m));
+                        if let Err(m) = apply(&mut acls, &t, change) {
+                            errors.push(err(loc, m));
                         }
                     }
                 }
                 Event::Owner { object, owner } => {
-                    let found = match resolve_target(&object, &objects, &BTreeSet::new()) {
+                    let found = match resolve_target(object, &objects, &BTreeSet::new()) {
                         Ok(mut t) if t.len() == 1 => t.pop(),
                         _ => None,
                     };
                     match found {
-                        Some(o) => {
-                            schema
-                                .security
-                                .owners
-                                .insert(o.key(), Owned { object: o, owner });
-                        }
+                        Some(o) => owners.push((o, owner.clone())),
                         None => skipped.push(super::Skipped {
                             kind: "owner of an unmanaged object",
                             loc: loc.clone(),
@@ -281,10 +284,16 @@ impl Recorder {
                 }
             }
         }
-        // Objects no GRANT came after start from the defaults in force at the end.
+        for (o, owner) in owners {
+            schema
+                .security
+                .owners
+                .insert(o.key(), Owned { object: o, owner });
+        }
+        // Objects no GRANT named hold what they started with.
         for (key, o) in &objects {
-            if started.insert(key.clone()) {
-                acls.insert(key.clone(), new_object(o, &defaults));
+            if !acls.contains_key(key) {
+                acls.insert(key.clone(), start(o));
             }
         }
         // An object the files give no owner is owned by the role that creates it.

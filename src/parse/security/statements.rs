@@ -196,7 +196,11 @@ impl Recorder {
             c.eat("RESTRICT");
         }
         c.end()?;
-        let existing = existing(schema);
+        // Only `ALL … IN SCHEMA` needs to know which objects exist at this point.
+        let existing = match target {
+            Target::AllIn(..) => existing(schema),
+            _ => Default::default(),
+        };
         self.push(
             Event::Privileges {
                 change: PrivilegeChange {
