@@ -385,6 +385,8 @@ pub fn describe(c: &Change) -> Difference {
         | AddExclusion { .. }
         | CreateIndex { .. }
         | CreateRoutine(_)
+        | CreateTrigger(_)
+        | CreateRule(_)
         | CreateView(_) => missing(),
         DropSchema(_)
         | DropExtension(_)
@@ -402,8 +404,20 @@ pub fn describe(c: &Change) -> Difference {
         | DropExclusion { .. }
         | DropIndex { .. }
         | DropRoutine(_)
+        | DropTrigger(_)
+        | DropRule(_)
         | DropView(_) => extra(),
-        ReplaceRoutine { .. } => different(first(c), "definition differs".to_string()),
+        ReplaceRoutine { .. } | ReplaceTrigger { .. } | ReplaceRule { .. } => {
+            different(first(c), "definition differs".to_string())
+        }
+        SetFiring { from, to, .. } => different(
+            first(c),
+            format!(
+                "{} in the database, {} expected",
+                from.words().to_lowercase(),
+                to.words().to_lowercase()
+            ),
+        ),
         AddEnumValue { value, .. } => different(first(c), format!("value '{value}' is missing")),
         RebuildEnum { from, to, .. } => different(
             format!("type {}", to.name),

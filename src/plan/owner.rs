@@ -73,6 +73,7 @@ pub fn owner(change: &Change) -> Owner {
             | CommentTarget::Column(t, _)
             | CommentTarget::Index(t, _)
             | CommentTarget::Constraint(t, _) => Owner::new("table", t),
+            CommentTarget::Trigger(k) | CommentTarget::Rule(k) => Owner::new("table", &k.table),
         },
         other => match other.table() {
             Some(t) => Owner::new("table", t),

@@ -164,8 +164,9 @@ pub fn view(d: Native, db: &TestDb) -> Result<String, String> {
 }
 
 /// `pg_dump --schema-only`, statement by statement, sorted, with what sqlshift does not
-/// manage (triggers, grants, policies …) taken out on both sides alike. Functions,
-/// procedures and aggregates are kept: they are managed on PostgreSQL.
+/// manage (grants, policies …) taken out on both sides alike. Functions, procedures,
+/// aggregates, triggers and rules (with their firing state and comments) are kept: they
+/// are managed on PostgreSQL.
 fn pg_view(db: &TestDb) -> Result<String, String> {
     let mut c = Command::new("pg_dump");
     c.args([
@@ -189,9 +190,21 @@ fn pg_view(db: &TestDb) -> Result<String, String> {
         .map(|p| strip_comment_lines(&p.text))
         .filter(|s| !s.is_empty())
         .filter(|s| {
-            let routine = ["CREATE FUNCTION ", "CREATE PROCEDURE ", "CREATE AGGREGATE "]
-                .iter()
-                .any(|k| s.starts_with(k));
+            let routine = [
+                "CREATE FUNCTION ",
+                "CREATE PROCEDURE ",
+                "CREATE AGGREGATE ",
+                "CREATE TRIGGER ",
+                "CREATE CONSTRAINT TRIGGER ",
+                "CREATE RULE ",
+                "COMMENT ON TRIGGER ",
+                "COMMENT ON RULE ",
+            ]
+            .iter()
+            .any(|k| s.starts_with(k))
+                || (s.starts_with("ALTER TABLE ")
+                    && (s.contains(" ENABLE ") || s.contains(" DISABLE "))
+                    && (s.contains(" TRIGGER ") || s.contains(" RULE ")));
             !s.starts_with("SET ")
                 && !s.starts_with("SELECT pg_catalog.set_config")
                 && (routine
