@@ -263,3 +263,111 @@ fn domain_around(out: &mut Vec<Change>, dropped: &Dropped, old: &Domain, new: &D
         to: target,
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::dialect::{postgres::Postgres, RenderOptions};
+    use crate::model::Schema;
+
+    fn schema(sql: &str) -> Schema {
+        let s = crate::parse::parse_sql("test.sql", sql).expect("parses");
+        crate::dialect::prepare(s, &Postgres, &mut Vec::new())
+    }
+
+    /// The plan's statements, one line each.
+    fn plan(from: &str, to: &str) -> Vec<String> {
+        let p = crate::plan::plan(
+            &schema(from),
+            &schema(to),
+            &Postgres,
+            &RenderOptions::default(),
+        );
+        p.steps.iter().flat_map(|s| s.sql.clone()).collect()
+    }
+
+    fn at(sql: &[String], starts: &str) -> usize {
+        sql.iter()
+            .position(|s| s.starts_with(starts))
+            .unwrap_or_else(|| panic!("no `{starts}` in {sql:#?}"))
+    }
+
+    const OBJECTS: &str = "
+        CREATE TABLE t (a numeric DEFAULT f(1) CHECK (f(a) > 0), b numeric);
+        CREATE INDEX t_f ON t (f(b));
+        CREATE VIEW v AS SELECT f(a) AS c FROM t;
+        CREATE VIEW w AS SELECT c FROM v;
+        CREATE FUNCTION g() RETURNS numeric LANGUAGE sql BEGIN ATOMIC SELECT f(2); END;
+        CREATE FUNCTION tf() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+        CREATE TRIGGER tg BEFORE INSERT ON t FOR EACH ROW WHEN (f(NEW.a) > 0) EXECUTE FUNCTION tf();";
+
+    #[test]
+    fn from_empty_what_calls_a_function_comes_after_it() {
+        let sql = plan(
+            "",
+            &format!("CREATE FUNCTION f(x numeric) RETURNS numeric LANGUAGE sql IMMUTABLE AS $$ SELECT x $$; {OBJECTS}"),
+        );
+        let f = at(&sql, "CREATE FUNCTION f(");
+        for after in [
+            "CREATE TABLE",
+            "CREATE INDEX",
+            "CREATE VIEW",
+            "CREATE FUNCTION g(",
+            "CREATE TRIGGER",
+        ] {
+            assert!(f < at(&sql, after), "{after} before f: {sql:#?}");
+        }
+        assert!(at(&sql, "CREATE FUNCTION tf(") < at(&sql, "CREATE TRIGGER"));
+    }
+
+    #[test]
+    fn a_new_signature_takes_every_dependent_along_in_order() {
+        let from = format!(
+            "CREATE FUNCTION f(x numeric) RETURNS numeric LANGUAGE sql IMMUTABLE AS $$ SELECT x $$; {OBJECTS}"
+        );
+        let to = format!(
+            "CREATE FUNCTION f(x numeric) RETURNS double precision LANGUAGE sql IMMUTABLE AS $$ SELECT x::float8 $$; {OBJECTS}"
+        );
+        let sql = plan(&from, &to);
+        let drop = at(&sql, "DROP FUNCTION public.f(");
+        let create = at(&sql, "CREATE FUNCTION f(");
+        for before in [
+            "DROP TRIGGER tg",
+            "DROP VIEW public.w",
+            "DROP VIEW public.v",
+            "DROP FUNCTION public.g(",
+            "ALTER TABLE public.t DROP CONSTRAINT t_a_check",
+            "ALTER TABLE public.t ALTER COLUMN a DROP DEFAULT",
+        ] {
+            assert!(at(&sql, before) < drop, "{before} after the drop: {sql:#?}");
+        }
+        for after in [
+            "CREATE TRIGGER tg",
+            "CREATE VIEW public.v",
+            "CREATE FUNCTION g(",
+            "ALTER TABLE public.t ADD CONSTRAINT t_a_check",
+            "ALTER TABLE public.t ALTER COLUMN a SET DEFAULT",
+            "CREATE INDEX CONCURRENTLY t_f",
+        ] {
+            assert!(
+                create < at(&sql, after),
+                "{after} before the create: {sql:#?}"
+            );
+        }
+        assert!(at(&sql, "DROP INDEX") < drop, "{sql:#?}");
+        assert!(at(&sql, "DROP VIEW public.w") < at(&sql, "DROP VIEW public.v"));
+        assert!(at(&sql, "CREATE VIEW public.v") < at(&sql, "CREATE VIEW public.w"));
+    }
+
+    #[test]
+    fn a_body_change_takes_nothing_along() {
+        let from = format!(
+            "CREATE FUNCTION f(x numeric) RETURNS numeric LANGUAGE sql IMMUTABLE AS $$ SELECT x $$; {OBJECTS}"
+        );
+        let to = format!(
+            "CREATE FUNCTION f(x numeric) RETURNS numeric LANGUAGE sql IMMUTABLE AS $$ SELECT x + 0 $$; {OBJECTS}"
+        );
+        let sql = plan(&from, &to);
+        assert_eq!(sql.len(), 1, "{sql:#?}");
+        assert!(sql[0].starts_with("CREATE OR REPLACE FUNCTION f("));
+    }
+}

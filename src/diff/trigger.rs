@@ -3,7 +3,8 @@
 //! drops and creates; a changed rule is replaced in place. Each is created again after
 //! anything that drops it along: its table or view created again, the function it
 //! executes (or its `WHEN`, or a rule's action, calls) dropped, a column it names
-//! retyped. A trigger or rule on a relation sqlshift leaves alone is left alone.
+//! retyped; and dropped on its own before its table or view is, so the plan never drops
+//! what it needs first. A trigger or rule on a relation sqlshift leaves alone is left alone.
 
 use super::dependents::Dropped;
 use super::{Change, CommentTarget};
@@ -86,16 +87,16 @@ fn triggers(from: &Schema, to: &Schema, around: &Around, out: &mut Vec<Change>) 
         if !exists(to, &t.table) {
             continue;
         }
-        let old = moved.get(key);
-        if around.recreated.contains(&t.table) || old.is_none() {
+        let Some(old) = moved.get(key) else {
             out.push(Change::CreateTrigger(t.clone()));
             continue;
-        }
-        let Some(old) = old else { continue };
-        let goes = around.dropped.hits(
-            &Dependent::Trigger(old.table.clone(), old.name.clone()),
-            old.calls(),
-        ) || (old.reads_columns() && around.reshaped.contains(&t.table))
+        };
+        let goes = around.recreated.contains(&t.table)
+            || around.dropped.hits(
+                &Dependent::Trigger(old.table.clone(), old.name.clone()),
+                old.calls(),
+            )
+            || (old.reads_columns() && around.reshaped.contains(&t.table))
             || old
                 .from
                 .as_ref()
@@ -122,11 +123,10 @@ fn triggers(from: &Schema, to: &Schema, around: &Around, out: &mut Vec<Change>) 
             &t.comment,
         );
     }
+    // Dropped on their own even where their table or view goes: first, so that nothing
+    // they need (a function, a table a rule writes) is dropped while they still exist.
     for (key, old) in &moved {
-        if !to.triggers.contains_key(key)
-            && exists(to, &old.table)
-            && !around.recreated.contains(&old.table)
-        {
+        if !to.triggers.contains_key(key) {
             out.push(Change::DropTrigger(old.clone()));
         }
     }
@@ -147,12 +147,10 @@ fn rules(from: &Schema, to: &Schema, around: &Around, out: &mut Vec<Change>) {
         if !exists(to, &r.table) {
             continue;
         }
-        let old = moved.get(key);
-        if around.recreated.contains(&r.table) || old.is_none() {
+        let Some(old) = moved.get(key) else {
             out.push(Change::CreateRule(r.clone()));
             continue;
-        }
-        let Some(old) = old else { continue };
+        };
         // A rule names columns of its table and of what its actions read or write:
         // PostgreSQL refuses to retype them, or drop them, while it exists.
         let touched = |q: &QName| around.reshaped.contains(q) || around.recreated.contains(q);
@@ -183,10 +181,7 @@ fn rules(from: &Schema, to: &Schema, around: &Around, out: &mut Vec<Change>) {
         );
     }
     for (key, old) in &moved {
-        if !to.rules.contains_key(key)
-            && exists(to, &old.table)
-            && !around.recreated.contains(&old.table)
-        {
+        if !to.rules.contains_key(key) {
             out.push(Change::DropRule(old.clone()));
         }
     }
