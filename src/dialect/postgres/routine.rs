@@ -41,7 +41,7 @@ pub fn read(rows: &[sqlx::postgres::PgRow], s: &mut crate::model::Schema) -> Res
         match crate::parse::routine_statement(&def) {
             Ok(mut routine) => {
                 let deps: Vec<String> = get(r, "dependents")?;
-                routine.dependents = Some(deps.iter().map(|d| dependent(d)).collect());
+                routine.dependents = Some(deps.iter().map(String::as_str).map(dependent).collect());
                 s.routines.insert(routine.key(), routine);
             }
             Err(e) => s.unmanaged.push(crate::model::Unmanaged {
