@@ -307,10 +307,13 @@ fn unqualify_target(s: &mut Statement) {
     });
 }
 
-/// `ALTER TABLE t ENABLE|DISABLE … TRIGGER|RULE name, …`: the table, and for each action
-/// whether it is a rule, the name (or `ALL`/`USER` for every trigger) and the firing.
+/// One action of `ALTER TABLE … ENABLE | DISABLE`: whether it is on a rule, the name (or
+/// `ALL`/`USER` for every trigger) and the firing it sets.
+type Toggle = (bool, String, Firing);
+
+/// `ALTER TABLE t ENABLE|DISABLE … TRIGGER|RULE name, …`: the table and its actions.
 /// `None` when an action of the statement is something else.
-pub fn firing(text: &str) -> Option<(QName, Vec<(bool, String, Firing)>)> {
+pub fn firing(text: &str) -> Option<(QName, Vec<Toggle>)> {
     let st = Parser::parse_sql(&PostgreSqlDialect {}, text).ok()?;
     let Some(Statement::AlterTable(at)) = st.into_iter().next() else {
         return None;

@@ -23,6 +23,7 @@ mod native_laws;
 mod online;
 mod partitions;
 mod pg_sequences;
+mod pg_triggers;
 mod property;
 mod review;
 mod safety;
