@@ -33,6 +33,8 @@
 //! - `SQLSHIFT_BENCH_MAX_N`: largest N to run (default 10000).
 //! - `SQLSHIFT_BENCH_STATEMENT_TIMEOUT`: seconds any one catalog query may take on the bench
 //!   databases before it is cancelled and the phase reported as timed out (default 120).
+//! - `SQLSHIFT_BENCH_TRIGGERS=1`: each PostgreSQL table also gets a trigger function of its
+//!   own and a trigger calling it (1 000 functions and 1 000 triggers at N = 1 000).
 
 use anyhow::{anyhow, bail, Context, Result};
 use sqlshift::dialect::postgres::{queries, queries::QUERY_COUNT, Postgres};
@@ -53,7 +55,7 @@ const LOAD_BATCH: usize = 2_000;
 const PHASE_BUDGET: Duration = Duration::from_secs(30);
 
 /// The catalog queries one PostgreSQL introspection runs, timed one by one.
-const CATALOG_QUERIES: [(&str, &str); 16] = [
+const CATALOG_QUERIES: [(&str, &str); 17] = [
     ("SCHEMAS", queries::SCHEMAS),
     ("EXTENSIONS", queries::EXTENSIONS),
     ("ENUMS", queries::ENUMS),
@@ -67,6 +69,7 @@ const CATALOG_QUERIES: [(&str, &str); 16] = [
     ("INDEXES", queries::INDEXES),
     ("VIEWS", queries::VIEWS),
     ("ROUTINES", queries::ROUTINES),
+    ("TRIGGERS", queries::TRIGGERS),
     ("UNMANAGED", queries::UNMANAGED),
     ("POLICIES", queries::POLICIES),
     ("ACCESS", queries::ACCESS),
@@ -79,6 +82,7 @@ fn main() -> Result<()> {
         .context("building the tokio runtime")?;
     let max_n = env_number("SQLSHIFT_BENCH_MAX_N", 10_000)?;
     let timeout = env_number("SQLSHIFT_BENCH_STATEMENT_TIMEOUT", 120)?;
+    let triggers = env_number("SQLSHIFT_BENCH_TRIGGERS", 0u8)? != 0;
     let sizes: Vec<usize> = SIZES.iter().copied().filter(|&n| n <= max_n).collect();
     if sizes.is_empty() {
         bail!("SQLSHIFT_BENCH_MAX_N={max_n} excludes every size ({SIZES:?})");
@@ -116,10 +120,18 @@ fn main() -> Result<()> {
     let mut report = Report::default();
     for &n in &sizes {
         let runs = if n >= 10_000 { 2 } else { 5 };
-        let text = schema_sql(n);
+        let mut text = schema_sql(n);
+        if triggers {
+            text.push_str(&triggers_sql(n));
+        }
         println!(
-            "\nN = {n}: {} KiB of schema SQL, up to {runs} runs per phase",
-            text.len() / 1024
+            "\nN = {n}: {} KiB of schema SQL{}, up to {runs} runs per phase",
+            text.len() / 1024,
+            if triggers {
+                format!(" ({n} trigger functions and {n} triggers)")
+            } else {
+                String::new()
+            }
         );
 
         let desired = measure("parse+prepare", n, runs, &mut report, || {
@@ -266,6 +278,27 @@ fn schema_sql(n: usize) -> String {
 CREATE INDEX {t}_parent_id_idx ON {t} (parent_id);
 CREATE UNIQUE INDEX {t}_code_key_idx ON {t} (code, created_at DESC);
 CREATE INDEX {t}_active_idx ON {t} (created_at) WHERE is_active;
+
+"
+        );
+    }
+    s
+}
+
+/// A trigger function per table and a trigger calling it (`SQLSHIFT_BENCH_TRIGGERS`).
+fn triggers_sql(n: usize) -> String {
+    let mut s = String::with_capacity(n * 300);
+    for i in 0..n {
+        let t = table_name(i);
+        let _ = write!(
+            s,
+            "CREATE FUNCTION {t}_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.updated_at := now();
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER {t}_touch BEFORE UPDATE ON {t} FOR EACH ROW EXECUTE FUNCTION {t}_touch();
 
 "
         );

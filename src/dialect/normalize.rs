@@ -96,6 +96,27 @@ pub fn resolve_names(s: &mut Schema, default: &str, fill_fk_columns: bool) {
             .collect();
         s.routines.insert(r.key(), r);
     }
+    let triggers = std::mem::take(&mut s.triggers);
+    for (_, mut t) in triggers {
+        fix(&mut t.table, default);
+        fix(&mut t.function, default);
+        if let Some(f) = &mut t.from {
+            fix(f, default);
+        }
+        s.triggers.insert(t.key(), t);
+    }
+    let rules = std::mem::take(&mut s.rules);
+    for (_, mut r) in rules {
+        fix(&mut r.table, default);
+        r.depends_on = std::mem::take(&mut r.depends_on)
+            .into_iter()
+            .map(|mut d| {
+                fix(&mut d, default);
+                d
+            })
+            .collect();
+        s.rules.insert(r.key(), r);
+    }
     let enums = std::mem::take(&mut s.enums);
     for (_, mut e) in enums {
         fix(&mut e.name, default);
@@ -243,6 +264,21 @@ pub fn drop_postgres_types(s: &mut Schema, dialect: &str, notes: &mut Vec<String
         notes.push(format!(
             "{dialect}: PostgreSQL functions, procedures and aggregates are not created: {}",
             routines.join(", ")
+        ));
+    }
+    let procedural: Vec<String> = std::mem::take(&mut s.triggers)
+        .into_keys()
+        .map(|k| format!("trigger `{k}`"))
+        .chain(
+            std::mem::take(&mut s.rules)
+                .into_keys()
+                .map(|k| format!("rule `{k}`")),
+        )
+        .collect();
+    if !procedural.is_empty() {
+        notes.push(format!(
+            "{dialect}: PostgreSQL triggers and rules are not created: {}",
+            procedural.join(", ")
         ));
     }
     let names: Vec<String> = std::mem::take(&mut s.composites)

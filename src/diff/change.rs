@@ -2,8 +2,9 @@
 //! new variant does not compile until each dialect handles it.
 
 use crate::model::{
-    Check, Column, CompositeType, Domain, EnumType, Exclusion, ForeignKey, Index, PartitionOf,
-    PrimaryKey, Program, QName, RangeType, Routine, Sequence, Table, Unique, View,
+    Check, Column, CompositeType, Domain, EnumType, Exclusion, Firing, ForeignKey, Index, OnTable,
+    PartitionOf, PrimaryKey, Program, QName, RangeType, Routine, Rule, Sequence, Table, Trigger,
+    Unique, View,
 };
 use serde::Serialize;
 
@@ -26,6 +27,10 @@ pub enum CommentTarget {
     Type(QName),
     Domain(QName),
     Schema(String),
+    /// A trigger (PostgreSQL `COMMENT ON TRIGGER`).
+    Trigger(OnTable),
+    /// A rule (PostgreSQL `COMMENT ON RULE`).
+    Rule(OnTable),
 }
 
 impl CommentTarget {
@@ -42,6 +47,8 @@ impl CommentTarget {
             CommentTarget::Type(e) => format!("type {e}"),
             CommentTarget::Domain(d) => format!("domain {d}"),
             CommentTarget::Schema(s) => format!("schema {s}"),
+            CommentTarget::Trigger(k) => format!("trigger {k}"),
+            CommentTarget::Rule(k) => format!("rule {k}"),
         }
     }
 }
@@ -268,6 +275,31 @@ pub enum Change {
         from: Program,
         to: Program,
     },
+    /// A trigger, created with its firing state and comment.
+    CreateTrigger(Trigger),
+    DropTrigger(Trigger),
+    /// `CREATE OR REPLACE TRIGGER` (PostgreSQL 14+): another definition of a trigger that is
+    /// no constraint trigger, in place.
+    ReplaceTrigger {
+        from: Trigger,
+        to: Trigger,
+    },
+    /// A rule, created with its firing state and comment.
+    CreateRule(Rule),
+    DropRule(Rule),
+    /// `CREATE OR REPLACE RULE`.
+    ReplaceRule {
+        from: Rule,
+        to: Rule,
+    },
+    /// `ALTER TABLE … ENABLE [REPLICA | ALWAYS] | DISABLE TRIGGER | RULE name`.
+    SetFiring {
+        table: QName,
+        name: String,
+        rule: bool,
+        from: Firing,
+        to: Firing,
+    },
     CreateView(View),
     DropView(View),
     /// PostgreSQL view options (`security_barrier`, `check_option`, …) changed in place.
@@ -366,6 +398,13 @@ impl Change {
             CreateProgram(_) => "create_program",
             DropProgram(_) => "drop_program",
             ReplaceProgram { .. } => "replace_program",
+            CreateTrigger(_) => "create_trigger",
+            DropTrigger(_) => "drop_trigger",
+            ReplaceTrigger { .. } => "replace_trigger",
+            CreateRule(_) => "create_rule",
+            DropRule(_) => "drop_rule",
+            ReplaceRule { .. } => "replace_rule",
+            SetFiring { .. } => "set_firing",
             CreateView(_) => "create_view",
             DropView(_) => "drop_view",
             SetViewOptions { .. } => "set_view_options",
@@ -382,6 +421,8 @@ impl Change {
         use Change::*;
         match self {
             CreateTable(t) | DropTable(t) => Some(&t.name),
+            CreateTrigger(t) | DropTrigger(t) | ReplaceTrigger { to: t, .. } => Some(&t.table),
+            CreateRule(r) | DropRule(r) | ReplaceRule { to: r, .. } => Some(&r.table),
             RenameTable { to, .. } => Some(to),
             RebuildTable { to, .. } => Some(&to.name),
             AddColumn { table, .. }
@@ -410,6 +451,7 @@ impl Change {
             | ReplaceIndex { table, .. }
             | SetPartitionOf { table, .. }
             | SetInherits { table, .. }
+            | SetFiring { table, .. }
             | Refuse { table, .. } => Some(table),
             Security(c) => c.table(),
             SetComment {
@@ -420,6 +462,10 @@ impl Change {
                     | CommentTarget::Constraint(t, _),
                 ..
             } => Some(t),
+            SetComment {
+                target: CommentTarget::Trigger(k) | CommentTarget::Rule(k),
+                ..
+            } => Some(&k.table),
             _ => None,
         }
     }
@@ -548,6 +594,18 @@ impl Change {
             CreateProgram(p) | DropProgram(p) | ReplaceProgram { to: p, .. } => {
                 vec![format!("{} {}", p.kind.noun(), p.name)]
             }
+            CreateTrigger(t) | DropTrigger(t) | ReplaceTrigger { to: t, .. } => {
+                vec![format!("trigger {}", t.key())]
+            }
+            CreateRule(r) | DropRule(r) | ReplaceRule { to: r, .. } => {
+                vec![format!("rule {}", r.key())]
+            }
+            SetFiring {
+                table, name, rule, ..
+            } => vec![format!(
+                "{} {name} on {table}",
+                if *rule { "rule" } else { "trigger" }
+            )],
             CreateView(v) | DropView(v) => vec![view_object(&v.name, v.materialized)],
             SetViewOptions {
                 view, materialized, ..

@@ -4,6 +4,7 @@
 //! unhinted rename is a drop plus an add, and the drop carries a data-loss hazard.
 
 mod change;
+mod dependents;
 mod domain;
 mod inherited;
 mod partition;
@@ -12,6 +13,7 @@ pub use program::program_difference;
 mod routine;
 mod security;
 mod table;
+mod trigger;
 mod types;
 
 pub use change::{Change, CommentTarget, Position, SecurityChange};
@@ -128,8 +130,10 @@ pub fn diff(from: &Schema, to: &Schema) -> Vec<Change> {
             out.push(Change::DropTable(t.clone()));
         }
     }
+    dependents::around_dropped_routines(from, to, &mut out);
     views(from, to, &mut out);
     security::security(from, to, &mut out);
+    trigger::triggers_and_rules(from, to, &mut out);
     out
 }
 
@@ -430,13 +434,7 @@ pub fn add_view_recreations(out: &mut Vec<Change>, from: &Schema, to: &Schema) {
         touched.extend(below);
     }
     // A function dropped (and maybe created again) takes the views that call it along.
-    let dropped_routines: BTreeSet<QName> = out
-        .iter()
-        .filter_map(|c| match c {
-            Change::DropRoutine(r) => Some(r.name.clone()),
-            _ => None,
-        })
-        .collect();
+    let dropped_routines = dependents::Dropped::of(out);
     loop {
         let mut added = false;
         for (name, v) in &to.views {
@@ -447,7 +445,10 @@ pub fn add_view_recreations(out: &mut Vec<Change>, from: &Schema, to: &Schema) {
                 continue;
             };
             if old.depends_on.iter().any(|d| touched.contains(d))
-                || old.calls.0.iter().any(|f| dropped_routines.contains(f))
+                || dropped_routines.hits(
+                    &crate::model::Dependent::View(name.clone()),
+                    old.calls.0.iter().cloned(),
+                )
             {
                 out.push(Change::DropView(old.clone()));
                 out.push(Change::CreateView(recreation(old, v)));

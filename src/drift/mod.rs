@@ -386,6 +386,8 @@ pub fn describe(c: &Change) -> Difference {
         | CreateIndex { .. }
         | CreateRoutine(_)
         | CreateProgram(_)
+        | CreateTrigger(_)
+        | CreateRule(_)
         | CreateView(_) => missing(),
         DropSchema(_)
         | DropExtension(_)
@@ -404,11 +406,23 @@ pub fn describe(c: &Change) -> Difference {
         | DropIndex { .. }
         | DropRoutine(_)
         | DropProgram(_)
+        | DropTrigger(_)
+        | DropRule(_)
         | DropView(_) => extra(),
         ReplaceProgram { from, to } => {
             different(first(c), crate::diff::program_difference(from, to))
         }
-        ReplaceRoutine { .. } => different(first(c), "definition differs".to_string()),
+        ReplaceRoutine { .. } | ReplaceTrigger { .. } | ReplaceRule { .. } => {
+            different(first(c), "definition differs".to_string())
+        }
+        SetFiring { from, to, .. } => different(
+            first(c),
+            format!(
+                "{} in the database, {} expected",
+                from.words().to_lowercase(),
+                to.words().to_lowercase()
+            ),
+        ),
         Security(crate::diff::SecurityChange::CreatePolicy { .. }) => missing(),
         Security(crate::diff::SecurityChange::DropPolicy(_)) => extra(),
         Security(s) => different(first(c), security_detail(s)),

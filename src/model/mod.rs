@@ -4,23 +4,27 @@
 //! normalized by the target dialect before they meet, so equality here means "the same
 //! schema" for that dialect.
 
+mod calls;
 mod expr;
 mod names;
 mod partition;
 mod program;
 mod routine;
 pub mod security;
+mod trigger;
 mod types;
 
+pub use calls::{calls_in, may_call};
 pub use expr::Expr;
 pub use names::{generated_name, QName};
 pub use partition::{IndexRef, PartitionBound, PartitionKey, PartitionOf};
 pub use program::{Program, ProgramKind, ProgramParam};
-pub use routine::{Returns, Routine, RoutineArg, RoutineKind};
+pub use routine::{Dependent, Returns, Routine, RoutineArg, RoutineKind};
 pub use security::{
     Access, DefaultObjects, DefaultPrivileges, Grants, ObjectPrivileges, Owned, Policy, Privs,
     RowSecurity, Securable, SecurableKind, Security,
 };
+pub use trigger::{Firing, OnTable, Rule, Trigger};
 pub use types::{DataType, Size};
 
 use serde::Serialize;
@@ -55,6 +59,12 @@ pub struct Schema {
     /// [`Program::key`].
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub programs: BTreeMap<String, Program>,
+    /// PostgreSQL triggers (not the internal ones behind foreign keys), by table and name.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub triggers: BTreeMap<OnTable, Trigger>,
+    /// PostgreSQL rules (not a view's own `_RETURN`), by table and name.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub rules: BTreeMap<OnTable, Rule>,
     /// Comments on the namespaces in `schemas`, by namespace (PostgreSQL `COMMENT ON SCHEMA`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub schema_comments: BTreeMap<String, String>,

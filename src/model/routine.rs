@@ -88,6 +88,46 @@ pub struct Routine {
     /// Functions it needs to exist first (an aggregate's support functions), by name.
     #[serde(skip)]
     pub needs: BTreeSet<QName>,
+    /// What depends on it in the database it was read from (`pg_depend`): what must go
+    /// before it is dropped. `None` where that is not known (a schema file's routine).
+    #[serde(skip)]
+    pub dependents: Option<Vec<Dependent>>,
+}
+
+/// An object that depends on a routine, as the catalog's `pg_depend` names it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Dependent {
+    View(QName),
+    /// A column's default or generation expression: (table, column).
+    Default(QName, String),
+    /// A table's check or exclusion constraint: (table, constraint).
+    Constraint(QName, String),
+    /// An index (named within its schema).
+    Index(QName),
+    Trigger(QName, String),
+    Rule(QName, String),
+    Routine(QName),
+    /// A domain's default (no name) or one of its checks.
+    Domain(QName, Option<String>),
+    /// Anything else, as the server describes it (a policy, an operator …).
+    Other(String),
+}
+
+impl std::fmt::Display for Dependent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Dependent::View(v) => write!(f, "view {v}"),
+            Dependent::Default(t, c) => write!(f, "the default of {t}.{c}"),
+            Dependent::Constraint(t, c) => write!(f, "constraint {c} on {t}"),
+            Dependent::Index(i) => write!(f, "index {i}"),
+            Dependent::Trigger(t, n) => write!(f, "trigger {n} on {t}"),
+            Dependent::Rule(t, n) => write!(f, "rule {n} on {t}"),
+            Dependent::Routine(r) => write!(f, "function {r}"),
+            Dependent::Domain(d, None) => write!(f, "the default of domain {d}"),
+            Dependent::Domain(d, Some(c)) => write!(f, "check {c} of domain {d}"),
+            Dependent::Other(what) => f.write_str(what),
+        }
+    }
 }
 
 impl PartialEq for Routine {

@@ -222,6 +222,8 @@ pub struct Builder {
     /// The text of the statement being added, where its spelling matters (SQLite stores a
     /// default's text as written).
     pub statement: Option<super::split::Piece>,
+    /// Triggers and rules, checked once every table is known.
+    pub(super) procedural: super::trigger::Pending,
 }
 
 thread_local! {
@@ -1189,7 +1191,8 @@ impl Builder {
         for t in self.schema.tables.values_mut() {
             name_constraints(t);
         }
-        let left = self.settle_comments();
+        let mut left = self.settle_comments();
+        left.extend(self.settle_procedural()?);
         if !self.validate {
             return Ok((self.schema, left));
         }

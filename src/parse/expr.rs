@@ -18,6 +18,12 @@ pub fn canonical_expr(mut e: Expr) -> String {
     e.to_string()
 }
 
+/// Puts any statement or part of one (a rule's actions) in canonical form, as
+/// [`canonical_expr`] does an expression.
+pub(super) fn canonicalize<T: VisitMut>(node: &mut T) {
+    let _ = node.visit(&mut Canon);
+}
+
 /// Canonical text of a view query.
 pub fn canonical_query(mut q: Query) -> String {
     let _ = q.visit(&mut Canon);

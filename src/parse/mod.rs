@@ -24,6 +24,7 @@ mod sqlite;
 pub mod sqlite_trigger;
 pub mod statement;
 mod tablespace;
+mod trigger;
 mod typed_literal;
 mod types;
 mod usertype;
@@ -375,6 +376,25 @@ pub fn parse_schema_access(
                     }),
                 }
                 continue;
+            }
+            if target.postgres_spellings() {
+                if let Some(w) = trigger::what(&head) {
+                    match b.procedural(w, &piece.text, &loc) {
+                        // A DROP goes on to be reported as the statement it is.
+                        Ok(()) if w == trigger::What::Drop => {}
+                        Ok(()) => continue,
+                        // An ALTER TABLE that does more than switch triggers or rules.
+                        Err(_)
+                            if w == trigger::What::Firing
+                                && trigger::firing(&piece.text).is_none() => {}
+                        Err(e) if target == Target::Postgres => {
+                            errors.push(e);
+                            continue;
+                        }
+                        // Without a dialect, another dialect's trigger is left alone.
+                        Err(_) => {}
+                    }
+                }
             }
             let domain_statement =
                 kind == kind::Kind::Managed && domain::is_domain_statement(&head);
@@ -1220,6 +1240,16 @@ pub fn routine_input_types(args: &str) -> Result<Vec<model::DataType>, String> {
         .filter(|t| !matches!(t, Token::Whitespace(_)))
         .collect();
     routine::input_types(&toks)
+}
+
+/// Reads a `CREATE TRIGGER` statement (a file's or `pg_get_triggerdef`).
+pub fn trigger_statement(text: &str) -> Result<model::Trigger, String> {
+    trigger::trigger(text)
+}
+
+/// Reads a `CREATE RULE` statement (a file's or `pg_get_ruledef`).
+pub fn rule_statement(text: &str) -> Result<model::Rule, String> {
+    trigger::rule(text)
 }
 
 /// Maps a catalog type spelling.

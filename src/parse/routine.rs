@@ -83,6 +83,7 @@ pub fn routine(text: &str) -> Result<Routine, String> {
         sql: text.trim().trim_end_matches(';').trim_end().to_string(),
         identity_sql: String::new(),
         needs: BTreeSet::new(),
+        dependents: None,
     };
     let mut raw = Vec::new();
     if kind == RoutineKind::Aggregate {
@@ -108,13 +109,17 @@ pub fn routine(text: &str) -> Result<Routine, String> {
     Ok(r)
 }
 
-struct Cursor<'a> {
+/// A reader over a statement's tokens (whitespace left out).
+pub(super) struct Cursor<'a> {
     toks: &'a [Token],
     i: usize,
 }
 
 impl<'a> Cursor<'a> {
-    fn peek(&self) -> Option<&'a Token> {
+    pub(super) fn new(toks: &'a [Token]) -> Self {
+        Cursor { toks, i: 0 }
+    }
+    pub(super) fn peek(&self) -> Option<&'a Token> {
         self.toks.get(self.i)
     }
     fn upper_at(&self, i: usize) -> Option<String> {
@@ -126,7 +131,7 @@ impl<'a> Cursor<'a> {
     fn upper(&self) -> Option<String> {
         self.upper_at(self.i)
     }
-    fn eat(&mut self, w: &str) -> bool {
+    pub(super) fn eat(&mut self, w: &str) -> bool {
         if self.upper().as_deref() == Some(w) {
             self.i += 1;
             true
@@ -134,7 +139,7 @@ impl<'a> Cursor<'a> {
             false
         }
     }
-    fn word(&mut self, w: &str) -> Result<(), String> {
+    pub(super) fn word(&mut self, w: &str) -> Result<(), String> {
         if self.eat(w) {
             Ok(())
         } else {
@@ -147,7 +152,7 @@ impl<'a> Cursor<'a> {
                 [..3.min(self.toks.len().saturating_sub(self.i))],
         )
     }
-    fn name(&mut self) -> Result<QName, String> {
+    pub(super) fn name(&mut self) -> Result<QName, String> {
         let mut parts = vec![self.ident()?];
         while self.peek() == Some(&Token::Period) {
             self.i += 1;
@@ -156,7 +161,7 @@ impl<'a> Cursor<'a> {
         let name = parts.pop().unwrap_or_default();
         Ok(QName::new(parts.pop().unwrap_or_default(), name))
     }
-    fn ident(&mut self) -> Result<String, String> {
+    pub(super) fn ident(&mut self) -> Result<String, String> {
         match self.peek() {
             Some(Token::Word(w)) => {
                 self.i += 1;
@@ -234,7 +239,7 @@ const ATTRIBUTE_WORDS: &[&str] = &[
     "BEGIN",
 ];
 
-fn fold(w: &sqlparser::tokenizer::Word) -> String {
+pub(super) fn fold(w: &sqlparser::tokenizer::Word) -> String {
     if w.quote_style.is_some() {
         w.value.clone()
     } else {

@@ -153,6 +153,16 @@ impl Words {
         self.last = up;
     }
 
+    /// `CREATE [OR REPLACE] RULE`: its parenthesized list of actions holds `;` (psql reads
+    /// on to the closing parenthesis).
+    fn is_rule(&self) -> bool {
+        let h: Vec<&str> = self.head.iter().map(String::as_str).take(4).collect();
+        matches!(
+            h.as_slice(),
+            ["CREATE", "RULE", ..] | ["CREATE", "OR", "REPLACE", "RULE"]
+        )
+    }
+
     /// At a delimiter: a pending `END` closes its block.
     fn at_delimiter(&mut self) {
         if self.has_body() && self.last == "END" {
@@ -198,6 +208,8 @@ fn split_with(text: &str, backslash: bool) -> Result<Vec<Piece>, SplitError> {
     let mut words = Words::default();
     // The word being read, as a byte range of the text.
     let mut word: Option<usize> = None;
+    // Open parentheses of the statement being read.
+    let mut parens = 0usize;
 
     let flush_word = |word: &mut Option<usize>, words: &mut Words, end: usize| {
         if let Some(from) = word.take() {
@@ -235,7 +247,8 @@ fn split_with(text: &str, backslash: bool) -> Result<Vec<Piece>, SplitError> {
         if cur.starts_with(&delimiter) {
             flush_word(&mut word, &mut words, cur.pos);
             words.at_delimiter();
-            if delimiter != ";" || words.depth == 0 {
+            let in_rule_actions = parens > 0 && words.is_rule();
+            if delimiter != ";" || (words.depth == 0 && !in_rule_actions) {
                 let end = cur.pos;
                 for _ in 0..delimiter.chars().count() {
                     cur.bump();
@@ -248,6 +261,7 @@ fn split_with(text: &str, backslash: bool) -> Result<Vec<Piece>, SplitError> {
                     });
                 }
                 words = Words::default();
+                parens = 0;
                 continue;
             }
         }
@@ -318,6 +332,11 @@ fn split_with(text: &str, backslash: bool) -> Result<Vec<Piece>, SplitError> {
             }
             _ => {
                 flush_word(&mut word, &mut words, at);
+                match c {
+                    '(' => parens += 1,
+                    ')' => parens = parens.saturating_sub(1),
+                    _ => {}
+                }
                 cur.bump();
             }
         }
@@ -442,6 +461,14 @@ mod tests {
                 "SELECT 'it''s; fine' /* ; */"
             ]
         );
+    }
+
+    #[test]
+    fn a_rules_list_of_actions_keeps_its_semicolons() {
+        let sql = "CREATE RULE r AS ON INSERT TO w DO INSTEAD ( INSERT INTO u (id)\n  VALUES (new.id);\n NOTIFY x;\n);\nCREATE TABLE z (id INT);\nSELECT (1;\nSELECT 2;";
+        let t = texts(sql);
+        assert_eq!(t.len(), 4, "{t:?}");
+        assert!(t[0].ends_with("NOTIFY x;\n)"), "{t:?}");
     }
 
     #[test]

@@ -184,6 +184,80 @@ impl Hazard {
     }
 }
 
+/// Dropping a routine: what depends on it, by name. What sqlshift manages is dropped first
+/// (and created again after, where the schema keeps it); anything else makes the drop fail.
+fn drop_routine(r: &crate::model::Routine) -> Option<Hazard> {
+    use crate::model::Dependent;
+    let what = format!("drops {} {}", r.kind.noun(), r.key());
+    let Some(deps) = &r.dependents else {
+        return Some(Hazard::new(
+            HazardCode::MayFail,
+            format!("{what}; what the schema files call it from is dropped first and created again after it, but an object sqlshift does not manage that depends on it makes the drop fail"),
+        ));
+    };
+    let names = |other: bool| {
+        deps.iter()
+            .filter(|d| matches!(d, Dependent::Other(_)) == other)
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+    };
+    let (managed, other) = (names(false), names(true));
+    if !other.is_empty() {
+        return Some(Hazard::new(
+            HazardCode::MayFail,
+            format!(
+                "{what}; fails: {} depend(s) on it, which sqlshift does not manage",
+                other.join(", ")
+            ),
+        ));
+    }
+    (!managed.is_empty()).then(|| {
+        Hazard::new(
+            HazardCode::MayFail,
+            format!(
+                "{what}; {} depend(s) on it: dropped before it, and created again after it where the schema keeps them",
+                managed.join(", ")
+            ),
+        )
+    })
+}
+
+/// A trigger dropped and created again by one plan: `DROP TRIGGER` holds its table's
+/// ACCESS EXCLUSIVE lock until the transaction ends, and whether other sessions ever see
+/// the table without the trigger depends on whether both run in one transaction.
+pub fn trigger_recreations(steps: &mut [crate::plan::Step], transactional_ddl: bool) {
+    for i in 0..steps.len() {
+        let Some(Change::DropTrigger(t)) = steps[i].changes.first() else {
+            continue;
+        };
+        let key = t.key();
+        let back = (i + 1..steps.len()).find(|&j| {
+            steps[j]
+                .changes
+                .iter()
+                .any(|c| matches!(c, Change::CreateTrigger(n) if n.key() == key))
+        });
+        let lock = format!(
+            "DROP TRIGGER {} locks {} against reads and writes until the transaction ends",
+            t.name, t.table
+        );
+        let message = match back {
+            None => lock,
+            Some(j) if transactional_ddl && steps[i..=j].iter().all(|s| s.transactional) => format!(
+                "{lock}; it is created again in the same transaction, so no other session sees {} without it",
+                t.table
+            ),
+            Some(_) => format!(
+                "{lock}; it is created again only after a step that runs outside the transaction: {} has no trigger {} in between",
+                t.table, t.name
+            ),
+        };
+        steps[i]
+            .hazards
+            .push(Hazard::new(HazardCode::AccessExclusiveLock, message));
+    }
+}
+
 /// Hazards every dialect shares. `created` holds the tables the plan creates: empty, so
 /// nothing added to them can fail on existing rows.
 pub fn generic(change: &Change, created: &BTreeSet<QName>) -> Vec<Hazard> {
@@ -204,14 +278,7 @@ pub fn generic(change: &Change, created: &BTreeSet<QName>) -> Vec<Hazard> {
             format!("renames column {table}.{from} to {to}; application versions still running use {from}"),
         )),
         DropTable(t) => h.push(Hazard::new(DataLoss, format!("drops table {} and all its rows", t.name))),
-        DropRoutine(r) => h.push(Hazard::new(
-            MayFail,
-            format!(
-                "drops {} {}; fails while an object sqlshift does not re-create (a trigger, a default, another function) still uses it",
-                r.kind.noun(),
-                r.key()
-            ),
-        )),
+        DropRoutine(r) => h.extend(drop_routine(r)),
         ReplaceRoutine { to, .. } if to.security_definer() => h.push(Hazard::new(
             MayFail,
             format!(

@@ -264,7 +264,8 @@ pub fn plan_changes(changes: Vec<Change>, dialect: &dyn Dialect, opts: &RenderOp
             }
         })
         .collect();
-    let steps = dialect.combine(steps);
+    let mut steps = dialect.combine(steps);
+    hazard::trigger_recreations(&mut steps, caps.transactional_ddl);
     let mut warnings = Vec::new();
     if !caps.transactional_ddl && !steps.is_empty() {
         warnings.push(format!(

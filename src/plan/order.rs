@@ -28,6 +28,10 @@ enum Key {
     Routine(QName),
     /// A MySQL or SQLite stored program, by `Program::key`.
     Program(String),
+    /// Every routine of a name, whatever its schema: what an unqualified call may mean.
+    RoutineNamed(String),
+    Trigger(QName, String),
+    Rule(QName, String),
 }
 
 #[derive(Default)]
@@ -407,11 +411,13 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
         }
         CreateRoutine(r) => {
             d.creates.push(Routine(r.name.clone()));
+            d.creates.push(RoutineNamed(r.name.name.clone()));
             d.needs_new.push(Schema(r.name.schema.clone()));
             routine_needs(r, &mut d.needs_new);
         }
         DropRoutine(r) => {
             d.drops.push(Routine(r.name.clone()));
+            d.drops.push(RoutineNamed(r.name.name.clone()));
             routine_needs(r, &mut d.needs_old);
         }
         ReplaceRoutine { to, .. } => {
@@ -464,6 +470,13 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
             }
         }
         SetViewOptions { view, .. } => d.needs_new.push(Rel(view.clone())),
+        CreateTrigger(_)
+        | DropTrigger(_)
+        | ReplaceTrigger { .. }
+        | CreateRule(_)
+        | DropRule(_)
+        | ReplaceRule { .. }
+        | SetFiring { .. } => procedural_deps(c, &mut d),
         SetPartitionOf { table, from, to } => {
             // A table joins a parent with the parent's columns.
             d.needs_new
@@ -505,6 +518,8 @@ fn deps(c: &Change, fk_needs_target: bool) -> Deps {
                 T::Sequence(s) => d.needs_new.push(Seq(s.clone())),
                 T::Type(e) | T::Domain(e) => d.needs_new.push(Type(e.clone())),
                 T::Schema(s) => d.needs_new.push(Schema(s.clone())),
+                T::Trigger(k) => d.needs_new.push(Trigger(k.table.clone(), k.name.clone())),
+                T::Rule(k) => d.needs_new.push(Rule(k.table.clone(), k.name.clone())),
             }
         }
     }
@@ -527,6 +542,132 @@ fn routine_needs(r: &crate::model::Routine, out: &mut Vec<Key>) {
         }
     }
     out.extend(r.needs.iter().map(|f| Key::Routine(f.clone())));
+}
+
+/// Keys of the routines `calls` may mean (see [`crate::model::calls_in`]).
+fn call_keys(calls: impl IntoIterator<Item = QName>, out: &mut Vec<Key>) {
+    for c in calls {
+        out.push(if c.schema.is_empty() {
+            Key::RoutineNamed(c.name)
+        } else {
+            Key::Routine(c)
+        });
+    }
+}
+
+/// Calls of `to` that `from` does not make, and the other way round: what a change of an
+/// expression needs created before it, and what must outlive it.
+fn call_change(
+    from: std::collections::BTreeSet<QName>,
+    to: std::collections::BTreeSet<QName>,
+    d: &mut Deps,
+) {
+    call_keys(to.difference(&from).cloned(), &mut d.needs_new);
+    call_keys(from.difference(&to).cloned(), &mut d.needs_old);
+}
+
+/// What the expressions of a change call: a default, check, index or domain that calls a
+/// function is created after it and dropped before it (read only when the plan creates or
+/// drops a routine, the only time it orders anything).
+fn call_deps(c: &Change, d: &mut Deps) {
+    use Change::*;
+    match c {
+        CreateTable(t) => call_keys(t.calls(), &mut d.needs_new),
+        DropTable(t) => call_keys(t.calls(), &mut d.needs_old),
+        RebuildTable { from, to } => call_change(from.calls(), to.calls(), d),
+        AddColumn { column, .. } => call_keys(column.calls(), &mut d.needs_new),
+        DropColumn { column, .. } => call_keys(column.calls(), &mut d.needs_old),
+        AlterColumn { from, to, .. } | MoveColumn { from, to, .. } => {
+            call_change(from.calls(), to.calls(), d)
+        }
+        AddCheck { check, .. } => call_keys(check.expr.calls(), &mut d.needs_new),
+        DropCheck { check, .. } => call_keys(check.expr.calls(), &mut d.needs_old),
+        AddExclusion { exclusion, .. } => call_keys(exclusion.calls(), &mut d.needs_new),
+        DropExclusion { exclusion, .. } => call_keys(exclusion.calls(), &mut d.needs_old),
+        CreateIndex { index, .. } => call_keys(index.calls(), &mut d.needs_new),
+        DropIndex { index, .. } => call_keys(index.calls(), &mut d.needs_old),
+        ReplaceIndex { from, to, .. } => call_change(from.calls(), to.calls(), d),
+        CreateDomain(dom) => call_keys(dom.calls(), &mut d.needs_new),
+        DropDomain(dom) => call_keys(dom.calls(), &mut d.needs_old),
+        AlterDomain { from, to } | RebuildDomain { from, to, .. } => {
+            call_change(from.calls(), to.calls(), d)
+        }
+        _ => {}
+    }
+}
+
+/// Triggers and rules: on their table or view (a trigger's `UPDATE OF` columns, a rule's
+/// relations too), after the functions they call; dropped before any of those goes.
+fn procedural_deps(c: &Change, d: &mut Deps) {
+    use Change::*;
+    use Key::*;
+    let on = |t: &crate::model::Trigger, out: &mut Vec<Key>| {
+        out.extend([Rel(t.table.clone()), Shape(t.table.clone())]);
+        out.extend(t.columns.iter().map(|c| Column(t.table.clone(), c.clone())));
+        out.extend(t.from.iter().map(|f| Rel(f.clone())));
+    };
+    let reads = |r: &crate::model::Rule, out: &mut Vec<Key>| {
+        for q in std::iter::once(&r.table).chain(&r.depends_on) {
+            out.extend([Rel(q.clone()), Shape(q.clone())]);
+        }
+    };
+    match c {
+        CreateTrigger(t) => {
+            d.creates.push(Trigger(t.table.clone(), t.name.clone()));
+            on(t, &mut d.needs_new);
+            call_keys(t.calls(), &mut d.needs_new);
+        }
+        DropTrigger(t) => {
+            d.drops.push(Trigger(t.table.clone(), t.name.clone()));
+            on(t, &mut d.needs_old);
+            call_keys(t.calls(), &mut d.needs_old);
+        }
+        ReplaceTrigger { from, to } => {
+            on(to, &mut d.needs_new);
+            d.needs_old.extend(
+                from.columns
+                    .iter()
+                    .filter(|c| !to.columns.contains(c))
+                    .map(|c| Column(from.table.clone(), c.clone())),
+            );
+            call_change(from.calls(), to.calls(), d);
+        }
+        CreateRule(r) => {
+            d.creates.push(Rule(r.table.clone(), r.name.clone()));
+            reads(r, &mut d.needs_new);
+            call_keys(r.calls.0.iter().cloned(), &mut d.needs_new);
+        }
+        DropRule(r) => {
+            d.drops.push(Rule(r.table.clone(), r.name.clone()));
+            reads(r, &mut d.needs_old);
+            call_keys(r.calls.0.iter().cloned(), &mut d.needs_old);
+        }
+        ReplaceRule { from, to } => {
+            reads(to, &mut d.needs_new);
+            d.needs_old.extend(
+                from.depends_on
+                    .iter()
+                    .filter(|q| !to.depends_on.contains(q))
+                    .map(|q| Rel(q.clone())),
+            );
+            call_change(
+                from.calls.0.iter().cloned().collect(),
+                to.calls.0.iter().cloned().collect(),
+                d,
+            );
+        }
+        SetFiring {
+            table, name, rule, ..
+        } => {
+            d.needs_new.push(Rel(table.clone()));
+            d.needs_new.push(if *rule {
+                Rule(table.clone(), name.clone())
+            } else {
+                Trigger(table.clone(), name.clone())
+            });
+        }
+        _ => {}
+    }
 }
 
 /// The plain columns an exclusion constraint's elements and INCLUDE list name.
@@ -574,7 +715,7 @@ fn table_members(t: &Table, out: &mut Vec<Key>) {
 fn phase(c: &Change) -> u8 {
     use Change::*;
     match c {
-        DropView(_) => 0,
+        DropView(_) | DropTrigger(_) | DropRule(_) => 0,
         // Before tables: an SQL-standard body depends on the tables it reads.
         DropForeignKey { .. } | DropRoutine(_) | DropProgram(_) => 1,
         DropIndex { .. }
@@ -621,6 +762,9 @@ fn phase(c: &Change) -> u8 {
             }
         }
         SetViewOptions { .. } => 41,
+        // After views: a trigger or rule may be on one.
+        CreateTrigger(_) | ReplaceTrigger { .. } | CreateRule(_) | ReplaceRule { .. } => 42,
+        SetFiring { .. } => 43,
         SetComment { .. } => 50,
         Security(c) => security_phase(c),
     }
@@ -674,7 +818,23 @@ fn sort_key(c: &Change) -> (u8, String) {
 fn build_graph(changes: &[Change], fk_needs_target: bool) -> DiGraph<usize, ()> {
     let mut g = DiGraph::new();
     let nodes: Vec<NodeIndex> = (0..changes.len()).map(|i| g.add_node(i)).collect();
-    let all: Vec<Deps> = changes.iter().map(|c| deps(c, fk_needs_target)).collect();
+    // Expressions are read for the functions they call only when a routine comes or goes.
+    let routines = changes.iter().any(|c| {
+        matches!(
+            c,
+            Change::CreateRoutine(_) | Change::DropRoutine(_) | Change::ReplaceRoutine { .. }
+        )
+    });
+    let all: Vec<Deps> = changes
+        .iter()
+        .map(|c| {
+            let mut d = deps(c, fk_needs_target);
+            if routines {
+                call_deps(c, &mut d);
+            }
+            d
+        })
+        .collect();
     let mut creators: BTreeMap<&Key, Vec<usize>> = BTreeMap::new();
     let mut droppers: BTreeMap<&Key, Vec<usize>> = BTreeMap::new();
     for (i, d) in all.iter().enumerate() {

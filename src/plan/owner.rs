@@ -76,6 +76,7 @@ pub fn owner(change: &Change) -> Owner {
             | CommentTarget::Column(t, _)
             | CommentTarget::Index(t, _)
             | CommentTarget::Constraint(t, _) => Owner::new("table", t),
+            CommentTarget::Trigger(k) | CommentTarget::Rule(k) => Owner::new("table", &k.table),
         },
         Security(c) => security_owner(c),
         other => match other.table() {

@@ -25,6 +25,7 @@ mod online;
 mod partitions;
 mod pg_sequences;
 mod programs;
+mod pg_triggers;
 mod property;
 mod review;
 mod safety;

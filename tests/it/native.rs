@@ -172,9 +172,11 @@ pub fn view_access(d: Native, db: &TestDb, access: bool) -> Result<String, Strin
 }
 
 /// `pg_dump --schema-only`, statement by statement, sorted, with what sqlshift does not
-/// manage (triggers, rules …) taken out on both sides alike. Functions, procedures,
-/// aggregates, row-level security and policies are kept: they are managed on PostgreSQL;
-/// so are grants, default privileges and owners where the test manages them (`access`).
+/// manage (event triggers, grants where the test does not manage them …) taken out on both
+/// sides alike. Functions, procedures, aggregates, triggers and rules (with their firing
+/// state and comments), row-level security and policies are kept: they are managed on
+/// PostgreSQL; so are grants, default privileges and owners where the test manages them
+/// (`access`).
 fn pg_view(db: &TestDb, access: bool) -> Result<String, String> {
     let mut c = Command::new("pg_dump");
     c.args(["--schema-only", "-d", &db.url]);
@@ -195,9 +197,21 @@ fn pg_view(db: &TestDb, access: bool) -> Result<String, String> {
         .map(|p| strip_comment_lines(&p.text))
         .filter(|s| !s.is_empty())
         .filter(|s| {
-            let routine = ["CREATE FUNCTION ", "CREATE PROCEDURE ", "CREATE AGGREGATE "]
-                .iter()
-                .any(|k| s.starts_with(k));
+            let routine = [
+                "CREATE FUNCTION ",
+                "CREATE PROCEDURE ",
+                "CREATE AGGREGATE ",
+                "CREATE TRIGGER ",
+                "CREATE CONSTRAINT TRIGGER ",
+                "CREATE RULE ",
+                "COMMENT ON TRIGGER ",
+                "COMMENT ON RULE ",
+            ]
+            .iter()
+            .any(|k| s.starts_with(k))
+                || (s.starts_with("ALTER TABLE ")
+                    && (s.contains(" ENABLE ") || s.contains(" DISABLE "))
+                    && (s.contains(" TRIGGER ") || s.contains(" RULE ")));
             let security = s.starts_with("CREATE POLICY ")
                 || s.starts_with("COMMENT ON POLICY ")
                 || (s.starts_with("ALTER TABLE ") && s.ends_with(" ROW LEVEL SECURITY"))

@@ -198,6 +198,16 @@ pub fn render(change: &Change) -> Vec<String> {
         CreateRoutine(_) | DropRoutine(_) | ReplaceRoutine { .. } | Security(_) => {
             vec![format!("-- sqlshift: {} has no MySQL form", change.kind())]
         }
+        // PostgreSQL's triggers and rules (normalization takes them off this dialect's schema).
+        CreateTrigger(_)
+        | DropTrigger(_)
+        | ReplaceTrigger { .. }
+        | CreateRule(_)
+        | DropRule(_)
+        | ReplaceRule { .. }
+        | SetFiring { .. } => {
+            vec![format!("-- sqlshift: {} has no MySQL form", change.kind())]
+        }
         CreateTable(t) => vec![create_table(t)],
         DropTable(t) => vec![format!("DROP TABLE {}", name(&t.name))],
         RenameTable { from, to, .. } => {

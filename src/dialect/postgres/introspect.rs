@@ -85,6 +85,7 @@ struct Rows {
     indexes: Vec<PgRow>,
     views: Vec<PgRow>,
     routines: Vec<PgRow>,
+    triggers: Vec<PgRow>,
     unmanaged: Vec<PgRow>,
     /// Row-level security and policies; owners and privileges (see `security.rs`).
     policies: Vec<PgRow>,
@@ -120,6 +121,7 @@ async fn fetch_all(
             fetch(conn, q::TABLES).await?,
             fetch(conn, q::VIEWS).await?,
             fetch(conn, q::ROUTINES).await?,
+            fetch(conn, q::TRIGGERS).await?,
             fetch(conn, q::UNMANAGED).await?,
             // Here, not with INDEXES: the small queries before it take about as long as
             // the two big ones on the other connections (1,000 tables: ~50 ms + ~55 ms,
@@ -160,6 +162,7 @@ async fn fetch_all(
         tables,
         views,
         routines,
+        triggers,
         unmanaged,
         constraints,
     ) = main?;
@@ -189,6 +192,7 @@ async fn fetch_all(
         indexes,
         views,
         routines,
+        triggers,
         unmanaged,
         policies,
         access,
@@ -496,6 +500,8 @@ pub async fn introspect(
         });
         s.unreadable.insert(name, why);
     }
+    // Once the relations left alone are known: their triggers and rules are too.
+    super::trigger::read(&rows.triggers, &mut s)?;
     for t in s.tables.values_mut() {
         t.sort_members();
     }

@@ -15,6 +15,7 @@ pub mod queries;
 mod render;
 mod routine;
 mod security;
+mod trigger;
 pub(crate) mod types;
 mod usertype;
 
@@ -273,6 +274,13 @@ impl Dialect for Postgres {
                     ));
                 }
             }
+            ReplaceTrigger { to, .. } => h.push(Hazard::new(
+                BlocksWrites,
+                format!(
+                    "CREATE OR REPLACE TRIGGER {} (PostgreSQL 14 or later) replaces it in place, never absent; writes to {} wait for its SHARE ROW EXCLUSIVE lock",
+                    to.name, to.table
+                ),
+            )),
             CreateView(v) if v.materialized && !v.with_no_data => h.push(Hazard::new(
                 BlocksWrites,
                 format!("materialized view {} runs its query to fill itself", v.name),

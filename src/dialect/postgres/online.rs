@@ -101,6 +101,20 @@ fn replaced_indexes(
             _ => None,
         })
         .collect();
+    // An index that calls a function the plan drops must go before it, and its
+    // replacement come after the function is created again: no overlap is possible.
+    let routines: Vec<&QName> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropRoutine(r) => Some(&r.name),
+            _ => None,
+        })
+        .collect();
+    let calls_dropped = |i: &Index| {
+        i.calls()
+            .iter()
+            .any(|c| routines.iter().any(|r| crate::model::may_call(c, r)))
+    };
     changes
         .iter()
         .filter_map(|c| match c {
@@ -108,7 +122,8 @@ fn replaced_indexes(
                 if dropped.contains(&(table, index.name.as_str()))
                     && opts.concurrently_on(table)
                     && !name_taken(from, table, &temp_index_name(&index.name))
-                    && from_index(from, table, &index.name).is_some() =>
+                    && from_index(from, table, &index.name)
+                        .is_some_and(|old| routines.is_empty() || !calls_dropped(&old)) =>
             {
                 Some((table.clone(), index.name.clone()))
             }

@@ -374,7 +374,13 @@ pub const ROUTINES: &str = concat!(
     agg_option!("a.aggsortop <> 0", "'SORTOP = ' || (SELECT o.oprname FROM pg_operator o WHERE o.oid = a.aggsortop)"), ", ",
     agg_option!("a.aggkind = 'h'", "'HYPOTHETICAL'"), ", ",
     "CASE p.proparallel WHEN 's' THEN 'PARALLEL = SAFE' WHEN 'r' THEN 'PARALLEL = RESTRICTED' END",
-    ") || ')' END AS definition ",
+    ") || ')' END AS definition, ",
+    // What depends on it (`type US names … RS args …`): what a plan that drops it must
+    // drop first and create again after.
+    "ARRAY(SELECT a.type || chr(31) || array_to_string(a.object_names, chr(31)) || chr(30) || ",
+    "array_to_string(a.object_args, chr(31)) FROM pg_depend dd, ",
+    "pg_identify_object_as_address(dd.classid, dd.objid, dd.objsubid) a ",
+    "WHERE dd.refclassid = 'pg_proc'::regclass AND dd.refobjid = p.oid AND dd.deptype = 'n' ORDER BY 1) AS dependents ",
     "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace ",
     "LEFT JOIN pg_aggregate a ON a.aggfnoid = p.oid WHERE ",
     user_ns!("n"),
@@ -384,10 +390,37 @@ pub const ROUTINES: &str = concat!(
     " ORDER BY 1, 2, 3"
 );
 
-pub const UNMANAGED: &str = concat!(
-    "SELECT 'trigger' AS kind, n.nspname || '.' || c.relname || '.' || t.tgname AS name FROM pg_trigger t ",
-    "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal AND ",
+/// Triggers (not the internal ones behind foreign keys, nor a partition's clone of its
+/// parent's) and rules (not a view's `_RETURN`), each with its definition as a statement,
+/// its firing state (`O`, `D`, `R`, `A`) and its comment.
+pub const TRIGGERS: &str = concat!(
+    "SELECT 'trigger' AS kind, n.nspname::text AS schema, c.relname::text AS table_name, t.tgname::text AS name, ",
+    "pg_get_triggerdef(t.oid) AS definition, t.tgenabled::text AS firing, d.description AS comment ",
+    "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace",
+    description!("d", "pg_trigger", "t.oid"),
+    "WHERE NOT t.tgisinternal AND ",
     user_ns!("n"),
+    " AND ",
+    not_extension_member!("t.oid"),
+    " AND ",
+    not_extension_member!("c.oid"),
+    " AND NOT EXISTS (SELECT 1 FROM pg_depend dp WHERE dp.classid = 'pg_trigger'::regclass AND dp.objid = t.oid AND dp.deptype = 'P')",
+    " UNION ALL SELECT 'rule', n.nspname::text, c.relname::text, r.rulename::text, pg_get_ruledef(r.oid), ",
+    "r.ev_enabled::text, d.description ",
+    "FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace",
+    description!("d", "pg_rewrite", "r.oid"),
+    "WHERE r.rulename <> '_RETURN' AND ",
+    user_ns!("n"),
+    " AND ",
+    not_extension_member!("c.oid"),
+    " ORDER BY 1, 2, 3, 4"
+);
+
+pub const UNMANAGED: &str = concat!(
+    // Event triggers fire on DDL in the whole database, sqlshift's own included.
+    "SELECT 'event trigger' AS kind, e.evtname || ' (event triggers are not managed: they act on every DDL statement of the database, a plan''s own too)' AS name ",
+    "FROM pg_event_trigger e WHERE ",
+    not_extension_member!("e.oid"),
     // Base types (with their own input and output functions) other than arrays.
     " UNION ALL SELECT 'base type', ",
     "n.nspname || '.' || t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace ",
@@ -470,7 +503,7 @@ pub const ACCESS: &str = concat!(
 );
 
 /// How many catalog queries one introspection runs (a constant, whatever the schema size).
-pub const QUERY_COUNT: usize = 16;
+pub const QUERY_COUNT: usize = 17;
 
 /// What a catalog query reads, for messages.
 pub fn what(sql: &str) -> &'static str {
@@ -490,6 +523,7 @@ pub fn what(sql: &str) -> &'static str {
         (ROUTINES, "functions"),
         (POLICIES, "row-level security and policies"),
         (ACCESS, "privileges and owners"),
+        (TRIGGERS, "triggers and rules"),
         (UNMANAGED, "unmanaged objects"),
     ]
     .iter()

@@ -757,6 +757,19 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
         ReplaceRoutine { to, .. } => vec![super::routine::or_replace(to)],
         Security(c) => super::security::render(c),
         DropRoutine(r) => vec![super::routine::drop(r)],
+        CreateTrigger(t) => super::trigger::create_trigger(t),
+        ReplaceTrigger { to, .. } => super::trigger::replace_trigger(to),
+        DropTrigger(t) => vec![super::trigger::drop_trigger(t)],
+        CreateRule(r) => super::trigger::create_rule(r),
+        ReplaceRule { to, .. } => super::trigger::replace_rule(to),
+        DropRule(r) => vec![super::trigger::drop_rule(r)],
+        SetFiring {
+            table,
+            name,
+            rule,
+            to,
+            ..
+        } => vec![super::trigger::firing(*rule, table, name, *to)],
         CreateView(v) => create_view(v),
         SetViewOptions {
             view,
@@ -809,6 +822,8 @@ pub fn render(change: &Change, opts: &RenderOptions) -> Vec<String> {
             CommentTarget::Type(e) => comment_sql(&format!("TYPE {}", qname(e)), to),
             CommentTarget::Domain(d) => comment_sql(&format!("DOMAIN {}", qname(d)), to),
             CommentTarget::Schema(s) => comment_sql(&format!("SCHEMA {}", quote_ident(s)), to),
+            CommentTarget::Trigger(k) => super::trigger::comment(false, &k.table, &k.name, to),
+            CommentTarget::Rule(k) => super::trigger::comment(true, &k.table, &k.name, to),
         }],
     }
 }

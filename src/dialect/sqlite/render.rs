@@ -218,6 +218,16 @@ pub fn render(change: &Change) -> Vec<String> {
             out.extend(super::trigger::create(to));
             out
         }
+        // PostgreSQL's triggers and rules (normalization takes them off this dialect's schema).
+        CreateTrigger(_)
+        | DropTrigger(_)
+        | ReplaceTrigger { .. }
+        | CreateRule(_)
+        | DropRule(_)
+        | ReplaceRule { .. }
+        | SetFiring { .. } => {
+            vec![format!("-- sqlshift: {} has no SQLite form", change.kind())]
+        }
         CreateTable(t) => create_table(t, &ansi::qname(&t.name)),
         DropTable(t) => vec![format!("DROP TABLE {}", ansi::qname(&t.name))],
         RenameTable { from, to, .. } => vec![format!(
