@@ -12,6 +12,7 @@ mod names;
 mod normalize;
 pub mod postgres;
 pub mod sqlite;
+mod tracking;
 mod url;
 mod writer;
 

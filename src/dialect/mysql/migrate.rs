@@ -16,8 +16,9 @@ use crate::dialect::connection::describe;
 use crate::dialect::migrate::{
     MigrationDbError, Record, Script, ScriptFailure, Statement, TrackingRow,
 };
+use crate::dialect::tracking::{Spelling, Tracking};
 use crate::dialect::DbError;
-use sqlx::{MySqlConnection, Row};
+use sqlx::{MySql, MySqlConnection, Row};
 use std::time::{Duration, Instant};
 
 const CREATE_TRACKING: &str = "CREATE TABLE IF NOT EXISTS {table} (
@@ -50,18 +51,34 @@ UNION ALL SELECT CONCAT_WS('|', 'R', ROUTINE_TYPE, ROUTINE_NAME, ROUTINE_DEFINIT
 UNION ALL SELECT CONCAT_WS('|', 'G', TRIGGER_NAME, ACTION_STATEMENT) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_SCHEMA = DATABASE() \
 UNION ALL SELECT CONCAT_WS('|', 'V', TABLE_NAME, VIEW_DEFINITION) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()";
 
-const TABLE_EXISTS: &str = "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?";
-
-const SELECT_ROWS: &str = "SELECT version, name, checksum,
+/// The tracking table's SQL as MySQL spells it (run by `dialect::tracking`). Reading
+/// leaves out rows of migrations still being applied. An applied migration's row is
+/// inserted as started (`progress = 'up'`, no statement done: `done_sha` is the hash of
+/// nothing) before its first statement runs, and [`finish_progress`] clears that.
+pub(crate) const TRACKING: Spelling = Spelling {
+    create: CREATE_TRACKING,
+    exists: "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
+    exists_arg: |table| table.to_string(),
+    select: "SELECT version, name, checksum,
     DATE_FORMAT(CONVERT_TZ(applied_at, @@session.time_zone, '+00:00'), '%Y-%m-%dT%H:%i:%sZ') AS applied_at,
     execution_time_ms, down_sql, applied_by
-FROM {table} WHERE progress IS NULL OR progress = 'down' ORDER BY version";
+FROM {table} WHERE progress IS NULL OR progress = 'down' ORDER BY version",
+    insert: "INSERT INTO {table}
+    (version, name, checksum, execution_time_ms, down_sql, applied_by, progress, statements_done, done_sha)
+VALUES (?, ?, ?, ?, ?, ?, 'up', 0, SHA2('', 256))",
+    delete: "DELETE FROM {table} WHERE version = ?",
+    quote,
+};
+
+fn tracking(table: &str) -> Tracking<'_, MySql> {
+    Tracking::new(&TRACKING, table)
+}
 
 /// A migration left part-way by an interrupted run.
 const IN_PROGRESS: &str = "SELECT version, name, progress, statements_done, done_sha, statement_fingerprint FROM {table} WHERE progress IS NOT NULL";
 
 fn sql(template: &str, table: &str) -> String {
-    template.replace("{table}", &quote(table))
+    TRACKING.sql(template, table)
 }
 
 /// One lock per database and tracking table (`GET_LOCK` names are server-wide).
@@ -104,10 +121,7 @@ pub async fn unlock(conn: &mut MySqlConnection, table: &str) -> Result<(), DbErr
 }
 
 pub async fn ensure(conn: &mut MySqlConnection, table: &str) -> Result<(), DbError> {
-    sqlx::raw_sql(&sql(CREATE_TRACKING, table))
-        .execute(&mut *conn)
-        .await
-        .map_err(db_err)?;
+    tracking(table).ensure(conn).await.map_err(db_err)?;
     add_progress_columns(conn, table).await
 }
 
@@ -138,12 +152,8 @@ pub async fn rows(
     conn: &mut MySqlConnection,
     table: &str,
 ) -> Result<Option<Vec<TrackingRow>>, DbError> {
-    let exists: i64 = sqlx::query_scalar(TABLE_EXISTS)
-        .bind(table)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(db_err)?;
-    if exists == 0 {
+    let t = tracking(table);
+    if !t.exists(conn).await.map_err(db_err)? {
         return Ok(None);
     }
     // Reading never alters; a table without the progress columns has no partial rows.
@@ -152,37 +162,13 @@ pub async fn rows(
         .fetch_all(&mut *conn)
         .await
         .map_err(db_err)?;
+    let select = TRACKING.sql(TRACKING.select, table);
     let select = if have.iter().any(|h| h.eq_ignore_ascii_case("progress")) {
-        sql(SELECT_ROWS, table)
+        select
     } else {
-        sql(SELECT_ROWS, table).replace("WHERE progress IS NULL OR progress = 'down' ", "")
+        select.replace("WHERE progress IS NULL OR progress = 'down' ", "")
     };
-    let rows = sqlx::query(&select)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(db_err)?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let get = |e: sqlx::Error| {
-            DbError::Apply(format!(
-                "cannot read tracking table {table}: {}",
-                describe(&e)
-            ))
-        };
-        out.push(TrackingRow {
-            version: r.try_get("version").map_err(get)?,
-            name: r.try_get("name").map_err(get)?,
-            checksum: r.try_get("checksum").map_err(get)?,
-            applied_at: r
-                .try_get::<Option<String>, _>("applied_at")
-                .map_err(get)?
-                .unwrap_or_default(),
-            execution_time_ms: r.try_get("execution_time_ms").map_err(get)?,
-            down_sql: r.try_get("down_sql").map_err(get)?,
-            applied_by: r.try_get("applied_by").map_err(get)?,
-        });
-    }
-    Ok(Some(out))
+    t.rows_with(conn, &select).await.map(Some)
 }
 
 /// A migration an interrupted run left part-way, as its tracking row records it.
@@ -302,38 +288,18 @@ async fn begin_progress(
     sha: &str,
 ) -> Result<(), sqlx::Error> {
     match record {
-        Record::Applied {
-            version,
-            name,
-            checksum,
-            down_sql,
-            applied_by,
-        } => {
-            sqlx::query(&format!(
-                "INSERT INTO {} (version, name, checksum, execution_time_ms, down_sql, applied_by, progress, statements_done, done_sha) VALUES (?, ?, ?, 0, ?, ?, 'up', 0, ?)",
-                quote(table)
-            ))
-            .bind(version)
-            .bind(name)
-            .bind(checksum)
-            .bind(down_sql)
-            .bind(applied_by)
-            .bind(sha)
-            .execute(&mut *conn)
-            .await?;
-        }
-        Record::Reverted { version } => {
-            sqlx::query(&format!(
-                "UPDATE {} SET progress = 'down', statements_done = 0, done_sha = ?, statement_fingerprint = NULL WHERE version = ?",
-                quote(table)
-            ))
-            .bind(sha)
-            .bind(version)
-            .execute(&mut *conn)
-            .await?;
-        }
+        // The spelling's insert writes the row as started.
+        Record::Applied { .. } => tracking(table).record(conn, record, 0).await,
+        Record::Reverted { version } => sqlx::query(&format!(
+            "UPDATE {} SET progress = 'down', statements_done = 0, done_sha = ?, statement_fingerprint = NULL WHERE version = ?",
+            quote(table)
+        ))
+        .bind(sha)
+        .bind(version)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ()),
     }
-    Ok(())
 }
 
 /// The migration ran in full: its row becomes a plain applied row (or goes, for a revert).
@@ -364,12 +330,7 @@ async fn finish_progress(
             .execute(&mut *conn)
             .await?;
         }
-        Record::Reverted { version } => {
-            sqlx::query(&format!("DELETE FROM {} WHERE version = ?", quote(table)))
-                .bind(version)
-                .execute(&mut *conn)
-                .await?;
-        }
+        Record::Reverted { .. } => tracking(table).record(conn, record, ms).await?,
     }
     Ok(())
 }

@@ -6,10 +6,11 @@ use crate::dialect::connection::describe;
 use crate::dialect::migrate::{
     quoted_table, MigrationDbError, Record, Script, ScriptFailure, TrackingRow,
 };
+use crate::dialect::tracking::{Spelling, Tracking};
 use crate::dialect::writer::quote_literal;
 use crate::dialect::{DbError, ExecOptions};
 use sha2::{Digest, Sha256};
-use sqlx::{PgConnection, Row};
+use sqlx::{PgConnection, Postgres};
 use std::time::{Duration, Instant};
 
 /// Creates the tracking table; `{table}` is replaced by the quoted name.
@@ -23,28 +24,31 @@ const CREATE_TRACKING: &str = "CREATE TABLE IF NOT EXISTS {table} (
     applied_by TEXT NOT NULL
 )";
 
-const TABLE_EXISTS: &str = "SELECT to_regclass($1) IS NOT NULL";
-
-const SELECT_ROWS: &str = "SELECT version, name, checksum,
+/// The tracking table's SQL as PostgreSQL spells it (run by `dialect::tracking`).
+pub(crate) const TRACKING: Spelling = Spelling {
+    create: CREATE_TRACKING,
+    exists: "SELECT (to_regclass($1) IS NOT NULL)::int4::int8",
+    exists_arg: quoted_table,
+    select: "SELECT version, name, checksum,
     to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS applied_at,
     execution_time_ms, down_sql, applied_by
-FROM {table} ORDER BY version";
-
-const INSERT_ROW: &str = "INSERT INTO {table}
+FROM {table} ORDER BY version",
+    insert: "INSERT INTO {table}
     (version, name, checksum, execution_time_ms, down_sql, applied_by)
-VALUES ($1, $2, $3, $4, $5, $6)";
+VALUES ($1, $2, $3, $4, $5, $6)",
+    delete: "DELETE FROM {table} WHERE version = $1",
+    quote: quoted_table,
+};
 
-const DELETE_ROW: &str = "DELETE FROM {table} WHERE version = $1";
+fn tracking(table: &str) -> Tracking<'_, Postgres> {
+    Tracking::new(&TRACKING, table)
+}
 
 const TRY_LOCK: &str = "SELECT pg_try_advisory_lock($1)";
 const UNLOCK: &str = "SELECT pg_advisory_unlock($1)";
 
 /// How often a waiting runner asks for the lock again.
 const POLL: Duration = Duration::from_millis(200);
-
-fn sql(template: &str, table: &str) -> String {
-    template.replace("{table}", &quoted_table(table))
-}
 
 /// The advisory lock key: one per tracking table, so that projects sharing a server with
 /// different tracking tables do not wait for each other, and distinct from `apply`'s key.
@@ -92,82 +96,14 @@ pub async fn unlock(conn: &mut PgConnection, table: &str) -> Result<(), DbError>
 }
 
 pub async fn ensure(conn: &mut PgConnection, table: &str) -> Result<(), DbError> {
-    sqlx::raw_sql(&sql(CREATE_TRACKING, table))
-        .execute(&mut *conn)
-        .await
-        .map_err(db_err)?;
-    Ok(())
+    tracking(table).ensure(conn).await.map_err(db_err)
 }
 
 pub async fn rows(
     conn: &mut PgConnection,
     table: &str,
 ) -> Result<Option<Vec<TrackingRow>>, DbError> {
-    let exists: bool = sqlx::query_scalar(TABLE_EXISTS)
-        .bind(quoted_table(table))
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(db_err)?;
-    if !exists {
-        return Ok(None);
-    }
-    let rows = sqlx::query(&sql(SELECT_ROWS, table))
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(db_err)?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let get = |e: sqlx::Error| {
-            DbError::Apply(format!(
-                "cannot read tracking table {table}: {}",
-                describe(&e)
-            ))
-        };
-        out.push(TrackingRow {
-            version: r.try_get("version").map_err(get)?,
-            name: r.try_get("name").map_err(get)?,
-            checksum: r.try_get("checksum").map_err(get)?,
-            applied_at: r.try_get("applied_at").map_err(get)?,
-            execution_time_ms: r.try_get("execution_time_ms").map_err(get)?,
-            down_sql: r.try_get("down_sql").map_err(get)?,
-            applied_by: r.try_get("applied_by").map_err(get)?,
-        });
-    }
-    Ok(Some(out))
-}
-
-async fn write_record(
-    conn: &mut PgConnection,
-    table: &str,
-    record: &Record<'_>,
-    ms: i64,
-) -> Result<(), sqlx::Error> {
-    match record {
-        Record::Applied {
-            version,
-            name,
-            checksum,
-            down_sql,
-            applied_by,
-        } => {
-            sqlx::query(&sql(INSERT_ROW, table))
-                .bind(version)
-                .bind(name)
-                .bind(checksum)
-                .bind(ms)
-                .bind(down_sql)
-                .bind(applied_by)
-                .execute(&mut *conn)
-                .await?;
-        }
-        Record::Reverted { version } => {
-            sqlx::query(&sql(DELETE_ROW, table))
-                .bind(version)
-                .execute(&mut *conn)
-                .await?;
-        }
-    }
-    Ok(())
+    tracking(table).rows(conn).await
 }
 
 pub async fn run(
@@ -270,7 +206,7 @@ async fn run_transaction(
         }
     }
     let ms = elapsed_ms(start);
-    if let Err(e) = write_record(conn, table, record, ms).await {
+    if let Err(e) = tracking(table).record(conn, record, ms).await {
         let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
         return Err(DbError::Apply(format!(
             "{}: cannot write tracking table {table}: {}; {ROLLED_BACK}",
@@ -323,7 +259,7 @@ async fn run_autocommit(
         }
     }
     let ms = elapsed_ms(start);
-    write_record(conn, table, record, ms).await.map_err(|e| {
+    tracking(table).record(conn, record, ms).await.map_err(|e| {
         DbError::Apply(format!(
             "{}: every statement ran, but the tracking table {table} could not be updated: {}; record it by hand or undo the statements",
             script.file,
