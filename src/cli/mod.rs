@@ -6,6 +6,8 @@ mod diff;
 mod drift;
 mod generate;
 mod graph;
+mod health;
+mod info;
 mod inspect;
 mod lint;
 mod migrate;
@@ -142,6 +144,26 @@ pub enum Command {
     Lint(LintArgs),
     /// Draw the schema's tables and foreign keys (Mermaid or Graphviz DOT).
     Graph(GraphArgs),
+    /// Check the database and its migrations (exit 0 healthy, 1 degraded, 2 unreachable).
+    Health(HealthArgs),
+    /// Show the version, the resolved configuration (secrets redacted), the dialect and paths.
+    Info(InfoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    #[command(flatten)]
+    pub target: Target,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    #[command(flatten)]
+    pub target: Target,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -404,7 +426,10 @@ pub fn main() -> ExitCode {
 
 pub async fn run(cli: Cli) -> Result<Status, Failure> {
     // Checks report exit 1 only for what they find; a bad config is an error (2) there.
-    let check = matches!(cli.command, Command::Drift(_) | Command::Lint(_));
+    let check = matches!(
+        cli.command,
+        Command::Drift(_) | Command::Lint(_) | Command::Health(_)
+    );
     let mut settings = settings::Settings::load(cli.config.as_deref()).map_err(|f| {
         if check {
             f.as_error()
@@ -423,5 +448,7 @@ pub async fn run(cli: Cli) -> Result<Status, Failure> {
         Command::Drift(a) => drift::run(&settings, a).await.map_err(Failure::as_error),
         Command::Lint(a) => lint::run(&settings, a).map_err(Failure::as_error),
         Command::Graph(a) => graph::run(&settings, a).await,
+        Command::Health(a) => health::run(&settings, a).await.map_err(Failure::as_error),
+        Command::Info(a) => info::run(&settings, a),
     }
 }

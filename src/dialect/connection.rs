@@ -303,6 +303,29 @@ impl Connection {
             .await
     }
 
+    /// The server's product and version (`PostgreSQL 15.8`, `10.11.6-MariaDB`,
+    /// `SQLite 3.45.1`).
+    pub async fn server_version(&mut self) -> Result<String, DbError> {
+        let r = match self {
+            Connection::Sqlite(c, _) => {
+                sqlx::query_scalar::<_, String>(sqlite::queries::SERVER_VERSION)
+                    .fetch_one(c)
+                    .await
+            }
+            Connection::Postgres(c, _) => {
+                sqlx::query_scalar::<_, String>(postgres::queries::SERVER_VERSION)
+                    .fetch_one(c)
+                    .await
+            }
+            Connection::Mysql(c, _) => {
+                sqlx::query_scalar::<_, String>(mysql::queries::SERVER_VERSION)
+                    .fetch_one(c)
+                    .await
+            }
+        };
+        r.map_err(|e| db_error(&e, describe(&e)))
+    }
+
     /// Runs a query that returns one integer (data checks in tests and fixtures).
     pub async fn scalar_i64(&mut self, sql: &str) -> Result<i64, DbError> {
         let r = match self {

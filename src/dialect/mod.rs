@@ -32,7 +32,7 @@ use crate::model::Schema;
 use crate::plan::Hazard;
 
 /// What a dialect can do natively.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct Capabilities {
     /// DDL can run inside a transaction and roll back.
     pub transactional_ddl: bool,
@@ -40,6 +40,10 @@ pub struct Capabilities {
     pub fk_needs_target: bool,
     /// Order changes table by table (so they can be combined into one ALTER TABLE).
     pub group_by_table: bool,
+    /// What `migrate` and `apply` lock, so two runners never apply the same change.
+    pub migration_lock: &'static str,
+    /// A migration file may opt out of its transaction (`-- sqlshift:no-transaction`).
+    pub no_transaction_migrations: bool,
 }
 
 /// Settings that change the SQL a plan renders.

@@ -9,6 +9,7 @@
 
 pub mod files;
 pub mod generate;
+pub mod health;
 pub mod migrator;
 pub mod replay;
 pub mod script;

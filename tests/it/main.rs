@@ -12,6 +12,7 @@ mod cli;
 mod concurrency;
 mod drift;
 mod fixtures;
+mod health;
 mod kill9;
 mod lint;
 mod literals;

@@ -14,7 +14,7 @@
 use super::types::quote;
 use crate::dialect::connection::describe;
 use crate::dialect::migrate::{
-    MigrationDbError, Record, Script, ScriptFailure, Statement, TrackingRow,
+    InProgress, LockHolder, MigrationDbError, Record, Script, ScriptFailure, Statement, TrackingRow,
 };
 use crate::dialect::tracking::{Spelling, Tracking};
 use crate::dialect::DbError;
@@ -108,6 +108,35 @@ pub async fn lock(
         .await
         .map_err(db_err)?;
     Ok(got == Some(1))
+}
+
+/// The connection holding the lock, with what the process list says about it (a holder
+/// the login may not see is still reported, by its id).
+pub async fn holder(
+    conn: &mut MySqlConnection,
+    table: &str,
+) -> Result<Option<LockHolder>, DbError> {
+    let name = lock_name(conn, table).await?;
+    let row = sqlx::query(
+        "SELECT CAST(l.id AS SIGNED) AS id, p.USER AS user, p.HOST AS host, CAST(p.TIME AS SIGNED) AS seconds
+         FROM (SELECT IS_USED_LOCK(?) AS id) l
+         LEFT JOIN information_schema.PROCESSLIST p ON p.ID = l.id",
+    )
+    .bind(name)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    let id: Option<i64> = row.try_get("id").map_err(db_err)?;
+    if id.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(LockHolder {
+        session: id,
+        user: row.try_get("user").map_err(db_err)?,
+        client: row.try_get("host").map_err(db_err)?,
+        application: None,
+        session_seconds: row.try_get("seconds").map_err(db_err)?,
+    }))
 }
 
 pub async fn unlock(conn: &mut MySqlConnection, table: &str) -> Result<(), DbError> {
@@ -206,6 +235,32 @@ async fn partials(conn: &mut MySqlConnection, table: &str) -> Result<Vec<Partial
         });
     }
     Ok(out)
+}
+
+/// The migrations an interrupted run left part-way (none when the tracking table does not
+/// exist or predates progress recording).
+pub async fn in_progress(
+    conn: &mut MySqlConnection,
+    table: &str,
+) -> Result<Vec<InProgress>, DbError> {
+    let have: Vec<String> = sqlx::query_scalar(MISSING_COLUMNS)
+        .bind(table)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    if !have.iter().any(|h| h.eq_ignore_ascii_case("progress")) {
+        return Ok(Vec::new());
+    }
+    Ok(partials(conn, table)
+        .await?
+        .into_iter()
+        .map(|p| InProgress {
+            version: p.version,
+            name: p.name,
+            direction: p.direction,
+            statements_done: p.done,
+        })
+        .collect())
 }
 
 /// SHA-256 over the text of the first `n` statements.

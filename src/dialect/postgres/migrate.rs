@@ -4,13 +4,13 @@
 use super::execute::{is_lock_timeout, Backoff};
 use crate::dialect::connection::describe;
 use crate::dialect::migrate::{
-    quoted_table, MigrationDbError, Record, Script, ScriptFailure, TrackingRow,
+    quoted_table, LockHolder, MigrationDbError, Record, Script, ScriptFailure, TrackingRow,
 };
 use crate::dialect::tracking::{Spelling, Tracking};
 use crate::dialect::writer::quote_literal;
 use crate::dialect::{DbError, ExecOptions};
 use sha2::{Digest, Sha256};
-use sqlx::{PgConnection, Postgres};
+use sqlx::{PgConnection, Postgres, Row};
 use std::time::{Duration, Instant};
 
 /// Creates the tracking table; `{table}` is replaced by the quoted name.
@@ -46,6 +46,16 @@ fn tracking(table: &str) -> Tracking<'_, Postgres> {
 
 const TRY_LOCK: &str = "SELECT pg_try_advisory_lock($1)";
 const UNLOCK: &str = "SELECT pg_advisory_unlock($1)";
+
+/// The session holding the advisory lock: a bigint key is stored as its high and low 32
+/// bits in `classid` and `objid`, with `objsubid = 1`.
+const HOLDER: &str = "SELECT l.pid::int8 AS pid, a.usename::text AS usename,
+    host(a.client_addr) || ':' || a.client_port AS client, a.application_name::text AS application,
+    EXTRACT(EPOCH FROM now() - a.backend_start)::int8 AS seconds
+FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+  AND l.classid::int8 = $1 AND l.objid::int8 = $2
+LIMIT 1";
 
 /// How often a waiting runner asks for the lock again.
 const POLL: Duration = Duration::from_millis(200);
@@ -84,6 +94,27 @@ pub async fn lock(
         }
         tokio::time::sleep(POLL).await;
     }
+}
+
+pub async fn holder(conn: &mut PgConnection, table: &str) -> Result<Option<LockHolder>, DbError> {
+    let key = lock_key(table);
+    let row = sqlx::query(HOLDER)
+        .bind(key >> 32 & 0xffff_ffff)
+        .bind(key & 0xffff_ffff)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    let Some(r) = row else { return Ok(None) };
+    Ok(Some(LockHolder {
+        session: r.try_get("pid").map_err(db_err)?,
+        user: r.try_get("usename").map_err(db_err)?,
+        client: r.try_get("client").map_err(db_err)?,
+        application: r
+            .try_get::<Option<String>, _>("application")
+            .map_err(db_err)?
+            .filter(|a| !a.is_empty()),
+        session_seconds: r.try_get("seconds").map_err(db_err)?,
+    }))
 }
 
 pub async fn unlock(conn: &mut PgConnection, table: &str) -> Result<(), DbError> {

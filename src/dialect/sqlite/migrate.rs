@@ -9,7 +9,8 @@
 use super::queries;
 use crate::dialect::connection::describe;
 use crate::dialect::migrate::{
-    quoted_table, split_table, MigrationDbError, Record, Script, ScriptFailure, TrackingRow,
+    quoted_table, split_table, LockHolder, MigrationDbError, Record, Script, ScriptFailure,
+    TrackingRow,
 };
 use crate::dialect::tracking::{Spelling, Tracking};
 use crate::dialect::DbError;
@@ -110,6 +111,34 @@ pub async fn lock(conn: &mut SqliteConnection, timeout: Duration) -> Result<bool
     let locked = locked?;
     restored.map_err(db_err)?;
     Ok(locked)
+}
+
+/// Whether another connection holds the write lock: `BEGIN IMMEDIATE` without waiting,
+/// rolled back at once when it succeeds. SQLite does not say who holds it.
+pub async fn holder(conn: &mut SqliteConnection) -> Result<Option<LockHolder>, DbError> {
+    let busy: i64 = sqlx::query_scalar(BUSY_TIMEOUT)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    sqlx::raw_sql("PRAGMA busy_timeout = 0")
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    let held = match sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut *conn).await {
+        Ok(_) => sqlx::raw_sql("ROLLBACK")
+            .execute(&mut *conn)
+            .await
+            .map(|_| None)
+            .map_err(db_err),
+        Err(e) if is_busy(&e) => Ok(Some(LockHolder::default())),
+        Err(e) => Err(db_err(e)),
+    };
+    let restored = sqlx::raw_sql(&format!("PRAGMA busy_timeout = {busy}"))
+        .execute(&mut *conn)
+        .await;
+    let held = held?;
+    restored.map_err(db_err)?;
+    Ok(held)
 }
 
 pub async fn unlock(conn: &mut SqliteConnection) -> Result<(), DbError> {
