@@ -11,9 +11,9 @@ use crate::dialect::migrate::TrackingRow;
 use crate::dialect::Connection;
 use crate::migrate::files::{self, Direction, Directory};
 use crate::migrate::migrator::{self, DownTarget, Options, Progress};
-use crate::migrate::tracking::{self, State};
+use crate::migrate::report;
+use crate::migrate::tracking;
 use indicatif::{ProgressBar, ProgressStyle};
-use serde_json::json;
 use std::io::{BufRead, IsTerminal, Write};
 
 pub async fn run(settings: &Settings, cmd: MigrateCommand) -> Result<Status, Failure> {
@@ -238,44 +238,18 @@ async fn status(settings: &Settings, args: MigrateListArgs) -> Result<Status, Fa
     let mut o = open(settings, &args.target).await?;
     let rows = migrator::applied(&mut o.conn, &o.m.table).await?;
     let entries = tracking::reconcile(&o.dir, &rows);
-    let count = |s: &[State]| entries.iter().filter(|e| s.contains(&e.state)).count();
-    let (applied, pending, changed, missing) = (
-        count(&[State::Applied]),
-        count(&[State::Pending, State::PendingOutOfOrder]),
-        count(&[State::Changed]),
-        count(&[State::Missing]),
-    );
+    let (applied, pending, changed, missing) = report::counts(&entries);
     match args.format {
         ListFormat::Json => {
-            let list: Vec<serde_json::Value> = entries
-                .iter()
-                .map(|e| {
-                    json!({
-                        "version": e.version.to_string(),
-                        "name": e.name,
-                        "state": match e.state {
-                            State::PendingOutOfOrder => "pending",
-                            s => s.as_str(),
-                        },
-                        "out_of_order": e.state == State::PendingOutOfOrder,
-                        "file": e.file.map(|f| f.up_file.clone()),
-                        "applied_at": e.row.map(|r| r.applied_at.clone()),
-                        "checksum": e.file.map(|f| f.checksum.clone()),
-                        "applied_checksum": e.row.map(|r| r.checksum.clone()),
-                    })
-                })
-                .collect();
             println!(
                 "{:#}",
-                json!({
-                    "version": 1,
-                    "target": o.conn.url(),
-                    "dialect": o.conn.dialect().name(),
-                    "directory": o.dir.path.display().to_string(),
-                    "tracking_table": o.m.table,
-                    "summary": {"applied": applied, "pending": pending, "changed": changed, "missing": missing},
-                    "migrations": list,
-                })
+                report::status_json(
+                    o.conn.url(),
+                    o.conn.dialect().name(),
+                    &o.dir,
+                    &o.m.table,
+                    &rows
+                )
             );
         }
         ListFormat::Text => {
@@ -313,29 +287,16 @@ async fn status(settings: &Settings, args: MigrateListArgs) -> Result<Status, Fa
 
 async fn history(settings: &Settings, args: MigrateListArgs) -> Result<Status, Failure> {
     let mut o = open(settings, &args.target).await?;
-    let mut rows: Vec<TrackingRow> = migrator::applied(&mut o.conn, &o.m.table).await?;
-    rows.sort_by(|a, b| (&a.applied_at, a.version).cmp(&(&b.applied_at, b.version)));
+    let rows: Vec<TrackingRow> = migrator::applied(&mut o.conn, &o.m.table).await?;
     match args.format {
         ListFormat::Json => {
-            let list: Vec<serde_json::Value> = rows
-                .iter()
-                .map(|r| {
-                    json!({
-                        "version": r.version.to_string(),
-                        "name": r.name,
-                        "applied_at": r.applied_at,
-                        "execution_time_ms": r.execution_time_ms,
-                        "applied_by": r.applied_by,
-                        "checksum": r.checksum,
-                    })
-                })
-                .collect();
             println!(
                 "{:#}",
-                json!({"version": 1, "target": o.conn.url(), "tracking_table": o.m.table, "applied": list})
+                report::history_json(o.conn.url(), &o.m.table, &rows)
             );
         }
         ListFormat::Text => {
+            let rows = report::sorted_history(&rows);
             if rows.is_empty() {
                 println!("No migrations applied to {}.", o.conn.url());
                 return Ok(Status::Success);

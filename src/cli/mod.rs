@@ -13,6 +13,7 @@ mod lint;
 mod migrate;
 mod plan;
 mod printer;
+mod serve;
 mod settings;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -148,6 +149,20 @@ pub enum Command {
     Health(HealthArgs),
     /// Show the version, the resolved configuration (secrets redacted), the dialect and paths.
     Info(InfoArgs),
+    /// Serve the migration commands over HTTP (token from SQLSHIFT_API_TOKEN or the config).
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// Address to listen on (default: `service.listen`, else 127.0.0.1:8080).
+    #[arg(long)]
+    pub listen: Option<String>,
+    /// Serve reads only: migrate and rollback answer 403. Starts without a token.
+    #[arg(long)]
+    pub read_only: bool,
 }
 
 #[derive(Debug, Args)]
@@ -450,5 +465,6 @@ pub async fn run(cli: Cli) -> Result<Status, Failure> {
         Command::Graph(a) => graph::run(&settings, a).await,
         Command::Health(a) => health::run(&settings, a).await.map_err(Failure::as_error),
         Command::Info(a) => info::run(&settings, a),
+        Command::Serve(a) => serve::run(&settings, a).await,
     }
 }

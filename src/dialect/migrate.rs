@@ -205,7 +205,7 @@ impl Connection {
         match self {
             Connection::Postgres(c, _) => postgres::migrate::ensure(c, table).await,
             Connection::Sqlite(c, _) => sqlite::migrate::ensure(c, table).await,
-            Connection::Mysql(c, _) => mysql::migrate::ensure(c, table).await,
+            Connection::Mysql(c, _) => mysql::migrate::ensure_tracking(c, table).await,
         }
     }
 

@@ -4,13 +4,16 @@
 //!
 //! Only the spelling differs between dialects (column types, placeholders, quoting, how
 //! `applied_at` is formatted as UTC text): each dialect's `migrate.rs` holds a
-//! [`Spelling`], and the code here is generic over the sqlx driver, so a fix to how rows
-//! are read or written lands in all three at once.
+//! [`Spelling`] and runs its statements on its own connection type; the statements, the
+//! order values are bound in and the decoding of rows are here, generic over the sqlx
+//! driver, so a fix to how rows are read or written lands in all three at once. (Only
+//! synchronous code is generic: an `async fn` generic over the driver's executor cannot be
+//! proven `Send`, which the service needs.)
 
 use super::connection::describe;
+use super::migrate::Record;
 use super::migrate::TrackingRow;
 use super::DbError;
-use std::marker::PhantomData;
 
 /// How one dialect writes the tracking table's statements. `{table}` stands for the
 /// quoted table name.
@@ -39,140 +42,132 @@ impl Spelling {
     }
 }
 
-/// The tracking table of one dialect's driver `DB`.
-pub(crate) struct Tracking<'a, DB> {
-    spelling: &'a Spelling,
-    table: &'a str,
-    _db: PhantomData<DB>,
+/// The rows a select returned, as tracking rows.
+pub(crate) fn decode<R>(rows: &[R], table: &str) -> Result<Vec<TrackingRow>, DbError>
+where
+    R: sqlx::Row,
+    for<'r> &'r str: sqlx::ColumnIndex<R>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let get = |e: sqlx::Error| {
+        DbError::Apply(format!(
+            "cannot read tracking table {table}: {}",
+            describe(&e)
+        ))
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(TrackingRow {
+            version: r.try_get("version").map_err(get)?,
+            name: r.try_get("name").map_err(get)?,
+            checksum: r.try_get("checksum").map_err(get)?,
+            applied_at: r
+                .try_get::<Option<String>, _>("applied_at")
+                .map_err(get)?
+                .unwrap_or_default(),
+            execution_time_ms: r.try_get("execution_time_ms").map_err(get)?,
+            down_sql: r.try_get("down_sql").map_err(get)?,
+            applied_by: r.try_get("applied_by").map_err(get)?,
+        });
+    }
+    Ok(out)
 }
 
-impl<'a, DB> Tracking<'a, DB>
+impl Spelling {
+    /// The statement that records what a migration did: its row for an applied one
+    /// ([`Spelling::insert`]), no row for a reverted one ([`Spelling::delete`]). Bind
+    /// its values with [`bind_record`].
+    pub fn record_sql(&self, record: &Record<'_>, table: &str) -> String {
+        match record {
+            Record::Applied { .. } => self.sql(self.insert, table),
+            Record::Reverted { .. } => self.sql(self.delete, table),
+        }
+    }
+}
+
+/// Binds a record's values to the statement [`Spelling::record_sql`] gave, in the order
+/// every dialect's spelling takes them.
+pub(crate) fn bind_record<'q, DB>(
+    q: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>,
+    record: &Record<'q>,
+    ms: i64,
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
 where
     DB: sqlx::Database,
-    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-    i64: for<'q> sqlx::Encode<'q, DB> + for<'r> sqlx::Decode<'r, DB> + sqlx::Type<DB>,
-    String: for<'r> sqlx::Decode<'r, DB> + sqlx::Type<DB>,
-    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<&'q str>: sqlx::Encode<'q, DB>,
-    for<'r> &'r str: sqlx::ColumnIndex<DB::Row>,
-    usize: sqlx::ColumnIndex<DB::Row>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<&'q str>: sqlx::Encode<'q, DB>,
 {
-    pub fn new(spelling: &'a Spelling, table: &'a str) -> Self {
-        Tracking {
-            spelling,
-            table,
-            _db: PhantomData,
-        }
-    }
-
-    fn sql(&self, template: &str) -> String {
-        self.spelling.sql(template, self.table)
-    }
-
-    /// Creates the table if it does not exist.
-    pub async fn ensure(&self, conn: &mut DB::Connection) -> Result<(), sqlx::Error> {
-        sqlx::raw_sql(&self.sql(self.spelling.create))
-            .execute(&mut *conn)
-            .await
-            .map(|_| ())
-    }
-
-    pub async fn exists(&self, conn: &mut DB::Connection) -> Result<bool, sqlx::Error> {
-        let name = (self.spelling.exists_arg)(self.table);
-        let n: i64 = sqlx::query_scalar::<DB, i64>(self.spelling.exists)
-            .bind(name.as_str())
-            .fetch_one(&mut *conn)
-            .await?;
-        Ok(n != 0)
-    }
-
-    /// The rows `select` returns (the spelling's, or a dialect's variant of it).
-    pub async fn rows_with(
-        &self,
-        conn: &mut DB::Connection,
-        select: &str,
-    ) -> Result<Vec<TrackingRow>, DbError> {
-        let table = self.table;
-        let rows = sqlx::query::<DB>(select)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(|e| DbError::Apply(describe(&e)))?;
-        let get = |e: sqlx::Error| {
-            DbError::Apply(format!(
-                "cannot read tracking table {table}: {}",
-                describe(&e)
-            ))
-        };
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            use sqlx::Row as _;
-            out.push(TrackingRow {
-                version: r.try_get("version").map_err(get)?,
-                name: r.try_get("name").map_err(get)?,
-                checksum: r.try_get("checksum").map_err(get)?,
-                applied_at: r
-                    .try_get::<Option<String>, _>("applied_at")
-                    .map_err(get)?
-                    .unwrap_or_default(),
-                execution_time_ms: r.try_get("execution_time_ms").map_err(get)?,
-                down_sql: r.try_get("down_sql").map_err(get)?,
-                applied_by: r.try_get("applied_by").map_err(get)?,
-            });
-        }
-        Ok(out)
-    }
-
-    /// The rows in version order, or `None` when the table does not exist.
-    pub async fn rows(
-        &self,
-        conn: &mut DB::Connection,
-    ) -> Result<Option<Vec<TrackingRow>>, DbError> {
-        if !self
-            .exists(conn)
-            .await
-            .map_err(|e| DbError::Apply(describe(&e)))?
-        {
-            return Ok(None);
-        }
-        self.rows_with(conn, &self.sql(self.spelling.select))
-            .await
-            .map(Some)
-    }
-
-    /// Writes what a migration did: its row for an applied one, no row for a reverted one.
-    pub async fn record(
-        &self,
-        conn: &mut DB::Connection,
-        record: &super::migrate::Record<'_>,
-        ms: i64,
-    ) -> Result<(), sqlx::Error> {
-        use super::migrate::Record;
-        match record {
-            Record::Applied {
-                version,
-                name,
-                checksum,
-                down_sql,
-                applied_by,
-            } => {
-                sqlx::query::<DB>(&self.sql(self.spelling.insert))
-                    .bind(*version)
-                    .bind(*name)
-                    .bind(*checksum)
-                    .bind(ms)
-                    .bind(*down_sql)
-                    .bind(*applied_by)
-                    .execute(&mut *conn)
-                    .await?;
-            }
-            Record::Reverted { version } => {
-                sqlx::query::<DB>(&self.sql(self.spelling.delete))
-                    .bind(*version)
-                    .execute(&mut *conn)
-                    .await?;
-            }
-        }
-        Ok(())
+    match record {
+        Record::Applied {
+            version,
+            name,
+            checksum,
+            down_sql,
+            applied_by,
+        } => q
+            .bind(*version)
+            .bind(*name)
+            .bind(*checksum)
+            .bind(ms)
+            .bind(*down_sql)
+            .bind(*applied_by),
+        Record::Reverted { version } => q.bind(*version),
     }
 }
+
+/// The tracking-table functions of one dialect's `migrate.rs` over its own connection
+/// type: `ensure`, `exists`, `rows`, `rows_with` and `record`. A macro rather than generic
+/// `async fn`s, for the reason in the module doc.
+macro_rules! functions {
+    ($conn:ty, $spelling:expr) => {
+        /// Creates the tracking table if it does not exist.
+        pub async fn ensure(conn: &mut $conn, table: &str) -> Result<(), DbError> {
+            sqlx::raw_sql(&$spelling.sql($spelling.create, table))
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+            Ok(())
+        }
+
+        /// Whether the tracking table exists.
+        async fn exists(conn: &mut $conn, table: &str) -> Result<bool, DbError> {
+            let n: i64 = sqlx::query_scalar($spelling.exists)
+                .bind(($spelling.exists_arg)(table))
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(db_err)?;
+            Ok(n != 0)
+        }
+
+        /// The rows `select` returns.
+        async fn rows_with(
+            conn: &mut $conn,
+            table: &str,
+            select: &str,
+        ) -> Result<Vec<TrackingRow>, DbError> {
+            let rows = sqlx::query(select)
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(db_err)?;
+            $crate::dialect::tracking::decode(&rows, table)
+        }
+
+        /// Writes what a migration did (see `Spelling::record_sql`).
+        async fn write_record(
+            conn: &mut $conn,
+            table: &str,
+            record: &Record<'_>,
+            ms: i64,
+        ) -> Result<(), sqlx::Error> {
+            let sql = $spelling.record_sql(record, table);
+            $crate::dialect::tracking::bind_record(sqlx::query(&sql), record, ms)
+                .execute(&mut *conn)
+                .await
+                .map(|_| ())
+        }
+    };
+}
+
+pub(crate) use functions;

@@ -61,6 +61,8 @@ pub struct Report {
     /// `(id, milliseconds)` of each migration applied or reverted, in order.
     pub ran: Vec<(String, i64)>,
     pub warnings: Vec<String>,
+    /// How long the run waited for the migration lock.
+    pub lock_wait: Duration,
 }
 
 /// Which applied migrations `down` reverts.
@@ -70,6 +72,8 @@ pub enum DownTarget {
     Steps(usize),
     /// Every one newer than this version (which stays applied); `0` reverts all.
     To(i64),
+    /// Exactly this one, when no applied migration is newer.
+    Only(i64),
 }
 
 /// The migration lock, owning the connection it was taken on.
@@ -182,6 +186,23 @@ pub fn select_down(
             }
             applied.into_iter().filter(|r| r.version > v).collect()
         }
+        DownTarget::Only(v) => {
+            let Some(row) = rows.iter().find(|r| r.version == v) else {
+                return Err(MigrateError::NotApplied { version: v });
+            };
+            let newer: Vec<String> = applied
+                .iter()
+                .filter(|r| r.version > v)
+                .map(|r| format!("{}_{}", r.version, r.name))
+                .collect();
+            if !newer.is_empty() {
+                return Err(MigrateError::NewerApplied {
+                    id: format!("{}_{}", row.version, row.name),
+                    list: newer.join(", "),
+                });
+            }
+            vec![row]
+        }
     };
     let no_down: Vec<String> = chosen
         .iter()
@@ -221,8 +242,12 @@ pub async fn up(
     to: Option<i64>,
     progress: &mut dyn Progress,
 ) -> Result<(Connection, Report), MigrateError> {
+    let waited = std::time::Instant::now();
     let mut guard = LockGuard::acquire(conn, &opts.table, opts.lock_timeout).await?;
-    let result = up_locked(guard.conn(), dir, opts, to, progress).await;
+    let lock_wait = waited.elapsed();
+    let result = up_locked(guard.conn(), dir, opts, to, progress)
+        .await
+        .map(|r| Report { lock_wait, ..r });
     progress.finish();
     finish(guard, result).await
 }
@@ -320,8 +345,12 @@ pub async fn down(
     target: DownTarget,
     progress: &mut dyn Progress,
 ) -> Result<(Connection, Report), MigrateError> {
+    let waited = std::time::Instant::now();
     let mut guard = LockGuard::acquire(conn, &opts.table, opts.lock_timeout).await?;
-    let result = down_locked(guard.conn(), opts, target, progress).await;
+    let lock_wait = waited.elapsed();
+    let result = down_locked(guard.conn(), opts, target, progress)
+        .await
+        .map(|r| Report { lock_wait, ..r });
     progress.finish();
     finish(guard, result).await
 }

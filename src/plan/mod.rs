@@ -8,6 +8,7 @@
 
 pub mod file;
 mod hazard;
+pub mod json;
 mod names;
 mod order;
 mod owner;

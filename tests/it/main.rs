@@ -30,5 +30,6 @@ mod safety;
 mod safety_mysql;
 mod safety_sqlite;
 mod secrets;
+mod service;
 mod support;
 mod user_types;

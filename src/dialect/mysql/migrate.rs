@@ -16,9 +16,9 @@ use crate::dialect::connection::describe;
 use crate::dialect::migrate::{
     InProgress, LockHolder, MigrationDbError, Record, Script, ScriptFailure, Statement, TrackingRow,
 };
-use crate::dialect::tracking::{Spelling, Tracking};
+use crate::dialect::tracking::Spelling;
 use crate::dialect::DbError;
-use sqlx::{MySql, MySqlConnection, Row};
+use sqlx::{MySqlConnection, Row};
 use std::time::{Duration, Instant};
 
 const CREATE_TRACKING: &str = "CREATE TABLE IF NOT EXISTS {table} (
@@ -70,9 +70,7 @@ VALUES (?, ?, ?, ?, ?, ?, 'up', 0, SHA2('', 256))",
     quote,
 };
 
-fn tracking(table: &str) -> Tracking<'_, MySql> {
-    Tracking::new(&TRACKING, table)
-}
+crate::dialect::tracking::functions!(MySqlConnection, TRACKING);
 
 /// A migration left part-way by an interrupted run.
 const IN_PROGRESS: &str = "SELECT version, name, progress, statements_done, done_sha, statement_fingerprint FROM {table} WHERE progress IS NOT NULL";
@@ -149,8 +147,9 @@ pub async fn unlock(conn: &mut MySqlConnection, table: &str) -> Result<(), DbErr
     Ok(())
 }
 
-pub async fn ensure(conn: &mut MySqlConnection, table: &str) -> Result<(), DbError> {
-    tracking(table).ensure(conn).await.map_err(db_err)?;
+/// Creates the tracking table, and adds the progress columns to one made before them.
+pub async fn ensure_tracking(conn: &mut MySqlConnection, table: &str) -> Result<(), DbError> {
+    ensure(conn, table).await?;
     add_progress_columns(conn, table).await
 }
 
@@ -181,8 +180,7 @@ pub async fn rows(
     conn: &mut MySqlConnection,
     table: &str,
 ) -> Result<Option<Vec<TrackingRow>>, DbError> {
-    let t = tracking(table);
-    if !t.exists(conn).await.map_err(db_err)? {
+    if !exists(conn, table).await? {
         return Ok(None);
     }
     // Reading never alters; a table without the progress columns has no partial rows.
@@ -197,7 +195,7 @@ pub async fn rows(
     } else {
         select.replace("WHERE progress IS NULL OR progress = 'down' ", "")
     };
-    t.rows_with(conn, &select).await.map(Some)
+    rows_with(conn, table, &select).await.map(Some)
 }
 
 /// A migration an interrupted run left part-way, as its tracking row records it.
@@ -344,7 +342,7 @@ async fn begin_progress(
 ) -> Result<(), sqlx::Error> {
     match record {
         // The spelling's insert writes the row as started.
-        Record::Applied { .. } => tracking(table).record(conn, record, 0).await,
+        Record::Applied { .. } => write_record(conn, table, record, 0).await,
         Record::Reverted { version } => sqlx::query(&format!(
             "UPDATE {} SET progress = 'down', statements_done = 0, done_sha = ?, statement_fingerprint = NULL WHERE version = ?",
             quote(table)
@@ -385,7 +383,7 @@ async fn finish_progress(
             .execute(&mut *conn)
             .await?;
         }
-        Record::Reverted { .. } => tracking(table).record(conn, record, ms).await?,
+        Record::Reverted { .. } => write_record(conn, table, record, ms).await?,
     }
     Ok(())
 }

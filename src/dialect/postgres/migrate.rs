@@ -6,11 +6,11 @@ use crate::dialect::connection::describe;
 use crate::dialect::migrate::{
     quoted_table, LockHolder, MigrationDbError, Record, Script, ScriptFailure, TrackingRow,
 };
-use crate::dialect::tracking::{Spelling, Tracking};
+use crate::dialect::tracking::Spelling;
 use crate::dialect::writer::quote_literal;
 use crate::dialect::{DbError, ExecOptions};
 use sha2::{Digest, Sha256};
-use sqlx::{PgConnection, Postgres, Row};
+use sqlx::{PgConnection, Row};
 use std::time::{Duration, Instant};
 
 /// Creates the tracking table; `{table}` is replaced by the quoted name.
@@ -40,9 +40,7 @@ VALUES ($1, $2, $3, $4, $5, $6)",
     quote: quoted_table,
 };
 
-fn tracking(table: &str) -> Tracking<'_, Postgres> {
-    Tracking::new(&TRACKING, table)
-}
+crate::dialect::tracking::functions!(PgConnection, TRACKING);
 
 const TRY_LOCK: &str = "SELECT pg_try_advisory_lock($1)";
 const UNLOCK: &str = "SELECT pg_advisory_unlock($1)";
@@ -126,15 +124,16 @@ pub async fn unlock(conn: &mut PgConnection, table: &str) -> Result<(), DbError>
     Ok(())
 }
 
-pub async fn ensure(conn: &mut PgConnection, table: &str) -> Result<(), DbError> {
-    tracking(table).ensure(conn).await.map_err(db_err)
-}
-
 pub async fn rows(
     conn: &mut PgConnection,
     table: &str,
 ) -> Result<Option<Vec<TrackingRow>>, DbError> {
-    tracking(table).rows(conn).await
+    if !exists(conn, table).await? {
+        return Ok(None);
+    }
+    rows_with(conn, table, &TRACKING.sql(TRACKING.select, table))
+        .await
+        .map(Some)
 }
 
 pub async fn run(
@@ -237,7 +236,7 @@ async fn run_transaction(
         }
     }
     let ms = elapsed_ms(start);
-    if let Err(e) = tracking(table).record(conn, record, ms).await {
+    if let Err(e) = write_record(conn, table, record, ms).await {
         let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
         return Err(DbError::Apply(format!(
             "{}: cannot write tracking table {table}: {}; {ROLLED_BACK}",
@@ -290,7 +289,7 @@ async fn run_autocommit(
         }
     }
     let ms = elapsed_ms(start);
-    tracking(table).record(conn, record, ms).await.map_err(|e| {
+    write_record(conn, table, record, ms).await.map_err(|e| {
         DbError::Apply(format!(
             "{}: every statement ran, but the tracking table {table} could not be updated: {}; record it by hand or undo the statements",
             script.file,

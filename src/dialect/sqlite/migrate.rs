@@ -12,9 +12,9 @@ use crate::dialect::migrate::{
     quoted_table, split_table, LockHolder, MigrationDbError, Record, Script, ScriptFailure,
     TrackingRow,
 };
-use crate::dialect::tracking::{Spelling, Tracking};
+use crate::dialect::tracking::Spelling;
 use crate::dialect::DbError;
-use sqlx::{Row, Sqlite, SqliteConnection};
+use sqlx::{Row, SqliteConnection};
 use std::time::{Duration, Instant};
 
 const CREATE_TRACKING: &str = "CREATE TABLE IF NOT EXISTS {table} (
@@ -41,9 +41,7 @@ VALUES (?, ?, ?, ?, ?, ?)",
     quote: quoted_table,
 };
 
-fn tracking(table: &str) -> Tracking<'_, Sqlite> {
-    Tracking::new(&TRACKING, table)
-}
+crate::dialect::tracking::functions!(SqliteConnection, TRACKING);
 
 const BUSY_TIMEOUT: &str = "PRAGMA busy_timeout";
 
@@ -156,15 +154,16 @@ pub async fn unlock(conn: &mut SqliteConnection) -> Result<(), DbError> {
     Ok(())
 }
 
-pub async fn ensure(conn: &mut SqliteConnection, table: &str) -> Result<(), DbError> {
-    tracking(table).ensure(conn).await.map_err(db_err)
-}
-
 pub async fn rows(
     conn: &mut SqliteConnection,
     table: &str,
 ) -> Result<Option<Vec<TrackingRow>>, DbError> {
-    tracking(table).rows(conn).await
+    if !exists(conn, table).await? {
+        return Ok(None);
+    }
+    rows_with(conn, table, &TRACKING.sql(TRACKING.select, table))
+        .await
+        .map(Some)
 }
 
 async fn rollback(conn: &mut SqliteConnection) {
@@ -217,7 +216,7 @@ pub async fn run(
         .into());
     }
     let ms = i64::try_from(start.elapsed().as_millis()).unwrap_or(i64::MAX);
-    let written = tracking(table).record(conn, record, ms).await;
+    let written = write_record(conn, table, record, ms).await;
     if let Err(e) = written {
         rollback(conn).await;
         return Err(DbError::Apply(format!(
