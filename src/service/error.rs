@@ -55,10 +55,13 @@ impl From<MigrateError> for ApiError {
             MigrateError::LockTimeout { .. } => {
                 ApiError::new(StatusCode::CONFLICT, "locked", message)
             }
-            MigrateError::UnknownVersion { .. }
-            | MigrateError::NotApplied { .. }
-            | MigrateError::NewerApplied { .. }
-            | MigrateError::NoDownSql { .. } => ApiError::bad_request(message),
+            // The library words these for the command line's `--to`.
+            MigrateError::UnknownVersion { .. } | MigrateError::NotApplied { .. } => {
+                ApiError::bad_request(message.replacen("--to ", "version ", 1))
+            }
+            MigrateError::NewerApplied { .. } | MigrateError::NoDownSql { .. } => {
+                ApiError::bad_request(message)
+            }
             MigrateError::Db(DbError::Connect { .. } | DbError::Lost(_)) => {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
             }
