@@ -4,15 +4,15 @@
 use super::generate::select_dialects;
 use super::settings::{MigrateSettings, Resolved, Settings};
 use super::{
-    Failure, ListFormat, MigrateCommand, MigrateDownArgs, MigrateListArgs, MigrateNewArgs,
-    MigrateUpArgs, Status, Target,
+    Failure, ListFormat, MigrateCommand, MigrateDownArgs, MigrateHistoryArgs, MigrateListArgs,
+    MigrateNewArgs, MigrateUpArgs, Status, Target,
 };
 use crate::dialect::migrate::TrackingRow;
 use crate::dialect::Connection;
 use crate::migrate::files::{self, Direction, Directory};
 use crate::migrate::migrator::{self, DownTarget, Options, Progress};
-use crate::migrate::report;
 use crate::migrate::tracking;
+use crate::migrate::{audit, report};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -177,7 +177,17 @@ async fn up(settings: &Settings, args: MigrateUpArgs) -> Result<Status, Failure>
         return Ok(Status::Refused);
     }
     let mut bar = Bar::new("applied");
-    let (_, report) = migrator::up(o.conn, &o.dir, &opts, args.to, &mut bar).await?;
+    let started = std::time::Instant::now();
+    let result = migrator::up(o.conn, &o.dir, &opts, args.to, &mut bar)
+        .await
+        .map(|(_, r)| r);
+    let request = match args.to {
+        Some(v) => format!("up to {v}"),
+        None => "up".into(),
+    };
+    let row = audit::run_row("migrate", &audit::Actor::cli(), request, started, &result);
+    record_audit(&o.resolved.url, &opts.table, &row).await;
+    let report = result?;
     if report.ran.is_empty() {
         println!("Nothing to apply: another runner applied them first.");
     } else {
@@ -229,9 +239,28 @@ async fn down(settings: &Settings, args: MigrateDownArgs) -> Result<Status, Fail
         return Ok(Status::Refused);
     }
     let mut bar = Bar::new("reverted");
-    let (_, report) = migrator::down(o.conn, &opts, target, &mut bar).await?;
+    let started = std::time::Instant::now();
+    let result = migrator::down(o.conn, &opts, target, &mut bar)
+        .await
+        .map(|(_, r)| r);
+    let row = audit::run_row(
+        "rollback",
+        &audit::Actor::cli(),
+        audit::request_of(target),
+        started,
+        &result,
+    );
+    record_audit(&o.resolved.url, &opts.table, &row).await;
+    let report = result?;
     println!("Reverted {} migration(s).", report.ran.len());
     Ok(Status::Success)
+}
+
+/// Writes an audit row; a row that cannot be written is a warning, never a failure.
+pub async fn record_audit(url: &str, table: &str, row: &crate::dialect::migrate::AuditRow) {
+    if let Err(e) = audit::write(url, table, row).await {
+        eprintln!("warning: could not record this run in the audit table: {e}");
+    }
 }
 
 async fn status(settings: &Settings, args: MigrateListArgs) -> Result<Status, Failure> {
@@ -285,8 +314,11 @@ async fn status(settings: &Settings, args: MigrateListArgs) -> Result<Status, Fa
     })
 }
 
-async fn history(settings: &Settings, args: MigrateListArgs) -> Result<Status, Failure> {
+async fn history(settings: &Settings, args: MigrateHistoryArgs) -> Result<Status, Failure> {
     let mut o = open(settings, &args.target).await?;
+    if args.audit {
+        return audit_trail(&mut o, args.format).await;
+    }
     let rows: Vec<TrackingRow> = migrator::applied(&mut o.conn, &o.m.table).await?;
     match args.format {
         ListFormat::Json => {
@@ -310,6 +342,46 @@ async fn history(settings: &Settings, args: MigrateListArgs) -> Result<Status, F
                 println!(
                     "{:14}  {:width$}  {:20}  {:>8}  {}",
                     r.version, r.name, r.applied_at, r.execution_time_ms, r.applied_by
+                );
+            }
+        }
+    }
+    Ok(Status::Success)
+}
+
+async fn audit_trail(o: &mut Opened, format: ListFormat) -> Result<Status, Failure> {
+    let rows = audit::rows(&mut o.conn, &o.m.table).await?;
+    match format {
+        ListFormat::Json => println!(
+            "{:#}",
+            serde_json::json!({
+                "version": 1,
+                "target": o.conn.url(),
+                "audit_table": audit::table(&o.m.table),
+                "entries": rows,
+            })
+        ),
+        ListFormat::Text => {
+            if rows.is_empty() {
+                println!("Nothing recorded in the audit trail of {}.", o.conn.url());
+                return Ok(Status::Success);
+            }
+            for r in &rows {
+                println!(
+                    "{}  {:8}  {:8}  {}  from {}  sqlshift {}  {} ms  {}{}",
+                    r.at,
+                    r.operation,
+                    r.outcome,
+                    r.actor,
+                    r.origin,
+                    r.sqlshift_version,
+                    r.duration_ms,
+                    r.request,
+                    match (&r.error, r.ran.is_empty()) {
+                        (Some(e), _) => format!(": {}", e.lines().next().unwrap_or_default()),
+                        (None, true) => String::new(),
+                        (None, false) => format!(": {}", r.ran),
+                    }
                 );
             }
         }

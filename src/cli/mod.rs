@@ -267,7 +267,7 @@ pub enum MigrateCommand {
     /// Show each migration as applied, pending, changed or missing.
     Status(MigrateListArgs),
     /// Show the tracking table: when each migration was applied, by whom, how long it took.
-    History(MigrateListArgs),
+    History(MigrateHistoryArgs),
     /// Check the migration files against sqlshift.sum (no database needed).
     Verify,
     /// Rewrite sqlshift.sum from the files as they are (after a deliberate edit).
@@ -321,6 +321,18 @@ pub struct MigrateListArgs {
     pub target: Target,
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateHistoryArgs {
+    #[command(flatten)]
+    pub target: Target,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+    /// Show the audit trail instead: every migrate, rollback, baseline and apply, from
+    /// the command line or the service, with its outcome.
+    #[arg(long)]
+    pub audit: bool,
 }
 
 #[derive(Debug, Args)]

@@ -25,6 +25,30 @@ pub struct TrackingRow {
     pub applied_by: String,
 }
 
+/// One row of the audit table: an operation that changed (or tried to change) the
+/// database, from the command line or the service.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AuditRow {
+    /// UTC, `YYYY-MM-DDTHH:MM:SSZ` (the database's clock; ignored when writing).
+    pub at: String,
+    /// `migrate`, `rollback`, `baseline` or `apply`.
+    pub operation: String,
+    /// The OS user (`user@host`) or the API token's name.
+    pub actor: String,
+    /// Where from: `cli` or the API client's address.
+    pub origin: String,
+    pub sqlshift_version: String,
+    /// What was asked, e.g. `up to 20261202101500`, `steps 1`.
+    pub request: String,
+    /// The migrations that ran (`version_name`, comma-separated), or the steps of an apply.
+    pub ran: String,
+    pub duration_ms: i64,
+    /// `success` or `failure`.
+    pub outcome: String,
+    /// The error, for a failure.
+    pub error: Option<String>,
+}
+
 /// Who holds the migration lock, as far as the server tells.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct LockHolder {
@@ -197,6 +221,24 @@ impl Connection {
         match self {
             Connection::Mysql(c, _) => mysql::migrate::in_progress(c, table).await,
             Connection::Postgres(..) | Connection::Sqlite(..) => Ok(Vec::new()),
+        }
+    }
+
+    /// Appends a row to the audit table `table` (created if missing).
+    pub async fn audit_write(&mut self, table: &str, row: &AuditRow) -> Result<(), DbError> {
+        match self {
+            Connection::Postgres(c, _) => postgres::migrate::audit_write(c, table, row).await,
+            Connection::Sqlite(c, _) => sqlite::migrate::audit_write(c, table, row).await,
+            Connection::Mysql(c, _) => mysql::migrate::audit_write(c, table, row).await,
+        }
+    }
+
+    /// The audit table's rows, oldest first, or `None` when it does not exist.
+    pub async fn audit_rows(&mut self, table: &str) -> Result<Option<Vec<AuditRow>>, DbError> {
+        match self {
+            Connection::Postgres(c, _) => postgres::migrate::audit_rows(c, table).await,
+            Connection::Sqlite(c, _) => sqlite::migrate::audit_rows(c, table).await,
+            Connection::Mysql(c, _) => mysql::migrate::audit_rows(c, table).await,
         }
     }
 

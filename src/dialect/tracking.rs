@@ -11,8 +11,8 @@
 //! proven `Send`, which the service needs.)
 
 use super::connection::describe;
-use super::migrate::Record;
 use super::migrate::TrackingRow;
+use super::migrate::{AuditRow, Record};
 use super::DbError;
 
 /// How one dialect writes the tracking table's statements. `{table}` stands for the
@@ -33,6 +33,15 @@ pub(crate) struct Spelling {
     pub delete: &'static str,
     /// Quotes a `table` or `schema.table` name for this dialect.
     pub quote: fn(&str) -> String,
+    /// The audit table (`{table}` is its quoted name): created if missing, one row
+    /// inserted per operation, read newest first.
+    pub audit_create: &'static str,
+    /// Binds operation, actor, origin, sqlshift_version, request, ran, duration_ms,
+    /// outcome, error.
+    pub audit_insert: &'static str,
+    /// Every row with the columns of [`AuditRow`], `at` as `YYYY-MM-DDTHH:MM:SSZ`, oldest
+    /// first.
+    pub audit_select: &'static str,
 }
 
 impl Spelling {
@@ -72,6 +81,60 @@ where
         });
     }
     Ok(out)
+}
+
+/// The audit rows a select returned.
+pub(crate) fn decode_audit<R>(rows: &[R], table: &str) -> Result<Vec<AuditRow>, DbError>
+where
+    R: sqlx::Row,
+    for<'r> &'r str: sqlx::ColumnIndex<R>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let get = |e: sqlx::Error| {
+        DbError::Apply(format!("cannot read audit table {table}: {}", describe(&e)))
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(AuditRow {
+            at: r
+                .try_get::<Option<String>, _>("at")
+                .map_err(get)?
+                .unwrap_or_default(),
+            operation: r.try_get("operation").map_err(get)?,
+            actor: r.try_get("actor").map_err(get)?,
+            origin: r.try_get("origin").map_err(get)?,
+            sqlshift_version: r.try_get("sqlshift_version").map_err(get)?,
+            request: r.try_get("request").map_err(get)?,
+            ran: r.try_get("ran").map_err(get)?,
+            duration_ms: r.try_get("duration_ms").map_err(get)?,
+            outcome: r.try_get("outcome").map_err(get)?,
+            error: r.try_get("error").map_err(get)?,
+        });
+    }
+    Ok(out)
+}
+
+/// Binds an audit row's values to [`Spelling::audit_insert`].
+pub(crate) fn bind_audit<'q, DB>(
+    q: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>,
+    row: &'q AuditRow,
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
+where
+    DB: sqlx::Database,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<&'q str>: sqlx::Encode<'q, DB>,
+{
+    q.bind(row.operation.as_str())
+        .bind(row.actor.as_str())
+        .bind(row.origin.as_str())
+        .bind(row.sqlshift_version.as_str())
+        .bind(row.request.as_str())
+        .bind(row.ran.as_str())
+        .bind(row.duration_ms)
+        .bind(row.outcome.as_str())
+        .bind(row.error.as_deref())
 }
 
 impl Spelling {
@@ -166,6 +229,39 @@ macro_rules! functions {
                 .execute(&mut *conn)
                 .await
                 .map(|_| ())
+        }
+
+        /// Appends one row to the audit table, creating it first if needed.
+        pub async fn audit_write(
+            conn: &mut $conn,
+            table: &str,
+            row: &$crate::dialect::migrate::AuditRow,
+        ) -> Result<(), DbError> {
+            sqlx::raw_sql(&$spelling.sql($spelling.audit_create, table))
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+            let sql = $spelling.sql($spelling.audit_insert, table);
+            $crate::dialect::tracking::bind_audit(sqlx::query(&sql), row)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+            Ok(())
+        }
+
+        /// The audit table's rows, oldest first, or `None` when it does not exist.
+        pub async fn audit_rows(
+            conn: &mut $conn,
+            table: &str,
+        ) -> Result<Option<Vec<$crate::dialect::migrate::AuditRow>>, DbError> {
+            if !exists(conn, table).await? {
+                return Ok(None);
+            }
+            let rows = sqlx::query(&$spelling.sql($spelling.audit_select, table))
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(db_err)?;
+            $crate::dialect::tracking::decode_audit(&rows, table).map(Some)
         }
     };
 }

@@ -7,6 +7,7 @@
 //! migration runs atomically) is behind the migration methods of
 //! [`crate::dialect::Connection`], implemented in each dialect's `migrate.rs`.
 
+pub mod audit;
 pub mod files;
 pub mod generate;
 pub mod health;

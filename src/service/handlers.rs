@@ -327,6 +327,45 @@ async fn lock_conflict(s: &Shared, e: crate::migrate::MigrateError) -> ApiError 
     err
 }
 
+/// What a dry run would do.
+fn dry_run(target: &str, list: Vec<Value>) -> Response {
+    Json(json!({"version": 1, "dry_run": true, "target": target, "migrations": list, "warnings": []}))
+        .into_response()
+}
+
+/// Counts a finished migrate or rollback, frees the write slot and answers.
+async fn answer(
+    s: &Shared,
+    guard: tokio::sync::OwnedMutexGuard<()>,
+    started: Instant,
+    result: Result<migrator::Report, crate::migrate::MigrateError>,
+    (operation, request, caller): (&str, String, &Caller),
+    target: String,
+) -> ApiResult {
+    record(s, started, &result, operation == "rollback");
+    let actor = crate::migrate::audit::Actor {
+        name: caller.0.clone(),
+        origin: caller.1.clone(),
+    };
+    let row = crate::migrate::audit::run_row(operation, &actor, request, started, &result);
+    // Still under the service's write slot, so the trail keeps the order things ran in.
+    if let Err(e) = crate::migrate::audit::write(&s.cfg.url, table(s), &row).await {
+        eprintln!("warning: could not record this {operation} in the audit table: {e}");
+    }
+    release(s, guard);
+    match result {
+        Ok(r) => Ok(Json(json!({
+            "version": 1,
+            "dry_run": false,
+            "target": target,
+            "migrations": ran_json(&r.ran),
+            "warnings": r.warnings,
+        }))
+        .into_response()),
+        Err(e) => Err(lock_conflict(s, e).await),
+    }
+}
+
 /// Ends the service's write slot.
 fn release(s: &Shared, guard: tokio::sync::OwnedMutexGuard<()>) {
     if let Ok(mut r) = s.running.lock() {
@@ -385,7 +424,7 @@ async fn migrate_work(s: Shared, caller: Caller, b: MigrateBody) -> ApiResult {
             .iter()
             .map(|m| json!({"version": m.version.to_string(), "name": m.name}))
             .collect();
-        return Ok(Json(json!({"version": 1, "dry_run": true, "target": conn.url(), "migrations": list, "warnings": []})).into_response());
+        return Ok(dry_run(conn.url(), list));
     }
     let guard = claim(&s, "migrate", &caller)?;
     let target = conn.url().to_string();
@@ -396,19 +435,19 @@ async fn migrate_work(s: Shared, caller: Caller, b: MigrateBody) -> ApiResult {
     let result = migrator::up(conn, &dir, &opts, to, &mut Quiet)
         .await
         .map(|(_, r)| r);
-    record(&s, started, &result, false);
-    release(&s, guard);
-    match result {
-        Ok(r) => Ok(Json(json!({
-            "version": 1,
-            "dry_run": false,
-            "target": target,
-            "migrations": ran_json(&r.ran),
-            "warnings": r.warnings,
-        }))
-        .into_response()),
-        Err(e) => Err(lock_conflict(&s, e).await),
-    }
+    let request = match to {
+        Some(v) => format!("up to {v}"),
+        None => "up".into(),
+    };
+    answer(
+        &s,
+        guard,
+        started,
+        result,
+        ("migrate", request, &caller),
+        target,
+    )
+    .await
 }
 
 async fn rollback_work(s: Shared, caller: Caller, b: RollbackBody) -> ApiResult {
@@ -437,7 +476,7 @@ async fn rollback_work(s: Shared, caller: Caller, b: RollbackBody) -> ApiResult 
             .iter()
             .map(|r| json!({"version": r.version.to_string(), "name": r.name}))
             .collect();
-        return Ok(Json(json!({"version": 1, "dry_run": true, "target": conn.url(), "migrations": list, "warnings": []})).into_response());
+        return Ok(dry_run(conn.url(), list));
     }
     let guard = claim(&s, "rollback", &caller)?;
     let url = conn.url().to_string();
@@ -447,19 +486,16 @@ async fn rollback_work(s: Shared, caller: Caller, b: RollbackBody) -> ApiResult 
     let result = migrator::down(conn, &opts, target, &mut Quiet)
         .await
         .map(|(_, r)| r);
-    record(&s, started, &result, true);
-    release(&s, guard);
-    match result {
-        Ok(r) => Ok(Json(json!({
-            "version": 1,
-            "dry_run": false,
-            "target": url,
-            "migrations": ran_json(&r.ran),
-            "warnings": r.warnings,
-        }))
-        .into_response()),
-        Err(e) => Err(lock_conflict(&s, e).await),
-    }
+    let request = crate::migrate::audit::request_of(target);
+    answer(
+        &s,
+        guard,
+        started,
+        result,
+        ("rollback", request, &caller),
+        url,
+    )
+    .await
 }
 
 async fn metrics_work(s: Shared) -> Response {

@@ -86,9 +86,9 @@ pub(crate) struct AppState {
 }
 
 /// Who called: the name of the token presented (`anonymous` on a read-only server without
-/// tokens).
+/// tokens), and the client's address, as the audit trail records them.
 #[derive(Clone)]
-pub(crate) struct Caller(pub String);
+pub(crate) struct Caller(pub String, pub String);
 
 type Shared = Arc<AppState>;
 
@@ -139,7 +139,12 @@ async fn authorize(State(state): State<Shared>, mut req: Request, next: Next) ->
         )
         .into_response();
     }
-    req.extensions_mut().insert(Caller(caller));
+    let origin = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.to_string())
+        .unwrap_or_else(|| "unknown".into());
+    req.extensions_mut().insert(Caller(caller, origin));
     next.run(req).await
 }
 
@@ -169,7 +174,8 @@ pub async fn serve(cfg: Config, ready: impl FnOnce(SocketAddr)) -> Result<(), Se
         running: std::sync::Mutex::new(None),
     });
     ready(addr);
-    let served = axum::serve(listener, router(state.clone()))
+    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await;
     // A migration whose client went away is still running in its task: let it end.

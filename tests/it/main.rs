@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod adopt;
+mod audit;
 mod bad_input;
 mod cli;
 mod concurrency;

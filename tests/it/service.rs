@@ -273,6 +273,23 @@ fn endpoints(db: &TestDb) {
     assert_eq!(v["migrations"][0]["name"], "orders");
     let (_, v) = s.get_json("/v1/status");
     assert_eq!(v["summary"]["applied"], 1);
+    // Each run is in the audit trail under the token's name and the client's address.
+    let (code, out, err) = support::bin(
+        p.path(),
+        &["migrate", "history", "--audit", "--format", "json"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let trail: Value = serde_json::from_str(&out).unwrap();
+    let entries = trail["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 3, "{trail:#}");
+    for e in entries {
+        assert_eq!(e["actor"], "SQLSHIFT_API_TOKEN");
+        assert!(
+            e["origin"].as_str().unwrap().starts_with("127.0.0.1:"),
+            "{e}"
+        );
+    }
+    assert_eq!(entries[2]["operation"], "rollback");
 
     // Metrics count what this server did, and read the pending count now.
     let (code, text) = s.get("/metrics", Some(TOKEN));

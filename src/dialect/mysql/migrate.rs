@@ -68,6 +68,20 @@ FROM {table} WHERE progress IS NULL OR progress = 'down' ORDER BY version",
 VALUES (?, ?, ?, ?, ?, ?, 'up', 0, SHA2('', 256))",
     delete: "DELETE FROM {table} WHERE version = ?",
     quote,
+    audit_create: "CREATE TABLE IF NOT EXISTS {table} (
+    at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    operation VARCHAR(16) NOT NULL,
+    actor VARCHAR(255) NOT NULL,
+    origin VARCHAR(255) NOT NULL,
+    sqlshift_version VARCHAR(32) NOT NULL,
+    request TEXT NOT NULL,
+    ran TEXT NOT NULL,
+    duration_ms BIGINT NOT NULL,
+    outcome VARCHAR(16) NOT NULL,
+    error TEXT NULL
+)",
+    audit_insert: "INSERT INTO {table} (operation, actor, origin, sqlshift_version, request, ran, duration_ms, outcome, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    audit_select: "SELECT DATE_FORMAT(CONVERT_TZ(at, @@session.time_zone, '+00:00'), '%Y-%m-%dT%H:%i:%sZ') AS at, operation, actor, origin, sqlshift_version, request, ran, duration_ms, outcome, error FROM {table} ORDER BY {table}.at",
 };
 
 crate::dialect::tracking::functions!(MySqlConnection, TRACKING);

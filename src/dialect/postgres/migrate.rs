@@ -38,6 +38,20 @@ FROM {table} ORDER BY version",
 VALUES ($1, $2, $3, $4, $5, $6)",
     delete: "DELETE FROM {table} WHERE version = $1",
     quote: quoted_table,
+    audit_create: "CREATE TABLE IF NOT EXISTS {table} (
+    at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
+    operation TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    sqlshift_version TEXT NOT NULL,
+    request TEXT NOT NULL,
+    ran TEXT NOT NULL,
+    duration_ms BIGINT NOT NULL,
+    outcome TEXT NOT NULL,
+    error TEXT
+)",
+    audit_insert: "INSERT INTO {table} (operation, actor, origin, sqlshift_version, request, ran, duration_ms, outcome, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    audit_select: "SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS at, operation, actor, origin, sqlshift_version, request, ran, duration_ms, outcome, error FROM {table} ORDER BY {table}.at",
 };
 
 crate::dialect::tracking::functions!(PgConnection, TRACKING);

@@ -39,6 +39,20 @@ pub(crate) const TRACKING: Spelling = Spelling {
 VALUES (?, ?, ?, ?, ?, ?)",
     delete: "DELETE FROM {table} WHERE version = ?",
     quote: quoted_table,
+    audit_create: "CREATE TABLE IF NOT EXISTS {table} (
+    at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    operation TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    sqlshift_version TEXT NOT NULL,
+    request TEXT NOT NULL,
+    ran TEXT NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    error TEXT
+)",
+    audit_insert: "INSERT INTO {table} (operation, actor, origin, sqlshift_version, request, ran, duration_ms, outcome, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    audit_select: "SELECT substr(at, 1, 19) || 'Z' AS at, operation, actor, origin, sqlshift_version, request, ran, duration_ms, outcome, error FROM {table} ORDER BY {table}.at",
 };
 
 crate::dialect::tracking::functions!(SqliteConnection, TRACKING);
