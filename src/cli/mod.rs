@@ -12,7 +12,7 @@ mod inspect;
 mod lint;
 mod migrate;
 mod plan;
-mod printer;
+pub mod printer;
 mod serve;
 mod settings;
 

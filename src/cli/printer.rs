@@ -116,6 +116,10 @@ pub fn plan_text(plan: &Plan, target: &str, style: Style) -> String {
                 out.push_str(&style.dim(&format!("       ({})", h.code.explanation())));
                 out.push('\n');
             }
+            for l in &s.locks {
+                out.push_str(&style.dim(&format!("     lock: {l}")));
+                out.push('\n');
+            }
             if !s.transactional && mixed {
                 out.push_str("     (runs outside the transaction)\n");
             }
@@ -151,6 +155,9 @@ pub fn plan_text(plan: &Plan, target: &str, style: Style) -> String {
     } else {
         summary
     });
+    if let Some((step, l)) = plan.longest_lock() {
+        out.push_str(&format!("Longest lock: {l}, step {step}\n"));
+    }
     out
 }
 

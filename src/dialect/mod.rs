@@ -61,6 +61,9 @@ pub struct RenderOptions {
     /// partitioned tables (it refuses a concurrent build there) and tables the plan
     /// creates (empty). Filled in by the planner from the plan's two schemas.
     pub plain_on: std::collections::BTreeSet<crate::model::QName>,
+    /// Tables and views the plan creates: nobody else sees them until it commits, so
+    /// their locks are not worth a reader's attention.
+    pub created: std::collections::BTreeSet<crate::model::QName>,
 }
 
 impl Default for RenderOptions {
@@ -70,6 +73,7 @@ impl Default for RenderOptions {
             online: true,
             inspect: false,
             plain_on: Default::default(),
+            created: Default::default(),
         }
     }
 }
@@ -136,6 +140,10 @@ pub trait Dialect: Sync {
         steps
     }
     fn hazards(&self, change: &Change, opts: &RenderOptions) -> Vec<Hazard>;
+    /// The table locks `change` takes on tables that exist before the plan.
+    fn locks(&self, _change: &Change, _opts: &RenderOptions) -> Vec<crate::plan::Lock> {
+        Vec::new()
+    }
     fn transactional(&self, _change: &Change, _opts: &RenderOptions) -> bool {
         self.caps().transactional_ddl
     }

@@ -312,6 +312,7 @@ fn check(
     use Severity::*;
     let k = |q: &QName| key(q, dialect);
     let pg = dialect == Some("postgres");
+    let mysql = dialect == Some("mysql");
     match op {
         Op::CreateTable {
             table,
@@ -351,6 +352,11 @@ fn check(
                         format!("rebuilds {t} as {new} without column(s) {}; their values are lost", lost.join(", ")),
                     ));
                 }
+                found.push((
+                    Warning,
+                    TableRewrite,
+                    format!("rebuilds {t} as {new}: every row is copied, and the database is locked for writes meanwhile"),
+                ));
             } else if !state.new.contains(&t) {
                 found.push((Error, DataLoss, format!("drops table {t} and all its rows")));
             }
@@ -429,6 +435,11 @@ fn check(
                         TableRewrite,
                         format!("changes {t}.{column} from {a} to {b}, which rewrites {t} and its indexes under an ACCESS EXCLUSIVE lock (add a new column, backfill it in batches, switch over)"),
                     )),
+                    (Some(a), Some(b)) if mysql && a != b && !crate::dialect::mysql::types::in_place(a, b) => found.push((
+                        Warning,
+                        TableRewrite,
+                        format!("changes {t}.{column} from {a} to {b}, which copies {t} (ALGORITHM=COPY): writes wait until it ends"),
+                    )),
                     (Some(_), Some(_)) => {}
                     _ if pg && *using => found.push((
                         Warning,
@@ -461,7 +472,13 @@ fn check(
                     MayFail,
                     format!("adds {what} {n}on {t}; fails if existing rows repeat a value"),
                 ));
-                if pg && !state.partitioned.contains(&t) {
+                if pg && state.partitioned.contains(&t) {
+                    found.push((
+                        Warning,
+                        AccessExclusiveLock,
+                        format!("adds {what} {n}on partitioned table {t}: reads and writes wait (ACCESS EXCLUSIVE) while its index builds; PostgreSQL cannot build it CONCURRENTLY there"),
+                    ));
+                } else if pg {
                     found.push((
                         Error,
                         UniqueWithoutIndex,
@@ -480,16 +497,37 @@ fn check(
             let n = name.as_ref().map(|n| format!("{n} ")).unwrap_or_default();
             let existing = !state.new.contains(&t);
             match kind {
-                ConstraintKind::Exclusion if existing && pg => found.push((
-                    Warning,
-                    AccessExclusiveLock,
-                    format!("adds exclusion constraint {n}on {t}: reads and writes wait (ACCESS EXCLUSIVE) while its index builds and every row is checked; PostgreSQL has no online form"),
-                )),
+                ConstraintKind::Exclusion if existing && pg => {
+                    found.push((
+                        Warning,
+                        MayFail,
+                        format!("adds exclusion constraint {n}on {t}; fails if existing rows conflict"),
+                    ));
+                    found.push((
+                        Warning,
+                        AccessExclusiveLock,
+                        format!("adds exclusion constraint {n}on {t}: reads and writes wait (ACCESS EXCLUSIVE) while its index builds and every row is checked; PostgreSQL has no online form"),
+                    ));
+                }
                 ConstraintKind::Exclusion => {}
                 ConstraintKind::ForeignKey | ConstraintKind::Check { .. } => {
                     let what = if *kind == ConstraintKind::ForeignKey { "foreign key" } else { "check" };
                     let fk_on_partitioned = *kind == ConstraintKind::ForeignKey
                         && state.partitioned.contains(&t);
+                    if existing && !not_valid {
+                        found.push((
+                            Warning,
+                            MayFail,
+                            format!("adds {what} {n}on {t}; fails if existing rows break it"),
+                        ));
+                    }
+                    if existing && mysql {
+                        found.push((
+                            Warning,
+                            TableRewrite,
+                            format!("adds {what} {n}on {t}, which copies {t} to check every row (ALGORITHM=COPY): writes wait until it ends"),
+                        ));
+                    }
                     if existing && pg && !not_valid && !fk_on_partitioned {
                         found.push((
                             Error,
@@ -509,12 +547,26 @@ fn check(
         }
         Op::ValidateConstraint { table, name } => {
             let t = k(table);
+            if !state.new.contains(&t) {
+                found.push((
+                    Warning,
+                    MayFail,
+                    format!("validates {name} on {t}; fails if existing rows break it"),
+                ));
+            }
             if let Some(c) = state.unvalidated.remove(&(t.clone(), name.clone())) {
                 state.proved.insert((t, c));
             }
         }
         Op::SetNotNull { table, column } => {
             let t = k(table);
+            if !state.new.contains(&t) {
+                found.push((
+                    Warning,
+                    MayFail,
+                    format!("sets {t}.{column} NOT NULL; fails if any row holds NULL"),
+                ));
+            }
             if pg && !state.new.contains(&t) && !state.proved.contains(&(t.clone(), column.clone())) {
                 found.push((
                     Error,
@@ -570,6 +622,14 @@ fn check(
                 Error,
                 TableRewrite,
                 format!("{what} rewrites{on} under an ACCESS EXCLUSIVE lock: reads and writes wait until it ends (pg_repack rebuilds a table online)"),
+            ))
+        }
+        Op::Rewrite { table, what } if mysql => {
+            let on = table.as_ref().map(|t| format!(" {}", k(t))).unwrap_or_default();
+            found.push((
+                Warning,
+                TableRewrite,
+                format!("{what} copies the table{on} (ALGORITHM=COPY): writes wait until it ends"),
             ))
         }
         Op::Rewrite { .. } => {}
@@ -766,6 +826,8 @@ mod tests {
             vec![
                 (1, "index-not-concurrent", false),
                 (2, "may-fail", false),
+                (2, "access-exclusive-lock", false),
+                (3, "may-fail", false),
                 (4, "index-not-concurrent", false),
                 (5, "index-not-concurrent", true),
             ]
@@ -806,11 +868,11 @@ mod tests {
     #[test]
     fn postgres_online_rules() {
         let cases: &[(&str, &[&str])] = &[
-            ("ALTER TABLE child ADD CONSTRAINT fk FOREIGN KEY (parent_id) REFERENCES parent (id);", &["constraint-not-valid"]),
-            ("ALTER TABLE child ADD CONSTRAINT c CHECK (code > 0);", &["constraint-not-valid"]),
+            ("ALTER TABLE child ADD CONSTRAINT fk FOREIGN KEY (parent_id) REFERENCES parent (id);", &["may-fail", "constraint-not-valid"]),
+            ("ALTER TABLE child ADD CONSTRAINT c CHECK (code > 0);", &["may-fail", "constraint-not-valid"]),
             ("ALTER TABLE child ADD CONSTRAINT u UNIQUE (code);", &["may-fail", "unique-without-index"]),
             ("ALTER TABLE child ADD PRIMARY KEY (id);", &["may-fail", "unique-without-index"]),
-            ("ALTER TABLE child ALTER COLUMN email SET NOT NULL;", &["set-not-null-scan"]),
+            ("ALTER TABLE child ALTER COLUMN email SET NOT NULL;", &["may-fail", "set-not-null-scan"]),
             ("DROP INDEX child_email_idx;", &["index-not-concurrent"]),
             ("DROP INDEX CONCURRENTLY child_email_idx;", &["concurrent-in-transaction"]),
             ("CREATE INDEX CONCURRENTLY i ON child (code);", &["concurrent-in-transaction"]),
@@ -865,9 +927,15 @@ mod tests {
             format!("CREATE TABLE \"_sqlshift_new_t\" ({cols});\nINSERT INTO \"_sqlshift_new_t\" (id, a) SELECT id, a FROM t;\nDROP TABLE t;\nALTER TABLE \"_sqlshift_new_t\" RENAME TO t;\n")
         };
         let kept = rebuild("id INTEGER PRIMARY KEY, a TEXT NOT NULL, b TEXT");
-        assert!(run(Some("sqlite"), &[base, &kept]).is_empty());
+        assert_eq!(
+            run(Some("sqlite"), &[base, &kept]),
+            vec![(3, "table-rewrite")]
+        );
         let lost = rebuild("id INTEGER PRIMARY KEY, a TEXT");
-        assert_eq!(run(Some("sqlite"), &[base, &lost]), vec![(3, "data-loss")]);
+        assert_eq!(
+            run(Some("sqlite"), &[base, &lost]),
+            vec![(3, "data-loss"), (3, "table-rewrite")]
+        );
         // Renaming a table created here to a name nothing dropped is no rebuild.
         assert_eq!(
             run(

@@ -278,11 +278,14 @@ pub fn statement_ops(sql: &str, dialect: Option<&str>) -> Result<Vec<Op>, String
     let stmts = match Parser::parse_sql(dialect.as_ref(), sql) {
         Ok(s) => s,
         Err(e) => {
+            if let Some(bare) = without_data_clause(sql) {
+                return statement_ops(bare, Some("postgres"));
+            }
             return unparsed_ops(sql).ok_or_else(|| {
                 e.to_string()
                     .trim_start_matches("sql parser error: ")
                     .to_string()
-            })
+            });
         }
     };
     let mut out = Vec::new();
@@ -299,6 +302,22 @@ pub fn statement_ops(sql: &str, dialect: Option<&str>) -> Result<Vec<Op>, String
 fn unparsed_ops(sql: &str) -> Option<Vec<Op>> {
     let words = super::kind::leading_words(sql, 8);
     let w: Vec<&str> = words.iter().map(String::as_str).collect();
+    // MySQL `ALTER TABLE t ROW_FORMAT=… KEY_BLOCK_SIZE=…`: options that copy the table.
+    let copying_option = |o: &[&str]| matches!(o, [k, "=", _] if ["ENGINE", "ROW_FORMAT", "KEY_BLOCK_SIZE"].contains(k));
+    let long = super::kind::leading_words(sql, 32);
+    let long: Vec<&str> = long.iter().map(String::as_str).collect();
+    let options = long.get(3..).unwrap_or_default();
+    if long.len() > 3
+        && long.len() < 32
+        && long[..2] == ["ALTER", "TABLE"]
+        && options.len() % 3 == 0
+        && options.chunks(3).all(copying_option)
+    {
+        return Some(vec![Op::Rewrite {
+            table: None,
+            what: "changing the table's ENGINE, ROW_FORMAT or KEY_BLOCK_SIZE".into(),
+        }]);
+    }
     let renames_constraint = w.windows(2).any(|p| p == ["RENAME", "CONSTRAINT"]);
     let concurrently = w.contains(&"CONCURRENTLY");
     let op = match w.as_slice() {
@@ -327,12 +346,34 @@ fn unparsed_ops(sql: &str) -> Option<Vec<Op>> {
     Some(vec![op])
 }
 
+/// `CREATE MATERIALIZED VIEW … WITH [NO] DATA` without its last clause, which sqlparser
+/// does not read (and no rule needs).
+fn without_data_clause(sql: &str) -> Option<&str> {
+    let words = super::kind::leading_words(sql, 3);
+    if words != ["CREATE", "MATERIALIZED", "VIEW"] {
+        return None;
+    }
+    let t = sql.trim_end().trim_end_matches(';').trim_end();
+    let upper = t.to_ascii_uppercase();
+    ["WITH NO DATA", "WITH DATA"]
+        .iter()
+        .find(|c| upper.ends_with(*c))
+        .map(|c| t[..t.len() - c.len()].trim_end())
+}
+
 fn ops_of(s: Statement, out: &mut Vec<Op>) {
     match s {
         Statement::CreateTable(ct) => out.push(Op::CreateTable {
             table: qname(&ct.name),
             columns: ct.columns.iter().map(column_info).collect(),
             partitioned: ct.partition_by.is_some(),
+        }),
+        // A materialized view holds rows and takes indexes like a table; one created in
+        // the same file is empty until the file commits.
+        Statement::CreateView(v) if v.materialized => out.push(Op::CreateTable {
+            table: qname(&v.name),
+            columns: Vec::new(),
+            partitioned: false,
         }),
         Statement::Drop {
             object_type: ObjectType::Table,

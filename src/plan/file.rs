@@ -7,7 +7,7 @@
 //! `target`: the desired schema), `summary`, `steps` (as in `plan --format json`, plus
 //! `object`, the object the step belongs to), `warnings`.
 
-use super::{Hazard, HazardCode, Owner, Plan, Step};
+use super::{Hazard, HazardCode, Lock, Owner, Plan, Step};
 use serde::{Deserialize, Serialize};
 
 pub const VERSION: u32 = 1;
@@ -51,6 +51,9 @@ pub struct FileStep {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub builds: Vec<String>,
     pub hazards: Vec<FileHazard>,
+    /// The locks the step takes on tables that exist (PostgreSQL).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locks: Vec<Lock>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -169,6 +172,7 @@ pub fn steps(plan: &Plan) -> Vec<FileStep> {
                     message: h.message.clone(),
                 })
                 .collect(),
+            locks: s.locks.clone(),
         })
         .collect()
 }
@@ -276,13 +280,16 @@ impl PlanFile {
                         s.index, h.code
                     ))
                 })?;
-                hazards.push(Hazard::new(code, h.message.clone()));
+                let mut hazard = Hazard::new(code, h.message.clone());
+                hazard.lock = Lock::longest(&s.locks).cloned();
+                hazards.push(hazard);
             }
             steps.push(Step {
                 kind,
                 objects: s.objects.clone(),
                 sql: s.sql.clone(),
                 hazards,
+                locks: s.locks.clone(),
                 transactional: s.transactional,
                 builds: s.builds.clone(),
                 changes: Vec::new(),

@@ -1,7 +1,9 @@
 //! Hazards: what a step can do to data, locks and availability, with stable codes.
 
 use crate::diff::Change;
+use crate::model::QName;
 use serde::Serialize;
+use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub enum HazardCode {
@@ -29,28 +31,28 @@ pub enum HazardCode {
     /// MySQL: the table is rebuilt in place (ALGORITHM=INPLACE); reads and writes go on.
     #[serde(rename = "inplace-rebuild")]
     InplaceRebuild,
-    /// Lint: a NOT NULL column without a default added to a table that already has rows.
+    /// A NOT NULL column without a default added to a table that already has rows.
     #[serde(rename = "not-null-without-default")]
     NotNullWithoutDefault,
-    /// Lint, PostgreSQL: `CREATE INDEX` without `CONCURRENTLY` on an existing table.
+    /// PostgreSQL: `CREATE`/`DROP INDEX` without `CONCURRENTLY` on an existing table.
     #[serde(rename = "index-not-concurrent")]
     IndexNotConcurrent,
-    /// Lint: a table or column rename; application versions still running use the old name.
+    /// A table or column rename; application versions still running use the old name.
     #[serde(rename = "rename-breaks-clients")]
     RenameBreaksClients,
-    /// Lint, PostgreSQL: a FOREIGN KEY or CHECK added to an existing table without NOT VALID.
+    /// PostgreSQL: a FOREIGN KEY or CHECK added to an existing table without NOT VALID.
     #[serde(rename = "constraint-not-valid")]
     ConstraintNotValid,
-    /// Lint, PostgreSQL: UNIQUE or PRIMARY KEY added to an existing table without `USING INDEX`.
+    /// PostgreSQL: UNIQUE or PRIMARY KEY added to an existing table without `USING INDEX`.
     #[serde(rename = "unique-without-index")]
     UniqueWithoutIndex,
-    /// Lint, PostgreSQL: SET NOT NULL without a validated `CHECK (c IS NOT NULL)`.
+    /// PostgreSQL: SET NOT NULL without a validated `CHECK (c IS NOT NULL)`.
     #[serde(rename = "set-not-null-scan")]
     SetNotNullScan,
-    /// Lint, PostgreSQL: CONCURRENTLY in a migration that runs inside a transaction.
+    /// Lint only, PostgreSQL: CONCURRENTLY in a migration that runs inside a transaction.
     #[serde(rename = "concurrent-in-transaction")]
     ConcurrentInTransaction,
-    /// Lint, PostgreSQL: the migration switches lock_timeout off.
+    /// Lint only, PostgreSQL: the migration switches lock_timeout off.
     #[serde(rename = "lock-timeout-off")]
     LockTimeoutOff,
 }
@@ -153,6 +155,9 @@ impl HazardCode {
 pub struct Hazard {
     pub code: HazardCode,
     pub message: String,
+    /// The longest lock of the step the hazard belongs to (PostgreSQL).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock: Option<super::Lock>,
 }
 
 impl Hazard {
@@ -160,16 +165,29 @@ impl Hazard {
         Hazard {
             code,
             message: message.into(),
+            lock: None,
         }
     }
 }
 
-/// Hazards every dialect shares.
-pub fn generic(change: &Change) -> Vec<Hazard> {
+/// Hazards every dialect shares. `created` holds the tables the plan creates: empty, so
+/// nothing added to them can fail on existing rows.
+pub fn generic(change: &Change, created: &BTreeSet<QName>) -> Vec<Hazard> {
     use Change::*;
     use HazardCode::*;
     let mut h = Vec::new();
+    if change.table().is_some_and(|t| created.contains(t)) {
+        return h;
+    }
     match change {
+        RenameTable { from, to, .. } => h.push(Hazard::new(
+            RenameBreaksClients,
+            format!("renames table {from} to {to}; application versions still running query {from}"),
+        )),
+        RenameColumn { table, from, to, .. } => h.push(Hazard::new(
+            RenameBreaksClients,
+            format!("renames column {table}.{from} to {to}; application versions still running use {from}"),
+        )),
         DropTable(t) => h.push(Hazard::new(DataLoss, format!("drops table {} and all its rows", t.name))),
         DropRoutine(r) => h.push(Hazard::new(
             MayFail,
@@ -210,7 +228,7 @@ pub fn generic(change: &Change) -> Vec<Hazard> {
         }
         AddColumn { table, column, .. } if !column.nullable && column.default.is_none() && column.generated.is_none() && !column.serial && column.identity.is_none() => {
             h.push(Hazard::new(
-                MayFail,
+                NotNullWithoutDefault,
                 format!("adds NOT NULL column {table}.{} without a default; fails if the table has rows", column.name),
             ))
         }

@@ -16,7 +16,8 @@ pub fn plan_json(plan: &Plan, target: &str) -> serde_json::Value {
                 "objects": s.objects,
                 "sql": s.sql,
                 "transactional": s.transactional,
-                "hazards": s.hazards.iter().map(|h| json!({"code": h.code.as_str(), "message": h.message})).collect::<Vec<_>>(),
+                "hazards": s.hazards,
+                "locks": s.locks,
             })
         })
         .collect();
@@ -27,6 +28,7 @@ pub fn plan_json(plan: &Plan, target: &str) -> serde_json::Value {
         "summary": {
             "steps": plan.steps.len(),
             "destructive": plan.destructive_steps().count(),
+            "longest_lock": plan.longest_lock().map(|(step, l)| json!({"step": step, "lock": l})),
         },
         "steps": steps,
         "warnings": plan.warnings,

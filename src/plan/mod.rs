@@ -9,11 +9,13 @@
 pub mod file;
 mod hazard;
 pub mod json;
+pub mod lock;
 mod names;
 mod order;
 mod owner;
 
 pub use hazard::{Hazard, HazardCode};
+pub use lock::{Lock, LockMode, Work};
 pub use owner::{owner, renamed_from, Owner};
 
 use crate::dialect::{Dialect, RenderOptions};
@@ -28,6 +30,9 @@ pub struct Step {
     pub objects: Vec<String>,
     pub sql: Vec<String>,
     pub hazards: Vec<Hazard>,
+    /// The locks the step takes on tables that exist before the plan runs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub locks: Vec<Lock>,
     /// False when the step must run outside a transaction (e.g. `CREATE INDEX CONCURRENTLY`).
     pub transactional: bool,
     /// Indexes (qualified, quoted) the step builds outside a transaction: a failed build
@@ -47,6 +52,11 @@ impl Step {
     pub fn is_destructive(&self) -> bool {
         self.hazards.iter().any(|h| h.code == HazardCode::DataLoss)
     }
+
+    /// The lock of this step that weighs most on the application.
+    pub fn longest_lock(&self) -> Option<&Lock> {
+        Lock::longest(&self.locks)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -58,6 +68,19 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The lock of the plan that weighs most on the application, with its step (from 1).
+    pub fn longest_lock(&self) -> Option<(usize, &Lock)> {
+        let mut best: Option<(usize, &Lock)> = None;
+        for (i, s) in self.steps.iter().enumerate() {
+            if let Some(l) = s.longest_lock() {
+                if best.is_none_or(|(_, b)| l.weight() > b.weight()) {
+                    best = Some((i + 1, l));
+                }
+            }
+        }
+        best
+    }
+
     pub fn is_empty(&self) -> bool {
         self.steps.is_empty()
     }
@@ -190,12 +213,14 @@ fn with_plain_tables(
     };
     let created = changes.iter().filter_map(|c| match c {
         Change::CreateTable(t) => Some(t.name.clone()),
+        Change::CreateView(v) if !from.views.contains_key(&v.name) => Some(v.name.clone()),
         _ => None,
     });
     let mut opts = opts.clone();
     opts.plain_on.extend(partitioned(from));
     opts.plain_on.extend(partitioned(to));
-    opts.plain_on.extend(created);
+    opts.created.extend(created);
+    opts.plain_on.extend(opts.created.iter().cloned());
     opts
 }
 
@@ -206,13 +231,28 @@ pub fn plan_changes(changes: Vec<Change>, dialect: &dyn Dialect, opts: &RenderOp
     let steps = ordered
         .into_iter()
         .map(|change| {
-            let mut hazards = hazard::generic(&change);
-            for h in dialect.hazards(&change, opts) {
+            let mut hazards = hazard::generic(&change, &opts.created);
+            // A table the plan creates is empty and unseen: what is added to it risks nothing.
+            let on_created = !matches!(change, Change::CreateTable(_))
+                && change.table().is_some_and(|t| opts.created.contains(t));
+            for h in dialect
+                .hazards(&change, opts)
+                .into_iter()
+                .filter(|_| !on_created)
+            {
                 if !hazards.iter().any(|x| x.code == h.code) {
                     hazards.push(h);
                 }
             }
+            let locks = dialect.locks(&change, opts);
+            // A hazard happens under the step's lock: the reader of one sees the other.
+            if let Some(l) = Lock::longest(&locks) {
+                for h in &mut hazards {
+                    h.lock = Some(l.clone());
+                }
+            }
             Step {
+                locks,
                 owner: owner::owner(&change),
                 kind: change.kind(),
                 objects: change.objects(),

@@ -17,6 +17,7 @@ mod health;
 mod kill9;
 mod lint;
 mod literals;
+mod locks;
 mod messages;
 mod migrate;
 mod names;

@@ -1,5 +1,5 @@
 //! PostgreSQL online mode (issue 12), on tables holding rows while a second connection
-//! writes to them: each scenario's plan (statements, hazards, where it runs) is
+//! writes to them: each scenario's plan (statements, hazards, locks, where it runs) is
 //! snapshot-tested, applied while the writer runs, and must leave the rows intact and
 //! re-plan empty; the longest wait the writer saw is printed (`-- --nocapture`). Other
 //! tests prove the lock each form takes from a second connection, the retry after a lock
@@ -87,9 +87,15 @@ fn scenarios() -> Vec<(&'static str, String, String)> {
     ]
 }
 
-/// The plan as the snapshots show it: the fixture form, and where each step runs.
+/// The plan as the snapshots show it: the fixture form, the locks of each step, and where
+/// each step runs.
 fn snapshot(plan: &Plan) -> String {
     let mut out = crate::fixtures::snapshot_text(plan);
+    for (i, s) in plan.steps.iter().enumerate() {
+        for l in &s.locks {
+            out.push_str(&format!("-- lock {}: {l}\n", i + 1));
+        }
+    }
     let outside: Vec<String> = plan
         .steps
         .iter()

@@ -8,7 +8,7 @@ pub mod migrate;
 mod normalize;
 pub mod queries;
 mod render;
-mod types;
+pub mod types;
 
 pub use execute::execute;
 pub use introspect::introspect;

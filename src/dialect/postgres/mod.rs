@@ -4,6 +4,7 @@ mod domain;
 mod execute;
 mod identity;
 mod introspect;
+mod locks;
 mod memo;
 pub(crate) mod migrate;
 mod normalize;
@@ -83,6 +84,7 @@ impl Dialect for Postgres {
             AlterColumn { table, from, to } => {
                 let rewrite = from.data_type != to.data_type
                     && !types::binary_coercible(&from.data_type, &to.data_type);
+                // The step's lock (ACCESS EXCLUSIVE while rewriting) says what waits.
                 if rewrite {
                     h.push(Hazard::new(
                         TableRewrite,
@@ -90,10 +92,6 @@ impl Dialect for Postgres {
                             "changing the type of {table}.{} rewrites the table",
                             to.name
                         ),
-                    ));
-                    h.push(Hazard::new(
-                        AccessExclusiveLock,
-                        format!("{table} is locked against reads and writes during the rewrite"),
                     ));
                 }
                 // Not a rewrite (the stored values stay), but the same lock, and every
@@ -117,7 +115,7 @@ impl Dialect for Postgres {
                     ));
                 } else if from.nullable && !to.nullable {
                     h.push(Hazard::new(
-                        AccessExclusiveLock,
+                        SetNotNullScan,
                         format!("SET NOT NULL scans all of {table} under an ACCESS EXCLUSIVE lock"),
                     ));
                 }
@@ -137,21 +135,9 @@ impl Dialect for Postgres {
                     TableRewrite,
                     format!("SET {to} rewrites {table} and its indexes"),
                 ));
-                h.push(Hazard::new(
-                    AccessExclusiveLock,
-                    format!("{table} is locked against reads and writes during the rewrite"),
-                ));
             }
             AddColumn { table, column, .. } => {
-                let volatile = column.serial
-                    || column.identity.is_some()
-                    || column.generated.is_some()
-                    || column.default.as_ref().is_some_and(|d| {
-                        let s = d.canon.to_ascii_lowercase();
-                        ["random(", "uuid", "clock_timestamp", "nextval", "timeofday"]
-                            .iter()
-                            .any(|f| s.contains(f))
-                    });
+                let volatile = locks::add_column_rewrites(column);
                 if volatile {
                     h.push(Hazard::new(
                         TableRewrite,
@@ -162,13 +148,18 @@ impl Dialect for Postgres {
                     ));
                 }
             }
-            CreateIndex { table, .. } => {
+            CreateIndex { table, .. } if !opts.created.contains(table) => {
                 if opts.concurrently_on(table) {
                     h.push(Hazard::new(NotTransactional, "CREATE INDEX CONCURRENTLY runs outside the transaction (SHARE UPDATE EXCLUSIVE; reads and writes go on); a failed build's INVALID index is dropped again"));
                 } else {
+                    let why = if opts.concurrently() {
+                        " (PostgreSQL cannot build one CONCURRENTLY on a partitioned table)"
+                    } else {
+                        ""
+                    };
                     h.push(Hazard::new(
-                        BlocksWrites,
-                        format!("writes to {table} wait while the index builds"),
+                        IndexNotConcurrent,
+                        format!("writes to {table} wait while the index builds{why}"),
                     ));
                 }
             }
@@ -182,6 +173,10 @@ impl Dialect for Postgres {
                 NotTransactional,
                 "DROP INDEX CONCURRENTLY runs outside the transaction",
             )),
+            DropIndex { table, .. } => h.push(Hazard::new(
+                IndexNotConcurrent,
+                format!("reads and writes to {table} wait until the index is gone"),
+            )),
             ReplaceIndex { table, to, temp, .. } => h.push(Hazard::new(
                 NotTransactional,
                 format!("the new {} is built CONCURRENTLY as {temp} on {table}, the old one dropped CONCURRENTLY, the new one renamed; outside the transaction, reads and writes go on", to.name),
@@ -190,13 +185,17 @@ impl Dialect for Postgres {
                 NotTransactional,
                 format!("validated in its own transaction under SHARE UPDATE EXCLUSIVE: reads and writes to {table} go on"),
             )),
-            AddForeignKey { table, fk } if !fk.not_valid => h.push(Hazard::new(
-                BlocksWrites,
-                format!("writes to {table} wait while existing rows are validated"),
-            )),
-            AddCheck { table, check } if !check.not_valid => h.push(Hazard::new(
-                BlocksWrites,
-                format!("writes to {table} wait while existing rows are validated"),
+            // PostgreSQL has no NOT VALID foreign key on a partitioned table.
+            AddForeignKey { table, fk } if !fk.not_valid && !opts.created.contains(table) => {
+                let code = if opts.plain_on.contains(table) { BlocksWrites } else { ConstraintNotValid };
+                h.push(Hazard::new(
+                    code,
+                    format!("writes to {table} wait while existing rows are validated"),
+                ))
+            }
+            AddCheck { table, check } if !check.not_valid && !opts.created.contains(table) => h.push(Hazard::new(
+                ConstraintNotValid,
+                format!("reads and writes to {table} wait while existing rows are validated"),
             )),
             AddExclusion { table, .. } => h.push(Hazard::new(
                 AccessExclusiveLock,
@@ -206,10 +205,13 @@ impl Dialect for Postgres {
                 NotTransactional,
                 format!("the unique index is built CONCURRENTLY (reads and writes to {table} go on), then attached with USING INDEX; outside the transaction, and a failed build's INVALID index is dropped again"),
             )),
-            AddPrimaryKey { table, .. } | AddUnique { table, .. } => h.push(Hazard::new(
-                AccessExclusiveLock,
-                format!("{table} is locked while the unique index builds"),
-            )),
+            AddPrimaryKey { table, .. } | AddUnique { table, .. } if !opts.created.contains(table) => {
+                let code = if opts.plain_on.contains(table) { AccessExclusiveLock } else { UniqueWithoutIndex };
+                h.push(Hazard::new(
+                    code,
+                    format!("{table} is locked while the unique index builds"),
+                ))
+            }
             RebuildEnum { usages, .. } => {
                 for (t, c) in usages {
                     h.push(Hazard::new(
@@ -280,6 +282,10 @@ impl Dialect for Postgres {
             _ => {}
         }
         h
+    }
+
+    fn locks(&self, change: &Change, opts: &RenderOptions) -> Vec<crate::plan::Lock> {
+        locks::locks(change, opts)
     }
 
     fn transactional(&self, change: &Change, opts: &RenderOptions) -> bool {
