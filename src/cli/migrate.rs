@@ -45,7 +45,8 @@ impl Opened {
     }
 }
 
-async fn open(settings: &Settings, target: &Target) -> Result<Opened, Failure> {
+/// Opens the target; `run` retries a connection that fails transiently (`up`, `down`).
+async fn open(settings: &Settings, target: &Target, run: bool) -> Result<Opened, Failure> {
     let resolved = settings.resolve(target, false)?;
     let dialect = crate::dialect::dialect_for_url(&resolved.url)?;
     let m = settings.migrations()?;
@@ -62,7 +63,11 @@ async fn open(settings: &Settings, target: &Target) -> Result<Opened, Failure> {
     files::require_dir(&path)?;
     // Before connecting: a tampered folder must not reach a database.
     let dir = files::load(&path)?;
-    let conn = resolved.connect().await?;
+    let conn = if run {
+        resolved.connect_retrying().await?
+    } else {
+        resolved.connect().await?
+    };
     Ok(Opened {
         resolved,
         m,
@@ -146,7 +151,7 @@ impl Progress for Bar {
 }
 
 async fn up(settings: &Settings, args: MigrateUpArgs) -> Result<Status, Failure> {
-    let mut o = open(settings, &args.target).await?;
+    let mut o = open(settings, &args.target, true).await?;
     let opts = o.options();
     let rows = migrator::applied(&mut o.conn, &opts.table).await?;
     let pending = migrator::select_up(&o.dir, &rows, args.to)?;
@@ -197,7 +202,7 @@ async fn up(settings: &Settings, args: MigrateUpArgs) -> Result<Status, Failure>
 }
 
 async fn down(settings: &Settings, args: MigrateDownArgs) -> Result<Status, Failure> {
-    let mut o = open(settings, &args.target).await?;
+    let mut o = open(settings, &args.target, true).await?;
     let opts = o.options();
     let target = match (args.to, args.steps) {
         (Some(v), _) => DownTarget::To(v),
@@ -264,7 +269,7 @@ pub async fn record_audit(url: &str, table: &str, row: &crate::dialect::migrate:
 }
 
 async fn status(settings: &Settings, args: MigrateListArgs) -> Result<Status, Failure> {
-    let mut o = open(settings, &args.target).await?;
+    let mut o = open(settings, &args.target, false).await?;
     let rows = migrator::applied(&mut o.conn, &o.m.table).await?;
     let entries = tracking::reconcile(&o.dir, &rows);
     let (applied, pending, changed, missing) = report::counts(&entries);
@@ -315,7 +320,7 @@ async fn status(settings: &Settings, args: MigrateListArgs) -> Result<Status, Fa
 }
 
 async fn history(settings: &Settings, args: MigrateHistoryArgs) -> Result<Status, Failure> {
-    let mut o = open(settings, &args.target).await?;
+    let mut o = open(settings, &args.target, false).await?;
     if args.audit {
         return audit_trail(&mut o, args.format).await;
     }

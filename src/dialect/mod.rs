@@ -17,7 +17,7 @@ mod url;
 mod writer;
 
 pub use connection::{
-    connect, Connection, DbError, ExecOptions, Expected, DEFAULT_CATALOG_TIMEOUT,
+    connect, connect_retrying, Connection, DbError, ExecOptions, Expected, DEFAULT_CATALOG_TIMEOUT,
 };
 pub use names::NameLimit;
 pub use normalize::{
@@ -160,6 +160,12 @@ pub trait Dialect: Sync {
     fn keeps_omitted_fk_columns(&self) -> bool {
         false
     }
+}
+
+/// Logs a retry of a transient failure on stderr, as it happens (connections and
+/// migrations retry on their own; the user must still see each retry).
+pub(crate) fn log_retry(message: &str) {
+    eprintln!("warning: {message}");
 }
 
 /// The dialect a URL names, from its scheme.

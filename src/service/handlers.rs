@@ -36,6 +36,16 @@ async fn connect(s: &Shared) -> Result<Connection, ApiError> {
         .with_catalog_timeout(s.cfg.catalog_timeout))
 }
 
+/// For a migrate or rollback: transient connection failures are retried.
+async fn connect_retrying(s: &Shared) -> Result<Connection, ApiError> {
+    let exec = &s.cfg.migrator.exec;
+    Ok(
+        dialect::connect_retrying(&s.cfg.url, exec.lock_retries, exec.lock_retry_backoff)
+            .await?
+            .with_catalog_timeout(s.cfg.catalog_timeout),
+    )
+}
+
 fn table(s: &Shared) -> &str {
     &s.cfg.migrator.table
 }
@@ -416,7 +426,7 @@ async fn migrate_work(s: Shared, caller: Caller, b: MigrateBody) -> ApiResult {
         check_version("target_version", v, false)?;
     }
     let dir = load_dir(&s)?;
-    let mut conn = connect(&s).await?;
+    let mut conn = connect_retrying(&s).await?;
     let rows = migrator::applied(&mut conn, table(&s)).await?;
     let pending = migrator::select_up(&dir, &rows, b.target_version)?;
     if b.dry_run {
@@ -468,7 +478,7 @@ async fn rollback_work(s: Shared, caller: Caller, b: RollbackBody) -> ApiResult 
             ))
         }
     };
-    let mut conn = connect(&s).await?;
+    let mut conn = connect_retrying(&s).await?;
     let rows = migrator::applied(&mut conn, table(&s)).await?;
     let chosen = migrator::select_down(&rows, target)?;
     if b.dry_run {

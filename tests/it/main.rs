@@ -27,6 +27,7 @@ mod online;
 mod partitions;
 mod pg_sequences;
 mod property;
+mod retries;
 mod review;
 mod safety;
 mod safety_mysql;

@@ -1,7 +1,7 @@
 //! Versioned migrations on PostgreSQL: the tracking table, a session advisory lock, and
 //! each migration in its own transaction (or in autocommit when the file opts out).
 
-use super::execute::{is_lock_timeout, Backoff};
+use super::execute::{is_transient, Backoff};
 use crate::dialect::connection::describe;
 use crate::dialect::migrate::{
     quoted_table, LockHolder, MigrationDbError, Record, Script, ScriptFailure, TrackingRow,
@@ -158,13 +158,13 @@ pub async fn run(
     opts: &ExecOptions,
 ) -> Result<i64, MigrationDbError> {
     if script.transactional {
-        // A statement that timed out waiting for a lock rolls the whole migration back;
-        // it is tried again from its start, as `apply` does.
+        // A transient failure (a lock timeout, a deadlock, a serialization failure) rolls
+        // the whole migration back; it is tried again from its start, as `apply` does.
         let mut backoff = Backoff::new(opts);
         loop {
             match run_transaction(conn, table, script, record, opts).await {
-                Err(Attempt::LockTimeout(_)) if backoff.wait_again(true).await => {}
-                Err(Attempt::LockTimeout(f)) => return Err(retried(f, backoff.tries()).into()),
+                Err(Attempt::Transient(f, e)) if backoff.retry(script.file, &e).await => drop(f),
+                Err(Attempt::Transient(f, _)) => return Err(retried(f, backoff.tries()).into()),
                 Err(Attempt::Failed(e)) => return Err(e),
                 Ok(ms) => return Ok(ms),
             }
@@ -185,9 +185,9 @@ pub async fn run(
     }
 }
 
-/// Why one try of a migration failed: a lock timeout is worth another.
+/// Why one try of a migration failed: a transient failure is worth another.
 enum Attempt {
-    LockTimeout(ScriptFailure),
+    Transient(ScriptFailure, sqlx::Error),
     Failed(MigrationDbError),
 }
 
@@ -242,8 +242,8 @@ async fn run_transaction(
         if let Err(e) = sqlx::raw_sql(&stmt.sql).execute(&mut *conn).await {
             let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
             let f = ScriptFailure::new(script, i, &stmt.sql, describe(&e), ROLLED_BACK.into());
-            return Err(if is_lock_timeout(&e) {
-                Attempt::LockTimeout(f)
+            return Err(if is_transient(&e) {
+                Attempt::Transient(f, e)
             } else {
                 f.into()
             });
@@ -286,7 +286,7 @@ async fn run_autocommit(
         let mut backoff = Backoff::new(opts);
         let result = loop {
             match sqlx::raw_sql(&stmt.sql).execute(&mut *conn).await {
-                Err(e) if backoff.wait_again(is_lock_timeout(&e)).await => {}
+                Err(e) if backoff.retry(script.file, &e).await => {}
                 other => break other,
             }
         };
