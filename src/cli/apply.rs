@@ -180,7 +180,12 @@ async fn execute(
     exec.expect = Some(expect);
     let started = std::time::Instant::now();
     let result = conn.execute(&plan, &exec).await;
-    if !matches!(result, Err(DbError::Changed { .. })) {
+    // A plan re-made after another run changed the database is recorded when it runs; a
+    // run that never got the lock changed nothing.
+    if !matches!(
+        result,
+        Err(DbError::Changed { .. } | DbError::LockTimeout { .. })
+    ) {
         let steps: Vec<String> = plan
             .steps
             .iter()

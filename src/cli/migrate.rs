@@ -4,8 +4,8 @@
 use super::generate::select_dialects;
 use super::settings::{MigrateSettings, Resolved, Settings};
 use super::{
-    Failure, ListFormat, MigrateCommand, MigrateDownArgs, MigrateHistoryArgs, MigrateListArgs,
-    MigrateNewArgs, MigrateUpArgs, Status, Target,
+    Failure, ListFormat, MigrateBaselineArgs, MigrateCommand, MigrateDownArgs, MigrateHistoryArgs,
+    MigrateListArgs, MigrateNewArgs, MigrateUpArgs, Status, Target,
 };
 use crate::dialect::migrate::TrackingRow;
 use crate::dialect::Connection;
@@ -22,6 +22,7 @@ pub async fn run(settings: &Settings, cmd: MigrateCommand) -> Result<Status, Fai
         MigrateCommand::Down(a) => down(settings, a).await,
         MigrateCommand::Status(a) => status(settings, a).await,
         MigrateCommand::History(a) => history(settings, a).await,
+        MigrateCommand::Baseline(a) => baseline(settings, a).await,
         MigrateCommand::Verify => verify(settings),
         MigrateCommand::Hash => hash(settings),
         MigrateCommand::New(a) => new(settings, a),
@@ -191,7 +192,9 @@ async fn up(settings: &Settings, args: MigrateUpArgs) -> Result<Status, Failure>
         None => "up".into(),
     };
     let row = audit::run_row("migrate", &audit::Actor::cli(), request, started, &result);
-    record_audit(&o.resolved.url, &opts.table, &row).await;
+    if audit::recorded(&result) {
+        record_audit(&o.resolved.url, &opts.table, &row).await;
+    }
     let report = result?;
     if report.ran.is_empty() {
         println!("Nothing to apply: another runner applied them first.");
@@ -255,7 +258,9 @@ async fn down(settings: &Settings, args: MigrateDownArgs) -> Result<Status, Fail
         started,
         &result,
     );
-    record_audit(&o.resolved.url, &opts.table, &row).await;
+    if audit::recorded(&result) {
+        record_audit(&o.resolved.url, &opts.table, &row).await;
+    }
     let report = result?;
     println!("Reverted {} migration(s).", report.ran.len());
     Ok(Status::Success)
@@ -266,6 +271,110 @@ pub async fn record_audit(url: &str, table: &str, row: &crate::dialect::migrate:
     if let Err(e) = audit::write(url, table, row).await {
         eprintln!("warning: could not record this run in the audit table: {e}");
     }
+}
+
+/// `migrate baseline VERSION`: the database must already be what the migrations up to
+/// VERSION produce (compared as `drift --against migrations` compares, on a scratch
+/// database); then their rows are recorded without running anything.
+async fn baseline(settings: &Settings, args: MigrateBaselineArgs) -> Result<Status, Failure> {
+    let mut o = open(settings, &args.target, true).await?;
+    let opts = o.options();
+    let v = args.version;
+    if o.dir.get(v).is_none() {
+        return Err(crate::migrate::MigrateError::UnknownVersion {
+            version: v,
+            dir: o.dir.path.display().to_string(),
+        }
+        .into());
+    }
+    let rows = migrator::applied(&mut o.conn, &opts.table).await?;
+    let newer: Vec<String> = rows
+        .iter()
+        .filter(|r| r.version > v)
+        .map(|r| format!("{}_{}", r.version, r.name))
+        .collect();
+    if !newer.is_empty() {
+        return Err(Failure::refused(format!(
+            "refusing to baseline {} at {v}: newer migrations are already applied: {}",
+            o.conn.url(),
+            newer.join(", ")
+        )));
+    }
+    let upto = Directory {
+        path: o.dir.path.clone(),
+        migrations: o
+            .dir
+            .migrations
+            .iter()
+            .filter(|m| m.version <= v)
+            .cloned()
+            .collect(),
+    };
+    let dialect = o.conn.dialect();
+    let dev_urls = settings.dev_urls();
+    let expected = crate::drift::migrations::replayed(
+        dialect,
+        &upto,
+        &opts.table,
+        dev_urls.get(dialect.name()).map(String::as_str),
+    )
+    .await?;
+    let live = super::plan::live_schema(settings, &mut o.conn).await?;
+    let report = crate::drift::compare(&live, &expected, dialect, &o.resolved.render);
+    if !report.is_clean() {
+        let list: Vec<String> = report
+            .objects
+            .iter()
+            .map(|d| format!("  {} {}", d.status.as_str(), d.owner))
+            .collect();
+        return Err(Failure::refused(format!(
+            "refusing to baseline {} at {v}: the database does not match what the migrations up to {v} produce (`sqlshift drift --against migrations` shows the same; added: only in the database, removed: only in the migrations):\n{}\nNothing was recorded.",
+            o.conn.url(),
+            list.join("\n")
+        )));
+    }
+    let pending = migrator::select_up(&upto, &rows, None)?;
+    let url = o.conn.url().to_string();
+    if pending.is_empty() {
+        println!("Nothing to record: {url} already records every migration up to {v}.");
+        return Ok(Status::Success);
+    }
+    println!(
+        "{url} matches the migrations up to {v}; {} migration(s) to record as applied, without running them:",
+        pending.len()
+    );
+    for m in &pending {
+        println!("  {}", m.id());
+    }
+    if args.dry_run {
+        println!("Dry run: nothing was recorded.");
+        return Ok(Status::Success);
+    }
+    if !confirm(&format!("Record them in {url}?"), args.yes)? {
+        println!("Cancelled: nothing was recorded.");
+        return Ok(Status::Refused);
+    }
+    let started = std::time::Instant::now();
+    let mut bar = Bar::new("recorded");
+    let result = migrator::baseline(o.conn, &upto, &opts, &mut bar)
+        .await
+        .map(|(_, r)| r);
+    let row = audit::run_row(
+        "baseline",
+        &audit::Actor::cli(),
+        format!("baseline {v}"),
+        started,
+        &result,
+    );
+    if audit::recorded(&result) {
+        record_audit(&o.resolved.url, &opts.table, &row).await;
+    }
+    let report = result?;
+    println!(
+        "Recorded {} migration(s); the database is at {v}.",
+        report.ran.len()
+    );
+    Ok(Status::Success)
 }
 
 async fn status(settings: &Settings, args: MigrateListArgs) -> Result<Status, Failure> {

@@ -268,6 +268,9 @@ pub enum MigrateCommand {
     Status(MigrateListArgs),
     /// Show the tracking table: when each migration was applied, by whom, how long it took.
     History(MigrateHistoryArgs),
+    /// Mark an existing database as being at VERSION without running anything, after
+    /// checking that it matches what the migrations up to VERSION produce.
+    Baseline(MigrateBaselineArgs),
     /// Check the migration files against sqlshift.sum (no database needed).
     Verify,
     /// Rewrite sqlshift.sum from the files as they are (after a deliberate edit).
@@ -321,6 +324,20 @@ pub struct MigrateListArgs {
     pub target: Target,
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateBaselineArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// The version the database is at: it and every older migration are recorded.
+    pub version: i64,
+    /// List what would be recorded and stop (after the check).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]

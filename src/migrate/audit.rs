@@ -77,6 +77,13 @@ pub fn request_of(target: super::DownTarget) -> String {
     }
 }
 
+/// Whether a run is recorded: every one that took the migration lock, succeeded or
+/// failed. A run refused because another runner held the lock changed nothing (and on
+/// SQLite its row could not be written before that runner finishes).
+pub fn recorded(result: &Result<Report, MigrateError>) -> bool {
+    !matches!(result, Err(MigrateError::LockTimeout { .. }))
+}
+
 /// The row for a migrator run.
 pub fn run_row(
     operation: &str,

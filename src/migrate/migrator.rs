@@ -338,6 +338,65 @@ fn failed(id: &str, done: usize, verb: &str, command: &str, e: MigrationDbError)
     }
 }
 
+/// Records the folder's pending migrations as applied without running them, under the
+/// lock (`migrate baseline`: the caller has checked that the database already is what
+/// they produce). Each row is written as a migration with no statement would be.
+pub async fn baseline(
+    conn: Connection,
+    dir: &Directory,
+    opts: &Options,
+    progress: &mut dyn Progress,
+) -> Result<(Connection, Report), MigrateError> {
+    let waited = std::time::Instant::now();
+    let mut guard = LockGuard::acquire(conn, &opts.table, opts.lock_timeout).await?;
+    let lock_wait = waited.elapsed();
+    let result = baseline_locked(guard.conn(), dir, opts, progress)
+        .await
+        .map(|r| Report { lock_wait, ..r });
+    progress.finish();
+    finish(guard, result).await
+}
+
+async fn baseline_locked(
+    conn: &mut Connection,
+    dir: &Directory,
+    opts: &Options,
+    progress: &mut dyn Progress,
+) -> Result<Report, MigrateError> {
+    conn.tracking_ensure(&opts.table).await?;
+    let rows = applied(conn, &opts.table).await?;
+    let pending = select_up(dir, &rows, None)?;
+    let mut report = Report::default();
+    progress.begin(pending.len());
+    for (k, m) in pending.iter().enumerate() {
+        let id = m.id();
+        progress.start(&id);
+        let script = Script {
+            file: &m.up_file,
+            statements: &[],
+            transactional: true,
+        };
+        let record = Record::Applied {
+            version: m.version,
+            name: &m.name,
+            checksum: &m.checksum,
+            down_sql: m.down_sql.as_deref(),
+            applied_by: &opts.applied_by,
+        };
+        match conn
+            .run_migration(&opts.table, &script, &record, &opts.exec)
+            .await
+        {
+            Ok(ms) => {
+                progress.done(&id, ms);
+                report.ran.push((id, ms));
+            }
+            Err(e) => return Err(failed(&id, k, "recorded", "baseline", e)),
+        }
+    }
+    Ok(report)
+}
+
 /// Reverts applied migrations with their stored down SQL, newest first, under the lock.
 pub async fn down(
     conn: Connection,

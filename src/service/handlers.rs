@@ -359,8 +359,10 @@ async fn answer(
     };
     let row = crate::migrate::audit::run_row(operation, &actor, request, started, &result);
     // Still under the service's write slot, so the trail keeps the order things ran in.
-    if let Err(e) = crate::migrate::audit::write(&s.cfg.url, table(s), &row).await {
-        eprintln!("warning: could not record this {operation} in the audit table: {e}");
+    if crate::migrate::audit::recorded(&result) {
+        if let Err(e) = crate::migrate::audit::write(&s.cfg.url, table(s), &row).await {
+            eprintln!("warning: could not record this {operation} in the audit table: {e}");
+        }
     }
     release(s, guard);
     match result {

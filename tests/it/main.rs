@@ -9,6 +9,7 @@
 mod adopt;
 mod audit;
 mod bad_input;
+mod baseline;
 mod cli;
 mod concurrency;
 mod drift;

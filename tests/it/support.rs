@@ -195,7 +195,9 @@ pub async fn plan_against(conn: &mut Connection, want: &Schema) -> Plan {
 
 /// Plans from the live state to `want` with the given rendering settings.
 pub async fn plan_with(conn: &mut Connection, want: &Schema, opts: &RenderOptions) -> Plan {
-    let live = conn.introspect().await.expect("introspect");
+    let mut live = conn.introspect().await.expect("introspect");
+    // As every command plans: without sqlshift's own tables (`apply` writes the audit one).
+    sqlshift::migrate::tracking::hide(&mut live, "schema_migrations", conn.dialect());
     sqlshift::plan::plan(&live, want, conn.dialect(), opts)
 }
 
