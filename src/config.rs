@@ -75,6 +75,28 @@ pub struct Config {
     /// PostgreSQL `OWNER TO`: off unless `manage: true`.
     #[serde(default)]
     pub owner: OwnerConfig,
+    /// `sqlshift serve` settings.
+    #[serde(default)]
+    pub service: ServiceConfig,
+}
+
+/// `service:` in sqlshift.yaml.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceConfig {
+    /// `host:port` to listen on; default `127.0.0.1:8080`.
+    #[serde(default)]
+    pub listen: Option<String>,
+    /// API tokens by name (`ci: ${CI_API_TOKEN}`); the name is what the audit trail records.
+    #[serde(default)]
+    pub tokens: BTreeMap<String, String>,
+    /// Serve reads only: `POST` endpoints answer 403.
+    #[serde(default)]
+    pub read_only: bool,
+    /// How long an API migrate or rollback waits for a lock held elsewhere before
+    /// answering 409; default `0s`.
+    #[serde(default)]
+    pub lock_wait: Option<String>,
 }
 
 /// `privileges:` in sqlshift.yaml. Roles live outside one database, so sqlshift only
@@ -279,6 +301,12 @@ impl Config {
         }
         if let Some(v) = &mut self.catalog_timeout {
             fix("catalog_timeout".into(), v)?;
+        }
+        for (name, token) in &mut self.service.tokens {
+            fix(format!("service.tokens.{name}"), token)?;
+        }
+        if let Some(v) = &mut self.service.listen {
+            fix("service.listen".into(), v)?;
         }
         Ok(())
     }

@@ -5,7 +5,8 @@
 //! them into steps with hazards; the dialect renders SQL; a sink prints, writes or runs it.
 //! [`migrate`] turns the same plans into versioned migration files and applies them with a
 //! tracking table. [`drift`] reports how a live database differs from what the repository
-//! expects; [`lint`] checks migration files for the same hazards plans flag.
+//! expects; [`lint`] checks migration files for the same hazards plans flag. [`service`]
+//! serves the migration commands over HTTP (`sqlshift serve`).
 
 pub mod cli;
 pub mod config;
@@ -17,4 +18,5 @@ pub mod migrate;
 pub mod model;
 pub mod parse;
 pub mod plan;
+pub mod service;
 pub mod source;

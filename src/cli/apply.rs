@@ -29,7 +29,16 @@ pub async fn run(settings: &Settings, args: ApplyArgs) -> Result<Status, Failure
             fingerprint: crate::plan::fingerprint(&live),
             hidden_table: Some(settings.tracking_table().to_string()),
         };
-        match execute(plan, &resolved, &mut conn, &args, expect).await? {
+        match execute(
+            plan,
+            &resolved,
+            &mut conn,
+            &args,
+            expect,
+            settings.tracking_table(),
+        )
+        .await?
+        {
             Ran::Done(status) => return Ok(status),
             Ran::Changed(e) if replans == REPLANS => return Err(e.into()),
             Ran::Changed(e) => printer::note(&format!("{e}; planning again")),
@@ -93,7 +102,16 @@ async fn from_file(settings: &Settings, args: &ApplyArgs, path: &Path) -> Result
         fingerprint: file.fingerprints.source.clone(),
         hidden_table: Some(settings.tracking_table().to_string()),
     };
-    match execute(planned, &resolved, &mut conn, args, expect).await? {
+    match execute(
+        planned,
+        &resolved,
+        &mut conn,
+        args,
+        expect,
+        settings.tracking_table(),
+    )
+    .await?
+    {
         Ran::Done(status) => Ok(status),
         Ran::Changed(DbError::Changed { now, .. }) => Err(refuse_changed(&now)),
         Ran::Changed(e) => Err(e.into()),
@@ -108,6 +126,7 @@ async fn execute(
     conn: &mut Connection,
     args: &ApplyArgs,
     expect: Expected,
+    audit_table: &str,
 ) -> Result<Ran, Failure> {
     printer::print_plan(&plan, conn.url(), PlanFormat::Text, &[]);
     if plan.is_empty() {
@@ -159,7 +178,33 @@ async fn execute(
     }
     let mut exec = resolved.exec.clone();
     exec.expect = Some(expect);
-    match conn.execute(&plan, &exec).await {
+    let started = std::time::Instant::now();
+    let result = conn.execute(&plan, &exec).await;
+    // A plan re-made after another run changed the database is recorded when it runs; a
+    // run that never got the lock changed nothing.
+    if !matches!(
+        result,
+        Err(DbError::Changed { .. } | DbError::LockTimeout { .. })
+    ) {
+        let steps: Vec<String> = plan
+            .steps
+            .iter()
+            .map(|s| format!("{} {}", s.kind, s.objects.join(" ")))
+            .collect();
+        let outcome = match &result {
+            Ok(()) => Ok(steps.as_slice()),
+            Err(e) => Err(e.to_string()),
+        };
+        let row = crate::migrate::audit::row(
+            "apply",
+            &crate::migrate::audit::Actor::cli(),
+            format!("{} step(s)", plan.steps.len()),
+            started,
+            outcome.as_ref().map(|s| *s).map_err(String::as_str),
+        );
+        super::migrate::record_audit(&resolved.url, audit_table, &row).await;
+    }
+    match result {
         Err(e @ DbError::Changed { .. }) => return Ok(Ran::Changed(e)),
         other => other?,
     }

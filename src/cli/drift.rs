@@ -8,26 +8,14 @@
 use super::printer::{self, Style};
 use super::settings::Settings;
 use super::{plan, Against, DriftArgs, DriftFormat, Failure, Status};
-use crate::dialect::Dialect;
+use crate::drift::migrations::MigrationIssue;
 use crate::drift::{self, Ignore, Report};
-use crate::migrate::files::{self, Directory};
-use crate::migrate::replay::{self, Scratch};
-use crate::migrate::tracking::{self, State};
-use crate::migrate::{migrator, Options};
+use crate::migrate::files;
+use crate::migrate::migrator;
+use crate::migrate::tracking::State;
 use crate::model::Schema;
 use serde::Serialize;
 use std::fmt::Write as _;
-
-/// A migration whose tracking row and file disagree (`--against migrations`).
-#[derive(Debug, Clone, Serialize)]
-pub struct MigrationIssue {
-    pub version: i64,
-    pub name: String,
-    /// `missing` (applied, no file), `changed` (applied, file edited since),
-    /// `pending`, `pending_out_of_order`.
-    pub state: State,
-    pub message: String,
-}
 
 /// Everything a drift report prints.
 struct Outcome {
@@ -102,8 +90,10 @@ pub async fn run(settings: &Settings, args: DriftArgs) -> Result<Status, Failure
         (None, Some(dir)) => {
             let table = settings.tracking_table().to_string();
             let rows = migrator::applied(&mut conn, &table).await?;
-            issues = migration_issues(dir, &rows);
-            replayed(settings, dialect, dir, &table).await?
+            issues = drift::migrations::issues(dir, &rows);
+            let dev_urls = settings.dev_urls();
+            let dev_url = dev_urls.get(dialect.name()).map(String::as_str);
+            drift::migrations::replayed(dialect, dir, &table, dev_url).await?
         }
         (None, None) => Schema::default(),
     };
@@ -151,52 +141,6 @@ pub async fn run(settings: &Settings, args: DriftArgs) -> Result<Status, Failure
     } else {
         Status::Success
     })
-}
-
-/// The schema the folder's migrations produce, on a scratch database that is always dropped.
-async fn replayed(
-    settings: &Settings,
-    dialect: &'static dyn Dialect,
-    dir: &Directory,
-    table: &str,
-) -> Result<Schema, Failure> {
-    let dev_urls = settings.dev_urls();
-    let mut scratch =
-        Scratch::create(dialect, dev_urls.get(dialect.name()).map(String::as_str)).await?;
-    let result = replay::replay(&mut scratch, dir, &Options::new(table)).await;
-    scratch.destroy().await;
-    Ok(result?)
-}
-
-fn migration_issues(
-    dir: &Directory,
-    rows: &[crate::dialect::migrate::TrackingRow],
-) -> Vec<MigrationIssue> {
-    tracking::reconcile(dir, rows)
-        .into_iter()
-        .filter(|e| e.state != State::Applied)
-        .map(|e| {
-            let id = format!("{}_{}", e.version, e.name);
-            let message = match e.state {
-                State::Missing => format!(
-                    "{id} is applied to the database but has no file in {}",
-                    dir.path.display()
-                ),
-                State::Changed => format!("{id} was edited after it was applied"),
-                State::Pending => format!("{id} is not applied to the database"),
-                State::PendingOutOfOrder => {
-                    format!("{id} is not applied, and is older than the newest applied migration")
-                }
-                State::Applied => String::new(),
-            };
-            MigrationIssue {
-                version: e.version,
-                name: e.name,
-                state: e.state,
-                message,
-            }
-        })
-        .collect()
 }
 
 fn append(path: &std::path::Path, text: &str) -> Result<(), Failure> {

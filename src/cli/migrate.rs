@@ -4,16 +4,16 @@
 use super::generate::select_dialects;
 use super::settings::{MigrateSettings, Resolved, Settings};
 use super::{
-    Failure, ListFormat, MigrateCommand, MigrateDownArgs, MigrateListArgs, MigrateNewArgs,
-    MigrateUpArgs, Status, Target,
+    Failure, ListFormat, MigrateBaselineArgs, MigrateCommand, MigrateDownArgs, MigrateHistoryArgs,
+    MigrateListArgs, MigrateNewArgs, MigrateUpArgs, Status, Target,
 };
 use crate::dialect::migrate::TrackingRow;
 use crate::dialect::Connection;
 use crate::migrate::files::{self, Direction, Directory};
 use crate::migrate::migrator::{self, DownTarget, Options, Progress};
-use crate::migrate::tracking::{self, State};
+use crate::migrate::tracking;
+use crate::migrate::{audit, report};
 use indicatif::{ProgressBar, ProgressStyle};
-use serde_json::json;
 use std::io::{BufRead, IsTerminal, Write};
 
 pub async fn run(settings: &Settings, cmd: MigrateCommand) -> Result<Status, Failure> {
@@ -22,6 +22,7 @@ pub async fn run(settings: &Settings, cmd: MigrateCommand) -> Result<Status, Fai
         MigrateCommand::Down(a) => down(settings, a).await,
         MigrateCommand::Status(a) => status(settings, a).await,
         MigrateCommand::History(a) => history(settings, a).await,
+        MigrateCommand::Baseline(a) => baseline(settings, a).await,
         MigrateCommand::Verify => verify(settings),
         MigrateCommand::Hash => hash(settings),
         MigrateCommand::New(a) => new(settings, a),
@@ -45,7 +46,8 @@ impl Opened {
     }
 }
 
-async fn open(settings: &Settings, target: &Target) -> Result<Opened, Failure> {
+/// Opens the target; `run` retries a connection that fails transiently (`up`, `down`).
+async fn open(settings: &Settings, target: &Target, run: bool) -> Result<Opened, Failure> {
     let resolved = settings.resolve(target, false)?;
     let dialect = crate::dialect::dialect_for_url(&resolved.url)?;
     let m = settings.migrations()?;
@@ -62,7 +64,11 @@ async fn open(settings: &Settings, target: &Target) -> Result<Opened, Failure> {
     files::require_dir(&path)?;
     // Before connecting: a tampered folder must not reach a database.
     let dir = files::load(&path)?;
-    let conn = resolved.connect().await?;
+    let conn = if run {
+        resolved.connect_retrying().await?
+    } else {
+        resolved.connect().await?
+    };
     Ok(Opened {
         resolved,
         m,
@@ -146,7 +152,7 @@ impl Progress for Bar {
 }
 
 async fn up(settings: &Settings, args: MigrateUpArgs) -> Result<Status, Failure> {
-    let mut o = open(settings, &args.target).await?;
+    let mut o = open(settings, &args.target, true).await?;
     let opts = o.options();
     let rows = migrator::applied(&mut o.conn, &opts.table).await?;
     let pending = migrator::select_up(&o.dir, &rows, args.to)?;
@@ -177,7 +183,19 @@ async fn up(settings: &Settings, args: MigrateUpArgs) -> Result<Status, Failure>
         return Ok(Status::Refused);
     }
     let mut bar = Bar::new("applied");
-    let (_, report) = migrator::up(o.conn, &o.dir, &opts, args.to, &mut bar).await?;
+    let started = std::time::Instant::now();
+    let result = migrator::up(o.conn, &o.dir, &opts, args.to, &mut bar)
+        .await
+        .map(|(_, r)| r);
+    let request = match args.to {
+        Some(v) => format!("up to {v}"),
+        None => "up".into(),
+    };
+    let row = audit::run_row("migrate", &audit::Actor::cli(), request, started, &result);
+    if audit::recorded(&result) {
+        record_audit(&o.resolved.url, &opts.table, &row).await;
+    }
+    let report = result?;
     if report.ran.is_empty() {
         println!("Nothing to apply: another runner applied them first.");
     } else {
@@ -187,7 +205,7 @@ async fn up(settings: &Settings, args: MigrateUpArgs) -> Result<Status, Failure>
 }
 
 async fn down(settings: &Settings, args: MigrateDownArgs) -> Result<Status, Failure> {
-    let mut o = open(settings, &args.target).await?;
+    let mut o = open(settings, &args.target, true).await?;
     let opts = o.options();
     let target = match (args.to, args.steps) {
         (Some(v), _) => DownTarget::To(v),
@@ -229,53 +247,152 @@ async fn down(settings: &Settings, args: MigrateDownArgs) -> Result<Status, Fail
         return Ok(Status::Refused);
     }
     let mut bar = Bar::new("reverted");
-    let (_, report) = migrator::down(o.conn, &opts, target, &mut bar).await?;
+    let started = std::time::Instant::now();
+    let result = migrator::down(o.conn, &opts, target, &mut bar)
+        .await
+        .map(|(_, r)| r);
+    let row = audit::run_row(
+        "rollback",
+        &audit::Actor::cli(),
+        audit::request_of(target),
+        started,
+        &result,
+    );
+    if audit::recorded(&result) {
+        record_audit(&o.resolved.url, &opts.table, &row).await;
+    }
+    let report = result?;
     println!("Reverted {} migration(s).", report.ran.len());
     Ok(Status::Success)
 }
 
+/// Writes an audit row; a row that cannot be written is a warning, never a failure.
+pub async fn record_audit(url: &str, table: &str, row: &crate::dialect::migrate::AuditRow) {
+    if let Err(e) = audit::write(url, table, row).await {
+        eprintln!("warning: could not record this run in the audit table: {e}");
+    }
+}
+
+/// `migrate baseline VERSION`: the database must already be what the migrations up to
+/// VERSION produce (compared as `drift --against migrations` compares, on a scratch
+/// database); then their rows are recorded without running anything.
+async fn baseline(settings: &Settings, args: MigrateBaselineArgs) -> Result<Status, Failure> {
+    let mut o = open(settings, &args.target, true).await?;
+    let opts = o.options();
+    let v = args.version;
+    if o.dir.get(v).is_none() {
+        return Err(crate::migrate::MigrateError::UnknownVersion {
+            version: v,
+            dir: o.dir.path.display().to_string(),
+        }
+        .into());
+    }
+    let rows = migrator::applied(&mut o.conn, &opts.table).await?;
+    let newer: Vec<String> = rows
+        .iter()
+        .filter(|r| r.version > v)
+        .map(|r| format!("{}_{}", r.version, r.name))
+        .collect();
+    if !newer.is_empty() {
+        return Err(Failure::refused(format!(
+            "refusing to baseline {} at {v}: newer migrations are already applied: {}",
+            o.conn.url(),
+            newer.join(", ")
+        )));
+    }
+    let upto = Directory {
+        path: o.dir.path.clone(),
+        migrations: o
+            .dir
+            .migrations
+            .iter()
+            .filter(|m| m.version <= v)
+            .cloned()
+            .collect(),
+    };
+    let dialect = o.conn.dialect();
+    let dev_urls = settings.dev_urls();
+    let expected = crate::drift::migrations::replayed(
+        dialect,
+        &upto,
+        &opts.table,
+        dev_urls.get(dialect.name()).map(String::as_str),
+    )
+    .await?;
+    let live = super::plan::live_schema(settings, &mut o.conn).await?;
+    let report = crate::drift::compare(&live, &expected, dialect, &o.resolved.render);
+    if !report.is_clean() {
+        let list: Vec<String> = report
+            .objects
+            .iter()
+            .map(|d| format!("  {} {}", d.status.as_str(), d.owner))
+            .collect();
+        return Err(Failure::refused(format!(
+            "refusing to baseline {} at {v}: the database does not match what the migrations up to {v} produce (`sqlshift drift --against migrations` shows the same; added: only in the database, removed: only in the migrations):\n{}\nNothing was recorded.",
+            o.conn.url(),
+            list.join("\n")
+        )));
+    }
+    let pending = migrator::select_up(&upto, &rows, None)?;
+    let url = o.conn.url().to_string();
+    if pending.is_empty() {
+        println!("Nothing to record: {url} already records every migration up to {v}.");
+        return Ok(Status::Success);
+    }
+    println!(
+        "{url} matches the migrations up to {v}; {} migration(s) to record as applied, without running them:",
+        pending.len()
+    );
+    for m in &pending {
+        println!("  {}", m.id());
+    }
+    if args.dry_run {
+        println!("Dry run: nothing was recorded.");
+        return Ok(Status::Success);
+    }
+    if !confirm(&format!("Record them in {url}?"), args.yes)? {
+        println!("Cancelled: nothing was recorded.");
+        return Ok(Status::Refused);
+    }
+    let started = std::time::Instant::now();
+    let mut bar = Bar::new("recorded");
+    let result = migrator::baseline(o.conn, &upto, &opts, &mut bar)
+        .await
+        .map(|(_, r)| r);
+    let row = audit::run_row(
+        "baseline",
+        &audit::Actor::cli(),
+        format!("baseline {v}"),
+        started,
+        &result,
+    );
+    if audit::recorded(&result) {
+        record_audit(&o.resolved.url, &opts.table, &row).await;
+    }
+    let report = result?;
+    println!(
+        "Recorded {} migration(s); the database is at {v}.",
+        report.ran.len()
+    );
+    Ok(Status::Success)
+}
+
 async fn status(settings: &Settings, args: MigrateListArgs) -> Result<Status, Failure> {
-    let mut o = open(settings, &args.target).await?;
+    let mut o = open(settings, &args.target, false).await?;
     let rows = migrator::applied(&mut o.conn, &o.m.table).await?;
     let entries = tracking::reconcile(&o.dir, &rows);
-    let count = |s: &[State]| entries.iter().filter(|e| s.contains(&e.state)).count();
-    let (applied, pending, changed, missing) = (
-        count(&[State::Applied]),
-        count(&[State::Pending, State::PendingOutOfOrder]),
-        count(&[State::Changed]),
-        count(&[State::Missing]),
-    );
+    let (applied, pending, changed, missing) = report::counts(&entries);
     match args.format {
         ListFormat::Json => {
-            let list: Vec<serde_json::Value> = entries
-                .iter()
-                .map(|e| {
-                    json!({
-                        "version": e.version.to_string(),
-                        "name": e.name,
-                        "state": match e.state {
-                            State::PendingOutOfOrder => "pending",
-                            s => s.as_str(),
-                        },
-                        "out_of_order": e.state == State::PendingOutOfOrder,
-                        "file": e.file.map(|f| f.up_file.clone()),
-                        "applied_at": e.row.map(|r| r.applied_at.clone()),
-                        "checksum": e.file.map(|f| f.checksum.clone()),
-                        "applied_checksum": e.row.map(|r| r.checksum.clone()),
-                    })
-                })
-                .collect();
             println!(
                 "{:#}",
-                json!({
-                    "version": 1,
-                    "target": o.conn.url(),
-                    "dialect": o.conn.dialect().name(),
-                    "directory": o.dir.path.display().to_string(),
-                    "tracking_table": o.m.table,
-                    "summary": {"applied": applied, "pending": pending, "changed": changed, "missing": missing},
-                    "migrations": list,
-                })
+                report::status_json(
+                    o.conn.url(),
+                    o.conn.dialect().name(),
+                    &o.dir,
+                    &o.m.table,
+                    &rows
+                )
             );
         }
         ListFormat::Text => {
@@ -311,31 +428,21 @@ async fn status(settings: &Settings, args: MigrateListArgs) -> Result<Status, Fa
     })
 }
 
-async fn history(settings: &Settings, args: MigrateListArgs) -> Result<Status, Failure> {
-    let mut o = open(settings, &args.target).await?;
-    let mut rows: Vec<TrackingRow> = migrator::applied(&mut o.conn, &o.m.table).await?;
-    rows.sort_by(|a, b| (&a.applied_at, a.version).cmp(&(&b.applied_at, b.version)));
+async fn history(settings: &Settings, args: MigrateHistoryArgs) -> Result<Status, Failure> {
+    let mut o = open(settings, &args.target, false).await?;
+    if args.audit {
+        return audit_trail(&mut o, args.format).await;
+    }
+    let rows: Vec<TrackingRow> = migrator::applied(&mut o.conn, &o.m.table).await?;
     match args.format {
         ListFormat::Json => {
-            let list: Vec<serde_json::Value> = rows
-                .iter()
-                .map(|r| {
-                    json!({
-                        "version": r.version.to_string(),
-                        "name": r.name,
-                        "applied_at": r.applied_at,
-                        "execution_time_ms": r.execution_time_ms,
-                        "applied_by": r.applied_by,
-                        "checksum": r.checksum,
-                    })
-                })
-                .collect();
             println!(
                 "{:#}",
-                json!({"version": 1, "target": o.conn.url(), "tracking_table": o.m.table, "applied": list})
+                report::history_json(o.conn.url(), &o.m.table, &rows)
             );
         }
         ListFormat::Text => {
+            let rows = report::sorted_history(&rows);
             if rows.is_empty() {
                 println!("No migrations applied to {}.", o.conn.url());
                 return Ok(Status::Success);
@@ -349,6 +456,46 @@ async fn history(settings: &Settings, args: MigrateListArgs) -> Result<Status, F
                 println!(
                     "{:14}  {:width$}  {:20}  {:>8}  {}",
                     r.version, r.name, r.applied_at, r.execution_time_ms, r.applied_by
+                );
+            }
+        }
+    }
+    Ok(Status::Success)
+}
+
+async fn audit_trail(o: &mut Opened, format: ListFormat) -> Result<Status, Failure> {
+    let rows = audit::rows(&mut o.conn, &o.m.table).await?;
+    match format {
+        ListFormat::Json => println!(
+            "{:#}",
+            serde_json::json!({
+                "version": 1,
+                "target": o.conn.url(),
+                "audit_table": audit::table(&o.m.table),
+                "entries": rows,
+            })
+        ),
+        ListFormat::Text => {
+            if rows.is_empty() {
+                println!("Nothing recorded in the audit trail of {}.", o.conn.url());
+                return Ok(Status::Success);
+            }
+            for r in &rows {
+                println!(
+                    "{}  {:8}  {:8}  {}  from {}  sqlshift {}  {} ms  {}{}",
+                    r.at,
+                    r.operation,
+                    r.outcome,
+                    r.actor,
+                    r.origin,
+                    r.sqlshift_version,
+                    r.duration_ms,
+                    r.request,
+                    match (&r.error, r.ran.is_empty()) {
+                        (Some(e), _) => format!(": {}", e.lines().next().unwrap_or_default()),
+                        (None, true) => String::new(),
+                        (None, false) => format!(": {}", r.ran),
+                    }
                 );
             }
         }

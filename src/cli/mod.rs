@@ -6,11 +6,14 @@ mod diff;
 mod drift;
 mod generate;
 mod graph;
+mod health;
+mod info;
 mod inspect;
 mod lint;
 mod migrate;
 mod plan;
 pub mod printer;
+mod serve;
 mod settings;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -142,6 +145,40 @@ pub enum Command {
     Lint(LintArgs),
     /// Draw the schema's tables and foreign keys (Mermaid or Graphviz DOT).
     Graph(GraphArgs),
+    /// Check the database and its migrations (exit 0 healthy, 1 degraded, 2 unreachable).
+    Health(HealthArgs),
+    /// Show the version, the resolved configuration (secrets redacted), the dialect and paths.
+    Info(InfoArgs),
+    /// Serve the migration commands over HTTP (token from SQLSHIFT_API_TOKEN or the config).
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// Address to listen on (default: `service.listen`, else 127.0.0.1:8080).
+    #[arg(long)]
+    pub listen: Option<String>,
+    /// Serve reads only: migrate and rollback answer 403. Starts without a token.
+    #[arg(long)]
+    pub read_only: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    #[command(flatten)]
+    pub target: Target,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    #[command(flatten)]
+    pub target: Target,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -230,7 +267,10 @@ pub enum MigrateCommand {
     /// Show each migration as applied, pending, changed or missing.
     Status(MigrateListArgs),
     /// Show the tracking table: when each migration was applied, by whom, how long it took.
-    History(MigrateListArgs),
+    History(MigrateHistoryArgs),
+    /// Mark an existing database as being at VERSION without running anything, after
+    /// checking that it matches what the migrations up to VERSION produce.
+    Baseline(MigrateBaselineArgs),
     /// Check the migration files against sqlshift.sum (no database needed).
     Verify,
     /// Rewrite sqlshift.sum from the files as they are (after a deliberate edit).
@@ -284,6 +324,32 @@ pub struct MigrateListArgs {
     pub target: Target,
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateBaselineArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// The version the database is at: it and every older migration are recorded.
+    pub version: i64,
+    /// List what would be recorded and stop (after the check).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateHistoryArgs {
+    #[command(flatten)]
+    pub target: Target,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+    /// Show the audit trail instead: every migrate, rollback, baseline and apply, from
+    /// the command line or the service, with its outcome.
+    #[arg(long)]
+    pub audit: bool,
 }
 
 #[derive(Debug, Args)]
@@ -404,7 +470,10 @@ pub fn main() -> ExitCode {
 
 pub async fn run(cli: Cli) -> Result<Status, Failure> {
     // Checks report exit 1 only for what they find; a bad config is an error (2) there.
-    let check = matches!(cli.command, Command::Drift(_) | Command::Lint(_));
+    let check = matches!(
+        cli.command,
+        Command::Drift(_) | Command::Lint(_) | Command::Health(_)
+    );
     let mut settings = settings::Settings::load(cli.config.as_deref()).map_err(|f| {
         if check {
             f.as_error()
@@ -423,5 +492,8 @@ pub async fn run(cli: Cli) -> Result<Status, Failure> {
         Command::Drift(a) => drift::run(&settings, a).await.map_err(Failure::as_error),
         Command::Lint(a) => lint::run(&settings, a).map_err(Failure::as_error),
         Command::Graph(a) => graph::run(&settings, a).await,
+        Command::Health(a) => health::run(&settings, a).await.map_err(Failure::as_error),
+        Command::Info(a) => info::run(&settings, a),
+        Command::Serve(a) => serve::run(&settings, a).await,
     }
 }

@@ -3,39 +3,8 @@
 
 use super::PlanFormat;
 use crate::plan::Plan;
-use serde_json::json;
 
-/// The JSON document for a plan; `version` changes only when the shape does.
-pub fn plan_json(plan: &Plan, target: &str) -> serde_json::Value {
-    let steps: Vec<serde_json::Value> = plan
-        .steps
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            json!({
-                "index": i + 1,
-                "kind": s.kind,
-                "objects": s.objects,
-                "sql": s.sql,
-                "transactional": s.transactional,
-                "hazards": s.hazards,
-                "locks": s.locks,
-            })
-        })
-        .collect();
-    json!({
-        "version": 1,
-        "dialect": plan.dialect,
-        "target": target,
-        "summary": {
-            "steps": plan.steps.len(),
-            "destructive": plan.destructive_steps().count(),
-            "longest_lock": plan.longest_lock().map(|(step, l)| json!({"step": step, "lock": l})),
-        },
-        "steps": steps,
-        "warnings": plan.warnings,
-    })
-}
+pub use crate::plan::json::plan_json;
 
 /// Colours for people at a terminal: off when stdout is not a terminal or `NO_COLOR` is
 /// set (to anything but the empty string), on when `CLICOLOR_FORCE` is set (not `0`).

@@ -45,6 +45,18 @@ impl Resolved {
             .with_catalog_timeout(self.catalog_timeout)
             .with_access(self.access.clone()))
     }
+
+    /// Connects for a run that changes the database, retrying transient failures
+    /// (`lock_retries` times, from `lock_retry_backoff`; each retry is logged).
+    pub async fn connect_retrying(&self) -> Result<crate::dialect::Connection, Failure> {
+        Ok(crate::dialect::connect_retrying(
+            &self.url,
+            self.exec.lock_retries,
+            self.exec.lock_retry_backoff,
+        )
+        .await?
+        .with_catalog_timeout(self.catalog_timeout))
+    }
 }
 
 /// The migration settings: folder, tracking table, target dialects.

@@ -146,7 +146,12 @@ pub const DEFAULT_CATALOG_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Connects to the database a URL names, within 10 seconds.
 pub async fn connect(url: &str) -> Result<Connection, DbError> {
-    let dialect = super::dialect_for_url(url)?;
+    connect_once(url).await.map_err(|(e, _)| e)
+}
+
+/// One try to connect; the error says whether it is transient.
+async fn connect_once(url: &str) -> Result<Connection, (DbError, bool)> {
+    let dialect = super::dialect_for_url(url).map_err(|e| (e, false))?;
     let shown = redact_url(url);
     let url = &super::url::encode_userinfo(url);
     let endpoint = Endpoint {
@@ -162,19 +167,68 @@ pub async fn connect(url: &str) -> Result<Connection, DbError> {
     })
 }
 
+/// Connects like [`connect`], trying again `retries` times when the failure is transient
+/// (the server refused or reset the connection, did not answer in time, is starting up or
+/// has no connection slot free), waiting `backoff` and twice as long each next time; each
+/// retry is logged. A failure that is not transient (a wrong password, an unknown
+/// database) is never retried.
+pub async fn connect_retrying(
+    url: &str,
+    retries: u32,
+    backoff: Duration,
+) -> Result<Connection, DbError> {
+    let mut wait = backoff;
+    let mut tries = 0;
+    loop {
+        match connect_once(url).await {
+            Ok(c) => return Ok(c),
+            Err((e, transient)) if transient && tries < retries => {
+                tries += 1;
+                super::log_retry(&format!(
+                    "{e} (a transient failure): trying again in {}ms (retry {tries} of {retries})",
+                    wait.as_millis()
+                ));
+                tokio::time::sleep(wait).await;
+                wait = wait.saturating_mul(2);
+            }
+            Err((e, _)) => return Err(e),
+        }
+    }
+}
+
+/// Whether a failure to connect may pass by itself.
+fn transient_connect(e: &sqlx::Error) -> bool {
+    use std::io::ErrorKind::*;
+    match e {
+        sqlx::Error::Io(io) => matches!(
+            io.kind(),
+            ConnectionRefused | ConnectionReset | ConnectionAborted | TimedOut | NotConnected
+        ),
+        sqlx::Error::PoolTimedOut => true,
+        // PostgreSQL starting up or out of connection slots; MySQL out of connections.
+        sqlx::Error::Database(db) => {
+            matches!(
+                db.code().as_deref(),
+                Some("57P03" | "53300" | "1040" | "08004")
+            )
+        }
+        _ => false,
+    }
+}
+
 /// Waits at most 10 seconds for a dialect's `open`, naming the (redacted) URL on failure.
 async fn within<C>(
     shown: &str,
     open: impl std::future::Future<Output = Result<C, sqlx::Error>>,
-) -> Result<C, DbError> {
+) -> Result<C, (DbError, bool)> {
     let fail = |reason: String| DbError::Connect {
         url: shown.to_string(),
         reason,
     };
     match tokio::time::timeout(Duration::from_secs(10), open).await {
-        Err(_) => Err(fail("timed out after 10s".into())),
+        Err(_) => Err((fail("timed out after 10s".into()), true)),
         // Not "connection lost": there was no connection yet.
-        Ok(Err(e)) => Err(fail(server_reason(&e))),
+        Ok(Err(e)) => Err((fail(server_reason(&e)), transient_connect(&e))),
         Ok(Ok(c)) => Ok(c),
     }
 }
@@ -324,6 +378,29 @@ impl Connection {
             .join(".");
         self.scalar_i64(&format!("SELECT count(*) FROM {quoted}"))
             .await
+    }
+
+    /// The server's product and version (`PostgreSQL 15.8`, `10.11.6-MariaDB`,
+    /// `SQLite 3.45.1`).
+    pub async fn server_version(&mut self) -> Result<String, DbError> {
+        let r = match self {
+            Connection::Sqlite(c, _) => {
+                sqlx::query_scalar::<_, String>(sqlite::queries::SERVER_VERSION)
+                    .fetch_one(c)
+                    .await
+            }
+            Connection::Postgres(c, _) => {
+                sqlx::query_scalar::<_, String>(postgres::queries::SERVER_VERSION)
+                    .fetch_one(c)
+                    .await
+            }
+            Connection::Mysql(c, _) => {
+                sqlx::query_scalar::<_, String>(mysql::queries::SERVER_VERSION)
+                    .fetch_one(c)
+                    .await
+            }
+        };
+        r.map_err(|e| db_error(&e, describe(&e)))
     }
 
     /// Runs a query that returns one integer (data checks in tests and fixtures).

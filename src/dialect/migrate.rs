@@ -25,6 +25,58 @@ pub struct TrackingRow {
     pub applied_by: String,
 }
 
+/// One row of the audit table: an operation that changed (or tried to change) the
+/// database, from the command line or the service.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AuditRow {
+    /// UTC, `YYYY-MM-DDTHH:MM:SSZ` (the database's clock; ignored when writing).
+    pub at: String,
+    /// `migrate`, `rollback`, `baseline` or `apply`.
+    pub operation: String,
+    /// The OS user (`user@host`) or the API token's name.
+    pub actor: String,
+    /// Where from: `cli` or the API client's address.
+    pub origin: String,
+    pub sqlshift_version: String,
+    /// What was asked, e.g. `up to 20261202101500`, `steps 1`.
+    pub request: String,
+    /// The migrations that ran (`version_name`, comma-separated), or the steps of an apply.
+    pub ran: String,
+    pub duration_ms: i64,
+    /// `success` or `failure`.
+    pub outcome: String,
+    /// The error, for a failure.
+    pub error: Option<String>,
+}
+
+/// Who holds the migration lock, as far as the server tells.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LockHolder {
+    /// The server's id of the holding session (PostgreSQL backend pid, MySQL connection
+    /// id); `None` on SQLite, which does not say who holds its write lock.
+    pub session: Option<i64>,
+    /// The database user of the holding session.
+    pub user: Option<String>,
+    /// Where the holding session connects from (`address:port`).
+    pub client: Option<String>,
+    /// PostgreSQL: the session's `application_name`.
+    pub application: Option<String>,
+    /// PostgreSQL: seconds since the holding session connected; MySQL: seconds the
+    /// session has been in its current state.
+    pub session_seconds: Option<i64>,
+}
+
+/// A migration an interrupted run left part-way (MySQL, where DDL commits as it goes; the
+/// transactional dialects never leave one).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct InProgress {
+    pub version: i64,
+    pub name: String,
+    /// `up` (being applied) or `down` (being reverted).
+    pub direction: String,
+    pub statements_done: usize,
+}
+
 /// One statement of a migration file, with the line it starts on (1-based).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Statement {
@@ -147,12 +199,55 @@ impl Connection {
         }
     }
 
+    /// Who holds the migration lock right now, or `None` when nobody does. Takes nothing;
+    /// call it without holding the lock. SQLite reports any write lock on the file (a
+    /// migration, an `apply`, or another writer).
+    pub async fn migration_lock_holder(
+        &mut self,
+        table: &str,
+    ) -> Result<Option<LockHolder>, DbError> {
+        match self {
+            Connection::Postgres(c, _) => postgres::migrate::holder(c, table).await,
+            Connection::Sqlite(c, _) => sqlite::migrate::holder(c).await,
+            Connection::Mysql(c, _) => mysql::migrate::holder(c, table).await,
+        }
+    }
+
+    /// Migrations an interrupted run left part-way (MySQL only; empty elsewhere).
+    pub async fn migrations_in_progress(
+        &mut self,
+        table: &str,
+    ) -> Result<Vec<InProgress>, DbError> {
+        match self {
+            Connection::Mysql(c, _) => mysql::migrate::in_progress(c, table).await,
+            Connection::Postgres(..) | Connection::Sqlite(..) => Ok(Vec::new()),
+        }
+    }
+
+    /// Appends a row to the audit table `table` (created if missing).
+    pub async fn audit_write(&mut self, table: &str, row: &AuditRow) -> Result<(), DbError> {
+        match self {
+            Connection::Postgres(c, _) => postgres::migrate::audit_write(c, table, row).await,
+            Connection::Sqlite(c, _) => sqlite::migrate::audit_write(c, table, row).await,
+            Connection::Mysql(c, _) => mysql::migrate::audit_write(c, table, row).await,
+        }
+    }
+
+    /// The audit table's rows, oldest first, or `None` when it does not exist.
+    pub async fn audit_rows(&mut self, table: &str) -> Result<Option<Vec<AuditRow>>, DbError> {
+        match self {
+            Connection::Postgres(c, _) => postgres::migrate::audit_rows(c, table).await,
+            Connection::Sqlite(c, _) => sqlite::migrate::audit_rows(c, table).await,
+            Connection::Mysql(c, _) => mysql::migrate::audit_rows(c, table).await,
+        }
+    }
+
     /// Creates the tracking table if it does not exist. Call with the lock held.
     pub async fn tracking_ensure(&mut self, table: &str) -> Result<(), DbError> {
         match self {
             Connection::Postgres(c, _) => postgres::migrate::ensure(c, table).await,
             Connection::Sqlite(c, _) => sqlite::migrate::ensure(c, table).await,
-            Connection::Mysql(c, _) => mysql::migrate::ensure(c, table).await,
+            Connection::Mysql(c, _) => mysql::migrate::ensure_tracking(c, table).await,
         }
     }
 
@@ -168,15 +263,11 @@ impl Connection {
         }
     }
 
-    /// Whether a script may run outside a transaction on this dialect.
+    /// Whether a script may run outside a transaction on this dialect (SQLite runs every
+    /// migration inside the lock's transaction; MySQL runs none in one, so the directive
+    /// changes nothing there).
     pub fn supports_no_transaction(&self) -> bool {
-        match self {
-            Connection::Postgres(..) => true,
-            // Migrations run inside the lock's `BEGIN IMMEDIATE` transaction.
-            Connection::Sqlite(..) => false,
-            // Nothing runs in a transaction on MySQL; the directive changes nothing there.
-            Connection::Mysql(..) => true,
-        }
+        self.dialect().caps().no_transaction_migrations
     }
 
     /// Runs a script and writes `record`, atomically where the dialect allows; returns the

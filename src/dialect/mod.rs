@@ -12,11 +12,12 @@ mod names;
 mod normalize;
 pub mod postgres;
 pub mod sqlite;
+mod tracking;
 mod url;
 mod writer;
 
 pub use connection::{
-    connect, Connection, DbError, ExecOptions, Expected, DEFAULT_CATALOG_TIMEOUT,
+    connect, connect_retrying, Connection, DbError, ExecOptions, Expected, DEFAULT_CATALOG_TIMEOUT,
 };
 pub use names::NameLimit;
 pub use normalize::{
@@ -31,7 +32,7 @@ use crate::model::Schema;
 use crate::plan::Hazard;
 
 /// What a dialect can do natively.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct Capabilities {
     /// DDL can run inside a transaction and roll back.
     pub transactional_ddl: bool,
@@ -39,6 +40,10 @@ pub struct Capabilities {
     pub fk_needs_target: bool,
     /// Order changes table by table (so they can be combined into one ALTER TABLE).
     pub group_by_table: bool,
+    /// What `migrate` and `apply` lock, so two runners never apply the same change.
+    pub migration_lock: &'static str,
+    /// A migration file may opt out of its transaction (`-- sqlshift:no-transaction`).
+    pub no_transaction_migrations: bool,
 }
 
 /// Settings that change the SQL a plan renders.
@@ -159,6 +164,12 @@ pub trait Dialect: Sync {
     fn keeps_omitted_fk_columns(&self) -> bool {
         false
     }
+}
+
+/// Logs a retry of a transient failure on stderr, as it happens (connections and
+/// migrations retry on their own; the user must still see each retry).
+pub(crate) fn log_retry(message: &str) {
+    eprintln!("warning: {message}");
 }
 
 /// The dialect a URL names, from its scheme.

@@ -9,6 +9,7 @@
 //! repair is the ordinary plan from the database to the expected state.
 
 pub mod ignore;
+pub mod migrations;
 
 pub use ignore::Ignore;
 

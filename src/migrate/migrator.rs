@@ -61,6 +61,8 @@ pub struct Report {
     /// `(id, milliseconds)` of each migration applied or reverted, in order.
     pub ran: Vec<(String, i64)>,
     pub warnings: Vec<String>,
+    /// How long the run waited for the migration lock.
+    pub lock_wait: Duration,
 }
 
 /// Which applied migrations `down` reverts.
@@ -70,6 +72,8 @@ pub enum DownTarget {
     Steps(usize),
     /// Every one newer than this version (which stays applied); `0` reverts all.
     To(i64),
+    /// Exactly this one, when no applied migration is newer.
+    Only(i64),
 }
 
 /// The migration lock, owning the connection it was taken on.
@@ -182,6 +186,23 @@ pub fn select_down(
             }
             applied.into_iter().filter(|r| r.version > v).collect()
         }
+        DownTarget::Only(v) => {
+            let Some(row) = rows.iter().find(|r| r.version == v) else {
+                return Err(MigrateError::NotApplied { version: v });
+            };
+            let newer: Vec<String> = applied
+                .iter()
+                .filter(|r| r.version > v)
+                .map(|r| format!("{}_{}", r.version, r.name))
+                .collect();
+            if !newer.is_empty() {
+                return Err(MigrateError::NewerApplied {
+                    id: format!("{}_{}", row.version, row.name),
+                    list: newer.join(", "),
+                });
+            }
+            vec![row]
+        }
     };
     let no_down: Vec<String> = chosen
         .iter()
@@ -221,8 +242,12 @@ pub async fn up(
     to: Option<i64>,
     progress: &mut dyn Progress,
 ) -> Result<(Connection, Report), MigrateError> {
+    let waited = std::time::Instant::now();
     let mut guard = LockGuard::acquire(conn, &opts.table, opts.lock_timeout).await?;
-    let result = up_locked(guard.conn(), dir, opts, to, progress).await;
+    let lock_wait = waited.elapsed();
+    let result = up_locked(guard.conn(), dir, opts, to, progress)
+        .await
+        .map(|r| Report { lock_wait, ..r });
     progress.finish();
     finish(guard, result).await
 }
@@ -313,6 +338,65 @@ fn failed(id: &str, done: usize, verb: &str, command: &str, e: MigrationDbError)
     }
 }
 
+/// Records the folder's pending migrations as applied without running them, under the
+/// lock (`migrate baseline`: the caller has checked that the database already is what
+/// they produce). Each row is written as a migration with no statement would be.
+pub async fn baseline(
+    conn: Connection,
+    dir: &Directory,
+    opts: &Options,
+    progress: &mut dyn Progress,
+) -> Result<(Connection, Report), MigrateError> {
+    let waited = std::time::Instant::now();
+    let mut guard = LockGuard::acquire(conn, &opts.table, opts.lock_timeout).await?;
+    let lock_wait = waited.elapsed();
+    let result = baseline_locked(guard.conn(), dir, opts, progress)
+        .await
+        .map(|r| Report { lock_wait, ..r });
+    progress.finish();
+    finish(guard, result).await
+}
+
+async fn baseline_locked(
+    conn: &mut Connection,
+    dir: &Directory,
+    opts: &Options,
+    progress: &mut dyn Progress,
+) -> Result<Report, MigrateError> {
+    conn.tracking_ensure(&opts.table).await?;
+    let rows = applied(conn, &opts.table).await?;
+    let pending = select_up(dir, &rows, None)?;
+    let mut report = Report::default();
+    progress.begin(pending.len());
+    for (k, m) in pending.iter().enumerate() {
+        let id = m.id();
+        progress.start(&id);
+        let script = Script {
+            file: &m.up_file,
+            statements: &[],
+            transactional: true,
+        };
+        let record = Record::Applied {
+            version: m.version,
+            name: &m.name,
+            checksum: &m.checksum,
+            down_sql: m.down_sql.as_deref(),
+            applied_by: &opts.applied_by,
+        };
+        match conn
+            .run_migration(&opts.table, &script, &record, &opts.exec)
+            .await
+        {
+            Ok(ms) => {
+                progress.done(&id, ms);
+                report.ran.push((id, ms));
+            }
+            Err(e) => return Err(failed(&id, k, "recorded", "baseline", e)),
+        }
+    }
+    Ok(report)
+}
+
 /// Reverts applied migrations with their stored down SQL, newest first, under the lock.
 pub async fn down(
     conn: Connection,
@@ -320,8 +404,12 @@ pub async fn down(
     target: DownTarget,
     progress: &mut dyn Progress,
 ) -> Result<(Connection, Report), MigrateError> {
+    let waited = std::time::Instant::now();
     let mut guard = LockGuard::acquire(conn, &opts.table, opts.lock_timeout).await?;
-    let result = down_locked(guard.conn(), opts, target, progress).await;
+    let lock_wait = waited.elapsed();
+    let result = down_locked(guard.conn(), opts, target, progress)
+        .await
+        .map(|r| Report { lock_wait, ..r });
     progress.finish();
     finish(guard, result).await
 }

@@ -7,10 +7,13 @@
 //! migration runs atomically) is behind the migration methods of
 //! [`crate::dialect::Connection`], implemented in each dialect's `migrate.rs`.
 
+pub mod audit;
 pub mod files;
 pub mod generate;
+pub mod health;
 pub mod migrator;
 pub mod replay;
+pub mod report;
 pub mod script;
 pub mod sum;
 pub mod tracking;
@@ -69,6 +72,8 @@ pub enum MigrateError {
     UnknownVersion { version: i64, dir: String },
     #[error("--to {version}: that version is not applied")]
     NotApplied { version: i64 },
+    #[error("cannot revert {id} alone: newer applied migrations may depend on it: {list}; revert those first")]
+    NewerApplied { id: String, list: String },
     #[error("cannot revert {list}: no down SQL was recorded when it was applied (it had no .down.sql file); revert it by hand")]
     NoDownSql { list: String },
     #[error("{file}: starts with `-- sqlshift:no-transaction`, but {dialect} runs every migration inside the migration lock's transaction; remove the directive")]

@@ -45,10 +45,27 @@ pub fn qname(table: &str, dialect: &dyn Dialect) -> QName {
 ///
 /// A table of that name that is not sqlshift's (Rails keeps its own `schema_migrations`,
 /// with a `version` column only) is part of the application's schema: it is not hidden.
+///
+/// The audit table next to it (`<table>_audit`) is hidden the same way.
 pub fn hide(schema: &mut Schema, table: &str, dialect: &dyn Dialect) {
+    hide_one(schema, table, dialect, is_ours);
+    hide_one(
+        schema,
+        &super::audit::table(table),
+        dialect,
+        super::audit::is_ours,
+    );
+}
+
+fn hide_one(
+    schema: &mut Schema,
+    table: &str,
+    dialect: &dyn Dialect,
+    ours: fn(&crate::model::Table) -> bool,
+) {
     let key = qname(table, dialect);
     if let Some(t) = schema.tables.get(&key) {
-        if !is_ours(t) {
+        if !ours(t) {
             return;
         }
     }

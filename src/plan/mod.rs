@@ -8,6 +8,7 @@
 
 pub mod file;
 mod hazard;
+pub mod json;
 pub mod lock;
 mod names;
 mod order;

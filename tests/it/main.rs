@@ -7,11 +7,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod adopt;
+mod audit;
 mod bad_input;
+mod baseline;
 mod cli;
 mod concurrency;
 mod drift;
 mod fixtures;
+mod health;
 mod kill9;
 mod lint;
 mod literals;
@@ -24,13 +27,15 @@ mod native_laws;
 mod online;
 mod partitions;
 mod pg_sequences;
-mod programs;
 mod pg_triggers;
+mod programs;
 mod property;
+mod retries;
 mod review;
 mod safety;
 mod safety_mysql;
 mod safety_sqlite;
 mod secrets;
+mod service;
 mod support;
 mod user_types;

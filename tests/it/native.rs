@@ -179,7 +179,14 @@ pub fn view_access(d: Native, db: &TestDb, access: bool) -> Result<String, Strin
 /// (`access`).
 fn pg_view(db: &TestDb, access: bool) -> Result<String, String> {
     let mut c = Command::new("pg_dump");
-    c.args(["--schema-only", "-d", &db.url]);
+    // sqlshift's audit table (every `apply` writes one) is bookkeeping, left out as plans
+    // leave it out.
+    c.args([
+        "--schema-only",
+        "--exclude-table=schema_migrations_audit",
+        "-d",
+        &db.url,
+    ]);
     if !access {
         c.args(["--no-owner", "--no-privileges"]);
     }
@@ -266,7 +273,8 @@ fn my_view(db: &TestDb) -> Result<String, String> {
     let list = my_query(
         db,
         "SELECT table_name, table_type FROM information_schema.tables \
-         WHERE table_schema = DATABASE() ORDER BY table_name",
+         WHERE table_schema = DATABASE() AND table_name <> 'schema_migrations_audit' \
+         ORDER BY table_name",
     )?;
     let dbname = my_url(&db.url).db;
     let mut out = String::new();
@@ -383,7 +391,7 @@ fn sqlite_view(db: &TestDb) -> Result<String, String> {
     // made (SQLite never drops it), so AUTOINCREMENT is read from each table's own SQL.
     let q = "\
 CREATE TEMP VIEW managed AS SELECT m.type, m.name, m.tbl_name, m.sql FROM sqlite_schema m
- WHERE m.name NOT LIKE 'sqlite_%'
+ WHERE m.name NOT LIKE 'sqlite_%' AND m.tbl_name <> 'schema_migrations_audit'
    AND NOT EXISTS (SELECT 1 FROM pragma_table_list l WHERE l.schema = 'main'
                    AND l.name = m.tbl_name AND l.type IN ('virtual', 'shadow'));
 SELECT 'object', type, name, tbl_name FROM managed ORDER BY type, name;

@@ -195,7 +195,9 @@ pub async fn plan_against(conn: &mut Connection, want: &Schema) -> Plan {
 
 /// Plans from the live state to `want` with the given rendering settings.
 pub async fn plan_with(conn: &mut Connection, want: &Schema, opts: &RenderOptions) -> Plan {
-    let live = conn.introspect().await.expect("introspect");
+    let mut live = conn.introspect().await.expect("introspect");
+    // As every command plans: without sqlshift's own tables (`apply` writes the audit one).
+    sqlshift::migrate::tracking::hide(&mut live, "schema_migrations", conn.dialect());
     sqlshift::plan::plan(&live, want, conn.dialect(), opts)
 }
 
@@ -341,4 +343,41 @@ pub fn desired_access(
         .unwrap_or_else(|e| panic!("parse: {e}"));
     let mut notes = Vec::new();
     dialect::prepare(parsed, dialect, &mut notes)
+}
+
+/// Version of the `n`th (1-based) migration of [`migrations_project`].
+pub fn version(n: usize) -> i64 {
+    20260101000000 + n as i64
+}
+
+/// A project for one database: `sqlshift.yaml` with a `test` environment (the default)
+/// at `url`, and a migrations folder holding `migrations` (`name`, up SQL, down SQL) as
+/// versions [`version`]`(1)`, `(2)`, …, recorded in `sqlshift.sum`.
+pub fn migrations_project(url: &str, migrations: &[(&str, &str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dialect::dialect_for_url(url).expect("known scheme").name();
+    std::fs::write(
+        dir.path().join("sqlshift.yaml"),
+        format!(
+            "dialects: [{d}]\ndefault_env: test\nenvironments:\n  test:\n    url: {url}\ndev_urls:\n  postgres: {}\n  mysql: {}\n",
+            pg_admin_url(),
+            mysql_admin_url()
+        ),
+    )
+    .expect("config");
+    add_migrations(dir.path(), 1, migrations);
+    dir
+}
+
+/// Writes migrations numbered from `first` into the project's folder and hashes it.
+pub fn add_migrations(project: &std::path::Path, first: usize, migrations: &[(&str, &str, &str)]) {
+    let m = project.join("migrations");
+    std::fs::create_dir_all(&m).expect("migrations folder");
+    for (i, (name, up, down)) in migrations.iter().enumerate() {
+        let v = version(first + i);
+        std::fs::write(m.join(format!("{v}_{name}.up.sql")), up).expect("up file");
+        std::fs::write(m.join(format!("{v}_{name}.down.sql")), down).expect("down file");
+    }
+    let (code, out, err) = bin(project, &["migrate", "hash"]);
+    assert_eq!(code, 0, "{out}{err}");
 }

@@ -14,8 +14,9 @@
 use super::types::quote;
 use crate::dialect::connection::describe;
 use crate::dialect::migrate::{
-    MigrationDbError, Record, Script, ScriptFailure, Statement, TrackingRow,
+    InProgress, LockHolder, MigrationDbError, Record, Script, ScriptFailure, Statement, TrackingRow,
 };
+use crate::dialect::tracking::Spelling;
 use crate::dialect::DbError;
 use sqlx::{MySqlConnection, Row};
 use std::time::{Duration, Instant};
@@ -50,18 +51,46 @@ UNION ALL SELECT CONCAT_WS('|', 'R', ROUTINE_TYPE, ROUTINE_NAME, ROUTINE_DEFINIT
 UNION ALL SELECT CONCAT_WS('|', 'G', TRIGGER_NAME, ACTION_STATEMENT) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_SCHEMA = DATABASE() \
 UNION ALL SELECT CONCAT_WS('|', 'V', TABLE_NAME, VIEW_DEFINITION) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()";
 
-const TABLE_EXISTS: &str = "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?";
-
-const SELECT_ROWS: &str = "SELECT version, name, checksum,
+/// The tracking table's SQL as MySQL spells it (run by `dialect::tracking`). Reading
+/// leaves out rows of migrations still being applied. An applied migration's row is
+/// inserted as started (`progress = 'up'`, no statement done: `done_sha` is the hash of
+/// nothing) before its first statement runs, and [`finish_progress`] clears that.
+pub(crate) const TRACKING: Spelling = Spelling {
+    create: CREATE_TRACKING,
+    exists: "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
+    exists_arg: |table| table.to_string(),
+    select: "SELECT version, name, checksum,
     DATE_FORMAT(CONVERT_TZ(applied_at, @@session.time_zone, '+00:00'), '%Y-%m-%dT%H:%i:%sZ') AS applied_at,
     execution_time_ms, down_sql, applied_by
-FROM {table} WHERE progress IS NULL OR progress = 'down' ORDER BY version";
+FROM {table} WHERE progress IS NULL OR progress = 'down' ORDER BY version",
+    insert: "INSERT INTO {table}
+    (version, name, checksum, execution_time_ms, down_sql, applied_by, progress, statements_done, done_sha)
+VALUES (?, ?, ?, ?, ?, ?, 'up', 0, SHA2('', 256))",
+    delete: "DELETE FROM {table} WHERE version = ?",
+    quote,
+    audit_create: "CREATE TABLE IF NOT EXISTS {table} (
+    at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    operation VARCHAR(16) NOT NULL,
+    actor VARCHAR(255) NOT NULL,
+    origin VARCHAR(255) NOT NULL,
+    sqlshift_version VARCHAR(32) NOT NULL,
+    request TEXT NOT NULL,
+    ran TEXT NOT NULL,
+    duration_ms BIGINT NOT NULL,
+    outcome VARCHAR(16) NOT NULL,
+    error TEXT NULL
+)",
+    audit_insert: "INSERT INTO {table} (operation, actor, origin, sqlshift_version, request, ran, duration_ms, outcome, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    audit_select: "SELECT DATE_FORMAT(CONVERT_TZ(at, @@session.time_zone, '+00:00'), '%Y-%m-%dT%H:%i:%sZ') AS at, operation, actor, origin, sqlshift_version, request, ran, duration_ms, outcome, error FROM {table} ORDER BY {table}.at",
+};
+
+crate::dialect::tracking::functions!(MySqlConnection, TRACKING);
 
 /// A migration left part-way by an interrupted run.
 const IN_PROGRESS: &str = "SELECT version, name, progress, statements_done, done_sha, statement_fingerprint FROM {table} WHERE progress IS NOT NULL";
 
 fn sql(template: &str, table: &str) -> String {
-    template.replace("{table}", &quote(table))
+    TRACKING.sql(template, table)
 }
 
 /// One lock per database and tracking table (`GET_LOCK` names are server-wide).
@@ -93,6 +122,35 @@ pub async fn lock(
     Ok(got == Some(1))
 }
 
+/// The connection holding the lock, with what the process list says about it (a holder
+/// the login may not see is still reported, by its id).
+pub async fn holder(
+    conn: &mut MySqlConnection,
+    table: &str,
+) -> Result<Option<LockHolder>, DbError> {
+    let name = lock_name(conn, table).await?;
+    let row = sqlx::query(
+        "SELECT CAST(l.id AS SIGNED) AS id, p.USER AS user, p.HOST AS host, CAST(p.TIME AS SIGNED) AS seconds
+         FROM (SELECT IS_USED_LOCK(?) AS id) l
+         LEFT JOIN information_schema.PROCESSLIST p ON p.ID = l.id",
+    )
+    .bind(name)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    let id: Option<i64> = row.try_get("id").map_err(db_err)?;
+    if id.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(LockHolder {
+        session: id,
+        user: row.try_get("user").map_err(db_err)?,
+        client: row.try_get("host").map_err(db_err)?,
+        application: None,
+        session_seconds: row.try_get("seconds").map_err(db_err)?,
+    }))
+}
+
 pub async fn unlock(conn: &mut MySqlConnection, table: &str) -> Result<(), DbError> {
     let name = lock_name(conn, table).await?;
     sqlx::query("SELECT RELEASE_LOCK(?)")
@@ -103,11 +161,9 @@ pub async fn unlock(conn: &mut MySqlConnection, table: &str) -> Result<(), DbErr
     Ok(())
 }
 
-pub async fn ensure(conn: &mut MySqlConnection, table: &str) -> Result<(), DbError> {
-    sqlx::raw_sql(&sql(CREATE_TRACKING, table))
-        .execute(&mut *conn)
-        .await
-        .map_err(db_err)?;
+/// Creates the tracking table, and adds the progress columns to one made before them.
+pub async fn ensure_tracking(conn: &mut MySqlConnection, table: &str) -> Result<(), DbError> {
+    ensure(conn, table).await?;
     add_progress_columns(conn, table).await
 }
 
@@ -138,12 +194,7 @@ pub async fn rows(
     conn: &mut MySqlConnection,
     table: &str,
 ) -> Result<Option<Vec<TrackingRow>>, DbError> {
-    let exists: i64 = sqlx::query_scalar(TABLE_EXISTS)
-        .bind(table)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(db_err)?;
-    if exists == 0 {
+    if !exists(conn, table).await? {
         return Ok(None);
     }
     // Reading never alters; a table without the progress columns has no partial rows.
@@ -152,37 +203,13 @@ pub async fn rows(
         .fetch_all(&mut *conn)
         .await
         .map_err(db_err)?;
+    let select = TRACKING.sql(TRACKING.select, table);
     let select = if have.iter().any(|h| h.eq_ignore_ascii_case("progress")) {
-        sql(SELECT_ROWS, table)
+        select
     } else {
-        sql(SELECT_ROWS, table).replace("WHERE progress IS NULL OR progress = 'down' ", "")
+        select.replace("WHERE progress IS NULL OR progress = 'down' ", "")
     };
-    let rows = sqlx::query(&select)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(db_err)?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let get = |e: sqlx::Error| {
-            DbError::Apply(format!(
-                "cannot read tracking table {table}: {}",
-                describe(&e)
-            ))
-        };
-        out.push(TrackingRow {
-            version: r.try_get("version").map_err(get)?,
-            name: r.try_get("name").map_err(get)?,
-            checksum: r.try_get("checksum").map_err(get)?,
-            applied_at: r
-                .try_get::<Option<String>, _>("applied_at")
-                .map_err(get)?
-                .unwrap_or_default(),
-            execution_time_ms: r.try_get("execution_time_ms").map_err(get)?,
-            down_sql: r.try_get("down_sql").map_err(get)?,
-            applied_by: r.try_get("applied_by").map_err(get)?,
-        });
-    }
-    Ok(Some(out))
+    rows_with(conn, table, &select).await.map(Some)
 }
 
 /// A migration an interrupted run left part-way, as its tracking row records it.
@@ -220,6 +247,32 @@ async fn partials(conn: &mut MySqlConnection, table: &str) -> Result<Vec<Partial
         });
     }
     Ok(out)
+}
+
+/// The migrations an interrupted run left part-way (none when the tracking table does not
+/// exist or predates progress recording).
+pub async fn in_progress(
+    conn: &mut MySqlConnection,
+    table: &str,
+) -> Result<Vec<InProgress>, DbError> {
+    let have: Vec<String> = sqlx::query_scalar(MISSING_COLUMNS)
+        .bind(table)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    if !have.iter().any(|h| h.eq_ignore_ascii_case("progress")) {
+        return Ok(Vec::new());
+    }
+    Ok(partials(conn, table)
+        .await?
+        .into_iter()
+        .map(|p| InProgress {
+            version: p.version,
+            name: p.name,
+            direction: p.direction,
+            statements_done: p.done,
+        })
+        .collect())
 }
 
 /// SHA-256 over the text of the first `n` statements.
@@ -302,38 +355,18 @@ async fn begin_progress(
     sha: &str,
 ) -> Result<(), sqlx::Error> {
     match record {
-        Record::Applied {
-            version,
-            name,
-            checksum,
-            down_sql,
-            applied_by,
-        } => {
-            sqlx::query(&format!(
-                "INSERT INTO {} (version, name, checksum, execution_time_ms, down_sql, applied_by, progress, statements_done, done_sha) VALUES (?, ?, ?, 0, ?, ?, 'up', 0, ?)",
-                quote(table)
-            ))
-            .bind(version)
-            .bind(name)
-            .bind(checksum)
-            .bind(down_sql)
-            .bind(applied_by)
-            .bind(sha)
-            .execute(&mut *conn)
-            .await?;
-        }
-        Record::Reverted { version } => {
-            sqlx::query(&format!(
-                "UPDATE {} SET progress = 'down', statements_done = 0, done_sha = ?, statement_fingerprint = NULL WHERE version = ?",
-                quote(table)
-            ))
-            .bind(sha)
-            .bind(version)
-            .execute(&mut *conn)
-            .await?;
-        }
+        // The spelling's insert writes the row as started.
+        Record::Applied { .. } => write_record(conn, table, record, 0).await,
+        Record::Reverted { version } => sqlx::query(&format!(
+            "UPDATE {} SET progress = 'down', statements_done = 0, done_sha = ?, statement_fingerprint = NULL WHERE version = ?",
+            quote(table)
+        ))
+        .bind(sha)
+        .bind(version)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ()),
     }
-    Ok(())
 }
 
 /// The migration ran in full: its row becomes a plain applied row (or goes, for a revert).
@@ -364,12 +397,7 @@ async fn finish_progress(
             .execute(&mut *conn)
             .await?;
         }
-        Record::Reverted { version } => {
-            sqlx::query(&format!("DELETE FROM {} WHERE version = ?", quote(table)))
-                .bind(version)
-                .execute(&mut *conn)
-                .await?;
-        }
+        Record::Reverted { .. } => write_record(conn, table, record, ms).await?,
     }
     Ok(())
 }

@@ -98,6 +98,8 @@ impl Dialect for Mysql {
             transactional_ddl: false,
             fk_needs_target: true,
             group_by_table: true,
+            migration_lock: "GET_LOCK named after the database and the tracking table",
+            no_transaction_migrations: true,
         }
     }
 

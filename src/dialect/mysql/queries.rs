@@ -127,3 +127,7 @@ pub fn what(sql: &str) -> &'static str {
         .find(|(q, _)| *q == sql)
         .map_or("the catalog", |(_, n)| n)
 }
+
+/// The server's version (MariaDB says so in it), for `health` and `info`.
+pub const SERVER_VERSION: &str =
+    "SELECT CAST(CONCAT(IF(VERSION() LIKE '%MariaDB%', '', 'MySQL '), VERSION()) AS CHAR)";

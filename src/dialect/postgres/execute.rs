@@ -205,7 +205,31 @@ pub(super) fn is_lock_timeout(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.code().as_deref() == Some("55P03"))
 }
 
+/// True for failures worth trying a migration again for, as nothing of it stayed:
+/// lock_not_available (55P03, `lock_timeout`), deadlock_detected (40P01),
+/// serialization_failure (40001). Anything else is never retried.
+pub(super) fn is_transient(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db)
+        if matches!(db.code().as_deref(), Some("55P03" | "40P01" | "40001")))
+}
+
 impl Backoff {
+    /// Waits and says yes when `e` is transient and tries are left, logging the retry
+    /// (what failed, how long it waits, which try comes next).
+    pub(super) async fn retry(&mut self, what: &str, e: &sqlx::Error) -> bool {
+        if !is_transient(e) || self.tries >= self.max {
+            return false;
+        }
+        crate::dialect::log_retry(&format!(
+            "{what}: {} (a transient failure): trying again in {}ms (retry {} of {})",
+            describe(e),
+            self.wait.as_millis(),
+            self.tries + 1,
+            self.max
+        ));
+        self.wait_again(true).await
+    }
+
     pub(super) fn new(opts: &ExecOptions) -> Backoff {
         Backoff {
             wait: opts.lock_retry_backoff,

@@ -1,11 +1,12 @@
 //! Versioned migrations on PostgreSQL: the tracking table, a session advisory lock, and
 //! each migration in its own transaction (or in autocommit when the file opts out).
 
-use super::execute::{is_lock_timeout, Backoff};
+use super::execute::{is_transient, Backoff};
 use crate::dialect::connection::describe;
 use crate::dialect::migrate::{
-    quoted_table, MigrationDbError, Record, Script, ScriptFailure, TrackingRow,
+    quoted_table, LockHolder, MigrationDbError, Record, Script, ScriptFailure, TrackingRow,
 };
+use crate::dialect::tracking::Spelling;
 use crate::dialect::writer::quote_literal;
 use crate::dialect::{DbError, ExecOptions};
 use sha2::{Digest, Sha256};
@@ -23,28 +24,53 @@ const CREATE_TRACKING: &str = "CREATE TABLE IF NOT EXISTS {table} (
     applied_by TEXT NOT NULL
 )";
 
-const TABLE_EXISTS: &str = "SELECT to_regclass($1) IS NOT NULL";
-
-const SELECT_ROWS: &str = "SELECT version, name, checksum,
+/// The tracking table's SQL as PostgreSQL spells it (run by `dialect::tracking`).
+pub(crate) const TRACKING: Spelling = Spelling {
+    create: CREATE_TRACKING,
+    exists: "SELECT (to_regclass($1) IS NOT NULL)::int4::int8",
+    exists_arg: quoted_table,
+    select: "SELECT version, name, checksum,
     to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS applied_at,
     execution_time_ms, down_sql, applied_by
-FROM {table} ORDER BY version";
-
-const INSERT_ROW: &str = "INSERT INTO {table}
+FROM {table} ORDER BY version",
+    insert: "INSERT INTO {table}
     (version, name, checksum, execution_time_ms, down_sql, applied_by)
-VALUES ($1, $2, $3, $4, $5, $6)";
+VALUES ($1, $2, $3, $4, $5, $6)",
+    delete: "DELETE FROM {table} WHERE version = $1",
+    quote: quoted_table,
+    audit_create: "CREATE TABLE IF NOT EXISTS {table} (
+    at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
+    operation TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    sqlshift_version TEXT NOT NULL,
+    request TEXT NOT NULL,
+    ran TEXT NOT NULL,
+    duration_ms BIGINT NOT NULL,
+    outcome TEXT NOT NULL,
+    error TEXT
+)",
+    audit_insert: "INSERT INTO {table} (operation, actor, origin, sqlshift_version, request, ran, duration_ms, outcome, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    audit_select: "SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS at, operation, actor, origin, sqlshift_version, request, ran, duration_ms, outcome, error FROM {table} ORDER BY {table}.at",
+};
 
-const DELETE_ROW: &str = "DELETE FROM {table} WHERE version = $1";
+crate::dialect::tracking::functions!(PgConnection, TRACKING);
 
 const TRY_LOCK: &str = "SELECT pg_try_advisory_lock($1)";
 const UNLOCK: &str = "SELECT pg_advisory_unlock($1)";
 
+/// The session holding the advisory lock: a bigint key is stored as its high and low 32
+/// bits in `classid` and `objid`, with `objsubid = 1`.
+const HOLDER: &str = "SELECT l.pid::int8 AS pid, a.usename::text AS usename,
+    host(a.client_addr) || ':' || a.client_port AS client, a.application_name::text AS application,
+    EXTRACT(EPOCH FROM now() - a.backend_start)::int8 AS seconds
+FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+  AND l.classid::int8 = $1 AND l.objid::int8 = $2
+LIMIT 1";
+
 /// How often a waiting runner asks for the lock again.
 const POLL: Duration = Duration::from_millis(200);
-
-fn sql(template: &str, table: &str) -> String {
-    template.replace("{table}", &quoted_table(table))
-}
 
 /// The advisory lock key: one per tracking table, so that projects sharing a server with
 /// different tracking tables do not wait for each other, and distinct from `apply`'s key.
@@ -82,6 +108,27 @@ pub async fn lock(
     }
 }
 
+pub async fn holder(conn: &mut PgConnection, table: &str) -> Result<Option<LockHolder>, DbError> {
+    let key = lock_key(table);
+    let row = sqlx::query(HOLDER)
+        .bind(key >> 32 & 0xffff_ffff)
+        .bind(key & 0xffff_ffff)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    let Some(r) = row else { return Ok(None) };
+    Ok(Some(LockHolder {
+        session: r.try_get("pid").map_err(db_err)?,
+        user: r.try_get("usename").map_err(db_err)?,
+        client: r.try_get("client").map_err(db_err)?,
+        application: r
+            .try_get::<Option<String>, _>("application")
+            .map_err(db_err)?
+            .filter(|a| !a.is_empty()),
+        session_seconds: r.try_get("seconds").map_err(db_err)?,
+    }))
+}
+
 pub async fn unlock(conn: &mut PgConnection, table: &str) -> Result<(), DbError> {
     sqlx::query_scalar::<_, bool>(UNLOCK)
         .bind(lock_key(table))
@@ -91,83 +138,16 @@ pub async fn unlock(conn: &mut PgConnection, table: &str) -> Result<(), DbError>
     Ok(())
 }
 
-pub async fn ensure(conn: &mut PgConnection, table: &str) -> Result<(), DbError> {
-    sqlx::raw_sql(&sql(CREATE_TRACKING, table))
-        .execute(&mut *conn)
-        .await
-        .map_err(db_err)?;
-    Ok(())
-}
-
 pub async fn rows(
     conn: &mut PgConnection,
     table: &str,
 ) -> Result<Option<Vec<TrackingRow>>, DbError> {
-    let exists: bool = sqlx::query_scalar(TABLE_EXISTS)
-        .bind(quoted_table(table))
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(db_err)?;
-    if !exists {
+    if !exists(conn, table).await? {
         return Ok(None);
     }
-    let rows = sqlx::query(&sql(SELECT_ROWS, table))
-        .fetch_all(&mut *conn)
+    rows_with(conn, table, &TRACKING.sql(TRACKING.select, table))
         .await
-        .map_err(db_err)?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let get = |e: sqlx::Error| {
-            DbError::Apply(format!(
-                "cannot read tracking table {table}: {}",
-                describe(&e)
-            ))
-        };
-        out.push(TrackingRow {
-            version: r.try_get("version").map_err(get)?,
-            name: r.try_get("name").map_err(get)?,
-            checksum: r.try_get("checksum").map_err(get)?,
-            applied_at: r.try_get("applied_at").map_err(get)?,
-            execution_time_ms: r.try_get("execution_time_ms").map_err(get)?,
-            down_sql: r.try_get("down_sql").map_err(get)?,
-            applied_by: r.try_get("applied_by").map_err(get)?,
-        });
-    }
-    Ok(Some(out))
-}
-
-async fn write_record(
-    conn: &mut PgConnection,
-    table: &str,
-    record: &Record<'_>,
-    ms: i64,
-) -> Result<(), sqlx::Error> {
-    match record {
-        Record::Applied {
-            version,
-            name,
-            checksum,
-            down_sql,
-            applied_by,
-        } => {
-            sqlx::query(&sql(INSERT_ROW, table))
-                .bind(version)
-                .bind(name)
-                .bind(checksum)
-                .bind(ms)
-                .bind(down_sql)
-                .bind(applied_by)
-                .execute(&mut *conn)
-                .await?;
-        }
-        Record::Reverted { version } => {
-            sqlx::query(&sql(DELETE_ROW, table))
-                .bind(version)
-                .execute(&mut *conn)
-                .await?;
-        }
-    }
-    Ok(())
+        .map(Some)
 }
 
 pub async fn run(
@@ -178,13 +158,13 @@ pub async fn run(
     opts: &ExecOptions,
 ) -> Result<i64, MigrationDbError> {
     if script.transactional {
-        // A statement that timed out waiting for a lock rolls the whole migration back;
-        // it is tried again from its start, as `apply` does.
+        // A transient failure (a lock timeout, a deadlock, a serialization failure) rolls
+        // the whole migration back; it is tried again from its start, as `apply` does.
         let mut backoff = Backoff::new(opts);
         loop {
             match run_transaction(conn, table, script, record, opts).await {
-                Err(Attempt::LockTimeout(_)) if backoff.wait_again(true).await => {}
-                Err(Attempt::LockTimeout(f)) => return Err(retried(f, backoff.tries()).into()),
+                Err(Attempt::Transient(f, e)) if backoff.retry(script.file, &e).await => drop(f),
+                Err(Attempt::Transient(f, _)) => return Err(retried(f, backoff.tries()).into()),
                 Err(Attempt::Failed(e)) => return Err(e),
                 Ok(ms) => return Ok(ms),
             }
@@ -205,9 +185,9 @@ pub async fn run(
     }
 }
 
-/// Why one try of a migration failed: a lock timeout is worth another.
+/// Why one try of a migration failed: a transient failure is worth another.
 enum Attempt {
-    LockTimeout(ScriptFailure),
+    Transient(ScriptFailure, sqlx::Error),
     Failed(MigrationDbError),
 }
 
@@ -262,8 +242,8 @@ async fn run_transaction(
         if let Err(e) = sqlx::raw_sql(&stmt.sql).execute(&mut *conn).await {
             let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
             let f = ScriptFailure::new(script, i, &stmt.sql, describe(&e), ROLLED_BACK.into());
-            return Err(if is_lock_timeout(&e) {
-                Attempt::LockTimeout(f)
+            return Err(if is_transient(&e) {
+                Attempt::Transient(f, e)
             } else {
                 f.into()
             });
@@ -306,7 +286,7 @@ async fn run_autocommit(
         let mut backoff = Backoff::new(opts);
         let result = loop {
             match sqlx::raw_sql(&stmt.sql).execute(&mut *conn).await {
-                Err(e) if backoff.wait_again(is_lock_timeout(&e)).await => {}
+                Err(e) if backoff.retry(script.file, &e).await => {}
                 other => break other,
             }
         };

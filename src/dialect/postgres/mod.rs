@@ -29,10 +29,15 @@ use std::str::FromStr;
 /// connect time, so it costs no statement.
 pub async fn open(url: &str) -> Result<sqlx::PgConnection, sqlx::Error> {
     use sqlx::ConnectOptions;
-    sqlx::postgres::PgConnectOptions::from_str(url)?
-        .options([("jit", "off")])
-        .connect()
-        .await
+    // The application name shows in pg_stat_activity, and in `health` for a session that
+    // holds the migration lock; a URL's own `application_name` wins.
+    let opts = sqlx::postgres::PgConnectOptions::from_str(url)?;
+    let opts = if url.contains("application_name=") {
+        opts
+    } else {
+        opts.application_name("sqlshift")
+    };
+    opts.options([("jit", "off")]).connect().await
 }
 
 use super::{Capabilities, Dialect, ExecOptions, RenderOptions};
@@ -56,6 +61,8 @@ impl Dialect for Postgres {
             transactional_ddl: true,
             fk_needs_target: true,
             group_by_table: false,
+            migration_lock: "a session advisory lock keyed on the tracking table",
+            no_transaction_migrations: true,
         }
     }
 

@@ -530,3 +530,6 @@ pub fn what(sql: &str) -> &'static str {
     .find(|(q, _)| *q == sql)
     .map_or("schema", |(_, w)| *w)
 }
+
+/// The server's version, for `health` and `info`.
+pub const SERVER_VERSION: &str = "SELECT 'PostgreSQL ' || current_setting('server_version')";

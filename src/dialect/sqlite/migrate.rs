@@ -9,8 +9,10 @@
 use super::queries;
 use crate::dialect::connection::describe;
 use crate::dialect::migrate::{
-    quoted_table, split_table, MigrationDbError, Record, Script, ScriptFailure, TrackingRow,
+    quoted_table, split_table, LockHolder, MigrationDbError, Record, Script, ScriptFailure,
+    TrackingRow,
 };
+use crate::dialect::tracking::Spelling;
 use crate::dialect::DbError;
 use sqlx::{Row, SqliteConnection};
 use std::time::{Duration, Instant};
@@ -25,16 +27,35 @@ const CREATE_TRACKING: &str = "CREATE TABLE IF NOT EXISTS {table} (
     applied_by TEXT NOT NULL
 )";
 
-const TABLE_EXISTS: &str = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?";
-
-const SELECT_ROWS: &str = "SELECT version, name, checksum, applied_at, execution_time_ms,
-    down_sql, applied_by FROM {table} ORDER BY version";
-
-const INSERT_ROW: &str = "INSERT INTO {table}
+/// The tracking table's SQL as SQLite spells it (run by `dialect::tracking`).
+pub(crate) const TRACKING: Spelling = Spelling {
+    create: CREATE_TRACKING,
+    exists: "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+    exists_arg: |table| split_table(table).1.to_string(),
+    select: "SELECT version, name, checksum, applied_at, execution_time_ms,
+    down_sql, applied_by FROM {table} ORDER BY version",
+    insert: "INSERT INTO {table}
     (version, name, checksum, execution_time_ms, down_sql, applied_by)
-VALUES (?, ?, ?, ?, ?, ?)";
+VALUES (?, ?, ?, ?, ?, ?)",
+    delete: "DELETE FROM {table} WHERE version = ?",
+    quote: quoted_table,
+    audit_create: "CREATE TABLE IF NOT EXISTS {table} (
+    at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    operation TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    sqlshift_version TEXT NOT NULL,
+    request TEXT NOT NULL,
+    ran TEXT NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    error TEXT
+)",
+    audit_insert: "INSERT INTO {table} (operation, actor, origin, sqlshift_version, request, ran, duration_ms, outcome, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    audit_select: "SELECT substr(at, 1, 19) || 'Z' AS at, operation, actor, origin, sqlshift_version, request, ran, duration_ms, outcome, error FROM {table} ORDER BY {table}.at",
+};
 
-const DELETE_ROW: &str = "DELETE FROM {table} WHERE version = ?";
+crate::dialect::tracking::functions!(SqliteConnection, TRACKING);
 
 const BUSY_TIMEOUT: &str = "PRAGMA busy_timeout";
 
@@ -47,10 +68,6 @@ const ROLLED_BACK: &str = "nothing of this migration was applied: it was rolled 
 /// How long to pause between attempts when another connection holds the write lock (the
 /// driver's busy timeout already waits inside each attempt).
 const POLL: Duration = Duration::from_millis(100);
-
-fn sql(template: &str, table: &str) -> String {
-    template.replace("{table}", &quoted_table(table))
-}
 
 fn db_err(e: sqlx::Error) -> DbError {
     DbError::Apply(describe(&e))
@@ -108,6 +125,34 @@ pub async fn lock(conn: &mut SqliteConnection, timeout: Duration) -> Result<bool
     Ok(locked)
 }
 
+/// Whether another connection holds the write lock: `BEGIN IMMEDIATE` without waiting,
+/// rolled back at once when it succeeds. SQLite does not say who holds it.
+pub async fn holder(conn: &mut SqliteConnection) -> Result<Option<LockHolder>, DbError> {
+    let busy: i64 = sqlx::query_scalar(BUSY_TIMEOUT)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    sqlx::raw_sql("PRAGMA busy_timeout = 0")
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    let held = match sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut *conn).await {
+        Ok(_) => sqlx::raw_sql("ROLLBACK")
+            .execute(&mut *conn)
+            .await
+            .map(|_| None)
+            .map_err(db_err),
+        Err(e) if is_busy(&e) => Ok(Some(LockHolder::default())),
+        Err(e) => Err(db_err(e)),
+    };
+    let restored = sqlx::raw_sql(&format!("PRAGMA busy_timeout = {busy}"))
+        .execute(&mut *conn)
+        .await;
+    let held = held?;
+    restored.map_err(db_err)?;
+    Ok(held)
+}
+
 pub async fn unlock(conn: &mut SqliteConnection) -> Result<(), DbError> {
     let committed = sqlx::raw_sql("COMMIT").execute(&mut *conn).await;
     let restored = sqlx::raw_sql("PRAGMA foreign_keys = ON")
@@ -123,50 +168,16 @@ pub async fn unlock(conn: &mut SqliteConnection) -> Result<(), DbError> {
     Ok(())
 }
 
-pub async fn ensure(conn: &mut SqliteConnection, table: &str) -> Result<(), DbError> {
-    sqlx::raw_sql(&sql(CREATE_TRACKING, table))
-        .execute(&mut *conn)
-        .await
-        .map_err(db_err)?;
-    Ok(())
-}
-
 pub async fn rows(
     conn: &mut SqliteConnection,
     table: &str,
 ) -> Result<Option<Vec<TrackingRow>>, DbError> {
-    let (_, bare) = split_table(table);
-    let n: i64 = sqlx::query_scalar(TABLE_EXISTS)
-        .bind(bare)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(db_err)?;
-    if n == 0 {
+    if !exists(conn, table).await? {
         return Ok(None);
     }
-    let rows = sqlx::query(&sql(SELECT_ROWS, table))
-        .fetch_all(&mut *conn)
+    rows_with(conn, table, &TRACKING.sql(TRACKING.select, table))
         .await
-        .map_err(db_err)?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let get = |e: sqlx::Error| {
-            DbError::Apply(format!(
-                "cannot read tracking table {table}: {}",
-                describe(&e)
-            ))
-        };
-        out.push(TrackingRow {
-            version: r.try_get("version").map_err(get)?,
-            name: r.try_get("name").map_err(get)?,
-            checksum: r.try_get("checksum").map_err(get)?,
-            applied_at: r.try_get("applied_at").map_err(get)?,
-            execution_time_ms: r.try_get("execution_time_ms").map_err(get)?,
-            down_sql: r.try_get("down_sql").map_err(get)?,
-            applied_by: r.try_get("applied_by").map_err(get)?,
-        });
-    }
-    Ok(Some(out))
+        .map(Some)
 }
 
 async fn rollback(conn: &mut SqliteConnection) {
@@ -219,31 +230,7 @@ pub async fn run(
         .into());
     }
     let ms = i64::try_from(start.elapsed().as_millis()).unwrap_or(i64::MAX);
-    let written = match record {
-        Record::Applied {
-            version,
-            name,
-            checksum,
-            down_sql,
-            applied_by,
-        } => {
-            sqlx::query(&sql(INSERT_ROW, table))
-                .bind(version)
-                .bind(name)
-                .bind(checksum)
-                .bind(ms)
-                .bind(down_sql)
-                .bind(applied_by)
-                .execute(&mut *conn)
-                .await
-        }
-        Record::Reverted { version } => {
-            sqlx::query(&sql(DELETE_ROW, table))
-                .bind(version)
-                .execute(&mut *conn)
-                .await
-        }
-    };
+    let written = write_record(conn, table, record, ms).await;
     if let Err(e) = written {
         rollback(conn).await;
         return Err(DbError::Apply(format!(

@@ -6,7 +6,7 @@ mod introspect;
 pub(crate) mod migrate;
 mod names;
 mod normalize;
-mod queries;
+pub(crate) mod queries;
 mod rebuild;
 mod render;
 mod trigger;
@@ -31,6 +31,8 @@ impl Dialect for Sqlite {
             transactional_ddl: true,
             fk_needs_target: false,
             group_by_table: false,
+            migration_lock: "BEGIN IMMEDIATE: the write transaction every migration runs inside",
+            no_transaction_migrations: false,
         }
     }
 

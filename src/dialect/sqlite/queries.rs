@@ -17,3 +17,6 @@ pub const DECLARED_TYPES: &str = r"SELECT m.name AS tbl, c.name AS col, c.type A
 FROM sqlite_master m JOIN pragma_table_xinfo(m.name) c
 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\'
   AND upper(m.sql) NOT LIKE 'CREATE VIRTUAL%'";
+
+/// The library's version, for `health` and `info`.
+pub const SERVER_VERSION: &str = "SELECT 'SQLite ' || sqlite_version()";
