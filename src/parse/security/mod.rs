@@ -260,9 +260,7 @@ impl Recorder {
                         }
                     };
                     for t in targets {
-                        if !acls.contains_key(&t.key()) {
-                            acls.insert(t.key(), start(&t));
-                        }
+                        acls.entry(t.key()).or_insert_with(|| start(&t));
                         if let Err(m) = apply(&mut acls, &t, change) {
                             errors.push(err(loc, m));
                         }
